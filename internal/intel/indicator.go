@@ -1,0 +1,102 @@
+package intel
+
+import "time"
+
+// IndicatorType names a kind of indicator of compromise.
+type IndicatorType string
+
+// Indicator types. Values are stored in canonical form (lower-case
+// domains and hashes, compressed IPv6, refanged URLs).
+const (
+	IndicatorIPv4      IndicatorType = "ipv4"
+	IndicatorIPv6      IndicatorType = "ipv6"
+	IndicatorCIDR      IndicatorType = "cidr"
+	IndicatorDomain    IndicatorType = "domain"
+	IndicatorURL       IndicatorType = "url"
+	IndicatorEmail     IndicatorType = "email"
+	IndicatorMD5       IndicatorType = "md5"
+	IndicatorSHA1      IndicatorType = "sha1"
+	IndicatorSHA256    IndicatorType = "sha256"
+	IndicatorSHA512    IndicatorType = "sha512"
+	IndicatorCVE       IndicatorType = "cve"
+	IndicatorTechnique IndicatorType = "technique"
+	IndicatorASN       IndicatorType = "asn"
+)
+
+// IndicatorTypes lists the known indicator types.
+var IndicatorTypes = []IndicatorType{
+	IndicatorIPv4, IndicatorIPv6, IndicatorCIDR, IndicatorDomain, IndicatorURL,
+	IndicatorEmail, IndicatorMD5, IndicatorSHA1, IndicatorSHA256, IndicatorSHA512,
+	IndicatorCVE, IndicatorTechnique, IndicatorASN,
+}
+
+// Valid reports whether t is a known indicator type.
+func (t IndicatorType) Valid() bool {
+	for _, k := range IndicatorTypes {
+		if t == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Indicator is one observable value with what is known about it. One
+// (type, value) is stored once whatever the source.
+type Indicator struct {
+	ID          int64         `json:"id"`
+	Type        IndicatorType `json:"type"`
+	Value       string        `json:"value"`
+	Description string        `json:"description,omitempty"`
+	Tags        []string      `json:"tags,omitempty"`
+	FirstSeen   time.Time     `json:"first_seen,omitzero"`
+	LastSeen    time.Time     `json:"last_seen,omitzero"`
+	Confidence  float64       `json:"confidence"`
+	TLP         TLP           `json:"tlp,omitempty"`
+	SourceID    int64         `json:"source_id,omitempty"`
+	CreatedAt   time.Time     `json:"created_at,omitzero"`
+	UpdatedAt   time.Time     `json:"updated_at,omitzero"`
+}
+
+// Validate checks what every stored indicator needs.
+func (i *Indicator) Validate() error {
+	if !i.Type.Valid() {
+		return Errorf(CodeInvalid, "unknown indicator type %q", i.Type)
+	}
+	if i.Value == "" {
+		return Errorf(CodeInvalid, "indicator value is required")
+	}
+	if i.Confidence < 0 || i.Confidence > 1 {
+		return Errorf(CodeInvalid, "confidence %v is outside 0..1", i.Confidence)
+	}
+	if i.TLP != "" && !i.TLP.Valid() {
+		return Errorf(CodeInvalid, "unknown TLP marking %q", i.TLP)
+	}
+	return nil
+}
+
+// IndicatorUpdate changes the fields that are set on an indicator.
+type IndicatorUpdate struct {
+	Description *string   `json:"description,omitempty"`
+	Tags        *[]string `json:"tags,omitempty"`
+	Confidence  *float64  `json:"confidence,omitempty"`
+	TLP         *TLP      `json:"tlp,omitempty"`
+}
+
+// IndicatorFilter selects indicators, newest first, paged by keyset.
+type IndicatorFilter struct {
+	Type  IndicatorType
+	Value string // exact canonical value
+	After string
+	Limit int
+}
+
+// Sighting records that an indicator was seen somewhere (a log match, a
+// report from a partner).
+type Sighting struct {
+	ID          int64     `json:"id"`
+	IndicatorID int64     `json:"indicator_id"`
+	SeenAt      time.Time `json:"seen_at"`
+	Count       int       `json:"count"`
+	SourceID    int64     `json:"source_id,omitempty"`
+	Note        string    `json:"note,omitempty"`
+}
