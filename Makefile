@@ -1,0 +1,56 @@
+# spoor build targets. .ci/run calls the same targets.
+
+GO       ?= go
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X main.version=$(VERSION)
+BIN      := bin/spoor
+DATA     ?= ../shared/data
+ADDR     ?= 127.0.0.1:8080
+DB       ?= spoor.db
+VENDOR   := internal/web/static/vendor
+
+.PHONY: all build assets test test-postgres lint fuzz bench demo clean
+
+all: build
+
+## assets: fetch front-end libraries from npm and copy their dist files into the embedded static tree
+assets: $(VENDOR)/htmx.min.js
+
+$(VENDOR)/htmx.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+
+## build: a static binary in bin/spoor
+build: assets
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/spoor
+
+## test: every package with the race detector (PostgreSQL and Chromium tests run when their env is set)
+test: assets
+	$(GO) test -race -count=1 ./...
+
+## lint: formatting and vet
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+## fuzz: each fuzz target for FUZZTIME (default 30s)
+FUZZTIME ?= 30s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+## bench: every benchmark once, with allocations
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+## demo: build, import ATT&CK Enterprise 13.1 into spoor.db and serve on 127.0.0.1:8080
+BUNDLE ?= $(DATA)/mitre-attack/enterprise-attack-13.1.json.gz
+demo: build
+	$(BIN) demo --db $(DB) --addr $(ADDR) $(BUNDLE)
+
+clean:
+	rm -rf bin $(VENDOR) node_modules
