@@ -1,0 +1,557 @@
+// Package stix reads STIX 2.1 bundles (MITRE ATT&CK among them) into an
+// intel.Bundle: intrusion sets become groups, attack patterns techniques,
+// malware and tools software, campaigns campaigns, and relationships
+// between them links with the citations that back them.
+//
+// The parser streams the bundle's objects array, so memory stays near the
+// size of the result, and every error names where it happened: the JSON
+// path, the object's STIX ID when known, and the line and column.
+package stix
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// Result is a parsed bundle with a note of what the parser passed over.
+type Result struct {
+	Bundle *intel.Bundle
+	// Ignored counts objects of types spoor does not import (course-of-action,
+	// x-mitre-data-component, identity, …) and relationships that touch them.
+	Ignored map[string]int
+}
+
+// catalogueSources name external references that are IDs in a catalogue
+// rather than citations of a report.
+var catalogueSources = map[string]bool{
+	"mitre-attack": true, "mitre-mobile-attack": true, "mitre-ics-attack": true,
+	"mitre-pre-attack": true, "capec": true, "cve": true,
+	"NIST Mobile Threat Catalogue": true, "ATTACK IDs": true,
+}
+
+// rawObject holds the STIX properties spoor reads; the rest are ignored.
+type rawObject struct {
+	Type               string     `json:"type"`
+	ID                 string     `json:"id"`
+	SpecVersion        string     `json:"spec_version"`
+	Created            string     `json:"created"`
+	Modified           string     `json:"modified"`
+	Name               string     `json:"name"`
+	Description        string     `json:"description"`
+	Aliases            []string   `json:"aliases"`
+	XMitreAliases      []string   `json:"x_mitre_aliases"`
+	Revoked            bool       `json:"revoked"`
+	XMitreDeprecated   bool       `json:"x_mitre_deprecated"`
+	ExternalReferences []rawRef   `json:"external_references"`
+	KillChainPhases    []rawPhase `json:"kill_chain_phases"`
+	XMitrePlatforms    []string   `json:"x_mitre_platforms"`
+	XMitreIsSub        bool       `json:"x_mitre_is_subtechnique"`
+	FirstSeen          string     `json:"first_seen"`
+	LastSeen           string     `json:"last_seen"`
+	RelationshipType   string     `json:"relationship_type"`
+	SourceRef          string     `json:"source_ref"`
+	TargetRef          string     `json:"target_ref"`
+	Confidence         *int       `json:"confidence"`
+	ObjectMarkingRefs  []string   `json:"object_marking_refs"`
+}
+
+type rawRef struct {
+	SourceName  string `json:"source_name"`
+	ExternalID  string `json:"external_id"`
+	URL         string `json:"url"`
+	Description string `json:"description"`
+}
+
+type rawPhase struct {
+	KillChainName string `json:"kill_chain_name"`
+	PhaseName     string `json:"phase_name"`
+}
+
+// kindOf maps the STIX types spoor imports to object kinds.
+func kindOf(stixType string) (intel.ObjectKind, bool) {
+	switch stixType {
+	case "intrusion-set", "threat-actor":
+		return intel.KindGroup, true
+	case "attack-pattern":
+		return intel.KindTechnique, true
+	case "malware", "tool":
+		return intel.KindSoftware, true
+	case "campaign":
+		return intel.KindCampaign, true
+	}
+	return "", false
+}
+
+// TLP 2.0 and 1.0 marking-definition IDs as the STIX 2.1 specification
+// fixes them.
+var tlpMarkings = map[string]intel.TLP{
+	"marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487": intel.TLPClear, // TLP 2.0 CLEAR
+	"marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9": intel.TLPClear, // TLP 1.0 WHITE
+	"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb": intel.TLPGreen,
+	"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da": intel.TLPGreen,
+	"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421": intel.TLPAmber,
+	"marking-definition--f88d31f6-486f-44da-b317-01333bde0b82": intel.TLPAmber,
+	"marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003": intel.TLPAmberStrict,
+	"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1": intel.TLPRed,
+	"marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": intel.TLPRed,
+}
+
+// Parse reads a STIX 2.1 bundle, plain or gzip-compressed, from r. name
+// is how errors refer to the input (a file name). The source describes who
+// provides the bundle; it becomes the bundle's source.
+func Parse(r io.Reader, name string, source intel.Source) (*Result, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	if magic, err := br.Peek(2); err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, intel.Errorf(intel.CodeInvalid, "%s: gzip: %v", name, err)
+		}
+		defer zr.Close()
+		br = bufio.NewReaderSize(zr, 64<<10)
+	}
+	p := &parser{name: name, lines: &lineCounter{r: br, recOK: true}}
+	p.dec = json.NewDecoder(p.lines)
+	res, err := p.parse(source)
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+type parser struct {
+	name  string
+	dec   *json.Decoder
+	lines *lineCounter
+}
+
+// fail builds the one error line a user sees: input, JSON path, line and
+// column, and what is wrong.
+func (p *parser) fail(path string, offset int64, format string, args ...any) error {
+	line, col := p.lines.position(offset)
+	msg := fmt.Sprintf(format, args...)
+	return intel.Errorf(intel.CodeInvalid, "%s:%d:%d: %s: %s", p.name, line, col, path, msg)
+}
+
+// jsonFail explains a decoder error at the path. valueStart is the input
+// offset where Decode began, or -1 after Token. A Token error's offset is
+// an input offset, but a Decode syntax error's offset counts bytes that
+// the decoder scanned in all its Decode calls, so that one is found again
+// from the recorded bytes of the value.
+func (p *parser) jsonFail(path string, err error, valueStart int64) error {
+	off := p.dec.InputOffset()
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return p.fail(path, p.lines.total, "unexpected end of input: the bundle is truncated")
+	case errors.As(err, &syn):
+		at := syn.Offset
+		if valueStart >= 0 {
+			at = p.lines.syntaxErrorAt(valueStart)
+		}
+		return p.fail(path, at, "malformed JSON: %v", syn)
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "value"
+		}
+		return p.fail(path, valueStart+typ.Offset, "%s: expected %s, found JSON %s", field, typ.Type, typ.Value)
+	}
+	return p.fail(path, off, "%v", err)
+}
+
+func (p *parser) parse(source intel.Source) (*Result, error) {
+	tok, err := p.dec.Token()
+	if err != nil {
+		return nil, p.jsonFail("$", err, -1)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		// InputOffset is past the token; the token is one byte or more.
+		return nil, p.fail("$", p.dec.InputOffset()-1, "a STIX bundle is a JSON object, found %v", tok)
+	}
+	var (
+		sawType    string
+		sawObjects bool
+		objs       []*parsedObject
+	)
+	for p.dec.More() {
+		keyTok, err := p.dec.Token()
+		if err != nil {
+			return nil, p.jsonFail("$", err, -1)
+		}
+		key, _ := keyTok.(string)
+		start := p.dec.InputOffset()
+		switch key {
+		case "type":
+			if err := p.dec.Decode(&sawType); err != nil {
+				return nil, p.jsonFail("$.type", err, start)
+			}
+			if sawType != "bundle" {
+				return nil, p.fail("$.type", p.dec.InputOffset(), "type is %q, want \"bundle\"", sawType)
+			}
+		case "objects":
+			sawObjects = true
+			objs, err = p.objects()
+			if err != nil {
+				return nil, err
+			}
+		default:
+			var skip json.RawMessage
+			if err := p.dec.Decode(&skip); err != nil {
+				return nil, p.jsonFail("$."+key, err, start)
+			}
+		}
+	}
+	if _, err := p.dec.Token(); err != nil {
+		return nil, p.jsonFail("$", err, -1)
+	}
+	if _, err := p.dec.Token(); err != io.EOF {
+		return nil, p.fail("$", p.dec.InputOffset(), "unexpected data after the bundle")
+	}
+	if sawType != "bundle" {
+		return nil, p.fail("$", p.dec.InputOffset(), "not a STIX bundle: \"type\": \"bundle\" is missing")
+	}
+	if !sawObjects {
+		return nil, p.fail("$", p.dec.InputOffset(), "the bundle has no \"objects\" array")
+	}
+	return build(objs, source), nil
+}
+
+// parsedObject is a raw object with where it was found, for errors.
+type parsedObject struct {
+	raw    rawObject
+	path   string
+	offset int64
+}
+
+func (p *parser) objects() ([]*parsedObject, error) {
+	tok, err := p.dec.Token()
+	if err != nil {
+		return nil, p.jsonFail("$.objects", err, -1)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		return nil, p.fail("$.objects", p.dec.InputOffset()-1, "objects must be an array")
+	}
+	var out []*parsedObject
+	seen := map[string]int{}
+	for i := 0; p.dec.More(); i++ {
+		path := fmt.Sprintf("$.objects[%d]", i)
+		start := p.dec.InputOffset()
+		p.lines.mark(start)
+		var o parsedObject
+		if err := p.dec.Decode(&o.raw); err != nil {
+			return nil, p.jsonFail(path, err, start)
+		}
+		o.path, o.offset = path, start
+		if o.raw.ID != "" {
+			path += " (" + o.raw.ID + ")"
+			o.path = path
+		}
+		if err := p.check(&o); err != nil {
+			return nil, err
+		}
+		if j, dup := seen[o.raw.ID]; dup {
+			// STIX allows several versions of one object in a bundle; the
+			// newest modified wins, as the specification says.
+			if newer(o.raw.Modified, out[j].raw.Modified) {
+				out[j] = &o
+			}
+			continue
+		}
+		seen[o.raw.ID] = len(out)
+		out = append(out, &o)
+	}
+	if _, err := p.dec.Token(); err != nil {
+		return nil, p.jsonFail("$.objects", err, -1)
+	}
+	return out, nil
+}
+
+// check validates the common properties of an object spoor imports.
+func (p *parser) check(o *parsedObject) error {
+	r := &o.raw
+	if r.Type == "" {
+		return p.fail(o.path, o.offset, "object has no \"type\"")
+	}
+	if r.ID == "" {
+		return p.fail(o.path, o.offset, "%s object has no \"id\"", r.Type)
+	}
+	prefix, uuid, ok := strings.Cut(r.ID, "--")
+	if !ok || prefix != r.Type || len(uuid) != 36 {
+		return p.fail(o.path, o.offset, "id %q is not of the form %s--<uuid>", r.ID, r.Type)
+	}
+	_, imported := kindOf(r.Type)
+	if !imported && r.Type != "relationship" {
+		return nil
+	}
+	for _, f := range []struct{ name, val string }{{"created", r.Created}, {"modified", r.Modified}} {
+		if f.val == "" {
+			return p.fail(o.path, o.offset, "%q is required", f.name)
+		}
+		if _, err := parseTime(f.val); err != nil {
+			return p.fail(o.path, o.offset, "%s: %v", f.name, err)
+		}
+	}
+	for _, f := range []struct{ name, val string }{{"first_seen", r.FirstSeen}, {"last_seen", r.LastSeen}} {
+		if f.val == "" {
+			continue
+		}
+		if _, err := parseTime(f.val); err != nil {
+			return p.fail(o.path, o.offset, "%s: %v", f.name, err)
+		}
+	}
+	if r.Type == "relationship" {
+		if r.RelationshipType == "" || r.SourceRef == "" || r.TargetRef == "" {
+			return p.fail(o.path, o.offset, "relationship needs relationship_type, source_ref and target_ref")
+		}
+		return nil
+	}
+	if strings.TrimSpace(r.Name) == "" {
+		return p.fail(o.path, o.offset, "%s has no name", r.Type)
+	}
+	if r.Confidence != nil && (*r.Confidence < 0 || *r.Confidence > 100) {
+		return p.fail(o.path, o.offset, "confidence %d is outside 0..100", *r.Confidence)
+	}
+	return nil
+}
+
+// parseTime reads a STIX timestamp (RFC 3339, UTC, optional fraction).
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not an RFC 3339 timestamp", s)
+	}
+	return t.UTC(), nil
+}
+
+func newer(a, b string) bool {
+	ta, _ := parseTime(a)
+	tb, _ := parseTime(b)
+	return ta.After(tb)
+}
+
+// build turns validated raw objects into a bundle.
+func build(objs []*parsedObject, source intel.Source) *Result {
+	res := &Result{Bundle: &intel.Bundle{Source: source}, Ignored: map[string]int{}}
+	kept := map[string]int{} // STIX ID → index in Bundle.Objects
+	var rels []*rawObject
+	for _, po := range objs {
+		r := &po.raw
+		if r.Type == "relationship" {
+			rels = append(rels, r)
+			continue
+		}
+		kind, ok := kindOf(r.Type)
+		if !ok {
+			res.Ignored[r.Type]++
+			continue
+		}
+		kept[r.ID] = len(res.Bundle.Objects)
+		res.Bundle.Objects = append(res.Bundle.Objects, object(r, kind, source))
+	}
+	for _, r := range rels {
+		if _, ok := kept[r.SourceRef]; !ok {
+			res.Ignored["relationship"]++
+			continue
+		}
+		if _, ok := kept[r.TargetRef]; !ok {
+			res.Ignored["relationship"]++
+			continue
+		}
+		created, _ := parseTime(r.Created)
+		modified, _ := parseTime(r.Modified)
+		link := intel.Link{
+			StixID: r.ID, Type: r.RelationshipType,
+			SourceRef: r.SourceRef, TargetRef: r.TargetRef,
+			Description: r.Description, Refs: citations(r.ExternalReferences, nil),
+			Revoked: r.Revoked, Deprecated: r.XMitreDeprecated,
+			Created: created, Modified: modified,
+		}
+		res.Bundle.Relationships = append(res.Bundle.Relationships, link)
+		// ATT&CK replaces a revoked object by the target of its revoked-by
+		// relationship; the old name stays findable as an alias of the new.
+		if r.RelationshipType == "revoked-by" {
+			old := &res.Bundle.Objects[kept[r.SourceRef]]
+			repl := &res.Bundle.Objects[kept[r.TargetRef]]
+			if old.Revoked && repl.Kind == old.Kind {
+				repl.Aliases = addAlias(repl.Aliases, repl.Name, old.Name)
+			}
+		}
+	}
+	return res
+}
+
+func object(r *rawObject, kind intel.ObjectKind, source intel.Source) intel.Object {
+	created, _ := parseTime(r.Created)
+	modified, _ := parseTime(r.Modified)
+	o := intel.Object{
+		Kind: kind, StixID: r.ID, Name: strings.TrimSpace(r.Name),
+		Description: r.Description,
+		Revoked:     r.Revoked, Deprecated: r.XMitreDeprecated,
+		Created: created, Modified: modified,
+		Platforms:  r.XMitrePlatforms,
+		Confidence: source.Credibility,
+		TLP:        source.TLP,
+	}
+	if r.Confidence != nil {
+		// STIX confidence is 0..100; scaled by the source's credibility.
+		o.Confidence = float64(*r.Confidence) / 100 * source.Credibility
+	}
+	for _, m := range r.ObjectMarkingRefs {
+		if t, ok := tlpMarkings[m]; ok {
+			o.TLP = t
+		}
+	}
+	var aliases []string
+	for _, a := range slices.Concat(r.Aliases, r.XMitreAliases) {
+		aliases = addAlias(aliases, o.Name, a)
+	}
+	o.Aliases = aliases
+	for _, ref := range r.ExternalReferences {
+		if catalogueSources[ref.SourceName] && ref.ExternalID != "" && o.ExternalID == "" {
+			o.ExternalID, o.URL = ref.ExternalID, ref.URL
+		}
+	}
+	switch kind {
+	case intel.KindTechnique:
+		o.IsSubtechnique = r.XMitreIsSub
+		for _, ph := range r.KillChainPhases {
+			if !slices.Contains(o.Tactics, ph.PhaseName) {
+				o.Tactics = append(o.Tactics, ph.PhaseName)
+			}
+		}
+	case intel.KindSoftware:
+		o.SoftwareType = r.Type
+	case intel.KindCampaign:
+		o.FirstSeen, _ = parseTime(r.FirstSeen)
+		o.LastSeen, _ = parseTime(r.LastSeen)
+	}
+	names := append([]string{o.Name}, o.Aliases...)
+	o.Refs = citations(r.ExternalReferences, names)
+	return o
+}
+
+// citations keeps the references that cite a report: not catalogue IDs,
+// and not ATT&CK's alias notes (a reference named after one of the
+// object's own names whose description only points at other citations).
+func citations(refs []rawRef, names []string) []intel.ExternalRef {
+	var out []intel.ExternalRef
+	for _, ref := range refs {
+		if catalogueSources[ref.SourceName] {
+			continue
+		}
+		if ref.URL == "" && slices.Contains(names, ref.SourceName) {
+			continue
+		}
+		if ref.URL == "" && strings.HasPrefix(strings.TrimSpace(ref.Description), "(Citation:") {
+			continue
+		}
+		if ref.SourceName == "" && ref.URL == "" {
+			continue
+		}
+		out = append(out, intel.ExternalRef{
+			SourceName: ref.SourceName, ExternalID: ref.ExternalID,
+			URL: ref.URL, Description: ref.Description,
+		})
+	}
+	return out
+}
+
+// addAlias appends alias unless it is empty or equals (after name
+// normalisation) the object's name or an alias already there.
+func addAlias(aliases []string, name, alias string) []string {
+	alias = strings.TrimSpace(alias)
+	n := intel.NormalizeName(alias)
+	if n == "" || n == intel.NormalizeName(name) {
+		return aliases
+	}
+	for _, a := range aliases {
+		if intel.NormalizeName(a) == n {
+			return aliases
+		}
+	}
+	return append(aliases, alias)
+}
+
+// maxRecord bounds the bytes kept to locate a syntax error; an object
+// larger than this gets its error reported at the object's start.
+const maxRecord = 4 << 20
+
+// lineCounter passes bytes through and remembers where lines start, so an
+// input offset can be reported as line and column. It also keeps the
+// bytes read since the last mark, to locate a syntax error in them.
+type lineCounter struct {
+	r      io.Reader
+	total  int64
+	starts []int64 // offsets of the bytes after each '\n'
+
+	rec      []byte // bytes from recStart to total, while recOK
+	recStart int64
+	recOK    bool
+}
+
+// mark starts recording at the input offset off.
+func (l *lineCounter) mark(off int64) {
+	if !l.recOK || off < l.recStart {
+		l.rec, l.recStart, l.recOK = l.rec[:0], l.total, true
+		return
+	}
+	drop := min(off-l.recStart, int64(len(l.rec)))
+	n := copy(l.rec, l.rec[drop:])
+	l.rec, l.recStart = l.rec[:n], l.recStart+drop
+}
+
+// syntaxErrorAt returns the input offset of the first syntax error in the
+// value that starts at start, or start if it cannot tell.
+func (l *lineCounter) syntaxErrorAt(start int64) int64 {
+	if !l.recOK || start < l.recStart || start > l.recStart+int64(len(l.rec)) {
+		return start
+	}
+	var v any
+	var syn *json.SyntaxError
+	if err := json.Unmarshal(l.rec[start-l.recStart:], &v); errors.As(err, &syn) {
+		return start + syn.Offset - 1
+	}
+	return start
+}
+
+func (l *lineCounter) Read(b []byte) (int, error) {
+	n, err := l.r.Read(b)
+	if l.recOK {
+		if len(l.rec)+n > maxRecord {
+			l.rec, l.recOK = l.rec[:0], false
+		} else {
+			l.rec = append(l.rec, b[:n]...)
+		}
+	}
+	for i := 0; i < n; {
+		j := bytes.IndexByte(b[i:n], '\n')
+		if j < 0 {
+			break
+		}
+		l.starts = append(l.starts, l.total+int64(i+j+1))
+		i += j + 1
+	}
+	l.total += int64(n)
+	return n, err
+}
+
+// position returns the 1-based line and column of an input offset.
+func (l *lineCounter) position(offset int64) (line, col int) {
+	i, _ := slices.BinarySearch(l.starts, offset+1)
+	lineStart := int64(0)
+	if i > 0 {
+		lineStart = l.starts[i-1]
+	}
+	return i + 1, int(offset-lineStart) + 1
+}
