@@ -1,0 +1,93 @@
+// Package collect brings intelligence into spoor: it opens a source's
+// location (file, URL or standard input), hands the bytes to the parser of
+// the source's format (collect/<format>), and writes the result through a
+// Sink in one transaction. The CLI, the API and the scheduler all import
+// through this package.
+package collect
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spoor/spoor/internal/collect/stix"
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// Sink is where collected intelligence goes (the store).
+type Sink interface {
+	ImportBundle(ctx context.Context, b *intel.Bundle, progress func(done, total int)) (*intel.ImportStats, error)
+}
+
+// MaxDownload bounds what Open reads from a URL.
+const MaxDownload = 1 << 30
+
+// Open returns a reader for a location: "-" (stdin), an http(s) URL, or a
+// file path. name is how errors refer to it.
+func Open(ctx context.Context, location string, stdin io.Reader) (r io.ReadCloser, name string, err error) {
+	switch {
+	case location == "-":
+		return io.NopCloser(stdin), "stdin", nil
+	case strings.HasPrefix(location, "http://") || strings.HasPrefix(location, "https://"):
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, location, nil)
+		if err != nil {
+			return nil, "", intel.Errorf(intel.CodeInvalid, "bad URL %q: %v", location, err)
+		}
+		req.Header.Set("User-Agent", "spoor")
+		client := &http.Client{Timeout: 10 * time.Minute}
+		resp, err := client.Do(req)
+		if err != nil {
+			return nil, "", intel.Errorf(intel.CodeInvalid, "fetch %s: %v", location, err)
+		}
+		if resp.StatusCode != http.StatusOK {
+			resp.Body.Close()
+			return nil, "", intel.Errorf(intel.CodeInvalid, "fetch %s: %s", location, resp.Status)
+		}
+		return readCloser{io.LimitReader(resp.Body, MaxDownload), resp.Body}, location, nil
+	default:
+		f, err := os.Open(location)
+		if err != nil {
+			return nil, "", intel.Errorf(intel.CodeInvalid, "open %s: %v", location, unwrapPathError(err))
+		}
+		return f, location, nil
+	}
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// STIXResult is what an import of a STIX bundle did.
+type STIXResult struct {
+	Stats   *intel.ImportStats `json:"stats"`
+	Ignored map[string]int     `json:"ignored"`
+}
+
+// ImportSTIX parses a STIX 2.1 bundle from r and writes it to sink in one
+// transaction. A parse error leaves the sink untouched.
+func ImportSTIX(ctx context.Context, sink Sink, r io.Reader, name string, src intel.Source, progress func(done, total int)) (*STIXResult, error) {
+	if err := src.Validate(); err != nil {
+		return nil, err
+	}
+	res, err := stix.Parse(r, name, src)
+	if err != nil {
+		return nil, err
+	}
+	stats, err := sink.ImportBundle(ctx, res.Bundle, progress)
+	if err != nil {
+		return nil, fmt.Errorf("import %s: %w", name, err)
+	}
+	return &STIXResult{Stats: stats, Ignored: res.Ignored}, nil
+}

@@ -1,0 +1,133 @@
+// Package config holds spoor's settings: defaults that work with no
+// configuration, overridden by SPOOR_* environment variables, overridden
+// by command-line flags. There are no globals: commands load a Config and
+// pass it down.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// Config is every setting a spoor command may read.
+type Config struct {
+	// DB is a SQLite file path or a postgres:// URL.
+	DB string
+	// Addr is the listen address of spoor serve.
+	Addr string
+	// SecureCookies marks session cookies Secure (behind TLS).
+	SecureCookies bool
+	// LogLevel is debug, info, warn or error.
+	LogLevel string
+	// Format is how commands print results: table or json.
+	Format string
+}
+
+// Default returns the settings that work on a laptop with no configuration.
+func Default() Config {
+	return Config{
+		DB:       "spoor.db",
+		Addr:     "127.0.0.1:8080",
+		LogLevel: "info",
+		Format:   "table",
+	}
+}
+
+// FromEnv returns the defaults overridden by SPOOR_* variables read with
+// getenv (os.Getenv in main, a map in tests).
+func FromEnv(getenv func(string) string) (Config, error) {
+	c := Default()
+	if v := getenv("SPOOR_DB"); v != "" {
+		c.DB = v
+	}
+	if v := getenv("SPOOR_ADDR"); v != "" {
+		c.Addr = v
+	}
+	if v := getenv("SPOOR_LOG_LEVEL"); v != "" {
+		c.LogLevel = v
+	}
+	if v := getenv("SPOOR_FORMAT"); v != "" {
+		c.Format = v
+	}
+	if v := getenv("SPOOR_SECURE_COOKIES"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return c, intel.Errorf(intel.CodeInvalid, "SPOOR_SECURE_COOKIES=%q is not a boolean", v)
+		}
+		c.SecureCookies = b
+	}
+	return c, c.Validate()
+}
+
+// Flag names a setting a command exposes as a flag.
+type Flag int
+
+// Flags a command may register.
+const (
+	FlagDB Flag = 1 << iota
+	FlagAddr
+	FlagSecureCookies
+	FlagLogLevel
+	FlagFormat
+)
+
+// Register binds the chosen settings to flags of fs; the flags' defaults
+// are the current values, so a flag given on the command line wins over
+// the environment, which wins over the default.
+func (c *Config) Register(fs *flag.FlagSet, which Flag) {
+	if which&FlagDB != 0 {
+		fs.StringVar(&c.DB, "db", c.DB, "SQLite file or postgres:// URL (env SPOOR_DB)")
+	}
+	if which&FlagAddr != 0 {
+		fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (env SPOOR_ADDR)")
+	}
+	if which&FlagSecureCookies != 0 {
+		fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "mark session cookies Secure, for TLS (env SPOOR_SECURE_COOKIES)")
+	}
+	if which&FlagLogLevel != 0 {
+		fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env SPOOR_LOG_LEVEL)")
+	}
+	if which&FlagFormat != 0 {
+		fs.StringVar(&c.Format, "format", c.Format, "output format: table or json (env SPOOR_FORMAT)")
+	}
+}
+
+// Validate checks the settings after flags are parsed.
+func (c *Config) Validate() error {
+	if strings.TrimSpace(c.DB) == "" {
+		return intel.Errorf(intel.CodeInvalid, "the database (--db, SPOOR_DB) is empty")
+	}
+	switch c.Format {
+	case "table", "json":
+	default:
+		return intel.Errorf(intel.CodeInvalid, "unknown format %q: use table or json", c.Format)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return intel.Errorf(intel.CodeInvalid, "unknown log level %q: use debug, info, warn or error", c.LogLevel)
+	}
+	return nil
+}
+
+// IsPostgres reports whether DB names a PostgreSQL database.
+func (c *Config) IsPostgres() bool {
+	return strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://")
+}
+
+// String describes the settings without secrets (a PostgreSQL password).
+func (c Config) String() string {
+	db := c.DB
+	if c.IsPostgres() {
+		if at := strings.LastIndex(db, "@"); at > 0 {
+			if scheme := strings.Index(db, "://"); scheme > 0 && scheme+3 < at {
+				db = db[:scheme+3] + "…" + db[at:]
+			}
+		}
+	}
+	return fmt.Sprintf("db=%s addr=%s", db, c.Addr)
+}
