@@ -1,0 +1,625 @@
+package ioc
+
+import (
+	"bytes"
+	"net/netip"
+	"strconv"
+
+	"golang.org/x/net/publicsuffix"
+)
+
+// emit appends a match for clean[cs:ce]. host is the canonical host of a URL,
+// which is what warninglists are checked against for URLs.
+func (e *engine) emit(t Type, cs, ce int, value string, flags Flags, host string) {
+	if !e.opts.Types.Has(t) {
+		return
+	}
+	rs, re := e.rawPos(cs), e.rawPos(ce)
+	if re-rs != ce-cs {
+		flags |= FlagDefanged
+	} else if any, _ := e.rewritten(cs, ce); any {
+		flags |= FlagDefanged
+	}
+	m := Match{Type: t, Value: value, Raw: string(e.raw[rs:re]), Offset: e.base + int64(rs), Flags: flags}
+	if len(e.opts.Warninglists) > 0 {
+		key := value
+		if t == TypeURL {
+			key = host
+		}
+		for _, w := range e.opts.Warninglists {
+			if w != nil && w.contains(t, key) {
+				m.Warninglist = w.Name()
+				break
+			}
+		}
+		if m.Warninglist != "" && e.opts.DropWarned {
+			return
+		}
+	}
+	if !e.opts.Refang {
+		m.Value = m.Raw
+	}
+	e.out = append(e.out, m)
+}
+
+// parseIPv4 parses a strict dotted quad: four decimal octets, each at most
+// 255 and without leading zeros, since 010.1.1.1 means octal to some parsers
+// and decimal to others.
+func parseIPv4(b []byte) (a [4]byte, ok bool) {
+	part, digits, n := 0, 0, 0
+	for i := 0; i <= len(b); i++ {
+		if i == len(b) || b[i] == '.' {
+			if digits == 0 || n == 4 {
+				return a, false
+			}
+			a[n] = byte(part)
+			n++
+			part, digits = 0, 0
+			continue
+		}
+		d := b[i]
+		if d < '0' || d > '9' || (digits == 1 && part == 0) {
+			return a, false
+		}
+		part = part*10 + int(d-'0')
+		digits++
+		if part > 255 {
+			return a, false
+		}
+	}
+	return a, n == 4
+}
+
+// Special address ranges, flagged rather than dropped.
+var (
+	docPrefixes = [...]netip.Prefix{
+		netip.MustParsePrefix("192.0.2.0/24"),    // RFC 5737 TEST-NET-1
+		netip.MustParsePrefix("198.51.100.0/24"), // RFC 5737 TEST-NET-2
+		netip.MustParsePrefix("203.0.113.0/24"),  // RFC 5737 TEST-NET-3
+		netip.MustParsePrefix("2001:db8::/32"),   // RFC 3849
+		netip.MustParsePrefix("3fff::/20"),       // RFC 9637
+	}
+	reservedPrefixes = [...]netip.Prefix{
+		netip.MustParsePrefix("0.0.0.0/8"),     // "this network"
+		netip.MustParsePrefix("100.64.0.0/10"), // carrier-grade NAT
+		netip.MustParsePrefix("192.0.0.0/24"),  // IETF protocol assignments
+		netip.MustParsePrefix("198.18.0.0/15"), // benchmarking
+		netip.MustParsePrefix("240.0.0.0/4"),   // future use and broadcast
+		netip.MustParsePrefix("::/128"),        // unspecified
+		netip.MustParsePrefix("100::/64"),      // discard-only
+	}
+)
+
+func addrFlags(a netip.Addr) Flags {
+	a = a.Unmap()
+	var f Flags
+	switch {
+	case a.IsLoopback():
+		f |= FlagLoopback
+	case a.IsPrivate():
+		f |= FlagPrivate
+	case a.IsLinkLocalUnicast():
+		f |= FlagLinkLocal
+	case a.IsMulticast():
+		f |= FlagMulticast
+	}
+	for _, p := range docPrefixes {
+		if p.Contains(a) {
+			f |= FlagDocumentation
+		}
+	}
+	for _, p := range reservedPrefixes {
+		if p.Contains(a) {
+			f |= FlagReserved
+		}
+	}
+	return f
+}
+
+// ipv4 reports whether clean[s:t] is an IPv4 address and emits it. glued
+// means it was written straight after a "v", as in v1.2.3.4.
+func (e *engine) ipv4(s, t int, glued bool) bool {
+	a, ok := parseIPv4(e.clean[s:t])
+	if !ok {
+		return false
+	}
+	if !e.opts.Types.Has(TypeIPv4) {
+		return true
+	}
+	f := addrFlags(netip.AddrFrom4(a))
+	if glued || e.versionBefore(s) {
+		f |= FlagVersionLike
+	}
+	e.emit(TypeIPv4, s, t, string(e.clean[s:t]), f, "")
+	return true
+}
+
+// versionBefore reports whether the word before clean offset cs is
+// "version", "ver" or "v" (as in "version 1.2.3.4" or "ver. 10.0.0.1"). It
+// reads the raw bytes, so the answer is the same in every block.
+func (e *engine) versionBefore(cs int) bool {
+	r := e.raw
+	i := e.rawPos(cs)
+	stop := max(i-24, 0)
+	for i > stop && (r[i-1] == ' ' || r[i-1] == '\t' || r[i-1] == ':' || r[i-1] == '=' || r[i-1] == '(') {
+		i--
+	}
+	if i > stop && r[i-1] == '.' {
+		i--
+	}
+	w := i
+	for w > stop && cls[r[w-1]]&cAlpha != 0 {
+		w--
+	}
+	if w > 0 && cls[r[w-1]]&(cAlpha|cDigit) != 0 {
+		return false
+	}
+	word := r[w:i]
+	return eqFold(word, "version") || eqFold(word, "ver") || eqFold(word, "v")
+}
+
+// smallUint parses 1–3 decimal digits without a leading zero, at most limit.
+func smallUint(b []byte, limit int) (int, bool) {
+	if len(b) == 0 || len(b) > 3 || (len(b) > 1 && b[0] == '0') {
+		return 0, false
+	}
+	v := 0
+	for _, d := range b {
+		if d < '0' || d > '9' {
+			return 0, false
+		}
+		v = v*10 + int(d-'0')
+	}
+	return v, v <= limit
+}
+
+// cidr4 reports whether clean[s:t] is an IPv4 network a.b.c.d/n.
+func (e *engine) cidr4(s, t int) bool {
+	c := e.clean
+	slash := bytes.IndexByte(c[s:t], '/')
+	if slash < 0 {
+		return false
+	}
+	slash += s
+	a, ok := parseIPv4(c[s:slash])
+	if !ok {
+		return false
+	}
+	if _, ok := smallUint(c[slash+1:t], 32); !ok {
+		return false
+	}
+	e.emit(TypeCIDR, s, t, string(c[s:t]), addrFlags(netip.AddrFrom4(a)), "")
+	return true
+}
+
+// ipv6 reports whether clean[s:t] is an IPv6 address, optionally with a
+// prefix length, and emits it in canonical compressed form.
+func (e *engine) ipv6(s, t int) bool {
+	c := e.clean
+	slash, colons := -1, 0
+	for i := s; i < t; i++ {
+		b := c[i]
+		switch {
+		case b == ':':
+			if slash >= 0 {
+				return false
+			}
+			colons++
+		case b == '/':
+			if slash >= 0 {
+				return false
+			}
+			slash = i
+		case slash >= 0:
+			if b < '0' || b > '9' {
+				return false
+			}
+		case cls[b]&(cHex|cDigit) != 0 || b == '.':
+		default:
+			return false
+		}
+	}
+	end := t
+	if slash >= 0 {
+		end = slash
+	}
+	if colons < 2 || end-s < 3 {
+		return false // also refuses a bare "::"
+	}
+	a, err := netip.ParseAddr(string(c[s:end]))
+	if err != nil || !a.Is6() || a.Zone() != "" {
+		return false
+	}
+	if slash >= 0 {
+		bits, ok := smallUint(c[slash+1:t], 128)
+		if !ok {
+			return false
+		}
+		e.emit(TypeCIDR, s, t, a.String()+"/"+strconv.Itoa(bits), addrFlags(a), "")
+		return true
+	}
+	e.emit(TypeIPv6, s, t, a.String(), addrFlags(a), "")
+	return true
+}
+
+func isLocalByte(b byte) bool {
+	return cls[b]&(cAlpha|cDigit) != 0 || b == '.' || b == '_' || b == '-' || b == '+'
+}
+
+// email reports whether clean[s:t] holds an e-mail address and emits it,
+// followed by its domain. The local part is the run of dot-atom characters
+// before the last '@', without leading, trailing or doubled dots.
+func (e *engine) email(s, t int) bool {
+	c := e.clean
+	at := bytes.LastIndexByte(c[s:t], '@') + s
+	ls := at
+	for ls > s && isLocalByte(c[ls-1]) {
+		ls--
+	}
+	for ls < at && (c[ls] == '.' || c[ls] == '-' || c[ls] == '+') {
+		ls++
+	}
+	if at-ls < 1 || at-ls > 64 || c[at-1] == '.' || bytes.Contains(c[ls:at], []byte("..")) {
+		return false
+	}
+	de := at + 1
+	for de < t && (cls[c[de]]&(cAlpha|cDigit) != 0 || c[de] == '.' || c[de] == '-' || c[de] == '_') {
+		de++
+	}
+	for de > at+1 && (c[de-1] == '.' || c[de-1] == '-') {
+		de--
+	}
+	dom, df, ok := e.domain(at+1, de, ctxEmail)
+	if !ok {
+		return false
+	}
+	if ls > s {
+		e.sub(s, ls)
+	}
+	e.emit(TypeEmail, ls, at+1+len(dom), string(c[ls:at])+"@"+dom, df, "")
+	e.emit(TypeDomain, at+1, at+1+len(dom), dom, df, "")
+	if at+1+len(dom) < t {
+		e.sub(at+1+len(dom), t)
+	}
+	return true
+}
+
+// domainCtx says where a candidate domain was found; inside a URL or an
+// e-mail address a name ending in a file-extension TLD is still a domain.
+type domainCtx uint8
+
+const (
+	ctxText domainCtx = iota
+	ctxURL
+	ctxEmail
+)
+
+// fileExtTLDs are ICANN TLDs that are far more often file extensions in
+// reports than domains. A two-label name such as invoice.zip, setup.py or
+// run.sh written in plain text is a file, not a domain, unless the context
+// says otherwise (defanged, URL host, e-mail domain, hint word before it).
+// Names of three labels or more in lower case (cdn.evil.zip) stay domains:
+// file names rarely have two dots. TLDs such as .me, .cc or .ml, where real
+// malicious domains are common, are deliberately not in the list.
+var fileExtTLDs = map[string]bool{
+	"zip": true, "mov": true, "py": true, "sh": true, "rs": true, "pl": true,
+	"pm": true, "md": true, "so": true, "ps": true, "cab": true, "one": true,
+	"app": true, "run": true,
+}
+
+// stopwords are words that "X dot Y" in prose joins ("the dot com bubble");
+// a spaced-dot domain with such a label is not taken.
+var stopwords = map[string]bool{
+	"a": true, "an": true, "the": true, "of": true, "in": true, "on": true,
+	"to": true, "and": true, "or": true, "is": true, "was": true, "for": true,
+	"at": true, "by": true, "as": true, "be": true, "it": true, "its": true,
+	"this": true, "that": true, "with": true, "from": true, "into": true,
+	"not": true, "no": true, "but": true, "are": true, "has": true,
+}
+
+var exampleDomains = [...]string{"example.com", "example.net", "example.org"}
+
+// domain validates clean[s:t] as a domain name and returns it in canonical
+// form (lower case, no trailing dot) with its flags.
+func (e *engine) domain(s, t int, ctx domainCtx) (string, Flags, bool) {
+	c := e.clean
+	for t > s && c[t-1] == '.' {
+		t--
+	}
+	if t-s < 4 || t-s > 253 {
+		return "", 0, false
+	}
+	labels, ls := 0, s
+	var upper, lower bool
+	for i := s; i <= t; i++ {
+		if i == t || c[i] == '.' {
+			if l := i - ls; l == 0 || l > 63 || c[ls] == '-' || c[i-1] == '-' {
+				return "", 0, false
+			}
+			labels++
+			if i < t {
+				ls = i + 1
+			}
+			continue
+		}
+		k := cls[c[i]]
+		switch {
+		case k&cUpper != 0:
+			upper = true
+		case k&cAlpha != 0:
+			lower = true
+		case k&cDigit != 0, c[i] == '-', c[i] == '_':
+		default:
+			return "", 0, false
+		}
+	}
+	if labels < 2 {
+		return "", 0, false
+	}
+	tld := c[ls:t]
+	var buf [64]byte
+	lt := buf[:len(tld)]
+	tldUpper := false
+	for i, b := range tld {
+		if cls[b]&cUpper != 0 {
+			tldUpper = true
+			b |= 0x20
+		}
+		lt[i] = b
+	}
+	if len(lt) < 2 {
+		return "", 0, false
+	}
+	if !(len(lt) > 4 && string(lt[:4]) == "xn--") {
+		for _, b := range lt {
+			if b < 'a' || b > 'z' {
+				return "", 0, false
+			}
+		}
+	}
+	defanged, spaced := e.rewritten(s, t)
+	strong := ctx != ctxText || defanged
+	// attack.In, System.IO, Microsoft.Windows: a capitalised TLD next to
+	// lower-case letters is a glued sentence or a code identifier.
+	if !strong && tldUpper && lower {
+		return "", 0, false
+	}
+	if !e.icannTLD(lt) {
+		return "", 0, false
+	}
+	if !strong && fileExtTLDs[string(lt)] && (labels < 3 || upper) && !e.hintBefore(s) {
+		return "", 0, false
+	}
+	value := lowerString(c[s:t])
+	if ps, icann := publicsuffix.PublicSuffix(value); icann && ps == value {
+		return "", 0, false // a bare public suffix such as co.uk
+	}
+	if spaced {
+		for l := range bytes.SplitSeq([]byte(value), []byte(".")) {
+			if stopwords[string(l)] {
+				return "", 0, false
+			}
+		}
+	}
+	var f Flags
+	for _, ex := range exampleDomains {
+		if value == ex || (len(value) > len(ex) && value[len(value)-len(ex)-1] == '.' && value[len(value)-len(ex):] == ex) {
+			f |= FlagDocumentation
+		}
+	}
+	return value, f, true
+}
+
+// icannTLD reports whether tld (lower case) is a top-level rule of the ICANN
+// section of the public-suffix list. Verdicts are cached per engine; the
+// cache is bounded so that junk input cannot grow it without limit.
+func (e *engine) icannTLD(tld []byte) bool {
+	if v, ok := e.tlds[string(tld)]; ok {
+		return v
+	}
+	_, icann := publicsuffix.PublicSuffix("x." + string(tld))
+	if len(e.tlds) < 4096 {
+		e.tlds[string(tld)] = icann
+	}
+	return icann
+}
+
+func lowerString(b []byte) string {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c |= 0x20
+		}
+		out[i] = c
+	}
+	return string(out)
+}
+
+// hintWords, found shortly before a name on the same line, mark it as a
+// domain even when its TLD is also a file extension ("C2: update.zip").
+var hintWords = map[string]bool{
+	"domain": true, "domains": true, "host": true, "hosts": true,
+	"hostname": true, "hostnames": true, "c2": true, "c&c": true,
+	"cnc": true, "dns": true, "fqdn": true, "resolves": true, "resolved": true,
+}
+
+// hintBefore reports whether a hint word precedes clean offset cs within 40
+// raw bytes on the same line.
+func (e *engine) hintBefore(cs int) bool {
+	r := e.raw
+	end := e.rawPos(cs)
+	start := max(end-40, 0)
+	if nl := bytes.LastIndexByte(r[start:end], '\n'); nl >= 0 {
+		start += nl + 1
+	}
+	var w [12]byte
+	n := 0
+	for i := start; i <= end; i++ {
+		var b byte
+		if i < end {
+			b = r[i]
+		}
+		if 'A' <= b && b <= 'Z' {
+			b |= 0x20
+		}
+		if b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '&' {
+			if n < len(w) {
+				w[n] = b
+			}
+			n++
+			continue
+		}
+		if n > 0 && n <= len(w) && hintWords[string(w[:n])] {
+			return true
+		}
+		n = 0
+	}
+	return false
+}
+
+// domainMatch emits clean[s:t] as a domain found in plain text.
+func (e *engine) domainMatch(s, t int) bool {
+	v, f, ok := e.domain(s, t, ctxText)
+	if !ok {
+		return false
+	}
+	e.emit(TypeDomain, s, s+len(v), v, f, "")
+	return true
+}
+
+func isDigits(b []byte) bool {
+	for _, d := range b {
+		if d < '0' || d > '9' {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+// technique reports whether the whole sub-token is a sub-technique ID such as
+// T1059.001 and emits it.
+func (e *engine) technique(s, t int, _ bool) bool {
+	c := e.clean
+	if t-s != 9 || c[s] != 'T' || c[s+5] != '.' || !isDigits(c[s+1:s+5]) || !isDigits(c[s+6:t]) {
+		return false
+	}
+	e.emit(TypeTechnique, s, t, string(c[s:t]), 0, "")
+	return true
+}
+
+// techniqueRun handles a run T1234 (with an optional .123 after it, up to
+// the sub-token end t) or TA1234, returning where the match ends.
+func (e *engine) techniqueRun(a, b, t int) (int, bool) {
+	c := e.clean
+	switch {
+	case b-a == 5 && isDigits(c[a+1:b]):
+		end := b
+		if b+4 <= t && c[b] == '.' && isDigits(c[b+1:b+4]) && (b+4 == t || cls[c[b+4]]&(cAlpha|cDigit) == 0) {
+			end = b + 4
+		}
+		e.emit(TypeTechnique, a, end, string(c[a:end]), 0, "")
+		return end, true
+	case b-a == 6 && c[a+1] == 'A' && isDigits(c[a+2:b]):
+		e.emit(TypeTactic, a, b, string(c[a:b]), 0, "")
+		return b, true
+	}
+	return 0, false
+}
+
+// cve handles CVE-YYYY-NNNN+ (any case) starting at clean offset a.
+func (e *engine) cve(a, t int) (int, bool) {
+	c := e.clean
+	if a+13 > t || c[a+3] != '-' || !isDigits(c[a+4:a+8]) || c[a+8] != '-' {
+		return 0, false
+	}
+	if y := c[a+4 : a+6]; string(y) != "19" && string(y) != "20" {
+		return 0, false
+	}
+	end := a + 9
+	for end < t && c[end] >= '0' && c[end] <= '9' {
+		end++
+	}
+	if n := end - (a + 9); n < 4 || n > 8 || (end < t && cls[c[end]]&cAlpha != 0) {
+		return 0, false
+	}
+	e.emit(TypeCVE, a, end, "CVE-"+string(c[a+4:end]), 0, "")
+	return end, true
+}
+
+// asn handles AS12345 and ASN12345 runs and the spaced forms "ASN 12345" and
+// "ASN: 12345". Upper case is required: "as 2019" is prose.
+func (e *engine) asn(a, b, t int) {
+	c := e.clean
+	d := a + 2
+	if d < b && c[d] == 'N' {
+		d++
+	}
+	end := b
+	if d == b {
+		if b-a != 3 || b != t {
+			return
+		}
+		// Spaced form: the digits follow the sub-token in the clean text.
+		j := b
+		if j < len(c) && c[j] == ':' {
+			j++
+		}
+		k := j
+		for k < len(c) && k-j < 3 && (c[k] == ' ' || c[k] == '\t') {
+			k++
+		}
+		if k == j {
+			return
+		}
+		d = k
+		end = k
+		for end < len(c) && end-k <= 10 && c[end] >= '0' && c[end] <= '9' {
+			end++
+		}
+		if end < len(c) && cls[c[end]]&(cAlpha|cDigit) != 0 {
+			return
+		}
+	}
+	digits := c[d:end]
+	if len(digits) == 0 || len(digits) > 10 || digits[0] == '0' || !isDigits(digits) {
+		return
+	}
+	n, err := strconv.ParseUint(string(digits), 10, 32)
+	if err != nil {
+		return
+	}
+	e.emit(TypeASN, a, end, "AS"+strconv.FormatUint(n, 10), 0, "")
+}
+
+// hash emits a run of exactly 32, 40, 64 or 128 hex digits that is not a
+// single repeated character (000…0 and fff…f are padding, not hashes).
+func (e *engine) hash(a, b int) {
+	c := e.clean
+	same := true
+	for i := a; i < b; i++ {
+		if cls[c[i]]&(cHex|cDigit) == 0 {
+			return
+		}
+		if c[i]|0x20 != c[a]|0x20 {
+			same = false
+		}
+	}
+	if same {
+		return
+	}
+	var t Type
+	switch b - a {
+	case 32:
+		t = TypeMD5
+	case 40:
+		t = TypeSHA1
+	case 64:
+		t = TypeSHA256
+	default:
+		t = TypeSHA512
+	}
+	if !e.opts.Types.Has(t) {
+		return
+	}
+	e.emit(t, a, b, lowerString(c[a:b]), 0, "")
+}

@@ -1,0 +1,213 @@
+package ioc
+
+// Defang normalisation. Analysts break indicators on purpose so that nobody
+// clicks them: evil[.]com, hxxps[://]host, user[at]mail(.)ru. Before
+// tokenising, the engine rewrites those notations back into plain characters
+// in a copy of the block and records where the copy's offsets shift, so every
+// match still reports its raw text and offset.
+//
+// Every rewrite decision depends only on the bytes in a small window around
+// its own position (never on an earlier rewrite), so normalising from any
+// starting point gives the same result once past the first few bytes. The
+// streaming Scanner relies on that to normalise overlapping blocks.
+
+// adjust records one rewrite: clean[at:end] replaced raw bytes, and from end
+// onwards raw offset = clean offset + delta.
+type adjust struct {
+	at, end int
+	delta   int
+	spaced  bool // the spaced-word form " dot ", which needs stricter checks
+}
+
+// normTrigger marks bytes that can open a defang notation.
+var normTrigger = [256]bool{'[': true, '(': true, '{': true, '\\': true, ' ': true}
+
+// defangAt reports the notation starting at raw[p], if any: its plain
+// replacement and the number of raw bytes it covers.
+func defangAt(raw []byte, p int) (rep string, n int, spaced bool) {
+	switch raw[p] {
+	case '[', '(', '{':
+		closer := byte(']')
+		if raw[p] == '(' {
+			closer = ')'
+		} else if raw[p] == '{' {
+			closer = '}'
+		}
+		// Longest notation is "[://]": five bytes.
+		end := -1
+		for i := p + 1; i < len(raw) && i <= p+5; i++ {
+			if raw[i] == closer {
+				end = i
+				break
+			}
+		}
+		if end < 0 {
+			return "", 0, false
+		}
+		inner := raw[p+1 : end]
+		switch {
+		case len(inner) == 1 && inner[0] == '.':
+			return ".", end - p + 1, false
+		case len(inner) == 1 && inner[0] == '@':
+			return "@", end - p + 1, false
+		case eqFold(inner, "dot"):
+			return ".", end - p + 1, false
+		case eqFold(inner, "at"):
+			// "(at)" is also prose; require it to sit between name characters.
+			if p > 0 && isNameByte(raw[p-1]) && end+1 < len(raw) && isNameByte(raw[end+1]) {
+				return "@", end - p + 1, false
+			}
+		case raw[p] == '[' && string(inner) == ":":
+			return ":", 3, false
+		case raw[p] == '[' && string(inner) == "://":
+			return "://", 5, false
+		case raw[p] == '[' && string(inner) == "/":
+			return "/", 3, false
+		}
+	case '\\':
+		// evil\.com: only between name characters, so Windows paths and
+		// regular expressions keep their backslashes.
+		if p > 0 && isNameByte(raw[p-1]) && p+2 < len(raw) && raw[p+1] == '.' && isNameByte(raw[p+2]) {
+			return ".", 2, false
+		}
+	case ' ':
+		// "evil dot com": one ASCII space each side, a lower-case letter or
+		// digit before and after, and not a chain "dot dot" (the second would
+		// overlap the first; refusing it keeps the decision local).
+		if p > 0 && p+5 < len(raw) && raw[p+4] == ' ' &&
+			(string(raw[p+1:p+4]) == "dot" || string(raw[p+1:p+4]) == "DOT") &&
+			isLowerAlnum(raw[p-1]) && isLowerAlnum(raw[p+5]) &&
+			!(p >= 4 && raw[p-4] == ' ' && eqFold(raw[p-3:p], "dot")) {
+			return ".", 5, true
+		}
+	}
+	return "", 0, false
+}
+
+func isNameByte(b byte) bool { return cls[b]&(cAlpha|cDigit) != 0 || b == '-' || b == '_' }
+
+func isLowerAlnum(b byte) bool { return b >= 'a' && b <= 'z' || b >= '0' && b <= '9' }
+
+// eqFold reports whether b equals the lower-case ASCII word s, ignoring case.
+func eqFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range b {
+		if b[i]|0x20 != s[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// normalize rewrites defang notations of raw into e.cleanBuf and records the
+// offset shifts in e.adj. When raw has none, it returns raw itself and copies
+// nothing, which is the common case.
+func (e *engine) normalize(raw []byte) []byte {
+	e.adj = e.adj[:0]
+	var out []byte
+	started := false
+	copied := 0
+	for p := 0; p < len(raw); p++ {
+		if !normTrigger[raw[p]] {
+			continue
+		}
+		rep, n, spaced := defangAt(raw, p)
+		if n == 0 {
+			continue
+		}
+		if !started {
+			out = append(e.cleanBuf[:0], raw[:p]...)
+			started = true
+		} else {
+			out = append(out, raw[copied:p]...)
+		}
+		at := len(out)
+		out = append(out, rep...)
+		e.adj = append(e.adj, adjust{at: at, end: len(out), delta: p + n - len(out), spaced: spaced})
+		copied = p + n
+		p += n - 1
+	}
+	if !started {
+		return raw
+	}
+	out = append(out, raw[copied:]...)
+	e.cleanBuf = out
+	return out
+}
+
+// rawPos maps a clean offset to the raw offset of the same byte; offsets
+// inside a rewritten notation map to its start.
+func (e *engine) rawPos(c int) int {
+	a := e.adj
+	if len(a) == 0 || c < a[0].end {
+		return c
+	}
+	lo, hi := 0, len(a) // find the last adjust with end <= c
+	for hi-lo > 1 {
+		m := int(uint(lo+hi) >> 1)
+		if a[m].end <= c {
+			lo = m
+		} else {
+			hi = m
+		}
+	}
+	return c + a[lo].delta
+}
+
+// rewritten reports whether clean[cs:ce] holds a rewritten notation, and
+// whether one of them was the spaced " dot " form.
+func (e *engine) rewritten(cs, ce int) (any, spaced bool) {
+	for _, a := range e.adj {
+		if a.at >= ce {
+			break
+		}
+		if a.end > cs {
+			any = true
+			spaced = spaced || a.spaced
+		}
+	}
+	return any, spaced
+}
+
+// consumed reports whether raw[i] is part of a defang notation, so that the
+// Scanner never cuts a block inside one.
+func consumed(raw []byte, i int) bool {
+	for p := i - 5; p <= i; p++ {
+		if p < 0 || !normTrigger[raw[p]] {
+			continue
+		}
+		if _, n, _ := defangAt(raw, p); n > 0 && p+n > i {
+			return true
+		}
+	}
+	return false
+}
+
+// Refang returns text with every defang notation the extractor understands
+// rewritten into plain form: [.] (.) {.} [dot] \. and " dot " become ".",
+// [:] ":", [://] "://", [/] "/", [@] [at] (at) {at} "@", and defanged URL
+// schemes (hxxp, hxxps, fxp, hXXp, ...) become http, https and ftp.
+func Refang(text string) string {
+	var e engine
+	clean := e.normalize([]byte(text))
+	out := make([]byte, 0, len(clean))
+	last := 0
+	for i := 0; i+3 <= len(clean); i++ {
+		if clean[i] != ':' || clean[i+1] != '/' || clean[i+2] != '/' {
+			continue
+		}
+		s := i
+		for s > 0 && isSchemeByte(clean[s-1]) {
+			s--
+		}
+		if canon, ok := canonicalScheme(clean[s:i]); ok && canon != string(clean[s:i]) && isDefangedScheme(clean[s:i]) {
+			out = append(out, clean[last:s]...)
+			out = append(out, canon...)
+			last = i
+		}
+	}
+	out = append(out, clean[last:]...)
+	return string(out)
+}

@@ -1,0 +1,152 @@
+package ioc
+
+import (
+	"errors"
+	"io"
+)
+
+// Extract returns the indicators in text, in order of offset.
+func Extract(text string, opts Options) []Match {
+	return extractWith(text, opts, maxToken)
+}
+
+func extractWith(text string, opts Options, maxTok int) []Match {
+	e := newEngine(opts)
+	e.maxToken = maxTok
+	raw := []byte(text)
+	e.block(raw, 0, 0, len(raw))
+	return e.out
+}
+
+// defaultBlock is the Scanner's read size. Its buffer never grows, so memory
+// stays flat whatever the input size.
+const defaultBlock = 256 << 10
+
+// Scanner extracts indicators from a stream. It reads fixed-size blocks,
+// keeps a small overlap between them so that tokens are never cut, and
+// reports exactly the matches, offsets included, that Extract reports on the
+// whole input. Use it like bufio.Scanner:
+//
+//	sc := ioc.NewScanner(r, ioc.DefaultOptions())
+//	for sc.Scan() {
+//		m := sc.Match()
+//		...
+//	}
+//	if err := sc.Err(); err != nil { ... }
+type Scanner struct {
+	r     io.Reader
+	e     *engine
+	buf   []byte
+	n     int   // bytes held in buf
+	start int   // buf offset from which tokens are new (before it: context)
+	base  int64 // absolute offset of buf[0]
+	next  int   // next match in e.out to return
+	cur   Match
+	eof   bool
+	done  bool
+	err   error
+}
+
+// NewScanner returns a Scanner reading from r.
+func NewScanner(r io.Reader, opts Options) *Scanner {
+	return newScanner(r, opts, defaultBlock, maxToken)
+}
+
+// newScanner lets tests use small blocks and a small token limit, so that
+// short inputs cross many block boundaries.
+func newScanner(r io.Reader, opts Options, block, maxTok int) *Scanner {
+	e := newEngine(opts)
+	e.maxToken = maxTok
+	// The window must hold a token of maxTok bytes plus its context, so that
+	// a block without a safe cut point can only be inside an over-long token.
+	block = max(block, maxTok+lookback+lookahead+2)
+	return &Scanner{r: r, e: e, buf: make([]byte, block)}
+}
+
+// Scan advances to the next match, reporting false at the end of input or
+// on a read error.
+func (s *Scanner) Scan() bool {
+	for {
+		if s.next < len(s.e.out) {
+			s.cur = s.e.out[s.next]
+			s.next++
+			return true
+		}
+		if s.done {
+			return false
+		}
+		s.e.out, s.next = s.e.out[:0], 0
+		s.fill()
+		if s.err != nil {
+			s.done = true
+			return false
+		}
+		if s.eof {
+			s.e.block(s.buf[:s.n], s.base, s.start, s.n)
+			s.done = true
+			continue
+		}
+		cut := s.cutPoint()
+		s.e.block(s.buf[:s.n], s.base, s.start, cut)
+		from := max(cut-lookback, 0)
+		copy(s.buf, s.buf[from:s.n])
+		s.n -= from
+		s.base += int64(from)
+		s.start = cut - from
+	}
+}
+
+// Match returns the match found by the last call to Scan.
+func (s *Scanner) Match() Match { return s.cur }
+
+// Err returns the first read error other than io.EOF.
+func (s *Scanner) Err() error { return s.err }
+
+// fill reads until the buffer is full or the input ends.
+func (s *Scanner) fill() {
+	for s.n < len(s.buf) && !s.eof {
+		k, err := s.r.Read(s.buf[s.n:])
+		s.n += k
+		if errors.Is(err, io.EOF) {
+			s.eof = true
+		} else if err != nil {
+			s.err = err
+			return
+		}
+		if k == 0 && err == nil {
+			// A reader that returns nothing repeatedly is treated like
+			// bufio does: give it a few more chances, then fail.
+			for range 100 {
+				k, err = s.r.Read(s.buf[s.n:])
+				if k > 0 || err != nil {
+					break
+				}
+			}
+			s.n += k
+			if errors.Is(err, io.EOF) {
+				s.eof = true
+			} else if err != nil {
+				s.err = err
+				return
+			} else if k == 0 {
+				s.err = io.ErrNoProgress
+				return
+			}
+		}
+	}
+}
+
+// cutPoint picks where this block's tokens end: the last delimiter, at
+// least lookahead bytes before the end of the buffer, that stays a delimiter
+// after defang normalisation. Tokens starting before it belong to this block
+// and are seen whole. When there is none, the region is one token longer
+// than maxToken, which is skipped anyway, and any point will do.
+func (s *Scanner) cutPoint() int {
+	b := s.buf[:s.n]
+	for i := s.n - lookahead; i > s.start; i-- {
+		if cls[b[i]]&cDelim != 0 && !consumed(b, i) {
+			return i
+		}
+	}
+	return s.n - lookahead
+}

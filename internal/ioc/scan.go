@@ -1,0 +1,269 @@
+package ioc
+
+import "bytes"
+
+// Byte classes. One table lookup per byte tells the tokeniser everything it
+// needs; the OR of a token's classes (its mask) lets it skip plain words
+// without looking at them again.
+const (
+	cDelim uint16 = 1 << iota // ends a token: blanks, quotes, <>, non-ASCII, ...
+	cSub                      // may appear inside a sub-token: [A-Za-z0-9._-:@/+]
+	cEdge                     // trimmed from the ends of a sub-token
+	cDigit
+	cHex // a-f A-F
+	cAlpha
+	cUpper
+	cDot
+	cColon
+	cAt
+	cSlash
+	cDash // - _ +
+)
+
+var cls = func() (t [256]uint16) {
+	for b := 0; b < 256; b++ {
+		switch {
+		case b < 0x20 || b == 0x7f || b >= 0x80:
+			t[b] = cDelim
+		case b >= '0' && b <= '9':
+			t[b] = cSub | cDigit
+		case b >= 'a' && b <= 'z':
+			t[b] = cSub | cAlpha
+			if b <= 'f' {
+				t[b] |= cHex
+			}
+		case b >= 'A' && b <= 'Z':
+			t[b] = cSub | cAlpha | cUpper
+			if b <= 'F' {
+				t[b] |= cHex
+			}
+		}
+	}
+	for _, b := range []byte(" \"'<>`|{}^\\,;") {
+		t[b] = cDelim
+	}
+	t['.'] = cSub | cEdge | cDot
+	t[':'] = cSub | cEdge | cColon
+	t['@'] = cSub | cEdge | cAt
+	t['/'] = cSub | cEdge | cSlash
+	t['-'] = cSub | cEdge | cDash
+	t['_'] = cSub | cEdge | cDash
+	t['+'] = cSub | cEdge | cDash
+	return t
+}()
+
+// Limits of the streaming window. A token is a maximal run of non-delimiter
+// bytes; runs longer than maxToken raw bytes (base64 blobs, minified code) are
+// skipped as a whole, in Extract and Scanner alike, which bounds the window.
+const (
+	maxToken  = 4096
+	lookback  = 64 // raw context kept before a block: hint words, "version"
+	lookahead = 32 // raw bytes needed after a cut: " dot " and "ASN 123"
+)
+
+// engine holds the reusable buffers of one extraction. It is not shared.
+type engine struct {
+	opts     Options
+	maxToken int
+	raw      []byte // the current block as written
+	clean    []byte // the block after defang normalisation (aliases raw when it has none)
+	cleanBuf []byte // storage of clean when it differs from raw, reused
+	adj      []adjust
+	base     int64 // absolute offset of raw[0]
+	out      []Match
+	tlds     map[string]bool // ICANN verdicts per TLD seen, bounded
+	scratch  []byte
+}
+
+func newEngine(opts Options) *engine {
+	return &engine{opts: opts, maxToken: maxToken, tlds: make(map[string]bool)}
+}
+
+// block extracts from raw the matches of every token whose raw start lies in
+// [from, to), appending them to e.out. Bytes outside that range are context.
+func (e *engine) block(raw []byte, base int64, from, to int) {
+	e.raw, e.base = raw, base
+	c := e.normalize(raw)
+	e.clean = c
+	n := len(c)
+	i := 0
+	for i < n {
+		for i < n && cls[c[i]]&cDelim != 0 {
+			i++
+		}
+		s := i
+		var mask uint16
+		for i < n && cls[c[i]]&cDelim == 0 {
+			mask |= cls[c[i]]
+			i++
+		}
+		if s == i {
+			break
+		}
+		rs := e.rawPos(s)
+		if rs < from {
+			continue
+		}
+		if rs >= to {
+			break
+		}
+		if e.rawPos(i)-rs > e.maxToken {
+			continue
+		}
+		e.token(s, i, mask)
+	}
+}
+
+// token classifies one delimiter-free run clean[s:t].
+func (e *engine) token(s, t int, mask uint16) {
+	if mask&(cDigit|cDot|cColon|cAt) == 0 {
+		// A plain word: only the spaced form "ASN 12345" can start here.
+		if t-s <= 6 && bytes.Contains(e.clean[s:t], []byte("ASN")) {
+			e.segment(s, t)
+		}
+		return
+	}
+	if mask&cColon != 0 && mask&cSlash != 0 {
+		if e.urls(s, t) {
+			return
+		}
+	}
+	e.segment(s, t)
+}
+
+// segment splits clean[s:t] into sub-tokens: runs of the characters that can
+// make up an indicator other than a URL.
+func (e *engine) segment(s, t int) {
+	c := e.clean
+	i := s
+	for i < t {
+		for i < t && cls[c[i]]&cSub == 0 {
+			i++
+		}
+		j := i
+		for j < t && cls[c[j]]&cSub != 0 {
+			j++
+		}
+		if j > i {
+			e.sub(i, j)
+		}
+		i = j
+	}
+}
+
+// sub classifies one sub-token, splitting it further at ':', '@' and '/' when
+// it is not an IPv6 address, e-mail address or network as a whole.
+func (e *engine) sub(s, t int) {
+	c := e.clean
+	for s < t && cls[c[s]]&cEdge != 0 && !(c[s] == ':' && s+1 < t && c[s+1] == ':') {
+		s++
+	}
+	for t > s && cls[c[t-1]]&cEdge != 0 && !(c[t-1] == ':' && t-2 >= s && c[t-2] == ':') {
+		t--
+	}
+	if s >= t {
+		return
+	}
+	var mask uint16
+	for _, b := range c[s:t] {
+		mask |= cls[b]
+	}
+	switch {
+	case mask&cColon != 0:
+		if e.ipv6(s, t) {
+			return
+		}
+		e.splitOn(s, t, ':')
+	case mask&cAt != 0:
+		if e.email(s, t) {
+			return
+		}
+		e.splitOn(s, t, '@')
+	case mask&cSlash != 0:
+		if e.cidr4(s, t) {
+			return
+		}
+		e.splitOn(s, t, '/')
+	default:
+		e.plain(s, t, mask)
+	}
+}
+
+func (e *engine) splitOn(s, t int, sep byte) {
+	c := e.clean
+	i := s
+	for j := s; j <= t; j++ {
+		if j == t || c[j] == sep {
+			if j > i {
+				e.sub(i, j)
+			}
+			i = j + 1
+		}
+	}
+}
+
+// plain classifies a sub-token made only of letters, digits and . - _ +.
+func (e *engine) plain(s, t int, mask uint16) {
+	c := e.clean
+	if mask&cDot != 0 {
+		if mask&cAlpha == 0 {
+			if e.ipv4(s, t, false) {
+				return
+			}
+			if mask&cDash != 0 {
+				// Ranges such as 10.0.0.1-10.0.0.9.
+				e.splitOn(s, t, '-')
+				return
+			}
+		}
+		if (c[s] == 'v' || c[s] == 'V') && s+1 < t && cls[c[s+1]]&cDigit != 0 && e.ipv4(s+1, t, true) {
+			return
+		}
+		if e.technique(s, t, true) {
+			return
+		}
+		if mask&cAlpha != 0 && e.domainMatch(s, t) {
+			return
+		}
+	}
+	if mask&cDigit != 0 || t-s == 3 {
+		e.runs(s, t)
+	}
+}
+
+// runs looks at the alphanumeric runs of a sub-token for hashes, CVE, ATT&CK
+// and AS numbers. Runs are bounded by non-alphanumerics, so a 64-digit hex run
+// is one SHA-256 and never two shorter hashes.
+func (e *engine) runs(s, t int) {
+	c := e.clean
+	i := s
+	for i < t {
+		for i < t && cls[c[i]]&(cAlpha|cDigit) == 0 {
+			i++
+		}
+		a := i
+		var mask uint16
+		for i < t && cls[c[i]]&(cAlpha|cDigit) != 0 {
+			mask |= cls[c[i]]
+			i++
+		}
+		b := i
+		if a == b {
+			break
+		}
+		switch n := b - a; {
+		case n == 3 && eqFold(c[a:b], "cve"):
+			if end, ok := e.cve(a, t); ok {
+				i = end
+			}
+		case c[a] == 'T' && (n == 5 || n == 6):
+			if end, ok := e.techniqueRun(a, b, t); ok {
+				i = end
+			}
+		case c[a] == 'A' && n >= 3 && c[a+1] == 'S':
+			e.asn(a, b, t)
+		case (n == 32 || n == 40 || n == 64 || n == 128) && mask&cHex != 0:
+			e.hash(a, b)
+		}
+	}
+}

@@ -1,0 +1,211 @@
+package ioc
+
+import (
+	"bytes"
+	"net/netip"
+)
+
+func isSchemeByte(b byte) bool { return cls[b]&cAlpha != 0 }
+
+// schemes maps the lower-case schemes a URL may have, defanged ones
+// included, to their canonical spelling. Schemes without a network host
+// (mailto, file, data) are not URLs in the indicator sense.
+var schemes = map[string]string{
+	"http": "http", "https": "https", "ftp": "ftp", "ftps": "ftps", "sftp": "sftp",
+	"ws": "ws", "wss": "wss", "tcp": "tcp", "udp": "udp", "ldap": "ldap",
+	"ldaps": "ldaps", "rmi": "rmi", "smb": "smb", "ssh": "ssh", "telnet": "telnet",
+	"irc":  "irc",
+	"hxxp": "http", "hxxps": "https", "hxtp": "http", "hxtps": "https",
+	"fxp": "ftp", "fxps": "ftps",
+}
+
+// canonicalScheme returns the canonical scheme for b (any case).
+func canonicalScheme(b []byte) (string, bool) {
+	if len(b) < 2 || len(b) > 6 {
+		return "", false
+	}
+	var buf [6]byte
+	for i, c := range b {
+		buf[i] = c | 0x20
+	}
+	s, ok := schemes[string(buf[:len(b)])]
+	return s, ok
+}
+
+// isDefangedScheme reports whether b is a deliberately broken scheme.
+func isDefangedScheme(b []byte) bool {
+	s, ok := canonicalScheme(b)
+	if !ok {
+		return false
+	}
+	for i := range b {
+		if b[i]|0x20 != s[i] {
+			return true
+		}
+	}
+	return len(b) != len(s)
+}
+
+var colonSlashSlash = []byte("://")
+
+// urls finds URLs in the token clean[s:t]. It reports false when there is
+// none, so that the caller classifies the token as plain text; otherwise it
+// classifies the text around the URLs itself.
+func (e *engine) urls(s, t int) bool {
+	c := e.clean
+	found := false
+	last, pos := s, s
+	for pos < t {
+		k := bytes.Index(c[pos:t], colonSlashSlash)
+		if k < 0 {
+			break
+		}
+		k += pos
+		ss := k
+		for ss > last && isSchemeByte(c[ss-1]) {
+			ss--
+		}
+		scheme, ok := canonicalScheme(c[ss:k])
+		if !ok {
+			pos = k + 3
+			continue
+		}
+		end, ok := e.url(ss, k, t, scheme)
+		if !ok {
+			pos = k + 3
+			continue
+		}
+		if ss > last {
+			e.segment(last, ss)
+		}
+		found = true
+		last, pos = end, end
+	}
+	if found && last < t {
+		e.segment(last, t)
+	}
+	return found
+}
+
+// url parses the URL whose scheme is clean[ss:k] and whose "://" is at k,
+// within the token ending at t. It emits the URL and its host and returns
+// where the URL ends.
+func (e *engine) url(ss, k, t int, scheme string) (int, bool) {
+	c := e.clean
+	hs := k + 3
+	end := trimURL(c, ss, t)
+	if end <= hs {
+		return 0, false
+	}
+	// Authority: up to the first / ? #, userinfo before its last '@'.
+	ae := hs
+	for ae < end && c[ae] != '/' && c[ae] != '?' && c[ae] != '#' {
+		ae++
+	}
+	h := hs
+	if at := bytes.LastIndexByte(c[hs:ae], '@'); at >= 0 {
+		h = hs + at + 1
+	}
+	var (
+		hostType Type
+		host     string
+		hostEnd  int
+		flags    Flags
+		canon    string // host as written in the canonical URL
+	)
+	if h < ae && c[h] == '[' {
+		rb := bytes.IndexByte(c[h:ae], ']')
+		if rb < 0 {
+			return 0, false
+		}
+		a, err := netip.ParseAddr(string(c[h+1 : h+rb]))
+		if err != nil || !a.Is6() || a.Zone() != "" {
+			return 0, false
+		}
+		hostType, host, hostEnd, flags = TypeIPv6, a.String(), h+rb+1, addrFlags(a)
+		canon = "[" + host + "]"
+		e.checkPort(hostEnd, ae)
+	} else {
+		he := h
+		for he < ae && c[he] != ':' {
+			he++
+		}
+		if !e.checkPort(he, ae) {
+			return 0, false
+		}
+		if a, ok := parseIPv4(c[h:he]); ok {
+			hostType, host, hostEnd, flags = TypeIPv4, string(c[h:he]), he, addrFlags(netip.AddrFrom4(a))
+		} else {
+			v, f, ok := e.domain(h, he, ctxURL)
+			if !ok {
+				return 0, false
+			}
+			hostType, host, hostEnd, flags = TypeDomain, v, he, f
+		}
+		canon = host
+	}
+	if !e.checkPort(hostEnd, ae) {
+		return 0, false
+	}
+	if isDefangedScheme(c[ss:k]) {
+		flags |= FlagDefanged
+	}
+	if e.opts.Types.Has(TypeURL) {
+		v := make([]byte, 0, len(scheme)+3+(end-hs)+2)
+		v = append(v, scheme...)
+		v = append(v, "://"...)
+		v = append(v, c[hs:h]...)
+		v = append(v, canon...)
+		v = append(v, c[hostEnd:end]...)
+		e.emit(TypeURL, ss, end, string(v), flags, host)
+	}
+	hf := flags &^ FlagDefanged
+	switch hostType {
+	case TypeIPv6:
+		e.emit(hostType, h+1, hostEnd-1, host, hf, "")
+	case TypeDomain:
+		e.emit(hostType, h, h+len(host), host, hf, "")
+	default:
+		e.emit(hostType, h, hostEnd, host, hf, "")
+	}
+	return end, true
+}
+
+// checkPort reports whether clean[p:ae] is empty or ":" followed by a port.
+func (e *engine) checkPort(p, ae int) bool {
+	c := e.clean
+	if p == ae {
+		return true
+	}
+	if c[p] != ':' || ae-p > 6 {
+		return false
+	}
+	return ae-p == 1 || isDigits(c[p+1:ae])
+}
+
+// trimURL returns where a URL starting at clean[ss:] and running to the end
+// of its token t really ends: trailing sentence punctuation and closing
+// brackets that have no opener inside the URL are not part of it.
+func trimURL(c []byte, ss, t int) int {
+	end := t
+	for end > ss {
+		switch b := c[end-1]; b {
+		case '.', ',', ';', ':', '!', '?', '*', '\'', '"':
+			end--
+			continue
+		case ')', ']', '}':
+			open := byte('(')
+			if b == ']' {
+				open = '['
+			} else if b == '}' {
+				open = '{'
+			}
+			if bytes.Count(c[ss:end], []byte{open}) < bytes.Count(c[ss:end], []byte{b}) {
+				end--
+				continue
+			}
+		}
+		break
+	}
+	return end
+}
