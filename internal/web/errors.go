@@ -1,0 +1,102 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// Codes the web layer adds to intel's for HTTP-only failures.
+const (
+	codeTooLarge    = "too_large"
+	codeRateLimited = "rate_limited"
+)
+
+// statusError is an error with an HTTP status that no intel code names
+// (413, 429, 405).
+type statusError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *statusError) Error() string { return e.Message }
+
+// errorStatus maps an error to its HTTP status, code and user message.
+func errorStatus(err error) (status int, code, msg string) {
+	if se, ok := errors.AsType[*statusError](err); ok {
+		return se.Status, se.Code, se.Message
+	}
+	code = intel.ErrorCode(err)
+	switch code {
+	case intel.CodeInvalid:
+		status = http.StatusBadRequest
+	case intel.CodeNotFound:
+		status = http.StatusNotFound
+	case intel.CodeConflict:
+		status = http.StatusConflict
+	case intel.CodeUnauthorized:
+		status = http.StatusUnauthorized
+	case intel.CodeForbidden:
+		status = http.StatusForbidden
+	default:
+		status, code = http.StatusInternalServerError, intel.CodeInternal
+	}
+	return status, code, intel.ErrorMessage(err)
+}
+
+// apiError is the JSON error body: {"error":{"code":…,"message":…}}.
+type apiError struct {
+	Error apiErrorBody `json:"error"`
+}
+
+type apiErrorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// isAPI reports whether the request is for the JSON API.
+func isAPI(r *http.Request) bool {
+	return r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/")
+}
+
+// error answers a failed request: JSON under /api/, an HTML page
+// otherwise. Only internal errors are logged, with their cause; users see
+// the one-line message, never the cause.
+func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
+	status, code, msg := errorStatus(err)
+	if status >= 500 {
+		s.log.ErrorContext(r.Context(), "request failed",
+			"method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if isAPI(r) {
+		if status == http.StatusUnauthorized {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="spoor"`)
+		}
+		writeJSON(w, status, apiError{Error: apiErrorBody{Code: code, Message: msg}})
+		return
+	}
+	if status == http.StatusUnauthorized && r.Method == http.MethodGet {
+		s.redirectToLogin(w, r)
+		return
+	}
+	s.render(w, r, status, "error", errorView{Status: status, StatusText: http.StatusText(status), Message: msg})
+}
+
+type errorView struct {
+	Status     int
+	StatusText string
+	Message    string
+}
+
+// notFound is the answer for unknown paths.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.error(w, r, intel.Errorf(intel.CodeNotFound, "page not found: %s", r.URL.Path))
+}
+
+func errForbidden(format string, args ...any) error {
+	return &intel.Error{Code: intel.CodeForbidden, Message: fmt.Sprintf(format, args...)}
+}

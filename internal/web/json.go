@@ -1,0 +1,121 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// maxBody bounds every request body; beyond it the answer is 413.
+const maxBody = 1 << 20
+
+// writeJSON answers v as JSON with the status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	_ = enc.Encode(v) // the client went away; nothing to do
+}
+
+// decodeJSON reads one JSON value from the body into dst, refusing
+// unknown fields, trailing data and bodies over maxBody, and names what
+// is wrong in one line.
+func decodeJSON(r *http.Request, dst any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return intel.Errorf(intel.CodeInvalid, "Content-Type must be application/json")
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		if mbe, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return tooLarge(mbe)
+		}
+		return intel.Errorf(intel.CodeInvalid, "request body must hold a single JSON value")
+	}
+	return nil
+}
+
+func tooLarge(mbe *http.MaxBytesError) error {
+	return &statusError{Status: http.StatusRequestEntityTooLarge, Code: codeTooLarge,
+		Message: fmt.Sprintf("request body is larger than %d bytes", mbe.Limit)}
+}
+
+// jsonError turns a decoding error into a user-facing one.
+func jsonError(err error) error {
+	if mbe, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return tooLarge(mbe)
+	}
+	if se, ok := errors.AsType[*json.SyntaxError](err); ok {
+		return intel.Errorf(intel.CodeInvalid, "malformed JSON at byte %d", se.Offset)
+	}
+	if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+		if te.Field == "" {
+			return intel.Errorf(intel.CodeInvalid, "request body must be a JSON object")
+		}
+		return intel.Errorf(intel.CodeInvalid, "field %q must not be a JSON %s", te.Field, te.Value)
+	}
+	switch {
+	case errors.Is(err, io.EOF):
+		return intel.Errorf(intel.CodeInvalid, "request body is empty; a JSON object is required")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return intel.Errorf(intel.CodeInvalid, "malformed JSON: unexpected end of body")
+	}
+	// encoding/json reports unknown fields only as text.
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return intel.Errorf(intel.CodeInvalid, "unknown field %s", name)
+	}
+	// Errors from UnmarshalJSON methods (times, for one) name no field.
+	return intel.Errorf(intel.CodeInvalid, "invalid JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
+}
+
+// Query parameter helpers: bad values are CodeInvalid naming the parameter.
+
+const (
+	defaultLimit = 50
+	maxLimit     = 500
+)
+
+func queryLimit(r *http.Request) (int, error) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return defaultLimit, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxLimit {
+		return 0, intel.Errorf(intel.CodeInvalid, "limit must be a number from 1 to %d", maxLimit)
+	}
+	return n, nil
+}
+
+func queryInt64(r *http.Request, name string) (int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, intel.Errorf(intel.CodeInvalid, "%s must be a positive number", name)
+	}
+	return n, nil
+}
+
+// pathID reads the {id} path segment.
+func pathID(r *http.Request) (int64, error) {
+	v := r.PathValue("id")
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1 {
+		return 0, intel.Errorf(intel.CodeNotFound, "no such ID %q", v)
+	}
+	return n, nil
+}

@@ -1,0 +1,214 @@
+package web
+
+import (
+	"context"
+	"crypto/subtle"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/spoor/spoor/internal/auth"
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// sessionCookie names the cookie holding the plain session token.
+const sessionCookie = "spoor_session"
+
+// csp allows nothing inline: every script and style comes from /static.
+const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+
+// middleware wraps the mux, outermost first: security headers, body
+// limit, cross-origin protection, authentication, CSRF token check.
+func (s *Server) middleware(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.error(w, r, errForbidden("cross-origin request refused"))
+	}))
+	h := s.checkCSRF(next)
+	h = s.authenticate(h)
+	h = cop.Handler(h)
+	return s.headers(limitBody(h))
+}
+
+// headers sets the security headers on every answer.
+func (s *Server) headers(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// authInfo is who makes a request and how.
+type authInfo struct {
+	User     *intel.User    // nil when anonymous
+	Session  *intel.Session // set for cookie sign-ins
+	ViaToken bool           // authenticated by an API token
+}
+
+type authKey struct{}
+
+// authFrom returns the request's authInfo (never nil behind authenticate).
+func authFrom(r *http.Request) *authInfo {
+	if a, ok := r.Context().Value(authKey{}).(*authInfo); ok {
+		return a
+	}
+	return &authInfo{}
+}
+
+// authenticate finds the user of a request: an API token in
+// "Authorization: Bearer spoor_…", or else the session cookie. A bad
+// token is refused outright; a stale cookie is dropped and the request
+// goes on anonymously.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/static/") {
+			next.ServeHTTP(w, r) // public, and no database work per asset
+			return
+		}
+		ctx := r.Context()
+		a := &authInfo{}
+		if h := r.Header.Get("Authorization"); h != "" {
+			scheme, tok, _ := strings.Cut(h, " ")
+			if !strings.EqualFold(scheme, "Bearer") {
+				s.error(w, r, intel.Errorf(intel.CodeUnauthorized, "use Authorization: Bearer <API token>"))
+				return
+			}
+			u, err := s.auth.TokenUser(ctx, strings.TrimSpace(tok))
+			if err != nil {
+				s.error(w, r, err)
+				return
+			}
+			a.User, a.ViaToken = u, true
+		} else if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+			sess, u, err := s.auth.SessionUser(ctx, c.Value)
+			switch intel.ErrorCode(err) {
+			case "":
+				a.User, a.Session = u, sess
+			case intel.CodeUnauthorized:
+				s.clearSessionCookie(w)
+			default:
+				s.error(w, r, err)
+				return
+			}
+		}
+		ctx = context.WithValue(ctx, authKey{}, a)
+		if a.User != nil {
+			// Every write made for this request is audited as this user.
+			ctx = intel.WithActor(ctx, intel.Actor{UserID: a.User.ID, Login: a.User.Login})
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// checkCSRF requires the session's CSRF token on every unsafe request
+// made with the session cookie: in the X-CSRF-Token header (htmx sends it
+// from hx-headers) or the csrf_token form field. Cross-origin checks stop
+// most forgeries already; the token also covers same-site attackers
+// (a sibling subdomain) and old browsers. API token requests carry no
+// ambient credentials, so they need no CSRF token.
+func (s *Server) checkCSRF(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a := authFrom(r)
+		if safeMethod(r.Method) || a.Session == nil || a.ViaToken ||
+			(r.Method == http.MethodPost && r.URL.Path == "/login") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		tok := r.Header.Get("X-CSRF-Token")
+		if tok == "" && !isAPI(r) {
+			if err := r.ParseForm(); err != nil {
+				s.error(w, r, formError(err))
+				return
+			}
+			tok = r.PostForm.Get("csrf_token")
+		}
+		if tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(a.Session.CSRFToken)) != 1 {
+			s.error(w, r, errForbidden("missing or invalid CSRF token; reload the page and try again"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// require lets the handler run only for a signed-in user whose role has
+// permission p. Every route but login, static files, health and the
+// OpenAPI document goes through it.
+func (s *Server) require(p auth.Permission, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u := authFrom(r).User
+		if u == nil {
+			s.error(w, r, intel.Errorf(intel.CodeUnauthorized, "sign in first"))
+			return
+		}
+		if !auth.Can(u.Role, p) {
+			s.error(w, r, errForbidden("role %s may not %s", u.Role, p))
+			return
+		}
+		h(w, r)
+	})
+}
+
+func (s *Server) redirectToLogin(w http.ResponseWriter, r *http.Request) {
+	target := "/login"
+	if r.URL.Path != "/" {
+		target += "?next=" + url.QueryEscape(r.URL.RequestURI())
+	}
+	if r.Header.Get("HX-Request") == "true" {
+		// htmx would swap the login form into the page; reload instead.
+		w.Header().Set("HX-Redirect", target)
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+func (s *Server) setSessionCookie(w http.ResponseWriter, token string, sess *intel.Session) {
+	http.SetCookie(w, &http.Cookie{
+		Name:     sessionCookie,
+		Value:    token,
+		Path:     "/",
+		Expires:  sess.ExpiresAt,
+		HttpOnly: true,
+		Secure:   s.secure,
+		SameSite: http.SameSiteLaxMode,
+	})
+}
+
+func (s *Server) clearSessionCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{
+		Name:     sessionCookie,
+		Value:    "",
+		Path:     "/",
+		MaxAge:   -1,
+		HttpOnly: true,
+		Secure:   s.secure,
+		SameSite: http.SameSiteLaxMode,
+	})
+}
+
+// localPath returns next when it is a path on this site, else "/": the
+// login redirect must not become an open redirect.
+func localPath(next string) string {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+		return "/"
+	}
+	return next
+}

@@ -1,0 +1,711 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// formError turns a form parsing failure into a user error.
+func formError(err error) error {
+	if mbe, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return tooLarge(mbe)
+	}
+	return intel.Errorf(intel.CodeInvalid, "malformed form: %v", err)
+}
+
+// parseForm parses the posted form and answers the error itself.
+func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) bool {
+	if err := r.ParseForm(); err != nil {
+		s.error(w, r, formError(err))
+		return false
+	}
+	return true
+}
+
+// formFailed re-renders a form with the message of a user error (invalid
+// input, a conflict), or answers any other error as an error page.
+func (s *Server) formFailed(w http.ResponseWriter, r *http.Request, err error, page string, data formData) {
+	switch intel.ErrorCode(err) {
+	case intel.CodeInvalid, intel.CodeConflict:
+		status, _, msg := errorStatus(err)
+		data.setError(msg)
+		s.render(w, r, status, page, data)
+	default:
+		s.error(w, r, err)
+	}
+}
+
+// formData is page data that can show a form error.
+type formData interface{ setError(string) }
+
+// formMessage is embedded in the data of pages with forms.
+type formMessage struct{ Error string }
+
+func (f *formMessage) setError(msg string) { f.Error = msg }
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// Sign-in.
+
+type loginData struct {
+	formMessage
+	Login string
+	Next  string
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	next := localPath(r.URL.Query().Get("next"))
+	if authFrom(r).User != nil {
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, "login", &loginData{Next: next})
+}
+
+func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	login, password := r.PostForm.Get("login"), r.PostForm.Get("password")
+	data := &loginData{Login: login, Next: localPath(r.PostForm.Get("next"))}
+	if !s.logins.allow(loginKeys(r, login)...) {
+		w.Header().Set("Retry-After", "10")
+		s.formFailed(w, r, &statusError{Status: http.StatusTooManyRequests, Code: codeRateLimited,
+			Message: "too many sign-in attempts; wait a little and try again"}, "login", data)
+		return
+	}
+	token, sess, _, err := s.auth.Login(r.Context(), login, password)
+	if err != nil {
+		if intel.ErrorCode(err) == intel.CodeUnauthorized {
+			data.setError(intel.ErrorMessage(err))
+			s.render(w, r, http.StatusUnauthorized, "login", data)
+			return
+		}
+		s.error(w, r, err)
+		return
+	}
+	s.setSessionCookie(w, token, sess)
+	http.Redirect(w, r, data.Next, http.StatusSeeOther)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if err := s.auth.Logout(r.Context(), c.Value); err != nil {
+			s.error(w, r, err)
+			return
+		}
+	}
+	s.clearSessionCookie(w)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// Dashboard and search.
+
+type countItem struct {
+	Label string
+	N     int
+	Href  string
+}
+
+func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
+	c, err := s.store.Counts(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	items := []countItem{
+		{"Groups", c["group"], "/groups"},
+		{"Techniques", c["technique"], "/techniques"},
+		{"Software", c["software"], "/software"},
+		{"Campaigns", c["campaign"], "/campaigns"},
+		{"Documents", c["document"], "/documents"},
+		{"Indicators", c["indicator"], "/indicators"},
+		{"Sources", c["source"], ""},
+		{"Users", c["user"], ""},
+	}
+	s.render(w, r, http.StatusOK, "dashboard", items)
+}
+
+type searchData struct {
+	Query string
+	Kind  string
+	Kinds []string
+	Hits  []intel.SearchHit
+	Error string
+}
+
+func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
+	data := searchData{
+		Query: r.URL.Query().Get("q"),
+		Kind:  r.URL.Query().Get("kind"),
+		Kinds: []string{"group", "technique", "software", "campaign", "document", "indicator"},
+	}
+	hits, err := s.search(r)
+	status := http.StatusOK
+	if err != nil {
+		if intel.ErrorCode(err) != intel.CodeInvalid {
+			s.error(w, r, err)
+			return
+		}
+		status, data.Error = http.StatusBadRequest, intel.ErrorMessage(err)
+	}
+	data.Hits = hits
+	s.render(w, r, status, "search", data)
+}
+
+// Objects.
+
+type objectListData struct {
+	Kind   intel.ObjectKind
+	Seg    string
+	Prefix string
+	Items  []*intel.Object
+	Next   string // URL of the next page, "" on the last
+}
+
+// nextURL is the current URL with after set to the cursor, or "".
+func nextURL(r *http.Request, cursor string) string {
+	if cursor == "" {
+		return ""
+	}
+	q := r.URL.Query()
+	q.Set("after", cursor)
+	return r.URL.Path + "?" + q.Encode()
+}
+
+func (s *Server) objectListPage(kind intel.ObjectKind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		page, err := s.store.FindObjects(r.Context(), intel.ObjectFilter{
+			Kind: kind, NamePrefix: q.Get("prefix"), After: q.Get("after"), Limit: defaultLimit})
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusOK, "objects", objectListData{
+			Kind: kind, Seg: kindPath(string(kind)), Prefix: q.Get("prefix"), Items: page.Items, Next: nextURL(r, page.Next)})
+	}
+}
+
+type objectData struct {
+	*intel.Profile
+	Seg string
+}
+
+func (s *Server) objectPage(kind intel.ObjectKind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.profile(r, kind)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusOK, "object", objectData{Profile: p, Seg: kindPath(string(kind))})
+	}
+}
+
+type groupFormData struct {
+	formMessage
+	ID      int64
+	Name    string
+	Ext     string
+	Aliases string
+	Country string
+	Desc    string
+	TLP     string
+	TLPs    []intel.TLP
+}
+
+// tlps are the TLP choices of the forms.
+func tlps() []intel.TLP {
+	return []intel.TLP{intel.TLPClear, intel.TLPGreen, intel.TLPAmber, intel.TLPAmberStrict, intel.TLPRed}
+}
+
+func (s *Server) groupForm(w http.ResponseWriter, r *http.Request) {
+	data := &groupFormData{TLPs: tlps(), TLP: string(intel.TLPClear)}
+	if r.PathValue("id") != "" {
+		id, err := pathID(r)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		o, err := s.findObject(r.Context(), intel.KindGroup, id)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		data.ID, data.Name, data.Ext, data.Country, data.Desc, data.TLP =
+			o.ID, o.Name, o.ExternalID, o.Country, o.Description, string(o.TLP)
+		data.Aliases = strings.Join(o.Aliases, "\n")
+	}
+	s.render(w, r, http.StatusOK, "group_form", data)
+}
+
+// splitList reads a list typed one per line or separated by commas.
+func splitList(s string) []string {
+	return cleanList(strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == ',' }))
+}
+
+func (s *Server) groupSave(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	f := r.PostForm
+	data := &groupFormData{TLPs: tlps(), Name: f.Get("name"), Ext: f.Get("external_id"), Aliases: f.Get("aliases"),
+		Country: f.Get("country"), Desc: f.Get("description"), TLP: f.Get("tlp")}
+	tlp, err := intel.ParseTLP(data.TLP)
+	if err != nil {
+		s.formFailed(w, r, err, "group_form", data)
+		return
+	}
+	var id int64
+	if r.PathValue("id") != "" {
+		if id, err = pathID(r); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		data.ID = id
+		aliases := splitList(data.Aliases)
+		country := strings.ToUpper(strings.TrimSpace(data.Country))
+		name := strings.TrimSpace(data.Name)
+		_, err = s.updateObject(r.Context(), intel.KindGroup, id, intel.ObjectUpdate{
+			Name: &name, Aliases: &aliases, Description: &data.Desc, Country: &country, TLP: &tlp})
+	} else {
+		o := groupInput{Name: data.Name, ExternalID: data.Ext, Aliases: splitList(data.Aliases),
+			Description: data.Desc, Country: data.Country, TLP: tlp}.object()
+		err = s.createObject(r.Context(), o)
+		id = o.ID
+	}
+	if err != nil {
+		s.formFailed(w, r, err, "group_form", data)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/groups/%d", id), http.StatusSeeOther)
+}
+
+func (s *Server) groupDelete(w http.ResponseWriter, r *http.Request) {
+	if err := s.deleteObject(r, intel.KindGroup); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/groups", http.StatusSeeOther)
+}
+
+type deleteData struct {
+	Seg   string
+	ID    int64
+	What  string
+	Title string
+}
+
+// deleteConfirm asks before a delete, so it works without JavaScript.
+func (s *Server) deleteConfirm(seg string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		data := deleteData{Seg: seg, ID: id}
+		switch seg {
+		case "groups":
+			var o *intel.Object
+			if o, err = s.findObject(r.Context(), intel.KindGroup, id); err == nil {
+				data.What, data.Title = "group", o.Name
+			}
+		case "documents":
+			var d *intel.Document
+			if d, err = s.store.FindDocumentByID(r.Context(), id); err == nil {
+				data.What, data.Title = "document", d.Title
+			}
+		case "indicators":
+			var i *intel.Indicator
+			if i, err = s.store.FindIndicatorByID(r.Context(), id); err == nil {
+				data.What, data.Title = "indicator", string(i.Type)+" "+i.Value
+			}
+		}
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusOK, "delete", data)
+	}
+}
+
+// Documents.
+
+type documentListData struct {
+	Items []*intel.Document
+	Next  string
+}
+
+func (s *Server) documentListPage(w http.ResponseWriter, r *http.Request) {
+	page, err := s.documents(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "documents", documentListData{Items: page.Items, Next: nextURL(r, page.Next)})
+}
+
+func (s *Server) documentPage(w http.ResponseWriter, r *http.Request) {
+	d, err := s.document(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "document", d)
+}
+
+type documentFormData struct {
+	formMessage
+	ID        int64
+	Title     string
+	URL       string
+	Published string
+	Text      string
+	TLP       string
+	TLPs      []intel.TLP
+}
+
+func (s *Server) documentForm(w http.ResponseWriter, r *http.Request) {
+	data := &documentFormData{TLPs: tlps(), TLP: string(intel.TLPClear)}
+	if r.PathValue("id") != "" {
+		d, err := s.document(r)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		data.ID, data.Title, data.URL, data.Text, data.TLP = d.ID, d.Title, d.URL, d.Text, string(d.TLP)
+		if !d.Published.IsZero() {
+			data.Published = d.Published.UTC().Format(time.DateOnly)
+		}
+	}
+	s.render(w, r, http.StatusOK, "document_form", data)
+}
+
+func (s *Server) documentSave(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	f := r.PostForm
+	data := &documentFormData{TLPs: tlps(), Title: f.Get("title"), URL: f.Get("url"),
+		Published: f.Get("published"), Text: f.Get("text"), TLP: f.Get("tlp")}
+	tlp, err := intel.ParseTLP(data.TLP)
+	if err != nil {
+		s.formFailed(w, r, err, "document_form", data)
+		return
+	}
+	var published time.Time
+	if p := strings.TrimSpace(data.Published); p != "" {
+		if published, err = time.Parse(time.DateOnly, p); err != nil {
+			s.formFailed(w, r, intel.Errorf(intel.CodeInvalid, "published must be a date like 2024-05-31"), "document_form", data)
+			return
+		}
+	}
+	var id int64
+	if r.PathValue("id") != "" {
+		if id, err = pathID(r); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		data.ID = id
+		title, u := strings.TrimSpace(data.Title), strings.TrimSpace(data.URL)
+		_, err = s.updateDocument(r.Context(), id, intel.DocumentUpdate{
+			Title: &title, URL: &u, Published: &published, Text: &data.Text, TLP: &tlp})
+	} else {
+		d := documentInput{Title: data.Title, URL: data.URL, Published: published, Text: data.Text, TLP: tlp}.document()
+		err = s.createDocument(r.Context(), d)
+		id = d.ID
+	}
+	if err != nil {
+		s.formFailed(w, r, err, "document_form", data)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/documents/%d", id), http.StatusSeeOther)
+}
+
+func (s *Server) documentDelete(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = s.store.DeleteDocument(r.Context(), id)
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/documents", http.StatusSeeOther)
+}
+
+// Indicators.
+
+type indicatorListData struct {
+	Type  string
+	Types []intel.IndicatorType
+	Items []*intel.Indicator
+	Next  string
+}
+
+func (s *Server) indicatorListPage(w http.ResponseWriter, r *http.Request) {
+	page, err := s.indicators(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "indicators", indicatorListData{
+		Type: r.URL.Query().Get("type"), Types: intel.IndicatorTypes, Items: page.Items, Next: nextURL(r, page.Next)})
+}
+
+func (s *Server) indicatorPage(w http.ResponseWriter, r *http.Request) {
+	i, err := s.indicator(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "indicator", i)
+}
+
+type indicatorFormData struct {
+	formMessage
+	ID         int64
+	Type       string
+	Value      string
+	Desc       string
+	Tags       string
+	Confidence string
+	TLP        string
+	Types      []intel.IndicatorType
+	TLPs       []intel.TLP
+}
+
+func (s *Server) indicatorForm(w http.ResponseWriter, r *http.Request) {
+	data := &indicatorFormData{Types: intel.IndicatorTypes, TLPs: tlps(), TLP: string(intel.TLPClear), Confidence: "1"}
+	if r.PathValue("id") != "" {
+		i, err := s.indicator(r)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		data.ID, data.Type, data.Value, data.Desc, data.TLP = i.ID, string(i.Type), i.Value, i.Description, string(i.TLP)
+		data.Tags = strings.Join(i.Tags, ", ")
+		data.Confidence = strconv.FormatFloat(i.Confidence, 'f', -1, 64)
+	}
+	s.render(w, r, http.StatusOK, "indicator_form", data)
+}
+
+func (s *Server) indicatorSave(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	f := r.PostForm
+	data := &indicatorFormData{Types: intel.IndicatorTypes, TLPs: tlps(), Type: f.Get("type"), Value: f.Get("value"),
+		Desc: f.Get("description"), Tags: f.Get("tags"), Confidence: f.Get("confidence"), TLP: f.Get("tlp")}
+	tlp, err := intel.ParseTLP(data.TLP)
+	if err != nil {
+		s.formFailed(w, r, err, "indicator_form", data)
+		return
+	}
+	conf := 1.0
+	if c := strings.TrimSpace(data.Confidence); c != "" {
+		if conf, err = strconv.ParseFloat(c, 64); err != nil || conf < 0 || conf > 1 {
+			s.formFailed(w, r, intel.Errorf(intel.CodeInvalid, "confidence must be a number from 0 to 1"), "indicator_form", data)
+			return
+		}
+	}
+	tags := splitList(data.Tags)
+	var id int64
+	if r.PathValue("id") != "" {
+		if id, err = pathID(r); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		data.ID = id
+		var cur *intel.Indicator
+		if cur, err = s.store.FindIndicatorByID(r.Context(), id); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		data.Type, data.Value = string(cur.Type), cur.Value
+		_, err = s.updateIndicator(r.Context(), id, intel.IndicatorUpdate{
+			Description: &data.Desc, Tags: &tags, Confidence: &conf, TLP: &tlp})
+	} else {
+		i := indicatorInput{Type: intel.IndicatorType(data.Type), Value: data.Value, Description: data.Desc,
+			Tags: tags, Confidence: &conf, TLP: tlp}.indicator()
+		err = s.createIndicator(r.Context(), i)
+		id = i.ID
+	}
+	if err != nil {
+		s.formFailed(w, r, err, "indicator_form", data)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/indicators/%d", id), http.StatusSeeOther)
+}
+
+func (s *Server) indicatorDelete(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = s.store.DeleteIndicator(r.Context(), id)
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/indicators", http.StatusSeeOther)
+}
+
+// API tokens.
+
+type tokensData struct {
+	formMessage
+	Tokens   []*intel.APIToken
+	NewToken string // the plain token, shown once after creation
+	NewName  string
+}
+
+func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request) {
+	s.renderTokens(w, r, http.StatusOK, &tokensData{})
+}
+
+func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, status int, data *tokensData) {
+	tokens, err := s.auth.ListTokens(r.Context(), authFrom(r).User.ID)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	data.Tokens = tokens
+	s.render(w, r, status, "tokens", data)
+}
+
+func (s *Server) tokenCreate(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	name := r.PostForm.Get("name")
+	plain, t, err := s.auth.IssueToken(r.Context(), authFrom(r).User.ID, name)
+	if err != nil {
+		if intel.ErrorCode(err) == intel.CodeInvalid {
+			s.renderTokens(w, r, http.StatusBadRequest, &tokensData{formMessage: formMessage{intel.ErrorMessage(err)}, NewName: name})
+			return
+		}
+		s.error(w, r, err)
+		return
+	}
+	// No redirect: the plain token must be shown now, and never again.
+	s.renderTokens(w, r, http.StatusCreated, &tokensData{NewToken: plain, NewName: t.Name})
+}
+
+func (s *Server) tokenRevoke(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = s.auth.RevokeToken(r.Context(), authFrom(r).User, id)
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/tokens", http.StatusSeeOther)
+}
+
+// Users.
+
+type usersData struct {
+	formMessage
+	Users []*intel.User
+	Roles []intel.Role
+	Login string
+	Role  string
+}
+
+// roles are the role choices of the users page.
+func roles() []intel.Role { return []intel.Role{intel.RoleReader, intel.RoleAnalyst, intel.RoleAdmin} }
+
+func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {
+	s.renderUsers(w, r, http.StatusOK, &usersData{Role: string(intel.RoleReader)})
+}
+
+func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int, data *usersData) {
+	users, err := s.auth.ListUsers(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	data.Users, data.Roles = users, roles()
+	s.render(w, r, status, "users", data)
+}
+
+func (s *Server) userCreate(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	f := r.PostForm
+	data := &usersData{Login: f.Get("login"), Role: f.Get("role")}
+	if _, err := s.auth.CreateUser(r.Context(), data.Login, intel.Role(data.Role), f.Get("password")); err != nil {
+		if c := intel.ErrorCode(err); c == intel.CodeInvalid || c == intel.CodeConflict {
+			status, _, msg := errorStatus(err)
+			data.setError(msg)
+			s.renderUsers(w, r, status, data)
+			return
+		}
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/users", http.StatusSeeOther)
+}
+
+// userUpdate applies one change from the users table: a new role, or
+// enabled on or off.
+func (s *Server) userUpdate(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var p userPatch
+	f := r.PostForm
+	if v := f.Get("role"); v != "" {
+		role := intel.Role(v)
+		p.Role = &role
+	}
+	if v := f.Get("enabled"); v != "" {
+		on := v == "true"
+		p.Enabled = &on
+	}
+	if _, err := s.updateUser(r.Context(), id, p); err != nil {
+		if c := intel.ErrorCode(err); c == intel.CodeInvalid || c == intel.CodeConflict {
+			status, _, msg := errorStatus(err)
+			s.renderUsers(w, r, status, &usersData{formMessage: formMessage{msg}, Role: string(intel.RoleReader)})
+			return
+		}
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/users", http.StatusSeeOther)
+}
+
+// Audit.
+
+type auditData struct {
+	Items []*intel.AuditEntry
+	Next  string
+}
+
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
+	page, err := s.audit(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "audit", auditData{Items: page.Items, Next: nextURL(r, page.Next)})
+}
+

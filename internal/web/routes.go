@@ -1,0 +1,181 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/spoor/spoor/internal/auth"
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// public marks a route that needs no sign-in.
+const public auth.Permission = 0
+
+// apiRoute is one JSON API operation. The same table registers the
+// handlers and writes the OpenAPI document, so the two cannot drift.
+type apiRoute struct {
+	Method  string
+	Path    string          // under /api/v1, in ServeMux syntax
+	Perm    auth.Permission // public for none
+	Summary string
+	Query   []queryParam // documented query parameters
+	Body    any          // zero value of the request body type, nil for none
+	Status  int          // status of success
+	Result  any          // zero value of the response type, nil for none
+	Handler http.HandlerFunc
+}
+
+type queryParam struct {
+	Name, Type, Doc string
+}
+
+// pageParams are the query parameters of keyset-paged lists, after the
+// ones given.
+func pageParams(first ...queryParam) []queryParam {
+	return append(first,
+		queryParam{"after", "string", "the next cursor of the previous page"},
+		queryParam{"limit", "integer", "page size, 1 to 500 (default 50)"})
+}
+
+// apiRoutes is the JSON API.
+func (s *Server) apiRoutes() []apiRoute {
+	var routes []apiRoute
+	for _, op := range objectPaths() {
+		if op.Kind == intel.KindCampaign {
+			continue
+		}
+		routes = append(routes,
+			apiRoute{Method: "GET", Path: "/" + op.Seg, Perm: auth.ReadIntel, Summary: "List " + op.Seg + " by name",
+				Query: pageParams(queryParam{"prefix", "string", "case-insensitive name prefix"}), Status: 200, Result: intel.Page[*intel.Object]{}, Handler: s.apiObjectList(op.Kind)},
+			apiRoute{Method: "GET", Path: "/" + op.Seg + "/{id}", Perm: auth.ReadIntel, Summary: "One " + string(op.Kind) + " with its relationships and reports",
+				Status: 200, Result: intel.Profile{}, Handler: s.apiObjectGet(op.Kind)},
+		)
+	}
+	routes = append(routes,
+		apiRoute{Method: "POST", Path: "/groups", Perm: auth.WriteIntel, Summary: "Create a group",
+			Body: groupInput{}, Status: 201, Result: intel.Object{}, Handler: s.apiGroupCreate},
+		apiRoute{Method: "PATCH", Path: "/groups/{id}", Perm: auth.WriteIntel, Summary: "Change a group",
+			Body: intel.ObjectUpdate{}, Status: 200, Result: intel.Object{}, Handler: s.apiGroupUpdate},
+		apiRoute{Method: "DELETE", Path: "/groups/{id}", Perm: auth.WriteIntel, Summary: "Delete a group and its relationships",
+			Status: 204, Handler: s.apiGroupDelete},
+
+		apiRoute{Method: "GET", Path: "/documents", Perm: auth.ReadIntel, Summary: "List documents, newest first, without text",
+			Query: pageParams(queryParam{"source_id", "integer", "only documents of this source"}),
+			Status: 200, Result: intel.Page[*intel.Document]{}, Handler: s.apiDocumentList},
+		apiRoute{Method: "POST", Path: "/documents", Perm: auth.WriteIntel, Summary: "Create a document",
+			Body: documentInput{}, Status: 201, Result: intel.Document{}, Handler: s.apiDocumentCreate},
+		apiRoute{Method: "GET", Path: "/documents/{id}", Perm: auth.ReadIntel, Summary: "One document with its text",
+			Status: 200, Result: intel.Document{}, Handler: s.apiDocumentGet},
+		apiRoute{Method: "PATCH", Path: "/documents/{id}", Perm: auth.WriteIntel, Summary: "Change a document",
+			Body: intel.DocumentUpdate{}, Status: 200, Result: intel.Document{}, Handler: s.apiDocumentUpdate},
+		apiRoute{Method: "DELETE", Path: "/documents/{id}", Perm: auth.WriteIntel, Summary: "Delete a document",
+			Status: 204, Handler: s.apiDocumentDelete},
+
+		apiRoute{Method: "GET", Path: "/indicators", Perm: auth.ReadIntel, Summary: "List indicators, newest first",
+			Query: pageParams(queryParam{"type", "string", "only this indicator type"}, queryParam{"value", "string", "exact canonical value"}),
+			Status: 200, Result: intel.Page[*intel.Indicator]{}, Handler: s.apiIndicatorList},
+		apiRoute{Method: "POST", Path: "/indicators", Perm: auth.WriteIntel, Summary: "Create an indicator",
+			Body: indicatorInput{}, Status: 201, Result: intel.Indicator{}, Handler: s.apiIndicatorCreate},
+		apiRoute{Method: "GET", Path: "/indicators/{id}", Perm: auth.ReadIntel, Summary: "One indicator",
+			Status: 200, Result: intel.Indicator{}, Handler: s.apiIndicatorGet},
+		apiRoute{Method: "PATCH", Path: "/indicators/{id}", Perm: auth.WriteIntel, Summary: "Change an indicator",
+			Body: intel.IndicatorUpdate{}, Status: 200, Result: intel.Indicator{}, Handler: s.apiIndicatorUpdate},
+		apiRoute{Method: "DELETE", Path: "/indicators/{id}", Perm: auth.WriteIntel, Summary: "Delete an indicator",
+			Status: 204, Handler: s.apiIndicatorDelete},
+
+		apiRoute{Method: "GET", Path: "/search", Perm: auth.ReadIntel, Summary: "Full-text search, best first",
+			Query: []queryParam{
+				{"q", "string", "words to find; operators have no effect"},
+				{"kind", "string", "document, indicator, group, technique, software or campaign; repeat or separate with commas"},
+				{"limit", "integer", "at most this many hits, 1 to 500 (default 50)"},
+			},
+			Status: 200, Result: intel.Page[intel.SearchHit]{}, Handler: s.apiSearch},
+		apiRoute{Method: "GET", Path: "/counts", Perm: auth.ReadIntel, Summary: "How many of each thing the base holds",
+			Status: 200, Result: intel.Counts{}, Handler: s.apiCounts},
+
+		apiRoute{Method: "GET", Path: "/users", Perm: auth.ManageUsers, Summary: "List users",
+			Status: 200, Result: intel.Page[*intel.User]{}, Handler: s.apiUserList},
+		apiRoute{Method: "POST", Path: "/users", Perm: auth.ManageUsers, Summary: "Create a user",
+			Body: userInput{}, Status: 201, Result: intel.User{}, Handler: s.apiUserCreate},
+		apiRoute{Method: "PATCH", Path: "/users/{id}", Perm: auth.ManageUsers, Summary: "Change a user's role, enabled flag or password",
+			Body: userPatch{}, Status: 200, Result: intel.User{}, Handler: s.apiUserUpdate},
+
+		apiRoute{Method: "GET", Path: "/tokens", Perm: auth.ReadIntel, Summary: "List your API tokens",
+			Status: 200, Result: intel.Page[*intel.APIToken]{}, Handler: s.apiTokenList},
+		apiRoute{Method: "POST", Path: "/tokens", Perm: auth.ReadIntel, Summary: "Create an API token; the plain token is shown only in this answer",
+			Body: tokenInput{}, Status: 201, Result: tokenCreated{}, Handler: s.apiTokenCreate},
+		apiRoute{Method: "DELETE", Path: "/tokens/{id}", Perm: auth.ReadIntel, Summary: "Revoke an API token (your own; admins any)",
+			Status: 204, Handler: s.apiTokenRevoke},
+
+		apiRoute{Method: "GET", Path: "/audit", Perm: auth.ManageUsers, Summary: "The audit log, newest first",
+			Query: pageParams(queryParam{"user_id", "integer", "only this user's writes"}),
+			Status: 200, Result: intel.Page[*intel.AuditEntry]{}, Handler: s.apiAudit},
+		apiRoute{Method: "GET", Path: "/openapi.json", Perm: public, Summary: "This document",
+			Status: 200, Handler: s.apiOpenAPI},
+	)
+	return routes
+}
+
+// routes maps the whole surface: pages, static files and the API.
+func (s *Server) routes() {
+	// Public.
+	s.handle("GET /static/{file...}", http.HandlerFunc(s.serveStatic))
+	s.handle("GET /healthz", http.HandlerFunc(s.healthz))
+	s.handle("GET /login", http.HandlerFunc(s.loginPage))
+	s.handle("POST /login", http.HandlerFunc(s.loginSubmit))
+	s.handle("POST /logout", http.HandlerFunc(s.logout))
+
+	// Reading.
+	s.handle("GET /{$}", s.require(auth.ReadIntel, s.dashboard))
+	s.handle("GET /search", s.require(auth.ReadIntel, s.searchPage))
+	for _, op := range objectPaths() {
+		s.handle("GET /"+op.Seg, s.require(auth.ReadIntel, s.objectListPage(op.Kind)))
+		s.handle("GET /"+op.Seg+"/{id}", s.require(auth.ReadIntel, s.objectPage(op.Kind)))
+	}
+	s.handle("GET /documents", s.require(auth.ReadIntel, s.documentListPage))
+	s.handle("GET /documents/{id}", s.require(auth.ReadIntel, s.documentPage))
+	s.handle("GET /indicators", s.require(auth.ReadIntel, s.indicatorListPage))
+	s.handle("GET /indicators/{id}", s.require(auth.ReadIntel, s.indicatorPage))
+
+	// Writing intelligence: HTML forms post; deletes have a confirm page.
+	s.handle("GET /groups/new", s.require(auth.WriteIntel, s.groupForm))
+	s.handle("POST /groups", s.require(auth.WriteIntel, s.groupSave))
+	s.handle("GET /groups/{id}/edit", s.require(auth.WriteIntel, s.groupForm))
+	s.handle("POST /groups/{id}", s.require(auth.WriteIntel, s.groupSave))
+	s.handle("GET /groups/{id}/delete", s.require(auth.WriteIntel, s.deleteConfirm("groups")))
+	s.handle("POST /groups/{id}/delete", s.require(auth.WriteIntel, s.groupDelete))
+	s.handle("GET /documents/new", s.require(auth.WriteIntel, s.documentForm))
+	s.handle("POST /documents", s.require(auth.WriteIntel, s.documentSave))
+	s.handle("GET /documents/{id}/edit", s.require(auth.WriteIntel, s.documentForm))
+	s.handle("POST /documents/{id}", s.require(auth.WriteIntel, s.documentSave))
+	s.handle("GET /documents/{id}/delete", s.require(auth.WriteIntel, s.deleteConfirm("documents")))
+	s.handle("POST /documents/{id}/delete", s.require(auth.WriteIntel, s.documentDelete))
+	s.handle("GET /indicators/new", s.require(auth.WriteIntel, s.indicatorForm))
+	s.handle("POST /indicators", s.require(auth.WriteIntel, s.indicatorSave))
+	s.handle("GET /indicators/{id}/edit", s.require(auth.WriteIntel, s.indicatorForm))
+	s.handle("POST /indicators/{id}", s.require(auth.WriteIntel, s.indicatorSave))
+	s.handle("GET /indicators/{id}/delete", s.require(auth.WriteIntel, s.deleteConfirm("indicators")))
+	s.handle("POST /indicators/{id}/delete", s.require(auth.WriteIntel, s.indicatorDelete))
+
+	// Own API tokens: every signed-in user.
+	s.handle("GET /tokens", s.require(auth.ReadIntel, s.tokensPage))
+	s.handle("POST /tokens", s.require(auth.ReadIntel, s.tokenCreate))
+	s.handle("POST /tokens/{id}/revoke", s.require(auth.ReadIntel, s.tokenRevoke))
+
+	// Administration.
+	s.handle("GET /users", s.require(auth.ManageUsers, s.usersPage))
+	s.handle("POST /users", s.require(auth.ManageUsers, s.userCreate))
+	s.handle("POST /users/{id}", s.require(auth.ManageUsers, s.userUpdate))
+	s.handle("GET /audit", s.require(auth.ManageUsers, s.auditPage))
+
+	// JSON API.
+	for _, rt := range s.apiRoutes() {
+		h := http.Handler(rt.Handler)
+		if rt.Perm != public {
+			h = s.require(rt.Perm, rt.Handler)
+		}
+		s.handle(rt.Method+" /api/v1"+rt.Path, h)
+	}
+
+	// Everything else: 404 (or 405) in the shape of its side.
+	s.handle("/", http.HandlerFunc(s.noRoute))
+}

@@ -1,0 +1,120 @@
+// Package web serves spoor's HTML pages and its JSON API (/api/v1) from
+// one http.Handler.
+//
+// Pages and API call the same store and auth code; routes.go maps the
+// whole surface. Templates and static files are embedded and prepared
+// once when the server is built; static URLs carry a content hash so
+// browsers may cache them forever. Pages render in full, or only their
+// content block when htmx asks (HX-Request), and work without JavaScript.
+package web
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/spoor/spoor/internal/auth"
+)
+
+//go:embed templates static
+var embedded embed.FS
+
+// Deps are what the server needs; cmd/spoor fills them in.
+type Deps struct {
+	Store  Store
+	Auth   *auth.Service
+	Logger *slog.Logger // slog.Default() when nil
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Dev, when set, is a directory holding templates/ and static/ (for
+	// example os.DirFS("internal/web")) that is re-read on every request,
+	// so template and CSS edits show without a rebuild.
+	Dev fs.FS
+	// Version is shown in the page footer and the OpenAPI document.
+	Version string
+	// SecureCookies marks the session cookie Secure: set it whenever the
+	// server is reached over HTTPS.
+	SecureCookies bool
+}
+
+// Server is spoor's web front: pages, static files and the JSON API.
+type Server struct {
+	store   Store
+	auth    *auth.Service
+	log     *slog.Logger
+	now     func() time.Time
+	version string
+	secure  bool
+	dev     fs.FS
+
+	assets  *assets // parsed templates and hashed static files
+	mux     *http.ServeMux
+	handler http.Handler
+	// patterns are the registered mux patterns, for the OpenAPI test.
+	patterns []string
+	logins   *limiter
+}
+
+// New builds the server, parsing every template and hashing every static
+// file up front, and reports what is wrong with them.
+func New(deps Deps) (*Server, error) {
+	if deps.Store == nil || deps.Auth == nil {
+		return nil, fmt.Errorf("web: Store and Auth are required")
+	}
+	s := &Server{
+		store:   deps.Store,
+		auth:    deps.Auth,
+		log:     deps.Logger,
+		now:     deps.Now,
+		version: deps.Version,
+		secure:  deps.SecureCookies,
+		dev:     deps.Dev,
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.version == "" {
+		s.version = "dev"
+	}
+	var fsys fs.FS = embedded
+	if s.dev != nil {
+		fsys = s.dev
+	}
+	a, err := loadAssets(fsys)
+	if err != nil {
+		return nil, err
+	}
+	s.assets = a
+	s.logins = newLimiter(loginRate, loginBurst, s.now)
+	s.mux = http.NewServeMux()
+	s.routes()
+	s.handler = s.middleware(s.mux)
+	return s, nil
+}
+
+// NewServer is New for callers that embed the templates: it panics when
+// they do not parse, which tests catch before any release.
+func NewServer(deps Deps) http.Handler {
+	s, err := New(deps)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// ServeHTTP serves a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}
+
+// handle registers a mux pattern and remembers it.
+func (s *Server) handle(pattern string, h http.Handler) {
+	s.patterns = append(s.patterns, pattern)
+	s.mux.Handle(pattern, h)
+}
