@@ -708,4 +708,3 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusOK, "audit", auditData{Items: page.Items, Next: nextURL(r, page.Next)})
 }
-

@@ -59,7 +59,7 @@ func (s *Server) apiRoutes() []apiRoute {
 			Status: 204, Handler: s.apiGroupDelete},
 
 		apiRoute{Method: "GET", Path: "/documents", Perm: auth.ReadIntel, Summary: "List documents, newest first, without text",
-			Query: pageParams(queryParam{"source_id", "integer", "only documents of this source"}),
+			Query:  pageParams(queryParam{"source_id", "integer", "only documents of this source"}),
 			Status: 200, Result: intel.Page[*intel.Document]{}, Handler: s.apiDocumentList},
 		apiRoute{Method: "POST", Path: "/documents", Perm: auth.WriteIntel, Summary: "Create a document",
 			Body: documentInput{}, Status: 201, Result: intel.Document{}, Handler: s.apiDocumentCreate},
@@ -71,7 +71,7 @@ func (s *Server) apiRoutes() []apiRoute {
 			Status: 204, Handler: s.apiDocumentDelete},
 
 		apiRoute{Method: "GET", Path: "/indicators", Perm: auth.ReadIntel, Summary: "List indicators, newest first",
-			Query: pageParams(queryParam{"type", "string", "only this indicator type"}, queryParam{"value", "string", "exact canonical value"}),
+			Query:  pageParams(queryParam{"type", "string", "only this indicator type"}, queryParam{"value", "string", "exact canonical value"}),
 			Status: 200, Result: intel.Page[*intel.Indicator]{}, Handler: s.apiIndicatorList},
 		apiRoute{Method: "POST", Path: "/indicators", Perm: auth.WriteIntel, Summary: "Create an indicator",
 			Body: indicatorInput{}, Status: 201, Result: intel.Indicator{}, Handler: s.apiIndicatorCreate},
@@ -107,7 +107,7 @@ func (s *Server) apiRoutes() []apiRoute {
 			Status: 204, Handler: s.apiTokenRevoke},
 
 		apiRoute{Method: "GET", Path: "/audit", Perm: auth.ManageUsers, Summary: "The audit log, newest first",
-			Query: pageParams(queryParam{"user_id", "integer", "only this user's writes"}),
+			Query:  pageParams(queryParam{"user_id", "integer", "only this user's writes"}),
 			Status: 200, Result: intel.Page[*intel.AuditEntry]{}, Handler: s.apiAudit},
 		apiRoute{Method: "GET", Path: "/openapi.json", Perm: public, Summary: "This document",
 			Status: 200, Handler: s.apiOpenAPI},
