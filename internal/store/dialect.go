@@ -1,0 +1,129 @@
+package store
+
+import (
+	"errors"
+	"strings"
+	"unicode"
+
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// Dialect names what SQLite and PostgreSQL do differently; everything else
+// is shared SQL in this package. Implementations: SQLite() and Postgres().
+type Dialect interface {
+	// Name is "sqlite" or "postgres".
+	Name() string
+	// Rebind turns the shared '?' placeholders into the engine's.
+	Rebind(query string) string
+	// MapError turns engine errors into intel errors where a user should
+	// see a code (unique violation → CodeConflict); others pass through.
+	MapError(err error) error
+	// MigrationLock is a statement run first in each migration transaction
+	// so that concurrent replicas do not migrate at once ("" for none).
+	MigrationLock() string
+
+	// MatchArg turns quoted search terms into the engine's full-text query
+	// argument.
+	MatchArg(terms []string) string
+	// SearchObjects, SearchDocuments and SearchIndicators return full-text
+	// queries that start with searchParams and end with a LIMIT ?; the
+	// arguments are those of searchParams, then the kind filter's (objects
+	// only), then the limit. Each returns the columns id, kind, title,
+	// external_id, snippet, score (higher is better) and exact (1 when the
+	// name, alias or external ID equals the whole query). SearchObjects
+	// has one %s where the kind filter ("AND o.kind IN (…)") goes.
+	SearchObjects() string
+	SearchDocuments() string
+	SearchIndicators() string
+}
+
+// searchParams binds the search arguments once, by name, so each dialect's
+// query can use them several times: highlight start and end markers, the
+// query folded by intel.NormalizeName, the query in lower case, and the
+// MatchArg text. CAST gives PostgreSQL the parameter types.
+const searchParams = `WITH p AS (SELECT CAST(? AS TEXT) AS hs, CAST(? AS TEXT) AS he,
+	CAST(? AS TEXT) AS norm, CAST(? AS TEXT) AS raw, CAST(? AS TEXT) AS m)
+`
+
+// conflictError is a unique-constraint violation, whichever engine.
+func conflictError(err error) error {
+	return &intel.Error{Code: intel.CodeConflict, Message: "already exists", Err: err}
+}
+
+func invalidRefError(err error) error {
+	return &intel.Error{Code: intel.CodeInvalid, Message: "refers to a missing record", Err: err}
+}
+
+// passIntel reports whether err is already an intel error and needs no mapping.
+func passIntel(err error) bool {
+	_, ok := errors.AsType[*intel.Error](err)
+	return ok
+}
+
+// rebindDollar rewrites '?' as $1, $2… outside quoted strings and
+// identifiers.
+func rebindDollar(q string) string {
+	if !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	var quote byte
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '?':
+			n++
+			b.WriteByte('$')
+			b.WriteString(itoa(n))
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+func itoa(n int) string {
+	if n < 10 {
+		return string(rune('0' + n))
+	}
+	return itoa(n/10) + string(rune('0'+n%10))
+}
+
+// searchTerms splits user text into words for a full-text query. A word
+// is kept only if it holds a letter or digit; the dialect quotes each, so
+// operators (OR, NEAR, *, parentheses) and SQL metacharacters are inert.
+func searchTerms(text string) []string {
+	var terms []string
+	for _, w := range strings.Fields(text) {
+		// Drop characters that could end a quoted FTS string or mean
+		// something to a tsquery parser; keep the rest (dots, @, slashes)
+		// because indicator values need them.
+		w = strings.Map(func(r rune) rune {
+			switch r {
+			case '"', '\'', '\\', '(', ')', '*', ':', '&', '|', '!', '<', '>', '^', '{', '}', '[', ']', ';', '+':
+				return ' '
+			}
+			if unicode.IsControl(r) {
+				return ' '
+			}
+			return r
+		}, w)
+		for _, p := range strings.Fields(w) {
+			if strings.IndexFunc(p, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
+				terms = append(terms, p)
+			}
+		}
+		if len(terms) >= 16 { // a query longer than this is not a search
+			break
+		}
+	}
+	return terms
+}

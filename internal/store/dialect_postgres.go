@@ -1,0 +1,89 @@
+package store
+
+import (
+	"errors"
+	"strings"
+)
+
+// Postgres returns the dialect of PostgreSQL through pgx: $n placeholders
+// and tsvector generated columns with GIN indexes.
+func Postgres() Dialect { return postgresDialect{} }
+
+type postgresDialect struct{}
+
+func (postgresDialect) Name() string               { return "postgres" }
+func (postgresDialect) Rebind(query string) string { return rebindDollar(query) }
+
+// MigrationLock serialises migrations of replicas that start together; the
+// lock is released when the migration's transaction ends.
+func (postgresDialect) MigrationLock() string {
+	return "SELECT pg_advisory_xact_lock(727001)"
+}
+
+// SQLSTATE classes (PostgreSQL appendix A); matched through the SQLState
+// method of pgconn.PgError so that this package does not import the driver.
+const (
+	pgUniqueViolation     = "23505"
+	pgForeignKeyViolation = "23503"
+)
+
+func (postgresDialect) MapError(err error) error {
+	if err == nil || passIntel(err) {
+		return err
+	}
+	var coded interface{ SQLState() string }
+	if errors.As(err, &coded) {
+		switch coded.SQLState() {
+		case pgUniqueViolation:
+			return conflictError(err)
+		case pgForeignKeyViolation:
+			return invalidRefError(err)
+		}
+	}
+	return err
+}
+
+// MatchArg joins the terms for plainto_tsquery, which ignores every
+// operator character, so user text is never parsed as tsquery syntax.
+func (postgresDialect) MatchArg(terms []string) string {
+	return strings.Join(terms, " ")
+}
+
+// ts_headline options are passed as text; the markers are control
+// characters, which the option parser takes as ordinary characters.
+func (postgresDialect) SearchObjects() string {
+	return searchParams + `, q AS (SELECT plainto_tsquery('english', p.m) AS q FROM p)
+SELECT o.id, o.kind, o.name, o.external_id,
+	ts_headline('english', o.name || ' ' || o.description, q.q,
+		'MaxFragments=1, MaxWords=24, MinWords=8, StartSel=' || p.hs || ', StopSel=' || p.he),
+	ts_rank(o.search, q.q) AS score,
+	CASE WHEN o.name_norm = p.norm OR o.external_id_norm = p.norm
+		OR EXISTS (SELECT 1 FROM aliases a WHERE a.object_id = o.id AND a.alias_norm = p.norm) THEN 1 ELSE 0 END AS exact
+FROM p, q, objects o
+WHERE o.search @@ q.q AND o.revoked = 0 AND o.deprecated = 0 %s
+ORDER BY exact DESC, score DESC, o.id LIMIT ?`
+}
+
+func (postgresDialect) SearchDocuments() string {
+	return searchParams + `, q AS (SELECT plainto_tsquery('english', p.m) AS q FROM p)
+SELECT d.id, 'document', d.title, '',
+	ts_headline('english', d.title || ' ' || d.text, q.q,
+		'MaxFragments=1, MaxWords=24, MinWords=8, StartSel=' || p.hs || ', StopSel=' || p.he),
+	ts_rank(d.search, q.q) AS score,
+	CASE WHEN lower(d.title) = p.raw THEN 1 ELSE 0 END AS exact
+FROM p, q, documents d
+WHERE d.search @@ q.q
+ORDER BY exact DESC, score DESC, d.id LIMIT ?`
+}
+
+func (postgresDialect) SearchIndicators() string {
+	return searchParams + `, q AS (SELECT plainto_tsquery('english', p.m) AS q FROM p)
+SELECT i.id, 'indicator', i.value, i.type,
+	ts_headline('english', i.value || ' ' || i.description, q.q,
+		'MaxFragments=1, MaxWords=24, MinWords=8, StartSel=' || p.hs || ', StopSel=' || p.he),
+	ts_rank(i.search, q.q) AS score,
+	CASE WHEN i.value = p.raw THEN 1 ELSE 0 END AS exact
+FROM p, q, indicators i
+WHERE i.search @@ q.q
+ORDER BY exact DESC, score DESC, i.id LIMIT ?`
+}

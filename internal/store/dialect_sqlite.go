@@ -1,0 +1,83 @@
+package store
+
+import (
+	"errors"
+	"strings"
+)
+
+// SQLite returns the dialect of modernc.org/sqlite: '?' placeholders and
+// FTS5 external-content tables kept in sync by triggers.
+func SQLite() Dialect { return sqliteDialect{} }
+
+type sqliteDialect struct{}
+
+func (sqliteDialect) Name() string               { return "sqlite" }
+func (sqliteDialect) Rebind(query string) string { return query }
+func (sqliteDialect) MigrationLock() string      { return "" }
+
+// SQLite extended result codes (sqlite3.h); matched by value so that this
+// package does not import the driver.
+const (
+	sqliteConstraintPrimaryKey = 1555
+	sqliteConstraintUnique     = 2067
+	sqliteConstraintForeignKey = 787
+)
+
+func (sqliteDialect) MapError(err error) error {
+	if err == nil || passIntel(err) {
+		return err
+	}
+	var coded interface{ Code() int }
+	if errors.As(err, &coded) {
+		switch coded.Code() {
+		case sqliteConstraintUnique, sqliteConstraintPrimaryKey:
+			return conflictError(err)
+		case sqliteConstraintForeignKey:
+			return invalidRefError(err)
+		}
+	}
+	return err
+}
+
+// MatchArg quotes every term as an FTS5 string ("a.b" "c"): a quoted
+// string is a phrase of its tokens, so no term can act as an operator.
+func (sqliteDialect) MatchArg(terms []string) string {
+	q := make([]string, len(terms))
+	for i, t := range terms {
+		q[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
+	}
+	return strings.Join(q, " ")
+}
+
+// The bm25 weights favour names, aliases and IDs over descriptions. bm25
+// is lower-is-better, so score negates it.
+func (sqliteDialect) SearchObjects() string {
+	return searchParams + `SELECT o.id, o.kind, o.name, o.external_id,
+	snippet(objects_fts, -1, p.hs, p.he, '…', 16),
+	-bm25(objects_fts, 10.0, 8.0, 10.0, 1.0) AS score,
+	CASE WHEN o.name_norm = p.norm OR o.external_id_norm = p.norm
+		OR EXISTS (SELECT 1 FROM aliases a WHERE a.object_id = o.id AND a.alias_norm = p.norm) THEN 1 ELSE 0 END AS exact
+FROM p, objects_fts JOIN objects o ON o.id = objects_fts.rowid
+WHERE objects_fts MATCH p.m AND o.revoked = 0 AND o.deprecated = 0 %s
+ORDER BY exact DESC, score DESC, o.id LIMIT ?`
+}
+
+func (sqliteDialect) SearchDocuments() string {
+	return searchParams + `SELECT d.id, 'document', d.title, '',
+	snippet(documents_fts, -1, p.hs, p.he, '…', 16),
+	-bm25(documents_fts, 5.0, 1.0) AS score,
+	CASE WHEN lower(d.title) = p.raw THEN 1 ELSE 0 END AS exact
+FROM p, documents_fts JOIN documents d ON d.id = documents_fts.rowid
+WHERE documents_fts MATCH p.m
+ORDER BY exact DESC, score DESC, d.id LIMIT ?`
+}
+
+func (sqliteDialect) SearchIndicators() string {
+	return searchParams + `SELECT i.id, 'indicator', i.value, i.type,
+	snippet(indicators_fts, -1, p.hs, p.he, '…', 16),
+	-bm25(indicators_fts, 10.0, 1.0, 2.0) AS score,
+	CASE WHEN i.value = p.raw THEN 1 ELSE 0 END AS exact
+FROM p, indicators_fts JOIN indicators i ON i.id = indicators_fts.rowid
+WHERE indicators_fts MATCH p.m
+ORDER BY exact DESC, score DESC, i.id LIMIT ?`
+}

@@ -1,0 +1,128 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// Search runs a ranked full-text query over documents, objects and
+// indicators, best first, with highlighted snippets. User text is split
+// into quoted terms, so operators and SQL metacharacters only ever match as
+// words. A hit whose name, alias or external ID equals the whole query
+// ranks above every other hit.
+func (s *Store) Search(ctx context.Context, q intel.SearchQuery) ([]intel.SearchHit, error) {
+	terms := searchTerms(q.Text)
+	if len(terms) == 0 {
+		return nil, nil
+	}
+	limit := pageLimit(q.Limit)
+	want := func(kind string) bool { return len(q.Kinds) == 0 || slices.Contains(q.Kinds, kind) }
+	raw := strings.ToLower(strings.TrimSpace(q.Text))
+	params := []any{intel.HighlightStart, intel.HighlightEnd, intel.NormalizeName(q.Text), raw, s.d.MatchArg(terms)}
+
+	var hits []intel.SearchHit
+	var kinds []any
+	for _, k := range intel.ObjectKinds {
+		if want(string(k)) {
+			kinds = append(kinds, string(k))
+		}
+	}
+	if len(kinds) > 0 {
+		filter := ""
+		if len(kinds) < len(intel.ObjectKinds) {
+			filter = "AND o.kind IN (?" + strings.Repeat(", ?", len(kinds)-1) + ")"
+		}
+		args := slices.Clone(params)
+		if filter != "" {
+			args = append(args, kinds...)
+		}
+		args = append(args, limit)
+		h, err := s.search(ctx, fmt.Sprintf(s.d.SearchObjects(), filter), args)
+		if err != nil {
+			return nil, s.wrap("search objects", err)
+		}
+		hits = append(hits, h...)
+	}
+	if want("document") {
+		h, err := s.search(ctx, s.d.SearchDocuments(), append(slices.Clone(params), limit))
+		if err != nil {
+			return nil, s.wrap("search documents", err)
+		}
+		hits = append(hits, h...)
+	}
+	if want("indicator") {
+		h, err := s.search(ctx, s.d.SearchIndicators(), append(slices.Clone(params), limit))
+		if err != nil {
+			return nil, s.wrap("search indicators", err)
+		}
+		hits = append(hits, h...)
+	}
+	// Stable on ties so equal ranks keep each query's own order.
+	slices.SortStableFunc(hits, func(a, b intel.SearchHit) int {
+		switch {
+		case a.Rank > b.Rank:
+			return -1
+		case a.Rank < b.Rank:
+			return 1
+		}
+		return 0
+	})
+	if len(hits) > limit {
+		hits = hits[:limit]
+	}
+	return hits, nil
+}
+
+// exactBoost lifts exact name, alias and ID matches above any text score.
+const exactBoost = 1000
+
+func (s *Store) search(ctx context.Context, query string, args []any) ([]intel.SearchHit, error) {
+	rows, err := s.query(ctx, s.rdb, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var hits []intel.SearchHit
+	for rows.Next() {
+		var h intel.SearchHit
+		var exact int
+		if err := rows.Scan(&h.ID, &h.Kind, &h.Title, &h.ExternalID, &h.Snippet, &h.Rank, &exact); err != nil {
+			return nil, err
+		}
+		h.Rank += float64(exact * exactBoost)
+		hits = append(hits, h)
+	}
+	return hits, rows.Err()
+}
+
+// Counts returns how many active objects of each kind, documents,
+// indicators, sources, users and active relationships the base holds.
+func (s *Store) Counts(ctx context.Context) (intel.Counts, error) {
+	c := intel.Counts{}
+	for _, k := range intel.ObjectKinds {
+		c[string(k)] = 0
+	}
+	rows, err := s.query(ctx, s.rdb, `SELECT kind, COUNT(*) FROM objects WHERE revoked = 0 AND deprecated = 0 GROUP BY kind
+UNION ALL SELECT 'document', COUNT(*) FROM documents
+UNION ALL SELECT 'indicator', COUNT(*) FROM indicators
+UNION ALL SELECT 'source', COUNT(*) FROM sources
+UNION ALL SELECT 'user', COUNT(*) FROM users
+UNION ALL SELECT 'relationship', COUNT(*) FROM relationships WHERE revoked = 0 AND deprecated = 0`)
+	if err != nil {
+		return nil, s.wrap("counts", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, s.wrap("counts", err)
+		}
+		c[k] = n
+	}
+	return c, s.wrap("counts", rows.Err())
+}

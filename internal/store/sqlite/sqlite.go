@@ -1,0 +1,96 @@
+// Package sqlite opens spoor's file-backed store: SQLite through the
+// pure-Go modernc.org/sqlite driver (no cgo), in WAL mode, with one writer
+// connection and a pool of readers, migrated on open.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+
+	"github.com/spoor/spoor/internal/store"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Migrations returns the embedded schema migrations.
+func Migrations() fs.FS {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil { // the directory is embedded at build time
+		panic(err)
+	}
+	return sub
+}
+
+// pragmas apply to every connection:
+//   - busy_timeout: wait up to 5 s for another process's lock instead of
+//     failing at once (the CLI and a server may share the file);
+//   - journal_mode WAL: readers do not block the writer nor it them;
+//   - foreign_keys: SQLite leaves them off unless asked, and the schema
+//     relies on ON DELETE CASCADE;
+//   - synchronous NORMAL: safe with WAL (a crash loses at most the last
+//     commits, never consistency) and much faster than FULL.
+const pragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+
+// Open opens (creating if needed) the SQLite database at path, applies
+// pending migrations and returns the store. path ":memory:" gives a
+// private in-memory database on one connection (for tests).
+func Open(ctx context.Context, path string) (*store.Store, error) {
+	if path == "" {
+		return nil, fmt.Errorf("sqlite: no database path")
+	}
+	if path == ":memory:" {
+		// Every connection to :memory: is a new database: keep one.
+		db, err := sql.Open("sqlite", "file::memory:?"+pragmas+"&_txlock=immediate")
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: open: %w", err)
+		}
+		db.SetMaxOpenConns(1)
+		db.SetConnMaxIdleTime(0)
+		db.SetConnMaxLifetime(0)
+		return finish(ctx, db, db)
+	}
+	name := "file:" + (&url.URL{Path: path}).EscapedPath()
+	// The writer begins IMMEDIATE transactions: it takes the write lock at
+	// BEGIN, so two writers never deadlock upgrading read locks, and the
+	// busy timeout applies. One connection serialises this process's
+	// writes, which SQLite would serialise anyway.
+	w, err := sql.Open("sqlite", name+"?"+pragmas+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	// Readers run in parallel under WAL; query_only guards against a write
+	// slipping onto a connection that would race the writer.
+	r, err := sql.Open("sqlite", name+"?"+pragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
+	return finish(ctx, w, r)
+}
+
+func finish(ctx context.Context, w, r *sql.DB) (*store.Store, error) {
+	fail := func(err error) (*store.Store, error) {
+		w.Close()
+		if r != w {
+			r.Close()
+		}
+		return nil, err
+	}
+	if err := w.PingContext(ctx); err != nil {
+		return fail(fmt.Errorf("sqlite: %w", err))
+	}
+	if err := store.Migrate(ctx, w, Migrations(), store.SQLite()); err != nil {
+		return fail(err)
+	}
+	return store.New(w, r, store.SQLite()), nil
+}
