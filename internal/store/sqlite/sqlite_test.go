@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/store"
 	"github.com/spoor/spoor/internal/store/sqlite"
 	"github.com/spoor/spoor/internal/store/storetest"
@@ -24,4 +25,8 @@ func MustOpen(t testing.TB) *store.Store {
 func TestConformance(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T) *store.Store { return MustOpen(t) })
+}
+
+func storetestSource() *intel.Source {
+	return &intel.Source{Name: "kept", Kind: intel.SourceManual}
 }

@@ -115,8 +115,8 @@ func testImportIdempotent(t *testing.T, open Opener) {
 		"indicator":    counts(2, 0, 0, 2, 0, 0),
 	}, st.Counts)
 	// Nothing changed: not even the stamps of when spoor last wrote a row.
-	mustDiff(t, "tables after re-import", before, takeSnapshot(t, s))// UpdatedAt is ignored by cmpOpts; compare it here explicitly.
-
+	mustDiff(t, "tables after re-import", before, takeSnapshot(t, s))
+	// cmpOpts ignore UpdatedAt; it must not move either.
 	for i, o := range takeSnapshot(t, s).Objects {
 		if !o.UpdatedAt.Equal(before.Objects[i].UpdatedAt) {
 			t.Errorf("%s: UpdatedAt moved on an unchanged re-import", o.Name)

@@ -1,0 +1,104 @@
+package sqlite_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/spoor/spoor/internal/store"
+	"github.com/spoor/spoor/internal/store/postgres"
+	"github.com/spoor/spoor/internal/store/sqlite"
+)
+
+func versions(t *testing.T, ms []store.Migration) []int64 {
+	t.Helper()
+	var vs []int64
+	for _, m := range ms {
+		vs = append(vs, m.Version)
+	}
+	return vs
+}
+
+// Both engines must know the same schema versions, so a database can be
+// moved between them and `spoor migrate status` means the same on both.
+func TestMigrationsMatchPostgres(t *testing.T) {
+	t.Parallel()
+	lite, err := store.Migrations(sqlite.Migrations())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg, err := store.Migrations(postgres.Migrations())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lite) == 0 {
+		t.Fatal("no SQLite migrations embedded")
+	}
+	if d := cmp.Diff(versions(t, lite), versions(t, pg)); d != "" {
+		t.Errorf("migration versions differ (-sqlite +postgres):\n%s", d)
+	}
+}
+
+func TestReopenAndRefuseNewerSchema(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "spoor.db")
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied, err := store.AppliedVersions(ctx, s.DB())
+	if err != nil {
+		t.Fatal(err)
+	}
+	known, _ := store.Migrations(sqlite.Migrations())
+	if d := cmp.Diff(versions(t, known), applied); d != "" {
+		t.Errorf("applied versions (-embedded +applied):\n%s", d)
+	}
+	// A later binary migrated this file further.
+	if _, err := s.DB().ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (9999, 0)`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	_, err = sqlite.Open(ctx, path)
+	if err == nil || !strings.Contains(err.Error(), "newer than this spoor knows") {
+		t.Fatalf("open of a newer schema: err = %v, want a refusal", err)
+	}
+}
+
+func TestReopenKeepsData(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "spoor.db")
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UpsertSource(ctx, storetestSource()); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer s.Close()
+	if _, err := s.FindSourceByName(ctx, "kept"); err != nil {
+		t.Errorf("source lost on reopen: %v", err)
+	}
+}
+
+func TestOpenMemory(t *testing.T) {
+	t.Parallel()
+	s, err := sqlite.Open(context.Background(), ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.UpsertSource(context.Background(), storetestSource()); err != nil {
+		t.Fatal(err)
+	}
+}
