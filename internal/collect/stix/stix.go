@@ -252,7 +252,7 @@ func (p *parser) objects() ([]*parsedObject, error) {
 		if err := p.dec.Decode(&o.raw); err != nil {
 			return nil, p.jsonFail(path, err, start)
 		}
-		o.path, o.offset = path, start
+		o.path, o.offset = path, p.lines.skipSpace(start)
 		if o.raw.ID != "" {
 			path += " (" + o.raw.ID + ")"
 			o.path = path
@@ -509,6 +509,22 @@ func (l *lineCounter) mark(off int64) {
 	drop := min(off-l.recStart, int64(len(l.rec)))
 	n := copy(l.rec, l.rec[drop:])
 	l.rec, l.recStart = l.rec[:n], l.recStart+drop
+}
+
+// skipSpace returns the offset of the first byte at or after off that is
+// not JSON white space or a comma, so positions name the value itself.
+func (l *lineCounter) skipSpace(off int64) int64 {
+	if !l.recOK || off < l.recStart {
+		return off
+	}
+	for i := off - l.recStart; i < int64(len(l.rec)); i++ {
+		switch l.rec[i] {
+		case ' ', '\t', '\r', '\n', ',':
+			continue
+		}
+		return l.recStart + i
+	}
+	return off
 }
 
 // syntaxErrorAt returns the input offset of the first syntax error in the

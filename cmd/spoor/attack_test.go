@@ -1,0 +1,70 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/spoor/spoor/internal/collect"
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// attackBundle returns the path of the ATT&CK Enterprise 13.1 bundle in the
+// shared data, skipping the test when it is absent outside CI.
+func attackBundle(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("SPOOR_DATA")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "shared", "data")
+	}
+	path := filepath.Join(dir, "mitre-attack", "enterprise-attack-13.1.json.gz")
+	if _, err := os.Stat(path); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("ATT&CK bundle not found at %s (set SPOOR_DATA)", path)
+		}
+		t.Skipf("ATT&CK bundle not found at %s; set SPOOR_DATA to run", path)
+	}
+	return path
+}
+
+// TestATTACKDemo is the acceptance of the one-command start: the counts
+// printed equal the bundle's active objects, a second import changes
+// nothing, and search and group agree on APT28.
+func TestATTACKDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports the whole ATT&CK bundle")
+	}
+	bundle := attackBundle(t)
+	c := newCLI(t)
+	out := c.ok("demo", "--no-serve", bundle)
+	t.Logf("demo output:\n%s", out)
+
+	second := decode[collect.STIXResult](t, c.ok("import", "--format", "json", "stix", bundle))
+	want := map[string]int{"group": 136, "technique": 196 + 411, "software": 553 + 82, "campaign": 20}
+	for kind, n := range want {
+		got := second.Stats.Counts[kind]
+		if got == nil || got.Active() != n {
+			t.Errorf("%s: %+v, want %d active", kind, got, n)
+			continue
+		}
+		if got.Created != 0 || got.Updated != 0 {
+			t.Errorf("second import changed %s: %+v", kind, got)
+		}
+	}
+	counts := c.counts()
+	for kind, n := range want {
+		if counts[kind] != n {
+			t.Errorf("stored %s = %d, want %d", kind, counts[kind], n)
+		}
+	}
+
+	hits := decode[[]intel.SearchHit](t, c.ok("search", "--format", "json", "APT28"))
+	p := decode[intel.Profile](t, c.ok("group", "--format", "json", "Fancy Bear"))
+	if len(hits) == 0 || hits[0].ID != p.Object.ID || p.Object.Name != "APT28" {
+		t.Fatalf("search APT28 first hit %+v; group Fancy Bear = %s", hits, p.Object.Name)
+	}
+	if len(p.Techniques) < 50 || len(p.Software) < 10 || len(p.Documents) < 40 {
+		t.Errorf("APT28 profile: %d techniques, %d software, %d documents; want ATT&CK's (≥50, ≥10, ≥40)",
+			len(p.Techniques), len(p.Software), len(p.Documents))
+	}
+}

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"golang.org/x/term"
+)
+
+// progress draws a one-line progress bar on a terminal and stays silent
+// otherwise (pipes, CI logs, tests).
+type progress struct {
+	w     io.Writer
+	label string
+	on    bool
+	last  time.Time
+}
+
+func newProgress(w io.Writer, label string) *progress {
+	f, ok := w.(*os.File)
+	return &progress{w: w, label: label, on: ok && term.IsTerminal(int(f.Fd()))}
+}
+
+// update redraws at most ten times a second, and always at the end.
+func (p *progress) update(done, total int) {
+	if !p.on || total <= 0 {
+		return
+	}
+	now := time.Now()
+	if done < total && now.Sub(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last = now
+	const width = 30
+	filled := width * done / total
+	bar := make([]byte, width)
+	for i := range bar {
+		if i < filled {
+			bar[i] = '#'
+		} else {
+			bar[i] = '.'
+		}
+	}
+	fmt.Fprintf(p.w, "\r%s [%s] %d/%d (%d%%)", p.label, bar, done, total, 100*done/total)
+	if done >= total {
+		fmt.Fprintln(p.w)
+	}
+}
+
+// note prints a status line on a terminal.
+func (p *progress) note(msg string) {
+	if p.on {
+		fmt.Fprintf(p.w, "%s: %s\n", p.label, msg)
+	}
+}

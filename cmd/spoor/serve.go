@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/spoor/spoor/internal/auth"
+	"github.com/spoor/spoor/internal/config"
+	"github.com/spoor/spoor/internal/store"
+	"github.com/spoor/spoor/internal/web"
+)
+
+func serveCmd() *command {
+	return &command{
+		name:  "serve",
+		usage: "[--db DB] [--addr ADDR]",
+		short: "serve the web application and the JSON API",
+		long: `Serve opens (and migrates) the database and serves the web application and
+the JSON API under /api/v1. On first start, with no users, it creates the
+user "admin" and prints its one-time password.`,
+		flags: config.FlagDB | config.FlagAddr | config.FlagSecureCookies | config.FlagLogLevel,
+		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
+			dev := fs.String("dev", "", "serve templates and static files from this directory (e.g. internal/web), re-read on each request")
+			return func(ctx context.Context) error {
+				if len(e.args) != 0 {
+					return usagef("usage: spoor serve [flags]")
+				}
+				st, err := e.openStore(ctx)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				if err := ensureAdmin(ctx, e, st, false); err != nil {
+					return err
+				}
+				return serveHTTP(ctx, e, st, *dev, nil)
+			}
+		},
+	}
+}
+
+// ensureAdmin creates the first admin when the base has no users, or, when
+// reset is set (the demo), gives the admin a new password, and prints it.
+func ensureAdmin(ctx context.Context, e *env, st *store.Store, reset bool) error {
+	svc := authService(st)
+	pw, created, err := svc.EnsureAdmin(ctx, "admin")
+	if err != nil {
+		return err
+	}
+	if !created && reset {
+		pw = ""
+		if u, err := svc.FindUser(ctx, "admin"); err == nil && u.Role == "admin" {
+			pw = auth.GeneratePassword()
+			if _, err := svc.SetPassword(ctx, "admin", pw); err != nil {
+				return err
+			}
+			if !u.Enabled {
+				if _, err := svc.SetEnabled(ctx, "admin", true); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if pw != "" {
+		fmt.Fprintf(e.stdout, "sign in as admin with password %s (shown once)\n", pw)
+	}
+	return nil
+}
+
+// serveHTTP runs the web server until ctx ends, then drains requests.
+// ready, if not nil, receives the bound address (tests listen on :0).
+func serveHTTP(ctx context.Context, e *env, st *store.Store, devDir string, ready chan<- string) error {
+	log := e.logger()
+	deps := web.Deps{
+		Store: st, Auth: authService(st), Logger: log,
+		Version: version, SecureCookies: e.cfg.SecureCookies,
+	}
+	if devDir != "" {
+		deps.Dev = os.DirFS(devDir)
+	}
+	handler, err := web.New(deps)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", e.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", e.cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          nil,
+	}
+	addr := ln.Addr().String()
+	fmt.Fprintf(e.stdout, "spoor %s listening on http://%s\n", version, addr)
+	log.Info("serving", "addr", addr, "config", e.cfg.String())
+	if ready != nil {
+		ready <- addr
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
