@@ -36,8 +36,14 @@ func Migrations() fs.FS {
 //   - foreign_keys: SQLite leaves them off unless asked, and the schema
 //     relies on ON DELETE CASCADE;
 //   - synchronous NORMAL: safe with WAL (a crash loses at most the last
-//     commits, never consistency) and much faster than FULL.
-const pragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+//     commits, never consistency) and much faster than FULL;
+//   - temp_store MEMORY: statement journals (every INSERT that fires an
+//     FTS trigger or checks a constraint opens one) stay off the disk,
+//     which made imports several times faster;
+//   - cache_size -32768: a 32 MiB page cache, so a large import does not
+//     spill half-written pages to the WAL before it commits.
+const pragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
+	"&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)"
 
 // Open opens (creating if needed) the SQLite database at path, applies
 // pending migrations and returns the store. path ":memory:" gives a
