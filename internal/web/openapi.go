@@ -70,7 +70,9 @@ func (s *Server) openAPI() map[string]any {
 			ok["content"] = map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}
 		}
 		responses := map[string]any{strconv.Itoa(rt.Status): ok}
+		op["x-permission"] = "none"
 		if rt.Perm != public {
+			op["x-permission"] = rt.Perm.String()
 			op["security"] = []any{map[string]any{"bearer": []string{}}}
 			responses["401"] = errResp("Not signed in, or a bad token")
 			responses["403"] = errResp("The role may not do this")
