@@ -110,8 +110,8 @@ func bundle() *intel.Bundle {
 		},
 		Relationships: []intel.Link{
 			{StixID: "relationship--0a5b1d36-2d3e-4bd0-8f35-4e1b3e1c2a11", Type: "uses",
-				SourceRef: "intrusion-set--bef4c620-0787-42a8-a96d-b7eb6e85917c",
-				TargetRef: "attack-pattern--a62a8db3-f23a-4d8f-afd6-9dbc77e7813b",
+				SourceRef:   "intrusion-set--bef4c620-0787-42a8-a96d-b7eb6e85917c",
+				TargetRef:   "attack-pattern--a62a8db3-f23a-4d8f-afd6-9dbc77e7813b",
 				Description: "APT28 sent spearphishing emails with malicious attachments.", Created: t0, Modified: t0},
 		},
 	}

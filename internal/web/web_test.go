@@ -281,7 +281,7 @@ func TestAPIErrors(t *testing.T) {
 		{Name: "two values", Method: "POST", URL: "/api/v1/documents", Bearer: "analyst", JSON: `{"title":"a"}{"title":"b"}`,
 			ExpectedStatus: 400, ExpectedContent: []string{"single JSON value"}},
 		{Name: "too large", Method: "POST", URL: "/api/v1/documents", Bearer: "analyst",
-			JSON: `{"title":"big","text":"` + strings.Repeat("a", 1<<20) + `"}`,
+			JSON:           `{"title":"big","text":"` + strings.Repeat("a", 1<<20) + `"}`,
 			ExpectedStatus: 413, ExpectedContent: []string{`"code":"too_large"`}},
 		{Name: "invalid value", Method: "POST", URL: "/api/v1/indicators", Bearer: "analyst", JSON: `{"type":"nonsense","value":"x"}`,
 			ExpectedStatus: 400, ExpectedContent: []string{`{"error":{"code":"invalid","message":"unknown indicator type \"nonsense\""}}`}},
@@ -302,7 +302,7 @@ func TestAPIWrites(t *testing.T) {
 	e := newEnv(t)
 	var doc intel.Document
 	w := scenario{Method: "POST", URL: "/api/v1/documents", Bearer: "analyst",
-		JSON: `{"title":"Sofacy report","url":"https://example.org/sofacy","text":"Sofacy used X-Agent.","tlp":"green"}`,
+		JSON:           `{"title":"Sofacy report","url":"https://example.org/sofacy","text":"Sofacy used X-Agent.","tlp":"green"}`,
 		ExpectedStatus: 201}.run(t, e)
 	if err := json.Unmarshal(w.Body.Bytes(), &doc); err != nil || doc.ID == 0 {
 		t.Fatalf("created: %s", w.Body)
