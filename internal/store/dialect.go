@@ -29,8 +29,10 @@ type Dialect interface {
 	// queries that start with searchParams and end with a LIMIT ?; the
 	// arguments are those of searchParams, then the kind filter's (objects
 	// only), then the limit. Each returns the columns id, kind, title,
-	// external_id, snippet, score (higher is better) and exact (1 when the
-	// name, alias or external ID equals the whole query). SearchObjects
+	// external_id, snippet, score (higher is better) and exact (2 when the
+	// name, alias or external ID equals the whole query, 1 when the name
+	// starts with it, else 0; documents and indicators use 1 for equal
+	// title or value). SearchObjects
 	// has one %s where the kind filter ("AND o.kind IN (…)") goes.
 	SearchObjects() string
 	SearchDocuments() string

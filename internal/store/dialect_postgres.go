@@ -58,7 +58,8 @@ SELECT o.id, o.kind, o.name, o.external_id,
 		'MaxFragments=1, MaxWords=24, MinWords=8, StartSel=' || p.hs || ', StopSel=' || p.he),
 	ts_rank(o.search, q.q) AS score,
 	CASE WHEN o.name_norm = p.norm OR o.external_id_norm = p.norm
-		OR EXISTS (SELECT 1 FROM aliases a WHERE a.object_id = o.id AND a.alias_norm = p.norm) THEN 1 ELSE 0 END AS exact
+		OR EXISTS (SELECT 1 FROM aliases a WHERE a.object_id = o.id AND a.alias_norm = p.norm) THEN 2
+		WHEN substr(o.name_norm, 1, length(p.norm)) = p.norm THEN 1 ELSE 0 END AS exact
 FROM p, q, objects o
 WHERE o.search @@ q.q AND o.revoked = 0 AND o.deprecated = 0 %s
 ORDER BY exact DESC, score DESC, o.id LIMIT ?`

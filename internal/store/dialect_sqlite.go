@@ -56,7 +56,8 @@ func (sqliteDialect) SearchObjects() string {
 	snippet(objects_fts, -1, p.hs, p.he, '…', 16),
 	-bm25(objects_fts, 10.0, 8.0, 10.0, 1.0) AS score,
 	CASE WHEN o.name_norm = p.norm OR o.external_id_norm = p.norm
-		OR EXISTS (SELECT 1 FROM aliases a WHERE a.object_id = o.id AND a.alias_norm = p.norm) THEN 1 ELSE 0 END AS exact
+		OR EXISTS (SELECT 1 FROM aliases a WHERE a.object_id = o.id AND a.alias_norm = p.norm) THEN 2
+		WHEN substr(o.name_norm, 1, length(p.norm)) = p.norm THEN 1 ELSE 0 END AS exact
 FROM p, objects_fts JOIN objects o ON o.id = objects_fts.rowid
 WHERE objects_fts MATCH p.m AND o.revoked = 0 AND o.deprecated = 0 %s
 ORDER BY exact DESC, score DESC, o.id LIMIT ?`

@@ -77,7 +77,8 @@ func (s *Store) Search(ctx context.Context, q intel.SearchQuery) ([]intel.Search
 	return hits, nil
 }
 
-// exactBoost lifts exact name, alias and ID matches above any text score.
+// exactBoost lifts exact name, alias and ID matches, then names that start
+// with the query, above any text score.
 const exactBoost = 1000
 
 func (s *Store) search(ctx context.Context, query string, args []any) ([]intel.SearchHit, error) {
