@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"testing"
 
+	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/store"
 	"github.com/spoor/spoor/internal/store/storetest"
 )
@@ -24,20 +25,21 @@ func BenchmarkSearchSynthetic(b *testing.B) {
 	storetest.BenchSearch(b, benchOpen, storetest.SyntheticBundle(storetest.AttackSize), storetest.SyntheticQueries)
 }
 
-func attack(b *testing.B) {
+// attack returns the ATT&CK bundle or skips the benchmark.
+func attack(b *testing.B) *intel.Bundle {
 	b.Helper()
 	dsn(b)
-	if storetest.AttackBundle(b) == nil {
+	bundle := storetest.AttackBundle(b)
+	if bundle == nil {
 		b.Skip("ATT&CK data absent: set SPOOR_DATA to the shared data directory")
 	}
+	return bundle
 }
 
 func BenchmarkImportAttack(b *testing.B) {
-	attack(b)
-	storetest.BenchImport(b, benchOpen, storetest.AttackBundle(b))
+	storetest.BenchImport(b, benchOpen, attack(b))
 }
 
 func BenchmarkSearchAttack(b *testing.B) {
-	attack(b)
-	storetest.BenchSearch(b, benchOpen, storetest.AttackBundle(b), storetest.AttackQueries)
+	storetest.BenchSearch(b, benchOpen, attack(b), storetest.AttackQueries)
 }

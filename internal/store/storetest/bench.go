@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/spoor/spoor/internal/collect/stix"
@@ -21,39 +20,25 @@ type BenchOpener func(b *testing.B) *store.Store
 const attackFile = "mitre-attack/enterprise-attack-13.1.json.gz"
 
 // AttackBundle parses the real ATT&CK Enterprise bundle, or returns nil
-// when the data is absent. Parsed once per test binary.
+// when the data is absent. Parsing takes about a second: call it once per
+// benchmark, outside the timed loop.
 func AttackBundle(tb testing.TB) *intel.Bundle {
 	tb.Helper()
-	attackOnce.Do(func() {
-		dir := os.Getenv("SPOOR_DATA")
-		if dir == "" {
-			dir = filepath.Join("..", "..", "..", "..", "shared", "data")
-		}
-		f, err := os.Open(filepath.Join(dir, attackFile))
-		if err != nil {
-			return
-		}
-		defer f.Close()
-		res, err := stix.Parse(f, attackFile, intel.Source{Name: "MITRE ATT&CK", Kind: intel.SourceSTIX, Credibility: 1})
-		if err != nil {
-			attackErr = err
-			return
-		}
-		attackBundle = res.Bundle
-	})
-	if attackErr != nil {
-		tb.Fatalf("parse ATT&CK: %v", attackErr)
+	dir := os.Getenv("SPOOR_DATA")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "..", "shared", "data")
 	}
-	return attackBundle
+	f, err := os.Open(filepath.Join(dir, attackFile))
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	res, err := stix.Parse(f, attackFile, intel.Source{Name: "MITRE ATT&CK", Kind: intel.SourceSTIX, Credibility: 1})
+	if err != nil {
+		tb.Fatalf("parse ATT&CK: %v", err)
+	}
+	return res.Bundle
 }
-
-// The parsed bundle is shared read-only by the benchmarks of one binary;
-// ImportBundle does not keep references into it.
-var (
-	attackOnce   sync.Once
-	attackBundle *intel.Bundle
-	attackErr    error
-)
 
 func records(b *intel.Bundle) int {
 	return len(b.Objects) + len(b.Relationships) + len(b.Documents) + len(b.Indicators)
