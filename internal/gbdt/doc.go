@@ -35,7 +35,8 @@
 //     sample) come from Seed only.
 //   - Leaf values are -G/(H+LambdaL2)·LearningRate; the split gain is
 //     GL²/(HL+λ) + GR²/(HR+λ) − G²/(H+λ). The softmax hessian is 2p(1−p) as
-//     in XGBoost. Scores start from the (class-weighted) prior.
+//     in XGBoost. Binary and regression scores start from the (class-weighted) prior,
+//     multiclass scores from 0.
 //
 // Predictions are per row (Predict, PredictRaw) or per Dataset in parallel
 // (PredictBatch, PredictRawBatch). Contributions uses TreeSHAP on the node

@@ -163,9 +163,15 @@ func rowWeights(p *Params, y []int) []float64 {
 	return w
 }
 
-// initScores starts every row at the weighted prior (log-odds, log class
-// shares or mean), so the first trees fit what the prior does not explain.
+// initScores is where every row starts. Binary and regression start from
+// the weighted prior (log-odds or mean), so the first trees fit what the prior
+// does not explain. Multiclass starts from 0 (uniform), as LightGBM and
+// XGBoost do: log class shares made rare classes start far behind and cost
+// accuracy on small data sets with many classes.
 func initScores(p *Params, labels []float64, y []int, w []float64) []float64 {
+	if p.Objective == Multiclass {
+		return make([]float64, p.NumClass)
+	}
 	weight := func(i int) float64 {
 		if w == nil {
 			return 1
@@ -183,29 +189,20 @@ func initScores(p *Params, labels []float64, y []int, w []float64) []float64 {
 			s += weight(i) * v
 		}
 		return []float64{s / total}
-	case Binary:
+	default:
 		var s float64
 		for i, c := range y {
 			s += weight(i) * float64(c)
 		}
 		q := min(max(s/total, 1e-15), 1-1e-15)
 		return []float64{math.Log(q / (1 - q))}
-	default:
-		share := make([]float64, p.NumClass)
-		for i, c := range y {
-			share[c] += weight(i)
-		}
-		for k := range share {
-			share[k] = math.Log(max(share[k]/total, 1e-15))
-		}
-		return share
 	}
 }
 
 // gradients writes the gradient pairs of class k for rows lo..hi into gh.
 // The softmax hessian is 2p(1-p) as in XGBoost, so equal parameters give
 // comparable step sizes.
-func gradients(p *Params, gh []gradPair, scores, probs, labels []float64, y []int, w []float64, lo, hi, k, K int) {
+func gradients(p *Params, gh []rowGrad, scores, probs, labels []float64, y []int, w []float64, lo, hi, k, K int) {
 	for r := lo; r < hi; r++ {
 		var g, h float64
 		switch p.Objective {
@@ -225,7 +222,7 @@ func gradients(p *Params, gh []gradPair, scores, probs, labels []float64, y []in
 			g *= w[r]
 			h *= w[r]
 		}
-		gh[r-lo] = gradPair{g, h}
+		gh[r-lo] = rowGrad{float32(g), float32(h)}
 	}
 }
 
