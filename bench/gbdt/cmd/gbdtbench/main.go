@@ -532,4 +532,3 @@ func report(paths []string, stdout io.Writer) error {
 	}
 	return nil
 }
-
