@@ -180,12 +180,15 @@ func (s *Server) redirectToLogin(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
+// setSessionCookie sets the session cookie. Its lifetime is relative
+// (Max-Age), so a browser whose clock is off keeps it as long as the
+// server keeps the session.
 func (s *Server) setSessionCookie(w http.ResponseWriter, token string, sess *intel.Session) {
 	http.SetCookie(w, &http.Cookie{
 		Name:     sessionCookie,
 		Value:    token,
 		Path:     "/",
-		Expires:  sess.ExpiresAt,
+		MaxAge:   max(1, int(sess.ExpiresAt.Sub(s.now()).Seconds())),
 		HttpOnly: true,
 		Secure:   s.secure,
 		SameSite: http.SameSiteLaxMode,

@@ -45,7 +45,7 @@ func TestLoginFlow(t *testing.T) {
 			c = ck
 		}
 	}
-	if c == nil || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.Value == "" {
+	if c == nil || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.Value == "" || c.MaxAge < 3600 || c.Secure {
 		t.Fatalf("session cookie = %+v", c)
 	}
 
