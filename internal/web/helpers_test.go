@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -38,6 +40,7 @@ type testEnv struct {
 	Auth    *auth.Service
 	Handler http.Handler
 	Now     time.Time
+	Log     *syncBuffer         // what the server logged
 	As      map[string]*account // by role name: admin, analyst, reader
 
 	Group, Technique *intel.Object // APT28 and a technique it uses
@@ -54,13 +57,13 @@ func newEnv(t *testing.T) *testEnv {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
-	e := &testEnv{t: t, Store: st, Now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC), As: map[string]*account{}}
+	e := &testEnv{t: t, Store: st, Now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC), As: map[string]*account{}, Log: &syncBuffer{}}
 	now := func() time.Time { return e.Now }
 	e.Auth = auth.NewService(st, auth.Options{Now: now, Hash: auth.HashParams{Memory: 256, Time: 1, Threads: 1}})
 	e.Handler = web.NewServer(web.Deps{
 		Store:   st,
 		Auth:    e.Auth,
-		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:  slog.New(slog.NewTextHandler(e.Log, nil)),
 		Now:     now,
 		Version: "test",
 	})
@@ -143,6 +146,24 @@ func (e *testEnv) seed() {
 	if err := e.Store.CreateIndicator(ctx, e.Indicator); err != nil {
 		e.t.Fatal(err)
 	}
+}
+
+// syncBuffer is a log sink that the race detector accepts.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // scenario is one HTTP exchange and what must come back (after
