@@ -15,6 +15,7 @@ import (
 )
 
 func TestInternalErrorsAreLoggedNotShown(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.Store.Close() // every query now fails inside the store
 	w := scenario{URL: "/api/v1/counts", Bearer: "reader", ExpectedStatus: 500,
@@ -33,6 +34,7 @@ func TestInternalErrorsAreLoggedNotShown(t *testing.T) {
 }
 
 func TestUserErrorsAreNotLogged(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	scenario{URL: "/api/v1/documents/9999", Bearer: "reader", ExpectedStatus: 404}.run(t, e)
 	scenario{URL: "/users", As: "reader", ExpectedStatus: 403}.run(t, e)
@@ -42,6 +44,7 @@ func TestUserErrorsAreNotLogged(t *testing.T) {
 }
 
 func TestLoginRateLimitRefills(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	form := url.Values{"login": {"reader"}, "password": {"not the password"}}
 	for i := 0; i < 5; i++ {
@@ -64,6 +67,7 @@ func TestLoginRateLimitRefills(t *testing.T) {
 }
 
 func TestSecureCookies(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	h := web.NewServer(web.Deps{Store: e.Store, Auth: e.Auth, SecureCookies: true})
 	r := httptest.NewRequest("POST", "/login", strings.NewReader(url.Values{"login": {"reader"}, "password": {"reader-password-123"}}.Encode()))
@@ -77,6 +81,7 @@ func TestSecureCookies(t *testing.T) {
 }
 
 func TestDevTemplatesFromDisk(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	h, err := web.New(web.Deps{Store: e.Store, Auth: e.Auth, Dev: os.DirFS(".")})
 	if err != nil {
@@ -91,6 +96,7 @@ func TestDevTemplatesFromDisk(t *testing.T) {
 }
 
 func TestBrokenTemplatesFailAtStart(t *testing.T) {
+	t.Parallel()
 	st := newEnv(t).Store
 	svc := auth.NewService(st, auth.Options{})
 	for name, fsys := range map[string]fstest.MapFS{

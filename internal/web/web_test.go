@@ -15,6 +15,7 @@ import (
 func id(n int64) string { return fmt.Sprint(n) }
 
 func TestAnonymous(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	runScenarios(t, e, []scenario{
 		{URL: "/login", ExpectedStatus: 200, ExpectedContent: []string{`name="password"`}},
@@ -35,6 +36,7 @@ func TestAnonymous(t *testing.T) {
 }
 
 func TestLoginFlow(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	form := url.Values{"login": {"analyst"}, "password": {"analyst-password-123"}, "next": {"/groups"}}
 	w := scenario{Method: "POST", URL: "/login", Form: form, ExpectedStatus: 303,
@@ -67,6 +69,7 @@ func TestLoginFlow(t *testing.T) {
 }
 
 func TestLoginRateLimit(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	form := url.Values{"login": {"reader"}, "password": {"not the password"}}
 	for i := 0; i < 5; i++ {
@@ -80,6 +83,7 @@ func TestLoginRateLimit(t *testing.T) {
 }
 
 func TestDisabledUser(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	scenario{URL: "/", As: "analyst", ExpectedStatus: 200}.run(t, e)
 	scenario{Method: "PATCH", URL: "/api/v1/users/" + id(e.As["analyst"].User.ID), Bearer: "admin", JSON: `{"enabled":false}`,
@@ -94,6 +98,7 @@ func TestDisabledUser(t *testing.T) {
 }
 
 func TestRevokedToken(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	w := scenario{Method: "POST", URL: "/api/v1/tokens", Bearer: "reader", JSON: `{"name":"ci"}`, ExpectedStatus: 201}.run(t, e)
 	var created struct {
@@ -118,6 +123,7 @@ func TestRevokedToken(t *testing.T) {
 }
 
 func TestCSRF(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	form := url.Values{"name": {"New Group"}}
 	runScenarios(t, e, []scenario{
@@ -163,6 +169,7 @@ func writeRoutes(e *testEnv) []scenario {
 }
 
 func TestReaderCannotWrite(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for _, sc := range writeRoutes(e) {
 		sc.As, sc.ExpectedStatus = "reader", 403
@@ -212,6 +219,7 @@ func TestReaderCannotWrite(t *testing.T) {
 }
 
 func TestAnalystCannotManageUsers(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	runScenarios(t, e, []scenario{
 		{URL: "/users", As: "analyst", ExpectedStatus: 403},
@@ -224,6 +232,7 @@ func TestAnalystCannotManageUsers(t *testing.T) {
 }
 
 func TestXSSIsEscaped(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	escaped := "&lt;script&gt;alert(1)&lt;/script&gt;"
 	pages := []string{
@@ -254,6 +263,7 @@ func TestXSSIsEscaped(t *testing.T) {
 }
 
 func TestSearchMetacharacters(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for _, q := range []string{`' OR 1=1 --`, `"`, `*`, `NEAR(`, `)`, `APT28"`, `a AND`, `-x`, `^`, `{}`, `:`, `%`, `\`, `'; DROP TABLE users; --`} {
 		scenario{URL: "/search?q=" + url.QueryEscape(q), As: "reader", ExpectedStatus: 200,
@@ -268,6 +278,7 @@ func TestSearchMetacharacters(t *testing.T) {
 }
 
 func TestAPIErrors(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	runScenarios(t, e, []scenario{
 		{Name: "unknown field", Method: "POST", URL: "/api/v1/documents", Bearer: "analyst", JSON: `{"title":"x","bogus":1}`,
@@ -299,6 +310,7 @@ func TestAPIErrors(t *testing.T) {
 }
 
 func TestAPIWrites(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	var doc intel.Document
 	w := scenario{Method: "POST", URL: "/api/v1/documents", Bearer: "analyst",
@@ -355,6 +367,7 @@ func TestAPIWrites(t *testing.T) {
 }
 
 func TestPages(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	runScenarios(t, e, []scenario{
 		{URL: "/", As: "reader", ExpectedStatus: 200, ExpectedContent: []string{"Intelligence base", `href="/groups"`, ">reader<"}},
@@ -414,6 +427,7 @@ const wantCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-sr
 // TestNoInlineCode renders every page and checks the security headers
 // and that nothing inline could need a CSP exception.
 func TestNoInlineCode(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	g, d, i := id(e.Group.ID), id(e.Doc.ID), id(e.Indicator.ID)
 	pages := []scenario{{URL: "/login"}, {URL: "/nope"}, {URL: "/api/v1/counts", Bearer: "admin"}}
