@@ -14,15 +14,16 @@ import (
 	"github.com/spoor/spoor/internal/intel"
 )
 
-// catalogues are external-reference sources that name IDs in a catalogue
-// (T1059, CAPEC-66), not reports: they never become documents.
-var catalogues = map[string]bool{
-	"mitre-attack":                 true,
-	"capec":                        true,
-	"mitre-mobile-attack":          true,
-	"mitre-ics-attack":             true,
-	"NIST Mobile Threat Catalogue": true,
-	"ATTACK IDs":                   true,
+// catalogue reports whether an external-reference source names IDs in a
+// catalogue (T1059, CAPEC-66) rather than a report: such references never
+// become documents.
+func catalogue(sourceName string) bool {
+	switch sourceName {
+	case "mitre-attack", "capec", "mitre-mobile-attack", "mitre-ics-attack",
+		"NIST Mobile Threat Catalogue", "ATTACK IDs":
+		return true
+	}
+	return false
 }
 
 // maxWarnings bounds the warnings an import returns; a bad bundle should
@@ -323,7 +324,7 @@ func (im *importer) execStmt(ctx context.Context, query string, args ...any) err
 // citationKey is the dedupe key of a citing reference, or "" when the
 // reference is a catalogue ID or names nothing to cite.
 func citationKey(r intel.ExternalRef) string {
-	if catalogues[r.SourceName] || (r.URL == "" && r.Description == "") {
+	if catalogue(r.SourceName) || (r.URL == "" && r.Description == "") {
 		return ""
 	}
 	if u := strings.TrimSpace(r.URL); u != "" {

@@ -115,7 +115,7 @@ func BenchSearch(b *testing.B, open BenchOpener, bundle *intel.Bundle, queries [
 }
 
 // SyntheticQueries match SyntheticBundle(AttackSize).
-var SyntheticQueries = []string{"group phishing 12", "credential", "G0042", "beacon alias 7", "lateral movement loader", "T0100"}
+var SyntheticQueries = []string{"group keylogger 12", "credential", "G0042", "beacon alias 0", "lateral loader", "T0100"}
 
 // AttackQueries match the real ATT&CK bundle.
 var AttackQueries = []string{"APT28", "Fancy Bear", "T1059.001", "PowerShell", "spearphishing attachment", "credential dumping", "Lazarus"}
