@@ -19,14 +19,33 @@ const (
 
 // Source is where intelligence comes from. Credibility (0..1) flows into
 // the confidence of every fact the source provides.
+//
+// A source that spoor collects on its own also has a Format (which parser
+// reads it), a Location (URL or path) and an Interval; the scheduler runs
+// it when NextRunAt has passed.
 type Source struct {
 	ID          int64      `json:"id"`
 	Name        string     `json:"name"`
 	Kind        SourceKind `json:"kind"`
 	URL         string     `json:"url,omitempty"`
 	Credibility float64    `json:"credibility"`
-	TLP         TLP        `json:"tlp,omitempty"`
-	CreatedAt   time.Time  `json:"created_at,omitzero"`
+	// CredibilityReason says how Credibility was reached ("well-known
+	// organisation: MITRE", "set by an admin").
+	CredibilityReason string `json:"credibility_reason,omitempty"`
+	// CredibilityManual is set when an admin fixed the score; collectors
+	// then keep it instead of recomputing it.
+	CredibilityManual bool `json:"credibility_manual,omitempty"`
+	TLP               TLP  `json:"tlp,omitempty"`
+
+	Format       string            `json:"format,omitempty"`
+	Location     string            `json:"location,omitempty"`
+	Interval     Duration          `json:"interval,omitempty"` // 0: only on demand
+	Enabled      bool              `json:"enabled"`
+	AllowPrivate bool              `json:"allow_private,omitempty"` // crawlers may fetch private addresses
+	Options      map[string]string `json:"options,omitempty"`       // format-specific settings
+	NextRunAt    time.Time         `json:"next_run_at,omitzero"`
+
+	CreatedAt time.Time `json:"created_at,omitzero"`
 }
 
 // Validate checks what every stored source needs.
@@ -40,5 +59,84 @@ func (s *Source) Validate() error {
 	if s.TLP != "" && !s.TLP.Valid() {
 		return Errorf(CodeInvalid, "unknown TLP marking %q", s.TLP)
 	}
+	if s.Interval < 0 {
+		return Errorf(CodeInvalid, "interval %v is negative", s.Interval)
+	}
+	if s.Interval > 0 && s.Interval < Duration(time.Minute) {
+		return Errorf(CodeInvalid, "interval %v is shorter than a minute", time.Duration(s.Interval))
+	}
 	return nil
+}
+
+// SourceUpdate changes the fields that are set on a source.
+type SourceUpdate struct {
+	Credibility  *float64  `json:"credibility,omitempty"` // also marks it manual
+	TLP          *TLP      `json:"tlp,omitempty"`
+	Location     *string   `json:"location,omitempty"`
+	Interval     *Duration `json:"interval,omitempty"`
+	Enabled      *bool     `json:"enabled,omitempty"`
+	AllowPrivate *bool     `json:"allow_private,omitempty"`
+}
+
+// Duration is a time.Duration that reads and writes as text ("24h").
+type Duration time.Duration
+
+// MarshalText writes the duration as Go duration text.
+func (d Duration) MarshalText() ([]byte, error) {
+	if d == 0 {
+		return []byte(""), nil
+	}
+	return []byte(time.Duration(d).String()), nil
+}
+
+// UnmarshalText reads Go duration text; "" is zero.
+func (d *Duration) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*d = 0
+		return nil
+	}
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return Errorf(CodeInvalid, "bad duration %q: use e.g. 30m, 6h, 168h", b)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Run statuses.
+const (
+	RunRunning = "running"
+	RunOK      = "ok"
+	RunFailed  = "failed"
+)
+
+// CollectionRun records one collection of a source: when, what it did,
+// and the error if it failed.
+type CollectionRun struct {
+	ID         int64        `json:"id"`
+	SourceID   int64        `json:"source_id"`
+	SourceName string       `json:"source_name,omitempty"`
+	StartedAt  time.Time    `json:"started_at"`
+	FinishedAt time.Time    `json:"finished_at,omitzero"`
+	Status     string       `json:"status"`
+	Trigger    string       `json:"trigger,omitempty"` // "schedule", "cli", "api", "ui"
+	Stats      *ImportStats `json:"stats,omitempty"`
+	Error      string       `json:"error,omitempty"`
+}
+
+// Totals adds the counts over every kind of record.
+func (r *CollectionRun) Totals() ImportCount {
+	var t ImportCount
+	if r.Stats == nil {
+		return t
+	}
+	for _, c := range r.Stats.Counts {
+		t.Seen += c.Seen
+		t.Created += c.Created
+		t.Updated += c.Updated
+		t.Unchanged += c.Unchanged
+		t.Inactive += c.Inactive
+		t.Rejected += c.Rejected
+	}
+	return t
 }

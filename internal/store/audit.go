@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/spoor/spoor/internal/intel"
@@ -79,80 +78,3 @@ ORDER BY id DESC LIMIT ?`, f.UserID, f.UserID, before, before, limit+1)
 	return page, nil
 }
 
-// Sources.
-
-const sourceCols = `id, name, kind, url, credibility, tlp, created_at`
-
-func scanSource(r scanner) (*intel.Source, error) {
-	var src intel.Source
-	var created int64
-	if err := r.Scan(&src.ID, &src.Name, &src.Kind, &src.URL, &src.Credibility, &src.TLP, &created); err != nil {
-		return nil, err
-	}
-	src.CreatedAt = fromMS(created)
-	return &src, nil
-}
-
-// UpsertSource creates the source named s.Name or updates its kind, URL,
-// credibility and TLP; it sets s.ID.
-func (s *Store) UpsertSource(ctx context.Context, src *intel.Source) error {
-	if err := src.Validate(); err != nil {
-		return err
-	}
-	return s.wrap("upsert source", s.inTx(ctx, func(tx *sql.Tx) error {
-		changed, err := s.upsertSource(ctx, tx, src)
-		if err != nil || !changed {
-			return err
-		}
-		return s.audit(ctx, tx, "source.upsert", "source", src.ID, src.Name)
-	}))
-}
-
-// upsertSource writes src and reports whether anything changed, so that
-// re-imports do not fill the audit trail with no-ops.
-func (s *Store) upsertSource(ctx context.Context, q querier, src *intel.Source) (bool, error) {
-	old, err := scanSource(s.queryRow(ctx, q, `SELECT `+sourceCols+` FROM sources WHERE name = ?`, src.Name))
-	switch {
-	case err == sql.ErrNoRows:
-		src.CreatedAt = truncMS(s.now())
-		err := s.queryRow(ctx, q, `INSERT INTO sources (name, kind, url, credibility, tlp, created_at)
-VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, src.Name, src.Kind, src.URL, src.Credibility, src.TLP, ms(src.CreatedAt)).Scan(&src.ID)
-		return true, err
-	case err != nil:
-		return false, err
-	}
-	src.ID, src.CreatedAt = old.ID, old.CreatedAt
-	if old.Kind == src.Kind && old.URL == src.URL && old.Credibility == src.Credibility && old.TLP == src.TLP {
-		return false, nil
-	}
-	_, err = s.exec(ctx, q, `UPDATE sources SET kind = ?, url = ?, credibility = ?, tlp = ? WHERE id = ?`,
-		src.Kind, src.URL, src.Credibility, src.TLP, src.ID)
-	return true, err
-}
-
-// FindSourceByName returns the source with that name, or CodeNotFound.
-func (s *Store) FindSourceByName(ctx context.Context, name string) (*intel.Source, error) {
-	src, err := scanSource(s.queryRow(ctx, s.rdb, `SELECT `+sourceCols+` FROM sources WHERE name = ?`, name))
-	if err == sql.ErrNoRows {
-		return nil, s.wrap("find source", notFound("source", fmt.Sprintf("%q", name)))
-	}
-	return src, s.wrap("find source", err)
-}
-
-// FindSources returns all sources ordered by name.
-func (s *Store) FindSources(ctx context.Context) ([]*intel.Source, error) {
-	rows, err := s.query(ctx, s.rdb, `SELECT `+sourceCols+` FROM sources ORDER BY name, id`)
-	if err != nil {
-		return nil, s.wrap("find sources", err)
-	}
-	defer rows.Close()
-	var out []*intel.Source
-	for rows.Next() {
-		src, err := scanSource(rows)
-		if err != nil {
-			return nil, s.wrap("find sources", err)
-		}
-		out = append(out, src)
-	}
-	return out, s.wrap("find sources", rows.Err())
-}

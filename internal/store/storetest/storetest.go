@@ -26,6 +26,7 @@ func Run(t *testing.T, open Opener) {
 		fn   func(t *testing.T, open Opener)
 	}{
 		{"Sources", testSources},
+		{"Collection", testCollection},
 		{"Objects", testObjects},
 		{"ObjectPaging", testObjectPaging},
 		{"Documents", testDocuments},

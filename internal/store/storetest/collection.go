@@ -1,0 +1,124 @@
+package storetest
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/spoor/spoor/internal/intel"
+)
+
+func testCollection(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := ctxAs(t, 1, "admin")
+	feed := &intel.Source{
+		Name: "Example feed", Kind: intel.SourceIOCList, Credibility: 0.4, CredibilityReason: "example.org is not in the rank list",
+		Format: "trail", Location: "https://example.org/trail.txt", Interval: intel.Duration(time.Hour), Enabled: true,
+		Options: map[string]string{"tag": "c2"},
+	}
+	must(t, "define", s.UpsertSource(ctx, feed))
+	got, err := s.FindSourceByID(ctx, feed.ID)
+	must(t, "find by ID", err)
+	mustDiff(t, "defined source", feed, got)
+
+	// An admin fixes the credibility; a later import naming the same
+	// source with its own score must not undo it, nor clear the schedule.
+	cred := 0.9
+	upd, err := s.UpdateSource(ctx, feed.ID, intel.SourceUpdate{Credibility: &cred})
+	must(t, "update", err)
+	if !upd.CredibilityManual || upd.Credibility != 0.9 || upd.CredibilityReason != "set by admin" {
+		t.Errorf("after an admin's edit: %+v", upd)
+	}
+	imp := &intel.Source{Name: "Example feed", Kind: intel.SourceIOCList, Credibility: 0.4}
+	must(t, "import upsert", s.UpsertSource(ctx, imp))
+	if imp.Credibility != 0.9 || imp.Format != "trail" || imp.Interval != intel.Duration(time.Hour) || !imp.Enabled {
+		t.Errorf("an import's upsert changed the collection settings: %+v", imp)
+	}
+	bad := -time.Minute
+	_, err = s.UpdateSource(ctx, feed.ID, intel.SourceUpdate{Interval: (*intel.Duration)(&bad)})
+	wantCode(t, "negative interval", err, intel.CodeInvalid)
+	_, err = s.UpdateSource(ctx, 9999, intel.SourceUpdate{Credibility: &cred})
+	wantCode(t, "update missing", err, intel.CodeNotFound)
+
+	entries, err := s.FindAudit(ctx, intel.AuditFilter{})
+	must(t, "audit", err)
+	if len(entries.Items) == 0 || entries.Items[0].Action != "source.update" || entries.Items[0].Login != "admin" {
+		t.Errorf("newest audit entry = %+v, want source.update by admin", entries.Items)
+	}
+
+	// Scheduling: a source with next_run_at 0 is due at once; a claim moves
+	// it one interval on, so it is not due again until then.
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	manual := &intel.Source{Name: "On demand", Kind: intel.SourceSTIX, Format: "stix", Location: "x.json", Enabled: true}
+	must(t, "define manual", s.UpsertSource(ctx, manual))
+	claimed, err := s.ClaimDueSource(ctx, now)
+	must(t, "claim", err)
+	if claimed == nil || claimed.ID != feed.ID || !claimed.NextRunAt.Equal(now.Add(time.Hour)) {
+		t.Fatalf("claim = %+v, want the feed due again at %v", claimed, now.Add(time.Hour))
+	}
+	if again, err := s.ClaimDueSource(ctx, now.Add(59*time.Minute)); err != nil || again != nil {
+		t.Errorf("claim before the interval passed = %+v, %v; want nothing", again, err)
+	}
+	// Two schedulers racing for one due run: exactly one wins.
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		wins int
+	)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := s.ClaimDueSource(ctx, now.Add(2*time.Hour))
+			if err != nil {
+				t.Errorf("concurrent claim: %v", err)
+			}
+			if c != nil {
+				mu.Lock()
+				wins++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if wins != 1 {
+		t.Errorf("%d schedulers claimed the same run, want 1", wins)
+	}
+	off := false
+	_, err = s.UpdateSource(ctx, feed.ID, intel.SourceUpdate{Enabled: &off})
+	must(t, "disable", err)
+	if c, err := s.ClaimDueSource(ctx, now.Add(48*time.Hour)); err != nil || c != nil {
+		t.Errorf("claimed a disabled source: %+v, %v", c, err)
+	}
+
+	// Runs.
+	run, err := s.StartRun(ctx, feed.ID, "cli")
+	must(t, "start run", err)
+	run.Status = intel.RunOK
+	run.Stats = &intel.ImportStats{}
+	run.Stats.Count("indicator").Seen = 3
+	run.Stats.Count("indicator").Created = 2
+	run.Stats.Count("indicator").Rejected = 1
+	must(t, "finish run", s.FinishRun(ctx, run))
+	failed, err := s.StartRun(ctx, feed.ID, "schedule")
+	must(t, "start second run", err)
+	failed.Status, failed.Error = intel.RunFailed, "fetch https://example.org/trail.txt: 503 Service Unavailable"
+	must(t, "finish second run", s.FinishRun(ctx, failed))
+	runs, err := s.FindRuns(ctx, feed.ID, 10)
+	must(t, "find runs", err)
+	if len(runs) != 2 || runs[0].ID != failed.ID || runs[0].Error != failed.Error || runs[0].SourceName != "Example feed" {
+		t.Fatalf("runs = %+v", runs)
+	}
+	if tot := runs[1].Totals(); tot.Created != 2 || tot.Rejected != 1 || runs[1].Trigger != "cli" || runs[1].FinishedAt.IsZero() {
+		t.Errorf("first run read back as %+v (totals %+v)", runs[1], tot)
+	}
+	latest, err := s.FindLatestRuns(ctx)
+	must(t, "latest runs", err)
+	if len(latest) != 1 || latest[feed.ID].ID != failed.ID {
+		t.Errorf("latest runs = %+v, want the failed run of the feed", latest)
+	}
+	_, err = s.StartRun(ctx, 9999, "cli")
+	if err == nil {
+		t.Error("started a run of a missing source")
+	}
+}
