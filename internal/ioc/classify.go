@@ -307,6 +307,35 @@ var fileExtTLDs = map[string]bool{
 	"app": true, "run": true,
 }
 
+// fileExts are extensions that, as the label before a file-extension TLD,
+// make a name a double-extension file name: invoice.pdf.zip, doc.exe.sh.
+var fileExts = map[string]bool{
+	"pdf": true, "doc": true, "docx": true, "docm": true, "xls": true, "xlsx": true,
+	"xlsm": true, "ppt": true, "pptx": true, "rtf": true, "txt": true, "exe": true,
+	"scr": true, "js": true, "jse": true, "vbs": true, "hta": true, "lnk": true,
+	"iso": true, "img": true, "jpg": true, "jpeg": true, "png": true, "gif": true,
+	"html": true, "htm": true, "dll": true, "bin": true, "dat": true, "tar": true,
+	"gz": true, "rar": true, "7z": true, "jar": true, "apk": true, "msi": true,
+	"csv": true, "zip": true, "py": true, "sh": true, "ps1": true, "bat": true,
+	"cmd": true, "elf": true, "mp4": true, "mp3": true, "wav": true, "svg": true,
+}
+
+// doubleExtension reports whether the last label of name (the labels before
+// the TLD) is a file extension.
+func doubleExtension(name []byte) bool {
+	if i := bytes.LastIndexByte(name, '.'); i >= 0 {
+		name = name[i+1:]
+	}
+	if len(name) > 5 {
+		return false
+	}
+	var buf [5]byte
+	for i, b := range name {
+		buf[i] = b | 0x20
+	}
+	return fileExts[string(buf[:len(name)])]
+}
+
 // stopwords are words that "X dot Y" in prose joins ("the dot com bubble");
 // a spaced-dot domain with such a label is not taken.
 var stopwords = map[string]bool{
@@ -387,8 +416,13 @@ func (e *engine) domain(s, t int, ctx domainCtx) (string, Flags, bool) {
 	if !e.icannTLD(lt) {
 		return "", 0, false
 	}
-	if !strong && fileExtTLDs[string(lt)] && (labels < 3 || upper) && !e.hintBefore(s) {
-		return "", 0, false
+	if ctx == ctxText && fileExtTLDs[string(lt)] {
+		if e.inPath || doubleExtension(c[s:ls-1]) {
+			return "", 0, false
+		}
+		if !defanged && (labels < 3 || upper) && !e.hintBefore(s) {
+			return "", 0, false
+		}
 	}
 	value := lowerString(c[s:t])
 	if ps, icann := publicsuffix.PublicSuffix(value); icann && ps == value {

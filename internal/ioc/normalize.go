@@ -105,7 +105,7 @@ func eqFold(b []byte, s string) bool {
 // offset shifts in e.adj. When raw has none, it returns raw itself and copies
 // nothing, which is the common case.
 func (e *engine) normalize(raw []byte) []byte {
-	e.adj = e.adj[:0]
+	e.adj, e.hint = e.adj[:0], 0
 	var out []byte
 	started := false
 	copied := 0
@@ -118,6 +118,10 @@ func (e *engine) normalize(raw []byte) []byte {
 			continue
 		}
 		if !started {
+			if cap(e.cleanBuf) < len(raw) {
+				// The clean copy is never longer than raw: size it once.
+				e.cleanBuf = make([]byte, 0, len(raw))
+			}
 			out = append(e.cleanBuf[:0], raw[:p]...)
 			started = true
 		} else {
@@ -140,11 +144,24 @@ func (e *engine) normalize(raw []byte) []byte {
 // rawPos maps a clean offset to the raw offset of the same byte; offsets
 // inside a rewritten notation map to its start.
 func (e *engine) rawPos(c int) int {
+	if i := e.lastAdj(c); i >= 0 {
+		return c + e.adj[i].delta
+	}
+	return c
+}
+
+// lastAdj returns the index of the last adjust with end <= c, or -1. Lookups
+// mostly move forward through the block, so the previous answer is tried
+// first before a binary search.
+func (e *engine) lastAdj(c int) int {
 	a := e.adj
 	if len(a) == 0 || c < a[0].end {
-		return c
+		return -1
 	}
-	lo, hi := 0, len(a) // find the last adjust with end <= c
+	if h := e.hint; h < len(a) && a[h].end <= c && (h+1 == len(a) || a[h+1].end > c) {
+		return h
+	}
+	lo, hi := 0, len(a)
 	for hi-lo > 1 {
 		m := int(uint(lo+hi) >> 1)
 		if a[m].end <= c {
@@ -153,20 +170,17 @@ func (e *engine) rawPos(c int) int {
 			hi = m
 		}
 	}
-	return c + a[lo].delta
+	e.hint = lo
+	return lo
 }
 
 // rewritten reports whether clean[cs:ce] holds a rewritten notation, and
 // whether one of them was the spaced " dot " form.
 func (e *engine) rewritten(cs, ce int) (any, spaced bool) {
-	for _, a := range e.adj {
-		if a.at >= ce {
-			break
-		}
-		if a.end > cs {
-			any = true
-			spaced = spaced || a.spaced
-		}
+	i := e.lastAdj(cs) + 1 // first adjust ending after cs
+	for ; i < len(e.adj) && e.adj[i].at < ce; i++ {
+		any = true
+		spaced = spaced || e.adj[i].spaced
 	}
 	return any, spaced
 }

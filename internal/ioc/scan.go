@@ -69,10 +69,11 @@ type engine struct {
 	clean    []byte // the block after defang normalisation (aliases raw when it has none)
 	cleanBuf []byte // storage of clean when it differs from raw, reused
 	adj      []adjust
+	hint     int   // last index returned by lastAdj
 	base     int64 // absolute offset of raw[0]
 	out      []Match
 	tlds     map[string]bool // ICANN verdicts per TLD seen, bounded
-	scratch  []byte
+	inPath   bool            // classifying a path component after a '/'
 }
 
 func newEngine(opts Options) *engine {
@@ -144,6 +145,11 @@ func (e *engine) segment(s, t int) {
 		for j < t && cls[c[j]]&cSub != 0 {
 			j++
 		}
+		if i > s && c[i-1] == '%' && j-i >= 2 && cls[c[i]]&(cHex|cDigit) != 0 && cls[c[i+1]]&(cHex|cDigit) != 0 {
+			// URL-encoded text (%2Fevil.com): the two hex digits belong to
+			// the escape, not to the name after it.
+			i += 2
+		}
 		if j > i {
 			e.sub(i, j)
 		}
@@ -183,7 +189,14 @@ func (e *engine) sub(s, t int) {
 		if e.cidr4(s, t) {
 			return
 		}
-		e.splitOn(s, t, '/')
+		// host/dir/file.sh: what follows the first slash is a path, where a
+		// name with a file-extension TLD is a file even when defanged.
+		first := bytes.IndexByte(c[s:t], '/') + s
+		e.sub(s, first)
+		inPath := e.inPath
+		e.inPath = true
+		e.splitOn(first+1, t, '/')
+		e.inPath = inPath
 	default:
 		e.plain(s, t, mask)
 	}

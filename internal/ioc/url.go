@@ -70,7 +70,7 @@ func (e *engine) urls(s, t int) bool {
 			pos = k + 3
 			continue
 		}
-		end, ok := e.url(ss, k, t, scheme)
+		u, ok := e.url(ss, k, t, scheme)
 		if !ok {
 			pos = k + 3
 			continue
@@ -78,6 +78,8 @@ func (e *engine) urls(s, t int) bool {
 		if ss > last {
 			e.segment(last, ss)
 		}
+		e.emitURL(&u)
+		end := u.end
 		found = true
 		last, pos = end, end
 	}
@@ -87,15 +89,25 @@ func (e *engine) urls(s, t int) bool {
 	return found
 }
 
+// parsedURL is a URL found in the clean text, ready to emit.
+type parsedURL struct {
+	ss, end  int    // clean span of the URL
+	h, hEnd  int    // clean span of the host as emitted
+	hostType Type   // TypeDomain, TypeIPv4 or TypeIPv6
+	host     string // canonical host
+	value    string // canonical URL
+	flags    Flags
+}
+
 // url parses the URL whose scheme is clean[ss:k] and whose "://" is at k,
-// within the token ending at t. It emits the URL and its host and returns
-// where the URL ends.
-func (e *engine) url(ss, k, t int, scheme string) (int, bool) {
+// within the token ending at t.
+func (e *engine) url(ss, k, t int, scheme string) (parsedURL, bool) {
+	var u parsedURL
 	c := e.clean
 	hs := k + 3
 	end := trimURL(c, ss, t)
 	if end <= hs {
-		return 0, false
+		return u, false
 	}
 	// Authority: up to the first / ? #, userinfo before its last '@'.
 	ae := hs
@@ -116,39 +128,47 @@ func (e *engine) url(ss, k, t int, scheme string) (int, bool) {
 	if h < ae && c[h] == '[' {
 		rb := bytes.IndexByte(c[h:ae], ']')
 		if rb < 0 {
-			return 0, false
+			return u, false
 		}
 		a, err := netip.ParseAddr(string(c[h+1 : h+rb]))
 		if err != nil || !a.Is6() || a.Zone() != "" {
-			return 0, false
+			return u, false
 		}
 		hostType, host, hostEnd, flags = TypeIPv6, a.String(), h+rb+1, addrFlags(a)
 		canon = "[" + host + "]"
-		e.checkPort(hostEnd, ae)
 	} else {
 		he := h
 		for he < ae && c[he] != ':' {
 			he++
 		}
 		if !e.checkPort(he, ae) {
-			return 0, false
+			return u, false
 		}
 		if a, ok := parseIPv4(c[h:he]); ok {
 			hostType, host, hostEnd, flags = TypeIPv4, string(c[h:he]), he, addrFlags(netip.AddrFrom4(a))
 		} else {
 			v, f, ok := e.domain(h, he, ctxURL)
 			if !ok {
-				return 0, false
+				return u, false
 			}
 			hostType, host, hostEnd, flags = TypeDomain, v, he, f
 		}
 		canon = host
 	}
 	if !e.checkPort(hostEnd, ae) {
-		return 0, false
+		return u, false
 	}
 	if isDefangedScheme(c[ss:k]) {
 		flags |= FlagDefanged
+	}
+	u = parsedURL{ss: ss, end: end, hostType: hostType, host: host, flags: flags}
+	switch hostType {
+	case TypeIPv6:
+		u.h, u.hEnd = h+1, hostEnd-1
+	case TypeDomain:
+		u.h, u.hEnd = h, h+len(host)
+	default:
+		u.h, u.hEnd = h, hostEnd
 	}
 	if e.opts.Types.Has(TypeURL) {
 		v := make([]byte, 0, len(scheme)+3+(end-hs)+2)
@@ -157,18 +177,15 @@ func (e *engine) url(ss, k, t int, scheme string) (int, bool) {
 		v = append(v, c[hs:h]...)
 		v = append(v, canon...)
 		v = append(v, c[hostEnd:end]...)
-		e.emit(TypeURL, ss, end, string(v), flags, host)
+		u.value = string(v)
 	}
-	hf := flags &^ FlagDefanged
-	switch hostType {
-	case TypeIPv6:
-		e.emit(hostType, h+1, hostEnd-1, host, hf, "")
-	case TypeDomain:
-		e.emit(hostType, h, h+len(host), host, hf, "")
-	default:
-		e.emit(hostType, h, hostEnd, host, hf, "")
-	}
-	return end, true
+	return u, true
+}
+
+// emitURL emits a parsed URL and then its host.
+func (e *engine) emitURL(u *parsedURL) {
+	e.emit(TypeURL, u.ss, u.end, u.value, u.flags, u.host)
+	e.emit(u.hostType, u.h, u.hEnd, u.host, u.flags&^FlagDefanged, "")
 }
 
 // checkPort reports whether clean[p:ae] is empty or ":" followed by a port.
