@@ -4,8 +4,8 @@ import (
 	"context"
 	"flag"
 
+	"github.com/spoor/spoor/internal/collect"
 	"github.com/spoor/spoor/internal/config"
-	"github.com/spoor/spoor/internal/intel"
 )
 
 func demoCmd() *command {
@@ -29,12 +29,19 @@ the import changes nothing.`,
 					return err
 				}
 				defer st.Close()
-				src := intel.Source{Name: "MITRE ATT&CK", Kind: intel.SourceSTIX, Credibility: 1, TLP: intel.TLPClear}
-				res, err := importSTIX(ctx, e, st, e.args[0], src)
+				// The demo bundle is ATT&CK: collect it as the catalogue's
+				// ATT&CK source, read from the given file or URL, so that a
+				// later "spoor collect" finds it unchanged.
+				src := collect.Catalogue()[0].Source()
+				c, err := e.collector(st, "")
 				if err != nil {
 					return err
 				}
-				if err := writeImportTable(e.stdout, res); err != nil {
+				run, err := c.Collect(ctx, src, collect.Options{From: e.args[0], Trigger: "cli", Progress: newProgress(e.stderr, "import").update})
+				if err != nil {
+					return err
+				}
+				if err := writeStats(e.stdout, run.Stats); err != nil {
 					return err
 				}
 				if err := ensureAdmin(ctx, e, st, true); err != nil {

@@ -149,7 +149,7 @@ func TestSearchAndGroupFindTheSameGroup(t *testing.T) {
 
 func TestBadBundleChangesNothing(t *testing.T) {
 	c := newCLI(t)
-	c.ok("import", "stix", "testdata/attack-small.json")
+	c.ok("import", "--source", "fixture", "stix", "testdata/attack-small.json")
 	before := c.counts()
 
 	valid, err := os.ReadFile("testdata/attack-small.json")
@@ -174,7 +174,7 @@ func TestBadBundleChangesNothing(t *testing.T) {
 		{broken, `broken.json:3:1: $.objects[1] (malware--00000000-0000-4000-8000-000000000002): modified: "not a time" is not an RFC 3339 timestamp`},
 	}
 	for _, tt := range tests {
-		_, _, err := c.run("", "import", "stix", tt.file)
+		_, _, err := c.run("", "import", "--source", "fixture", "stix", tt.file)
 		if err == nil {
 			t.Fatalf("import %s succeeded", tt.file)
 		}
@@ -189,6 +189,31 @@ func TestBadBundleChangesNothing(t *testing.T) {
 			t.Errorf("import of %s changed the base: before %v, after %v", tt.file, before, after)
 		}
 	}
+	// The failed attempts are not lost: each is a run of the source, with
+	// its error.
+	runs := c.runs("fixture")
+	if len(runs) != 3 || runs[0].Status != intel.RunFailed || !strings.Contains(runs[0].Error, "broken.json:3:1") ||
+		runs[1].Status != intel.RunFailed || runs[2].Status != intel.RunOK {
+		t.Errorf("runs of the source: %+v", runs)
+	}
+}
+
+func (c *cli) runs(source string) []*intel.CollectionRun {
+	c.t.Helper()
+	st, err := sqlite.Open(context.Background(), c.db)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer st.Close()
+	src, err := st.FindSourceByName(context.Background(), source)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	runs, err := st.FindRuns(context.Background(), src.ID, 10)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return runs
 }
 
 func TestUserCommands(t *testing.T) {
@@ -228,7 +253,7 @@ func TestUsageErrors(t *testing.T) {
 			t.Errorf("help lacks %s:\n%s", name, out)
 		}
 	}
-	if _, errOut, err := c.run("", "import", "--help"); err != nil || !strings.Contains(errOut, "usage: spoor import stix") {
+	if _, errOut, err := c.run("", "import", "--help"); err != nil || !strings.Contains(errOut, "usage: spoor import FORMAT") {
 		t.Errorf("import --help: err=%v stderr=%q", err, errOut)
 	}
 }

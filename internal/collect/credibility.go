@@ -175,6 +175,8 @@ jpcert.or.jp JPCERT/CC
 ncsc.nl NCSC NL
 cert.pl CERT Polska
 first.org FIRST
+circl.lu CIRCL
+misp-project.org MISP project
 microsoft.com Microsoft
 blog.google Google
 cloud.google.com Google Cloud

@@ -77,4 +77,3 @@ ORDER BY id DESC LIMIT ?`, f.UserID, f.UserID, before, before, limit+1)
 	}
 	return page, nil
 }
-

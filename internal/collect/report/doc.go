@@ -6,10 +6,3 @@
 // The package is pure: it takes bytes and values and returns values; running
 // pdftotext is the one exception, and only when the caller asks for it.
 package report
-
-import (
-	// Kept here until the readers that use them land, so that go.mod keeps
-	// them as direct requirements.
-	_ "codeberg.org/readeck/go-readability/v2"
-	_ "github.com/ledongthuc/pdf"
-)

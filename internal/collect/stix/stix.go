@@ -26,9 +26,28 @@ import (
 // Result is a parsed bundle with a note of what the parser passed over.
 type Result struct {
 	Bundle *intel.Bundle
+	// Links are the edges the store resolves after writing Bundle:
+	// indicator → object, report → covered objects, victims, sightings.
+	Links *intel.BundleLinks
 	// Ignored counts objects of types spoor does not import (course-of-action,
-	// x-mitre-data-component, identity, …) and relationships that touch them.
+	// x-mitre-data-component, …), relationships that touch them, and the
+	// pattern comparisons and sightings that yield nothing, by reason
+	// ("pattern: unsupported object path process:name").
 	Ignored map[string]int
+	// Author is the name of the identity that created most objects
+	// (created_by_ref), "" when the bundle names none.
+	Author string
+	// Notes explain, with values, the first few things passed over.
+	Notes []string
+}
+
+// maxNotes bounds Result.Notes: enough to see what is wrong with a feed.
+const maxNotes = 50
+
+func (r *Result) note(format string, args ...any) {
+	if len(r.Notes) < maxNotes {
+		r.Notes = append(r.Notes, fmt.Sprintf(format, args...))
+	}
 }
 
 // catalogueSources name external references that are IDs in a catalogue
@@ -63,6 +82,28 @@ type rawObject struct {
 	TargetRef          string     `json:"target_ref"`
 	Confidence         *int       `json:"confidence"`
 	ObjectMarkingRefs  []string   `json:"object_marking_refs"`
+	CreatedByRef       string     `json:"created_by_ref"`
+	Labels             []string   `json:"labels"`
+
+	// indicator
+	Pattern        string   `json:"pattern"`
+	PatternType    string   `json:"pattern_type"`
+	ValidFrom      string   `json:"valid_from"`
+	ValidUntil     string   `json:"valid_until"`
+	IndicatorTypes []string `json:"indicator_types"`
+	// report
+	Published  string   `json:"published"`
+	ObjectRefs []string `json:"object_refs"`
+	// identity
+	IdentityClass string   `json:"identity_class"`
+	Sectors       []string `json:"sectors"`
+	// location
+	Country string `json:"country"`
+	Region  string `json:"region"`
+	// sighting
+	SightingOfRef    string   `json:"sighting_of_ref"`
+	Count            *int     `json:"count"`
+	WhereSightedRefs []string `json:"where_sighted_refs"`
 }
 
 type rawRef struct {
@@ -119,19 +160,65 @@ func Parse(r io.Reader, name string, source intel.Source) (*Result, error) {
 		defer zr.Close()
 		br = bufio.NewReaderSize(zr, 64<<10)
 	}
-	p := &parser{name: name, lines: &lineCounter{r: br, recOK: true}}
-	p.dec = json.NewDecoder(p.lines)
-	res, err := p.parse(source)
-	if err != nil {
+	c := NewCollector()
+	if err := c.add(br, name, false, nil); err != nil {
 		return nil, err
 	}
-	return res, nil
+	return c.Result(source), nil
+}
+
+// Collector gathers the objects of several inputs, such as the pages of a
+// TAXII collection, and builds one Result from all of them, so that a
+// relationship may point at an object of another page. Each input is
+// streamed and checked as Parse checks a bundle.
+type Collector struct {
+	objs []*parsedObject
+	seen map[string]int // STIX ID → index in objs
+}
+
+// NewCollector returns an empty collector.
+func NewCollector() *Collector { return &Collector{seen: map[string]int{}} }
+
+// Len is the number of distinct objects collected so far.
+func (c *Collector) Len() int { return len(c.objs) }
+
+// AddBundle adds the objects of a STIX bundle read from r.
+func (c *Collector) AddBundle(r io.Reader, name string) error {
+	return c.add(bufio.NewReaderSize(r, 64<<10), name, false, nil)
+}
+
+// Envelope is the paging part of a TAXII 2.1 envelope.
+type Envelope struct {
+	More    bool
+	Next    string
+	Objects int // objects in this envelope
+}
+
+// AddEnvelope adds the objects of a TAXII 2.1 envelope
+// ({"more": …, "next": …, "objects": […]}) read from r and returns its
+// paging fields.
+func (c *Collector) AddEnvelope(r io.Reader, name string) (Envelope, error) {
+	var env Envelope
+	err := c.add(bufio.NewReaderSize(r, 64<<10), name, true, &env)
+	return env, err
+}
+
+// Result builds what the collected objects say, as from source.
+func (c *Collector) Result(source intel.Source) *Result { return build(c.objs, source) }
+
+func (c *Collector) add(br *bufio.Reader, name string, envelope bool, env *Envelope) error {
+	p := &parser{name: name, lines: &lineCounter{r: br, recOK: true}, c: c, envelope: envelope, env: env}
+	p.dec = json.NewDecoder(p.lines)
+	return p.parse()
 }
 
 type parser struct {
-	name  string
-	dec   *json.Decoder
-	lines *lineCounter
+	name     string
+	dec      *json.Decoder
+	lines    *lineCounter
+	c        *Collector
+	envelope bool      // a TAXII envelope rather than a bundle
+	env      *Envelope // filled when envelope
 }
 
 // fail builds the one error line a user sees: input, JSON path, line and
@@ -170,61 +257,75 @@ func (p *parser) jsonFail(path string, err error, valueStart int64) error {
 	return p.fail(path, off, "%v", err)
 }
 
-func (p *parser) parse(source intel.Source) (*Result, error) {
+func (p *parser) parse() error {
+	what := "a STIX bundle"
+	if p.envelope {
+		what = "a TAXII envelope"
+	}
 	tok, err := p.dec.Token()
 	if err != nil {
-		return nil, p.jsonFail("$", err, -1)
+		return p.jsonFail("$", err, -1)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
 		// InputOffset is past the token; the token is one byte or more.
-		return nil, p.fail("$", p.dec.InputOffset()-1, "a STIX bundle is a JSON object, found %v", tok)
+		return p.fail("$", p.dec.InputOffset()-1, "%s is a JSON object, found %v", what, tok)
 	}
 	var (
 		sawType    string
 		sawObjects bool
-		objs       []*parsedObject
 	)
 	for p.dec.More() {
 		keyTok, err := p.dec.Token()
 		if err != nil {
-			return nil, p.jsonFail("$", err, -1)
+			return p.jsonFail("$", err, -1)
 		}
 		key, _ := keyTok.(string)
 		start := p.dec.InputOffset()
-		switch key {
-		case "type":
+		switch {
+		case key == "type" && !p.envelope:
 			if err := p.dec.Decode(&sawType); err != nil {
-				return nil, p.jsonFail("$.type", err, start)
+				return p.jsonFail("$.type", err, start)
 			}
 			if sawType != "bundle" {
-				return nil, p.fail("$.type", p.dec.InputOffset(), "type is %q, want \"bundle\"", sawType)
+				return p.fail("$.type", p.dec.InputOffset(), "type is %q, want \"bundle\"", sawType)
 			}
-		case "objects":
+		case key == "objects":
 			sawObjects = true
-			objs, err = p.objects()
-			if err != nil {
-				return nil, err
+			if err := p.objects(); err != nil {
+				return err
+			}
+		case key == "more" && p.envelope:
+			if err := p.dec.Decode(&p.env.More); err != nil {
+				return p.jsonFail("$.more", err, start)
+			}
+		case key == "next" && p.envelope:
+			if err := p.dec.Decode(&p.env.Next); err != nil {
+				return p.jsonFail("$.next", err, start)
 			}
 		default:
 			var skip json.RawMessage
 			if err := p.dec.Decode(&skip); err != nil {
-				return nil, p.jsonFail("$."+key, err, start)
+				return p.jsonFail("$."+key, err, start)
 			}
 		}
 	}
 	if _, err := p.dec.Token(); err != nil {
-		return nil, p.jsonFail("$", err, -1)
+		return p.jsonFail("$", err, -1)
 	}
 	if _, err := p.dec.Token(); err != io.EOF {
-		return nil, p.fail("$", p.dec.InputOffset(), "unexpected data after the bundle")
+		return p.fail("$", p.dec.InputOffset(), "unexpected data after %s", strings.TrimPrefix(what, "a "))
+	}
+	if p.envelope {
+		// An envelope without objects is an empty page, which TAXII allows.
+		return nil
 	}
 	if sawType != "bundle" {
-		return nil, p.fail("$", p.dec.InputOffset(), "not a STIX bundle: \"type\": \"bundle\" is missing")
+		return p.fail("$", p.dec.InputOffset(), "not a STIX bundle: \"type\": \"bundle\" is missing")
 	}
 	if !sawObjects {
-		return nil, p.fail("$", p.dec.InputOffset(), "the bundle has no \"objects\" array")
+		return p.fail("$", p.dec.InputOffset(), "the bundle has no \"objects\" array")
 	}
-	return build(objs, source), nil
+	return nil
 }
 
 // parsedObject is a raw object with where it was found, for errors.
@@ -234,23 +335,26 @@ type parsedObject struct {
 	offset int64
 }
 
-func (p *parser) objects() ([]*parsedObject, error) {
+func (p *parser) objects() error {
 	tok, err := p.dec.Token()
 	if err != nil {
-		return nil, p.jsonFail("$.objects", err, -1)
+		return p.jsonFail("$.objects", err, -1)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return nil, p.fail("$.objects", p.dec.InputOffset()-1, "objects must be an array")
+		return p.fail("$.objects", p.dec.InputOffset()-1, "objects must be an array")
 	}
-	var out []*parsedObject
-	seen := map[string]int{}
+	out, seen := p.c.objs, p.c.seen
+	defer func() { p.c.objs = out }()
 	for i := 0; p.dec.More(); i++ {
 		path := fmt.Sprintf("$.objects[%d]", i)
 		start := p.dec.InputOffset()
 		p.lines.mark(start)
 		var o parsedObject
 		if err := p.dec.Decode(&o.raw); err != nil {
-			return nil, p.jsonFail(path, err, start)
+			return p.jsonFail(path, err, start)
+		}
+		if p.env != nil {
+			p.env.Objects++
 		}
 		o.path, o.offset = path, p.lines.skipSpace(start)
 		if o.raw.ID != "" {
@@ -258,7 +362,7 @@ func (p *parser) objects() ([]*parsedObject, error) {
 			o.path = path
 		}
 		if err := p.check(&o); err != nil {
-			return nil, err
+			return err
 		}
 		if j, dup := seen[o.raw.ID]; dup {
 			// STIX allows several versions of one object in a bundle; the
@@ -272,9 +376,9 @@ func (p *parser) objects() ([]*parsedObject, error) {
 		out = append(out, &o)
 	}
 	if _, err := p.dec.Token(); err != nil {
-		return nil, p.jsonFail("$.objects", err, -1)
+		return p.jsonFail("$.objects", err, -1)
 	}
-	return out, nil
+	return nil
 }
 
 // check validates the common properties of an object spoor imports.

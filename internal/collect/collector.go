@@ -1,0 +1,183 @@
+package collect
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// Store is what collection needs of the store: a sink for what it reads,
+// and the source and run records.
+type Store interface {
+	Sink
+	UpsertSource(ctx context.Context, src *intel.Source) error
+	StartRun(ctx context.Context, sourceID int64, startedBy string) (*intel.CollectionRun, error)
+	FinishRun(ctx context.Context, run *intel.CollectionRun) error
+	ClaimDueSource(ctx context.Context, now time.Time) (*intel.Source, error)
+}
+
+// Format reads one kind of input into the store. Run gets the source with
+// its effective credibility and the reader of its location.
+type Format struct {
+	Name  string
+	Kind  intel.SourceKind
+	Short string // one line for listings
+	Run   func(ctx context.Context, st Store, r io.Reader, name string, src *intel.Source, progress func(done, total int)) (*intel.ImportStats, error)
+}
+
+// Collector runs sources: the one code path behind `spoor import`,
+// `spoor collect`, the scheduler, the API and the Sources page.
+type Collector struct {
+	Store       Store
+	Formats     map[string]Format
+	Credibility *Credibility
+	// Stdin is the reader of location "-".
+	Stdin io.Reader
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// NewCollector returns a collector with the built-in formats.
+func NewCollector(st Store, cred *Credibility) *Collector {
+	if cred == nil {
+		cred = DefaultCredibility()
+	}
+	return &Collector{Store: st, Formats: Formats(), Credibility: cred}
+}
+
+func (c *Collector) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+// FormatNames lists the formats the collector reads, sorted.
+func (c *Collector) FormatNames() []string {
+	var names []string
+	for n := range c.Formats {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Options tune one collection.
+type Options struct {
+	// From reads this location instead of the source's own (an offline
+	// mirror of the public file); the source keeps its location.
+	From string
+	// Trigger says who started the run: "cli", "schedule", "api", "ui".
+	Trigger string
+	// Progress, if not nil, is called with (done, total) records.
+	Progress func(done, total int)
+}
+
+// Collect reads a source once: it saves the source (scoring its
+// credibility unless an admin fixed it), records a run, reads the
+// location with the source's format in one transaction, and records how
+// the run ended. The run is returned even when it failed.
+func (c *Collector) Collect(ctx context.Context, src *intel.Source, opts Options) (*intel.CollectionRun, error) {
+	f, ok := c.Formats[src.Format]
+	if !ok {
+		return nil, intel.Errorf(intel.CodeInvalid, "source %q: unknown format %q (known: %v)", src.Name, src.Format, c.FormatNames())
+	}
+	if src.Kind == "" {
+		src.Kind = f.Kind
+	}
+	if !src.CredibilityManual {
+		where := src.URL
+		if where == "" {
+			where = src.Location
+		}
+		src.Credibility, src.CredibilityReason = c.Credibility.Score(where)
+	}
+	if err := c.Store.UpsertSource(ctx, src); err != nil {
+		return nil, fmt.Errorf("source %q: %w", src.Name, err)
+	}
+	run, err := c.Store.StartRun(ctx, src.ID, opts.Trigger)
+	if err != nil {
+		return nil, fmt.Errorf("source %q: %w", src.Name, err)
+	}
+	stats, err := c.read(ctx, f, src, opts)
+	run.Stats = stats
+	if err != nil {
+		run.Status, run.Error = intel.RunFailed, intel.ErrorMessage(err)
+		if intel.ErrorCode(err) == intel.CodeInternal {
+			run.Error = err.Error()
+		}
+	} else {
+		run.Status = intel.RunOK
+	}
+	if ferr := c.Store.FinishRun(ctx, run); ferr != nil && err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return run, fmt.Errorf("source %q: %w", src.Name, err)
+	}
+	return run, nil
+}
+
+func (c *Collector) read(ctx context.Context, f Format, src *intel.Source, opts Options) (*intel.ImportStats, error) {
+	location := src.Location
+	if opts.From != "" {
+		location = opts.From
+	}
+	if location == "" {
+		return nil, intel.Errorf(intel.CodeInvalid, "source %q has no location", src.Name)
+	}
+	r, name, err := Open(ctx, location, c.Stdin)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return f.Run(ctx, c.Store, r, name, src, opts.Progress)
+}
+
+// RunDue collects every source that is due at the collector's clock, one
+// after another, until none is left or ctx ends. It returns the runs; a
+// failed run is recorded and does not stop the others.
+func (c *Collector) RunDue(ctx context.Context) ([]*intel.CollectionRun, error) {
+	var runs []*intel.CollectionRun
+	for ctx.Err() == nil {
+		src, err := c.Store.ClaimDueSource(ctx, c.now())
+		if err != nil {
+			return runs, err
+		}
+		if src == nil {
+			return runs, nil
+		}
+		run, _ := c.Collect(ctx, src, Options{Trigger: "schedule"})
+		if run != nil {
+			runs = append(runs, run)
+		}
+	}
+	return runs, ctx.Err()
+}
+
+// Schedule calls RunDue every interval until ctx ends; report, if not
+// nil, sees each run (for logging).
+func (c *Collector) Schedule(ctx context.Context, every time.Duration, report func(*intel.CollectionRun, error)) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		runs, err := c.RunDue(ctx)
+		if report != nil {
+			for _, r := range runs {
+				report(r, nil)
+			}
+			if err != nil && ctx.Err() == nil {
+				report(nil, err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

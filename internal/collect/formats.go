@@ -1,0 +1,44 @@
+package collect
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// Formats returns the input formats spoor reads, by name.
+func Formats() map[string]Format {
+	list := []Format{
+		{Name: "stix", Kind: intel.SourceSTIX, Short: "STIX 2.1 bundle (JSON, plain or gzip): ATT&CK, vendor bundles", Run: runSTIX},
+	}
+	m := make(map[string]Format, len(list))
+	for _, f := range list {
+		m[f.Name] = f
+	}
+	return m
+}
+
+func runSTIX(ctx context.Context, st Store, r io.Reader, name string, src *intel.Source, progress func(int, int)) (*intel.ImportStats, error) {
+	res, err := ImportSTIX(ctx, st, r, name, *src, progress)
+	if err != nil {
+		return nil, err
+	}
+	// What the parser passed over is worth seeing in the run record.
+	if len(res.Ignored) > 0 {
+		types := make([]string, 0, len(res.Ignored))
+		for typ := range res.Ignored {
+			types = append(types, typ)
+		}
+		sort.Strings(types)
+		parts := make([]string, len(types))
+		for i, typ := range types {
+			parts[i] = fmt.Sprintf("%s %d", typ, res.Ignored[typ])
+		}
+		res.Stats.Warnings = append(res.Stats.Warnings, "not imported: "+strings.Join(parts, ", "))
+	}
+	return res.Stats, nil
+}

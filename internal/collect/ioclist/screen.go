@@ -1,0 +1,181 @@
+// Package ioclist reads lists of indicators of compromise: plain
+// one-per-line trail files (maltrail style), CSV files with a caller-given
+// column mapping, and the grouped APT IOC CSV (group, campaign, type,
+// value, date, source, ATT&CK group ID), which also yields one event per
+// (group, campaign).
+//
+// Every value passes through the ioc engine, which classifies it and puts
+// it in canonical form, so mechanical errors (defanging, upper-case hashes
+// and hosts, trailing dots, stray whitespace and quotes) are corrected by
+// construction. A value that is not exactly one indicator is rejected with
+// a reason and counted, never silently dropped; warninglist hits are
+// flagged, not dropped.
+//
+// The package is pure: readers in, intel values out. Parsers stream their
+// input row by row; only the batch they build grows with the input.
+package ioclist
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/ioc"
+)
+
+// Screener classifies and canonicalises single values. It is safe for
+// concurrent use once built (its warninglists are only read).
+type Screener struct {
+	opts ioc.Options
+}
+
+// NewScreener returns a screener that flags values on ioc.DefaultWarninglists
+// and on the extra lists given (a Tranco-style rank list, for instance).
+func NewScreener(extra ...*ioc.Warninglist) *Screener {
+	opts := ioc.DefaultOptions()
+	opts.Warninglists = append(ioc.DefaultWarninglists(), extra...)
+	return &Screener{opts: opts}
+}
+
+// Screened is a value that passed screening.
+type Screened struct {
+	Type  intel.IndicatorType
+	Value string
+	// Warninglist is the first warninglist the value is on, else the name
+	// of the special range it falls in (private, loopback, …), else "".
+	Warninglist string
+}
+
+// typeAliases maps the type names other tools write (MISP attribute types,
+// STIX observable types, OpenIOC habits) to spoor's.
+var typeAliases = map[string]intel.IndicatorType{
+	"ip": intel.IndicatorIPv4, "ip-dst": intel.IndicatorIPv4, "ip-src": intel.IndicatorIPv4,
+	"ipv4-addr": intel.IndicatorIPv4, "ipv6-addr": intel.IndicatorIPv6,
+	"hostname": intel.IndicatorDomain, "host": intel.IndicatorDomain, "fqdn": intel.IndicatorDomain,
+	"domain-name": intel.IndicatorDomain, "uri": intel.IndicatorURL, "link": intel.IndicatorURL,
+	"email-addr": intel.IndicatorEmail, "email-src": intel.IndicatorEmail, "e-mail": intel.IndicatorEmail,
+	"sha-1": intel.IndicatorSHA1, "sha-256": intel.IndicatorSHA256, "sha-512": intel.IndicatorSHA512,
+	"vulnerability": intel.IndicatorCVE, "attack-pattern": intel.IndicatorTechnique,
+	"as": intel.IndicatorASN, "autonomous-system": intel.IndicatorASN,
+}
+
+// ParseType reads an indicator type as lists write it ("ipv4", "ip-dst",
+// "hostname", "SHA256"); "" means "infer it".
+func ParseType(s string) (intel.IndicatorType, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return "", nil
+	}
+	if t := intel.IndicatorType(s); t.Valid() {
+		return t, nil
+	}
+	if t, ok := typeAliases[s]; ok {
+		return t, nil
+	}
+	return "", fmt.Errorf("unknown indicator type %q", s)
+}
+
+// hostTypes may be followed by ":port" or a path in a list entry.
+func hostType(t ioc.Type) bool {
+	return t == ioc.TypeDomain || t == ioc.TypeIPv4 || t == ioc.TypeIPv6
+}
+
+// Screen classifies raw (defanged or not) as exactly one indicator and
+// returns it canonical. want, when not "", is the type the input claims;
+// a value of another type is rejected rather than re-typed, since a
+// mislabelled column is a mistake the analyst should see. The error is a
+// one-line reason meant to be prefixed with the input position.
+//
+// What is accepted around the indicator: surrounding whitespace, quotes
+// and brackets, trailing dots, and after a domain or address a ":port"
+// (dropped: the host is the indicator) or a path (the entry is then read
+// as an http URL, maltrail's convention for URL trails).
+func (s *Screener) Screen(want intel.IndicatorType, raw string) (Screened, error) {
+	v := strings.TrimSpace(raw)
+	if v == "" {
+		return Screened{}, fmt.Errorf("empty value")
+	}
+	if len(v) > 4096 {
+		return Screened{}, fmt.Errorf("value of %d bytes is too long", len(v))
+	}
+	if want == intel.IndicatorURL || want == "" && strings.Contains(v, "/") {
+		if !strings.Contains(v, "://") && !strings.Contains(v, "[://]") && want == intel.IndicatorURL {
+			v = "http://" + v
+		}
+		// An HTML-escaped query string (copied from a web page) is a
+		// mechanical error: &amp; in a URL is always &.
+		v = strings.ReplaceAll(v, "&amp;", "&")
+	}
+	m, rest, err := s.one(v)
+	if err != nil {
+		return Screened{}, err
+	}
+	if rest != "" {
+		switch {
+		case hostType(m.Type) && (rest[0] == '/' || rest[0] == ':' && strings.Contains(rest, "/")):
+			// host/path or host:port/path: maltrail's URL entries.
+			u, urest, err := s.one("http://" + strings.TrimLeft(v, "\"'([{<"))
+			if err != nil || urest != "" || u.Type != ioc.TypeURL {
+				return Screened{}, fmt.Errorf("%q is not a URL", v)
+			}
+			m = u
+		case hostType(m.Type) && rest[0] == ':' && isPort(rest[1:]):
+			// host:port: the host is the indicator.
+		default:
+			return Screened{}, fmt.Errorf("%q is not one indicator: %q follows the %s", v, rest, m.Type)
+		}
+	}
+	t := intel.IndicatorType(m.Type.String())
+	if m.Type == ioc.TypeTactic || !t.Valid() {
+		return Screened{}, fmt.Errorf("%s %q is not an indicator type spoor stores", m.Type, m.Value)
+	}
+	if want != "" && want != t {
+		return Screened{}, fmt.Errorf("%q is a %s, not a %s", v, t, want)
+	}
+	out := Screened{Type: t, Value: m.Value, Warninglist: m.Warninglist}
+	if out.Warninglist == "" && m.Flags != 0 {
+		// The first special-range flag; defanged and version-like say how
+		// it was written, not what it is.
+		for _, n := range (m.Flags &^ (ioc.FlagDefanged | ioc.FlagVersionLike)).Names() {
+			out.Warninglist = n
+			break
+		}
+	}
+	return out, nil
+}
+
+// one extracts the outermost indicator that starts the value and returns
+// the text after it. Matches inside it (a URL's host, an e-mail's domain)
+// are parts of it; a match after it means the value holds several.
+func (s *Screener) one(v string) (ioc.Match, string, error) {
+	ms := ioc.Extract(v, s.opts)
+	if len(ms) == 0 {
+		return ioc.Match{}, "", fmt.Errorf("%q is not an indicator", v)
+	}
+	m := ms[0]
+	if lead := v[:m.Offset]; strings.Trim(lead, "\"'([{<") != "" {
+		return ioc.Match{}, "", fmt.Errorf("%q is not one indicator: %q precedes the %s", v, lead, m.Type)
+	}
+	end := int(m.Offset) + len(m.Raw)
+	for _, n := range ms[1:] {
+		if int(n.Offset) >= end {
+			return ioc.Match{}, "", fmt.Errorf("%q holds more than one indicator", v)
+		}
+	}
+	rest := strings.TrimRight(v[end:], ".?\"')]}>")
+	return m, rest, nil
+}
+
+func isPort(s string) bool {
+	if s == "" || len(s) > 5 {
+		return false
+	}
+	n := 0
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n > 0 && n < 65536
+}
