@@ -75,9 +75,9 @@ func HTML(data []byte, name, pageURL string, opts Options) (doc *Document, err e
 		if err != nil {
 			return nil, unreadable(name, "cannot parse the HTML page: %v", err)
 		}
-		if plain := cleanText(plainText(again), opts.maxText()); len(plain) > len(text) {
-			text = plain
-		}
+		// The walk's rules for chrome are stricter than readability's on
+		// short pages (it keeps a lone <nav>), so its answer wins here.
+		text = cleanText(plainText(again), opts.maxText())
 	}
 	if text == "" {
 		return nil, unreadable(name, "the HTML page has no text")
