@@ -38,7 +38,8 @@ type ExternalRef struct {
 
 // Object is a group, technique, software or campaign.
 //
-// StixID is the import key (idempotent upsert); ExternalID is the
+// StixID is the import key (idempotent upsert): a STIX ID, or for other
+// sources a namespaced key such as "misp-galaxy:<uuid>"; ExternalID is the
 // catalogue ID people use (G0007, T1059.001, S0002, C0010). Revoked and
 // deprecated objects are kept for provenance but hidden from lists.
 type Object struct {
@@ -54,6 +55,19 @@ type Object struct {
 
 	// Group fields.
 	Country string `json:"country,omitempty"` // ISO 3166 alpha-2 of the suspected sponsor
+	// Sectors the group targets, as the sources name them ("Government").
+	Sectors []string `json:"sectors,omitempty"`
+	// VictimCountries are ISO 3166 alpha-2 codes of countries it targets.
+	VictimCountries []string `json:"victim_countries,omitempty"`
+	// Motivations as the sources name them ("Espionage", "Financial Gain").
+	Motivations []string `json:"motivations,omitempty"`
+
+	// XRefs are what the source says about this record's identity: keys
+	// it holds ("attack:G0007", "uuid:<uuid>") and links to records of
+	// other sources that describe the same thing. The store merges groups
+	// and software from several sources on them (see MergeRule); they are
+	// import input and are not read back.
+	XRefs []XRef `json:"xrefs,omitempty"`
 
 	// Technique fields.
 	Tactics        []string `json:"tactics,omitempty"`

@@ -38,11 +38,11 @@ func ParseCountries(r io.Reader, name string) (Countries, error) {
 		out[intel.NormalizeName(k)] = v
 	}
 	for _, v := range c.Values {
-		iso := strings.ToUpper(strings.TrimSpace(v.meta.str("ISO")))
+		iso := strings.ToUpper(strings.TrimSpace(v.Meta.str("ISO")))
 		if len(iso) != 2 {
 			continue
 		}
-		for _, n := range []string{iso, v.Value, v.Description, v.meta.str("ISO3")} {
+		for _, n := range []string{iso, v.Value, v.Description, v.Meta.str("ISO3")} {
 			if k := intel.NormalizeName(n); k != "" {
 				out[k] = iso
 			}

@@ -93,7 +93,7 @@ func clusterObject(v *rawValue, kind intel.ObjectKind, swType string, src intel.
 		Confidence: src.Credibility, TLP: src.TLP,
 		XRefs: []intel.XRef{{Key: "uuid:" + uuid, Type: intel.XRefHolds}},
 	}
-	m := v.meta
+	m := v.Meta
 	if id := strings.ToUpper(strings.TrimSpace(m.str("group_attack_id"))); attackGroupID.MatchString(id) {
 		o.ExternalID = id
 	}
@@ -159,7 +159,6 @@ type rawValue struct {
 	Description string       `json:"description"`
 	Meta        meta         `json:"meta"`
 	Related     []rawRelated `json:"related"`
-	meta        meta
 }
 
 type rawRelated struct {
@@ -273,13 +272,12 @@ func parseValues(d *decoder) ([]*rawValue, error) {
 		if err := d.value(path, v); err != nil {
 			return nil, err
 		}
-		v.meta = v.Meta
 		for _, k := range stringMeta {
-			raw, ok := v.meta[k]
+			raw, ok := v.Meta[k]
 			if !ok || string(raw) == "null" {
 				continue
 			}
-			if v.meta.strs(k) == nil && string(raw) != "[]" && string(raw) != `""` {
+			if v.Meta.strs(k) == nil && string(raw) != "[]" && string(raw) != `""` {
 				return nil, d.fail(fmt.Sprintf("%s.meta.%s", path, k), at, "expected a string or a list of strings, found %s", shape(raw))
 			}
 		}
