@@ -227,8 +227,8 @@ func (e *engine) ipv6(s, t int) bool {
 		return false // also refuses a bare "::"
 	}
 	a, err := netip.ParseAddr(string(c[s:end]))
-	if err != nil || !a.Is6() || a.Zone() != "" {
-		return false
+	if err != nil || !a.Is6() || a.Zone() != "" || a.IsUnspecified() {
+		return false // "::0" and friends are punctuation far more often than addresses
 	}
 	if slash >= 0 {
 		bits, ok := smallUint(c[slash+1:t], 128)
@@ -417,10 +417,11 @@ func (e *engine) domain(s, t int, ctx domainCtx) (string, Flags, bool) {
 		return "", 0, false
 	}
 	if ctx == ctxText && fileExtTLDs[string(lt)] {
-		if e.inPath || doubleExtension(c[s:ls-1]) {
+		if e.inPath {
 			return "", 0, false
 		}
-		if !defanged && (labels < 3 || upper) && !e.hintBefore(s) {
+		file := doubleExtension(c[s:ls-1]) || (!defanged && (labels < 3 || upper))
+		if file && !e.hintBefore(s) {
 			return "", 0, false
 		}
 	}

@@ -223,7 +223,7 @@ func (e *engine) plain(s, t int, mask uint16) {
 			if e.ipv4(s, t, false) {
 				return
 			}
-			if mask&cDash != 0 {
+			if bytes.IndexByte(c[s:t], '-') >= 0 {
 				// Ranges such as 10.0.0.1-10.0.0.9.
 				e.splitOn(s, t, '-')
 				return
@@ -275,7 +275,9 @@ func (e *engine) runs(s, t int) {
 			}
 		case c[a] == 'A' && n >= 3 && c[a+1] == 'S':
 			e.asn(a, b, t)
-		case (n == 32 || n == 40 || n == 64 || n == 128) && mask&cHex != 0:
+		case (n == 32 || n == 40 || n == 64 || n == 128) && mask&cHex != 0 && mask&cDigit != 0:
+			// A real digest without a digit or without a letter is
+			// vanishingly rare; such runs are numbers or words.
 			e.hash(a, b)
 		}
 	}

@@ -131,7 +131,7 @@ func (e *engine) url(ss, k, t int, scheme string) (parsedURL, bool) {
 			return u, false
 		}
 		a, err := netip.ParseAddr(string(c[h+1 : h+rb]))
-		if err != nil || !a.Is6() || a.Zone() != "" {
+		if err != nil || !a.Is6() || a.Zone() != "" || a.IsUnspecified() {
 			return u, false
 		}
 		hostType, host, hostEnd, flags = TypeIPv6, a.String(), h+rb+1, addrFlags(a)

@@ -1,0 +1,167 @@
+package ioc
+
+import (
+	"bytes"
+	"io"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var fuzzSeeds = []string{
+	"hxxps[://]evil[.]com[/]path?x=1 and 1[.]2[.]3[.]4",
+	"mail bad(at)evil(.)ru, CVE-2021-44228 T1059.001 TA0002 ASN 15169",
+	"d41d8cd98f00b204e9800998ecf8427e.exe 2001:db8::1/64 10.0.0.0/8",
+	"version 1.2.3.4 v10.0.0.1 evil dot com the dot com (http://x.org/a_(b))",
+	"C2 domain: update.zip invoice.pdf.zip System.IO attack.In",
+	"u=https%3A%2F%2Fevil.com \\. evil\\.com {dot} [:] [@] a{at}b.co",
+	"“45.77.12.9” <http://[::1]:80/x> 'ftp://u:p@h.example.net/'",
+	strings.Repeat("a", 300) + " evil.com " + strings.Repeat("[.]", 50),
+}
+
+// checkMatches verifies the invariants every extraction must keep: Raw is
+// the input at Offset, offsets never go backwards, and each canonical value
+// extracted on its own yields itself.
+func checkMatches(t *testing.T, in string, ms []Match) {
+	t.Helper()
+	prev := int64(-1)
+	for _, m := range ms {
+		if m.Offset < prev {
+			t.Fatalf("offsets go backwards: %+v after %d", m, prev)
+		}
+		prev = m.Offset
+		if m.Offset < 0 || m.Offset+int64(len(m.Raw)) > int64(len(in)) || in[m.Offset:m.Offset+int64(len(m.Raw))] != m.Raw {
+			t.Fatalf("raw %q not at offset %d of input", m.Raw, m.Offset)
+		}
+		// A hint word gives a domain with a file-extension TLD the context
+		// it had in the original text (a URL host, a defanged form).
+		probe, off := m.Value, int64(0)
+		if m.Type == TypeDomain {
+			probe, off = "domain "+m.Value, 7
+		}
+		found := false
+		for _, r := range Extract(probe, DefaultOptions()) {
+			if r.Type == m.Type && r.Value == m.Value && r.Offset == off && r.Raw == m.Value {
+				found = true
+			}
+		}
+		if !found {
+			t.Fatalf("value %s %q does not re-extract to itself: %v", m.Type, m.Value, Extract(probe, DefaultOptions()))
+		}
+	}
+}
+
+func FuzzExtract(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		ms := Extract(in, DefaultOptions())
+		checkMatches(t, in, ms)
+		raw := Extract(in, Options{})
+		if len(raw) != len(ms) {
+			t.Fatalf("Refang changes what is found: %d vs %d matches", len(raw), len(ms))
+		}
+		for i := range raw {
+			if raw[i].Value != raw[i].Raw || raw[i].Offset != ms[i].Offset {
+				t.Fatalf("no-refang match %+v differs from %+v", raw[i], ms[i])
+			}
+		}
+	})
+}
+
+// chunkReader returns reads of pseudo-random sizes, including empty ones.
+type chunkReader struct {
+	data []byte
+	rng  *rand.Rand
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	if len(c.data) == 0 {
+		return 0, io.EOF
+	}
+	n := min(c.rng.IntN(17), len(p), len(c.data))
+	copy(p, c.data[:n])
+	c.data = c.data[n:]
+	return n, nil
+}
+
+func scanAll(t *testing.T, sc *Scanner) []Match {
+	t.Helper()
+	var out []Match
+	for sc.Scan() {
+		out = append(out, sc.Match())
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func FuzzScanner(f *testing.F) {
+	for i, s := range fuzzSeeds {
+		f.Add(s, uint64(i), uint16(40))
+	}
+	f.Fuzz(func(t *testing.T, in string, seed uint64, tok uint16) {
+		maxTok := 8 + int(tok%200)
+		want := extractWith(in, DefaultOptions(), maxTok)
+		rng := rand.New(rand.NewPCG(seed, 1))
+		block := rng.IntN(300)
+		sc := newScanner(&chunkReader{data: []byte(in), rng: rng}, DefaultOptions(), block, maxTok)
+		got := scanAll(t, sc)
+		if diff := cmp.Diff(want, got, cmpMatches); diff != "" {
+			t.Fatalf("Scanner (block %d, maxTok %d) differs from Extract (-want +got):\n%s", block, maxTok, diff)
+		}
+	})
+}
+
+// cmpMatches treats nil and empty match lists alike.
+var cmpMatches = cmp.Comparer(func(a, b []Match) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+})
+
+func FuzzRefang(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		out := Refang(in)
+		if len(out) > len(in) {
+			t.Fatalf("Refang grew the text: %q -> %q", in, out)
+		}
+		if !strings.ContainsAny(in, "[({\\ ") && !strings.Contains(in, "://") && out != in {
+			t.Fatalf("Refang changed text without notations: %q -> %q", in, out)
+		}
+		// Refanging twice changes nothing more for indicator text that had
+		// single-level notations; at least it must never panic.
+		_ = Refang(out)
+	})
+}
+
+func FuzzWarninglist(f *testing.F) {
+	f.Add("# comment\ngoogle.com\n8.8.8.8\n10.0.0.0/8\nrank,domain\n1,facebook.com\nd41d8cd98f00b204e9800998ecf8427e # empty file\n")
+	f.Add("1,a.b\n2,c.d,extra\n,,\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		w, err := LoadWarninglist("fuzz", strings.NewReader(in))
+		if err != nil {
+			return // over-long lines are an error, not a panic
+		}
+		lines := bytes.Count([]byte(in), []byte("\n")) + 1
+		if w.Len() > lines {
+			t.Fatalf("%d entries from %d lines", w.Len(), lines)
+		}
+		for _, m := range Extract(in, DefaultOptions()) {
+			w.Contains(m.Type, m.Value) // must not panic
+		}
+	})
+}
