@@ -27,6 +27,7 @@ user "admin" and prints its one-time password.`,
 		flags: config.FlagDB | config.FlagAddr | config.FlagSecureCookies | config.FlagLogLevel,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			dev := fs.String("dev", "", "serve templates and static files from this directory (e.g. internal/web), re-read on each request")
+			noScheduler := fs.Bool("no-scheduler", false, "do not collect due sources in the background (leave it to spoor worker)")
 			return func(ctx context.Context) error {
 				if len(e.args) != 0 {
 					return usagef("usage: spoor serve [flags]")
@@ -38,6 +39,13 @@ user "admin" and prints its one-time password.`,
 				defer st.Close()
 				if err := ensureAdmin(ctx, e, st, false); err != nil {
 					return err
+				}
+				if !*noScheduler {
+					c, err := e.collector(st, "")
+					if err != nil {
+						return err
+					}
+					go c.Schedule(ctx, time.Minute, logRun(e.logger()))
 				}
 				return serveHTTP(ctx, e, st, *dev, nil)
 			}

@@ -89,13 +89,7 @@ func (c *Collector) Collect(ctx context.Context, src *intel.Source, opts Options
 	if src.Kind == "" {
 		src.Kind = f.Kind
 	}
-	if !src.CredibilityManual {
-		where := src.URL
-		if where == "" {
-			where = src.Location
-		}
-		src.Credibility, src.CredibilityReason = c.Credibility.Score(where)
-	}
+	c.score(src)
 	if err := c.Store.UpsertSource(ctx, src); err != nil {
 		return nil, fmt.Errorf("source %q: %w", src.Name, err)
 	}
@@ -180,4 +174,34 @@ func (c *Collector) Schedule(ctx context.Context, every time.Duration, report fu
 		case <-t.C:
 		}
 	}
+}
+
+// Define saves a source to collect later (the Sources page, `spoor
+// source add`): its format must be known and its credibility is scored
+// from its site unless an admin fixed it.
+func (c *Collector) Define(ctx context.Context, src *intel.Source) error {
+	if _, ok := c.Formats[src.Format]; !ok {
+		return intel.Errorf(intel.CodeInvalid, "unknown format %q (known: %v)", src.Format, c.FormatNames())
+	}
+	if src.Location == "" {
+		return intel.Errorf(intel.CodeInvalid, "source %q needs a location (URL or path)", src.Name)
+	}
+	if src.Kind == "" {
+		src.Kind = c.Formats[src.Format].Kind
+	}
+	c.score(src)
+	return c.Store.UpsertSource(ctx, src)
+}
+
+// score sets the source's credibility from its site, unless an admin
+// fixed it: the site is its URL, or else its location.
+func (c *Collector) score(src *intel.Source) {
+	if src.CredibilityManual {
+		return
+	}
+	where := src.URL
+	if where == "" {
+		where = src.Location
+	}
+	src.Credibility, src.CredibilityReason = c.Credibility.Score(where)
 }

@@ -1,0 +1,67 @@
+package collect_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/spoor/spoor/internal/collect"
+	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/store/sqlite"
+)
+
+func TestSchedulerRunsDueSourcesOnce(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "spoor.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	bundle, err := filepath.Abs(filepath.Join("stix", "testdata", "small-bundle.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	c := collect.NewCollector(st, nil)
+	c.Now = func() time.Time { return now }
+	src := &intel.Source{Name: "bundle", Format: "stix", Location: bundle, Interval: intel.Duration(6 * time.Hour), Enabled: true}
+	if err := c.Define(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	if src.Credibility != 0 || src.CredibilityReason != "unknown: no site" {
+		t.Errorf("a local file scored %v (%s), want 0 unknown", src.Credibility, src.CredibilityReason)
+	}
+
+	runs, err := c.RunDue(ctx)
+	if err != nil || len(runs) != 1 || runs[0].Status != intel.RunOK || runs[0].Totals().Created == 0 {
+		t.Fatalf("first RunDue = %+v, %v; want one run that created objects", runs, err)
+	}
+	if runs, err := c.RunDue(ctx); err != nil || len(runs) != 0 {
+		t.Fatalf("RunDue right after = %d runs, %v; want none until the interval passes", len(runs), err)
+	}
+	now = now.Add(6 * time.Hour)
+	runs, err = c.RunDue(ctx)
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("RunDue after the interval = %+v, %v", runs, err)
+	}
+	if tot := runs[0].Totals(); tot.Created != 0 || tot.Updated != 0 || tot.Unchanged == 0 {
+		t.Errorf("a scheduled re-run changed the base: %+v", tot)
+	}
+
+	// A run that fails is recorded with its error and does not stop the
+	// scheduler.
+	broken := &intel.Source{Name: "broken", Format: "stix", Location: filepath.Join(t.TempDir(), "gone.json"),
+		Interval: intel.Duration(time.Hour), Enabled: true}
+	if err := c.Define(ctx, broken); err != nil {
+		t.Fatal(err)
+	}
+	runs, err = c.RunDue(ctx)
+	if err != nil || len(runs) != 1 || runs[0].Status != intel.RunFailed || runs[0].Error == "" {
+		t.Fatalf("RunDue of a broken source = %+v, %v", runs, err)
+	}
+	stored, err := st.FindRuns(ctx, broken.ID, 5)
+	if err != nil || len(stored) != 1 || stored[0].Error != runs[0].Error {
+		t.Errorf("stored runs of the broken source = %+v, %v", stored, err)
+	}
+}
