@@ -52,9 +52,13 @@ type Indicator struct {
 	LastSeen    time.Time     `json:"last_seen,omitzero"`
 	Confidence  float64       `json:"confidence"`
 	TLP         TLP           `json:"tlp,omitempty"`
-	SourceID    int64         `json:"source_id,omitempty"`
-	CreatedAt   time.Time     `json:"created_at,omitzero"`
-	UpdatedAt   time.Time     `json:"updated_at,omitzero"`
+	SourceID    int64         `json:"source_id,omitempty"` // the most credible source
+	// Warninglist names the warninglist the value is on ("public-resolvers",
+	// a rank list) or the special range it is in ("private", "loopback"):
+	// a flag for analysts and exports, never a reason to drop the value.
+	Warninglist string    `json:"warninglist,omitempty"`
+	CreatedAt   time.Time `json:"created_at,omitzero"`
+	UpdatedAt   time.Time `json:"updated_at,omitzero"`
 }
 
 // Validate checks what every stored indicator needs.
@@ -91,12 +95,24 @@ type IndicatorFilter struct {
 }
 
 // Sighting records that an indicator was seen somewhere (a log match, a
-// report from a partner).
+// report from a partner, a STIX sighting).
 type Sighting struct {
 	ID          int64     `json:"id"`
 	IndicatorID int64     `json:"indicator_id"`
-	SeenAt      time.Time `json:"seen_at"`
+	SeenAt      time.Time `json:"seen_at"` // the latest time it was seen
 	Count       int       `json:"count"`
 	SourceID    int64     `json:"source_id,omitempty"`
 	Note        string    `json:"note,omitempty"`
+
+	// StixID is the STIX sighting's ID: the import key of one sighting
+	// (one row per indicator the STIX indicator yielded).
+	StixID string `json:"stix_id,omitempty"`
+	// IndicatorRef is the STIX ID of the sighted indicator (import only;
+	// the store resolves it to IndicatorID).
+	IndicatorRef string    `json:"indicator_ref,omitempty"`
+	FirstSeen    time.Time `json:"first_seen,omitzero"`
+	LastSeen     time.Time `json:"last_seen,omitzero"`
+	// Where names where it was seen: identities (organisations, sectors)
+	// and locations (ISO country codes) of where_sighted_refs.
+	Where []string `json:"where,omitempty"`
 }

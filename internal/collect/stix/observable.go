@@ -223,6 +223,9 @@ func canonical(v Literal, types []intel.IndicatorType) (intel.IndicatorType, str
 	prefix := ""
 	if slices.Contains(types, intel.IndicatorDomain) {
 		prefix = "domain "
+		// DNS names are case-insensitive, but the engine reads a mixed-case
+		// name ("Example.ORG") in prose as a false positive.
+		text = strings.ToLower(text)
 	}
 	var whole []ioc.Match
 	for _, m := range ioc.Extract(prefix+text, ioc.DefaultOptions()) {

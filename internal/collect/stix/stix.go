@@ -313,7 +313,11 @@ func (p *parser) parse() error {
 		return p.jsonFail("$", err, -1)
 	}
 	if _, err := p.dec.Token(); err != io.EOF {
-		return p.fail("$", p.dec.InputOffset(), "unexpected data after %s", strings.TrimPrefix(what, "a "))
+		noun := "bundle"
+		if p.envelope {
+			noun = "envelope"
+		}
+		return p.fail("$", p.dec.InputOffset(), "unexpected data after the %s", noun)
 	}
 	if p.envelope {
 		// An envelope without objects is an empty page, which TAXII allows.
@@ -395,7 +399,11 @@ func (p *parser) check(o *parsedObject) error {
 		return p.fail(o.path, o.offset, "id %q is not of the form %s--<uuid>", r.ID, r.Type)
 	}
 	_, imported := kindOf(r.Type)
-	if !imported && r.Type != "relationship" {
+	switch r.Type {
+	case "relationship", "indicator", "report", "sighting":
+		imported = true
+	}
+	if !imported {
 		return nil
 	}
 	for _, f := range []struct{ name, val string }{{"created", r.Created}, {"modified", r.Modified}} {
@@ -406,7 +414,8 @@ func (p *parser) check(o *parsedObject) error {
 			return p.fail(o.path, o.offset, "%s: %v", f.name, err)
 		}
 	}
-	for _, f := range []struct{ name, val string }{{"first_seen", r.FirstSeen}, {"last_seen", r.LastSeen}} {
+	for _, f := range []struct{ name, val string }{{"first_seen", r.FirstSeen}, {"last_seen", r.LastSeen},
+		{"valid_from", r.ValidFrom}, {"valid_until", r.ValidUntil}, {"published", r.Published}} {
 		if f.val == "" {
 			continue
 		}
@@ -414,17 +423,33 @@ func (p *parser) check(o *parsedObject) error {
 			return p.fail(o.path, o.offset, "%s: %v", f.name, err)
 		}
 	}
-	if r.Type == "relationship" {
+	if r.Confidence != nil && (*r.Confidence < 0 || *r.Confidence > 100) {
+		return p.fail(o.path, o.offset, "confidence %d is outside 0..100", *r.Confidence)
+	}
+	switch r.Type {
+	case "relationship":
 		if r.RelationshipType == "" || r.SourceRef == "" || r.TargetRef == "" {
 			return p.fail(o.path, o.offset, "relationship needs relationship_type, source_ref and target_ref")
+		}
+		return nil
+	case "indicator":
+		// A pattern that does not parse is passed over with a note, not an
+		// error: one bad indicator must not stop a feed of thousands.
+		if strings.TrimSpace(r.Pattern) == "" {
+			return p.fail(o.path, o.offset, "indicator has no pattern")
+		}
+		return nil
+	case "sighting":
+		if r.SightingOfRef == "" {
+			return p.fail(o.path, o.offset, "sighting has no sighting_of_ref")
+		}
+		if r.Count != nil && (*r.Count < 0 || *r.Count > 999999999) {
+			return p.fail(o.path, o.offset, "count %d is outside 0..999999999", *r.Count)
 		}
 		return nil
 	}
 	if strings.TrimSpace(r.Name) == "" {
 		return p.fail(o.path, o.offset, "%s has no name", r.Type)
-	}
-	if r.Confidence != nil && (*r.Confidence < 0 || *r.Confidence > 100) {
-		return p.fail(o.path, o.offset, "confidence %d is outside 0..100", *r.Confidence)
 	}
 	return nil
 }
@@ -446,13 +471,23 @@ func newer(a, b string) bool {
 
 // build turns validated raw objects into a bundle.
 func build(objs []*parsedObject, source intel.Source) *Result {
-	res := &Result{Bundle: &intel.Bundle{Source: source}, Ignored: map[string]int{}}
+	res := &Result{Ignored: map[string]int{}}
+	x := newExtras(objs, res)
+	if source.Name == "" && res.Author != "" {
+		// Provenance: a bundle without a named source is the author's.
+		source.Name, source.Kind = res.Author, intel.SourceSTIX
+	}
+	res.Bundle = &intel.Bundle{Source: source}
+	res.Links = &intel.BundleLinks{Source: source}
 	kept := map[string]int{} // STIX ID → index in Bundle.Objects
 	var rels []*rawObject
 	for _, po := range objs {
 		r := &po.raw
 		if r.Type == "relationship" {
 			rels = append(rels, r)
+			continue
+		}
+		if x.object(r, source) {
 			continue
 		}
 		kind, ok := kindOf(r.Type)
@@ -464,6 +499,9 @@ func build(objs []*parsedObject, source intel.Source) *Result {
 		res.Bundle.Objects = append(res.Bundle.Objects, object(r, kind, source))
 	}
 	for _, r := range rels {
+		if x.relationship(r, kept) {
+			continue
+		}
 		if _, ok := kept[r.SourceRef]; !ok {
 			res.Ignored["relationship"]++
 			continue
@@ -492,6 +530,7 @@ func build(objs []*parsedObject, source intel.Source) *Result {
 			}
 		}
 	}
+	x.finish(kept)
 	return res
 }
 

@@ -275,6 +275,9 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add(valid)
 	f.Add(valid[:len(valid)/3])
+	if rich, err := os.ReadFile("testdata/intel-bundle.json"); err == nil {
+		f.Add(rich)
+	}
 	f.Add([]byte(`{"type":"bundle","objects":[]}`))
 	f.Add([]byte(`{"type":"bundle","objects":[{"type":"tool","id":"tool--ff6caf67-ea1f-4895-b80e-4bb0fc31c6db"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
