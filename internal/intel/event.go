@@ -6,9 +6,16 @@ import "time"
 // cluster of forum posts, with what it says about the attacker along time,
 // space and content.
 type Event struct {
-	ID         int64     `json:"id"`
-	Title      string    `json:"title"`
-	GroupID    int64     `json:"group_id,omitempty"` // 0 when unattributed
+	ID      int64  `json:"id"`
+	Title   string `json:"title"`
+	GroupID int64  `json:"group_id,omitempty"` // 0 when unattributed
+	// GroupLabel is the actor name as the source wrote it ("gamaredon",
+	// "APT-C-60"): kept whether or not it resolved to a stored group, so an
+	// unattributed event still says who the source blamed.
+	GroupLabel string `json:"group_label,omitempty"`
+	// Key identifies the event within its source for idempotent imports
+	// ("" for events made by hand).
+	Key        string    `json:"key,omitempty"`
 	DocumentID int64     `json:"document_id,omitempty"`
 	SourceID   int64     `json:"source_id,omitempty"`
 	FirstSeen  time.Time `json:"first_seen,omitzero"`
@@ -28,4 +35,17 @@ type Event struct {
 	Confidence float64   `json:"confidence"`
 	TLP        TLP       `json:"tlp,omitempty"`
 	CreatedAt  time.Time `json:"created_at,omitzero"`
+	UpdatedAt  time.Time `json:"updated_at,omitzero"`
+
+	// Indicators are filled by FindEventByID (lists leave them nil).
+	Indicators []*Indicator `json:"indicators,omitempty"`
+}
+
+// EventFilter selects events, newest first, paged by keyset.
+type EventFilter struct {
+	GroupID    int64  // events attributed to this stored group
+	GroupLabel string // events whose source label equals this (exact)
+	SourceID   int64
+	After      string
+	Limit      int
 }

@@ -10,14 +10,14 @@ import (
 )
 
 const indicatorCols = `i.id, i.type, i.value, i.description, i.tags, i.first_seen, i.last_seen, i.confidence,
-	i.tlp, COALESCE(i.source_id, 0), i.created_at, i.updated_at`
+	i.tlp, COALESCE(i.source_id, 0), i.warninglist, i.created_at, i.updated_at`
 
 func scanIndicator(r scanner) (*intel.Indicator, error) {
 	var in intel.Indicator
 	var tags string
 	var first, last, created, updated int64
 	if err := r.Scan(&in.ID, &in.Type, &in.Value, &in.Description, &tags, &first, &last, &in.Confidence,
-		&in.TLP, &in.SourceID, &created, &updated); err != nil {
+		&in.TLP, &in.SourceID, &in.Warninglist, &created, &updated); err != nil {
 		return nil, err
 	}
 	in.Tags = fromJSON[string](tags)
@@ -28,9 +28,9 @@ func scanIndicator(r scanner) (*intel.Indicator, error) {
 
 func (s *Store) insertIndicator(ctx context.Context, q querier, in *intel.Indicator) error {
 	return s.queryRow(ctx, q, `INSERT INTO indicators (type, value, description, tags, first_seen, last_seen,
-	confidence, tlp, source_id, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.Type, in.Value, in.Description, jsonText(in.Tags),
-		ms(in.FirstSeen), ms(in.LastSeen), in.Confidence, in.TLP, nullID(in.SourceID),
+	confidence, tlp, source_id, warninglist, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.Type, in.Value, in.Description, jsonText(in.Tags),
+		ms(in.FirstSeen), ms(in.LastSeen), in.Confidence, in.TLP, nullID(in.SourceID), in.Warninglist,
 		ms(in.CreatedAt), ms(in.UpdatedAt)).Scan(&in.ID)
 }
 

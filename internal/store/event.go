@@ -1,0 +1,244 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/spoor/spoor/internal/intel"
+)
+
+const eventCols = `e.id, e.title, COALESCE(e.group_id, 0), e.group_label, COALESCE(e.event_key, ''),
+	COALESCE(e.document_id, 0), COALESCE(e.source_id, 0), e.first_seen, e.last_seen, e.times, e.techniques,
+	e.software, e.indicator_ids, e.sectors, e.purpose, e.victim_countries, e.confidence, e.tlp, e.created_at,
+	e.updated_at`
+
+func scanEvent(r scanner) (*intel.Event, error) {
+	var e intel.Event
+	var first, last, created, updated int64
+	var times, techniques, software, indIDs, sectors, victims string
+	if err := r.Scan(&e.ID, &e.Title, &e.GroupID, &e.GroupLabel, &e.Key, &e.DocumentID, &e.SourceID, &first, &last,
+		&times, &techniques, &software, &indIDs, &sectors, &e.Purpose, &victims, &e.Confidence, &e.TLP,
+		&created, &updated); err != nil {
+		return nil, err
+	}
+	e.FirstSeen, e.LastSeen = fromMS(first), fromMS(last)
+	e.CreatedAt, e.UpdatedAt = fromMS(created), fromMS(updated)
+	for _, t := range fromJSON[int64](times) {
+		e.Times = append(e.Times, fromMS(t))
+	}
+	e.Techniques, e.Software = fromJSON[string](techniques), fromJSON[string](software)
+	e.IndicatorIDs, e.Sectors = fromJSON[int64](indIDs), fromJSON[string](sectors)
+	e.VictimCountries = fromJSON[string](victims)
+	return &e, nil
+}
+
+// FindEventByID returns one event with its indicators (those linked by
+// an import, and those listed in its own IndicatorIDs), or CodeNotFound.
+func (s *Store) FindEventByID(ctx context.Context, id int64) (*intel.Event, error) {
+	e, err := scanEvent(s.queryRow(ctx, s.rdb, `SELECT `+eventCols+` FROM events e WHERE e.id = ?`, id))
+	if err == sql.ErrNoRows {
+		return nil, s.wrap("find event", notFound("event", id))
+	}
+	if err != nil {
+		return nil, s.wrap("find event", err)
+	}
+	rows, err := s.query(ctx, s.rdb, `SELECT `+indicatorCols+` FROM indicators i
+WHERE i.id IN (SELECT indicator_id FROM event_indicators WHERE event_id = ?)
+ORDER BY i.type, i.value`, id)
+	if err != nil {
+		return nil, s.wrap("find event", err)
+	}
+	defer rows.Close()
+	linked := map[int64]bool{}
+	for rows.Next() {
+		in, err := scanIndicator(rows)
+		if err != nil {
+			return nil, s.wrap("find event", err)
+		}
+		linked[in.ID] = true
+		e.Indicators = append(e.Indicators, in)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.wrap("find event", err)
+	}
+	for _, iid := range e.IndicatorIDs {
+		if linked[iid] {
+			continue
+		}
+		in, err := s.findIndicatorByID(ctx, s.rdb, iid)
+		if intel.ErrorCode(err) == intel.CodeNotFound {
+			continue // deleted since: the event keeps the ID, not the value
+		}
+		if err != nil {
+			return nil, s.wrap("find event", err)
+		}
+		e.Indicators = append(e.Indicators, in)
+	}
+	return e, nil
+}
+
+// FindEvents lists events newest first with keyset paging, optionally
+// those of one stored group, one source label or one source.
+func (s *Store) FindEvents(ctx context.Context, f intel.EventFilter) (intel.Page[*intel.Event], error) {
+	var page intel.Page[*intel.Event]
+	limit := pageLimit(f.Limit)
+	var where []string
+	var args []any
+	if f.GroupID != 0 {
+		where = append(where, "e.group_id = ?")
+		args = append(args, f.GroupID)
+	}
+	if f.GroupLabel != "" {
+		where = append(where, "e.group_label = ?")
+		args = append(args, f.GroupLabel)
+	}
+	if f.SourceID != 0 {
+		where = append(where, "e.source_id = ?")
+		args = append(args, f.SourceID)
+	}
+	if f.After != "" {
+		_, id, err := decodeCursor(f.After)
+		if err != nil {
+			return page, s.wrap("find events", err)
+		}
+		where = append(where, "e.id < ?")
+		args = append(args, id)
+	}
+	query := `SELECT ` + eventCols + ` FROM events e`
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	rows, err := s.query(ctx, s.rdb, query+" ORDER BY e.id DESC LIMIT ?", append(args, limit+1)...)
+	if err != nil {
+		return page, s.wrap("find events", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return page, s.wrap("find events", err)
+		}
+		page.Items = append(page.Items, e)
+	}
+	if err := rows.Err(); err != nil {
+		return page, s.wrap("find events", err)
+	}
+	if len(page.Items) > limit {
+		page.Items = page.Items[:limit]
+		page.Next = encodeCursor("", page.Items[limit-1].ID)
+	}
+	return page, nil
+}
+
+// EventCounts returns how many events the base holds, how many of them
+// are linked to a stored group, and how many indicator links they have.
+// (Counts lives with search and does not list events; this is its
+// companion for the dashboard.)
+func (s *Store) EventCounts(ctx context.Context) (intel.Counts, error) {
+	c := intel.Counts{}
+	var events, attributed, links int
+	err := s.queryRow(ctx, s.rdb, `SELECT (SELECT COUNT(*) FROM events),
+	(SELECT COUNT(*) FROM events WHERE group_id IS NOT NULL),
+	(SELECT COUNT(*) FROM event_indicators)`).Scan(&events, &attributed, &links)
+	if err != nil {
+		return nil, s.wrap("event counts", err)
+	}
+	c["event"], c["event_attributed"], c["event_indicator"] = events, attributed, links
+	return c, nil
+}
+
+// FindIndicatorSources returns the provenance of an indicator: one entry
+// per source that reported it, most credible first.
+func (s *Store) FindIndicatorSources(ctx context.Context, id int64) ([]intel.Provenance, error) {
+	rows, err := s.query(ctx, s.rdb, `SELECT p.source_id, s.name, p.first_seen, p.last_seen, p.confidence, s.tlp
+FROM indicator_sources p JOIN sources s ON s.id = p.source_id
+WHERE p.indicator_id = ? ORDER BY p.confidence DESC, s.name`, id)
+	if err != nil {
+		return nil, s.wrap("find indicator sources", err)
+	}
+	defer rows.Close()
+	var out []intel.Provenance
+	for rows.Next() {
+		var p intel.Provenance
+		var first, last int64
+		if err := rows.Scan(&p.SourceID, &p.SourceName, &first, &last, &p.Confidence, &p.TLP); err != nil {
+			return nil, s.wrap("find indicator sources", err)
+		}
+		p.FirstSeen, p.LastSeen = fromMS(first), fromMS(last)
+		out = append(out, p)
+	}
+	return out, s.wrap("find indicator sources", rows.Err())
+}
+
+// groupIndex resolves a source's actor label to a stored group.
+type groupIndex struct {
+	byExt, byName, byAlias map[string]int64 // normalised → id; -1 when ambiguous
+}
+
+func (g *groupIndex) resolve(externalID, label string) int64 {
+	if id := g.byExt[intel.NormalizeName(externalID)]; externalID != "" && id > 0 {
+		return id
+	}
+	n := intel.NormalizeName(label)
+	if n == "" {
+		return 0
+	}
+	if id := g.byName[n]; id > 0 {
+		return id
+	}
+	if id := g.byAlias[n]; id > 0 {
+		return id
+	}
+	return 0
+}
+
+// loadGroupIndex reads the active groups' external IDs, names and
+// aliases in two queries.
+func (s *Store) loadGroupIndex(ctx context.Context, q querier) (*groupIndex, error) {
+	g := &groupIndex{byExt: map[string]int64{}, byName: map[string]int64{}, byAlias: map[string]int64{}}
+	put := func(m map[string]int64, k string, id int64) {
+		if k == "" {
+			return
+		}
+		if old, ok := m[k]; ok && old != id {
+			m[k] = -1 // two groups answer to this name: link neither
+			return
+		}
+		m[k] = id
+	}
+	rows, err := s.query(ctx, q, `SELECT id, external_id_norm, name_norm FROM objects
+WHERE kind = 'group' AND revoked = 0 AND deprecated = 0`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id int64
+		var ext, name string
+		if err := rows.Scan(&id, &ext, &name); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		put(g.byExt, ext, id)
+		put(g.byName, name, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = s.query(ctx, q, `SELECT a.object_id, a.alias_norm FROM aliases a JOIN objects o ON o.id = a.object_id
+WHERE o.kind = 'group' AND o.revoked = 0 AND o.deprecated = 0`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var alias string
+		if err := rows.Scan(&id, &alias); err != nil {
+			return nil, err
+		}
+		put(g.byAlias, alias, id)
+	}
+	return g, rows.Err()
+}

@@ -1,0 +1,802 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// bulkRows is how many rows one multi-row statement writes or looks up.
+// 500 rows × 12 columns stays far below both engines' parameter limits
+// (SQLite 32766, PostgreSQL 65535) while making per-statement overhead
+// negligible.
+const bulkRows = 500
+
+// indKey is an indicator's identity: one (type, value) is stored once.
+type indKey struct {
+	t intel.IndicatorType
+	v string
+}
+
+// prov is what one source says about one indicator in this batch.
+type prov struct {
+	src         int // index into the batch's sources
+	first, last int64
+	conf        float64
+}
+
+// indAgg merges every row of the batch with the same (type, value).
+type indAgg struct {
+	key         indKey
+	desc        string
+	descConf    float64 // confidence of the row the description came from
+	tags        []string
+	first, last int64
+	conf        float64
+	tlp         intel.TLP
+	src         int // most credible source (index)
+	warn        string
+	provs       []prov
+	events      []int32 // batch event indexes
+	id          int64
+}
+
+// storedInd is an indicator row as loaded for merging.
+type storedInd struct {
+	id          int64
+	desc, tags  string
+	first, last int64
+	conf        float64
+	tlp         intel.TLP
+	srcID       int64
+	warn        string
+}
+
+// iocImport is the state of one ImportIndicators call.
+type iocImport struct {
+	s         *Store
+	tx        *sql.Tx
+	b         *intel.IndicatorBatch
+	now       int64
+	stats     *intel.ImportStats
+	srcIDs    []int64
+	evIDs     []int64 // batch event index → row id
+	evCanon   []int   // batch event index → index of its first copy (-1: rejected)
+	evLink    []bool  // the event gained indicators
+	evPending []bool  // stored before and unchanged so far
+	stmts     map[string]*sql.Stmt
+}
+
+func (im *iocImport) warn(format string, args ...any) {
+	if len(im.stats.Warnings) < maxWarnings {
+		im.stats.Warnings = append(im.stats.Warnings, fmt.Sprintf(format, args...))
+	} else if len(im.stats.Warnings) == maxWarnings {
+		im.stats.Warnings = append(im.stats.Warnings, "more warnings left out")
+	}
+}
+
+// stmt prepares a statement once per import: the multi-row statements
+// come in a few sizes only (full chunks and the last one of each type).
+func (im *iocImport) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := im.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := im.s.prepare(ctx, im.tx, query)
+	if err != nil {
+		return nil, err
+	}
+	im.stmts[query] = st
+	return st, nil
+}
+
+// placeholders returns n groups of k '?' joined for a VALUES list.
+func placeholders(n, k int) string {
+	one := "(" + strings.Repeat("?, ", k-1) + "?)"
+	var b strings.Builder
+	b.Grow(n * (len(one) + 2))
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(one)
+	}
+	return b.String()
+}
+
+// ImportIndicators writes an indicator batch (an IOC list) in one
+// transaction: its sources, its events (keyed by source and Key, linked to
+// stored groups), and its indicators, each (type, value) once, with one
+// provenance row per source that reported it. Merging keeps the earliest
+// first-seen, the latest last-seen, the union of tags, the highest
+// confidence (source credibility × row confidence) and the description,
+// TLP and source of the most credible report. Invalid rows are counted as
+// rejected with sample reasons in Warnings, or fail the whole import when
+// the batch is Strict. A re-import of the same batch reports nothing
+// created or updated and writes no row. progress, if not nil, is called
+// with (done, total) as the import goes; a cancelled ctx rolls back.
+func (s *Store) ImportIndicators(ctx context.Context, b *intel.IndicatorBatch, progress func(done, total int)) (*intel.ImportStats, error) {
+	if len(b.Sources) == 0 {
+		return nil, s.wrap("import indicators", intel.Errorf(intel.CodeInvalid, "the batch names no source"))
+	}
+	for i := range b.Sources {
+		if err := b.Sources[i].Validate(); err != nil {
+			return nil, s.wrap("import indicators", err)
+		}
+	}
+	stats := &intel.ImportStats{Counts: map[string]*intel.ImportCount{}}
+	for _, k := range []string{"indicator", "provenance", "event"} {
+		stats.Count(k)
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		im := &iocImport{s: s, tx: tx, b: b, now: ms(s.now()), stats: stats, stmts: map[string]*sql.Stmt{}}
+		defer func() {
+			for _, st := range im.stmts {
+				st.Close()
+			}
+		}()
+		return im.run(ctx, progress)
+	})
+	if err != nil {
+		return nil, s.wrap("import indicators", err)
+	}
+	return stats, nil
+}
+
+func (im *iocImport) run(ctx context.Context, progress func(done, total int)) error {
+	b := im.b
+	srcs := make([]intel.Source, len(b.Sources))
+	copy(srcs, b.Sources)
+	im.srcIDs = make([]int64, len(srcs))
+	for i := range srcs {
+		if _, err := im.s.upsertSource(ctx, im.tx, &srcs[i]); err != nil {
+			return fmt.Errorf("source %q: %w", srcs[i].Name, err)
+		}
+		im.srcIDs[i] = srcs[i].ID
+	}
+	aggs, err := im.aggregate(srcs)
+	if err != nil {
+		return err
+	}
+	total := len(aggs) + len(b.Events)
+	if err := im.events(ctx, srcs); err != nil {
+		return err
+	}
+	if progress != nil {
+		progress(len(b.Events), total)
+	}
+	// Chunks hold one type each, so each lookup is an index range scan
+	// of UNIQUE (type, value).
+	for start := 0; start < len(aggs); {
+		end := min(start+bulkRows, len(aggs))
+		for j := start + 1; j < end; j++ {
+			if aggs[j].key.t != aggs[start].key.t {
+				end = j
+				break
+			}
+		}
+		if err := im.chunk(ctx, aggs[start:end]); err != nil {
+			return err
+		}
+		start = end
+		if progress != nil {
+			progress(len(b.Events)+start, total)
+		}
+		// Checked per chunk: cheap, and a cancelled import still rolls
+		// back completely.
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	if err := im.touchEvents(ctx); err != nil {
+		return err
+	}
+	if n := countWarned(aggs); n > 0 {
+		im.warn("%d indicators are on a warninglist or in a special range (flagged, kept)", n)
+	}
+	return im.s.audit(ctx, im.tx, "import.create", "source", im.srcIDs[0], importSummary(im.stats)+", "+
+		fmt.Sprintf("event %d new %d changed", im.stats.Count("event").Created, im.stats.Count("event").Updated))
+}
+
+func countWarned(aggs []*indAgg) int {
+	n := 0
+	for _, a := range aggs {
+		if a.warn != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// reject counts an invalid row, or fails a strict batch.
+func (im *iocImport) reject(i int, r *intel.IndicatorRow, err error) error {
+	if im.b.Strict {
+		return fmt.Errorf("indicator %d (%s %q): %w", i, r.Type, r.Value, err)
+	}
+	im.stats.Count("indicator").Rejected++
+	im.warn("indicator %d (%s %q): %s", i, r.Type, r.Value, intel.ErrorMessage(err))
+	return nil
+}
+
+// aggregate validates the rows and merges those with the same (type,
+// value), sorted by type and value so that chunks are index ranges.
+func (im *iocImport) aggregate(srcs []intel.Source) ([]*indAgg, error) {
+	b := im.b
+	c := im.stats.Count("indicator")
+	c.Seen, c.Rejected = b.Rejected, b.Rejected
+	for _, r := range b.RejectReasons {
+		im.warn("%s", r)
+	}
+	byKey := make(map[indKey]*indAgg, len(b.Indicators))
+	aggs := make([]*indAgg, 0, len(b.Indicators))
+	for i := range b.Indicators {
+		r := &b.Indicators[i]
+		in := intel.Indicator{Type: r.Type, Value: r.Value, Confidence: r.Confidence, TLP: r.TLP}
+		err := in.Validate()
+		switch {
+		case err != nil:
+		case r.Source < 0 || r.Source >= len(srcs):
+			err = intel.Errorf(intel.CodeInvalid, "source %d is not in the batch", r.Source)
+		case r.Event < 0 || r.Event > len(b.Events):
+			err = intel.Errorf(intel.CodeInvalid, "event %d is not in the batch", r.Event)
+		case len(r.Value) > 8192:
+			err = intel.Errorf(intel.CodeInvalid, "value of %d bytes is too long", len(r.Value))
+		}
+		if err != nil {
+			if err := im.reject(i, r, err); err != nil {
+				return nil, err
+			}
+			c.Seen++
+			continue
+		}
+		src := &srcs[r.Source]
+		conf := src.Credibility * r.Confidence
+		tlp := r.TLP
+		if tlp == "" {
+			tlp = src.TLP
+		}
+		first, last := ms(r.FirstSeen), ms(r.LastSeen)
+		k := indKey{r.Type, r.Value}
+		a := byKey[k]
+		if a == nil {
+			a = &indAgg{key: k, desc: r.Description, descConf: conf, tags: slices.Clone(r.Tags), first: first,
+				last: last, conf: conf, tlp: tlp, src: r.Source, warn: r.Warninglist,
+				provs: []prov{{src: r.Source, first: first, last: last, conf: conf}}}
+			byKey[k] = a
+			aggs = append(aggs, a)
+			c.Seen++
+		} else {
+			if r.Description != "" && (a.desc == "" || conf > a.descConf) {
+				a.desc, a.descConf = r.Description, conf
+			}
+			a.tags = unionTags(a.tags, r.Tags)
+			a.first, a.last = minSeen(a.first, first), max(a.last, last)
+			if conf > a.conf {
+				a.conf, a.tlp, a.src = conf, tlp, r.Source
+			}
+			if a.warn == "" {
+				a.warn = r.Warninglist
+			}
+			found := false
+			for j := range a.provs {
+				p := &a.provs[j]
+				if p.src == r.Source {
+					p.first, p.last, p.conf = minSeen(p.first, first), max(p.last, last), max(p.conf, conf)
+					found = true
+					break
+				}
+			}
+			if !found {
+				a.provs = append(a.provs, prov{src: r.Source, first: first, last: last, conf: conf})
+			}
+		}
+		if r.Event > 0 && !slices.Contains(a.events, int32(r.Event-1)) {
+			a.events = append(a.events, int32(r.Event-1))
+		}
+	}
+	slices.SortFunc(aggs, func(x, y *indAgg) int {
+		return cmp.Or(cmp.Compare(x.key.t, y.key.t), cmp.Compare(x.key.v, y.key.v))
+	})
+	return aggs, nil
+}
+
+// minSeen is the earlier of two times where 0 means unknown.
+func minSeen(a, b int64) int64 {
+	switch {
+	case a == 0:
+		return b
+	case b == 0:
+		return a
+	}
+	return min(a, b)
+}
+
+// unionTags adds the tags of more that tags lacks, keeping order.
+func unionTags(tags, more []string) []string {
+	for _, t := range more {
+		if !slices.Contains(tags, t) {
+			tags = append(tags, t)
+		}
+	}
+	return tags
+}
+
+// chunk writes up to bulkRows indicators of one type: one query loads
+// the stored rows, one their provenance, one upserts what changed, one
+// upserts the provenance, one adds event links.
+func (im *iocImport) chunk(ctx context.Context, aggs []*indAgg) error {
+	c := im.stats.Count("indicator")
+	pc := im.stats.Count("provenance")
+	stored, err := im.loadIndicators(ctx, aggs)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for _, a := range aggs {
+		if old, ok := stored[a.key.v]; ok {
+			a.id = old.id
+			ids = append(ids, old.id)
+		}
+	}
+	oldProv, err := im.loadProvenance(ctx, ids)
+	if err != nil {
+		return err
+	}
+	type write struct {
+		a      *indAgg
+		tags   string
+		merged storedInd
+	}
+	var writes []write
+	var provWrites []struct {
+		a *indAgg
+		p prov
+	}
+	for _, a := range aggs {
+		old, exists := stored[a.key.v]
+		provChanged := false
+		for _, p := range a.provs {
+			pc.Seen++
+			key := provKey{a.id, im.srcIDs[p.src]}
+			op, had := oldProv[key]
+			if had {
+				p.first, p.last, p.conf = minSeen(op.first, p.first), max(op.last, p.last), max(op.conf, p.conf)
+				if p == op {
+					pc.Unchanged++
+					continue
+				}
+				pc.Updated++
+			} else {
+				pc.Created++
+			}
+			provChanged = true
+			provWrites = append(provWrites, struct {
+				a *indAgg
+				p prov
+			}{a, p})
+		}
+		if !exists {
+			c.Created++
+			writes = append(writes, write{a: a, tags: jsonText(a.tags), merged: storedInd{desc: a.desc,
+				first: a.first, last: a.last, conf: a.conf, tlp: a.tlp, srcID: im.srcIDs[a.src], warn: a.warn}})
+			continue
+		}
+		m := old
+		oldTags := fromJSON[string](old.tags)
+		tags := unionTags(slices.Clone(oldTags), a.tags)
+		if a.conf > old.conf {
+			m.conf, m.tlp, m.srcID = a.conf, a.tlp, im.srcIDs[a.src]
+			if a.desc != "" {
+				m.desc = a.desc
+			}
+		} else if m.desc == "" {
+			m.desc = a.desc
+		}
+		if m.srcID == 0 {
+			m.srcID = im.srcIDs[a.src]
+		}
+		m.first, m.last = minSeen(old.first, a.first), max(old.last, a.last)
+		if m.warn == "" {
+			m.warn = a.warn
+		}
+		tagText := old.tags
+		if len(tags) != len(oldTags) {
+			tagText = jsonText(tags)
+		}
+		m.tags = tagText
+		if m == old && !provChanged {
+			c.Unchanged++
+			continue
+		}
+		c.Updated++
+		writes = append(writes, write{a: a, tags: tagText, merged: m})
+	}
+	if len(writes) > 0 {
+		const cols = 12
+		q := `INSERT INTO indicators (type, value, description, tags, first_seen, last_seen, confidence, tlp,
+	source_id, warninglist, created_at, updated_at)
+VALUES ` + placeholders(len(writes), cols) + `
+ON CONFLICT (type, value) DO UPDATE SET description = excluded.description, tags = excluded.tags,
+	first_seen = excluded.first_seen, last_seen = excluded.last_seen, confidence = excluded.confidence,
+	tlp = excluded.tlp, source_id = excluded.source_id, warninglist = excluded.warninglist,
+	updated_at = excluded.updated_at
+RETURNING id, value`
+		st, err := im.stmt(ctx, q)
+		if err != nil {
+			return err
+		}
+		args := make([]any, 0, len(writes)*cols)
+		for _, w := range writes {
+			m := w.merged
+			args = append(args, w.a.key.t, w.a.key.v, m.desc, w.tags, m.first, m.last, m.conf, m.tlp,
+				nullID(m.srcID), m.warn, im.now, im.now)
+		}
+		rows, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return err
+		}
+		byValue := make(map[string]int64, len(writes))
+		for rows.Next() {
+			var id int64
+			var v string
+			if err := rows.Scan(&id, &v); err != nil {
+				rows.Close()
+				return err
+			}
+			byValue[v] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, w := range writes {
+			id, ok := byValue[w.a.key.v]
+			if !ok {
+				return fmt.Errorf("indicator %s %q: no id returned", w.a.key.t, w.a.key.v)
+			}
+			w.a.id = id
+		}
+	}
+	if len(provWrites) > 0 {
+		const cols = 5
+		q := `INSERT INTO indicator_sources (indicator_id, source_id, first_seen, last_seen, confidence)
+VALUES ` + placeholders(len(provWrites), cols) + `
+ON CONFLICT (indicator_id, source_id) DO UPDATE SET first_seen = excluded.first_seen,
+	last_seen = excluded.last_seen, confidence = excluded.confidence`
+		args := make([]any, 0, len(provWrites)*cols)
+		for _, w := range provWrites {
+			args = append(args, w.a.id, im.srcIDs[w.p.src], w.p.first, w.p.last, w.p.conf)
+		}
+		if err := im.execStmt(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	return im.links(ctx, aggs, ids)
+}
+
+type provKey struct{ ind, src int64 }
+
+func (im *iocImport) execStmt(ctx context.Context, q string, args ...any) error {
+	st, err := im.stmt(ctx, q)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(ctx, args...)
+	return err
+}
+
+// loadIndicators returns the stored rows of the chunk by value.
+func (im *iocImport) loadIndicators(ctx context.Context, aggs []*indAgg) (map[string]storedInd, error) {
+	q := `SELECT id, value, description, tags, first_seen, last_seen, confidence, tlp, COALESCE(source_id, 0),
+	warninglist FROM indicators WHERE type = ? AND value IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(aggs)), ", ") + `)`
+	st, err := im.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	args := make([]any, 0, len(aggs)+1)
+	args = append(args, aggs[0].key.t)
+	for _, a := range aggs {
+		args = append(args, a.key.v)
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]storedInd{}
+	for rows.Next() {
+		var r storedInd
+		var v string
+		if err := rows.Scan(&r.id, &v, &r.desc, &r.tags, &r.first, &r.last, &r.conf, &r.tlp, &r.srcID, &r.warn); err != nil {
+			return nil, err
+		}
+		out[v] = r
+	}
+	return out, rows.Err()
+}
+
+// loadProvenance returns the stored provenance of the given indicators
+// from the batch's sources.
+func (im *iocImport) loadProvenance(ctx context.Context, ids []int64) (map[provKey]prov, error) {
+	out := map[provKey]prov{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	srcIdx := make(map[int64]int, len(im.srcIDs))
+	for i, id := range im.srcIDs {
+		srcIdx[id] = i
+	}
+	rows, err := im.inQuery(ctx, `SELECT indicator_id, source_id, first_seen, last_seen, confidence
+FROM indicator_sources WHERE indicator_id IN (%s)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k provKey
+		var p prov
+		if err := rows.Scan(&k.ind, &k.src, &p.first, &p.last, &p.conf); err != nil {
+			return nil, err
+		}
+		i, ok := srcIdx[k.src]
+		if !ok {
+			continue
+		}
+		p.src = i
+		out[k] = p
+	}
+	return out, rows.Err()
+}
+
+// inQuery runs a prepared query with one IN list of ids (%s in q).
+func (im *iocImport) inQuery(ctx context.Context, q string, ids []int64) (*sql.Rows, error) {
+	st, err := im.stmt(ctx, fmt.Sprintf(q, strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")))
+	if err != nil {
+		return nil, err
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// links adds the event links of the chunk's indicators; existing links
+// of indicators that were stored before are loaded to count what is new.
+func (im *iocImport) links(ctx context.Context, aggs []*indAgg, existing []int64) error {
+	have := map[[2]int64]bool{}
+	if len(existing) > 0 {
+		rows, err := im.inQuery(ctx, `SELECT event_id, indicator_id FROM event_indicators WHERE indicator_id IN (%s)`, existing)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var k [2]int64
+			if err := rows.Scan(&k[0], &k[1]); err != nil {
+				rows.Close()
+				return err
+			}
+			have[k] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	var args []any
+	flush := func() error {
+		if len(args) == 0 {
+			return nil
+		}
+		q := `INSERT INTO event_indicators (event_id, indicator_id) VALUES ` + placeholders(len(args)/2, 2) +
+			` ON CONFLICT DO NOTHING`
+		err := im.execStmt(ctx, q, args...)
+		args = args[:0]
+		return err
+	}
+	for _, a := range aggs {
+		for _, e := range a.events {
+			ci := im.evCanon[e]
+			if ci < 0 {
+				continue
+			}
+			k := [2]int64{im.evIDs[ci], a.id}
+			if have[k] {
+				continue
+			}
+			have[k] = true
+			im.evLink[ci] = true
+			args = append(args, k[0], k[1])
+			if len(args) == 2*bulkRows {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return flush()
+}
+
+// storedEvent is an event row as loaded for merging.
+type storedEvent struct {
+	id          int64
+	title       string
+	groupID     int64
+	label       string
+	first, last int64
+	conf        float64
+	tlp         intel.TLP
+}
+
+// events upserts the batch's events by (source, key), resolving groups.
+func (im *iocImport) events(ctx context.Context, srcs []intel.Source) error {
+	b := im.b
+	im.evIDs = make([]int64, len(b.Events))
+	im.evCanon = make([]int, len(b.Events))
+	im.evLink = make([]bool, len(b.Events))
+	im.evPending = make([]bool, len(b.Events))
+	if len(b.Events) == 0 {
+		return nil
+	}
+	c := im.stats.Count("event")
+	groups, err := im.s.loadGroupIndex(ctx, im.tx)
+	if err != nil {
+		return fmt.Errorf("load groups: %w", err)
+	}
+	old := map[[2]string]storedEvent{}
+	rows, err := im.inQuery(ctx, `SELECT id, source_id, event_key, title, COALESCE(group_id, 0), group_label, first_seen,
+	last_seen, confidence, tlp FROM events WHERE event_key IS NOT NULL AND source_id IN (%s)`, im.srcIDs)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var e storedEvent
+		var src int64
+		var key string
+		if err := rows.Scan(&e.id, &src, &key, &e.title, &e.groupID, &e.label, &e.first, &e.last, &e.conf, &e.tlp); err != nil {
+			rows.Close()
+			return err
+		}
+		old[[2]string{fmt.Sprint(src), key}] = e
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	// New events go in multi-row inserts; RETURNING gives each id back
+	// with its (source, key), since row order is not guaranteed.
+	var inserts []int
+	var args []any
+	flush := func() error {
+		if len(inserts) == 0 {
+			return nil
+		}
+		st, err := im.stmt(ctx, `INSERT INTO events (title, group_id, source_id, first_seen, last_seen, confidence, tlp,
+	group_label, event_key, created_at, updated_at)
+VALUES `+placeholders(len(inserts), 11)+` RETURNING id, source_id, event_key`)
+		if err != nil {
+			return err
+		}
+		rows, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		ids := map[[2]string]int64{}
+		for rows.Next() {
+			var id, src int64
+			var key string
+			if err := rows.Scan(&id, &src, &key); err != nil {
+				return err
+			}
+			ids[[2]string{fmt.Sprint(src), key}] = id
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, i := range inserts {
+			k := [2]string{fmt.Sprint(im.srcIDs[b.Events[i].Source]), b.Events[i].Key}
+			if im.evIDs[i] = ids[k]; im.evIDs[i] == 0 {
+				return fmt.Errorf("event %q: no id returned", b.Events[i].Title)
+			}
+		}
+		inserts, args = inserts[:0], args[:0]
+		return nil
+	}
+	seen := map[[2]string]int{}
+	for i := range b.Events {
+		e := &b.Events[i]
+		im.evCanon[i] = i
+		c.Seen++
+		if e.Source < 0 || e.Source >= len(srcs) || e.Key == "" {
+			err := intel.Errorf(intel.CodeInvalid, "event %d (%s): no key or unknown source", i, e.Title)
+			if b.Strict {
+				return err
+			}
+			c.Rejected++
+			im.evCanon[i] = -1
+			im.warn("%s", err.Message)
+			continue
+		}
+		srcID := im.srcIDs[e.Source]
+		k := [2]string{fmt.Sprint(srcID), e.Key}
+		if j, dup := seen[k]; dup {
+			// The same event twice in one batch: one row, counted once.
+			im.evCanon[i] = j
+			c.Seen--
+			continue
+		}
+		seen[k] = i
+		title := e.Title
+		if title == "" {
+			title = e.GroupLabel
+		}
+		n := storedEvent{title: title, groupID: groups.resolve(e.GroupExternalID, e.GroupLabel), label: e.GroupLabel,
+			first: ms(e.FirstSeen), last: ms(e.LastSeen), conf: srcs[e.Source].Credibility, tlp: srcs[e.Source].TLP}
+		o, exists := old[k]
+		if !exists {
+			inserts = append(inserts, i)
+			args = append(args, n.title, nullID(n.groupID), srcID, n.first, n.last, n.conf, n.tlp, n.label, e.Key,
+				im.now, im.now)
+			if len(inserts) == bulkRows {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+			c.Created++
+			continue
+		}
+		im.evIDs[i] = o.id
+		n.id = o.id
+		n.first, n.last = minSeen(o.first, n.first), max(o.last, n.last)
+		if n.groupID == 0 {
+			n.groupID = o.groupID // a group linked earlier (or by hand) stays
+		}
+		if n == o {
+			im.evPending[i] = true // counted once its links are known (touchEvents)
+			continue
+		}
+		if err := im.execStmt(ctx, `UPDATE events SET title = ?, group_id = ?, group_label = ?, first_seen = ?,
+	last_seen = ?, confidence = ?, tlp = ?, updated_at = ? WHERE id = ?`, n.title, nullID(n.groupID), n.label,
+			n.first, n.last, n.conf, n.tlp, im.now, o.id); err != nil {
+			return fmt.Errorf("event %q: %w", e.Title, err)
+		}
+		c.Updated++
+	}
+	return flush()
+}
+
+// touchEvents counts the stored events the batch left as they were, and
+// stamps those that only gained indicators as updated.
+func (im *iocImport) touchEvents(ctx context.Context) error {
+	c := im.stats.Count("event")
+	var ids []int64
+	for i, p := range im.evPending {
+		if !p {
+			continue
+		}
+		if im.evLink[i] {
+			c.Updated++
+			ids = append(ids, im.evIDs[i])
+		} else {
+			c.Unchanged++
+		}
+	}
+	for start := 0; start < len(ids); start += bulkRows {
+		part := ids[start:min(start+bulkRows, len(ids))]
+		args := make([]any, 0, len(part)+1)
+		args = append(args, im.now)
+		for _, id := range part {
+			args = append(args, id)
+		}
+		if err := im.execStmt(ctx, `UPDATE events SET updated_at = ? WHERE id IN (`+
+			strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ")+`)`, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
