@@ -39,7 +39,8 @@ type importer struct {
 	now   time.Time
 	stats *intel.ImportStats
 
-	objects   map[string]stored // stix_id → object row
+	objects   map[string]stored // record key (stix_id) → object row
+	id        *identity         // records, keys, links and names for merging
 	rels      map[string]stored // stix_id → relationship row
 	citations map[string]int64  // documents.dedupe_key → id
 	citeSeen  map[string]bool   // citation keys counted in this import
@@ -50,6 +51,10 @@ type importer struct {
 type stored struct {
 	id   int64
 	hash string
+	// primary is set for an object record that is its object's primary;
+	// src and dst are a relationship's ends.
+	primary  bool
+	src, dst int64
 }
 
 func (im *importer) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
@@ -180,10 +185,10 @@ func importSummary(st *intel.ImportStats) string {
 // writes only.
 func (im *importer) load(ctx context.Context) error {
 	var err error
-	if im.objects, err = im.loadStored(ctx, `SELECT stix_id, id, import_hash FROM objects WHERE stix_id IS NOT NULL`); err != nil {
-		return fmt.Errorf("load objects: %w", err)
+	if err := im.loadIdentity(ctx); err != nil {
+		return err
 	}
-	if im.rels, err = im.loadStored(ctx, `SELECT stix_id, id, import_hash FROM relationships WHERE stix_id IS NOT NULL`); err != nil {
+	if im.rels, err = im.loadStored(ctx, `SELECT stix_id, id, import_hash, source_ref, target_ref FROM relationships WHERE stix_id IS NOT NULL`); err != nil {
 		return fmt.Errorf("load relationships: %w", err)
 	}
 	rows, err := im.s.query(ctx, im.tx, `SELECT dedupe_key, id FROM documents WHERE dedupe_key IS NOT NULL`)
@@ -213,7 +218,7 @@ func (im *importer) loadStored(ctx context.Context, query string) (map[string]st
 	for rows.Next() {
 		var k string
 		var st stored
-		if err := rows.Scan(&k, &st.id, &st.hash); err != nil {
+		if err := rows.Scan(&k, &st.id, &st.hash, &st.src, &st.dst); err != nil {
 			return nil, err
 		}
 		m[k] = st
@@ -259,6 +264,16 @@ func (im *importer) object(ctx context.Context, o *intel.Object) error {
 	o.UpdatedAt = im.now
 
 	old, exists := im.objects[o.StixID]
+	if exists && !old.primary {
+		return im.mergedRecord(ctx, o, old, hash, c)
+	}
+	if !exists && o.Active() && (o.Kind == intel.KindGroup || o.Kind == intel.KindSoftware) {
+		if target, rule, evidence, ok := im.resolve(o); ok {
+			c.Updated++ // the record joins, and so changes, an object
+			im.countCitations(o.Refs)
+			return im.attach(ctx, o, target, rule, evidence, hash)
+		}
+	}
 	switch {
 	case !o.Active():
 		c.Inactive++
@@ -292,24 +307,56 @@ func (im *importer) object(ctx context.Context, o *intel.Object) error {
 			return err
 		}
 	}
-	im.objects[o.StixID] = stored{id: o.ID, hash: hash}
+	im.objects[o.StixID] = stored{id: o.ID, hash: hash, primary: true}
 
-	// Aliases and citations are replaced with what the bundle says now.
 	if exists {
-		if err := im.execStmt(ctx, deleteAliasesSQL, o.ID); err != nil {
+		// The record is rewritten; aliases and the rest are derived again
+		// from all the object's records, and citations replaced with what
+		// the bundle says now.
+		if err := im.s.updateRecord(ctx, im.tx, o.StixID, o, hash); err != nil {
+			return err
+		}
+		if _, err := im.s.refreshObject(ctx, im.tx, o.ID, im.now, true); err != nil {
 			return err
 		}
 		if err := im.execStmt(ctx, `DELETE FROM object_citations WHERE object_id = ?`, o.ID); err != nil {
 			return err
 		}
-	}
-	for _, a := range o.Aliases {
-		if err := im.execStmt(ctx, insertAliasSQL, o.ID, a, intel.NormalizeName(a), im.src.ID); err != nil {
+	} else {
+		if err := im.s.insertRecord(ctx, im.tx, o.StixID, o, hash, true, intel.RuleNew, "", im.now); err != nil {
 			return err
+		}
+		im.id.add(o.StixID, o, o.ID, im.src.ID)
+		for _, a := range o.Aliases {
+			if err := im.execStmt(ctx, insertAliasSQL, o.ID, a, intel.NormalizeName(a), im.src.ID); err != nil {
+				return err
+			}
 		}
 	}
 	return im.cite(ctx, o.Refs, `INSERT INTO object_citations (object_id, document_id) VALUES (?, ?)
 ON CONFLICT DO NOTHING`, o.ID)
+}
+
+// mergedRecord re-imports a record that belongs to an object whose
+// primary record is another: the record is updated in place and the
+// object's derived fields refreshed; the object's own text is untouched.
+func (im *importer) mergedRecord(ctx context.Context, o *intel.Object, old stored, hash string, c *intel.ImportCount) error {
+	im.countCitations(o.Refs)
+	if old.hash == hash {
+		c.Unchanged++
+		return nil
+	}
+	c.Updated++
+	o.ID = old.id
+	if err := im.s.updateRecord(ctx, im.tx, o.StixID, o, hash); err != nil {
+		return err
+	}
+	im.objects[o.StixID] = stored{id: old.id, hash: hash}
+	if _, err := im.s.refreshObject(ctx, im.tx, old.id, im.now); err != nil {
+		return err
+	}
+	return im.cite(ctx, o.Refs, `INSERT INTO object_citations (object_id, document_id) VALUES (?, ?)
+ON CONFLICT DO NOTHING`, old.id)
 }
 
 func (im *importer) execStmt(ctx context.Context, query string, args ...any) error {
@@ -412,25 +459,27 @@ func (im *importer) relationship(ctx context.Context, l *intel.Link) error {
 		return nil
 	}
 	l.Created, l.Modified = truncMS(l.Created), truncMS(l.Modified)
+	// The ends are compared apart from the hash: a manual merge moves
+	// edges to the kept object, and that is no change of the source's.
 	hash := digest(struct {
 		L    *intel.Link
-		S, T int64
 		Src  int64
 		Conf float64
-	}{l, src.id, dst.id, im.src.ID, im.src.Credibility})
+	}{l, im.src.ID, im.src.Credibility})
 	old, exists := im.rels[l.StixID]
+	same := exists && old.hash == hash && old.src == src.id && old.dst == dst.id
 	switch {
 	case l.Revoked || l.Deprecated:
 		c.Inactive++
 	case !exists:
 		c.Created++
-	case old.hash != hash:
+	case !same:
 		c.Updated++
 	default:
 		c.Unchanged++
 	}
 	im.countCitations(l.Refs)
-	if exists && old.hash == hash {
+	if same {
 		return nil
 	}
 	args := []any{l.StixID, l.Type, src.id, dst.id, l.Description, jsonText(l.Refs), b2i(l.Revoked),
@@ -452,7 +501,7 @@ func (im *importer) relationship(ctx context.Context, l *intel.Link) error {
 			return err
 		}
 	}
-	im.rels[l.StixID] = stored{id: id, hash: hash}
+	im.rels[l.StixID] = stored{id: id, hash: hash, src: src.id, dst: dst.id}
 	return im.cite(ctx, l.Refs, `INSERT INTO relationship_citations (relationship_id, document_id) VALUES (?, ?)
 ON CONFLICT DO NOTHING`, id)
 }

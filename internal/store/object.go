@@ -11,19 +11,24 @@ import (
 
 const objectCols = `o.id, o.kind, COALESCE(o.stix_id, ''), o.external_id, o.name, o.aliases, o.description, o.url,
 	o.refs, o.country, o.tactics, o.is_sub, o.platforms, o.software_type, o.first_seen, o.last_seen,
-	o.revoked, o.deprecated, o.created, o.modified, COALESCE(o.source_id, 0), o.confidence, o.tlp, o.updated_at`
+	o.revoked, o.deprecated, o.created, o.modified, COALESCE(o.source_id, 0), o.confidence, o.tlp, o.updated_at,
+	o.sectors, o.victim_countries, o.motivations`
 
 func scanObject(r scanner) (*intel.Object, error) {
 	var o intel.Object
-	var aliases, refs, tactics, platforms string
+	var aliases, refs, tactics, platforms, sectors, victims, motivations string
 	var isSub, revoked, deprecated int
 	var first, last, created, modified, updated int64
 	err := r.Scan(&o.ID, &o.Kind, &o.StixID, &o.ExternalID, &o.Name, &aliases, &o.Description, &o.URL,
 		&refs, &o.Country, &tactics, &isSub, &platforms, &o.SoftwareType, &first, &last,
-		&revoked, &deprecated, &created, &modified, &o.SourceID, &o.Confidence, &o.TLP, &updated)
+		&revoked, &deprecated, &created, &modified, &o.SourceID, &o.Confidence, &o.TLP, &updated,
+		&sectors, &victims, &motivations)
 	if err != nil {
 		return nil, err
 	}
+	o.Sectors = fromJSON[string](sectors)
+	o.VictimCountries = fromJSON[string](victims)
+	o.Motivations = fromJSON[string](motivations)
 	o.Aliases = fromJSON[string](aliases)
 	o.Refs = fromJSON[intel.ExternalRef](refs)
 	o.Tactics = fromJSON[string](tactics)
@@ -54,23 +59,25 @@ func cleanAliases(name string, aliases []string) []string {
 // objectArgs are the values of objectWriteCols for o, in order.
 const objectWriteCols = `kind, stix_id, external_id, external_id_norm, name, name_norm, aliases, description, url,
 	refs, country, tactics, is_sub, platforms, software_type, first_seen, last_seen, revoked, deprecated,
-	created, modified, source_id, confidence, tlp, import_hash, updated_at`
+	created, modified, source_id, confidence, tlp, import_hash, updated_at, sectors, victim_countries, motivations`
 
 func objectArgs(o *intel.Object, hash string) []any {
 	return []any{o.Kind, nullStr(o.StixID), o.ExternalID, intel.NormalizeName(o.ExternalID), o.Name,
 		intel.NormalizeName(o.Name), jsonText(o.Aliases), o.Description, o.URL,
 		jsonText(o.Refs), o.Country, jsonText(o.Tactics), b2i(o.IsSubtechnique), jsonText(o.Platforms),
 		o.SoftwareType, ms(o.FirstSeen), ms(o.LastSeen), b2i(o.Revoked), b2i(o.Deprecated),
-		ms(o.Created), ms(o.Modified), nullID(o.SourceID), o.Confidence, o.TLP, hash, ms(o.UpdatedAt)}
+		ms(o.Created), ms(o.Modified), nullID(o.SourceID), o.Confidence, o.TLP, hash, ms(o.UpdatedAt),
+		jsonText(o.Sectors), jsonText(o.VictimCountries), jsonText(o.Motivations)}
 }
 
 const insertObjectSQL = `INSERT INTO objects (` + objectWriteCols + `)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
 
 const updateObjectSQL = `UPDATE objects SET kind = ?, stix_id = ?, external_id = ?, external_id_norm = ?, name = ?,
 	name_norm = ?, aliases = ?, description = ?, url = ?, refs = ?, country = ?, tactics = ?, is_sub = ?,
 	platforms = ?, software_type = ?, first_seen = ?, last_seen = ?, revoked = ?, deprecated = ?,
-	created = ?, modified = ?, source_id = ?, confidence = ?, tlp = ?, import_hash = ?, updated_at = ?
+	created = ?, modified = ?, source_id = ?, confidence = ?, tlp = ?, import_hash = ?, updated_at = ?,
+	sectors = ?, victim_countries = ?, motivations = ?
 WHERE id = ?`
 
 const deleteAliasesSQL = `DELETE FROM aliases WHERE object_id = ?`
@@ -187,6 +194,13 @@ func (s *Store) CreateObject(ctx context.Context, o *intel.Object) error {
 		if err := s.replaceAliases(ctx, tx, o.ID, o.Aliases, o.SourceID); err != nil {
 			return err
 		}
+		key := o.StixID
+		if key == "" {
+			key = fmt.Sprintf("object:%d", o.ID)
+		}
+		if err := s.insertRecord(ctx, tx, key, o, "", true, intel.RuleNew, "", truncMS(s.now())); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, string(o.Kind)+".create", string(o.Kind), o.ID, o.Name)
 	}))
 }
@@ -242,10 +256,20 @@ func (s *Store) UpdateObject(ctx context.Context, id int64, u intel.ObjectUpdate
 		if _, err := s.exec(ctx, tx, updateObjectSQL, append(objectArgs(o, ""), o.ID)...); err != nil {
 			return err
 		}
-		if u.Aliases != nil || u.Name != nil {
-			if err := s.replaceAliases(ctx, tx, o.ID, o.Aliases, o.SourceID); err != nil {
+		if u.Aliases != nil || u.Name != nil || u.Country != nil {
+			// The analyst edits the object's own (primary) record; names
+			// that other sources give stay until the group is split.
+			if err := s.updatePrimaryRecord(ctx, tx, o); err != nil {
 				return err
 			}
+			if _, err := s.refreshObject(ctx, tx, o.ID, o.UpdatedAt, true); err != nil {
+				return err
+			}
+			fresh, err := s.findObjectByID(ctx, tx, o.ID)
+			if err != nil {
+				return err
+			}
+			o.Aliases, o.Country = fresh.Aliases, fresh.Country
 		}
 		return s.audit(ctx, tx, string(o.Kind)+".update", string(o.Kind), o.ID, "changed "+strings.Join(changed, ", "))
 	})
