@@ -1,0 +1,251 @@
+package storetest
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/store"
+)
+
+// iocBatch is a hand-made IOC list from two sources of different
+// credibility: a value both report (with different descriptions), a
+// value reported twice by one source, a warninglisted resolver, an
+// invalid row, and three events whose groups resolve by G-number, by
+// alias, and not at all.
+func iocBatch() *intel.IndicatorBatch {
+	return &intel.IndicatorBatch{
+		Sources: []intel.Source{
+			{Name: "blog", Kind: intel.SourceIOCList, Credibility: 0.2},
+			{Name: "vendor", Kind: intel.SourceIOCList, Credibility: 1, TLP: intel.TLPGreen},
+		},
+		Events: []intel.EventRow{
+			{Key: "apt28\x1fop-a", Title: "Operation A", GroupLabel: "apt_28", GroupExternalID: "G0007", Source: 1,
+				FirstSeen: day(2023, 1, 1), LastSeen: day(2023, 3, 1)},
+			{Key: "cozy\x1fop-b", Title: "Operation B", GroupLabel: "Cozy Bear", Source: 0,
+				FirstSeen: day(2022, 5, 1), LastSeen: day(2022, 5, 1)},
+			{Key: "nobody\x1fop-c", Title: "Operation C", GroupLabel: "Unknown Panda", Source: 0},
+		},
+		Indicators: []intel.IndicatorRow{
+			{Type: intel.IndicatorDomain, Value: "c2.evil.test", Description: "blog says phishing", Tags: []string{"blog"},
+				FirstSeen: day(2022, 5, 1), LastSeen: day(2022, 5, 1), Confidence: 1, Source: 0, Event: 2},
+			{Type: intel.IndicatorDomain, Value: "c2.evil.test", Description: "vendor says C2", Tags: []string{"apt28"},
+				FirstSeen: day(2023, 1, 1), LastSeen: day(2023, 3, 1), Confidence: 0.5, Source: 1, Event: 1},
+			{Type: intel.IndicatorIPv4, Value: "198.51.100.9", FirstSeen: day(2023, 2, 1), LastSeen: day(2023, 2, 1),
+				Confidence: 1, Source: 1, Event: 1},
+			{Type: intel.IndicatorIPv4, Value: "198.51.100.9", FirstSeen: day(2023, 1, 15), LastSeen: day(2023, 1, 15),
+				Confidence: 1, Source: 1, Event: 1},
+			{Type: intel.IndicatorIPv4, Value: "8.8.8.8", Warninglist: "public-resolvers", Confidence: 1, Source: 0, Event: 3},
+			{Type: "bogus", Value: "x", Confidence: 1, Source: 0},
+		},
+		Rows: 7, Rejected: 1, RejectReasons: []string{"list:7: \"foo.bit\" is not an indicator"},
+	}
+}
+
+func testIOCImport(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := ctxAs(t, 0, "importer")
+	MustImport(t, s, FixtureBundle()) // groups to link events to
+	var calls [][2]int
+	st, err := s.ImportIndicators(ctx, iocBatch(), func(done, total int) { calls = append(calls, [2]int{done, total}) })
+	must(t, "import", err)
+	mustDiff(t, "counts", map[string]*intel.ImportCount{
+		// 3 distinct values + 2 rejected rows (the parser's and "bogus").
+		"indicator":  counts(5, 3, 0, 0, 0, 2),
+		"provenance": counts(4, 4, 0, 0, 0, 0),
+		"event":      counts(3, 3, 0, 0, 0, 0),
+	}, st.Counts)
+	joined := strings.Join(st.Warnings, "\n")
+	for _, w := range []string{"foo.bit", "bogus", "1 indicators are on a warninglist"} {
+		if !strings.Contains(joined, w) {
+			t.Errorf("warnings %q lack %q", st.Warnings, w)
+		}
+	}
+	if len(calls) == 0 || calls[len(calls)-1] != [2]int{6, 6} {
+		t.Errorf("progress = %v, want to end with [6 6]", calls)
+	}
+
+	blog, err := s.FindSourceByName(ctx, "blog")
+	must(t, "find blog", err)
+	vendor, err := s.FindSourceByName(ctx, "vendor")
+	must(t, "find vendor", err)
+
+	// One row for c2.evil.test whatever the source; the vendor's report
+	// (1 × 0.5) beats the blog's (0.2 × 1): its description, TLP and
+	// source win; dates and tags merge.
+	c2 := findIndicator(t, s, intel.IndicatorDomain, "c2.evil.test")
+	mustDiff(t, "merged indicator", &intel.Indicator{ID: c2.ID, Type: intel.IndicatorDomain, Value: "c2.evil.test",
+		Description: "vendor says C2", Tags: []string{"blog", "apt28"}, FirstSeen: day(2022, 5, 1),
+		LastSeen: day(2023, 3, 1), Confidence: 0.5, TLP: intel.TLPGreen, SourceID: vendor.ID}, c2)
+	provs, err := s.FindIndicatorSources(ctx, c2.ID)
+	must(t, "provenance", err)
+	mustDiff(t, "provenance", []intel.Provenance{
+		{SourceID: vendor.ID, SourceName: "vendor", FirstSeen: day(2023, 1, 1), LastSeen: day(2023, 3, 1), Confidence: 0.5, TLP: intel.TLPGreen},
+		{SourceID: blog.ID, SourceName: "blog", FirstSeen: day(2022, 5, 1), LastSeen: day(2022, 5, 1), Confidence: 0.2},
+	}, provs)
+
+	ip := findIndicator(t, s, intel.IndicatorIPv4, "198.51.100.9")
+	if !ip.FirstSeen.Equal(day(2023, 1, 15)) || !ip.LastSeen.Equal(day(2023, 2, 1)) {
+		t.Errorf("dates of a value reported twice = %v..%v, want 2023-01-15..2023-02-01", ip.FirstSeen, ip.LastSeen)
+	}
+	if dns := findIndicator(t, s, intel.IndicatorIPv4, "8.8.8.8"); dns.Warninglist != "public-resolvers" {
+		t.Errorf("8.8.8.8 warninglist = %q, want public-resolvers (flagged, kept)", dns.Warninglist)
+	}
+
+	// Events: G0007 → APT28, "Cozy Bear" (an alias) → APT29, the third
+	// keeps its label only.
+	apt28, apt29 := MustFind(t, s, intel.KindGroup, "APT28"), MustFind(t, s, intel.KindGroup, "APT29")
+	page, err := s.FindEvents(ctx, intel.EventFilter{})
+	must(t, "find events", err)
+	got := map[string][2]any{}
+	for _, e := range page.Items {
+		got[e.Title] = [2]any{e.GroupID, e.GroupLabel}
+	}
+	mustDiff(t, "event groups", map[string][2]any{
+		"Operation A": {apt28.ID, "apt_28"}, "Operation B": {apt29.ID, "Cozy Bear"}, "Operation C": {int64(0), "Unknown Panda"},
+	}, got)
+	byGroup, err := s.FindEvents(ctx, intel.EventFilter{GroupID: apt28.ID})
+	must(t, "events of APT28", err)
+	if len(byGroup.Items) != 1 {
+		t.Fatalf("events of APT28 = %d, want 1", len(byGroup.Items))
+	}
+	ev, err := s.FindEventByID(ctx, byGroup.Items[0].ID)
+	must(t, "find event", err)
+	var vals []string
+	for _, in := range ev.Indicators {
+		vals = append(vals, in.Value)
+	}
+	mustDiff(t, "event indicators", []string{"c2.evil.test", "198.51.100.9"}, vals)
+	if !ev.FirstSeen.Equal(day(2023, 1, 1)) || ev.SourceID != vendor.ID || ev.Key != "apt28\x1fop-a" {
+		t.Errorf("event = %+v", ev)
+	}
+	_, err = s.FindEventByID(ctx, 1<<40)
+	wantCode(t, "missing event", err, intel.CodeNotFound)
+
+	ec, err := s.EventCounts(ctx)
+	must(t, "event counts", err)
+	mustDiff(t, "event counts", intel.Counts{"event": 3, "event_attributed": 2, "event_indicator": 4}, ec)
+}
+
+// iocSnapshot is what an indicator import may change.
+type iocSnapshot struct {
+	Indicators []*intel.Indicator
+	Provenance map[int64][]intel.Provenance
+	Events     []*intel.Event
+}
+
+func takeIOCSnapshot(t *testing.T, s *store.Store) iocSnapshot {
+	t.Helper()
+	ctx := context.Background()
+	var snap iocSnapshot
+	snap.Provenance = map[int64][]intel.Provenance{}
+	inds, err := s.FindIndicators(ctx, intel.IndicatorFilter{Limit: 500})
+	must(t, "indicators", err)
+	snap.Indicators = inds.Items
+	for _, in := range inds.Items {
+		p, err := s.FindIndicatorSources(ctx, in.ID)
+		must(t, "provenance", err)
+		snap.Provenance[in.ID] = p
+	}
+	evs, err := s.FindEvents(ctx, intel.EventFilter{Limit: 500})
+	must(t, "events", err)
+	for _, e := range evs.Items {
+		full, err := s.FindEventByID(ctx, e.ID)
+		must(t, "event", err)
+		snap.Events = append(snap.Events, full)
+	}
+	return snap
+}
+
+func findIndicator(t *testing.T, s *store.Store, typ intel.IndicatorType, value string) *intel.Indicator {
+	t.Helper()
+	page, err := s.FindIndicators(context.Background(), intel.IndicatorFilter{Type: typ, Value: value})
+	must(t, "find indicator", err)
+	if len(page.Items) != 1 {
+		t.Fatalf("indicator %s %q: found %d", typ, value, len(page.Items))
+	}
+	return page.Items[0]
+}
+
+func testIOCImportIdempotent(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := context.Background()
+	MustImport(t, s, FixtureBundle())
+	_, err := s.ImportIndicators(ctx, iocBatch(), nil)
+	must(t, "first import", err)
+	before := takeIOCSnapshot(t, s)
+	st, err := s.ImportIndicators(ctx, iocBatch(), nil)
+	must(t, "second import", err)
+	mustDiff(t, "re-import counts", map[string]*intel.ImportCount{
+		"indicator":  counts(5, 0, 0, 3, 0, 2),
+		"provenance": counts(4, 0, 0, 4, 0, 0),
+		"event":      counts(3, 0, 0, 3, 0, 0),
+	}, st.Counts)
+	mustDiff(t, "base after re-import", before, takeIOCSnapshot(t, s))
+
+	// A third source reporting a known value adds provenance and updates
+	// the indicator, but creates nothing.
+	more := &intel.IndicatorBatch{Sources: []intel.Source{{Name: "partner", Credibility: 0.8}},
+		Indicators: []intel.IndicatorRow{{Type: intel.IndicatorDomain, Value: "c2.evil.test", Confidence: 1}}}
+	st, err = s.ImportIndicators(ctx, more, nil)
+	must(t, "third source", err)
+	mustDiff(t, "third source counts", counts(1, 0, 1, 0, 0, 0), st.Counts["indicator"])
+	c2 := findIndicator(t, s, intel.IndicatorDomain, "c2.evil.test")
+	if c2.Confidence != 0.8 || c2.Description != "vendor says C2" {
+		t.Errorf("after a more credible source without description: confidence %v, description %q; want 0.8 and the vendor's",
+			c2.Confidence, c2.Description)
+	}
+	provs, err := s.FindIndicatorSources(ctx, c2.ID)
+	must(t, "provenance", err)
+	if len(provs) != 3 || provs[0].SourceName != "partner" {
+		t.Errorf("provenance = %+v, want partner first of 3", provs)
+	}
+}
+
+func testIOCImportRollback(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := context.Background()
+	_, err := s.ImportIndicators(ctx, iocBatch(), nil)
+	must(t, "first import", err)
+	before := takeIOCSnapshot(t, s)
+
+	// Strict: the bad row is the last one, after every write but the
+	// audit; nothing of the batch may remain.
+	b := iocBatch()
+	b.Sources[0].Name = "blog2"
+	b.Indicators[0].Value = "new.evil.test"
+	b.Strict = true
+	_, err = s.ImportIndicators(ctx, b, nil)
+	wantCode(t, "strict import with a bad row", err, intel.CodeInvalid)
+	mustDiff(t, "base after failed strict import", before, takeIOCSnapshot(t, s))
+	if _, err := s.FindSourceByName(ctx, "blog2"); intel.ErrorCode(err) != intel.CodeNotFound {
+		t.Errorf("source of a failed import: %v, want not found", err)
+	}
+
+	// Cancelled halfway: progress cancels after the events are written.
+	big := &intel.IndicatorBatch{Sources: []intel.Source{{Name: "bulk", Credibility: 0.5}},
+		Events: []intel.EventRow{{Key: "k", Title: "Bulk"}}}
+	for i := range 1200 {
+		big.Indicators = append(big.Indicators, intel.IndicatorRow{Type: intel.IndicatorDomain,
+			Value: "h" + strings.Repeat("x", i%7) + itoa(i) + ".evil.test", Confidence: 1, Event: 1})
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	_, err = s.ImportIndicators(cctx, big, func(done, total int) {
+		if done > 600 {
+			cancel()
+		}
+	})
+	if err == nil {
+		t.Fatal("cancelled import succeeded")
+	}
+	mustDiff(t, "base after cancelled import", before, takeIOCSnapshot(t, s))
+}
+
+func itoa(i int) string {
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	return itoa(i/10) + string(rune('0'+i%10))
+}
