@@ -3,6 +3,7 @@ package gbdt
 import (
 	"math"
 	"sync"
+	"sync/atomic"
 )
 
 // gradPair is a sum of gradients and hessians in a histogram bin or leaf.
@@ -106,7 +107,8 @@ func (l *learner) allocHist() []gradPair {
 		l.free = l.free[:n-1]
 		return h
 	}
-	return make([]gradPair, l.bd.totalBins)
+	// 256 spare bins give every feature a full [256] window (histDense).
+	return make([]gradPair, l.bd.totalBins+256)
 }
 
 func (l *learner) releaseHist(h []gradPair) {
@@ -194,6 +196,10 @@ func (l *learner) split(li int) {
 		small, large = right, lf
 	}
 	smallCan, largeCan := l.canSplit(small), l.canSplit(large)
+	if l.nleaves == l.p.NumLeaves {
+		// The tree is full: no child will be split, so skip their histograms.
+		smallCan, largeCan = false, false
+	}
 	switch {
 	case largeCan:
 		// Build the smaller child and get the larger by subtraction: the
@@ -236,12 +242,14 @@ func (l *learner) partition(start, end int, s *splitInfo) int {
 	// it right; only a default-left split needs the extra test.
 	part := func(seg, tmp []int32) (nl, nr int) {
 		j := bd.denseIdx[f]
-		nd := len(bd.denseFeat)
+		var col []uint8
+		if j >= 0 {
+			col = bd.dense[j*bd.n : (j+1)*bd.n]
+		}
 		switch {
 		case j >= 0 && !defLeft:
-			col := bd.dense[j:]
 			for _, r := range seg {
-				if col[int(r)*nd] <= t {
+				if col[r] <= t {
 					seg[nl] = r
 					nl++
 				} else {
@@ -250,9 +258,8 @@ func (l *learner) partition(start, end int, s *splitInfo) int {
 				}
 			}
 		case j >= 0:
-			col := bd.dense[j:]
 			for _, r := range seg {
-				if b := col[int(r)*nd]; b <= t || b == miss {
+				if b := col[r]; b <= t || b == miss {
 					seg[nl] = r
 					nl++
 				} else {
@@ -312,60 +319,67 @@ func (l *learner) partition(start, end int, s *splitInfo) int {
 	return start + nl
 }
 
-// buildHist fills lf.hist from the rows of the leaf. Dense features are cut
-// into blocks, one goroutine per block, and sparse features form one more
-// task; every bin is summed by one goroutine in row order, so the result does
-// not depend on the number of threads.
+// histGroup is how many dense features one histogram pass covers: their
+// histograms (4 KB each) stay in L1 cache while the rows stream by, and the
+// row index and gradient loads are shared by the group.
+const histGroup = 4
+
+// buildHist fills lf.hist from the rows of the leaf. Dense features are
+// taken in groups of histGroup by goroutines pulling from a shared counter,
+// and sparse features form one more task; every bin is summed by one
+// goroutine in row order, so the result does not depend on the number of
+// threads.
 func (l *learner) buildHist(lf *leafState) {
 	hist := lf.hist
 	clear(hist)
 	bd := l.bd
 	rows := l.rows[lf.start:lf.end]
 	nd := len(bd.denseFeat)
-	hasSparse := len(bd.sparseFeat) > 0
-	blocks := 1
-	if l.threads > 1 && len(rows)*(nd+1) >= parallelRows {
-		blocks = l.threads
-		if hasSparse {
-			blocks--
-		}
+	// The root of an unbagged tree has every row in order: the gradients
+	// need no gathering and the columns are read sequentially.
+	identity := len(rows) == bd.n
+	ord := l.gh
+	if !identity {
+		ord = l.ord[:len(rows)]
+		parallelFor(len(rows), min(l.threads, len(rows)/parallelRows+1), func(lo, hi int) {
+			for i, r := range rows[lo:hi] {
+				ord[lo+i] = l.gh[r]
+			}
+		})
 	}
-	blocks = max(min(blocks, nd), 1)
-	tasks := blocks
-	if hasSparse {
+	groups := (nd + histGroup - 1) / histGroup
+	tasks := groups
+	if len(bd.sparseFeat) > 0 {
 		tasks++
 	}
-	ord := l.ord[:len(rows)]
-	parallelFor(len(rows), min(l.threads, len(rows)/parallelRows+1), func(lo, hi int) {
-		for i, r := range rows[lo:hi] {
-			ord[lo+i] = l.gh[r]
-		}
-	})
-	run := func(t int) {
-		if t < blocks {
-			if nd > 0 {
-				histDense(hist, rows, ord, bd.dense, nd, nd*t/blocks, nd*(t+1)/blocks, l.denseOff)
+	var next atomic.Int32
+	work := func() {
+		for {
+			t := int(next.Add(1) - 1)
+			if t >= tasks {
+				return
 			}
-			return
+			if t == groups {
+				histSparse(hist, rows, ord, bd.spPtr, bd.spHist)
+				continue
+			}
+			l.histDense(hist, rows, ord, identity, t)
 		}
-		histSparse(hist, rows, ord, bd.spPtr, bd.spHist)
 	}
-	if tasks == 1 || l.threads == 1 || len(rows)*(nd+1) < parallelRows {
-		for t := range tasks {
-			run(t)
-		}
-	} else {
-		var wg sync.WaitGroup
-		for t := 1; t < tasks; t++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				run(t)
-			}()
-		}
-		run(0)
-		wg.Wait()
+	threads := min(l.threads, tasks)
+	if len(rows)*(nd+1) < parallelRows {
+		threads = 1
 	}
+	var wg sync.WaitGroup
+	for range threads - 1 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			work()
+		}()
+	}
+	work()
+	wg.Wait()
 	// The zero bin of a sparse feature is whatever the listed bins leave of
 	// the leaf totals.
 	for _, f := range bd.sparseFeat {
@@ -380,29 +394,44 @@ func (l *learner) buildHist(lf *leafState) {
 	}
 }
 
-// histDense adds the rows to the bins of dense features lo..hi. ord holds
-// the rows' gradients in row order, gathered once so that every block reads
-// them sequentially. The loop is unrolled by four features, whose updates
-// are independent, to keep more of them in flight.
-func histDense(hist []gradPair, rows []int32, ord []rowGrad, bins []uint8, nd, lo, hi int, denseOff []int) {
-	w := hi - lo
-	if w == 0 {
-		return
+// histDense adds the rows to the histograms of dense feature group t. ord
+// holds the rows' gradients in row order (rows[i] has ord[i]); identity
+// means rows is 0..n-1.
+func (l *learner) histDense(hist []gradPair, rows []int32, ord []rowGrad, identity bool, t int) {
+	bd := l.bd
+	n := bd.n
+	lo, hi := t*histGroup, min((t+1)*histGroup, len(bd.denseFeat))
+	// Histogram buffers carry 256 spare bins at the end, so every feature
+	// has a full [256] window and a uint8 bin needs no bounds check.
+	win := func(j int) *[256]gradPair {
+		o := l.denseOff[j]
+		return (*[256]gradPair)(hist[o : o+256])
 	}
-	off := denseOff[lo:hi:hi]
-	ord = ord[:len(rows)]
-	for i, r := range rows {
-		g, h := float64(ord[i].g), float64(ord[i].h)
-		base := int(r)*nd + lo
-		rb := bins[base : base+w : base+w]
-		j := 0
-		for ; j+4 <= len(rb); j += 4 {
-			o := off[j : j+4 : j+4]
-			b := rb[j : j+4 : j+4]
-			p0 := &hist[o[0]+int(b[0])]
-			p1 := &hist[o[1]+int(b[1])]
-			p2 := &hist[o[2]+int(b[2])]
-			p3 := &hist[o[3]+int(b[3])]
+	col := func(j int) []uint8 { return bd.dense[j*n : (j+1)*n : (j+1)*n] }
+	if hi-lo == histGroup {
+		h0, h1, h2, h3 := win(lo), win(lo+1), win(lo+2), win(lo+3)
+		c0, c1, c2, c3 := col(lo), col(lo+1), col(lo+2), col(lo+3)
+		if identity {
+			ord = ord[:n]
+			c0, c1, c2, c3 = c0[:n], c1[:n], c2[:n], c3[:n]
+			for i := range ord {
+				g, h := float64(ord[i].g), float64(ord[i].h)
+				p0, p1, p2, p3 := &h0[c0[i]], &h1[c1[i]], &h2[c2[i]], &h3[c3[i]]
+				p0.g += g
+				p0.h += h
+				p1.g += g
+				p1.h += h
+				p2.g += g
+				p2.h += h
+				p3.g += g
+				p3.h += h
+			}
+			return
+		}
+		ord = ord[:len(rows)]
+		for i, r := range rows {
+			g, h := float64(ord[i].g), float64(ord[i].h)
+			p0, p1, p2, p3 := &h0[c0[r]], &h1[c1[r]], &h2[c2[r]], &h3[c3[r]]
 			p0.g += g
 			p0.h += h
 			p1.g += g
@@ -412,10 +441,24 @@ func histDense(hist []gradPair, rows []int32, ord []rowGrad, bins []uint8, nd, l
 			p3.g += g
 			p3.h += h
 		}
-		for ; j < len(rb); j++ {
-			p := &hist[off[j]+int(rb[j])]
-			p.g += g
-			p.h += h
+		return
+	}
+	for j := lo; j < hi; j++ {
+		h0, c0 := win(j), col(j)
+		if identity {
+			c0 = c0[:len(ord)]
+			for i, b := range c0 {
+				p := &h0[b]
+				p.g += float64(ord[i].g)
+				p.h += float64(ord[i].h)
+			}
+			continue
+		}
+		ord = ord[:len(rows)]
+		for i, r := range rows {
+			p := &h0[c0[r]]
+			p.g += float64(ord[i].g)
+			p.h += float64(ord[i].h)
 		}
 	}
 }

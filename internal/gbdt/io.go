@@ -20,6 +20,10 @@ const (
 // allocate without limit.
 const maxLoadBytes = 1 << 30
 
+// maxFeatures bounds num_feature in a loaded model, so that a corrupt header
+// cannot make Contributions allocate gigabytes.
+const maxFeatures = 1 << 24
+
 type jsonModel struct {
 	Format        string     `json:"format"`
 	Version       int        `json:"version"`
@@ -124,7 +128,7 @@ func (jm *jsonModel) toModel() (*Model, error) {
 	default:
 		return nil, fmt.Errorf("unknown objective %q", jm.Objective)
 	}
-	if jm.NumFeature < 1 || jm.NumFeature > 1<<30 {
+	if jm.NumFeature < 1 || jm.NumFeature > maxFeatures {
 		return nil, fmt.Errorf("num_feature %d out of range", jm.NumFeature)
 	}
 	if len(jm.InitScore) != K {
