@@ -1,5 +1,7 @@
 package intel
 
+import "time"
+
 // NameEntry is one thing the report linker looks for in text: an object
 // of the base (group, software, campaign; techniques are linked by their
 // ATT&CK ID), a country or a sector, with every name it goes by.
@@ -52,4 +54,14 @@ type ReportImport struct {
 type DocumentMention struct {
 	Document Document `json:"document"`
 	Mention  Mention  `json:"mention"`
+}
+
+// FetchState is what a crawler remembers about a URL between fetches: the
+// validators for a conditional GET and the hash of the body it got.
+type FetchState struct {
+	URL          string    `json:"url"`
+	ETag         string    `json:"etag,omitempty"`
+	LastModified string    `json:"last_modified,omitempty"`
+	ContentHash  string    `json:"content_hash,omitempty"`
+	FetchedAt    time.Time `json:"fetched_at,omitzero"`
 }

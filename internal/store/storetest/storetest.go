@@ -44,9 +44,7 @@ func Run(t *testing.T, open Opener) {
 		{"Sessions", testSessions},
 		{"Tokens", testTokens},
 		{"Audit", testAudit},
-		{"Merge", testMerge},
 		{"ImportReport", testImportReport}, {"FetchState", testFetchState},
-		{"IOCImport", testIOCImport}, {"IOCImportIdempotent", testIOCImportIdempotent}, {"IOCImportRollback", testIOCImportRollback},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
