@@ -44,7 +44,9 @@ func Run(t *testing.T, open Opener) {
 		{"Sessions", testSessions},
 		{"Tokens", testTokens},
 		{"Audit", testAudit},
+		{"Merge", testMerge},
 		{"ImportReport", testImportReport}, {"FetchState", testFetchState},
+		{"IOCImport", testIOCImport}, {"IOCImportIdempotent", testIOCImportIdempotent}, {"IOCImportRollback", testIOCImportRollback},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
