@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 		{"Sessions", testSessions},
 		{"Tokens", testTokens},
 		{"Audit", testAudit},
+		{"STIXLinks", testSTIXLinks}, {"TAXIIState", testTAXIIState},
 		{"Merge", testMerge},
 		{"ImportReport", testImportReport}, {"FetchState", testFetchState},
 		{"IOCImport", testIOCImport}, {"IOCImportIdempotent", testIOCImportIdempotent}, {"IOCImportRollback", testIOCImportRollback},
