@@ -653,6 +653,12 @@ WHERE record_key = ?`, n.ID, b2i(i == 0), intel.RuleManualSplit, reason, r.key);
 				}
 			}
 		}
+		// The new object's row stands for its primary record as imported,
+		// so that an unchanged re-import of that record changes nothing.
+		if _, err := s.exec(ctx, tx, `UPDATE objects SET import_hash =
+	(SELECT import_hash FROM object_records WHERE record_key = ?) WHERE id = ?`, first.key, n.ID); err != nil {
+			return err
+		}
 		for _, oid := range []int64{id, n.ID} {
 			if _, err := s.refreshObject(ctx, tx, oid, now); err != nil {
 				return err
