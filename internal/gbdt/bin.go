@@ -247,13 +247,28 @@ func newMappers(d *Dataset, maxBin int, seed uint64, threads int) ([]binMapper, 
 		sparse[f] = float64(len(sample)-inZero) <= sparseMaxShare*float64(len(sample))
 	}
 	if !d.sparse() {
+		// Copy the sample column by column in blocks of rows, so each row
+		// is read once rather than once per feature.
+		cols := make([]float64, nf*len(sample))
+		const block = 256
+		parallelFor((len(sample)+block-1)/block, threads, func(blo, bhi int) {
+			for b := blo; b < bhi; b++ {
+				rs := sample[b*block : min((b+1)*block, len(sample))]
+				for f := range nf {
+					out := cols[f*len(sample)+b*block:]
+					for i, r := range rs {
+						out[i] = d.dense[r][f]
+					}
+				}
+			}
+		})
 		parallelFor(nf, threads, func(lo, hi int) {
-			vals := make([]float64, 0, len(sample))
 			for f := lo; f < hi; f++ {
-				vals = vals[:0]
+				col := cols[f*len(sample) : (f+1)*len(sample)]
+				vals := col[:0] // filtered in place
 				zeros, missing := 0, 0
-				for _, r := range sample {
-					switch v := d.dense[r][f]; {
+				for _, v := range col {
+					switch {
 					case v != v:
 						missing++
 					case v == 0:
