@@ -15,9 +15,7 @@ func (e *engine) emit(t Type, cs, ce int, value string, flags Flags, host string
 		return
 	}
 	rs, re := e.rawPos(cs), e.rawPos(ce)
-	if re-rs != ce-cs {
-		flags |= FlagDefanged
-	} else if any, _ := e.rewritten(cs, ce); any {
+	if any, _ := e.rewritten(cs, ce); any {
 		flags |= FlagDefanged
 	}
 	m := Match{Type: t, Value: value, Raw: string(e.raw[rs:re]), Offset: e.base + int64(rs), Flags: flags}
@@ -623,7 +621,21 @@ func (e *engine) asn(a, b, t int) {
 	if err != nil {
 		return
 	}
-	e.emit(TypeASN, a, end, "AS"+strconv.FormatUint(n, 10), 0, "")
+	e.emit(TypeASN, a, end, "AS"+strconv.FormatUint(n, 10), asnFlags(n), "")
+}
+
+// asnFlags flags documentation (RFC 5398), private-use (RFC 6996) and
+// reserved (RFC 7300, AS_TRANS) AS numbers.
+func asnFlags(n uint64) Flags {
+	switch {
+	case n >= 64496 && n <= 64511, n >= 65536 && n <= 65551:
+		return FlagDocumentation
+	case n >= 64512 && n <= 65534, n >= 4200000000 && n <= 4294967294:
+		return FlagPrivate
+	case n == 23456 || n == 65535 || n == 4294967295:
+		return FlagReserved
+	}
+	return 0
 }
 
 // hash emits a run of exactly 32, 40, 64 or 128 hex digits that is not a

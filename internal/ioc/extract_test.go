@@ -149,6 +149,9 @@ func TestExtractDefang(t *testing.T) {
 		{"paren at prose", "meet (at) noon", nil},
 		{"file tld defanged is domain", "update[.]zip", []string{"domain update.zip"}},
 		{"cidr defanged", "10[.]0[.]0[.]0/8", []string{"cidr 10.0.0.0/8"}},
+		{"half bracket closer", "106.]14.47.210", []string{"ipv4 106.14.47.210"}},
+		{"half bracket opener", "evil[.com", []string{"domain evil.com"}},
+		{"markdown escaped underscore", `http://1.2.3.4/host32\_pic.bin`, []string{`url http://1.2.3.4/host32_pic.bin`, "ipv4 1.2.3.4"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -160,7 +163,7 @@ func TestExtractDefang(t *testing.T) {
 				if m.Raw != tc.in[m.Offset:m.Offset+int64(len(m.Raw))] {
 					t.Errorf("Raw %q is not the input at offset %d", m.Raw, m.Offset)
 				}
-				if strings.ContainsAny(m.Raw, "[({\\ ") || strings.Contains(strings.ToLower(m.Raw), "xx") {
+				if strings.ContainsAny(m.Raw, "[({ ") || strings.Contains(m.Raw, `\.`) || strings.Contains(strings.ToLower(m.Raw), "xx") {
 					if m.Flags&FlagDefanged == 0 {
 						t.Errorf("%s %q: want defanged flag", m.Type, m.Raw)
 					}
@@ -289,6 +292,10 @@ func TestExtractFlags(t *testing.T) {
 		{"V 1.2.3.4", FlagVersionLike},
 		{"server 1.2.3.4", 0},
 		{"evil[.]com", FlagDefanged},
+		{"AS64500", FlagDocumentation},
+		{"AS65000", FlagPrivate},
+		{"AS23456", FlagReserved},
+		{"AS13335", 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.in, func(t *testing.T) {

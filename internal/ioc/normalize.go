@@ -17,15 +17,22 @@ type adjust struct {
 	at, end int
 	delta   int
 	spaced  bool // the spaced-word form " dot ", which needs stricter checks
+	escape  bool // a Markdown escape (\_), not a defang notation
 }
 
 // normTrigger marks bytes that can open a defang notation.
-var normTrigger = [256]bool{'[': true, '(': true, '{': true, '\\': true, ' ': true}
+var normTrigger = [256]bool{'[': true, '(': true, '{': true, '\\': true, ' ': true, '.': true}
 
 // defangAt reports the notation starting at raw[p], if any: its plain
 // replacement and the number of raw bytes it covers.
 func defangAt(raw []byte, p int) (rep string, n int, spaced bool) {
 	switch raw[p] {
+	case '.':
+		// A half-broken "[.]": 106.]14.47.210 (the opener lost on the way).
+		if p > 0 && p+2 < len(raw) && raw[p+1] == ']' && isNameByte(raw[p-1]) && isNameByte(raw[p+2]) {
+			return ".", 2, false
+		}
+		return "", 0, false
 	case '[', '(', '{':
 		closer := byte(']')
 		if raw[p] == '(' {
@@ -42,6 +49,10 @@ func defangAt(raw []byte, p int) (rep string, n int, spaced bool) {
 			}
 		}
 		if end < 0 {
+			// The other half: evil[.com with the closer lost.
+			if raw[p] == '[' && p > 0 && p+2 < len(raw) && raw[p+1] == '.' && isNameByte(raw[p-1]) && isNameByte(raw[p+2]) {
+				return ".", 2, false
+			}
 			return "", 0, false
 		}
 		inner := raw[p+1 : end]
@@ -69,6 +80,10 @@ func defangAt(raw []byte, p int) (rep string, n int, spaced bool) {
 		// regular expressions keep their backslashes.
 		if p > 0 && isNameByte(raw[p-1]) && p+2 < len(raw) && raw[p+1] == '.' && isNameByte(raw[p+2]) {
 			return ".", 2, false
+		}
+		// Markdown escapes inside names and URLs: host32\_pic.bin.
+		if p > 0 && p+2 < len(raw) && raw[p+1] == '_' && raw[p-1] > ' ' && raw[p+2] > ' ' {
+			return "_", 2, false
 		}
 	case ' ':
 		// "evil dot com": one ASCII space each side, a lower-case letter or
@@ -129,7 +144,7 @@ func (e *engine) normalize(raw []byte) []byte {
 		}
 		at := len(out)
 		out = append(out, rep...)
-		e.adj = append(e.adj, adjust{at: at, end: len(out), delta: p + n - len(out), spaced: spaced})
+		e.adj = append(e.adj, adjust{at: at, end: len(out), delta: p + n - len(out), spaced: spaced, escape: rep == "_"})
 		copied = p + n
 		p += n - 1
 	}
@@ -179,6 +194,9 @@ func (e *engine) lastAdj(c int) int {
 func (e *engine) rewritten(cs, ce int) (any, spaced bool) {
 	i := e.lastAdj(cs) + 1 // first adjust ending after cs
 	for ; i < len(e.adj) && e.adj[i].at < ce; i++ {
+		if e.adj[i].escape {
+			continue
+		}
 		any = true
 		spaced = spaced || e.adj[i].spaced
 	}

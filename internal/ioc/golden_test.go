@@ -1,0 +1,139 @@
+package ioc
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// goldenReport is the AnnoCTR report used for the golden test: an IoT
+// botnet write-up with defanged URLs, IPs, shell-script names and hashes.
+const goldenReport = "zscaler_2019-01-28_sneak-peek-recent-iot-attacks"
+
+// sharedData returns the shared data directory: $SPOOR_DATA, or
+// ../shared/data beside the repository root. When it is absent the test is
+// skipped, except under CI=true, where missing data is a failure.
+func sharedData(tb testing.TB) string {
+	tb.Helper()
+	dir := os.Getenv("SPOOR_DATA")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "shared", "data")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ti-text", "annoctr", "reports.jsonl.gz")); err != nil {
+		if os.Getenv("CI") == "true" {
+			tb.Fatalf("shared data missing under CI: %v (set SPOOR_DATA)", err)
+		}
+		tb.Skipf("shared data not found (%v); set SPOOR_DATA to the shared/data directory", err)
+	}
+	return dir
+}
+
+type report struct {
+	ID   string `json:"id"`
+	Text string `json:"text"`
+}
+
+// annoctrReports reads every AnnoCTR report from the shared data.
+func annoctrReports(tb testing.TB) []report {
+	tb.Helper()
+	f, err := os.Open(filepath.Join(sharedData(tb), "ti-text", "annoctr", "reports.jsonl.gz"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out []report
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(nil, 16<<20)
+	for sc.Scan() {
+		var r report
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	if err := sc.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+func toJSONL(tb testing.TB, ms []Match) []byte {
+	tb.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	for _, m := range ms {
+		if err := enc.Encode(m); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return buf.Bytes()
+}
+
+// checkGolden compares the matches of text with testdata/<name>.golden.
+func checkGolden(t *testing.T, name, text string) {
+	t.Helper()
+	opts := DefaultOptions()
+	opts.Warninglists = DefaultWarninglists()
+	got := toJSONL(t, Extract(text, opts))
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -run %s -update)", err, t.Name())
+	}
+	if !bytes.Equal(got, want) {
+		gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+		for i := range max(len(gl), len(wl)) {
+			var g, w string
+			if i < len(gl) {
+				g = gl[i]
+			}
+			if i < len(wl) {
+				w = wl[i]
+			}
+			if g != w {
+				t.Fatalf("%s differs at line %d:\n got: %s\nwant: %s\n(run with -update after checking)", path, i+1, g, w)
+			}
+		}
+	}
+	// The streaming scanner must agree with Extract on the same text.
+	sc := NewScanner(strings.NewReader(text), opts)
+	if stream := toJSONL(t, scanAll(t, sc)); !bytes.Equal(stream, got) {
+		t.Errorf("Scanner output differs from Extract on %s", name)
+	}
+}
+
+func TestGoldenFixture(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "defanged_report.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, "defanged_report", string(b))
+}
+
+func TestGoldenAnnoCTR(t *testing.T) {
+	for _, r := range annoctrReports(t) {
+		if r.ID == goldenReport {
+			checkGolden(t, goldenReport, r.Text)
+			return
+		}
+	}
+	t.Fatalf("report %s not in the AnnoCTR data", goldenReport)
+}
