@@ -1,0 +1,209 @@
+package misp_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/spoor/spoor/internal/collect/misp"
+	"github.com/spoor/spoor/internal/intel"
+)
+
+var src = intel.Source{Name: "CIRCL", Kind: intel.SourceMISP, Credibility: 0.8, TLP: intel.TLPGreen}
+
+func open(t *testing.T, name string) *os.File {
+	t.Helper()
+	f, err := os.Open("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func countries(t *testing.T) misp.Countries {
+	t.Helper()
+	c, err := misp.ParseCountries(open(t, "cluster-country.json"), "cluster-country.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestParseCluster(t *testing.T) {
+	res, err := misp.ParseCluster(open(t, "cluster-threat-actor.json"), "ta.json", src, countries(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []intel.Object{{
+		Kind: intel.KindGroup, StixID: "misp-galaxy:5b4ee3ea-eee3-4c8e-8323-85ae32658754", ExternalID: "G0007",
+		Name: "APT28", Aliases: []string{"Sofacy", "Fancy Bear"}, Description: "Russian group.",
+		Refs: []intel.ExternalRef{{URL: "https://example.com/apt28"}}, Country: "RU",
+		Sectors: []string{"Government"}, VictimCountries: []string{"GE", "RU"}, Motivations: []string{"Espionage"},
+		XRefs: []intel.XRef{
+			{Key: "uuid:5b4ee3ea-eee3-4c8e-8323-85ae32658754", Type: intel.XRefHolds},
+			{Key: "attack:G0007", Type: intel.XRefHolds},
+			{Key: "uuid:bef4c620-0787-42a8-a96d-b7eb6e85917c", Type: "similar"},
+		},
+		Confidence: 0.8, TLP: intel.TLPGreen,
+	}}
+	if d := cmp.Diff(want, res.Bundle.Objects); d != "" {
+		t.Errorf("objects (-want +got):\n%s", d)
+	}
+	if res.Skipped != 1 || res.Cluster.Type != "threat-actor" {
+		t.Errorf("skipped %d type %q, want 1 threat-actor", res.Skipped, res.Cluster.Type)
+	}
+}
+
+func TestCountries(t *testing.T) {
+	c := countries(t)
+	for in, want := range map[string]string{"Georgia": "GE", "GEO": "GE", "russian federation": "RU", "RU": "RU", "NATO": "", "XX": ""} {
+		if got := c.Code(in); got != want {
+			t.Errorf("Code(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestParseEvent(t *testing.T) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	b, _ := os.ReadFile("testdata/event.json")
+	zw.Write(b)
+	zw.Close()
+	for name, r := range map[string]*bytes.Reader{"plain": bytes.NewReader(b), "gzip": bytes.NewReader(gz.Bytes())} {
+		t.Run(name, func(t *testing.T) {
+			res, err := misp.ParseEvent(r, "event.json", src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts := time.Unix(1705312345, 0).UTC()
+			tags := []string{"tlp:amber", "apt", `misp-galaxy:threat-actor="APT28"`}
+			want := []intel.Indicator{
+				{Type: intel.IndicatorDomain, Value: "evil.example.net", Description: "C2 server", Tags: tags, FirstSeen: ts, LastSeen: ts, Confidence: 0.8, TLP: intel.TLPAmber},
+				{Type: intel.IndicatorIPv4, Value: "203.0.113.9", Description: "Sofacy phishing wave", Tags: tags, FirstSeen: ts, LastSeen: ts, Confidence: 0.8, TLP: intel.TLPAmber},
+				{Type: intel.IndicatorSHA256, Value: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", Description: "Sofacy phishing wave",
+					Tags: append(append([]string{}, tags...), "tlp:red", "misp:to_ids=false"), FirstSeen: time.Date(2024, 1, 10, 8, 0, 0, 0, time.UTC), Confidence: 0.4, TLP: intel.TLPRed},
+			}
+			if d := cmp.Diff(want, res.Bundle.Indicators, cmpopts.EquateEmpty()); d != "" {
+				t.Errorf("indicators (-want +got):\n%s", d)
+			}
+			if len(res.Rejected) != 1 || !strings.Contains(res.Rejected[0].Path, ".Attribute[2]") || res.Ignored["comment"] != 1 {
+				t.Errorf("rejected %+v ignored %v, want the bad md5 and the comment", res.Rejected, res.Ignored)
+			}
+			st := &intel.ImportStats{}
+			res.AddTo(st)
+			if c := st.Count("indicator"); c.Rejected != 1 || c.Seen != 1 {
+				t.Errorf("AddTo counts %+v", c)
+			}
+			groups := res.Bundle.Objects
+			if len(groups) != 1 || groups[0].Name != "APT28" || groups[0].XRefs[0].Key != "uuid:5b4ee3ea-eee3-4c8e-8323-85ae32658754" ||
+				len(groups[0].Aliases) != 1 || groups[0].Refs[0].URL != "urn:uuid:5f0c0a3e-1111-4c1a-9a0e-000000000001" {
+				t.Errorf("event group = %+v", groups)
+			}
+			d := res.Bundle.Documents
+			if len(d) != 1 || d[0].Title != "Sofacy phishing wave" || !d[0].Published.Equal(time.Date(2024, 1, 15, 0, 0, 0, 0, time.UTC)) ||
+				!strings.Contains(d[0].Text, "C2 server") || !strings.Contains(d[0].Text, "Attributed to: APT28") {
+				t.Errorf("document = %+v", d)
+			}
+			if e := res.Events[0]; e.TLP != intel.TLPAmber || len(e.Indicators) != 3 || e.GroupNames[0] != "APT28" {
+				t.Errorf("event = %+v", e)
+			}
+		})
+	}
+}
+
+func TestParseFeed(t *testing.T) {
+	fsys := os.DirFS("testdata/feed")
+	res, err := misp.ParseFeed(fsys, "feed", src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Events) != 2 || len(res.Bundle.Indicators) != 4 || res.Unchanged != 0 {
+		t.Fatalf("events %d indicators %d unchanged %d, want 2, 4, 0", len(res.Events), len(res.Bundle.Indicators), res.Unchanged)
+	}
+	// Incremental: the first event is known at its timestamp.
+	since := map[string]int64{"5f0c0a3e-1111-4c1a-9a0e-000000000001": 1705312345}
+	res, err = misp.ParseFeed(fsys, "feed", src, since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Events) != 1 || res.Events[0].Info != "Second event" || res.Unchanged != 1 ||
+		res.Timestamps["5f0c0a3e-2222-4c1a-9a0e-000000000002"] != 1706745600 {
+		t.Errorf("incremental read: %d events, unchanged %d, timestamps %v", len(res.Events), res.Unchanged, res.Timestamps)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	tests := []struct {
+		name, input, want string
+	}{
+		{"truncated event", "{\"Event\": {\"uuid\": \"x\",\n \"info\": \"a", "ev.json:2:12: $: unexpected end of input"},
+		{"event attribute wrong type", "{\"Event\": {\"uuid\": \"x\", \"info\": \"a\",\n \"Attribute\": [{\"value\": 5}]}}", "ev.json:2:27: $: Event.Attribute.value: expected string, found JSON number"},
+		{"event without info", `{"Event": {"uuid": "x"}}`, "ev.json:1:1: $.Event: event x has no \"info\""},
+		{"event bad date", `{"uuid": "x", "info": "i", "date": "15/01/2024"}`, "ev.json:1:1: $.date: date \"15/01/2024\" is not YYYY-MM-DD"},
+		{"cluster values not array", "{\"type\": \"threat-actor\",\n  \"values\": {}}", "cl.json:2:13: $.values: values must be an array, found \"{\""},
+		{"cluster synonyms wrong type", "{\"type\": \"threat-actor\", \"values\": [\n {\"value\": \"A\", \"uuid\": \"u\", \"meta\": {\"synonyms\": 5}}]}", "cl.json:2:2: $.values[0].meta.synonyms: expected a string or a list of strings, found a number"},
+		{"cluster unknown type", `{"type": "sector", "values": []}`, "cl.json: galaxy cluster type \"sector\" is not imported"},
+		{"cluster truncated", "{\"type\": \"tool\", \"values\": [{\"value\": \"x\"", "cl.json:1:42: $.values[0]: unexpected end of input"},
+		{"not an object", "[1]", "cl.json:1:1: $: a galaxy cluster is a JSON object, found \"[\""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var err error
+			if strings.HasPrefix(tt.want, "ev.json") {
+				_, err = misp.ParseEvent(strings.NewReader(tt.input), "ev.json", src)
+			} else {
+				_, err = misp.ParseCluster(strings.NewReader(tt.input), "cl.json", src, nil)
+			}
+			if intel.ErrorCode(err) != intel.CodeInvalid || !strings.HasPrefix(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("error = %v, want one invalid line starting %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzParseEvent(f *testing.F) {
+	b, _ := os.ReadFile("testdata/event.json")
+	f.Add(b)
+	f.Add([]byte(`{"uuid":"x","info":"y","Attribute":[{"type":"url","value":"hxxp://a[.]b/c"}]}`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		res, err := misp.ParseEvent(bytes.NewReader(in), "fuzz.json", src)
+		if err != nil {
+			if intel.ErrorCode(err) != intel.CodeInvalid || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error %q is not one invalid line", err)
+			}
+			return
+		}
+		for _, in := range res.Bundle.Indicators {
+			if err := in.Validate(); err != nil {
+				t.Fatalf("parser returned an invalid indicator %+v: %v", in, err)
+			}
+		}
+	})
+}
+
+func FuzzParseCluster(f *testing.F) {
+	b, _ := os.ReadFile("testdata/cluster-threat-actor.json")
+	f.Add(b)
+	f.Add([]byte(`{"type":"tool","values":[{"value":"x","uuid":"u","meta":{"refs":"r"}}]}`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		res, err := misp.ParseCluster(bytes.NewReader(in), "fuzz.json", src, nil)
+		if err != nil {
+			if intel.ErrorCode(err) != intel.CodeInvalid || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error %q is not one invalid line", err)
+			}
+			return
+		}
+		for _, o := range res.Bundle.Objects {
+			if err := o.Validate(); err != nil || o.StixID == "" {
+				t.Fatalf("parser returned an invalid object %+v: %v", o, err)
+			}
+		}
+	})
+}
