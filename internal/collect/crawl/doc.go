@@ -1,10 +1,12 @@
-// Package crawl fetches report pages politely: robots.txt, per-host rate
-// limits, conditional GET, size and content-type limits, and refusal of
-// private network targets checked on the resolved address at dial time.
+// Package crawl fetches report pages politely: robots.txt per host (user
+// agent "spoor", Crawl-delay honoured, cached with a TTL), a per-host rate
+// limit, conditional GET (ETag and Last-Modified kept in a Cache), size
+// and content-type limits, redirects checked again at every hop, and
+// refusal of private, loopback, link-local, multicast, unspecified and
+// CGNAT targets, checked on the resolved address at dial time so that DNS
+// rebinding cannot get around it.
+//
+// The CLI, the API and the scheduler fetch through one Fetcher per
+// process (or per source, for a source that allows private targets) and
+// hand the body to collect/report.
 package crawl
-
-import (
-	// Kept here until the fetcher that uses it lands, so that go.mod keeps
-	// it as a direct requirement.
-	_ "github.com/temoto/robotstxt"
-)
