@@ -371,11 +371,13 @@ func TestRedirects(t *testing.T) {
 			http.Redirect(w, r, "http://[::1]/", http.StatusMovedPermanently)
 		},
 		"/to-blocked": func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/blocked", http.StatusFound) },
-		"/to-ftp":     func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "ftp://example.com/", http.StatusFound) },
-		"/to-final":   func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, target, http.StatusSeeOther) },
-		"/final":      html("final report"),
-		"/loop":       func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop", http.StatusFound) },
-		"/blocked":    html("blocked"),
+		"/to-ftp": func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "ftp://example.com/", http.StatusFound)
+		},
+		"/to-final": func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, target, http.StatusSeeOther) },
+		"/final":    html("final report"),
+		"/loop":     func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop", http.StatusFound) },
+		"/blocked":  html("blocked"),
 	})
 	target = s.srv.URL + "/final"
 	// Only the test server's own address is exempt; every other private
