@@ -169,8 +169,10 @@ func TestCollectorEnvelopes(t *testing.T) {
 	if env, err = c.AddEnvelope(strings.NewReader(page2), "page 2"); err != nil || env.More || env.Objects != 2 {
 		t.Fatalf("page 2: %+v, %v", env, err)
 	}
-	if _, err := c.AddEnvelope(strings.NewReader(`{}`), "empty"); err != nil {
-		t.Errorf("an empty envelope is a valid last page: %v", err)
+	for _, empty := range []string{`{}`, `{"more": false, "objects": null}`} {
+		if _, err := c.AddEnvelope(strings.NewReader(empty), "empty"); err != nil {
+			t.Errorf("an empty envelope %s is a valid last page: %v", empty, err)
+		}
 	}
 	res := c.Result(feed)
 	if len(res.Bundle.Objects) != 1 || len(res.Bundle.Indicators) != 1 || len(res.Links.Indicates) != 1 {

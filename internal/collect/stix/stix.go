@@ -344,6 +344,9 @@ func (p *parser) objects() error {
 	if err != nil {
 		return p.jsonFail("$.objects", err, -1)
 	}
+	if tok == nil && p.envelope {
+		return nil // "objects": null, as some servers write an empty page
+	}
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
 		return p.fail("$.objects", p.dec.InputOffset()-1, "objects must be an array")
 	}
