@@ -226,12 +226,23 @@ WHERE enabled = 1 AND interval_ms > 0 AND next_run_at <= ? ORDER BY next_run_at,
 }
 
 // StartRun records the start of a collection and returns the run.
+//
+// A run of the same source still marked running is one whose process died
+// (SIGKILL, power loss) before it could record its end: its import rolled
+// back with it, and it is marked failed here. Runs of one source do not
+// overlap, because the scheduler claims a due source once.
 func (s *Store) StartRun(ctx context.Context, sourceID int64, startedBy string) (*intel.CollectionRun, error) {
 	run := &intel.CollectionRun{SourceID: sourceID, StartedAt: truncMS(s.now()), Status: intel.RunRunning, Trigger: startedBy}
-	err := s.queryRow(ctx, s.db, `INSERT INTO collection_runs (source_id, started_at, status, started_by)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.exec(ctx, tx, `UPDATE collection_runs SET status = ?, error = ?, finished_at = started_at
+WHERE source_id = ? AND status = ?`, intel.RunFailed, "interrupted: the run ended without recording its end", sourceID, intel.RunRunning); err != nil {
+			return err
+		}
+		return s.queryRow(ctx, tx, `INSERT INTO collection_runs (source_id, started_at, status, started_by)
 VALUES (?, ?, ?, ?) RETURNING id`, sourceID, ms(run.StartedAt), run.Status, startedBy).Scan(&run.ID)
+	})
 	if err != nil {
-		return nil, s.wrap("start run", s.d.MapError(err))
+		return nil, s.wrap("start run", err)
 	}
 	return run, nil
 }
