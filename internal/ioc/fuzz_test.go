@@ -106,7 +106,7 @@ func FuzzScanner(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in string, seed uint64, tok uint16) {
 		maxTok := 8 + int(tok%200)
-		want := extractWith(in, DefaultOptions(), maxTok)
+		want := extractWhole(in, DefaultOptions(), maxTok)
 		rng := rand.New(rand.NewPCG(seed, 1))
 		block := rng.IntN(300)
 		sc := newScanner(&chunkReader{data: []byte(in), rng: rng}, DefaultOptions(), block, maxTok)

@@ -125,7 +125,13 @@ func (e *engine) normalize(raw []byte) []byte {
 	started := false
 	copied := 0
 	for p := 0; p < len(raw); p++ {
-		if !normTrigger[raw[p]] {
+		b := raw[p]
+		if !normTrigger[b] {
+			continue
+		}
+		// Spaces and dots are frequent and almost never open a notation:
+		// look one byte ahead before paying for the full check.
+		if p+1 < len(raw) && (b == ' ' && raw[p+1]|0x20 != 'd' || b == '.' && raw[p+1] != ']') {
 			continue
 		}
 		rep, n, spaced := defangAt(raw, p)

@@ -3,6 +3,7 @@ package ioc
 import (
 	"errors"
 	"io"
+	"strings"
 )
 
 // Extract returns the indicators in text, in order of offset.
@@ -11,6 +12,23 @@ func Extract(text string, opts Options) []Match {
 }
 
 func extractWith(text string, opts Options, maxTok int) []Match {
+	if len(text) > defaultBlock {
+		// Long texts go through the streaming path: it gives the same
+		// matches (the fuzz tests hold it to that) while copying and
+		// normalising one cache-sized block at a time instead of the whole
+		// text at once.
+		sc := newScanner(strings.NewReader(text), opts, defaultBlock, maxTok)
+		var out []Match
+		for sc.Scan() {
+			out = append(out, sc.Match())
+		}
+		return out
+	}
+	return extractWhole(text, opts, maxTok)
+}
+
+// extractWhole classifies text as one block.
+func extractWhole(text string, opts Options, maxTok int) []Match {
 	e := newEngine(opts)
 	e.maxToken = maxTok
 	raw := []byte(text)

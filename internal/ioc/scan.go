@@ -101,14 +101,17 @@ func (e *engine) block(raw []byte, base int64, from, to int) {
 		if s == i {
 			break
 		}
-		rs := e.rawPos(s)
+		rs, re := s, i
+		if len(e.adj) > 0 {
+			rs, re = e.rawPos(s), e.rawPos(i)
+		}
 		if rs < from {
 			continue
 		}
 		if rs >= to {
 			break
 		}
-		if e.rawPos(i)-rs > e.maxToken {
+		if re-rs > e.maxToken {
 			continue
 		}
 		e.token(s, i, mask)
