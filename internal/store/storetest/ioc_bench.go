@@ -1,0 +1,60 @@
+package storetest
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/spoor/spoor/internal/collect/ioclist"
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// aptIOCsFile is the grouped APT IOC list relative to the data directory.
+const aptIOCsFile = "apt-iocs/iocs.csv.gz"
+
+// DataDir is $SPOOR_DATA, or ../shared/data next to the repository as
+// seen from a package four directories below /work (internal/x/y).
+func DataDir() string {
+	if dir := os.Getenv("SPOOR_DATA"); dir != "" {
+		return dir
+	}
+	return filepath.Join("..", "..", "..", "..", "shared", "data")
+}
+
+// ImportAPTIOCs parses the real apt-iocs list and imports it, returning
+// the batch and the stats; ok is false when the data is absent.
+func ImportAPTIOCs(ctx context.Context, s interface {
+	ImportIndicators(context.Context, *intel.IndicatorBatch, func(int, int)) (*intel.ImportStats, error)
+}) (b *intel.IndicatorBatch, st *intel.ImportStats, ok bool, err error) {
+	f, err := os.Open(filepath.Join(DataDir(), aptIOCsFile))
+	if err != nil {
+		return nil, nil, false, nil
+	}
+	defer f.Close()
+	if b, err = ioclist.ReadAPTIOCs(f, aptIOCsFile, ioclist.Options{}); err != nil {
+		return nil, nil, true, err
+	}
+	st, err = s.ImportIndicators(ctx, b, nil)
+	return b, st, true, err
+}
+
+// BenchAPTIOCs measures parse + screen + import of the apt-iocs list
+// into a fresh store and reports input rows per second.
+func BenchAPTIOCs(b *testing.B, open BenchOpener) {
+	if _, err := os.Stat(filepath.Join(DataDir(), aptIOCsFile)); err != nil {
+		b.Skip("apt-iocs data absent: set SPOOR_DATA to the shared data directory")
+	}
+	rows := 0
+	for b.Loop() {
+		b.StopTimer()
+		s := open(b)
+		b.StartTimer()
+		batch, _, _, err := ImportAPTIOCs(context.Background(), s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows += batch.Rows
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "indicators/s")
+}
