@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/spoor/spoor/internal/collect"
@@ -22,7 +23,7 @@ func sourceCmd() *command {
   spoor source list                       sources with credibility, schedule and last run
   spoor source catalogue                  the built-in public sources
   spoor source runs [NAME]                the latest collection runs
-  spoor source add NAME --input-format F --location URL|PATH [--interval 24h] [--tlp T] [--allow-private]
+  spoor source add NAME --input-format F --location URL|PATH [--interval 24h] [--tlp T] [--allow-private] [--option K=V]…
   spoor source set NAME [--credibility X] [--interval D] [--enable|--disable] [--location L]
 A new source's credibility is scored from its site; --credibility fixes it.`,
 		flags: config.FlagDB | config.FlagFormat,
@@ -35,6 +36,8 @@ A new source's credibility is scored from its site; --credibility fixes it.`,
 			enable := fs.Bool("enable", false, "enable the source")
 			disable := fs.Bool("disable", false, "disable the source")
 			allowPrivate := fs.Bool("allow-private", false, "let crawlers fetch private addresses for this source")
+			var options listFlag
+			fs.Var(&options, "option", "a format setting KEY=VALUE, e.g. collection=… for TAXII (repeatable)")
 			return func(ctx context.Context) error {
 				if len(e.args) == 0 {
 					return usagef("usage: spoor source list|catalogue|runs|add|set [NAME]")
@@ -106,6 +109,16 @@ A new source's credibility is scored from its site; --credibility fixes it.`,
 					}
 					src := &intel.Source{Name: rest[0], Format: *format, Location: *location, Interval: intel.Duration(*interval),
 						TLP: marking, Enabled: !*disable, AllowPrivate: *allowPrivate}
+					for _, kv := range options {
+						k, v, ok := strings.Cut(kv, "=")
+						if !ok || k == "" {
+							return usagef("--option %q: want KEY=VALUE", kv)
+						}
+						if src.Options == nil {
+							src.Options = map[string]string{}
+						}
+						src.Options[k] = v
+					}
 					if isURL(*location) {
 						src.URL = *location
 					}

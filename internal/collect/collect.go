@@ -21,6 +21,10 @@ import (
 // Sink is where collected intelligence goes (the store).
 type Sink interface {
 	ImportBundle(ctx context.Context, b *intel.Bundle, progress func(done, total int)) (*intel.ImportStats, error)
+	// ImportLinks writes what a STIX bundle says beyond its records
+	// (indicator links, report coverage, victims, sightings), after
+	// ImportBundle of the same bundle.
+	ImportLinks(ctx context.Context, l *intel.BundleLinks) (*intel.ImportStats, error)
 }
 
 // MaxDownload bounds what Open reads from a URL.
@@ -73,10 +77,14 @@ func unwrapPathError(err error) error {
 type STIXResult struct {
 	Stats   *intel.ImportStats `json:"stats"`
 	Ignored map[string]int     `json:"ignored"`
+	Author  string             `json:"author,omitempty"`
+	Notes   []string           `json:"notes,omitempty"`
 }
 
-// ImportSTIX parses a STIX 2.1 bundle from r and writes it to sink in one
-// transaction. A parse error leaves the sink untouched.
+// ImportSTIX parses a STIX 2.1 bundle from r and writes it to sink: the
+// records in one transaction, then the links between them in a second
+// (both idempotent, so a failure between them heals on the next run). A
+// parse error leaves the sink untouched.
 func ImportSTIX(ctx context.Context, sink Sink, r io.Reader, name string, src intel.Source, progress func(done, total int)) (*STIXResult, error) {
 	if err := src.Validate(); err != nil {
 		return nil, err
@@ -89,5 +97,29 @@ func ImportSTIX(ctx context.Context, sink Sink, r io.Reader, name string, src in
 	if err != nil {
 		return nil, fmt.Errorf("import %s: %w", name, err)
 	}
-	return &STIXResult{Stats: stats, Ignored: res.Ignored}, nil
+	if res.Links != nil && res.Links.Len() > 0 {
+		links, err := sink.ImportLinks(ctx, res.Links)
+		if err != nil {
+			return nil, fmt.Errorf("import %s: links: %w", name, err)
+		}
+		mergeStats(stats, links)
+	}
+	return &STIXResult{Stats: stats, Ignored: res.Ignored, Author: res.Author, Notes: res.Notes}, nil
+}
+
+// mergeStats adds the counts and warnings of b into a.
+func mergeStats(a, b *intel.ImportStats) {
+	if b == nil {
+		return
+	}
+	for kind, c := range b.Counts {
+		t := a.Count(kind)
+		t.Seen += c.Seen
+		t.Created += c.Created
+		t.Updated += c.Updated
+		t.Unchanged += c.Unchanged
+		t.Inactive += c.Inactive
+		t.Rejected += c.Rejected
+	}
+	a.Warnings = append(a.Warnings, b.Warnings...)
 }

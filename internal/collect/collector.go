@@ -14,6 +14,8 @@ import (
 // and the source and run records.
 type Store interface {
 	Sink
+	FindTAXIIState(ctx context.Context, source, collection string) (*intel.TAXIIState, error)
+	SaveTAXIIState(ctx context.Context, st *intel.TAXIIState) error
 	UpsertSource(ctx context.Context, src *intel.Source) error
 	StartRun(ctx context.Context, sourceID int64, startedBy string) (*intel.CollectionRun, error)
 	FinishRun(ctx context.Context, run *intel.CollectionRun) error
@@ -21,12 +23,14 @@ type Store interface {
 }
 
 // Format reads one kind of input into the store. Run gets the source with
-// its effective credibility and the reader of its location.
+// its effective credibility and the reader of its location; a format that
+// talks to a server itself (TAXII) has Pull instead.
 type Format struct {
 	Name  string
 	Kind  intel.SourceKind
 	Short string // one line for listings
 	Run   func(ctx context.Context, st Store, r io.Reader, name string, src *intel.Source, progress func(done, total int)) (*intel.ImportStats, error)
+	Pull  func(ctx context.Context, st Store, src *intel.Source, progress func(done, total int)) (*intel.ImportStats, error)
 }
 
 // Collector runs sources: the one code path behind `spoor import`,
@@ -117,6 +121,12 @@ func (c *Collector) Collect(ctx context.Context, src *intel.Source, opts Options
 }
 
 func (c *Collector) read(ctx context.Context, f Format, src *intel.Source, opts Options) (*intel.ImportStats, error) {
+	if f.Pull != nil {
+		if opts.From != "" {
+			return nil, intel.Errorf(intel.CodeInvalid, "format %s reads from its server, not from %s", f.Name, opts.From)
+		}
+		return f.Pull(ctx, c.Store, src, opts.Progress)
+	}
 	location := src.Location
 	if opts.From != "" {
 		location = opts.From

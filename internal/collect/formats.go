@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/spoor/spoor/internal/collect/taxii"
 	"github.com/spoor/spoor/internal/intel"
 )
 
@@ -14,6 +15,7 @@ import (
 func Formats() map[string]Format {
 	list := []Format{
 		{Name: "stix", Kind: intel.SourceSTIX, Short: "STIX 2.1 bundle (JSON, plain or gzip): ATT&CK, vendor bundles", Run: runSTIX},
+		{Name: "taxii", Kind: intel.SourceTAXII, Short: "TAXII 2.1 collection (location: server URL; options api_root, collection, username, password, token)", Pull: pullTAXII},
 	}
 	m := make(map[string]Format, len(list))
 	for _, f := range list {
@@ -40,5 +42,26 @@ func runSTIX(ctx context.Context, st Store, r io.Reader, name string, src *intel
 		}
 		res.Stats.Warnings = append(res.Stats.Warnings, "not imported: "+strings.Join(parts, ", "))
 	}
+	res.Stats.Warnings = append(res.Stats.Warnings, res.Notes...)
 	return res.Stats, nil
+}
+
+// pullTAXII pulls what a TAXII collection added since the last pull.
+func pullTAXII(ctx context.Context, st Store, src *intel.Source, progress func(int, int)) (*intel.ImportStats, error) {
+	cfg, err := taxii.ConfigFromSource(*src)
+	if err != nil {
+		return nil, err
+	}
+	res, err := taxii.Pull(ctx, nil, cfg, st, st, progress)
+	if err != nil {
+		return nil, err
+	}
+	stats := res.Import
+	if stats == nil {
+		stats = &intel.ImportStats{}
+	}
+	mergeStats(stats, res.Links)
+	stats.Warnings = append(stats.Warnings, fmt.Sprintf("pulled %d objects in %d pages", res.Objects, res.Pages))
+	stats.Warnings = append(stats.Warnings, res.Notes...)
+	return stats, nil
 }
