@@ -396,9 +396,22 @@ func (in indicatorInput) indicator() *intel.Indicator {
 	}
 }
 
+// createIndicator stores a new indicator in the canonical form the
+// extractor gives its value, so that "hxxp://Evil[.]COM/x" typed in a
+// form and http://evil.com/x found in a report are one indicator. A value
+// that is not exactly one indicator of its type is refused. A value on a
+// warninglist or in a special range is kept, and flagged.
 func (s *Server) createIndicator(ctx context.Context, i *intel.Indicator) error {
 	if err := i.Validate(); err != nil {
 		return err
+	}
+	m, err := s.canonicalIndicator(i.Type, i.Value)
+	if err != nil {
+		return err
+	}
+	i.Value = m.Value
+	if i.Warninglist == "" {
+		i.Warninglist = flagLabel(m)
 	}
 	return s.store.CreateIndicator(ctx, i)
 }

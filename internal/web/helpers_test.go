@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/spoor/spoor/internal/auth"
+	"github.com/spoor/spoor/internal/collect"
 	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/store"
 	"github.com/spoor/spoor/internal/store/sqlite"
@@ -47,6 +48,7 @@ type testEnv struct {
 	XSSGroup         *intel.Object // a group whose alias is the payload
 	Doc              *intel.Document
 	Indicator        *intel.Indicator
+	Source           *intel.Source // the source of the seed import
 }
 
 func newEnv(t *testing.T) *testEnv {
@@ -61,11 +63,12 @@ func newEnv(t *testing.T) *testEnv {
 	now := func() time.Time { return e.Now }
 	e.Auth = auth.NewService(st, auth.Options{Now: now, Hash: auth.HashParams{Memory: 256, Time: 1, Threads: 1}})
 	e.Handler = web.NewServer(web.Deps{
-		Store:   st,
-		Auth:    e.Auth,
-		Logger:  slog.New(slog.NewTextHandler(e.Log, nil)),
-		Now:     now,
-		Version: "test",
+		Store:     st,
+		Auth:      e.Auth,
+		Collector: collect.NewCollector(st, nil),
+		Logger:    slog.New(slog.NewTextHandler(e.Log, nil)),
+		Now:       now,
+		Version:   "test",
 	})
 	for _, role := range []intel.Role{intel.RoleAdmin, intel.RoleAnalyst, intel.RoleReader} {
 		e.As[string(role)] = e.account(string(role), role)
@@ -133,6 +136,9 @@ func (e *testEnv) seed() {
 	if e.Technique, err = e.Store.FindObjectByName(ctx, intel.KindTechnique, "T1566.001"); err != nil {
 		e.t.Fatal(err)
 	}
+	if e.Source, err = e.Store.FindSourceByName(ctx, "test-attack"); err != nil {
+		e.t.Fatal(err)
+	}
 	e.XSSGroup = &intel.Object{Kind: intel.KindGroup, Name: "Scripted Panda", Aliases: []string{xss, "Panda Scripter"},
 		Description: "Known for the " + xss + " lure.", Confidence: 1}
 	if err := e.Store.CreateObject(ctx, e.XSSGroup); err != nil {
@@ -142,7 +148,7 @@ func (e *testEnv) seed() {
 	if err := e.Store.CreateDocument(ctx, e.Doc); err != nil {
 		e.t.Fatal(err)
 	}
-	e.Indicator = &intel.Indicator{Type: intel.IndicatorDomain, Value: "evil.example", Description: xss, Confidence: 0.8}
+	e.Indicator = &intel.Indicator{Type: intel.IndicatorDomain, Value: "evil.example.com", Description: xss, Confidence: 0.8}
 	if err := e.Store.CreateIndicator(ctx, e.Indicator); err != nil {
 		e.t.Fatal(err)
 	}
@@ -175,6 +181,10 @@ type scenario struct {
 	As     string     // "admin", "analyst", "reader" or "" (anonymous): via the session cookie
 	Bearer string     // use this account's API token instead of the cookie
 	JSON   string     // a JSON body
+	// Body is any other body, sent with ContentType (multipart forms
+	// carry their own CSRF field; see multipartBody).
+	Body        string
+	ContentType string
 	Form   url.Values // a form body; the CSRF token is added unless NoCSRF
 	NoCSRF bool
 	Header map[string]string
@@ -194,6 +204,8 @@ func (sc scenario) run(t *testing.T, e *testEnv) *httptest.ResponseRecorder {
 	var body io.Reader
 	var ctype string
 	switch {
+	case sc.ContentType != "":
+		body, ctype = strings.NewReader(sc.Body), sc.ContentType
 	case sc.JSON != "":
 		body, ctype = strings.NewReader(sc.JSON), "application/json"
 	case sc.Form != nil || (method == http.MethodPost && sc.JSON == ""):
@@ -212,7 +224,7 @@ func (sc scenario) run(t *testing.T, e *testEnv) *httptest.ResponseRecorder {
 	}
 	if a := e.As[sc.As]; a != nil {
 		r.AddCookie(a.Cookie)
-		if sc.JSON != "" && !sc.NoCSRF {
+		if (sc.JSON != "" || strings.HasPrefix(sc.ContentType, "text/")) && !sc.NoCSRF {
 			r.Header.Set("X-CSRF-Token", a.CSRF)
 		}
 	}

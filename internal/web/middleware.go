@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"crypto/subtle"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -43,13 +44,27 @@ func (s *Server) headers(next http.Handler) http.Handler {
 	})
 }
 
+// limitBody bounds every request body: maxBody, or maxExtractBody for
+// the few routes that take pasted reports and uploaded files.
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+			r.Body = http.MaxBytesReader(w, r.Body, bodyLimit(r.Method, r.URL.Path))
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// bodyLimit is the body size a request may have. It is decided here,
+// before routing, because a limit can only shrink once it is set.
+func bodyLimit(method, path string) int64 {
+	if method == http.MethodPost {
+		switch path {
+		case "/extract", "/extract/save", "/api/v1/extract", "/api/v1/extract/save":
+			return maxExtractBody
+		}
+	}
+	return maxBody
 }
 
 // authInfo is who makes a request and how.
@@ -130,7 +145,7 @@ func (s *Server) checkCSRF(next http.Handler) http.Handler {
 		}
 		tok := r.Header.Get("X-CSRF-Token")
 		if tok == "" && !isAPI(r) {
-			if err := r.ParseForm(); err != nil {
+			if err := parseAnyForm(r); err != nil {
 				s.error(w, r, formError(err))
 				return
 			}
@@ -214,4 +229,17 @@ func localPath(next string) string {
 		return "/"
 	}
 	return next
+}
+
+// parseAnyForm parses a posted form, URL-encoded or multipart (the
+// Extract page uploads files). Multipart parts stay in memory: the body
+// limit already bounds them.
+func parseAnyForm(r *http.Request) error {
+	if r.MultipartForm != nil {
+		return nil
+	}
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		return r.ParseMultipartForm(maxExtractBody)
+	}
+	return r.ParseForm()
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -59,8 +60,11 @@ func (s *Server) openAPI() map[string]any {
 			op["parameters"] = params
 		}
 		if rt.Body != nil {
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
-				"application/json": map[string]any{"schema": gen.schema(reflect.TypeOf(rt.Body))}}}
+			content := map[string]any{"application/json": map[string]any{"schema": gen.schema(reflect.TypeOf(rt.Body))}}
+			for mt, sc := range rt.AlsoAccepts {
+				content[mt] = map[string]any{"schema": sc}
+			}
+			op["requestBody"] = map[string]any{"required": true, "content": content}
 		}
 		ok := map[string]any{"description": http.StatusText(rt.Status)}
 		if rt.Result != nil {
@@ -83,7 +87,7 @@ func (s *Server) openAPI() map[string]any {
 			responses["400"] = errResp("Invalid input; the message names the field")
 		}
 		if rt.Body != nil {
-			responses["413"] = errResp("Body larger than 1 MiB")
+			responses["413"] = errResp(fmt.Sprintf("Body larger than %d bytes", bodyLimit(rt.Method, "/api/v1"+rt.Path)))
 		}
 		if strings.Contains(rt.Path, "{id}") {
 			responses["404"] = errResp("No such ID")
@@ -210,9 +214,16 @@ func schemaName(t reflect.Type) string {
 			for elem.Kind() == reflect.Pointer {
 				elem = elem.Elem()
 			}
-			return elem.Name() + base
+			return capitalize(elem.Name()) + base
 		}
 		return base
+	}
+	return capitalize(name)
+}
+
+func capitalize(name string) string {
+	if name == "" {
+		return name
 	}
 	return strings.ToUpper(name[:1]) + name[1:]
 }

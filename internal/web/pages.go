@@ -129,7 +129,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		{"Campaigns", c["campaign"], "/campaigns"},
 		{"Documents", c["document"], "/documents"},
 		{"Indicators", c["indicator"], "/indicators"},
-		{"Sources", c["source"], ""},
+		{"Sources", c["source"], "/sources"},
 		{"Users", c["user"], ""},
 	}
 	s.render(w, r, http.StatusOK, "dashboard", items)

@@ -67,6 +67,8 @@ func loadAssets(fsys fs.FS) (*assets, error) {
 		"join":      strings.Join,
 		"pct":       func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
 		"kindPath":  kindPath,
+		"took":      took,
+		"duration":  shortDuration,
 	}
 	tfs, err := fs.Sub(fsys, "templates")
 	if err != nil {
@@ -213,6 +215,14 @@ func formatDateTime(t time.Time) string {
 		return "—"
 	}
 	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+// took says how long a run took, or "—" while it runs.
+func took(start, end time.Time) string {
+	if end.IsZero() || start.IsZero() {
+		return "—"
+	}
+	return end.Sub(start).Round(10 * time.Millisecond).String()
 }
 
 // objectPath ties a URL segment to an object kind.

@@ -19,9 +19,12 @@ type apiRoute struct {
 	Summary string
 	Query   []queryParam // documented query parameters
 	Body    any          // zero value of the request body type, nil for none
-	Status  int          // status of success
-	Result  any          // zero value of the response type, nil for none
-	Handler http.HandlerFunc
+	// AlsoAccepts documents request media types besides JSON, each with
+	// its schema.
+	AlsoAccepts map[string]any
+	Status      int // status of success
+	Result      any // zero value of the response type, nil for none
+	Handler     http.HandlerFunc
 }
 
 type queryParam struct {
@@ -82,6 +85,38 @@ func (s *Server) apiRoutes() []apiRoute {
 		apiRoute{Method: "DELETE", Path: "/indicators/{id}", Perm: auth.WriteIntel, Summary: "Delete an indicator",
 			Status: 204, Handler: s.apiIndicatorDelete},
 
+		apiRoute{Method: "POST", Path: "/extract", Perm: auth.ReadIntel,
+			Summary: "Find indicators in text (defanged or not); also takes multipart/form-data with a file, or text/plain with the options as query parameters",
+			Query: []queryParam{
+				{"types", "string", "text/plain bodies: comma-separated types to report (default all)"},
+				{"refang", "boolean", "text/plain bodies: report canonical values (default true)"},
+				{"warninglists", "boolean", "text/plain bodies: name the built-in warninglist a value is on (default false)"},
+			},
+			Body: extractInput{}, AlsoAccepts: extractMediaTypes(), Status: 200, Result: extractResult{}, Handler: s.apiExtract},
+		apiRoute{Method: "POST", Path: "/extract/save", Perm: auth.WriteIntel,
+			Summary: "Save indicators (as found by /extract) with their source, in one transaction",
+			Body:    saveInput{}, Status: 200, Result: saveResult{}, Handler: s.apiExtractSave},
+
+		apiRoute{Method: "GET", Path: "/sources", Perm: auth.ReadIntel, Summary: "List sources by name, each with its latest run",
+			Status: 200, Result: intel.Page[sourceStatus]{}, Handler: s.apiSourceList},
+		apiRoute{Method: "POST", Path: "/sources", Perm: auth.WriteIntel,
+			Summary: "Define a source to collect; its credibility is scored from its site",
+			Body:    sourceInput{}, Status: 201, Result: intel.Source{}, Handler: s.apiSourceCreate},
+		apiRoute{Method: "GET", Path: "/sources/{id}", Perm: auth.ReadIntel, Summary: "One source",
+			Status: 200, Result: intel.Source{}, Handler: s.apiSourceGet},
+		apiRoute{Method: "PATCH", Path: "/sources/{id}", Perm: auth.WriteIntel,
+			Summary: "Change a source's settings; only admins may set its credibility",
+			Body:    intel.SourceUpdate{}, Status: 200, Result: intel.Source{}, Handler: s.apiSourceUpdate},
+		apiRoute{Method: "POST", Path: "/sources/{id}/run", Perm: auth.WriteIntel,
+			Summary: "Collect a source now, within the request (at most 4 minutes); answers the run, failed or not",
+			Status:  200, Result: intel.CollectionRun{}, Handler: s.apiSourceRun},
+		apiRoute{Method: "GET", Path: "/sources/{id}/runs", Perm: auth.ReadIntel, Summary: "A source's runs, newest first",
+			Query:  []queryParam{{"limit", "integer", "at most this many runs, 1 to 500 (default 20)"}},
+			Status: 200, Result: intel.Page[*intel.CollectionRun]{}, Handler: s.apiSourceRuns},
+		apiRoute{Method: "GET", Path: "/runs", Perm: auth.ReadIntel, Summary: "The latest runs across sources, newest first",
+			Query:  []queryParam{{"limit", "integer", "at most this many runs, 1 to 500 (default 20)"}},
+			Status: 200, Result: intel.Page[*intel.CollectionRun]{}, Handler: s.apiRuns},
+
 		apiRoute{Method: "GET", Path: "/search", Perm: auth.ReadIntel, Summary: "Full-text search, best first",
 			Query: []queryParam{
 				{"q", "string", "words to find; operators have no effect"},
@@ -135,6 +170,11 @@ func (s *Server) routes() {
 	s.handle("GET /documents/{id}", s.require(auth.ReadIntel, s.documentPage))
 	s.handle("GET /indicators", s.require(auth.ReadIntel, s.indicatorListPage))
 	s.handle("GET /indicators/{id}", s.require(auth.ReadIntel, s.indicatorPage))
+	// Extracting only reads; saving the picks writes.
+	s.handle("GET /extract", s.require(auth.ReadIntel, s.extractPage))
+	s.handle("POST /extract", s.require(auth.ReadIntel, s.extractSubmit))
+	s.handle("GET /sources", s.require(auth.ReadIntel, s.sourcesPage))
+	s.handle("GET /sources/{id}", s.require(auth.ReadIntel, s.sourcePage))
 
 	// Writing intelligence: HTML forms post; deletes have a confirm page.
 	s.handle("GET /groups/new", s.require(auth.WriteIntel, s.groupForm))
@@ -155,6 +195,12 @@ func (s *Server) routes() {
 	s.handle("POST /indicators/{id}", s.require(auth.WriteIntel, s.indicatorSave))
 	s.handle("GET /indicators/{id}/delete", s.require(auth.WriteIntel, s.deleteConfirm("indicators")))
 	s.handle("POST /indicators/{id}/delete", s.require(auth.WriteIntel, s.indicatorDelete))
+	s.handle("POST /extract/save", s.require(auth.WriteIntel, s.extractSave))
+	// Sources: analysts add, tune and run them; the credibility form is
+	// checked for an admin inside, as the API's PATCH is.
+	s.handle("POST /sources", s.require(auth.WriteIntel, s.sourceAdd))
+	s.handle("POST /sources/{id}", s.require(auth.WriteIntel, s.sourceUpdateForm))
+	s.handle("POST /sources/{id}/run", s.require(auth.WriteIntel, s.sourceRunForm))
 
 	// Own API tokens: every signed-in user.
 	s.handle("GET /tokens", s.require(auth.ReadIntel, s.tokensPage))
@@ -178,4 +224,20 @@ func (s *Server) routes() {
 
 	// Everything else: 404 (or 405) in the shape of its side.
 	s.handle("/", http.HandlerFunc(s.noRoute))
+}
+
+// extractMediaTypes documents the other bodies POST /extract takes.
+func extractMediaTypes() map[string]any {
+	str := map[string]any{"type": "string"}
+	boolean := map[string]any{"type": "boolean"}
+	return map[string]any{
+		"multipart/form-data": map[string]any{"type": "object", "properties": map[string]any{
+			"text":         str,
+			"file":         map[string]any{"type": "string", "format": "binary", "description": "a text file, instead of text"},
+			"types":        map[string]any{"type": "array", "items": str},
+			"refang":       boolean,
+			"warninglists": boolean,
+		}},
+		"text/plain": str,
+	}
 }

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/spoor/spoor/internal/auth"
+	"github.com/spoor/spoor/internal/collect"
+	"github.com/spoor/spoor/internal/ioc"
 )
 
 //go:embed templates static
@@ -24,9 +26,12 @@ var embedded embed.FS
 
 // Deps are what the server needs; cmd/spoor fills them in.
 type Deps struct {
-	Store  Store
-	Auth   *auth.Service
-	Logger *slog.Logger // slog.Default() when nil
+	Store Store
+	Auth  *auth.Service
+	// Collector runs sources for the Sources page and API; nil leaves
+	// sources read-only.
+	Collector Collector
+	Logger    *slog.Logger // slog.Default() when nil
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Dev, when set, is a directory holding templates/ and static/ (for
@@ -42,13 +47,18 @@ type Deps struct {
 
 // Server is spoor's web front: pages, static files and the JSON API.
 type Server struct {
-	store   Store
-	auth    *auth.Service
-	log     *slog.Logger
-	now     func() time.Time
-	version string
-	secure  bool
-	dev     fs.FS
+	store     Store
+	auth      *auth.Service
+	collector Collector // nil: sources are read-only
+	// cred scores the site a pasted text came from; warninglists flag
+	// known-benign extracted values. Both are built once and only read.
+	cred         *collect.Credibility
+	warninglists []*ioc.Warninglist
+	log          *slog.Logger
+	now          func() time.Time
+	version      string
+	secure       bool
+	dev          fs.FS
 
 	assets  *assets // parsed templates and hashed static files
 	mux     *http.ServeMux
@@ -65,13 +75,16 @@ func New(deps Deps) (*Server, error) {
 		return nil, fmt.Errorf("web: Store and Auth are required")
 	}
 	s := &Server{
-		store:   deps.Store,
-		auth:    deps.Auth,
-		log:     deps.Logger,
-		now:     deps.Now,
-		version: deps.Version,
-		secure:  deps.SecureCookies,
-		dev:     deps.Dev,
+		store:        deps.Store,
+		auth:         deps.Auth,
+		collector:    deps.Collector,
+		cred:         collect.DefaultCredibility(),
+		warninglists: ioc.DefaultWarninglists(),
+		log:          deps.Logger,
+		now:          deps.Now,
+		version:      deps.Version,
+		secure:       deps.SecureCookies,
+		dev:          deps.Dev,
 	}
 	if s.log == nil {
 		s.log = slog.Default()

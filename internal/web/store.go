@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 
+	"github.com/spoor/spoor/internal/collect"
 	"github.com/spoor/spoor/internal/intel"
 )
 
@@ -32,4 +33,29 @@ type Store interface {
 	Search(ctx context.Context, q intel.SearchQuery) ([]intel.SearchHit, error)
 	Counts(ctx context.Context) (intel.Counts, error)
 	FindAudit(ctx context.Context, f intel.AuditFilter) (intel.Page[*intel.AuditEntry], error)
+
+	// ImportBundle writes a bundle in one transaction: the Extract page
+	// saves the indicators an analyst picked through it.
+	ImportBundle(ctx context.Context, b *intel.Bundle, progress func(done, total int)) (*intel.ImportStats, error)
+
+	FindSources(ctx context.Context) ([]*intel.Source, error)
+	FindSourceByID(ctx context.Context, id int64) (*intel.Source, error)
+	FindSourceByName(ctx context.Context, name string) (*intel.Source, error)
+	UpdateSource(ctx context.Context, id int64, u intel.SourceUpdate) (*intel.Source, error)
+	FindRuns(ctx context.Context, sourceID int64, limit int) ([]*intel.CollectionRun, error)
+	FindLatestRuns(ctx context.Context) (map[int64]*intel.CollectionRun, error)
+}
+
+// Collector runs and defines sources; *collect.Collector is one. The
+// Sources page and API call it exactly as `spoor source add` and
+// `spoor collect` do. Without one (Deps.Collector nil) sources are shown
+// read-only.
+type Collector interface {
+	// Define saves a source to collect later, scoring its credibility.
+	Define(ctx context.Context, src *intel.Source) error
+	// Collect reads a source once and records the run, which it returns
+	// even when the run failed.
+	Collect(ctx context.Context, src *intel.Source, opts collect.Options) (*intel.CollectionRun, error)
+	// FormatNames lists the input formats, sorted.
+	FormatNames() []string
 }

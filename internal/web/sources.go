@@ -1,0 +1,524 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spoor/spoor/internal/auth"
+	"github.com/spoor/spoor/internal/collect"
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// Sources: where intelligence comes from, how credible it is, when it is
+// collected and how its runs went. Defining and running go through the
+// Collector, the code path of `spoor source add` and `spoor collect`;
+// settings go through Store.UpdateSource, as `spoor source set` does.
+
+// runTimeout bounds a "Run now": the run happens within the request, so
+// it must end before the server's write timeout (5 minutes in spoor
+// serve) cuts the answer off. A cancelled run rolls its import back and
+// is still recorded as failed.
+const runTimeout = 4 * time.Minute
+
+// recentRuns is how many runs a source's page and API list by default.
+const recentRuns = 20
+
+// sourceStatus is a source with its latest run.
+type sourceStatus struct {
+	Source    *intel.Source        `json:"source"`
+	LatestRun *intel.CollectionRun `json:"latest_run,omitempty"`
+}
+
+// sourceInput defines a source to collect.
+type sourceInput struct {
+	Name     string `json:"name"`
+	Format   string `json:"format"`
+	Location string `json:"location"` // URL or path on the server
+	// Interval is how often to collect ("24h"); none means on demand.
+	Interval     intel.Duration `json:"interval,omitempty"`
+	TLP          intel.TLP      `json:"tlp,omitempty"`
+	AllowPrivate bool           `json:"allow_private,omitempty"`
+	// Disabled defines the source without scheduling it.
+	Disabled bool `json:"disabled,omitempty"`
+}
+
+// errNoCollector answers writes when the server runs without a collector.
+func errNoCollector() error {
+	return intel.Errorf(intel.CodeInvalid, "this server does not collect sources; use spoor source and spoor collect")
+}
+
+// checkLocation refuses locations a web user must not name: "-" is the
+// server's own standard input.
+func checkLocation(loc string) error {
+	if loc == "" {
+		return intel.Errorf(intel.CodeInvalid, "location is required: a URL or a path on the server")
+	}
+	if loc == "-" {
+		return intel.Errorf(intel.CodeInvalid, `location "-" (standard input) is for the command line only`)
+	}
+	return nil
+}
+
+// defineSource checks and saves a new source through the collector. A
+// name already taken is a conflict rather than an edit: the collector
+// upserts by name, and adding must not rewrite someone's source.
+func (s *Server) defineSource(ctx context.Context, in sourceInput) (*intel.Source, error) {
+	if s.collector == nil {
+		return nil, errNoCollector()
+	}
+	src := &intel.Source{
+		Name: strings.TrimSpace(in.Name), Format: strings.TrimSpace(in.Format), Location: strings.TrimSpace(in.Location),
+		Interval: in.Interval, TLP: in.TLP, Enabled: !in.Disabled, AllowPrivate: in.AllowPrivate,
+	}
+	if src.Name == "" {
+		return nil, intel.Errorf(intel.CodeInvalid, "source name is required")
+	}
+	if err := checkLocation(src.Location); err != nil {
+		return nil, err
+	}
+	if src.TLP == "" {
+		src.TLP = intel.TLPClear
+	}
+	if strings.HasPrefix(src.Location, "http://") || strings.HasPrefix(src.Location, "https://") {
+		src.URL = src.Location
+	}
+	if _, err := s.store.FindSourceByName(ctx, src.Name); err == nil {
+		return nil, intel.Errorf(intel.CodeConflict, "a source named %q exists already", src.Name)
+	} else if intel.ErrorCode(err) != intel.CodeNotFound {
+		return nil, err
+	}
+	if err := s.collector.Define(ctx, src); err != nil {
+		return nil, err
+	}
+	return src, nil
+}
+
+// updateSource applies a settings change. Credibility flows into the
+// confidence of everything a source provides, so only an admin may fix
+// it; analysts tune the rest.
+func (s *Server) updateSource(ctx context.Context, user *intel.User, id int64, u intel.SourceUpdate) (*intel.Source, error) {
+	if u.Credibility != nil {
+		if !auth.Can(user.Role, auth.ManageUsers) {
+			return nil, errForbidden("only an admin may set a source's credibility")
+		}
+		if *u.Credibility < 0 || *u.Credibility > 1 {
+			return nil, intel.Errorf(intel.CodeInvalid, "credibility %v is outside 0..1", *u.Credibility)
+		}
+	}
+	if u.Location != nil {
+		loc := strings.TrimSpace(*u.Location)
+		if err := checkLocation(loc); err != nil {
+			return nil, err
+		}
+		u.Location = &loc
+	}
+	if u.TLP != nil && !u.TLP.Valid() {
+		return nil, intel.Errorf(intel.CodeInvalid, "unknown TLP marking %q", *u.TLP)
+	}
+	return s.store.UpdateSource(ctx, id, u)
+}
+
+// runSource collects a source now, within the request but at most
+// runTimeout. The run is returned even when it failed; an error means it
+// could not start.
+func (s *Server) runSource(ctx context.Context, id int64, trigger string) (*intel.CollectionRun, error) {
+	if s.collector == nil {
+		return nil, errNoCollector()
+	}
+	src, err := s.store.FindSourceByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if src.Format == "" || src.Location == "" {
+		return nil, intel.Errorf(intel.CodeInvalid, "source %q is not collected (it has no format or location); it is filled by imports", src.Name)
+	}
+	ctx, cancel := context.WithTimeout(ctx, runTimeout)
+	defer cancel()
+	run, err := s.collector.Collect(ctx, src, collect.Options{Trigger: trigger})
+	if run == nil {
+		return nil, err
+	}
+	if run.SourceName == "" {
+		run.SourceName = src.Name
+	}
+	// A failed run is a result, with its error recorded in it.
+	return run, nil
+}
+
+// sourceStatuses lists every source with its latest run.
+func (s *Server) sourceStatuses(ctx context.Context) ([]sourceStatus, error) {
+	sources, err := s.store.FindSources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	latest, err := s.store.FindLatestRuns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sourceStatus, 0, len(sources))
+	for _, src := range sources {
+		out = append(out, sourceStatus{Source: src, LatestRun: latest[src.ID]})
+	}
+	return out, nil
+}
+
+// runLimit reads the limit of a run list: recentRuns by default.
+func runLimit(r *http.Request) (int, error) {
+	if r.URL.Query().Get("limit") == "" {
+		return recentRuns, nil
+	}
+	return queryLimit(r)
+}
+
+// API.
+
+func (s *Server) apiSourceList(w http.ResponseWriter, r *http.Request) {
+	items, err := s.sourceStatuses(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, intel.Page[sourceStatus]{Items: items})
+}
+
+func (s *Server) apiSourceCreate(w http.ResponseWriter, r *http.Request) {
+	var in sourceInput
+	if err := decodeJSON(r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	src, err := s.defineSource(r.Context(), in)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, src)
+}
+
+func (s *Server) apiSourceGet(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	src, err := s.store.FindSourceByID(r.Context(), id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, src)
+}
+
+func (s *Server) apiSourceUpdate(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var u intel.SourceUpdate
+	if err := decodeJSON(r, &u); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	src, err := s.updateSource(r.Context(), authFrom(r).User, id, u)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, src)
+}
+
+func (s *Server) apiSourceRun(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	run, err := s.runSource(r.Context(), id, "api")
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, run)
+}
+
+func (s *Server) apiSourceRuns(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	limit, err := runLimit(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if _, err := s.store.FindSourceByID(r.Context(), id); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	runs, err := s.store.FindRuns(r.Context(), id, limit)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, nonNil(intel.Page[*intel.CollectionRun]{Items: runs}))
+}
+
+func (s *Server) apiRuns(w http.ResponseWriter, r *http.Request) {
+	limit, err := runLimit(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	runs, err := s.store.FindRuns(r.Context(), 0, limit)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, nonNil(intel.Page[*intel.CollectionRun]{Items: runs}))
+}
+
+// Pages.
+
+// sourceRow is a source as the list shows it.
+type sourceRow struct {
+	sourceStatus
+	Every string // "every 24h", "on demand"
+}
+
+type sourcesData struct {
+	formMessage
+	Rows      []sourceRow
+	Catalogue []collect.CatalogueEntry
+	Formats   []string // nil without a collector: no add form
+	// The add form.
+	Name, Format, Location, Interval, TLP string
+	TLPs                                  []intel.TLP
+}
+
+// every says how often a source is collected.
+func every(src *intel.Source) string {
+	if src.Format == "" {
+		return "filled by imports"
+	}
+	if src.Interval <= 0 {
+		return "on demand"
+	}
+	return "every " + shortDuration(time.Duration(src.Interval))
+}
+
+// shortDuration writes 24h0m0s as 24h and 168h as 7d.
+func shortDuration(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	}
+	s := d.String()
+	s = strings.TrimSuffix(s, "0s")
+	return strings.TrimSuffix(s, "0m")
+}
+
+func (s *Server) sourcesPage(w http.ResponseWriter, r *http.Request) {
+	s.renderSources(w, r, http.StatusOK, &sourcesData{TLP: string(intel.TLPClear), Interval: "24h"})
+}
+
+func (s *Server) renderSources(w http.ResponseWriter, r *http.Request, status int, data *sourcesData) {
+	items, err := s.sourceStatuses(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	for _, it := range items {
+		data.Rows = append(data.Rows, sourceRow{sourceStatus: it, Every: every(it.Source)})
+	}
+	data.Catalogue, data.TLPs = collect.Catalogue(), tlps()
+	if s.collector != nil {
+		data.Formats = s.collector.FormatNames()
+	}
+	s.render(w, r, status, "sources", data)
+}
+
+// parseInterval reads an interval typed in a form: blank or 0 is on
+// demand.
+func parseInterval(v string) (intel.Duration, error) {
+	v = strings.TrimSpace(v)
+	if v == "" || v == "0" {
+		return 0, nil
+	}
+	var d intel.Duration
+	if err := d.UnmarshalText([]byte(v)); err != nil {
+		return 0, err
+	}
+	return d, nil
+}
+
+func (s *Server) sourceAdd(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	f := r.PostForm
+	data := &sourcesData{Name: f.Get("name"), Format: f.Get("format"), Location: f.Get("location"),
+		Interval: f.Get("interval"), TLP: f.Get("tlp")}
+	fail := func(err error) {
+		switch intel.ErrorCode(err) {
+		case intel.CodeInvalid, intel.CodeConflict:
+			status, _, msg := errorStatus(err)
+			data.setError(msg)
+			s.renderSources(w, r, status, data)
+		default:
+			s.error(w, r, err)
+		}
+	}
+	tlp, err := intel.ParseTLP(data.TLP)
+	if err != nil {
+		fail(err)
+		return
+	}
+	interval, err := parseInterval(data.Interval)
+	if err != nil {
+		fail(err)
+		return
+	}
+	src, err := s.defineSource(r.Context(), sourceInput{Name: data.Name, Format: data.Format, Location: data.Location,
+		Interval: interval, TLP: tlp, AllowPrivate: f.Get("allow_private") == "true"})
+	if err != nil {
+		fail(err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/sources/%d", src.ID), http.StatusSeeOther)
+}
+
+type sourceData struct {
+	formMessage
+	Source    *intel.Source
+	Runs      []*intel.CollectionRun
+	Every     string
+	CanRun    bool   // a collector is wired and the source has a format
+	TLP       string // the settings form's TLP
+	TLPs      []intel.TLP
+	Interval  string // the settings form's interval
+	LatestRun *intel.CollectionRun
+}
+
+func (s *Server) sourcePage(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.renderSource(w, r, http.StatusOK, id, &sourceData{})
+}
+
+func (s *Server) renderSource(w http.ResponseWriter, r *http.Request, status int, id int64, data *sourceData) {
+	src, err := s.store.FindSourceByID(r.Context(), id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	runs, err := s.store.FindRuns(r.Context(), id, recentRuns)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	data.Source, data.Runs, data.Every, data.TLP, data.TLPs = src, runs, every(src), string(src.TLP), tlps()
+	data.CanRun = s.collector != nil && src.Format != "" && src.Location != ""
+	if data.Interval == "" && src.Interval > 0 {
+		data.Interval = shortInterval(src.Interval)
+	}
+	if len(runs) > 0 {
+		data.LatestRun = runs[0]
+	}
+	s.render(w, r, status, "source", data)
+}
+
+// shortInterval writes an interval as a form accepts it back.
+func shortInterval(d intel.Duration) string {
+	s := time.Duration(d).String()
+	s = strings.TrimSuffix(s, "0s")
+	return strings.TrimSuffix(s, "0m")
+}
+
+// sourceUpdateForm applies the analyst's settings form (interval,
+// enabled, location, TLP) or the admin's credibility form, whichever
+// was posted: the credibility form posts only credibility.
+func (s *Server) sourceUpdateForm(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	f := r.PostForm
+	data := &sourceData{Interval: f.Get("interval")}
+	var u intel.SourceUpdate
+	err = func() error {
+		if v, ok := f["credibility"]; ok {
+			c, err := strconv.ParseFloat(strings.TrimSpace(v[0]), 64)
+			if err != nil {
+				return intel.Errorf(intel.CodeInvalid, "credibility must be a number from 0 to 1")
+			}
+			u.Credibility = &c
+			return nil
+		}
+		d, err := parseInterval(data.Interval)
+		if err != nil {
+			return err
+		}
+		u.Interval = &d
+		on := f.Get("enabled") == "true"
+		u.Enabled = &on
+		if _, ok := f["location"]; ok {
+			loc := f.Get("location")
+			u.Location = &loc
+		}
+		if v := f.Get("tlp"); v != "" {
+			tlp, err := intel.ParseTLP(v)
+			if err != nil {
+				return err
+			}
+			u.TLP = &tlp
+		}
+		return nil
+	}()
+	if err == nil {
+		_, err = s.updateSource(r.Context(), authFrom(r).User, id, u)
+	}
+	if err != nil {
+		if intel.ErrorCode(err) == intel.CodeInvalid {
+			status, _, msg := errorStatus(err)
+			data.setError(msg)
+			s.renderSource(w, r, status, id, data)
+			return
+		}
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/sources/%d", id), http.StatusSeeOther)
+}
+
+// sourceRunForm runs a source now and shows its page with the run.
+func (s *Server) sourceRunForm(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	// The run's outcome, failed or not, is on the source's page.
+	if _, err := s.runSource(r.Context(), id, "ui"); err != nil {
+		if intel.ErrorCode(err) == intel.CodeInvalid {
+			status, _, msg := errorStatus(err)
+			s.renderSource(w, r, status, id, &sourceData{formMessage: formMessage{msg}})
+			return
+		}
+		s.error(w, r, err)
+		return
+	}
+	// Post/redirect/get: reloading the page must not collect again.
+	http.Redirect(w, r, fmt.Sprintf("/sources/%d", id), http.StatusSeeOther)
+}
