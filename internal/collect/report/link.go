@@ -36,8 +36,11 @@ const maxOffsets = 100
 //   - A short all-caps name (no lower-case letter, at most 10 bytes, one
 //     word: "APT28", "TA505", "DEV-0537", "STRONTIUM") is matched
 //     case-sensitively, so that "apt28" in a URL path does not count but
-//     the name as analysts write it does. Every other name is matched
-//     case-insensitively ("Fancy Bear" = "fancy bear").
+//     the name as analysts write it does. A one-word name written all in
+//     lower case (command-line tools: "ftp", "reg", "schtasks") is matched
+//     as written too, so "FTP" the protocol is not the ftp tool. Every
+//     other name is matched case-insensitively ("Fancy Bear" = "fancy
+//     bear", "Dridex" = "dridex").
 //   - A name shorter than 3 bytes is skipped unless it is all-caps with a
 //     digit ("H2" stays, "at" and "Net" do not).
 //   - A one-word name made only of letters that is a common English word
@@ -145,7 +148,16 @@ func skipReason(name string, toks []token, exempt bool, common map[string]bool) 
 // caseSensitive reports whether a name is matched as written: a short
 // all-caps name of one word (see Known).
 func caseSensitive(name string) bool {
-	return isAllCaps(name) && len(name) <= 10 && !strings.ContainsRune(name, ' ')
+	if strings.ContainsRune(name, ' ') {
+		return false
+	}
+	// An all-lower-case one-word name is a command-line tool ("ftp",
+	// "reg", "schtasks"): written in capitals it is the protocol or an
+	// acronym ("FTP"), not the tool.
+	if !strings.ContainsFunc(name, unicode.IsUpper) && strings.ContainsFunc(name, unicode.IsLetter) {
+		return true
+	}
+	return isAllCaps(name) && len(name) <= 10
 }
 
 func isAllCaps(s string) bool {

@@ -20,7 +20,7 @@ cloud coast code cold color come common company complete computer condition cons
 copy corn cost could count country course cover create cross crowd cry current cut dark data day dead deal dear
 death decide deep degree design develop device did die different direct discover distant do doctor does dog
 dollar done door down draw dream dress drink drive drop dry during duty each ear early earth east easy eat edge
-effect egg eight either else empire end enemy engine enough enter equal even evening event ever every exact
+effect egg eight either else empire end enemy engine enough enter epic equal even evening event ever every exact
 example except exchange exercise expand expect experience explain eye face fact fair fall family far farm fast
 father fear feel feet fell felt few field fight figure file fill final find fine finger finish fire first fish
 five flat floor flow flower fly follow food foot for force forest form forward found four free fresh friend
@@ -39,7 +39,7 @@ noise none noon nor north nose not note nothing notice now number object observe
 oil old on once one only open operate option or order other our out over own page paint pair paper part party pass
 past path pattern pay people perhaps period person phone pick picture piece ping place plain plan plane plant play
 please plural poem point pole poor port position possible post pound power press pretty print probable problem
-process produce product program proper protect prove provide pull push put queen question quick quiet quite race
+process produce product program proper protect prove provide proxy pull push put queen question quick quiet quite race
 radio rain raise ran range rather reach read ready real reason receive record red region remember repeat reply
 report rest result return rich ride right ring rise river road rock roll room root rope rose round route row royal
 rule run safe said sail salt same sand sat save saw say scale school science score sea search season seat second
