@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/netip"
 	"strconv"
+	"strings"
 
 	"golang.org/x/net/publicsuffix"
 )
@@ -275,7 +276,9 @@ func (e *engine) email(s, t int) bool {
 		e.sub(s, ls)
 	}
 	e.emit(TypeEmail, ls, at+1+len(dom), string(c[ls:at])+"@"+dom, df, "")
-	e.emit(TypeDomain, at+1, at+1+len(dom), dom, df, "")
+	if !isBareSuffix(dom) {
+		e.emit(TypeDomain, at+1, at+1+len(dom), dom, df, "")
+	}
 	if at+1+len(dom) < t {
 		e.sub(at+1+len(dom), t)
 	}
@@ -424,8 +427,20 @@ func (e *engine) domain(s, t int, ctx domainCtx) (string, Flags, bool) {
 		}
 	}
 	value := lowerString(c[s:t])
-	if ps, icann := publicsuffix.PublicSuffix(value); icann && ps == value {
-		return "", 0, false // a bare public suffix such as co.uk
+	if ctx == ctxText && isBareSuffix(value) {
+		return "", 0, false // co.uk, or huissier-justice.fr outside an address
+	}
+	// The label that is registered (before the public suffix) cannot hold
+	// an underscore; command_data.data is a code identifier.
+	if bytes.IndexByte(c[s:t], '_') >= 0 {
+		ps, _ := publicsuffix.PublicSuffix(value)
+		reg := value[:max(len(value)-len(ps)-1, 0)]
+		if i := strings.LastIndexByte(reg, '.'); i >= 0 {
+			reg = reg[i+1:]
+		}
+		if strings.IndexByte(reg, '_') >= 0 {
+			return "", 0, false
+		}
 	}
 	if spaced {
 		for l := range bytes.SplitSeq([]byte(value), []byte(".")) {
@@ -441,6 +456,14 @@ func (e *engine) domain(s, t int, ctx domainCtx) (string, Flags, bool) {
 		}
 	}
 	return value, f, true
+}
+
+// isBareSuffix reports whether a domain is itself an ICANN public suffix.
+// Such names (co.uk, avocat.fr) are not domains in running text, but they
+// are valid as the host of a URL or the domain of an e-mail address.
+func isBareSuffix(value string) bool {
+	ps, icann := publicsuffix.PublicSuffix(value)
+	return icann && ps == value
 }
 
 // icannTLD reports whether tld (lower case) is a top-level rule of the ICANN

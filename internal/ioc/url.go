@@ -92,6 +92,7 @@ func (e *engine) urls(s, t int) bool {
 // parsedURL is a URL found in the clean text, ready to emit.
 type parsedURL struct {
 	ss, end  int    // clean span of the URL
+	rest     int    // clean offset after the authority (path, query)
 	h, hEnd  int    // clean span of the host as emitted
 	hostType Type   // TypeDomain, TypeIPv4 or TypeIPv6
 	host     string // canonical host
@@ -161,7 +162,7 @@ func (e *engine) url(ss, k, t int, scheme string) (parsedURL, bool) {
 	if isDefangedScheme(c[ss:k]) {
 		flags |= FlagDefanged
 	}
-	u = parsedURL{ss: ss, end: end, hostType: hostType, host: host, flags: flags}
+	u = parsedURL{ss: ss, end: end, rest: ae, hostType: hostType, host: host, flags: flags}
 	switch hostType {
 	case TypeIPv6:
 		u.h, u.hEnd = h+1, hostEnd-1
@@ -182,10 +183,21 @@ func (e *engine) url(ss, k, t int, scheme string) (parsedURL, bool) {
 	return u, true
 }
 
-// emitURL emits a parsed URL and then its host.
+// emitURL emits a parsed URL, its host, and the indicators in its path and
+// query: VirusTotal and NVD links carry hashes and CVE IDs, redirectors carry
+// domains. Path components are classified with inPath set, so script and
+// archive names in a path are not taken for domains.
 func (e *engine) emitURL(u *parsedURL) {
 	e.emit(TypeURL, u.ss, u.end, u.value, u.flags, u.host)
-	e.emit(u.hostType, u.h, u.hEnd, u.host, u.flags&^FlagDefanged, "")
+	if u.hostType != TypeDomain || !isBareSuffix(u.host) {
+		e.emit(u.hostType, u.h, u.hEnd, u.host, u.flags&^FlagDefanged, "")
+	}
+	if u.rest < u.end {
+		inPath := e.inPath
+		e.inPath = true
+		e.segment(u.rest, u.end)
+		e.inPath = inPath
+	}
 }
 
 // checkPort reports whether clean[p:ae] is empty or ":" followed by a port.
