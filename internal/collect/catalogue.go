@@ -33,6 +33,8 @@ const (
 
 // Catalogue lists the built-in public sources, in collection order:
 // ATT&CK first, so that galaxies and IOC lists can refer to its groups.
+// MISP's country cluster is not a source of its own: the galaxy format
+// reads it from beside each cluster to normalise country names.
 func Catalogue() []CatalogueEntry {
 	galaxy := func(name, cluster string) CatalogueEntry {
 		return CatalogueEntry{
@@ -47,7 +49,6 @@ func Catalogue() []CatalogueEntry {
 			URL: attackBase + "enterprise-attack-13.1.json", Mirror: filepath.Join("mitre-attack", "enterprise-attack-13.1.json.gz"),
 			Interval: week, Site: "attack.mitre.org",
 		},
-		galaxy("country", "country"),
 		galaxy("threat actors", "threat-actor"),
 		galaxy("Microsoft activity groups", "microsoft-activity-group"),
 		galaxy("360.net threat actors", "360net"),

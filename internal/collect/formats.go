@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
-	"strings"
 
 	"github.com/spoor/spoor/internal/collect/taxii"
 	"github.com/spoor/spoor/internal/intel"
@@ -15,6 +13,9 @@ import (
 func Formats() map[string]Format {
 	list := []Format{
 		{Name: "stix", Kind: intel.SourceSTIX, Short: "STIX 2.1 bundle (JSON, plain or gzip): ATT&CK, vendor bundles", Run: runSTIX},
+		{Name: "misp-event", Kind: intel.SourceMISP, Short: "MISP event JSON (one event or a list): indicators, the event as a document, its galaxy groups", Run: runMISPEvent},
+		{Name: "misp-feed", Kind: intel.SourceMISP, Short: "MISP feed directory (manifest.json + <uuid>.json events)", Pull: pullMISPFeed},
+		{Name: "misp-galaxy", Kind: intel.SourceMISP, Short: "MISP galaxy cluster (threat actors, tools, Malpedia…): groups merged on explicit cross-references", Run: runMISPGalaxy},
 		{Name: "taxii", Kind: intel.SourceTAXII, Short: "TAXII 2.1 collection (location: server URL; options api_root, collection, username, password, token)", Pull: pullTAXII},
 	}
 	m := make(map[string]Format, len(list))
@@ -31,16 +32,7 @@ func runSTIX(ctx context.Context, st Store, r io.Reader, name string, src *intel
 	}
 	// What the parser passed over is worth seeing in the run record.
 	if len(res.Ignored) > 0 {
-		types := make([]string, 0, len(res.Ignored))
-		for typ := range res.Ignored {
-			types = append(types, typ)
-		}
-		sort.Strings(types)
-		parts := make([]string, len(types))
-		for i, typ := range types {
-			parts[i] = fmt.Sprintf("%s %d", typ, res.Ignored[typ])
-		}
-		res.Stats.Warnings = append(res.Stats.Warnings, "not imported: "+strings.Join(parts, ", "))
+		res.Stats.Warnings = append(res.Stats.Warnings, "not imported: "+countList(res.Ignored))
 	}
 	res.Stats.Warnings = append(res.Stats.Warnings, res.Notes...)
 	return res.Stats, nil
