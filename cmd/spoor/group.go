@@ -9,20 +9,30 @@ import (
 
 	"github.com/spoor/spoor/internal/config"
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/store"
 )
 
 func groupCmd() *command {
 	return &command{
 		name:  "group",
-		usage: "NAME|ALIAS|ATTACK-ID",
-		short: "show a group: aliases, techniques, software, campaigns and cited reports",
+		usage: "NAME|ALIAS|ATTACK-ID | merge KEEP OTHER --reason R | split GROUP --names A,B --reason R",
+		short: "show a group (aliases, techniques, software, reports), or merge and split groups",
 		long: `Group finds an attack group by its name, one of its aliases ("Fancy Bear"
-finds APT28) or its ATT&CK ID (G0007) and prints its profile.`,
+finds APT28) or its ATT&CK ID (G0007) and prints its profile, with the
+sources behind each alias and the log of how its records were merged.
+
+  spoor group merge KEEP OTHER --reason R   moves OTHER's records, aliases and
+                                            relationships into KEEP
+  spoor group split GROUP --names A,B --reason R
+                                            moves the records that give these
+                                            names (or import keys) to a new group
+Both are audited, and later imports respect them.`,
 		flags: config.FlagDB | config.FlagFormat,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
+			reason := fs.String("reason", "", "why (merge and split)")
+			names := fs.String("names", "", "comma-separated names or import keys to split off")
 			return func(ctx context.Context) error {
-				name := strings.Join(e.args, " ")
-				if strings.TrimSpace(name) == "" {
+				if len(e.args) == 0 {
 					return usagef("usage: spoor group NAME|ALIAS|ATTACK-ID")
 				}
 				st, err := e.openStore(ctx)
@@ -30,24 +40,90 @@ finds APT28) or its ATT&CK ID (G0007) and prints its profile.`,
 					return err
 				}
 				defer st.Close()
-				g, err := st.FindObjectByName(ctx, intel.KindGroup, name)
-				if err != nil {
-					return err
+				find := func(name string) (*intel.Object, error) {
+					return st.FindObjectByName(ctx, intel.KindGroup, name)
 				}
-				p, err := st.FindProfile(ctx, g.ID)
+				var g *intel.Object
+				switch e.args[0] {
+				case "merge":
+					if len(e.args) != 3 || *reason == "" {
+						return usagef("usage: spoor group merge KEEP OTHER --reason R")
+					}
+					keep, err := find(e.args[1])
+					if err != nil {
+						return err
+					}
+					other, err := find(e.args[2])
+					if err != nil {
+						return err
+					}
+					if g, err = st.MergeObjects(ctx, keep.ID, other.ID, *reason); err != nil {
+						return err
+					}
+				case "split":
+					if len(e.args) != 2 || *names == "" || *reason == "" {
+						return usagef("usage: spoor group split GROUP --names A,B --reason R")
+					}
+					from, err := find(e.args[1])
+					if err != nil {
+						return err
+					}
+					if g, err = st.SplitObject(ctx, from.ID, splitList(*names), *reason); err != nil {
+						return err
+					}
+				default:
+					if g, err = find(strings.Join(e.args, " ")); err != nil {
+						return err
+					}
+				}
+				v, err := loadGroupView(ctx, st, g.ID)
 				if err != nil {
 					return err
 				}
 				if e.cfg.Format == "json" {
-					return printJSON(e.stdout, p)
+					return printJSON(e.stdout, v)
 				}
-				return writeProfile(e.stdout, p)
+				return writeProfile(e.stdout, v)
 			}
 		},
 	}
 }
 
-func writeProfile(w io.Writer, p *intel.Profile) error {
+// groupView is a profile with the provenance of its aliases and its merge
+// log, as the group command shows it.
+type groupView struct {
+	*intel.Profile
+	AliasSources []intel.AliasInfo   `json:"alias_sources,omitempty"`
+	Merges       []intel.MergeRecord `json:"merges,omitempty"`
+}
+
+func loadGroupView(ctx context.Context, st *store.Store, id int64) (*groupView, error) {
+	p, err := st.FindProfile(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	v := &groupView{Profile: p}
+	if v.AliasSources, err = st.FindAliases(ctx, id); err != nil {
+		return nil, err
+	}
+	if v.Merges, err = st.FindMerges(ctx, id); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+func writeProfile(w io.Writer, v *groupView) error {
+	p := v.Profile
 	g := p.Object
 	fmt.Fprintf(w, "%s", oneLine(g.Name))
 	if g.ExternalID != "" {
@@ -90,6 +166,24 @@ func writeProfile(w io.Writer, p *intel.Profile) error {
 	}
 	if err := section("related groups", p.Groups, func(o intel.Object) string { return "" }); err != nil {
 		return err
+	}
+	if len(v.AliasSources) > 0 && len(v.Merges) > 0 {
+		fmt.Fprintf(w, "\nnames and their sources (%d)\n", len(v.AliasSources))
+		t := newTable(w, "NAME", "SOURCES")
+		for _, a := range v.AliasSources {
+			t.row(a.Alias, strings.Join(a.Sources, "; "))
+		}
+		if err := t.flush(); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "\nmerge log (%d)\n", len(v.Merges))
+		t = newTable(w, "WHEN", "RULE", "SOURCE", "EVIDENCE", "BY")
+		for _, m := range v.Merges {
+			t.row(day(m.At), string(m.Rule), m.SourceName, clip(m.Evidence, 60), m.Login)
+		}
+		if err := t.flush(); err != nil {
+			return err
+		}
 	}
 	if len(p.Documents) > 0 {
 		fmt.Fprintf(w, "\ncited reports (%d)\n", len(p.Documents))
