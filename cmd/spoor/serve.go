@@ -85,8 +85,12 @@ func ensureAdmin(ctx context.Context, e *env, st *store.Store, reset bool) error
 // ready, if not nil, receives the bound address (tests listen on :0).
 func serveHTTP(ctx context.Context, e *env, st *store.Store, devDir string, ready chan<- string) error {
 	log := e.logger()
+	c, err := e.collector(st, "")
+	if err != nil {
+		return err
+	}
 	deps := web.Deps{
-		Store: st, Auth: authService(st), Logger: log,
+		Store: st, Auth: authService(st), Collector: c, Logger: log,
 		Version: version, SecureCookies: e.cfg.SecureCookies,
 	}
 	if devDir != "" {

@@ -178,16 +178,16 @@ type scenario struct {
 	Name   string
 	Method string
 	URL    string
-	As     string     // "admin", "analyst", "reader" or "" (anonymous): via the session cookie
-	Bearer string     // use this account's API token instead of the cookie
-	JSON   string     // a JSON body
+	As     string // "admin", "analyst", "reader" or "" (anonymous): via the session cookie
+	Bearer string // use this account's API token instead of the cookie
+	JSON   string // a JSON body
 	// Body is any other body, sent with ContentType (multipart forms
 	// carry their own CSRF field; see multipartBody).
 	Body        string
 	ContentType string
-	Form   url.Values // a form body; the CSRF token is added unless NoCSRF
-	NoCSRF bool
-	Header map[string]string
+	Form        url.Values // a form body; the CSRF token is added unless NoCSRF
+	NoCSRF      bool
+	Header      map[string]string
 
 	ExpectedStatus     int
 	ExpectedContent    []string

@@ -136,6 +136,9 @@ func (s *Server) runSource(ctx context.Context, id int64, trigger string) (*inte
 	if src.Format == "" || src.Location == "" {
 		return nil, intel.Errorf(intel.CodeInvalid, "source %q is not collected (it has no format or location); it is filled by imports", src.Name)
 	}
+	if err := checkLocation(src.Location); err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(ctx, runTimeout)
 	defer cancel()
 	run, err := s.collector.Collect(ctx, src, collect.Options{Trigger: trigger})

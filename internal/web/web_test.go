@@ -151,6 +151,7 @@ func TestCSRF(t *testing.T) {
 // for it; %d is an existing ID of the right kind.
 func writeRoutes(e *testEnv) []scenario {
 	g, d, i, u := id(e.Group.ID), id(e.Doc.ID), id(e.Indicator.ID), id(e.As["analyst"].User.ID)
+	src := id(e.Source.ID)
 	form := url.Values{"name": {"x"}, "title": {"x"}, "type": {"domain"}, "value": {"x.example"}, "role": {"admin"}, "enabled": {"false"},
 		"login": {"mallory"}, "password": {"a long password"}}
 	return []scenario{
@@ -163,6 +164,11 @@ func writeRoutes(e *testEnv) []scenario {
 		{URL: "/indicators/new"}, {Method: "POST", URL: "/indicators", Form: form},
 		{URL: "/indicators/" + i + "/edit"}, {Method: "POST", URL: "/indicators/" + i, Form: form},
 		{URL: "/indicators/" + i + "/delete"}, {Method: "POST", URL: "/indicators/" + i + "/delete"},
+		{Method: "POST", URL: "/extract/save", Form: url.Values{"pick": {"domain x-evil.com"}}},
+		{Method: "POST", URL: "/sources", Form: url.Values{"name": {"x"}, "format": {"stix"}, "location": {"/x"}}},
+		{Method: "POST", URL: "/sources/" + src, Form: url.Values{"interval": {"1h"}}},
+		{Method: "POST", URL: "/sources/" + src, Form: url.Values{"credibility": {"1"}}},
+		{Method: "POST", URL: "/sources/" + src + "/run"},
 		{URL: "/users"}, {Method: "POST", URL: "/users", Form: form}, {Method: "POST", URL: "/users/" + u, Form: form},
 		{URL: "/audit"},
 	}
@@ -435,10 +441,22 @@ func TestNoInlineCode(t *testing.T) {
 		"/groups/" + g + "/edit", "/groups/" + g + "/delete", "/techniques", "/techniques/" + id(e.Technique.ID), "/software", "/campaigns",
 		"/documents", "/documents/" + d, "/documents/new", "/documents/" + d + "/edit", "/documents/" + d + "/delete",
 		"/indicators", "/indicators/" + i, "/indicators/new", "/indicators/" + i + "/edit", "/indicators/" + i + "/delete",
-		"/tokens", "/users", "/audit", "/nope"} {
+		"/tokens", "/users", "/audit", "/nope", "/extract", "/sources", "/sources/" + id(e.Source.ID)} {
 		pages = append(pages, scenario{URL: p, As: "admin"})
 	}
 	pages = append(pages, scenario{Method: "POST", URL: "/tokens", As: "admin", Form: url.Values{"name": {"x"}}})
+	// Extraction results, their save, and a source page after a failed run.
+	pages = append(pages,
+		scenario{Method: "POST", URL: "/extract", As: "admin", Form: url.Values{"text": {"C2 hxxp://evil-c2[.]com/" + xss + " 8.8.8.8 TA0001"}}},
+		scenario{Method: "POST", URL: "/extract/save", As: "admin", Form: url.Values{"pick": {"domain evil-c2.com"}}})
+	broken := scenario{Method: "POST", URL: "/api/v1/sources", Bearer: "analyst", JSON: `{"name":"Broken","format":"stix","location":"/nonexistent/x.json"}`,
+		ExpectedStatus: 201}.run(t, e)
+	var bs struct{ ID int64 }
+	if err := json.Unmarshal(broken.Body.Bytes(), &bs); err != nil {
+		t.Fatal(err)
+	}
+	scenario{Method: "POST", URL: "/api/v1/sources/" + id(bs.ID) + "/run", Bearer: "analyst", ExpectedStatus: 200}.run(t, e)
+	pages = append(pages, scenario{URL: "/sources/" + id(bs.ID), As: "admin"}, scenario{URL: "/sources", As: "admin"})
 	var css string
 	for _, sc := range pages {
 		w := sc.run(t, e)

@@ -1,0 +1,159 @@
+package web_test
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/web"
+)
+
+// fixtureBundle is a tiny STIX bundle the collector reads from disk.
+func fixtureBundle(t *testing.T) string {
+	t.Helper()
+	p, err := filepath.Abs(filepath.Join("..", "collect", "stix", "testdata", "small-bundle.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestSourcesAPI(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	loc := fixtureBundle(t)
+	w := scenario{Method: "POST", URL: "/api/v1/sources", Bearer: "analyst",
+		JSON:           `{"name":"Fixture STIX","format":"stix","location":` + jsonString(loc) + `,"interval":"24h","tlp":"green"}`,
+		ExpectedStatus: 201, ExpectedContent: []string{`"name":"Fixture STIX"`, `"kind":"stix"`, `"interval":"24h0m0s"`,
+			`"credibility":0,"credibility_reason":"unknown: no site"`, `"enabled":true`}}.run(t, e)
+	var src intel.Source
+	if err := json.Unmarshal(w.Body.Bytes(), &src); err != nil || src.ID == 0 {
+		t.Fatalf("created: %s", w.Body)
+	}
+	sid := "/api/v1/sources/" + id(src.ID)
+	// A failing source: its error, hostile text included, is recorded.
+	w = scenario{Method: "POST", URL: "/api/v1/sources", Bearer: "analyst",
+		JSON:           `{"name":"Broken","format":"stix","location":"/nonexistent/` + xss + `.json"}`,
+		ExpectedStatus: 201}.run(t, e)
+	var broken intel.Source
+	if err := json.Unmarshal(w.Body.Bytes(), &broken); err != nil || broken.ID == 0 {
+		t.Fatalf("created: %s", w.Body)
+	}
+	runScenarios(t, e, []scenario{
+		{Name: "reader cannot add", Method: "POST", URL: "/api/v1/sources", Bearer: "reader",
+			JSON: `{"name":"x","format":"stix","location":"/tmp/x"}`, ExpectedStatus: 403},
+		{Name: "reader cannot run", Method: "POST", URL: sid + "/run", Bearer: "reader", ExpectedStatus: 403},
+		{Name: "name taken", Method: "POST", URL: "/api/v1/sources", Bearer: "analyst",
+			JSON: `{"name":"Fixture STIX","format":"stix","location":"/elsewhere"}`, ExpectedStatus: 409},
+		{Name: "unknown format", Method: "POST", URL: "/api/v1/sources", Bearer: "analyst",
+			JSON: `{"name":"Odd","format":"nope","location":"/x"}`, ExpectedStatus: 400, ExpectedContent: []string{`unknown format \"nope\"`}},
+		{Name: "stdin refused", Method: "POST", URL: "/api/v1/sources", Bearer: "analyst",
+			JSON: `{"name":"Stdin","format":"stix","location":"-"}`, ExpectedStatus: 400, ExpectedContent: []string{"command line only"}},
+		{Name: "short interval", Method: "POST", URL: "/api/v1/sources", Bearer: "analyst",
+			JSON: `{"name":"Eager","format":"stix","location":"/x","interval":"5s"}`, ExpectedStatus: 400, ExpectedContent: []string{"shorter than a minute"}},
+		{Name: "analyst runs it", Method: "POST", URL: sid + "/run", Bearer: "analyst", ExpectedStatus: 200,
+			ExpectedContent: []string{`"status":"ok"`, `"trigger":"api"`, `"source_name":"Fixture STIX"`, `"campaign":{"seen":1,"created":1`}},
+		{Name: "a failed run is an answer", Method: "POST", URL: "/api/v1/sources/" + id(broken.ID) + "/run", Bearer: "analyst", ExpectedStatus: 200,
+			ExpectedContent: []string{`"status":"failed"`, `"error":"open /nonexistent/\u003cscript\u003ealert(1)\u003c/script\u003e.json: no such file or directory"`}},
+		{Name: "import sources cannot run", Method: "POST", URL: "/api/v1/sources/" + id(e.Source.ID) + "/run", Bearer: "analyst",
+			ExpectedStatus: 400, ExpectedContent: []string{"not collected"}},
+		{Name: "runs of the source", URL: sid + "/runs", Bearer: "reader", ExpectedStatus: 200,
+			ExpectedContent: []string{`"items":[{`, `"status":"ok"`}, NotExpectedContent: []string{"failed"}},
+		{Name: "runs of no source", URL: "/api/v1/sources/99999/runs", Bearer: "reader", ExpectedStatus: 404},
+		{Name: "latest runs", URL: "/api/v1/runs?limit=5", Bearer: "reader", ExpectedStatus: 200,
+			ExpectedContent: []string{`"source_name":"Broken"`, `"source_name":"Fixture STIX"`}},
+		{Name: "list with latest runs", URL: "/api/v1/sources", Bearer: "reader", ExpectedStatus: 200,
+			ExpectedContent: []string{`{"source":{"id":` + id(src.ID) + `,"name":"Fixture STIX"`, `"latest_run":{`, `"name":"test-attack"`}},
+		{Name: "one", URL: sid, Bearer: "reader", ExpectedStatus: 200, ExpectedContent: []string{`"format":"stix"`}},
+		{Name: "analyst cannot fix credibility", Method: "PATCH", URL: sid, Bearer: "analyst", JSON: `{"credibility":0.9}`,
+			ExpectedStatus: 403, ExpectedContent: []string{"only an admin"}},
+		{Name: "analyst tunes the schedule", Method: "PATCH", URL: sid, Bearer: "analyst", JSON: `{"interval":"6h","enabled":false}`,
+			ExpectedStatus: 200, ExpectedContent: []string{`"interval":"6h0m0s"`, `"enabled":false`, `"credibility":0,`}},
+		{Name: "analyst cannot point it at stdin", Method: "PATCH", URL: sid, Bearer: "analyst", JSON: `{"location":"-"}`,
+			ExpectedStatus: 400},
+		{Name: "admin fixes credibility", Method: "PATCH", URL: sid, Bearer: "admin", JSON: `{"credibility":0.9}`,
+			ExpectedStatus: 200, ExpectedContent: []string{`"credibility":0.9,"credibility_reason":"set by admin","credibility_manual":true`}},
+		{Name: "out of range", Method: "PATCH", URL: sid, Bearer: "admin", JSON: `{"credibility":2}`, ExpectedStatus: 400},
+		{Name: "the edits are audited", URL: "/api/v1/audit", Bearer: "admin", ExpectedStatus: 200,
+			ExpectedContent: []string{`"action":"source.update"`, `"action":"source.upsert"`}},
+	})
+}
+
+func TestSourcesPages(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	loc := fixtureBundle(t)
+	w := scenario{Method: "POST", URL: "/sources", As: "analyst",
+		Form:           url.Values{"name": {"Fixture STIX"}, "format": {"stix"}, "location": {loc}, "interval": {"24h"}, "tlp": {"green"}},
+		ExpectedStatus: 303}.run(t, e)
+	page := w.Header().Get("Location")
+	src, err := e.Store.FindSourceByName(t.Context(), "Fixture STIX")
+	if err != nil || page != "/sources/"+id(src.ID) {
+		t.Fatalf("added at %q: %+v %v", page, src, err)
+	}
+	scenario{Method: "POST", URL: "/sources", As: "analyst",
+		Form: url.Values{"name": {"Broken"}, "format": {"stix"}, "location": {"/nonexistent/" + xss}}, ExpectedStatus: 303}.run(t, e)
+	bad, err := e.Store.FindSourceByName(t.Context(), "Broken")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runScenarios(t, e, []scenario{
+		{Name: "run now", Method: "POST", URL: page + "/run", As: "analyst", ExpectedStatus: 303, ExpectedHeader: map[string]string{"Location": page}},
+		{Name: "run a broken one", Method: "POST", URL: "/sources/" + id(bad.ID) + "/run", As: "analyst", ExpectedStatus: 303},
+		{Name: "reader cannot run", Method: "POST", URL: page + "/run", As: "reader", ExpectedStatus: 403},
+		{Name: "list for a reader", URL: "/sources", As: "reader", ExpectedStatus: 200,
+			ExpectedContent: []string{`<a href="` + page + `">Fixture STIX</a>`, "every 1d", "unknown: no site", "TLP:green",
+				`<span class="status status-ok">ok</span>`, "created", "test-attack", "Built-in catalogue", "MITRE ATT&amp;CK Enterprise",
+				`<div class="run-error">open /nonexistent/&lt;script&gt;alert(1)&lt;/script&gt;: no such file or directory</div>`},
+			NotExpectedContent: []string{"Add a source", xss}},
+		{Name: "list for an analyst", URL: "/sources", As: "analyst", ExpectedStatus: 200,
+			ExpectedContent: []string{"Add a source", `<option value="stix">stix</option>`}},
+		{Name: "source page for an analyst", URL: page, As: "analyst", ExpectedStatus: 200,
+			ExpectedContent:    []string{"Run now", "Save settings", `value="24h"`, `<td>ui</td>`, `status-ok`},
+			NotExpectedContent: []string{"Set credibility"}},
+		{Name: "source page for a reader", URL: page, As: "reader", ExpectedStatus: 200,
+			ExpectedContent: []string{"Fixture STIX", "Runs"}, NotExpectedContent: []string{"Run now", "Save settings", "Set credibility"}},
+		{Name: "source page for an admin", URL: page, As: "admin", ExpectedStatus: 200, ExpectedContent: []string{"Set credibility"}},
+		{Name: "broken source page escapes its error", URL: "/sources/" + id(bad.ID), As: "reader", ExpectedStatus: 200,
+			ExpectedContent: []string{"&lt;script&gt;alert(1)&lt;/script&gt;", "failed"}, NotExpectedContent: []string{xss}},
+		{Name: "analyst cannot fix credibility", Method: "POST", URL: page, As: "analyst", Form: url.Values{"credibility": {"0.9"}},
+			ExpectedStatus: 403},
+		{Name: "admin fixes credibility", Method: "POST", URL: page, As: "admin", Form: url.Values{"credibility": {"0.9"}},
+			ExpectedStatus: 303},
+		{Name: "analyst changes settings", Method: "POST", URL: page, As: "analyst",
+			Form: url.Values{"interval": {"6h"}, "location": {loc}, "tlp": {"amber"}}, ExpectedStatus: 303},
+		{Name: "bad interval", Method: "POST", URL: page, As: "analyst",
+			Form: url.Values{"interval": {"often"}, "location": {loc}}, ExpectedStatus: 400, ExpectedContent: []string{"bad duration"}},
+		{Name: "settings stuck", URL: page, As: "analyst", ExpectedStatus: 200,
+			ExpectedContent:    []string{"0.90", `<span class="badge">manual</span>`, "set by admin", "on demand", "TLP:amber", `value="6h"`},
+			NotExpectedContent: []string{`name="enabled" value="true" checked`}},
+		{Name: "add: name taken", Method: "POST", URL: "/sources", As: "analyst",
+			Form: url.Values{"name": {"Fixture STIX"}, "format": {"stix"}, "location": {loc}}, ExpectedStatus: 409,
+			ExpectedContent: []string{"exists already", `value="Fixture STIX"`}},
+		{Name: "add: reader", Method: "POST", URL: "/sources", As: "reader",
+			Form: url.Values{"name": {"R"}, "format": {"stix"}, "location": {loc}}, ExpectedStatus: 403},
+		{URL: "/sources/99999", As: "reader", ExpectedStatus: 404},
+	})
+	// "Enabled" is a checkbox: leaving it out of the form disables.
+	if got, err := e.Store.FindSourceByID(t.Context(), src.ID); err != nil || got.Enabled || time.Duration(got.Interval) != 6*time.Hour {
+		t.Errorf("source after the settings form: %+v (%v)", got, err)
+	}
+}
+
+// TestSourcesWithoutCollector: without a collector, sources are shown
+// read-only and the writes that need one say so.
+func TestSourcesWithoutCollector(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.Handler = web.NewServer(web.Deps{Store: e.Store, Auth: e.Auth, Logger: slog.New(slog.NewTextHandler(e.Log, nil)), Now: func() time.Time { return e.Now }})
+	runScenarios(t, e, []scenario{
+		{URL: "/sources", As: "analyst", ExpectedStatus: 200, ExpectedContent: []string{"test-attack"}, NotExpectedContent: []string{"Add a source"}},
+		{URL: "/sources/" + id(e.Source.ID), As: "analyst", ExpectedStatus: 200, NotExpectedContent: []string{"Run now"}},
+		{Method: "POST", URL: "/api/v1/sources", Bearer: "analyst", JSON: `{"name":"x","format":"stix","location":"/x"}`,
+			ExpectedStatus: 400, ExpectedContent: []string{"does not collect"}},
+	})
+}
