@@ -25,9 +25,11 @@ $(VENDOR)/htmx.min.js: package.json package-lock.json
 build: assets
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/spoor
 
-## test: every package with the race detector (PostgreSQL and Chromium tests run when their env is set)
+## test: every package with the race detector, then the acceptance tests on real data without it
+## (PostgreSQL and Chromium tests run when their env is set; see README)
 test: assets
 	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -run '^TestAcceptance' ./...
 
 ## lint: formatting and vet
 lint:

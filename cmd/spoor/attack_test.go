@@ -1,40 +1,19 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/spoor/spoor/internal/collect"
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/testenv"
 )
 
-// attackBundle returns the path of the ATT&CK Enterprise 13.1 bundle in the
-// shared data, skipping the test when it is absent outside CI.
-func attackBundle(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("SPOOR_DATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "data")
-	}
-	path := filepath.Join(dir, "mitre-attack", "enterprise-attack-13.1.json.gz")
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("ATT&CK bundle not found at %s (set SPOOR_DATA)", path)
-		}
-		t.Skipf("ATT&CK bundle not found at %s; set SPOOR_DATA to run", path)
-	}
-	return path
-}
-
-// TestATTACKDemo is the acceptance of the one-command start: the counts
+// TestAcceptanceATTACKDemo is the acceptance of the one-command start: the counts
 // printed equal the bundle's active objects, a second import changes
 // nothing, and search and group agree on APT28.
-func TestATTACKDemo(t *testing.T) {
-	if testing.Short() {
-		t.Skip("imports the whole ATT&CK bundle")
-	}
-	bundle := attackBundle(t)
+func TestAcceptanceATTACKDemo(t *testing.T) {
+	testenv.Acceptance(t)
+	bundle := testenv.DataFile(t, "mitre-attack", "enterprise-attack-13.1.json.gz")
 	c := newCLI(t)
 	out := c.ok("demo", "--no-serve", bundle)
 	t.Logf("demo output:\n%s", out)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/store/sqlite"
+	"github.com/spoor/spoor/internal/testenv"
 )
 
 // TestMain lets a test start this test binary as the spoor command, so
@@ -48,13 +49,13 @@ func writeBigBundle(t *testing.T, path string, n int) {
 	f.Close()
 }
 
-// TestKilledImportLeavesStoreConsistent kills an import process with
+// TestAcceptanceKilledImport kills an import process with
 // SIGKILL in the middle of its transaction and shows the store as it was
 // before, intact, and the source collectable again.
-func TestKilledImportLeavesStoreConsistent(t *testing.T) {
-	if testing.Short() {
-		t.Skip("imports a large synthetic bundle in a child process")
-	}
+func TestAcceptanceKilledImport(t *testing.T) {
+	// A child process imports a large synthetic bundle: slow under -race,
+	// and the race detector has nothing to find across processes.
+	testenv.Acceptance(t)
 	c := newCLI(t)
 	c.ok("import", "--source", "bulk", "stix", "testdata/attack-small.json")
 	before := c.counts()

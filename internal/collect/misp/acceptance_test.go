@@ -12,34 +12,16 @@ import (
 	"github.com/spoor/spoor/internal/collect/stix"
 	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/store/sqlite"
+	"github.com/spoor/spoor/internal/testenv"
 )
-
-// dataDir returns ../shared/data (or SPOOR_DATA), skipping the test when
-// it is absent, except under CI=true where that is a failure.
-func dataDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("SPOOR_DATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "..", "shared", "data")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "misp-galaxy")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data not found at %s (set SPOOR_DATA), and CI=true requires it", dir)
-		}
-		t.Skipf("shared data not found at %s: set SPOOR_DATA to run the acceptance test", dir)
-	}
-	return dir
-}
 
 // TestAcceptanceGalaxyMerge imports ATT&CK 13.1 and the four MISP group
 // galaxies into SQLite and checks that APT28's names from every source
 // land on one group, with their sources, and that a second import of
 // everything changes nothing.
 func TestAcceptanceGalaxyMerge(t *testing.T) {
-	dir := dataDir(t)
-	if testing.Short() {
-		t.Skip("-short: skipping the ATT&CK and galaxy import")
-	}
+	testenv.Acceptance(t)
+	dir := testenv.DataDir(t)
 	ctx := context.Background()
 	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "spoor.db"))
 	if err != nil {

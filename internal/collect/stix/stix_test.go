@@ -14,6 +14,7 @@ import (
 
 	"github.com/spoor/spoor/internal/collect/stix"
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/testenv"
 )
 
 var mitre = intel.Source{Name: "MITRE ATT&CK", Kind: intel.SourceSTIX, Credibility: 1, TLP: intel.TLPClear}
@@ -206,30 +207,11 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
-// dataDir returns the shared data directory, skipping the test when it is
-// absent outside CI.
-func dataDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("SPOOR_DATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "..", "shared", "data")
-	}
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data not found at %s (set SPOOR_DATA)", dir)
-		}
-		t.Skipf("shared data not found at %s; set SPOOR_DATA to run", dir)
-	}
-	return dir
-}
-
 // TestParseATTACK checks the counts against the bundle's own: the active
 // (not revoked, not deprecated) objects of each kind in ATT&CK 13.1.
-func TestParseATTACK(t *testing.T) {
-	if testing.Short() {
-		t.Skip("reads the 29 MB ATT&CK bundle")
-	}
-	res := mustParseFile(t, filepath.Join(dataDir(t), "mitre-attack", "enterprise-attack-13.1.json.gz"))
+func TestAcceptanceParseATTACK(t *testing.T) {
+	testenv.Acceptance(t)
+	res := mustParseFile(t, testenv.DataFile(t, "mitre-attack", "enterprise-attack-13.1.json.gz"))
 	got := map[intel.ObjectKind]int{}
 	for _, o := range res.Bundle.Objects {
 		if o.Active() {
