@@ -276,7 +276,7 @@ func (e *engine) email(s, t int) bool {
 		e.sub(s, ls)
 	}
 	e.emit(TypeEmail, ls, at+1+len(dom), string(c[ls:at])+"@"+dom, df, "")
-	if !isBareSuffix(dom) {
+	if !e.isBareSuffix(dom) {
 		e.emit(TypeDomain, at+1, at+1+len(dom), dom, df, "")
 	}
 	if at+1+len(dom) < t {
@@ -427,7 +427,7 @@ func (e *engine) domain(s, t int, ctx domainCtx) (string, Flags, bool) {
 		}
 	}
 	value := lowerString(c[s:t])
-	if ctx == ctxText && isBareSuffix(value) {
+	if ctx == ctxText && e.isBareSuffix(value) {
 		return "", 0, false // co.uk, or huissier-justice.fr outside an address
 	}
 	// The label that is registered (before the public suffix) cannot hold
@@ -461,9 +461,18 @@ func (e *engine) domain(s, t int, ctx domainCtx) (string, Flags, bool) {
 // isBareSuffix reports whether a domain is itself an ICANN public suffix.
 // Such names (co.uk, avocat.fr) are not domains in running text, but they
 // are valid as the host of a URL or the domain of an e-mail address.
-func isBareSuffix(value string) bool {
+// Verdicts are cached per engine (domains repeat within a report), with a
+// bound so that junk input cannot grow the cache without limit.
+func (e *engine) isBareSuffix(value string) bool {
+	if v, ok := e.suffixes[value]; ok {
+		return v
+	}
 	ps, icann := publicsuffix.PublicSuffix(value)
-	return icann && ps == value
+	v := icann && ps == value
+	if len(e.suffixes) < 4096 {
+		e.suffixes[value] = v
+	}
+	return v
 }
 
 // icannTLD reports whether tld (lower case) is a top-level rule of the ICANN

@@ -179,8 +179,16 @@ func (e *engine) lastAdj(c int) int {
 	if len(a) == 0 || c < a[0].end {
 		return -1
 	}
-	if h := e.hint; h < len(a) && a[h].end <= c && (h+1 == len(a) || a[h+1].end > c) {
-		return h
+	if h := e.hint; h < len(a) && a[h].end <= c {
+		// Walk forward a few steps from the last answer: lookups follow
+		// the tokens through the block.
+		for k := 0; k < 8; k++ {
+			if h+1 == len(a) || a[h+1].end > c {
+				e.hint = h
+				return h
+			}
+			h++
+		}
 	}
 	lo, hi := 0, len(a)
 	for hi-lo > 1 {

@@ -73,11 +73,12 @@ type engine struct {
 	base     int64 // absolute offset of raw[0]
 	out      []Match
 	tlds     map[string]bool // ICANN verdicts per TLD seen, bounded
+	suffixes map[string]bool // bare-public-suffix verdicts per domain, bounded
 	inPath   bool            // classifying a path component after a '/'
 }
 
 func newEngine(opts Options) *engine {
-	return &engine{opts: opts, maxToken: maxToken, tlds: make(map[string]bool)}
+	return &engine{opts: opts, maxToken: maxToken, tlds: make(map[string]bool), suffixes: make(map[string]bool)}
 }
 
 // block extracts from raw the matches of every token whose raw start lies in
@@ -87,6 +88,8 @@ func (e *engine) block(raw []byte, base int64, from, to int) {
 	c := e.normalize(raw)
 	e.clean = c
 	n := len(c)
+	adj := e.adj
+	ai, delta := 0, 0
 	i := 0
 	for i < n {
 		for i < n && cls[c[i]]&cDelim != 0 {
@@ -102,8 +105,18 @@ func (e *engine) block(raw []byte, base int64, from, to int) {
 			break
 		}
 		rs, re := s, i
-		if len(e.adj) > 0 {
-			rs, re = e.rawPos(s), e.rawPos(i)
+		if len(adj) > 0 {
+			// Walk the rewrites along with the tokens instead of searching.
+			for ai < len(adj) && adj[ai].end <= s {
+				delta = adj[ai].delta
+				ai++
+			}
+			rs = s + delta
+			d := delta
+			for aj := ai; aj < len(adj) && adj[aj].end <= i; aj++ {
+				d = adj[aj].delta
+			}
+			re = i + d
 		}
 		if rs < from {
 			continue
@@ -120,9 +133,25 @@ func (e *engine) block(raw []byte, base int64, from, to int) {
 
 // token classifies one delimiter-free run clean[s:t].
 func (e *engine) token(s, t int, mask uint16) {
+	if mask&(cDigit|cAt) == 0 && mask&(cDot|cColon) != 0 {
+		// Most dotted tokens are words at the end of a sentence ("word." or
+		// "word:"): look again without the trailing punctuation.
+		c := e.clean
+		u := t
+		for u > s && cls[c[u-1]]&cEdge != 0 {
+			u--
+		}
+		var m uint16
+		for _, b := range c[s:u] {
+			m |= cls[b]
+		}
+		if m&(cDot|cColon) == 0 {
+			mask = m
+		}
+	}
 	if mask&(cDigit|cDot|cColon|cAt) == 0 {
 		// A plain word: only the spaced form "ASN 12345" can start here.
-		if t-s <= 6 && bytes.Contains(e.clean[s:t], []byte("ASN")) {
+		if mask&cUpper != 0 && t-s >= 3 && t-s <= 6 && bytes.Contains(e.clean[s:t], []byte("ASN")) {
 			e.segment(s, t)
 		}
 		return

@@ -189,7 +189,7 @@ func (e *engine) url(ss, k, t int, scheme string) (parsedURL, bool) {
 // archive names in a path are not taken for domains.
 func (e *engine) emitURL(u *parsedURL) {
 	e.emit(TypeURL, u.ss, u.end, u.value, u.flags, u.host)
-	if u.hostType != TypeDomain || !isBareSuffix(u.host) {
+	if u.hostType != TypeDomain || !e.isBareSuffix(u.host) {
 		e.emit(u.hostType, u.h, u.hEnd, u.host, u.flags&^FlagDefanged, "")
 	}
 	if u.rest < u.end {
