@@ -32,7 +32,8 @@ func chromium(t *testing.T) string {
 
 // TestBrowser drives the real UI in headless Chromium, with htmx and the
 // strict CSP in force: sign in through the form, search for APT28, open
-// the group and read its aliases.
+// the group and read its aliases, then extract indicators from pasted
+// text.
 func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
@@ -127,6 +128,26 @@ document.addEventListener("securitypolicyviolation", e => window.spoorCSP.push(e
 	techniques, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("article.object table")))
 	if err != nil || !strings.Contains(techniques, "Spearphishing Attachment") {
 		t.Errorf("techniques table = %q (%v)", techniques, err)
+	}
+
+	// Paste a defanged report on the Extract page (a multipart form,
+	// posted by htmx when it is loaded) and read the refanged URL.
+	step(t, ctx, "open Extract",
+		chromedp.Click(chromedp.CSS(`header.top a[href="/extract"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#text")))
+	step(t, ctx, "extract",
+		chromedp.SendKeys(chromedp.CSS("#text"), "C2 at hxxps://evil-c2[.]com/gate.php and 203.0.113.9"),
+		chromedp.Click(chromedp.CSS("#extract-form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(`table.matches[data-type="url"] td.value`)))
+	value, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`table.matches[data-type="url"] td.value`)))
+	if err != nil || value != "https://evil-c2.com/gate.php" {
+		t.Errorf("extracted URL = %q (%v)", value, err)
+	}
+	if htmx {
+		violations, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.spoorCSP || []`))
+		if err != nil || len(violations) > 0 {
+			t.Errorf("CSP violations on Extract: %q (%v)", violations, err)
+		}
 	}
 }
 
