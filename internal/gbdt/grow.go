@@ -54,6 +54,10 @@ const minHess = 1e-12
 // is split across goroutines; below it the hand-off costs more than it saves.
 const parallelRows = 1 << 14
 
+// parallelPartition is the least rows in a leaf for which partitioning is
+// split across goroutines.
+const parallelPartition = 1 << 15
+
 // learner grows one tree at a time, reusing all of its buffers across trees
 // so that growing a tree allocates almost nothing.
 type learner struct {
@@ -281,7 +285,7 @@ func (l *learner) partition(start, end int, s *splitInfo) int {
 		return nl, nr
 	}
 	chunks := 1
-	if l.threads > 1 && len(seg) >= 1<<16 {
+	if l.threads > 1 && len(seg) >= parallelPartition {
 		chunks = l.threads
 	}
 	if chunks == 1 {
