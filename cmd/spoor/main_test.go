@@ -240,7 +240,7 @@ func TestUserCommands(t *testing.T) {
 
 func TestUsageErrors(t *testing.T) {
 	c := newCLI(t)
-	for _, args := range [][]string{{"frobnicate"}, {"import", "csv", "x"}, {"search"}, {"import", "--bogus"}} {
+	for _, args := range [][]string{{"frobnicate"}, {"import", "nope", "x"}, {"search"}, {"import", "--bogus"}} {
 		_, _, err := c.run("", args...)
 		var ue *usageError
 		if !errors.As(err, &ue) || exitCode(err) != 2 {

@@ -73,6 +73,10 @@ func (e CatalogueEntry) Source() *intel.Source {
 		Name: e.Name, Format: e.Format, URL: e.URL, Location: e.URL,
 		Interval: intel.Duration(e.Interval), Enabled: true, TLP: intel.TLPClear,
 	}
+	if e.URL == "" {
+		// Only in a mirror: nothing for the scheduler to fetch.
+		src.Interval = 0
+	}
 	if e.Site != "" {
 		src.URL = "https://" + e.Site + "/"
 	}

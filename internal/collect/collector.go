@@ -14,6 +14,8 @@ import (
 // and the source and run records.
 type Store interface {
 	Sink
+	// ImportIndicators writes an IOC list through the bulk path.
+	ImportIndicators(ctx context.Context, b *intel.IndicatorBatch, progress func(done, total int)) (*intel.ImportStats, error)
 	FindTAXIIState(ctx context.Context, source, collection string) (*intel.TAXIIState, error)
 	SaveTAXIIState(ctx context.Context, st *intel.TAXIIState) error
 	UpsertSource(ctx context.Context, src *intel.Source) error
@@ -50,7 +52,9 @@ func NewCollector(st Store, cred *Credibility) *Collector {
 	if cred == nil {
 		cred = DefaultCredibility()
 	}
-	return &Collector{Store: st, Formats: Formats(), Credibility: cred}
+	c := &Collector{Store: st, Credibility: cred}
+	c.Formats = c.formats()
+	return c
 }
 
 func (c *Collector) now() time.Time {

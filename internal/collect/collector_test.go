@@ -22,7 +22,9 @@ func TestSchedulerRunsDueSourcesOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	// The store stamps runs with the real clock, so the scheduler's clock
+	// starts there too.
+	now := time.Now().UTC()
 	c := collect.NewCollector(st, nil)
 	c.Now = func() time.Time { return now }
 	src := &intel.Source{Name: "bundle", Format: "stix", Location: bundle, Interval: intel.Duration(6 * time.Hour), Enabled: true}
@@ -40,7 +42,7 @@ func TestSchedulerRunsDueSourcesOnce(t *testing.T) {
 	if runs, err := c.RunDue(ctx); err != nil || len(runs) != 0 {
 		t.Fatalf("RunDue right after = %d runs, %v; want none until the interval passes", len(runs), err)
 	}
-	now = now.Add(6 * time.Hour)
+	now = now.Add(6*time.Hour + time.Minute)
 	runs, err = c.RunDue(ctx)
 	if err != nil || len(runs) != 1 {
 		t.Fatalf("RunDue after the interval = %+v, %v", runs, err)

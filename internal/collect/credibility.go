@@ -33,6 +33,8 @@ import (
 type Credibility struct {
 	wellKnown map[string]string // registrable domain → organisation
 	blogHosts []string          // host suffixes of blog platforms
+	codeHosts map[string]bool   // hosts of code repositories
+	owners    map[string]string // code-host owner → well-known organisation
 	ranks     map[string]int    // registrable domain → popularity rank
 }
 
@@ -49,15 +51,25 @@ const (
 // DefaultCredibility returns the scheme with the built-in lists of
 // well-known organisations and blog hosts and no rank list.
 func DefaultCredibility() *Credibility {
-	c := &Credibility{wellKnown: map[string]string{}, ranks: map[string]int{}}
-	for _, line := range strings.Split(wellKnownList, "\n") {
-		domain, org, ok := strings.Cut(strings.TrimSpace(line), " ")
-		if ok {
-			c.wellKnown[domain] = strings.TrimSpace(org)
-		}
+	c := &Credibility{wellKnown: pairs(wellKnownList), owners: pairs(codeHostOwnerList),
+		codeHosts: map[string]bool{}, ranks: map[string]int{}}
+	for _, h := range strings.Fields(codeHostList) {
+		c.codeHosts[h] = true
 	}
 	c.blogHosts = strings.Fields(blogHostList)
 	return c
+}
+
+// pairs reads "key value words" lines into a map.
+func pairs(list string) map[string]string {
+	m := map[string]string{}
+	for _, line := range strings.Split(list, "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), " ")
+		if ok {
+			m[k] = strings.TrimSpace(v)
+		}
+	}
+	return m
 }
 
 // AddWellKnown marks a domain as a well-known organisation (an admin's
@@ -109,6 +121,15 @@ func (c *Credibility) Score(location string) (float64, string) {
 			return ScoreWellKnown, "well-known organisation: " + org
 		}
 	}
+	if c.codeHosts[host] {
+		// Anyone publishes on a code host: the owner decides, as
+		// github.com/eset (ESET) versus github.com/someone.
+		owner := ownerOf(location)
+		if org, ok := c.owners[owner]; ok {
+			return ScoreWellKnown, "well-known organisation: " + org
+		}
+		return ScoreBlog, "independent project on " + host
+	}
 	for _, b := range c.blogHosts {
 		if host == b || strings.HasSuffix(host, "."+b) {
 			return ScoreBlog, "blog host: " + b
@@ -144,6 +165,47 @@ func hostOf(location string) string {
 		return ""
 	}
 	return strings.TrimSuffix(strings.ToLower(location), ".")
+}
+
+// codeHostList names sites where anyone publishes a repository.
+const codeHostList = `github.com raw.githubusercontent.com gist.github.com gitlab.com codeberg.org bitbucket.org`
+
+// codeHostOwnerList names repository owners that are well-known
+// organisations: owner, then the organisation.
+const codeHostOwnerList = `
+mitre MITRE
+mitre-attack MITRE
+misp MISP project
+cisagov CISA
+eset ESET
+pan-unit42 Palo Alto Networks Unit 42
+mandiant Mandiant
+fireeye FireEye
+microsoft Microsoft
+google Google
+crowdstrike CrowdStrike
+sophoslabs Sophos
+cisco-talos Cisco Talos
+kaspersky Kaspersky
+trendmicro Trend Micro
+sentinel-one SentinelOne
+volexity Volexity
+citizenlab Citizen Lab
+avast Avast
+checkpointsw Check Point
+elastic Elastic Security Labs
+ncsc-nl NCSC NL
+certpl CERT Polska
+`
+
+// ownerOf returns the lower-case first path segment of a URL.
+func ownerOf(location string) string {
+	u, err := url.Parse(location)
+	if err != nil {
+		return ""
+	}
+	owner, _, _ := strings.Cut(strings.TrimPrefix(u.Path, "/"), "/")
+	return strings.ToLower(owner)
 }
 
 func parentDomain(d string) string {

@@ -9,13 +9,21 @@ import (
 	"github.com/spoor/spoor/internal/intel"
 )
 
-// Formats returns the input formats spoor reads, by name.
-func Formats() map[string]Format {
+// Formats returns the input formats spoor reads, by name, with the
+// default credibility scheme for the publishers IOC lists name per row.
+func Formats() map[string]Format { return NewCollector(nil, nil).Formats }
+
+// formats returns the input formats, read through c where a format needs
+// the collector's settings.
+func (c *Collector) formats() map[string]Format {
 	list := []Format{
 		{Name: "stix", Kind: intel.SourceSTIX, Short: "STIX 2.1 bundle (JSON, plain or gzip): ATT&CK, vendor bundles", Run: runSTIX},
 		{Name: "misp-event", Kind: intel.SourceMISP, Short: "MISP event JSON (one event or a list): indicators, the event as a document, its galaxy groups", Run: runMISPEvent},
 		{Name: "misp-feed", Kind: intel.SourceMISP, Short: "MISP feed directory (manifest.json + <uuid>.json events)", Pull: pullMISPFeed},
 		{Name: "misp-galaxy", Kind: intel.SourceMISP, Short: "MISP galaxy cluster (threat actors, tools, Malpedia…): groups merged on explicit cross-references", Run: runMISPGalaxy},
+		{Name: "trail", Kind: intel.SourceIOCList, Short: "one indicator per line, # comments (maltrail style); options type=, tags=", Run: c.listFormat(readTrail)},
+		{Name: "csv", Kind: intel.SourceIOCList, Short: "CSV with a header; options value=COLUMN (default value), type_column=, first_seen=, group=, …", Run: c.listFormat(readCSV)},
+		{Name: "apt-iocs", Kind: intel.SourceIOCList, Short: "grouped APT IOC CSV (group, campaign, type, value, date, source): indicators and events", Run: c.listFormat(readAPTIOCs)},
 		{Name: "taxii", Kind: intel.SourceTAXII, Short: "TAXII 2.1 collection (location: server URL; options api_root, collection, username, password, token)", Pull: pullTAXII},
 	}
 	m := make(map[string]Format, len(list))

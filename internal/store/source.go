@@ -261,8 +261,19 @@ func (s *Store) FinishRun(ctx context.Context, run *intel.CollectionRun) error {
 	// A run may finish after its context was cancelled (SIGTERM); the
 	// record of how it ended must still be written.
 	ctx = context.WithoutCancel(ctx)
-	_, err := s.exec(ctx, s.db, `UPDATE collection_runs SET finished_at = ?, status = ?, stats = ?, error = ? WHERE id = ?`,
-		ms(run.FinishedAt), run.Status, stats, run.Error, run.ID)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := s.exec(ctx, tx, `UPDATE collection_runs SET finished_at = ?, status = ?, stats = ?, error = ? WHERE id = ?`,
+			ms(run.FinishedAt), run.Status, stats, run.Error, run.ID)
+		if err != nil {
+			return err
+		}
+		// A run started by hand also counts for the schedule: the next
+		// scheduled run comes one interval after it, not at once.
+		end := ms(run.FinishedAt)
+		_, err = s.exec(ctx, tx, `UPDATE sources SET next_run_at = ? + interval_ms
+WHERE id = ? AND interval_ms > 0 AND next_run_at < ? + interval_ms`, end, run.SourceID, end)
+		return err
+	})
 	return s.wrap("finish run", err)
 }
 

@@ -106,6 +106,10 @@ func testCollection(t *testing.T, open Opener) {
 	must(t, "finish second run", s.FinishRun(ctx, failed))
 	runs, err := s.FindRuns(ctx, feed.ID, 10)
 	must(t, "find runs", err)
+	// A finished run moves the next scheduled one an interval past its end.
+	if got, err := s.FindSourceByID(ctx, feed.ID); err != nil || got.NextRunAt.Before(failed.FinishedAt.Add(time.Hour)) {
+		t.Errorf("next run after a finished run = %v (%v), want ≥ %v", got.NextRunAt, err, failed.FinishedAt.Add(time.Hour))
+	}
 	if len(runs) != 2 || runs[0].ID != failed.ID || runs[0].Error != failed.Error || runs[0].SourceName != "Example feed" {
 		t.Fatalf("runs = %+v", runs)
 	}
