@@ -95,6 +95,10 @@ type groupView struct {
 	*intel.Profile
 	AliasSources []intel.AliasInfo   `json:"alias_sources,omitempty"`
 	Merges       []intel.MergeRecord `json:"merges,omitempty"`
+	// Indicators are the most confident of the IndicatorTotal indicators
+	// that events attributed to the group report.
+	Indicators     []*intel.Indicator `json:"indicators,omitempty"`
+	IndicatorTotal int                `json:"indicator_total"`
 }
 
 func loadGroupView(ctx context.Context, st *store.Store, id int64) (*groupView, error) {
@@ -107,6 +111,9 @@ func loadGroupView(ctx context.Context, st *store.Store, id int64) (*groupView, 
 		return nil, err
 	}
 	if v.Merges, err = st.FindMerges(ctx, id); err != nil {
+		return nil, err
+	}
+	if v.Indicators, v.IndicatorTotal, err = st.FindGroupIndicators(ctx, id, 20); err != nil {
 		return nil, err
 	}
 	return v, nil
@@ -166,6 +173,16 @@ func writeProfile(w io.Writer, v *groupView) error {
 	}
 	if err := section("related groups", p.Groups, func(o intel.Object) string { return "" }); err != nil {
 		return err
+	}
+	if v.IndicatorTotal > 0 {
+		fmt.Fprintf(w, "\nindicators (%d; the %d most confident)\n", v.IndicatorTotal, len(v.Indicators))
+		t := newTable(w, "TYPE", "VALUE", "CONFIDENCE", "LAST SEEN")
+		for _, ind := range v.Indicators {
+			t.row(string(ind.Type), clip(ind.Value, 70), fmt.Sprintf("%.2f", ind.Confidence), day(ind.LastSeen))
+		}
+		if err := t.flush(); err != nil {
+			return err
+		}
 	}
 	if len(v.AliasSources) > 0 && len(v.Merges) > 0 {
 		fmt.Fprintf(w, "\nnames and their sources (%d)\n", len(v.AliasSources))
