@@ -46,7 +46,8 @@
 // (five per sparse entry), NumLeaves pooled histograms of 16 bytes per bin,
 // and per row the raw scores and (multiclass) probabilities, 8 bytes per
 // class each, plus 8 bytes of gradients and 16 of row indices. Growing a
-// tree allocates nothing per node.
+// tree reuses these buffers; per node it allocates only the hand-off to
+// worker goroutines.
 //
 // Predictions are per row (Predict, PredictRaw) or per Dataset in parallel
 // (PredictBatch, PredictRawBatch). Contributions uses TreeSHAP on the node

@@ -393,6 +393,13 @@ func TestSparseAndDenseGiveSameModel(t *testing.T) {
 	if diff := cmp.Diff(md.PredictBatch(mustDataset(t, rows, nil), 1), ms.PredictBatch(sp, 2)); diff != "" {
 		t.Errorf("batch predictions differ between forms:\n%s", diff)
 	}
+	cv, err := gbdt.CrossValidate(p, sp, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acc := gbdt.Accuracy(intLabels(y), cv.Pred); acc < 0.5 {
+		t.Errorf("sparse out-of-fold accuracy %v, want >= 0.5", acc)
+	}
 	imp := ms.FeatureImportance(gbdt.ImportanceGain)
 	for f := 4; f < nf; f++ {
 		if imp[f] >= imp[0] {
