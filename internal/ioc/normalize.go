@@ -20,6 +20,10 @@ type adjust struct {
 	escape  bool // a Markdown escape (\_), not a defang notation
 }
 
+// scanTrigger marks the bytes normalize stops on: the openers of bracket
+// and backslash notations, and the second bytes of " dot " and ".]".
+var scanTrigger = [256]bool{'[': true, '(': true, '{': true, '\\': true, 'd': true, 'D': true, ']': true}
+
 // normTrigger marks bytes that can open a defang notation.
 var normTrigger = [256]bool{'[': true, '(': true, '{': true, '\\': true, ' ': true, '.': true}
 
@@ -125,19 +129,29 @@ func (e *engine) normalize(raw []byte) []byte {
 	started := false
 	copied := 0
 	for p := 0; p < len(raw); p++ {
+		// Spaces and dots are frequent and almost never open a notation, so
+		// the loop stops on the rarer second byte of " dot " and ".]" and
+		// steps back one.
 		b := raw[p]
-		if !normTrigger[b] {
+		if !scanTrigger[b] {
 			continue
 		}
-		// Spaces and dots are frequent and almost never open a notation:
-		// look one byte ahead before paying for the full check.
-		if p+1 < len(raw) && (b == ' ' && raw[p+1]|0x20 != 'd' || b == '.' && raw[p+1] != ']') {
-			continue
+		q := p // where the notation would start
+		if b == 'd' || b == 'D' || b == ']' {
+			want := byte(' ')
+			if b == ']' {
+				want = '.'
+			}
+			if p == 0 || p-1 < copied || raw[p-1] != want {
+				continue
+			}
+			q = p - 1
 		}
-		rep, n, spaced := defangAt(raw, p)
+		rep, n, spaced := defangAt(raw, q)
 		if n == 0 {
 			continue
 		}
+		p = q
 		if !started {
 			if cap(e.cleanBuf) < len(raw) {
 				// The clean copy is never longer than raw: size it once.

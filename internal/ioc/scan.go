@@ -139,6 +139,9 @@ func (e *engine) token(s, t int, mask uint16) {
 		c := e.clean
 		u := t
 		for u > s && cls[c[u-1]]&cEdge != 0 {
+			if c[u-1] == ':' && u-2 >= s && c[u-2] == ':' {
+				break // "fe80::" ends in an address, not in punctuation
+			}
 			u--
 		}
 		var m uint16
