@@ -101,7 +101,7 @@ func (s *Server) openAPI() map[string]any {
 		"info": map[string]any{
 			"title":       "spoor API",
 			"version":     s.version,
-			"description": "Threat intelligence: groups, techniques, software, documents, indicators, search, users and tokens. Authenticate with `Authorization: Bearer spoor_…`.",
+			"description": "Threat intelligence: groups, techniques, software, documents, indicators, indicator extraction, sources and their collection runs, search, users and tokens. Authenticate with `Authorization: Bearer spoor_…`.",
 		},
 		"paths": paths,
 		"components": map[string]any{
