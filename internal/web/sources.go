@@ -52,13 +52,18 @@ func errNoCollector() error {
 }
 
 // checkLocation refuses locations a web user must not name: "-" is the
-// server's own standard input.
-func checkLocation(loc string) error {
+// server's own standard input, and a path reads the server's files, which
+// only an admin may point spoor at (an analyst's source is a URL).
+func checkLocation(user *intel.User, loc string) error {
 	if loc == "" {
 		return intel.Errorf(intel.CodeInvalid, "location is required: a URL or a path on the server")
 	}
 	if loc == "-" {
 		return intel.Errorf(intel.CodeInvalid, `location "-" (standard input) is for the command line only`)
+	}
+	isURL := strings.HasPrefix(loc, "http://") || strings.HasPrefix(loc, "https://")
+	if !isURL && (user == nil || !auth.Can(user.Role, auth.ManageUsers)) {
+		return errForbidden("only an admin may name a path on the server; give a URL")
 	}
 	return nil
 }
@@ -66,7 +71,7 @@ func checkLocation(loc string) error {
 // defineSource checks and saves a new source through the collector. A
 // name already taken is a conflict rather than an edit: the collector
 // upserts by name, and adding must not rewrite someone's source.
-func (s *Server) defineSource(ctx context.Context, in sourceInput) (*intel.Source, error) {
+func (s *Server) defineSource(ctx context.Context, user *intel.User, in sourceInput) (*intel.Source, error) {
 	if s.collector == nil {
 		return nil, errNoCollector()
 	}
@@ -77,7 +82,7 @@ func (s *Server) defineSource(ctx context.Context, in sourceInput) (*intel.Sourc
 	if src.Name == "" {
 		return nil, intel.Errorf(intel.CodeInvalid, "source name is required")
 	}
-	if err := checkLocation(src.Location); err != nil {
+	if err := checkLocation(user, src.Location); err != nil {
 		return nil, err
 	}
 	if src.TLP == "" {
@@ -111,10 +116,19 @@ func (s *Server) updateSource(ctx context.Context, user *intel.User, id int64, u
 	}
 	if u.Location != nil {
 		loc := strings.TrimSpace(*u.Location)
-		if err := checkLocation(loc); err != nil {
+		cur, err := s.store.FindSourceByID(ctx, id)
+		if err != nil {
 			return nil, err
 		}
-		u.Location = &loc
+		switch {
+		case loc == cur.Location:
+			u.Location = nil // the settings form sends it unchanged
+		default:
+			if err := checkLocation(user, loc); err != nil {
+				return nil, err
+			}
+			u.Location = &loc
+		}
 	}
 	if u.TLP != nil && !u.TLP.Valid() {
 		return nil, intel.Errorf(intel.CodeInvalid, "unknown TLP marking %q", *u.TLP)
@@ -136,8 +150,10 @@ func (s *Server) runSource(ctx context.Context, id int64, trigger string) (*inte
 	if src.Format == "" || src.Location == "" {
 		return nil, intel.Errorf(intel.CodeInvalid, "source %q is not collected (it has no format or location); it is filled by imports", src.Name)
 	}
-	if err := checkLocation(src.Location); err != nil {
-		return nil, err
+	if src.Location == "-" {
+		// Running a source an admin or the command line defined is fine;
+		// the server's standard input is not a place to read from.
+		return nil, intel.Errorf(intel.CodeInvalid, `source %q reads standard input: collect it on the command line`, src.Name)
 	}
 	ctx, cancel := context.WithTimeout(ctx, runTimeout)
 	defer cancel()
@@ -194,7 +210,7 @@ func (s *Server) apiSourceCreate(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	src, err := s.defineSource(r.Context(), in)
+	src, err := s.defineSource(r.Context(), authFrom(r).User, in)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -386,7 +402,7 @@ func (s *Server) sourceAdd(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	src, err := s.defineSource(r.Context(), sourceInput{Name: data.Name, Format: data.Format, Location: data.Location,
+	src, err := s.defineSource(r.Context(), authFrom(r).User, sourceInput{Name: data.Name, Format: data.Format, Location: data.Location,
 		Interval: interval, TLP: tlp, AllowPrivate: f.Get("allow_private") == "true"})
 	if err != nil {
 		fail(err)

@@ -26,7 +26,8 @@ func TestSourcesAPI(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	loc := fixtureBundle(t)
-	w := scenario{Method: "POST", URL: "/api/v1/sources", Bearer: "analyst",
+	// Sources that read the server's files are an admin's to add.
+	w := scenario{Method: "POST", URL: "/api/v1/sources", Bearer: "admin",
 		JSON:           `{"name":"Fixture STIX","format":"stix","location":` + jsonString(loc) + `,"interval":"24h","tlp":"green"}`,
 		ExpectedStatus: 201, ExpectedContent: []string{`"name":"Fixture STIX"`, `"kind":"stix"`, `"interval":"24h0m0s"`,
 			`"credibility":0,"credibility_reason":"unknown: no site"`, `"enabled":true`}}.run(t, e)
@@ -36,7 +37,7 @@ func TestSourcesAPI(t *testing.T) {
 	}
 	sid := "/api/v1/sources/" + id(src.ID)
 	// A failing source: its error, hostile text included, is recorded.
-	w = scenario{Method: "POST", URL: "/api/v1/sources", Bearer: "analyst",
+	w = scenario{Method: "POST", URL: "/api/v1/sources", Bearer: "admin",
 		JSON:           `{"name":"Broken","format":"stix","location":"/nonexistent/` + xss + `.json"}`,
 		ExpectedStatus: 201}.run(t, e)
 	var broken intel.Source
@@ -47,13 +48,21 @@ func TestSourcesAPI(t *testing.T) {
 		{Name: "reader cannot add", Method: "POST", URL: "/api/v1/sources", Bearer: "reader",
 			JSON: `{"name":"x","format":"stix","location":"/tmp/x"}`, ExpectedStatus: 403},
 		{Name: "reader cannot run", Method: "POST", URL: sid + "/run", Bearer: "reader", ExpectedStatus: 403},
-		{Name: "name taken", Method: "POST", URL: "/api/v1/sources", Bearer: "analyst",
+		{Name: "analyst cannot name a server path", Method: "POST", URL: "/api/v1/sources", Bearer: "analyst",
+			JSON: `{"name":"Secrets","format":"trail","location":"/etc/passwd"}`, ExpectedStatus: 403,
+			ExpectedContent: []string{"only an admin may name a path on the server"}},
+		{Name: "analyst adds a URL source", Method: "POST", URL: "/api/v1/sources", Bearer: "analyst",
+			JSON: `{"name":"Vendor feed","format":"stix","location":"https://unit42.paloaltonetworks.com/feed.json"}`, ExpectedStatus: 201,
+			ExpectedContent: []string{`"credibility":1,"credibility_reason":"well-known organisation: Palo Alto Networks"`}},
+		{Name: "analyst cannot repoint a source at a path", Method: "PATCH", URL: sid, Bearer: "analyst", JSON: `{"location":"/etc/shadow"}`,
+			ExpectedStatus: 403},
+		{Name: "name taken", Method: "POST", URL: "/api/v1/sources", Bearer: "admin",
 			JSON: `{"name":"Fixture STIX","format":"stix","location":"/elsewhere"}`, ExpectedStatus: 409},
-		{Name: "unknown format", Method: "POST", URL: "/api/v1/sources", Bearer: "analyst",
+		{Name: "unknown format", Method: "POST", URL: "/api/v1/sources", Bearer: "admin",
 			JSON: `{"name":"Odd","format":"nope","location":"/x"}`, ExpectedStatus: 400, ExpectedContent: []string{`unknown format \"nope\"`}},
 		{Name: "stdin refused", Method: "POST", URL: "/api/v1/sources", Bearer: "analyst",
 			JSON: `{"name":"Stdin","format":"stix","location":"-"}`, ExpectedStatus: 400, ExpectedContent: []string{"command line only"}},
-		{Name: "short interval", Method: "POST", URL: "/api/v1/sources", Bearer: "analyst",
+		{Name: "short interval", Method: "POST", URL: "/api/v1/sources", Bearer: "admin",
 			JSON: `{"name":"Eager","format":"stix","location":"/x","interval":"5s"}`, ExpectedStatus: 400, ExpectedContent: []string{"shorter than a minute"}},
 		{Name: "analyst runs it", Method: "POST", URL: sid + "/run", Bearer: "analyst", ExpectedStatus: 200,
 			ExpectedContent: []string{`"status":"ok"`, `"trigger":"api"`, `"source_name":"Fixture STIX"`, `"campaign":{"seen":1,"created":1`}},
@@ -87,7 +96,7 @@ func TestSourcesPages(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	loc := fixtureBundle(t)
-	w := scenario{Method: "POST", URL: "/sources", As: "analyst",
+	w := scenario{Method: "POST", URL: "/sources", As: "admin",
 		Form:           url.Values{"name": {"Fixture STIX"}, "format": {"stix"}, "location": {loc}, "interval": {"24h"}, "tlp": {"green"}},
 		ExpectedStatus: 303}.run(t, e)
 	page := w.Header().Get("Location")
@@ -95,7 +104,7 @@ func TestSourcesPages(t *testing.T) {
 	if err != nil || page != "/sources/"+id(src.ID) {
 		t.Fatalf("added at %q: %+v %v", page, src, err)
 	}
-	scenario{Method: "POST", URL: "/sources", As: "analyst",
+	scenario{Method: "POST", URL: "/sources", As: "admin",
 		Form: url.Values{"name": {"Broken"}, "format": {"stix"}, "location": {"/nonexistent/" + xss}}, ExpectedStatus: 303}.run(t, e)
 	bad, err := e.Store.FindSourceByName(t.Context(), "Broken")
 	if err != nil {
@@ -131,7 +140,7 @@ func TestSourcesPages(t *testing.T) {
 		{Name: "settings stuck", URL: page, As: "analyst", ExpectedStatus: 200,
 			ExpectedContent:    []string{"0.90", `<span class="badge">manual</span>`, "set by admin", "on demand", "TLP:amber", `value="6h"`},
 			NotExpectedContent: []string{`name="enabled" value="true" checked`}},
-		{Name: "add: name taken", Method: "POST", URL: "/sources", As: "analyst",
+		{Name: "add: name taken", Method: "POST", URL: "/sources", As: "admin",
 			Form: url.Values{"name": {"Fixture STIX"}, "format": {"stix"}, "location": {loc}}, ExpectedStatus: 409,
 			ExpectedContent: []string{"exists already", `value="Fixture STIX"`}},
 		{Name: "add: reader", Method: "POST", URL: "/sources", As: "reader",

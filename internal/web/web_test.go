@@ -449,7 +449,7 @@ func TestNoInlineCode(t *testing.T) {
 	pages = append(pages,
 		scenario{Method: "POST", URL: "/extract", As: "admin", Form: url.Values{"text": {"C2 hxxp://evil-c2[.]com/" + xss + " 8.8.8.8 TA0001"}}},
 		scenario{Method: "POST", URL: "/extract/save", As: "admin", Form: url.Values{"pick": {"domain evil-c2.com"}}})
-	broken := scenario{Method: "POST", URL: "/api/v1/sources", Bearer: "analyst", JSON: `{"name":"Broken","format":"stix","location":"/nonexistent/x.json"}`,
+	broken := scenario{Method: "POST", URL: "/api/v1/sources", Bearer: "admin", JSON: `{"name":"Broken","format":"stix","location":"/nonexistent/x.json"}`,
 		ExpectedStatus: 201}.run(t, e)
 	var bs struct{ ID int64 }
 	if err := json.Unmarshal(broken.Body.Bytes(), &bs); err != nil {
