@@ -157,6 +157,7 @@ func TestExtractDefang(t *testing.T) {
 		{"cidr defanged", "10[.]0[.]0[.]0/8", []string{"cidr 10.0.0.0/8"}},
 		{"half bracket closer", "106.]14.47.210", []string{"ipv4 106.14.47.210"}},
 		{"half bracket opener", "evil[.com", []string{"domain evil.com"}},
+		{"markdown double escape", `http://1.2.3.4/all\\_pp.exe`, []string{`url http://1.2.3.4/all_pp.exe`, "ipv4 1.2.3.4"}},
 		{"markdown escaped underscore", `http://1.2.3.4/host32\_pic.bin`, []string{`url http://1.2.3.4/host32_pic.bin`, "ipv4 1.2.3.4"}},
 	}
 	for _, tc := range cases {

@@ -85,9 +85,13 @@ func defangAt(raw []byte, p int) (rep string, n int, spaced bool) {
 		if p > 0 && isNameByte(raw[p-1]) && p+2 < len(raw) && raw[p+1] == '.' && isNameByte(raw[p+2]) {
 			return ".", 2, false
 		}
-		// Markdown escapes inside names and URLs: host32\_pic.bin.
+		// Markdown escapes inside names and URLs: host32\_pic.bin, and the
+		// doubly escaped all\\_xxx.exe of text converted twice.
 		if p > 0 && p+2 < len(raw) && raw[p+1] == '_' && raw[p-1] > ' ' && raw[p+2] > ' ' {
 			return "_", 2, false
+		}
+		if p > 0 && p+3 < len(raw) && raw[p+1] == '\\' && raw[p+2] == '_' && raw[p-1] > ' ' && raw[p+3] > ' ' {
+			return "_", 3, false
 		}
 	case ' ':
 		// "evil dot com": one ASCII space each side, a lower-case letter or
