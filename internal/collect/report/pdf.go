@@ -87,13 +87,16 @@ func readPDF(data []byte, name string) (text, title string, err error) {
 	}
 	title = strings.TrimSpace(rd.Trailer().Key("Info").Key("Title").Text())
 	var b strings.Builder
-	n := min(rd.NumPage(), MaxPDFPages)
-	for i := 1; i <= n; i++ {
-		p := rd.Page(i)
-		if p.V.IsNull() {
+	var pageErr error
+	for i, p := range pages(rd.Trailer().Key("Root").Key("Pages")) {
+		page, err := pageText(p)
+		if err != nil {
+			// One broken page costs its text, not the report's.
+			if pageErr == nil {
+				pageErr = fmt.Errorf("page %d: %v", i+1, err)
+			}
 			continue
 		}
-		page := assembleLines(p.Content().Text)
 		if page == "" {
 			continue
 		}
@@ -102,7 +105,52 @@ func readPDF(data []byte, name string) (text, title string, err error) {
 		}
 		b.WriteString(page)
 	}
+	if b.Len() == 0 && pageErr != nil {
+		return "", "", unreadable(name, "corrupt PDF: %v", pageErr)
+	}
 	return b.String(), title, nil
+}
+
+// pageText reads one page under recover: the content-stream interpreter
+// panics on operands of the wrong kind and on missing streams.
+func pageText(p pdf.Page) (text string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			text, err = "", fmt.Errorf("%v", r)
+		}
+	}()
+	return assembleLines(p.Content().Text), nil
+}
+
+// maxPageTreeDepth bounds the page tree walk. Real trees are a few levels
+// deep; the bound, with the node budget, stops a tree whose Kids point
+// back at an ancestor.
+const maxPageTreeDepth = 32
+
+// pages walks the page tree. It replaces the library's Reader.Page, which
+// loops forever on a Pages node that lists itself among its Kids: a
+// hostile file must not hang the importer.
+func pages(root pdf.Value) []pdf.Page {
+	var out []pdf.Page
+	budget := 4*MaxPDFPages + 64 // nodes visited, pages and intermediate
+	var walk func(v pdf.Value, depth int)
+	walk = func(v pdf.Value, depth int) {
+		if depth > maxPageTreeDepth || budget <= 0 || len(out) >= MaxPDFPages {
+			return
+		}
+		budget--
+		switch v.Key("Type").Name() {
+		case "Pages":
+			kids := v.Key("Kids")
+			for i := 0; i < kids.Len(); i++ {
+				walk(kids.Index(i), depth+1)
+			}
+		case "Page":
+			out = append(out, pdf.Page{V: v})
+		}
+	}
+	walk(root, 0)
+	return out
 }
 
 func pdfTitle(data []byte) (title string, err error) {

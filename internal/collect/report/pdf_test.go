@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spoor/spoor/internal/collect/report"
 	"github.com/spoor/spoor/internal/ioc"
@@ -31,7 +32,11 @@ var reportLines = []string{
 // advance. With tj true, the font has Widths and words are drawn as a TJ
 // array with a kerning gap and no space glyph, the way Ghostscript
 // positions words.
-func makePDF(tj bool, pages [][]string) []byte {
+func makePDF(tj bool, pages [][]string) []byte { return makePDFWith(tj, pages, nil) }
+
+// makePDFWith is makePDF with edit applied to the object bodies before the
+// cross-reference table is written, so that edited files stay well formed.
+func makePDFWith(tj bool, pages [][]string, edit func(objs []string)) []byte {
 	var objs []string
 	font := "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
 	if tj {
@@ -67,6 +72,9 @@ func makePDF(tj bool, pages [][]string) []byte {
 	}
 	objs[1] = fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), len(kids))
 	objs = append(objs, "<< /Title (Paper Kite report) >>")
+	if edit != nil {
+		edit(objs)
+	}
 	var b bytes.Buffer
 	b.WriteString("%PDF-1.4\n")
 	offsets := make([]int, len(objs))
@@ -277,10 +285,64 @@ func FuzzPDF(f *testing.F) {
 	f.Add(makePDF(false, [][]string{reportLines}))
 	f.Add(makePDF(true, [][]string{{"a"}, {"b c"}}))
 	f.Add([]byte("%PDF-1.4\ntrailer\n<< /Root 1 0 R >>\n%%EOF"))
+	f.Add(makePDFWith(false, [][]string{{"a"}}, func(objs []string) {
+		objs[1] = strings.Replace(objs[1], "/Kids [4 0 R]", "/Kids [2 0 R 4 0 R]", 1)
+	}))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_, err := report.PDF(data, "fuzz.pdf", report.Options{})
 		if err != nil && !errors.Is(err, report.ErrUnreadable) {
 			t.Fatalf("error outside ErrUnreadable: %v", err)
 		}
 	})
+}
+
+// TestPDFHostileStructure feeds PDFs whose object graph loops. The
+// library's own page lookup never returns on a page tree that lists itself
+// among its kids; the reader must finish, with the text or an error.
+func TestPDFHostileStructure(t *testing.T) {
+	pages := [][]string{{"hello from page one"}, {"page two"}}
+	good := string(makePDF(false, pages))
+	for _, tc := range []struct {
+		name, old, new string
+		wantText       bool
+	}{
+		{"pages lists itself", "/Kids [4 0 R 6 0 R]", "/Kids [2 0 R]", false},
+		{"pages lists itself and a page", "/Kids [4 0 R 6 0 R]", "/Kids [2 0 R 4 0 R 2 0 R]", true},
+		{"root is a page tree loop", "/Pages 2 0 R", "/Pages 1 0 R", false},
+		{"reference to itself", "<< /Type /Catalog /Pages 2 0 R >>", "1 0 R", false},
+		{"huge count", "/Count 2", "/Count 999999999", true},
+		{"contents are the page", "/Contents 5 0 R", "/Contents [5 0 R 4 0 R]", false},
+		{"second page broken", "/Contents 7 0 R", "/Contents [7 0 R 6 0 R]", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if !strings.Contains(good, tc.old) {
+				t.Fatalf("fixture lacks %q", tc.old)
+			}
+			data := makePDFWith(false, pages, func(objs []string) {
+				for i := range objs {
+					objs[i] = strings.Replace(objs[i], tc.old, tc.new, 1)
+				}
+			})
+			type result struct {
+				doc *report.Document
+				err error
+			}
+			done := make(chan result, 1)
+			go func() {
+				doc, err := report.PDF(data, "loop.pdf", report.Options{})
+				done <- result{doc, err}
+			}()
+			select {
+			case r := <-done:
+				if r.err != nil && !errors.Is(r.err, report.ErrUnreadable) {
+					t.Fatalf("err = %v", r.err)
+				}
+				if tc.wantText && (r.err != nil || !strings.Contains(r.doc.Text, "hello from page one")) {
+					t.Errorf("want the page text, got %v %v", r.doc, r.err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatal("the PDF reader did not return")
+			}
+		})
+	}
 }
