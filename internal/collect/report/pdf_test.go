@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -204,7 +205,9 @@ func TestPDFGhostscript(t *testing.T) {
 	if err := os.WriteFile(in, []byte(reportPostScript()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if b, err := exec.Command(ps2pdf, in, out).CombinedOutput(); err != nil {
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	if b, err := exec.CommandContext(ctx, ps2pdf, in, out).CombinedOutput(); err != nil {
 		t.Fatalf("ps2pdf: %v\n%s", err, b)
 	}
 	data, err := os.ReadFile(out)
@@ -264,7 +267,10 @@ func TestPDFChromium(t *testing.T) {
 	if err := os.WriteFile(in, []byte(page.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+	// Chromium can stall on a loaded machine; the test must not.
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
 		"--disable-component-update", "--no-first-run", "--user-data-dir="+filepath.Join(dir, "profile"),
 		"--no-pdf-header-footer", "--print-to-pdf="+out, "file://"+in)
 	if b, err := cmd.CombinedOutput(); err != nil {
