@@ -52,17 +52,18 @@ const defaultBlock = 256 << 10
 //	}
 //	if err := sc.Err(); err != nil { ... }
 type Scanner struct {
-	r     io.Reader
-	e     *engine
-	buf   []byte
-	n     int   // bytes held in buf
-	start int   // buf offset from which tokens are new (before it: context)
-	base  int64 // absolute offset of buf[0]
-	next  int   // next match in e.out to return
-	cur   Match
-	eof   bool
-	done  bool
-	err   error
+	r      io.Reader
+	e      *engine
+	buf    []byte
+	n      int   // bytes held in buf
+	start  int   // buf offset from which tokens are new (before it: context)
+	base   int64 // absolute offset of buf[0]
+	next   int   // next match in e.out to return
+	maxBuf int   // the buffer grows up to this size
+	cur    Match
+	eof    bool
+	done   bool
+	err    error
 }
 
 // NewScanner returns a Scanner reading from r.
@@ -78,7 +79,10 @@ func newScanner(r io.Reader, opts Options, block, maxTok int) *Scanner {
 	// The window must hold a token of maxTok bytes plus its context, so that
 	// a block without a safe cut point can only be inside an over-long token.
 	block = max(block, maxTok+lookback+lookahead+2)
-	return &Scanner{r: r, e: e, buf: make([]byte, block)}
+	// Start small so that short inputs do not pay for a full block, and
+	// double on each full read up to the block size.
+	first := min(block, max(16<<10, maxTok+lookback+lookahead+2))
+	return &Scanner{r: r, e: e, buf: make([]byte, first), maxBuf: block}
 }
 
 // Scan advances to the next match, reporting false at the end of input or
@@ -107,7 +111,14 @@ func (s *Scanner) Scan() bool {
 		cut := s.cutPoint()
 		s.e.block(s.buf[:s.n], s.base, s.start, cut)
 		from := max(cut-lookback, 0)
-		copy(s.buf, s.buf[from:s.n])
+		if len(s.buf) < s.maxBuf {
+			// The input filled a whole block: move to a bigger one.
+			nb := make([]byte, min(2*len(s.buf), s.maxBuf))
+			copy(nb, s.buf[from:s.n])
+			s.buf = nb
+		} else {
+			copy(s.buf, s.buf[from:s.n])
+		}
 		s.n -= from
 		s.base += int64(from)
 		s.start = cut - from
