@@ -37,6 +37,23 @@ type Dialect interface {
 	SearchObjects() string
 	SearchDocuments() string
 	SearchIndicators() string
+
+	// BulkIndicators names the statements ImportIndicators runs to write
+	// a large batch fast; see BulkHooks.
+	BulkIndicators() BulkHooks
+}
+
+// BulkHooks are the engine-specific statements of a bulk indicator
+// import; none takes arguments. Session runs on the import's connection
+// before its transaction begins and Unsession after it ends, whatever the
+// outcome (connection settings such as a larger page cache); Begin runs
+// first inside the transaction and End last before the audit row, so
+// whatever they switch off is never seen off by another connection.
+// Lookup and Unlookup run around each batch of lookups of stored rows.
+type BulkHooks struct {
+	Session, Unsession []string
+	Begin, End         []string
+	Lookup, Unlookup   []string
 }
 
 // searchParams binds the search arguments once, by name, so each dialect's

@@ -70,6 +70,7 @@ type iocImport struct {
 	evLink    []bool  // the event gained indicators
 	evPending []bool  // stored before and unchanged so far
 	stmts     map[string]*sql.Stmt
+	bulk      BulkHooks
 }
 
 func (im *iocImport) warn(format string, args ...any) {
@@ -132,8 +133,9 @@ func (s *Store) ImportIndicators(ctx context.Context, b *intel.IndicatorBatch, p
 	for _, k := range []string{"indicator", "provenance", "event"} {
 		stats.Count(k)
 	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		im := &iocImport{s: s, tx: tx, b: b, now: ms(s.now()), stats: stats, stmts: map[string]*sql.Stmt{}}
+	bulk := s.d.BulkIndicators()
+	err := s.bulkTx(ctx, bulk, func(tx *sql.Tx) error {
+		im := &iocImport{s: s, tx: tx, b: b, now: ms(s.now()), stats: stats, stmts: map[string]*sql.Stmt{}, bulk: bulk}
 		defer func() {
 			for _, st := range im.stmts {
 				st.Close()
@@ -193,6 +195,9 @@ func (im *iocImport) run(ctx context.Context, progress func(done, total int)) er
 		}
 	}
 	if err := im.touchEvents(ctx); err != nil {
+		return err
+	}
+	if err := im.hooks(ctx, im.bulk.End); err != nil {
 		return err
 	}
 	if n := countWarned(aggs); n > 0 {
@@ -331,6 +336,9 @@ func unionTags(tags, more []string) []string {
 func (im *iocImport) chunk(ctx context.Context, aggs []*indAgg) error {
 	c := im.stats.Count("indicator")
 	pc := im.stats.Count("provenance")
+	if err := im.hooks(ctx, im.bulk.Lookup); err != nil {
+		return err
+	}
 	stored, err := im.loadIndicators(ctx, aggs)
 	if err != nil {
 		return err
@@ -344,6 +352,13 @@ func (im *iocImport) chunk(ctx context.Context, aggs []*indAgg) error {
 	}
 	oldProv, err := im.loadProvenance(ctx, ids)
 	if err != nil {
+		return err
+	}
+	have, err := im.loadLinks(ctx, ids)
+	if err != nil {
+		return err
+	}
+	if err := im.hooks(ctx, im.bulk.Unlookup); err != nil {
 		return err
 	}
 	type write struct {
@@ -475,7 +490,17 @@ ON CONFLICT (indicator_id, source_id) DO UPDATE SET first_seen = excluded.first_
 			return err
 		}
 	}
-	return im.links(ctx, aggs, ids)
+	return im.links(ctx, aggs, have)
+}
+
+// hooks runs the dialect's bulk statements qs in the transaction.
+func (im *iocImport) hooks(ctx context.Context, qs []string) error {
+	for _, q := range qs {
+		if _, err := im.tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("bulk write: %w", err)
+		}
+	}
+	return nil
 }
 
 type provKey struct{ ind, src int64 }
@@ -565,28 +590,31 @@ func (im *iocImport) inQuery(ctx context.Context, q string, ids []int64) (*sql.R
 	return st.QueryContext(ctx, args...)
 }
 
-// links adds the event links of the chunk's indicators; existing links
-// of indicators that were stored before are loaded to count what is new.
-func (im *iocImport) links(ctx context.Context, aggs []*indAgg, existing []int64) error {
+// loadLinks returns the stored event links of the given indicators.
+func (im *iocImport) loadLinks(ctx context.Context, existing []int64) (map[[2]int64]bool, error) {
 	have := map[[2]int64]bool{}
-	if len(existing) > 0 {
-		rows, err := im.inQuery(ctx, `SELECT event_id, indicator_id FROM event_indicators WHERE indicator_id IN (%s)`, existing)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var k [2]int64
-			if err := rows.Scan(&k[0], &k[1]); err != nil {
-				rows.Close()
-				return err
-			}
-			have[k] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
+	if len(existing) == 0 {
+		return have, nil
 	}
+	rows, err := im.inQuery(ctx, `SELECT event_id, indicator_id FROM event_indicators WHERE indicator_id IN (%s)`, existing)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k [2]int64
+		if err := rows.Scan(&k[0], &k[1]); err != nil {
+			return nil, err
+		}
+		have[k] = true
+	}
+	return have, rows.Err()
+}
+
+// links adds the event links of the chunk's indicators; have holds the
+// stored links of indicators that were stored before, to count what is
+// new.
+func (im *iocImport) links(ctx context.Context, aggs []*indAgg, have map[[2]int64]bool) error {
 	var args []any
 	flush := func() error {
 		if len(args) == 0 {

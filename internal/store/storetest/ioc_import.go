@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -126,6 +127,31 @@ func testIOCImport(t *testing.T, open Opener) {
 	ec, err := s.EventCounts(ctx)
 	must(t, "event counts", err)
 	mustDiff(t, "event counts", intel.Counts{"event": 3, "event_attributed": 2, "event_indicator": 4}, ec)
+
+	// Search finds bulk-imported indicators by value and by the words of
+	// the description that won the merge, and not by the one that lost.
+	wantIndicatorHits(t, s, "c2.evil.test", "c2.evil.test")
+	wantIndicatorHits(t, s, "vendor says C2", "c2.evil.test")
+	wantIndicatorHits(t, s, "198.51.100.9", "198.51.100.9")
+	wantIndicatorHits(t, s, "phishing")
+}
+
+// wantIndicatorHits searches indicators for text and wants exactly the
+// given values, in any order.
+func wantIndicatorHits(t *testing.T, s *store.Store, text string, values ...string) {
+	t.Helper()
+	hits, err := s.Search(context.Background(), intel.SearchQuery{Text: text, Kinds: []string{"indicator"}, Limit: 100})
+	must(t, "search "+text, err)
+	got := []string{}
+	for _, h := range hits {
+		got = append(got, h.Title)
+	}
+	slices.Sort(got)
+	want := slices.Sorted(slices.Values(values))
+	if want == nil {
+		want = []string{}
+	}
+	mustDiff(t, "indicators found by "+text, want, got)
 }
 
 // iocSnapshot is what an indicator import may change.
@@ -201,6 +227,36 @@ func testIOCImportIdempotent(t *testing.T, open Opener) {
 	if len(provs) != 3 || provs[0].SourceName != "partner" {
 		t.Errorf("provenance = %+v, want partner first of 3", provs)
 	}
+
+	// A more credible source with a description replaces the stored one:
+	// search follows the update, in the same batch as new values, and
+	// over several chunks.
+	upd := &intel.IndicatorBatch{Sources: []intel.Source{{Name: "oracle", Credibility: 1}},
+		Indicators: []intel.IndicatorRow{{Type: intel.IndicatorDomain, Value: "c2.evil.test", Description: "beacon relay",
+			Confidence: 1}}}
+	for i := range 1100 {
+		upd.Indicators = append(upd.Indicators, intel.IndicatorRow{Type: intel.IndicatorDomain,
+			Value: "n" + itoa(i) + ".bulk.test", Description: "bulkword " + itoa(i%3), Confidence: 1})
+	}
+	st, err = s.ImportIndicators(ctx, upd, nil)
+	must(t, "more credible source", err)
+	mustDiff(t, "more credible source counts", counts(1101, 1100, 1, 0, 0, 0), st.Counts["indicator"])
+	wantIndicatorHits(t, s, "beacon", "c2.evil.test")
+	wantIndicatorHits(t, s, "vendor says")
+	wantIndicatorHits(t, s, "c2.evil.test", "c2.evil.test")
+	wantIndicatorHits(t, s, "n1099.bulk.test", "n1099.bulk.test")
+	wantIndicatorHits(t, s, "n0.bulk.test", "n0.bulk.test")
+	hits, err := s.Search(ctx, intel.SearchQuery{Text: "bulkword 2", Kinds: []string{"indicator"}, Limit: 1000})
+	must(t, "search bulkword", err)
+	if len(hits) != 366 {
+		t.Errorf("search bulkword 2: %d hits, want 366", len(hits))
+	}
+	// A second import of the same rows changes nothing, search included.
+	st, err = s.ImportIndicators(ctx, upd, nil)
+	must(t, "re-import", err)
+	mustDiff(t, "re-import counts", counts(1101, 0, 0, 1101, 0, 0), st.Counts["indicator"])
+	wantIndicatorHits(t, s, "n1099.bulk.test", "n1099.bulk.test")
+	wantIndicatorHits(t, s, "beacon", "c2.evil.test")
 }
 
 func testIOCImportRollback(t *testing.T, open Opener) {
@@ -241,6 +297,14 @@ func testIOCImportRollback(t *testing.T, open Opener) {
 		t.Fatal("cancelled import succeeded")
 	}
 	mustDiff(t, "base after cancelled import", before, takeIOCSnapshot(t, s))
+	wantIndicatorHits(t, s, "h0.evil.test")
+
+	// After a rollback the next bulk import indexes its rows as usual.
+	_, err = s.ImportIndicators(ctx, big, nil)
+	must(t, "import after rollback", err)
+	wantIndicatorHits(t, s, "h0.evil.test", "h0.evil.test")
+	wantIndicatorHits(t, s, "hxxxx1199.evil.test")
+	wantIndicatorHits(t, s, "hxx1199.evil.test", "hxx1199.evil.test")
 }
 
 func itoa(i int) string {
