@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -41,10 +42,24 @@ type report struct {
 	Text string `json:"text"`
 }
 
+// reportCache keeps the parsed reports for the whole test binary: three
+// tests and the benchmarks read them, and parsing 4.5 MB of JSON under the
+// race detector is slow.
+var reportCache struct {
+	sync.Mutex
+	reports []report
+}
+
 // annoctrReports reads every AnnoCTR report from the shared data.
 func annoctrReports(tb testing.TB) []report {
 	tb.Helper()
-	f, err := os.Open(filepath.Join(sharedData(tb), "ti-text", "annoctr", "reports.jsonl.gz"))
+	dir := sharedData(tb)
+	reportCache.Lock()
+	defer reportCache.Unlock()
+	if reportCache.reports != nil {
+		return reportCache.reports
+	}
+	f, err := os.Open(filepath.Join(dir, "ti-text", "annoctr", "reports.jsonl.gz"))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -66,6 +81,7 @@ func annoctrReports(tb testing.TB) []report {
 	if err := sc.Err(); err != nil {
 		tb.Fatal(err)
 	}
+	reportCache.reports = out
 	return out
 }
 
