@@ -99,6 +99,8 @@ type groupView struct {
 	// that events attributed to the group report.
 	Indicators     []*intel.Indicator `json:"indicators,omitempty"`
 	IndicatorTotal int                `json:"indicator_total"`
+	// Mentions are the reports whose text names the group.
+	Mentions []intel.DocumentMention `json:"mentions,omitempty"`
 }
 
 func loadGroupView(ctx context.Context, st *store.Store, id int64) (*groupView, error) {
@@ -114,6 +116,9 @@ func loadGroupView(ctx context.Context, st *store.Store, id int64) (*groupView, 
 		return nil, err
 	}
 	if v.Indicators, v.IndicatorTotal, err = st.FindGroupIndicators(ctx, id, 20); err != nil {
+		return nil, err
+	}
+	if v.Mentions, err = st.FindMentions(ctx, id); err != nil {
 		return nil, err
 	}
 	return v, nil
@@ -200,6 +205,12 @@ func writeProfile(w io.Writer, v *groupView) error {
 		}
 		if err := t.flush(); err != nil {
 			return err
+		}
+	}
+	if len(v.Mentions) > 0 {
+		fmt.Fprintf(w, "\nreports that mention it (%d)\n", len(v.Mentions))
+		for _, m := range v.Mentions {
+			fmt.Fprintf(w, "  %s  %s\n", clip(oneLine(m.Document.Title), 60), oneLine(m.Document.URL))
 		}
 	}
 	if len(p.Documents) > 0 {

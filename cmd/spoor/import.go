@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -116,6 +117,9 @@ func (e *env) collector(st *store.Store, ranks string) (*collect.Collector, erro
 	}
 	c := collect.NewCollector(st, cred)
 	c.Stdin = e.stdin
+	if p, err := exec.LookPath("pdftotext"); err == nil {
+		c.PDFToText = p // poppler reads unusual PDF fonts better than the built-in reader
+	}
 	return c, nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spoor/spoor/internal/collect/crawl"
 	"github.com/spoor/spoor/internal/collect/stix"
 	"github.com/spoor/spoor/internal/intel"
 )
@@ -31,8 +32,16 @@ type Sink interface {
 const MaxDownload = 1 << 30
 
 // Open returns a reader for a location: "-" (stdin), an http(s) URL, or a
-// file path. name is how errors refer to it.
+// file path. name is how errors refer to it. A URL that resolves to a
+// private, loopback or link-local address is refused (OpenLocation allows
+// it for a source marked internal).
 func Open(ctx context.Context, location string, stdin io.Reader) (r io.ReadCloser, name string, err error) {
+	return OpenLocation(ctx, location, stdin, false)
+}
+
+// OpenLocation is Open with the private-address refusal under the
+// caller's control.
+func OpenLocation(ctx context.Context, location string, stdin io.Reader, allowPrivate bool) (r io.ReadCloser, name string, err error) {
 	switch {
 	case location == "-":
 		return io.NopCloser(stdin), "stdin", nil
@@ -42,10 +51,13 @@ func Open(ctx context.Context, location string, stdin io.Reader) (r io.ReadClose
 			return nil, "", intel.Errorf(intel.CodeInvalid, "bad URL %q: %v", location, err)
 		}
 		req.Header.Set("User-Agent", "spoor")
-		client := &http.Client{Timeout: 10 * time.Minute}
+		client := &http.Client{
+			Timeout:   10 * time.Minute,
+			Transport: crawl.New(crawl.Options{AllowPrivate: allowPrivate, Timeout: time.Minute}).Transport(),
+		}
 		resp, err := client.Do(req)
 		if err != nil {
-			return nil, "", intel.Errorf(intel.CodeInvalid, "fetch %s: %v", location, err)
+			return nil, "", &intel.Error{Code: intel.CodeInvalid, Message: fmt.Sprintf("fetch %s: %v", location, err), Err: err}
 		}
 		if resp.StatusCode != http.StatusOK {
 			resp.Body.Close()

@@ -16,6 +16,12 @@ type Store interface {
 	Sink
 	// ImportIndicators writes an IOC list through the bulk path.
 	ImportIndicators(ctx context.Context, b *intel.IndicatorBatch, progress func(done, total int)) (*intel.ImportStats, error)
+	// ImportReport writes a report with its indicators and mentions;
+	// MentionDictionary lists the names to link report text to.
+	ImportReport(ctx context.Context, imp *intel.ReportImport) (*intel.ImportStats, error)
+	MentionDictionary(ctx context.Context) ([]intel.NameEntry, error)
+	FindFetchState(ctx context.Context, url string) (*intel.FetchState, error)
+	SaveFetchState(ctx context.Context, st *intel.FetchState) error
 	FindTAXIIState(ctx context.Context, source, collection string) (*intel.TAXIIState, error)
 	SaveTAXIIState(ctx context.Context, st *intel.TAXIIState) error
 	UpsertSource(ctx context.Context, src *intel.Source) error
@@ -26,13 +32,14 @@ type Store interface {
 
 // Format reads one kind of input into the store. Run gets the source with
 // its effective credibility and the reader of its location; a format that
-// talks to a server itself (TAXII) has Pull instead.
+// reaches its location itself (a TAXII server, a feed directory, a report
+// page through the polite crawler) has Pull instead.
 type Format struct {
 	Name  string
 	Kind  intel.SourceKind
 	Short string // one line for listings
 	Run   func(ctx context.Context, st Store, r io.Reader, name string, src *intel.Source, progress func(done, total int)) (*intel.ImportStats, error)
-	Pull  func(ctx context.Context, st Store, src *intel.Source, progress func(done, total int)) (*intel.ImportStats, error)
+	Pull  func(ctx context.Context, st Store, src *intel.Source, location string, progress func(done, total int)) (*intel.ImportStats, error)
 }
 
 // Collector runs sources: the one code path behind `spoor import`,
@@ -45,6 +52,9 @@ type Collector struct {
 	Stdin io.Reader
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// PDFToText is the path of poppler's pdftotext, used for PDF reports
+	// when set (the caller looks it up; this package reads no environment).
+	PDFToText string
 }
 
 // NewCollector returns a collector with the built-in formats.
@@ -125,12 +135,6 @@ func (c *Collector) Collect(ctx context.Context, src *intel.Source, opts Options
 }
 
 func (c *Collector) read(ctx context.Context, f Format, src *intel.Source, opts Options) (*intel.ImportStats, error) {
-	if f.Pull != nil {
-		if opts.From != "" {
-			return nil, intel.Errorf(intel.CodeInvalid, "format %s reads from its server, not from %s", f.Name, opts.From)
-		}
-		return f.Pull(ctx, c.Store, src, opts.Progress)
-	}
 	location := src.Location
 	if opts.From != "" {
 		location = opts.From
@@ -138,7 +142,10 @@ func (c *Collector) read(ctx context.Context, f Format, src *intel.Source, opts 
 	if location == "" {
 		return nil, intel.Errorf(intel.CodeInvalid, "source %q has no location", src.Name)
 	}
-	r, name, err := Open(ctx, location, c.Stdin)
+	if f.Pull != nil {
+		return f.Pull(ctx, c.Store, src, location, opts.Progress)
+	}
+	r, name, err := OpenLocation(ctx, location, c.Stdin, src.AllowPrivate)
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,7 @@ func (c *Collector) formats() map[string]Format {
 		{Name: "trail", Kind: intel.SourceIOCList, Short: "one indicator per line, # comments (maltrail style); options type=, tags=", Run: c.listFormat(readTrail)},
 		{Name: "csv", Kind: intel.SourceIOCList, Short: "CSV with a header; options value=COLUMN (default value), type_column=, first_seen=, group=, …", Run: c.listFormat(readCSV)},
 		{Name: "apt-iocs", Kind: intel.SourceIOCList, Short: "grouped APT IOC CSV (group, campaign, type, value, date, source): indicators and events", Run: c.listFormat(readAPTIOCs)},
+		{Name: "report", Kind: intel.SourceReport, Short: "an HTML or PDF report (file or URL, fetched politely): text, indicators, named groups and software", Pull: c.pullReport},
 		{Name: "taxii", Kind: intel.SourceTAXII, Short: "TAXII 2.1 collection (location: server URL; options api_root, collection, username, password, token)", Pull: pullTAXII},
 	}
 	m := make(map[string]Format, len(list))
@@ -47,7 +48,10 @@ func runSTIX(ctx context.Context, st Store, r io.Reader, name string, src *intel
 }
 
 // pullTAXII pulls what a TAXII collection added since the last pull.
-func pullTAXII(ctx context.Context, st Store, src *intel.Source, progress func(int, int)) (*intel.ImportStats, error) {
+func pullTAXII(ctx context.Context, st Store, src *intel.Source, location string, progress func(int, int)) (*intel.ImportStats, error) {
+	if location != src.Location {
+		return nil, intel.Errorf(intel.CodeInvalid, "a TAXII source reads from its server, not from %s", location)
+	}
 	cfg, err := taxii.ConfigFromSource(*src)
 	if err != nil {
 		return nil, err

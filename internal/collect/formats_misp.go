@@ -23,17 +23,17 @@ func runMISPEvent(ctx context.Context, st Store, r io.Reader, name string, src *
 
 // pullMISPFeed imports the events of a MISP feed directory (manifest.json
 // and one <uuid>.json per event).
-func pullMISPFeed(ctx context.Context, st Store, src *intel.Source, progress func(int, int)) (*intel.ImportStats, error) {
-	if fi, err := os.Stat(src.Location); err != nil || !fi.IsDir() {
-		return nil, intel.Errorf(intel.CodeInvalid, "source %q: a MISP feed location is a directory with manifest.json, not %q", src.Name, src.Location)
+func pullMISPFeed(ctx context.Context, st Store, src *intel.Source, location string, progress func(int, int)) (*intel.ImportStats, error) {
+	if fi, err := os.Stat(location); err != nil || !fi.IsDir() {
+		return nil, intel.Errorf(intel.CodeInvalid, "source %q: a MISP feed location is a directory with manifest.json, not %q", src.Name, location)
 	}
 	// Every event is read each time: the import is idempotent, and the
 	// manifest's timestamps only save parsing.
-	res, err := misp.ParseFeed(os.DirFS(src.Location), src.Location, *src, nil)
+	res, err := misp.ParseFeed(os.DirFS(location), location, *src, nil)
 	if err != nil {
 		return nil, err
 	}
-	return importEvents(ctx, st, &res.EventResult, src.Location, progress)
+	return importEvents(ctx, st, &res.EventResult, location, progress)
 }
 
 func importEvents(ctx context.Context, st Store, res *misp.EventResult, name string, progress func(int, int)) (*intel.ImportStats, error) {

@@ -195,6 +195,12 @@ func New(opts Options) *Fetcher {
 	return f
 }
 
+// Transport returns the fetcher's transport: it dials only addresses the
+// fetcher may reach, checked on the socket itself. Downloads that are not
+// page crawls (a feed file) use it to get the same refusal of private
+// targets.
+func (f *Fetcher) Transport() http.RoundTripper { return f.client.Transport }
+
 func sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()

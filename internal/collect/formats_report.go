@@ -1,0 +1,65 @@
+package collect
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/spoor/spoor/internal/collect/crawl"
+	"github.com/spoor/spoor/internal/collect/report"
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// pullReport reads one report: a URL through the polite crawler (robots,
+// rate limit, conditional GET, no private addresses unless the source
+// allows them), or a file; then links its text to the base's names and
+// stores it with its indicators and mentions in one transaction.
+func (c *Collector) pullReport(ctx context.Context, st Store, src *intel.Source, location string, _ func(int, int)) (*intel.ImportStats, error) {
+	dict, err := st.MentionDictionary(ctx)
+	if err != nil {
+		return nil, err
+	}
+	known := report.NewKnown(dict)
+	ro := report.Options{PDFToText: c.PDFToText}
+	imo := report.ImportOptions{Source: *src}
+
+	var imp *intel.ReportImport
+	if isURL(location) {
+		f := crawl.New(crawl.Options{Cache: crawl.StoreCache(st, nil), AllowPrivate: src.AllowPrivate})
+		resp, err := f.Fetch(ctx, location)
+		if err != nil {
+			return nil, err
+		}
+		if resp.NotModified {
+			stats := &intel.ImportStats{}
+			stats.Count("document").Seen = 1
+			stats.Count("document").Unchanged = 1
+			stats.Warnings = append(stats.Warnings, "not modified since the last fetch")
+			return stats, nil
+		}
+		imp, _, err = report.Process(bytes.NewReader(resp.Body), resp.URL, resp.URL, resp.ContentType, known, ro, imo)
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		fh, err := os.Open(location)
+		if err != nil {
+			return nil, intel.Errorf(intel.CodeInvalid, "open %s: %v", location, unwrapPathError(err))
+		}
+		defer fh.Close()
+		imp, _, err = report.Process(fh, location, "", "", known, ro, imo)
+		if err != nil {
+			return nil, err
+		}
+	}
+	stats, err := st.ImportReport(ctx, imp)
+	if err != nil {
+		return nil, fmt.Errorf("import %s: %w", location, err)
+	}
+	return stats, nil
+}
+
+func isURL(s string) bool {
+	return len(s) > 8 && (s[:7] == "http://" || s[:8] == "https://")
+}
