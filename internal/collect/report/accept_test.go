@@ -12,24 +12,8 @@ import (
 	"github.com/spoor/spoor/internal/collect/report"
 	"github.com/spoor/spoor/internal/collect/stix"
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/testenv"
 )
-
-// dataDir returns the shared data directory, skipping the test when it is
-// absent outside CI.
-func dataDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("SPOOR_DATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "..", "shared", "data")
-	}
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data not found at %s (set SPOOR_DATA)", dir)
-		}
-		t.Skipf("shared data not found at %s; set SPOOR_DATA to run", dir)
-	}
-	return dir
-}
 
 // attackKnown builds the linker's dictionary from ATT&CK 13.1 the way the
 // store's MentionDictionary does: active objects, name and aliases, IDs
@@ -96,14 +80,12 @@ func readAnnoctr(t *testing.T, dir string, n int) []annoctrReport {
 	return out
 }
 
-// TestAnalyzeAnnoCTR links real vendor reports (the first 150 of AnnoCTR)
+// TestAcceptanceAnalyzeAnnoCTR links real vendor reports (the first 150 of AnnoCTR)
 // to ATT&CK 13.1: aliases resolve to their group, well-known malware is
 // found, and names the common-word rule skips never show up.
-func TestAnalyzeAnnoCTR(t *testing.T) {
-	if testing.Short() {
-		t.Skip("reads the 29 MB ATT&CK bundle")
-	}
-	dir := dataDir(t)
+func TestAcceptanceAnalyzeAnnoCTR(t *testing.T) {
+	testenv.Acceptance(t)
+	dir := testenv.DataDir(t)
 	known, names := attackKnown(t, dir)
 	skipped := map[string]bool{}
 	for _, s := range known.Skipped() {
