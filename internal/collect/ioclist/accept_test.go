@@ -13,6 +13,7 @@ import (
 	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/store/sqlite"
 	"github.com/spoor/spoor/internal/store/storetest"
+	"github.com/spoor/spoor/internal/testenv"
 )
 
 // TestAcceptanceAPTIOCs imports the real apt-iocs list into a fresh
@@ -21,16 +22,8 @@ import (
 // spelling of the same value), that G-numbers link events to groups, and
 // that a second import changes nothing.
 func TestAcceptanceAPTIOCs(t *testing.T) {
-	path := filepath.Join(storetest.DataDir(), "apt-iocs", "iocs.csv.gz")
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("apt-iocs data absent at %s, and CI=true requires it", path)
-		}
-		t.Skipf("apt-iocs data absent at %s: set SPOOR_DATA to the shared data directory", path)
-	}
-	if testing.Short() {
-		t.Skip("-short: the full import takes tens of seconds under -race")
-	}
+	testenv.Acceptance(t)
+	path := testenv.DataFile(t, "apt-iocs", "iocs.csv.gz")
 	ctx := context.Background()
 
 	// Upstream distinct values, read independently of the parser.
