@@ -152,6 +152,11 @@ func (e *engine) token(s, t int, mask uint16) {
 			mask = m
 		}
 	}
+	if mask&(cAlpha|cDot|cColon|cAt) == 0 {
+		// Numbers, dates and ranges (2021, 10-15, 3+1): every indicator
+		// has a letter, a dot, a colon or an '@'.
+		return
+	}
 	if mask&(cDigit|cDot|cColon|cAt) == 0 {
 		// A plain word: only the spaced form "ASN 12345" can start here.
 		if mask&cUpper != 0 && t-s >= 3 && t-s <= 6 && bytes.Contains(e.clean[s:t], []byte("ASN")) {
