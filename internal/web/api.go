@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -287,7 +288,11 @@ func (s *Server) createDocument(ctx context.Context, d *intel.Document) error {
 }
 
 func (s *Server) apiDocumentGet(w http.ResponseWriter, r *http.Request) {
-	d, err := s.document(r)
+	id, err := pathID(r)
+	var d *documentView
+	if err == nil {
+		d, err = s.documentView(r.Context(), id)
+	}
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -417,7 +422,11 @@ func (s *Server) createIndicator(ctx context.Context, i *intel.Indicator) error 
 }
 
 func (s *Server) apiIndicatorGet(w http.ResponseWriter, r *http.Request) {
-	i, err := s.indicator(r)
+	id, err := pathID(r)
+	var i *indicatorView
+	if err == nil {
+		i, err = s.indicatorView(r.Context(), id)
+	}
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -523,6 +532,12 @@ func (s *Server) apiCounts(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	ec, err := s.store.EventCounts(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	maps.Copy(c, ec)
 	writeJSON(w, http.StatusOK, c)
 }
 

@@ -125,7 +125,7 @@ document.addEventListener("securitypolicyviolation", e => window.spoorCSP.push(e
 			t.Errorf("CSP violations: %q (%v)", violations, err)
 		}
 	}
-	techniques, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("article.object table")))
+	techniques, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("article.object table#techniques")))
 	if err != nil || !strings.Contains(techniques, "Spearphishing Attachment") {
 		t.Errorf("techniques table = %q (%v)", techniques, err)
 	}

@@ -101,7 +101,7 @@ func (s *Server) openAPI() map[string]any {
 		"info": map[string]any{
 			"title":       "spoor API",
 			"version":     s.version,
-			"description": "Threat intelligence: groups, techniques, software, documents, indicators, indicator extraction, sources and their collection runs, search, users and tokens. Authenticate with `Authorization: Bearer spoor_…`.",
+			"description": "Threat intelligence: groups (with the provenance of their names, their merge log, and merging and splitting by hand), techniques, software, documents, indicators and their sources, events, indicator extraction, sources and their collection runs, search, users and tokens. Authenticate with `Authorization: Bearer spoor_…`.",
 		},
 		"paths": paths,
 		"components": map[string]any{
@@ -178,20 +178,7 @@ func (g schemaGen) schema(t reflect.Type) map[string]any {
 			g.schemas[name] = nil // a placeholder stops recursion
 			props := map[string]any{}
 			var required []string
-			for f := range t.Fields() {
-				tag := f.Tag.Get("json")
-				if !f.IsExported() || tag == "-" {
-					continue
-				}
-				fname, opts, _ := strings.Cut(tag, ",")
-				if fname == "" {
-					fname = f.Name
-				}
-				props[fname] = g.schema(f.Type)
-				if !strings.Contains(opts, "omit") && f.Type.Kind() != reflect.Pointer {
-					required = append(required, fname)
-				}
-			}
+			g.fields(t, props, &required)
 			sc := map[string]any{"type": "object", "properties": props}
 			if required != nil {
 				sc["required"] = required
@@ -201,6 +188,39 @@ func (g schemaGen) schema(t reflect.Type) map[string]any {
 		return map[string]any{"$ref": "#/components/schemas/" + name}
 	}
 	return map[string]any{}
+}
+
+// fields adds the properties of struct t to props. An embedded struct
+// without a JSON name contributes its own fields, as encoding/json
+// flattens it (the web's views embed the store's types this way).
+func (g schemaGen) fields(t reflect.Type, props map[string]any, required *[]string) {
+	for f := range t.Fields() {
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		fname, opts, _ := strings.Cut(tag, ",")
+		if f.Anonymous && fname == "" {
+			et := f.Type
+			for et.Kind() == reflect.Pointer {
+				et = et.Elem()
+			}
+			if et.Kind() == reflect.Struct {
+				g.fields(et, props, required)
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if fname == "" {
+			fname = f.Name
+		}
+		props[fname] = g.schema(f.Type)
+		if !strings.Contains(opts, "omit") && f.Type.Kind() != reflect.Pointer {
+			*required = append(*required, fname)
+		}
+	}
 }
 
 // schemaName names a struct's component: its Go name, with generic pages

@@ -122,6 +122,11 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	ec, err := s.store.EventCounts(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
 	items := []countItem{
 		{"Groups", c["group"], "/groups"},
 		{"Techniques", c["technique"], "/techniques"},
@@ -129,6 +134,8 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		{"Campaigns", c["campaign"], "/campaigns"},
 		{"Documents", c["document"], "/documents"},
 		{"Indicators", c["indicator"], "/indicators"},
+		{"Events", ec["event"], "/events"},
+		{"Attributed events", ec["event_attributed"], "/events"},
 		{"Sources", c["source"], "/sources"},
 		{"Users", c["user"], ""},
 	}
@@ -199,10 +206,24 @@ func (s *Server) objectListPage(kind intel.ObjectKind) http.HandlerFunc {
 type objectData struct {
 	*intel.Profile
 	Seg string
+	// Group and Forms are set on group pages only: the group's
+	// provenance, and the merge and split forms shown again after a
+	// mistake.
+	Group *groupView
+	Forms groupForms
 }
 
 func (s *Server) objectPage(kind intel.ObjectKind) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if kind == intel.KindGroup {
+			id, err := pathID(r)
+			if err != nil {
+				s.error(w, r, err)
+				return
+			}
+			s.renderGroup(w, r, http.StatusOK, id, groupForms{})
+			return
+		}
 		p, err := s.profile(r, kind)
 		if err != nil {
 			s.error(w, r, err)
@@ -357,7 +378,11 @@ func (s *Server) documentListPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) documentPage(w http.ResponseWriter, r *http.Request) {
-	d, err := s.document(r)
+	id, err := pathID(r)
+	var d *documentView
+	if err == nil {
+		d, err = s.documentView(r.Context(), id)
+	}
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -465,7 +490,11 @@ func (s *Server) indicatorListPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) indicatorPage(w http.ResponseWriter, r *http.Request) {
-	i, err := s.indicator(r)
+	id, err := pathID(r)
+	var i *indicatorView
+	if err == nil {
+		i, err = s.indicatorView(r.Context(), id)
+	}
 	if err != nil {
 		s.error(w, r, err)
 		return

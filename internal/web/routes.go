@@ -46,11 +46,16 @@ func (s *Server) apiRoutes() []apiRoute {
 		if op.Kind == intel.KindCampaign {
 			continue
 		}
+		get := apiRoute{Method: "GET", Path: "/" + op.Seg + "/{id}", Perm: auth.ReadIntel, Summary: "One " + string(op.Kind) + " with its relationships and reports",
+			Status: 200, Result: intel.Profile{}, Handler: s.apiObjectGet(op.Kind)}
+		if op.Kind == intel.KindGroup {
+			get.Summary = "One group with its relationships, reports and provenance: the sources of its names, its records and merge log, victims, the most confident indicators and newest events attributed to it, and reports that mention it"
+			get.Result, get.Handler = groupView{}, s.apiGroupGet
+		}
 		routes = append(routes,
 			apiRoute{Method: "GET", Path: "/" + op.Seg, Perm: auth.ReadIntel, Summary: "List " + op.Seg + " by name",
 				Query: pageParams(queryParam{"prefix", "string", "case-insensitive name prefix"}), Status: 200, Result: intel.Page[*intel.Object]{}, Handler: s.apiObjectList(op.Kind)},
-			apiRoute{Method: "GET", Path: "/" + op.Seg + "/{id}", Perm: auth.ReadIntel, Summary: "One " + string(op.Kind) + " with its relationships and reports",
-				Status: 200, Result: intel.Profile{}, Handler: s.apiObjectGet(op.Kind)},
+			get,
 		)
 	}
 	routes = append(routes,
@@ -60,14 +65,44 @@ func (s *Server) apiRoutes() []apiRoute {
 			Body: intel.ObjectUpdate{}, Status: 200, Result: intel.Object{}, Handler: s.apiGroupUpdate},
 		apiRoute{Method: "DELETE", Path: "/groups/{id}", Perm: auth.WriteIntel, Summary: "Delete a group and its relationships",
 			Status: 204, Handler: s.apiGroupDelete},
+		apiRoute{Method: "POST", Path: "/groups/{id}/merge", Perm: auth.WriteIntel,
+			Summary: "Merge another group (by other_id, or by a name, alias or ATT&CK ID in other) into this one, with a reason; audited, and later imports keep it; answers the group that remains",
+			Body:    mergeInput{}, Status: 200, Result: intel.Object{}, Handler: s.apiGroupMerge},
+		apiRoute{Method: "POST", Path: "/groups/{id}/split", Perm: auth.WriteIntel,
+			Summary: "Move records (by import key, or every record giving one of the names) out of this group into a new one, with a reason; audited, and later imports keep it; answers the new group",
+			Body:    splitInput{}, Status: 201, Result: intel.Object{}, Handler: s.apiGroupSplit},
+		apiRoute{Method: "GET", Path: "/groups/{id}/aliases", Perm: auth.ReadIntel, Summary: "Every name of a group (its name first) with the sources that give it",
+			Status: 200, Result: intel.Page[intel.AliasInfo]{}, Handler: groupList(s, Store.FindAliases)},
+		apiRoute{Method: "GET", Path: "/groups/{id}/records", Perm: auth.ReadIntel, Summary: "The source records merged into a group, primary first, with the rule that placed each",
+			Status: 200, Result: intel.Page[intel.ObjectRecord]{}, Handler: groupList(s, Store.FindRecords)},
+		apiRoute{Method: "GET", Path: "/groups/{id}/merges", Perm: auth.ReadIntel, Summary: "A group's merge log, oldest first: rule, source, evidence, when and by whom",
+			Status: 200, Result: intel.Page[intel.MergeRecord]{}, Handler: groupList(s, Store.FindMerges)},
+		apiRoute{Method: "GET", Path: "/groups/{id}/targets", Perm: auth.ReadIntel, Summary: "A group's victims: sectors, countries, organisations and regions",
+			Status: 200, Result: intel.Page[intel.Target]{}, Handler: groupList(s, Store.FindTargets)},
+		apiRoute{Method: "GET", Path: "/groups/{id}/mentions", Perm: auth.ReadIntel, Summary: "Reports whose text mentions a group, newest first (at most 1000)",
+			Status: 200, Result: intel.Page[intel.DocumentMention]{}, Handler: groupList(s, Store.FindMentions)},
+		apiRoute{Method: "GET", Path: "/groups/{id}/indicators", Perm: auth.ReadIntel, Summary: "The most confident indicators of events attributed to a group, with how many there are in all",
+			Query:  []queryParam{{"limit", "integer", "at most this many, 1 to 500 (default 50)"}},
+			Status: 200, Result: indicatorSample{}, Handler: s.apiGroupIndicators},
+		apiRoute{Method: "GET", Path: "/groups/{id}/events", Perm: auth.ReadIntel, Summary: "Events attributed to a group, newest first",
+			Query: pageParams(), Status: 200, Result: intel.Page[*intel.Event]{}, Handler: s.apiGroupEvents},
+
+		apiRoute{Method: "GET", Path: "/events", Perm: auth.ReadIntel, Summary: "List events, newest first",
+			Query: pageParams(
+				queryParam{"group_id", "integer", "only events attributed to this group"},
+				queryParam{"source_id", "integer", "only events of this source"},
+				queryParam{"label", "string", "only events whose source named the actor exactly so"}),
+			Status: 200, Result: intel.Page[*intel.Event]{}, Handler: s.apiEvents},
+		apiRoute{Method: "GET", Path: "/events/{id}", Perm: auth.ReadIntel, Summary: "One event with its indicators",
+			Status: 200, Result: intel.Event{}, Handler: s.apiEventGet},
 
 		apiRoute{Method: "GET", Path: "/documents", Perm: auth.ReadIntel, Summary: "List documents, newest first, without text",
 			Query:  pageParams(queryParam{"source_id", "integer", "only documents of this source"}),
 			Status: 200, Result: intel.Page[*intel.Document]{}, Handler: s.apiDocumentList},
 		apiRoute{Method: "POST", Path: "/documents", Perm: auth.WriteIntel, Summary: "Create a document",
 			Body: documentInput{}, Status: 201, Result: intel.Document{}, Handler: s.apiDocumentCreate},
-		apiRoute{Method: "GET", Path: "/documents/{id}", Perm: auth.ReadIntel, Summary: "One document with its text",
-			Status: 200, Result: intel.Document{}, Handler: s.apiDocumentGet},
+		apiRoute{Method: "GET", Path: "/documents/{id}", Perm: auth.ReadIntel, Summary: "One document with its text, the objects it mentions and the indicators found in it",
+			Status: 200, Result: documentView{}, Handler: s.apiDocumentGet},
 		apiRoute{Method: "PATCH", Path: "/documents/{id}", Perm: auth.WriteIntel, Summary: "Change a document",
 			Body: intel.DocumentUpdate{}, Status: 200, Result: intel.Document{}, Handler: s.apiDocumentUpdate},
 		apiRoute{Method: "DELETE", Path: "/documents/{id}", Perm: auth.WriteIntel, Summary: "Delete a document",
@@ -78,8 +113,8 @@ func (s *Server) apiRoutes() []apiRoute {
 			Status: 200, Result: intel.Page[*intel.Indicator]{}, Handler: s.apiIndicatorList},
 		apiRoute{Method: "POST", Path: "/indicators", Perm: auth.WriteIntel, Summary: "Create an indicator",
 			Body: indicatorInput{}, Status: 201, Result: intel.Indicator{}, Handler: s.apiIndicatorCreate},
-		apiRoute{Method: "GET", Path: "/indicators/{id}", Perm: auth.ReadIntel, Summary: "One indicator",
-			Status: 200, Result: intel.Indicator{}, Handler: s.apiIndicatorGet},
+		apiRoute{Method: "GET", Path: "/indicators/{id}", Perm: auth.ReadIntel, Summary: "One indicator with every source that reported it, its sightings and the objects it is linked to",
+			Status: 200, Result: indicatorView{}, Handler: s.apiIndicatorGet},
 		apiRoute{Method: "PATCH", Path: "/indicators/{id}", Perm: auth.WriteIntel, Summary: "Change an indicator",
 			Body: intel.IndicatorUpdate{}, Status: 200, Result: intel.Indicator{}, Handler: s.apiIndicatorUpdate},
 		apiRoute{Method: "DELETE", Path: "/indicators/{id}", Perm: auth.WriteIntel, Summary: "Delete an indicator",
@@ -124,7 +159,7 @@ func (s *Server) apiRoutes() []apiRoute {
 				{"limit", "integer", "at most this many hits, 1 to 500 (default 50)"},
 			},
 			Status: 200, Result: intel.Page[intel.SearchHit]{}, Handler: s.apiSearch},
-		apiRoute{Method: "GET", Path: "/counts", Perm: auth.ReadIntel, Summary: "How many of each thing the base holds",
+		apiRoute{Method: "GET", Path: "/counts", Perm: auth.ReadIntel, Summary: "How many of each thing the base holds, events (event, event_attributed, event_indicator) included",
 			Status: 200, Result: intel.Counts{}, Handler: s.apiCounts},
 
 		apiRoute{Method: "GET", Path: "/users", Perm: auth.ManageUsers, Summary: "List users",
@@ -170,6 +205,8 @@ func (s *Server) routes() {
 	s.handle("GET /documents/{id}", s.require(auth.ReadIntel, s.documentPage))
 	s.handle("GET /indicators", s.require(auth.ReadIntel, s.indicatorListPage))
 	s.handle("GET /indicators/{id}", s.require(auth.ReadIntel, s.indicatorPage))
+	s.handle("GET /events", s.require(auth.ReadIntel, s.eventsPage))
+	s.handle("GET /events/{id}", s.require(auth.ReadIntel, s.eventPage))
 	// Extracting only reads; saving the picks writes.
 	s.handle("GET /extract", s.require(auth.ReadIntel, s.extractPage))
 	s.handle("POST /extract", s.require(auth.ReadIntel, s.extractSubmit))
@@ -183,6 +220,8 @@ func (s *Server) routes() {
 	s.handle("POST /groups/{id}", s.require(auth.WriteIntel, s.groupSave))
 	s.handle("GET /groups/{id}/delete", s.require(auth.WriteIntel, s.deleteConfirm("groups")))
 	s.handle("POST /groups/{id}/delete", s.require(auth.WriteIntel, s.groupDelete))
+	s.handle("POST /groups/{id}/merge", s.require(auth.WriteIntel, s.groupMergeForm))
+	s.handle("POST /groups/{id}/split", s.require(auth.WriteIntel, s.groupSplitForm))
 	s.handle("GET /documents/new", s.require(auth.WriteIntel, s.documentForm))
 	s.handle("POST /documents", s.require(auth.WriteIntel, s.documentSave))
 	s.handle("GET /documents/{id}/edit", s.require(auth.WriteIntel, s.documentForm))

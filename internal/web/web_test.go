@@ -158,6 +158,8 @@ func writeRoutes(e *testEnv) []scenario {
 		{URL: "/groups/new"}, {Method: "POST", URL: "/groups", Form: form},
 		{URL: "/groups/" + g + "/edit"}, {Method: "POST", URL: "/groups/" + g, Form: form},
 		{URL: "/groups/" + g + "/delete"}, {Method: "POST", URL: "/groups/" + g + "/delete"},
+		{Method: "POST", URL: "/groups/" + g + "/merge", Form: url.Values{"other": {"Scripted Panda"}, "reason": {"x"}}},
+		{Method: "POST", URL: "/groups/" + g + "/split", Form: url.Values{"key": {"x"}, "reason": {"x"}}},
 		{URL: "/documents/new"}, {Method: "POST", URL: "/documents", Form: form},
 		{URL: "/documents/" + d + "/edit"}, {Method: "POST", URL: "/documents/" + d, Form: form},
 		{URL: "/documents/" + d + "/delete"}, {Method: "POST", URL: "/documents/" + d + "/delete"},
@@ -440,7 +442,7 @@ func TestNoInlineCode(t *testing.T) {
 	for _, p := range []string{"/", "/search", "/search?q=APT28", "/search?q=lure", "/groups", "/groups/" + g, "/groups/new",
 		"/groups/" + g + "/edit", "/groups/" + g + "/delete", "/techniques", "/techniques/" + id(e.Technique.ID), "/software", "/campaigns",
 		"/documents", "/documents/" + d, "/documents/new", "/documents/" + d + "/edit", "/documents/" + d + "/delete",
-		"/indicators", "/indicators/" + i, "/indicators/new", "/indicators/" + i + "/edit", "/indicators/" + i + "/delete",
+		"/indicators", "/indicators/" + i, "/indicators/new", "/events", "/indicators/" + i + "/edit", "/indicators/" + i + "/delete",
 		"/tokens", "/users", "/audit", "/nope", "/extract", "/sources", "/sources/" + id(e.Source.ID)} {
 		pages = append(pages, scenario{URL: p, As: "admin"})
 	}

@@ -1,0 +1,468 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// How much of a group's collected intelligence its page and the group's
+// JSON carry; the sub-resources under /api/v1/groups/{id}/ page through
+// the rest.
+const (
+	groupIndicators = 20 // the most confident
+	groupEvents     = 20 // the newest
+	groupMentions   = 50 // the newest reports that mention it
+)
+
+// groupView is a group's profile with its provenance: the sources behind
+// each name, the records merged into it and the log of how, its victims,
+// the indicators and events attributed to it, and the reports that
+// mention it. It is what `spoor group` shows (its alias_sources, merges,
+// indicators and indicator_total keep the CLI's JSON names), read
+// through the same store calls.
+type groupView struct {
+	*intel.Profile
+	AliasSources []intel.AliasInfo    `json:"alias_sources"`
+	Records      []intel.ObjectRecord `json:"records"`
+	Merges       []intel.MergeRecord  `json:"merges"`
+	Targets      []intel.Target       `json:"targets"`
+	// Indicators are the most confident of the IndicatorTotal indicators
+	// that events attributed to the group report.
+	Indicators     []*intel.Indicator `json:"indicators"`
+	IndicatorTotal int                `json:"indicator_total"`
+	// Events are the newest attributed events; MoreEvents says there are
+	// older ones (GET /api/v1/groups/{id}/events pages through all).
+	Events     []eventRow `json:"events"`
+	MoreEvents bool       `json:"more_events"`
+	// Mentions are the newest reports whose text names the group;
+	// MentionTotal counts them all (up to the store's 1000).
+	Mentions     []intel.DocumentMention `json:"mentions"`
+	MentionTotal int                     `json:"mention_total"`
+}
+
+// eventRow is an event in a list, with its source's name and how many
+// indicators it holds.
+type eventRow struct {
+	*intel.Event
+	SourceName     string `json:"source_name,omitempty"`
+	IndicatorCount int    `json:"indicator_count"`
+}
+
+// targetGroup is one kind of victim (sector, country, …) with its values.
+type targetGroup struct {
+	Kind   string
+	Values []string
+}
+
+// TargetsByKind groups the victims for the page, in the store's order.
+func (v *groupView) TargetsByKind() []targetGroup {
+	var out []targetGroup
+	for _, t := range v.Targets {
+		if n := len(out); n > 0 && out[n-1].Kind == t.Kind {
+			out[n-1].Values = append(out[n-1].Values, t.Value)
+			continue
+		}
+		out = append(out, targetGroup{Kind: t.Kind, Values: []string{t.Value}})
+	}
+	return out
+}
+
+// HasSources says whether any name has a source to show; groups made by
+// hand have none, and their page skips the table.
+func (v *groupView) HasSources() bool {
+	for _, a := range v.AliasSources {
+		if len(a.Sources) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// loadGroupView reads everything the group page shows around a profile.
+func (s *Server) loadGroupView(ctx context.Context, p *intel.Profile) (*groupView, error) {
+	id := p.Object.ID
+	v := &groupView{Profile: p}
+	var err error
+	if v.AliasSources, err = s.store.FindAliases(ctx, id); err != nil {
+		return nil, err
+	}
+	if v.Records, err = s.store.FindRecords(ctx, id); err != nil {
+		return nil, err
+	}
+	if v.Merges, err = s.store.FindMerges(ctx, id); err != nil {
+		return nil, err
+	}
+	if v.Targets, err = s.store.FindTargets(ctx, id); err != nil {
+		return nil, err
+	}
+	if v.Indicators, v.IndicatorTotal, err = s.store.FindGroupIndicators(ctx, id, groupIndicators); err != nil {
+		return nil, err
+	}
+	page, err := s.store.FindEvents(ctx, intel.EventFilter{GroupID: id, Limit: groupEvents})
+	if err != nil {
+		return nil, err
+	}
+	v.MoreEvents = page.Next != ""
+	if v.Events, err = s.eventRows(ctx, page.Items, true); err != nil {
+		return nil, err
+	}
+	ms, err := s.store.FindMentions(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	v.MentionTotal = len(ms)
+	v.Mentions = ms[:min(len(ms), groupMentions)]
+	v.emptyLists()
+	return v, nil
+}
+
+// emptyLists makes the JSON say [] rather than null for lists without
+// entries, as the API's pages do.
+func (v *groupView) emptyLists() {
+	v.AliasSources = orEmpty(v.AliasSources)
+	v.Records = orEmpty(v.Records)
+	v.Merges = orEmpty(v.Merges)
+	v.Targets = orEmpty(v.Targets)
+	v.Indicators = orEmpty(v.Indicators)
+	v.Events = orEmpty(v.Events)
+	v.Mentions = orEmpty(v.Mentions)
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// eventRows adds source names and, when count is set, indicator counts
+// to events. The store's event lists carry no count, so counting loads
+// each event; callers count only short lists (a group's newest events).
+func (s *Server) eventRows(ctx context.Context, events []*intel.Event, count bool) ([]eventRow, error) {
+	names, err := s.sourceNames(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]eventRow, 0, len(events))
+	for _, e := range events {
+		row := eventRow{Event: e, SourceName: names[e.SourceID]}
+		if count {
+			full, err := s.store.FindEventByID(ctx, e.ID)
+			if err != nil {
+				return nil, err
+			}
+			row.IndicatorCount = len(full.Indicators)
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+// sourceNames maps source IDs to names.
+func (s *Server) sourceNames(ctx context.Context) (map[int64]string, error) {
+	srcs, err := s.store.FindSources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[int64]string, len(srcs))
+	for _, src := range srcs {
+		names[src.ID] = src.Name
+	}
+	return names, nil
+}
+
+// Merging and splitting by hand: the same store calls as `spoor group
+// merge|split`, which audit the decision and keep later imports from
+// undoing it.
+
+// mergeInput names the group to merge into the one in the path, by ID
+// or by a name, alias or ATT&CK ID, and says why.
+type mergeInput struct {
+	OtherID int64  `json:"other_id,omitempty"`
+	Other   string `json:"other,omitempty"` // a name, alias or ATT&CK ID
+	Reason  string `json:"reason"`
+}
+
+// splitInput names the records to move out of the group in the path into
+// a new group, by import key or by a name they give, and says why.
+type splitInput struct {
+	Keys   []string `json:"keys,omitempty"`
+	Names  []string `json:"names,omitempty"`
+	Reason string   `json:"reason"`
+}
+
+// mergeGroups merges the other group into keepID and returns the group
+// that remains.
+func (s *Server) mergeGroups(ctx context.Context, keepID int64, in mergeInput) (*intel.Object, error) {
+	reason := strings.TrimSpace(in.Reason)
+	other := strings.TrimSpace(in.Other)
+	keep, err := s.findObject(ctx, intel.KindGroup, keepID)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case reason == "":
+		return nil, intel.Errorf(intel.CodeInvalid, "say why the groups are one: a reason is required")
+	case in.OtherID != 0 && other != "":
+		return nil, intel.Errorf(intel.CodeInvalid, "name the other group by other_id or by other, not both")
+	case in.OtherID == 0 && other == "":
+		return nil, intel.Errorf(intel.CodeInvalid, "name the group to merge in (its name, an alias or its ATT&CK ID)")
+	}
+	var drop *intel.Object
+	if in.OtherID != 0 {
+		drop, err = s.findObject(ctx, intel.KindGroup, in.OtherID)
+	} else {
+		drop, err = s.store.FindObjectByName(ctx, intel.KindGroup, other)
+	}
+	if intel.ErrorCode(err) == intel.CodeNotFound {
+		// The group in the path exists; the one the body names does not,
+		// which is a mistake in the input rather than a missing page.
+		what := other
+		if what == "" {
+			what = fmt.Sprint(in.OtherID)
+		}
+		return nil, intel.Errorf(intel.CodeInvalid, "no group %q to merge in", what)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if drop.ID == keep.ID {
+		return nil, intel.Errorf(intel.CodeInvalid, "%q is this group: pick another to merge in", other)
+	}
+	return s.store.MergeObjects(ctx, keep.ID, drop.ID, reason)
+}
+
+// splitGroup moves records out of group id into a new group, which it
+// returns.
+func (s *Server) splitGroup(ctx context.Context, id int64, in splitInput) (*intel.Object, error) {
+	if _, err := s.findObject(ctx, intel.KindGroup, id); err != nil {
+		return nil, err
+	}
+	picks := cleanList(slices.Concat(in.Keys, in.Names))
+	switch {
+	case strings.TrimSpace(in.Reason) == "":
+		return nil, intel.Errorf(intel.CodeInvalid, "say why the records are another group: a reason is required")
+	case len(picks) == 0:
+		return nil, intel.Errorf(intel.CodeInvalid, "pick the records to split off (by import key or by name)")
+	}
+	return s.store.SplitObject(ctx, id, picks, strings.TrimSpace(in.Reason))
+}
+
+// The group page.
+
+// groupForms is the state of the merge and split forms on a group page
+// shown again after a mistake.
+type groupForms struct {
+	MergeError, MergeOther, MergeReason string
+	SplitError, SplitReason             string
+	SplitKeys                           []string
+}
+
+// Picked says whether the split form had the record checked.
+func (f groupForms) Picked(key string) bool { return slices.Contains(f.SplitKeys, key) }
+
+// renderGroup shows the group page of id.
+func (s *Server) renderGroup(w http.ResponseWriter, r *http.Request, status int, id int64, forms groupForms) {
+	v, err := s.groupViewOf(r.Context(), id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.render(w, r, status, "object", objectData{Profile: v.Profile, Seg: "groups", Group: v, Forms: forms})
+}
+
+// groupViewOf loads the view of group id, or CodeNotFound when id is no
+// group.
+func (s *Server) groupViewOf(ctx context.Context, id int64) (*groupView, error) {
+	p, err := s.store.FindProfile(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if p.Object.Kind != intel.KindGroup {
+		return nil, intel.Errorf(intel.CodeNotFound, "no group %d", id)
+	}
+	return s.loadGroupView(ctx, p)
+}
+
+func (s *Server) groupMergeForm(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	f := r.PostForm
+	in := mergeInput{Other: f.Get("other"), Reason: f.Get("reason")}
+	g, err := s.mergeGroups(r.Context(), id, in)
+	if err != nil {
+		if !isUserError(err) {
+			s.error(w, r, err)
+			return
+		}
+		status, _, msg := errorStatus(err)
+		s.renderGroup(w, r, status, id, groupForms{MergeError: msg, MergeOther: in.Other, MergeReason: in.Reason})
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/groups/%d", g.ID), http.StatusSeeOther)
+}
+
+func (s *Server) groupSplitForm(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	f := r.PostForm
+	in := splitInput{Keys: f["key"], Reason: f.Get("reason")}
+	g, err := s.splitGroup(r.Context(), id, in)
+	if err != nil {
+		if !isUserError(err) {
+			s.error(w, r, err)
+			return
+		}
+		status, _, msg := errorStatus(err)
+		s.renderGroup(w, r, status, id, groupForms{SplitError: msg, SplitReason: in.Reason, SplitKeys: in.Keys})
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/groups/%d", g.ID), http.StatusSeeOther)
+}
+
+// isUserError says whether a form should show err's message next to the
+// form rather than as an error page.
+func isUserError(err error) bool {
+	c := intel.ErrorCode(err)
+	return c == intel.CodeInvalid || c == intel.CodeConflict
+}
+
+// The group API.
+
+func (s *Server) apiGroupGet(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	v, err := s.groupViewOf(r.Context(), id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+// groupList answers one list about the {id} group as a page of items.
+// load is a Store method expression, so the store is read when a request
+// comes rather than when the routes are built.
+func groupList[T any](s *Server, load func(st Store, ctx context.Context, id int64) ([]T, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r)
+		if err == nil {
+			_, err = s.findObject(r.Context(), intel.KindGroup, id)
+		}
+		var items []T
+		if err == nil {
+			items, err = load(s.store, r.Context(), id)
+		}
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, nonNil(intel.Page[T]{Items: items}))
+	}
+}
+
+// indicatorSample is the most confident of a group's indicators, with
+// how many there are in all.
+type indicatorSample struct {
+	Items []*intel.Indicator `json:"items"`
+	Total int                `json:"total"`
+}
+
+func (s *Server) apiGroupIndicators(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		_, err = s.findObject(r.Context(), intel.KindGroup, id)
+	}
+	limit := 0
+	if err == nil {
+		limit, err = queryLimit(r)
+	}
+	var out indicatorSample
+	if err == nil {
+		out.Items, out.Total, err = s.store.FindGroupIndicators(r.Context(), id, limit)
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	out.Items = orEmpty(out.Items)
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) apiGroupEvents(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		_, err = s.findObject(r.Context(), intel.KindGroup, id)
+	}
+	limit := 0
+	if err == nil {
+		limit, err = queryLimit(r)
+	}
+	var page intel.Page[*intel.Event]
+	if err == nil {
+		page, err = s.store.FindEvents(r.Context(), intel.EventFilter{GroupID: id, After: r.URL.Query().Get("after"), Limit: limit})
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, nonNil(page))
+}
+
+func (s *Server) apiGroupMerge(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var in mergeInput
+	if err := decodeJSON(r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	g, err := s.mergeGroups(r.Context(), id, in)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, g)
+}
+
+func (s *Server) apiGroupSplit(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var in splitInput
+	if err := decodeJSON(r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	g, err := s.splitGroup(r.Context(), id, in)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, g)
+}
