@@ -44,6 +44,7 @@ type indAgg struct {
 	provs       []prov
 	events      []int32 // batch event indexes
 	id          int64
+	created     bool // inserted by this import
 }
 
 // storedInd is an indicator row as loaded for merging.
@@ -336,19 +337,38 @@ func unionTags(tags, more []string) []string {
 func (im *iocImport) chunk(ctx context.Context, aggs []*indAgg) error {
 	c := im.stats.Count("indicator")
 	pc := im.stats.Count("provenance")
-	if err := im.hooks(ctx, im.bulk.Lookup); err != nil {
-		return err
-	}
-	stored, err := im.loadIndicators(ctx, aggs)
+	// New values first: one INSERT … ON CONFLICT DO NOTHING creates them
+	// and returns their ids; only the values already stored are loaded
+	// and merged. A first import of a list thus reads nothing back.
+	created, err := im.insertNew(ctx, aggs)
 	if err != nil {
 		return err
 	}
-	var ids []int64
+	var rest []*indAgg
 	for _, a := range aggs {
-		if old, ok := stored[a.key.v]; ok {
-			a.id = old.id
-			ids = append(ids, old.id)
+		if id, ok := created[a.key.v]; ok {
+			a.id, a.created = id, true
+		} else {
+			rest = append(rest, a)
 		}
+	}
+	if err := im.hooks(ctx, im.bulk.Lookup); err != nil {
+		return err
+	}
+	stored := map[string]storedInd{}
+	if len(rest) > 0 {
+		if stored, err = im.loadIndicators(ctx, rest); err != nil {
+			return err
+		}
+	}
+	var ids []int64
+	for _, a := range rest {
+		old, ok := stored[a.key.v]
+		if !ok { // deleted by another writer between the two statements
+			return fmt.Errorf("indicator %s %q: neither inserted nor found", a.key.t, a.key.v)
+		}
+		a.id = old.id
+		ids = append(ids, old.id)
 	}
 	oldProv, err := im.loadProvenance(ctx, ids)
 	if err != nil {
@@ -372,7 +392,7 @@ func (im *iocImport) chunk(ctx context.Context, aggs []*indAgg) error {
 		p prov
 	}
 	for _, a := range aggs {
-		old, exists := stored[a.key.v]
+		old := stored[a.key.v]
 		provChanged := false
 		for _, p := range a.provs {
 			pc.Seen++
@@ -394,10 +414,8 @@ func (im *iocImport) chunk(ctx context.Context, aggs []*indAgg) error {
 				p prov
 			}{a, p})
 		}
-		if !exists {
+		if a.created {
 			c.Created++
-			writes = append(writes, write{a: a, tags: jsonText(a.tags), merged: storedInd{desc: a.desc,
-				first: a.first, last: a.last, conf: a.conf, tlp: a.tlp, srcID: im.srcIDs[a.src], warn: a.warn}})
 			continue
 		}
 		m := old
@@ -432,8 +450,7 @@ func (im *iocImport) chunk(ctx context.Context, aggs []*indAgg) error {
 	}
 	if len(writes) > 0 {
 		const cols = 12
-		q := `INSERT INTO indicators (type, value, description, tags, first_seen, last_seen, confidence, tlp,
-	source_id, warninglist, created_at, updated_at)
+		q := `INSERT INTO indicators (` + bulkIndicatorCols + `)
 VALUES ` + placeholders(len(writes), cols) + `
 ON CONFLICT (type, value) DO UPDATE SET description = excluded.description, tags = excluded.tags,
 	first_seen = excluded.first_seen, last_seen = excluded.last_seen, confidence = excluded.confidence,
@@ -446,26 +463,10 @@ RETURNING id, value`
 		}
 		args := make([]any, 0, len(writes)*cols)
 		for _, w := range writes {
-			m := w.merged
-			args = append(args, w.a.key.t, w.a.key.v, m.desc, w.tags, m.first, m.last, m.conf, m.tlp,
-				nullID(m.srcID), m.warn, im.now, im.now)
+			args = im.indicatorArgs(args, w.a, &w.merged, w.tags)
 		}
-		rows, err := st.QueryContext(ctx, args...)
+		byValue, err := im.returnedIDs(ctx, st, args, len(writes))
 		if err != nil {
-			return err
-		}
-		byValue := make(map[string]int64, len(writes))
-		for rows.Next() {
-			var id int64
-			var v string
-			if err := rows.Scan(&id, &v); err != nil {
-				rows.Close()
-				return err
-			}
-			byValue[v] = id
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for _, w := range writes {
@@ -504,6 +505,55 @@ func (im *iocImport) hooks(ctx context.Context, qs []string) error {
 }
 
 type provKey struct{ ind, src int64 }
+
+// bulkIndicatorCols are the columns an import writes, in the order of
+// indicatorArgs.
+const bulkIndicatorCols = `type, value, description, tags, first_seen, last_seen, confidence, tlp,
+	source_id, warninglist, created_at, updated_at`
+
+func (im *iocImport) indicatorArgs(args []any, a *indAgg, m *storedInd, tags string) []any {
+	return append(args, a.key.t, a.key.v, m.desc, tags, m.first, m.last, m.conf, m.tlp,
+		nullID(m.srcID), m.warn, im.now, im.now)
+}
+
+// insertNew inserts the chunk's values that are not stored yet and
+// returns their ids by value; stored values are left as they are (on
+// PostgreSQL each conflicting row still draws an identity value, so a
+// re-import leaves gaps in the ids of later indicators).
+func (im *iocImport) insertNew(ctx context.Context, aggs []*indAgg) (map[string]int64, error) {
+	st, err := im.stmt(ctx, `INSERT INTO indicators (`+bulkIndicatorCols+`)
+VALUES `+placeholders(len(aggs), 12)+`
+ON CONFLICT (type, value) DO NOTHING
+RETURNING id, value`)
+	if err != nil {
+		return nil, err
+	}
+	args := make([]any, 0, len(aggs)*12)
+	for _, a := range aggs {
+		args = im.indicatorArgs(args, a, &storedInd{desc: a.desc, first: a.first, last: a.last, conf: a.conf,
+			tlp: a.tlp, srcID: im.srcIDs[a.src], warn: a.warn}, jsonText(a.tags))
+	}
+	return im.returnedIDs(ctx, st, args, len(aggs))
+}
+
+// returnedIDs runs st and collects the (id, value) rows it returns.
+func (im *iocImport) returnedIDs(ctx context.Context, st *sql.Stmt, args []any, n int) (map[string]int64, error) {
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byValue := make(map[string]int64, n)
+	for rows.Next() {
+		var id int64
+		var v string
+		if err := rows.Scan(&id, &v); err != nil {
+			return nil, err
+		}
+		byValue[v] = id
+	}
+	return byValue, rows.Err()
+}
 
 func (im *iocImport) execStmt(ctx context.Context, q string, args ...any) error {
 	st, err := im.stmt(ctx, q)
