@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -87,6 +88,30 @@ func TestLocalPath(t *testing.T) {
 	} {
 		if got := localPath(in); got != want {
 			t.Errorf("localPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestSchemaFlattensEmbedded checks that views embedding the store's
+// types are documented as encoding/json writes them: the embedded
+// fields at the top level, beside the view's own.
+func TestSchemaFlattensEmbedded(t *testing.T) {
+	g := schemaGen{schemas: map[string]any{}}
+	g.schema(reflect.TypeFor[groupView]())
+	props := g.schemas["GroupView"].(map[string]any)["properties"].(map[string]any)
+	for _, want := range []string{"object", "techniques", "documents", "alias_sources", "merges", "indicator_total", "mentions"} {
+		if props[want] == nil {
+			t.Errorf("GroupView schema lacks %q", want)
+		}
+	}
+	if props["Profile"] != nil {
+		t.Error("GroupView schema names the embedded Profile as a field")
+	}
+	g.schema(reflect.TypeFor[relatedObject]())
+	props = g.schemas["RelatedObject"].(map[string]any)["properties"].(map[string]any)
+	for _, want := range []string{"indicator_id", "object_id", "object_name"} {
+		if props[want] == nil {
+			t.Errorf("RelatedObject schema lacks %q", want)
 		}
 	}
 }
