@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 )
 
@@ -23,10 +24,14 @@ func (s *Store) bulkTx(ctx context.Context, h BulkHooks, fn func(tx *sql.Tx) err
 		}
 	}
 	defer func() {
-		// A setting left behind only costs memory; the write has
-		// committed or rolled back by now and its outcome stands.
+		// The write has committed or rolled back by now and its outcome
+		// stands; a connection whose settings could not be restored is
+		// discarded rather than returned to the pool.
 		for _, q := range h.Unsession {
-			_, _ = conn.ExecContext(context.WithoutCancel(ctx), q)
+			if _, err := conn.ExecContext(context.WithoutCancel(ctx), q); err != nil {
+				_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+				return
+			}
 		}
 	}()
 	tx, err := conn.BeginTx(ctx, nil)

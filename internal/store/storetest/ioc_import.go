@@ -134,6 +134,13 @@ func testIOCImport(t *testing.T, open Opener) {
 	wantIndicatorHits(t, s, "vendor says C2", "c2.evil.test")
 	wantIndicatorHits(t, s, "198.51.100.9", "198.51.100.9")
 	wantIndicatorHits(t, s, "phishing")
+
+	// Whatever the import switched off for its bulk write is back on:
+	// the write pool still refuses a link to missing rows.
+	if _, err := s.DB().ExecContext(ctx, s.Dialect().Rebind(`INSERT INTO event_indicators (event_id, indicator_id)
+VALUES (?, ?)`), int64(1)<<40, int64(1)<<40); err == nil {
+		t.Error("after an import, a link to a missing event and indicator was accepted: foreign keys are off")
+	}
 }
 
 // wantIndicatorHits searches indicators for text and wants exactly the
