@@ -37,15 +37,18 @@ type Event struct {
 	CreatedAt  time.Time `json:"created_at,omitzero"`
 	UpdatedAt  time.Time `json:"updated_at,omitzero"`
 
+	// IndicatorCount is how many indicators the import linked to the event.
+	IndicatorCount int `json:"indicator_count"`
 	// Indicators are filled by FindEventByID (lists leave them nil).
 	Indicators []*Indicator `json:"indicators,omitempty"`
 }
 
 // EventFilter selects events, newest first, paged by keyset.
 type EventFilter struct {
-	GroupID    int64  // events attributed to this stored group
-	GroupLabel string // events whose source label equals this (exact)
-	SourceID   int64
-	After      string
-	Limit      int
+	GroupID     int64  // events attributed to this stored group
+	GroupLabel  string // events whose source label equals this (exact)
+	SourceID    int64
+	IndicatorID int64 // events that hold this indicator
+	After       string
+	Limit       int
 }

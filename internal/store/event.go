@@ -11,7 +11,7 @@ import (
 const eventCols = `e.id, e.title, COALESCE(e.group_id, 0), e.group_label, COALESCE(e.event_key, ''),
 	COALESCE(e.document_id, 0), COALESCE(e.source_id, 0), e.first_seen, e.last_seen, e.times, e.techniques,
 	e.software, e.indicator_ids, e.sectors, e.purpose, e.victim_countries, e.confidence, e.tlp, e.created_at,
-	e.updated_at`
+	e.updated_at, (SELECT COUNT(*) FROM event_indicators ei WHERE ei.event_id = e.id)`
 
 func scanEvent(r scanner) (*intel.Event, error) {
 	var e intel.Event
@@ -19,7 +19,7 @@ func scanEvent(r scanner) (*intel.Event, error) {
 	var times, techniques, software, indIDs, sectors, victims string
 	if err := r.Scan(&e.ID, &e.Title, &e.GroupID, &e.GroupLabel, &e.Key, &e.DocumentID, &e.SourceID, &first, &last,
 		&times, &techniques, &software, &indIDs, &sectors, &e.Purpose, &victims, &e.Confidence, &e.TLP,
-		&created, &updated); err != nil {
+		&created, &updated, &e.IndicatorCount); err != nil {
 		return nil, err
 	}
 	e.FirstSeen, e.LastSeen = fromMS(first), fromMS(last)
@@ -96,6 +96,10 @@ func (s *Store) FindEvents(ctx context.Context, f intel.EventFilter) (intel.Page
 	if f.SourceID != 0 {
 		where = append(where, "e.source_id = ?")
 		args = append(args, f.SourceID)
+	}
+	if f.IndicatorID != 0 {
+		where = append(where, "e.id IN (SELECT event_id FROM event_indicators WHERE indicator_id = ?)")
+		args = append(args, f.IndicatorID)
 	}
 	if f.After != "" {
 		_, id, err := decodeCursor(f.After)

@@ -84,7 +84,7 @@ func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// A list page may hold 500 events: no per-event indicator counts.
-	if data.Items, err = s.eventRows(r.Context(), page.Items, false); err != nil {
+	if data.Items, err = s.eventRows(r.Context(), page.Items); err != nil {
 		s.error(w, r, err)
 		return
 	}

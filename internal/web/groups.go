@@ -45,12 +45,10 @@ type groupView struct {
 	MentionTotal int                     `json:"mention_total"`
 }
 
-// eventRow is an event in a list, with its source's name and how many
-// indicators it holds.
+// eventRow is an event in a list, with its source's name.
 type eventRow struct {
 	*intel.Event
-	SourceName     string `json:"source_name,omitempty"`
-	IndicatorCount int    `json:"indicator_count"`
+	SourceName string `json:"source_name,omitempty"`
 }
 
 // targetGroup is one kind of victim (sector, country, …) with its values.
@@ -108,7 +106,7 @@ func (s *Server) loadGroupView(ctx context.Context, p *intel.Profile) (*groupVie
 		return nil, err
 	}
 	v.MoreEvents = page.Next != ""
-	if v.Events, err = s.eventRows(ctx, page.Items, true); err != nil {
+	if v.Events, err = s.eventRows(ctx, page.Items); err != nil {
 		return nil, err
 	}
 	ms, err := s.store.FindMentions(ctx, id)
@@ -140,25 +138,15 @@ func orEmpty[T any](s []T) []T {
 	return s
 }
 
-// eventRows adds source names and, when count is set, indicator counts
-// to events. The store's event lists carry no count, so counting loads
-// each event; callers count only short lists (a group's newest events).
-func (s *Server) eventRows(ctx context.Context, events []*intel.Event, count bool) ([]eventRow, error) {
+// eventRows adds source names to events.
+func (s *Server) eventRows(ctx context.Context, events []*intel.Event) ([]eventRow, error) {
 	names, err := s.sourceNames(ctx)
 	if err != nil {
 		return nil, err
 	}
 	rows := make([]eventRow, 0, len(events))
 	for _, e := range events {
-		row := eventRow{Event: e, SourceName: names[e.SourceID]}
-		if count {
-			full, err := s.store.FindEventByID(ctx, e.ID)
-			if err != nil {
-				return nil, err
-			}
-			row.IndicatorCount = len(full.Indicators)
-		}
-		rows = append(rows, row)
+		rows = append(rows, eventRow{Event: e, SourceName: names[e.SourceID]})
 	}
 	return rows, nil
 }

@@ -136,7 +136,7 @@ func TestGroupProvenance(t *testing.T) {
 			`"object":{"id":` + id(e.Group.ID), `"techniques":[`,
 			`{"alias":"Sofacy Group","sources":["galaxy"]}`, `"alias":"\u003cscript\u003ealert(1)\u003c/script\u003e"`,
 			`"records":[{`, `"key":"misp-galaxy:sofacy"`, `"merges":[{`, `"rule":"key"`, `"evidence":"attack:G0007"`,
-			`"targets":[`, `"indicator_total":2`, `"value":"c2.evil.test"`, `"events":[{`, `"source_name":"vendor","indicator_count":2`,
+			`"targets":[`, `"indicator_total":2`, `"value":"c2.evil.test"`, `"events":[{`, `"indicator_count":2`, `"source_name":"vendor"`,
 			`"more_events":false`, `"mentions":[{"document":{`, `"mention_total":1`}},
 		{URL: "/api/v1" + g + "/aliases", Bearer: "reader", ExpectedStatus: 200, ExpectedContent: []string{`{"items":[{"alias":"APT28","sources":["test-attack"]}`}},
 		{URL: "/api/v1" + g + "/records", Bearer: "reader", ExpectedStatus: 200, ExpectedContent: []string{`"primary":true`, `"source_name":"galaxy"`}},
@@ -161,10 +161,11 @@ func TestGroupProvenance(t *testing.T) {
 			ExpectedContent: []string{`<a href="` + ev + `">Operation ` + escapedXSS + `</a>`}, NotExpectedContent: []string{xss}},
 		{URL: "/events?group_id=" + id(e.Technique.ID), As: "reader", ExpectedStatus: 404},
 		{Name: "indicator page shows both sources", URL: "/indicators/" + id(p.C2.ID), As: "reader", ExpectedStatus: 200, ExpectedContent: []string{
-			`<table id="provenance"`, `<a href="/sources/`, ">vendor</a></td>\n<td>50%</td>", ">blog</a></td>\n<td>20%</td>", "2 sources"}},
+			`<table id="provenance"`, `<a href="/sources/`, ">vendor</a></td>\n<td>50%</td>", ">blog</a></td>\n<td>20%</td>", "2 sources",
+			`<h2>Events that hold it</h2>`, `<a href="` + ev + `">Operation ` + escapedXSS + `</a>`}},
 		{Name: "indicator JSON", URL: "/api/v1/indicators/" + id(p.C2.ID), Bearer: "reader", ExpectedStatus: 200, ExpectedContent: []string{
 			`"value":"c2.evil.test"`, `"sources":[{`, `"source_name":"vendor"`, `"confidence":0.5`, `"source_name":"blog"`, `"confidence":0.2`,
-			`"sightings":[]`, `"related":[]`}},
+			`"sightings":[]`, `"related":[]`, `"events":[{`, `"indicator_count":2`}},
 		{Name: "document page", URL: "/documents/" + id(p.Report.ID), As: "reader", ExpectedStatus: 200, ExpectedContent: []string{
 			`<table id="doc-mentions"`, `<a href="/groups/` + id(e.Group.ID) + `">APT28</a>`, "G0007",
 			`<table id="doc-indicators"`, `<a href="/indicators/` + id(p.ReportIP.ID) + `">185.220.101.7</a>`}},

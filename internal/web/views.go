@@ -55,6 +55,8 @@ type indicatorView struct {
 	Sources   []intel.Provenance `json:"sources"`
 	Sightings []intel.Sighting   `json:"sightings"`
 	Related   []relatedObject    `json:"related"`
+	// Events are the newest events that hold the indicator.
+	Events []eventRow `json:"events"`
 }
 
 // relatedObject is a link between the indicator and an object (an
@@ -91,7 +93,15 @@ func (s *Server) indicatorView(ctx context.Context, id int64) (*indicatorView, e
 	for _, rel := range rels {
 		v.Related = append(v.Related, relatedObject{IndicatorRelation: rel, objectName: names[rel.ObjectID]})
 	}
+	events, err := s.store.FindEvents(ctx, intel.EventFilter{IndicatorID: id, Limit: 20})
+	if err != nil {
+		return nil, err
+	}
+	if v.Events, err = s.eventRows(ctx, events.Items); err != nil {
+		return nil, err
+	}
 	v.Sources, v.Sightings, v.Related = orEmpty(v.Sources), orEmpty(v.Sightings), orEmpty(v.Related)
+	v.Events = orEmpty(v.Events)
 	return v, nil
 }
 
