@@ -41,6 +41,9 @@ type Dialect interface {
 	// BulkIndicators names the statements ImportIndicators runs to write
 	// a large batch fast; see BulkHooks.
 	BulkIndicators() BulkHooks
+	// rowsSource returns the row source of a multi-row INSERT of rows
+	// (VALUES … or a SELECT) and its arguments.
+	rowsSource(rows *rowSet) (string, []any)
 }
 
 // BulkHooks are the engine-specific statements of a bulk indicator

@@ -103,3 +103,5 @@ func (postgresDialect) BulkIndicators() BulkHooks {
 		Unlookup: []string{"SET LOCAL plan_cache_mode = DEFAULT"},
 	}
 }
+
+func (postgresDialect) rowsSource(r *rowSet) (string, []any) { return unnestSource(r) }

@@ -107,3 +107,5 @@ SELECT id, value, description, tags FROM indicators WHERE id > (SELECT max_id FR
 			`DELETE FROM indicators_fts_pause`},
 	}
 }
+
+func (sqliteDialect) rowsSource(r *rowSet) (string, []any) { return valuesSource(r) }

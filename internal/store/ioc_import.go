@@ -449,9 +449,13 @@ func (im *iocImport) chunk(ctx context.Context, aggs []*indAgg) error {
 		writes = append(writes, write{a: a, tags: tagText, merged: m})
 	}
 	if len(writes) > 0 {
-		const cols = 12
+		rs := indicatorRows()
+		for _, w := range writes {
+			im.addIndicator(rs, w.a, &w.merged, w.tags)
+		}
+		src, args := im.s.d.rowsSource(rs)
 		q := `INSERT INTO indicators (` + bulkIndicatorCols + `)
-VALUES ` + placeholders(len(writes), cols) + `
+` + src + `
 ON CONFLICT (type, value) DO UPDATE SET description = excluded.description, tags = excluded.tags,
 	first_seen = excluded.first_seen, last_seen = excluded.last_seen, confidence = excluded.confidence,
 	tlp = excluded.tlp, source_id = excluded.source_id, warninglist = excluded.warninglist,
@@ -460,10 +464,6 @@ RETURNING id, value`
 		st, err := im.stmt(ctx, q)
 		if err != nil {
 			return err
-		}
-		args := make([]any, 0, len(writes)*cols)
-		for _, w := range writes {
-			args = im.indicatorArgs(args, w.a, &w.merged, w.tags)
 		}
 		byValue, err := im.returnedIDs(ctx, st, args, len(writes))
 		if err != nil {
@@ -478,15 +478,15 @@ RETURNING id, value`
 		}
 	}
 	if len(provWrites) > 0 {
-		const cols = 5
+		rs := newRowSet(colInt, colInt, colInt, colInt, colReal)
+		for _, w := range provWrites {
+			rs.add(w.a.id, im.srcIDs[w.p.src], w.p.first, w.p.last, w.p.conf)
+		}
+		src, args := im.s.d.rowsSource(rs)
 		q := `INSERT INTO indicator_sources (indicator_id, source_id, first_seen, last_seen, confidence)
-VALUES ` + placeholders(len(provWrites), cols) + `
+` + src + `
 ON CONFLICT (indicator_id, source_id) DO UPDATE SET first_seen = excluded.first_seen,
 	last_seen = excluded.last_seen, confidence = excluded.confidence`
-		args := make([]any, 0, len(provWrites)*cols)
-		for _, w := range provWrites {
-			args = append(args, w.a.id, im.srcIDs[w.p.src], w.p.first, w.p.last, w.p.conf)
-		}
 		if err := im.execStmt(ctx, q, args...); err != nil {
 			return err
 		}
@@ -511,9 +511,13 @@ type provKey struct{ ind, src int64 }
 const bulkIndicatorCols = `type, value, description, tags, first_seen, last_seen, confidence, tlp,
 	source_id, warninglist, created_at, updated_at`
 
-func (im *iocImport) indicatorArgs(args []any, a *indAgg, m *storedInd, tags string) []any {
-	return append(args, a.key.t, a.key.v, m.desc, tags, m.first, m.last, m.conf, m.tlp,
-		nullID(m.srcID), m.warn, im.now, im.now)
+// indicatorRows returns an empty rowSet of bulkIndicatorCols.
+func indicatorRows() *rowSet {
+	return newRowSet(colText, colText, colText, colText, colInt, colInt, colReal, colText, colRef, colText, colInt, colInt)
+}
+
+func (im *iocImport) addIndicator(rs *rowSet, a *indAgg, m *storedInd, tags string) {
+	rs.add(string(a.key.t), a.key.v, m.desc, tags, m.first, m.last, m.conf, string(m.tlp), m.srcID, m.warn, im.now, im.now)
 }
 
 // insertNew inserts the chunk's values that are not stored yet and
@@ -521,17 +525,18 @@ func (im *iocImport) indicatorArgs(args []any, a *indAgg, m *storedInd, tags str
 // PostgreSQL each conflicting row still draws an identity value, so a
 // re-import leaves gaps in the ids of later indicators).
 func (im *iocImport) insertNew(ctx context.Context, aggs []*indAgg) (map[string]int64, error) {
+	rs := indicatorRows()
+	for _, a := range aggs {
+		im.addIndicator(rs, a, &storedInd{desc: a.desc, first: a.first, last: a.last, conf: a.conf,
+			tlp: a.tlp, srcID: im.srcIDs[a.src], warn: a.warn}, jsonText(a.tags))
+	}
+	src, args := im.s.d.rowsSource(rs)
 	st, err := im.stmt(ctx, `INSERT INTO indicators (`+bulkIndicatorCols+`)
-VALUES `+placeholders(len(aggs), 12)+`
+`+src+`
 ON CONFLICT (type, value) DO NOTHING
 RETURNING id, value`)
 	if err != nil {
 		return nil, err
-	}
-	args := make([]any, 0, len(aggs)*12)
-	for _, a := range aggs {
-		args = im.indicatorArgs(args, a, &storedInd{desc: a.desc, first: a.first, last: a.last, conf: a.conf,
-			tlp: a.tlp, srcID: im.srcIDs[a.src], warn: a.warn}, jsonText(a.tags))
 	}
 	return im.returnedIDs(ctx, st, args, len(aggs))
 }
@@ -665,15 +670,14 @@ func (im *iocImport) loadLinks(ctx context.Context, existing []int64) (map[[2]in
 // stored links of indicators that were stored before, to count what is
 // new.
 func (im *iocImport) links(ctx context.Context, aggs []*indAgg, have map[[2]int64]bool) error {
-	var args []any
+	rs := newRowSet(colInt, colInt)
 	flush := func() error {
-		if len(args) == 0 {
+		if rs.n == 0 {
 			return nil
 		}
-		q := `INSERT INTO event_indicators (event_id, indicator_id) VALUES ` + placeholders(len(args)/2, 2) +
-			` ON CONFLICT DO NOTHING`
-		err := im.execStmt(ctx, q, args...)
-		args = args[:0]
+		src, args := im.s.d.rowsSource(rs)
+		err := im.execStmt(ctx, `INSERT INTO event_indicators (event_id, indicator_id) `+src+` ON CONFLICT DO NOTHING`, args...)
+		rs = newRowSet(colInt, colInt)
 		return err
 	}
 	for _, a := range aggs {
@@ -688,8 +692,8 @@ func (im *iocImport) links(ctx context.Context, aggs []*indAgg, have map[[2]int6
 			}
 			have[k] = true
 			im.evLink[ci] = true
-			args = append(args, k[0], k[1])
-			if len(args) == 2*bulkRows {
+			rs.add(k[0], k[1])
+			if rs.n == bulkRows {
 				if err := flush(); err != nil {
 					return err
 				}
