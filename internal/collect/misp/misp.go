@@ -10,7 +10,6 @@ package misp
 
 import (
 	"bufio"
-	"bytes"
 	"compress/gzip"
 	"encoding/json"
 	"errors"
@@ -18,6 +17,7 @@ import (
 	"io"
 	"slices"
 
+	"github.com/spoor/spoor/internal/collect/jsonpos"
 	"github.com/spoor/spoor/internal/intel"
 )
 
@@ -31,7 +31,7 @@ const maxInput = 512 << 20
 type decoder struct {
 	name  string
 	dec   *json.Decoder
-	lines *lineCounter
+	lines *jsonpos.Reader
 }
 
 // newDecoder opens r, decompressing it when it starts with the gzip magic.
@@ -46,13 +46,13 @@ func newDecoder(r io.Reader, name string) (*decoder, func(), error) {
 		closer = func() { zr.Close() }
 		br = bufio.NewReaderSize(zr, 64<<10)
 	}
-	lc := &lineCounter{r: io.LimitReader(br, maxInput)}
+	lc := jsonpos.NewReader(io.LimitReader(br, maxInput))
 	return &decoder{name: name, dec: json.NewDecoder(lc), lines: lc}, closer, nil
 }
 
 // fail builds the one error line a user sees.
 func (d *decoder) fail(path string, offset int64, format string, args ...any) error {
-	line, col := d.lines.position(offset)
+	line, col := d.lines.Position(offset)
 	return intel.Errorf(intel.CodeInvalid, "%s:%d:%d: %s: %s", d.name, line, col, path, fmt.Sprintf(format, args...))
 }
 
@@ -63,7 +63,7 @@ func (d *decoder) jsonFail(path string, err error, valueStart int64) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return d.fail(path, d.lines.total, "unexpected end of input: the file is truncated")
+		return d.fail(path, d.lines.Total(), "unexpected end of input: the file is truncated")
 	case errors.As(err, &syn):
 		at := d.dec.InputOffset()
 		if valueStart >= 0 {
@@ -88,7 +88,7 @@ func (d *decoder) jsonFail(path string, err error, valueStart int64) error {
 // separators, so positions name the value itself.
 func (d *decoder) start() int64 {
 	off := d.dec.InputOffset()
-	return d.lines.skipSpace(off)
+	return d.lines.SkipSpace(off)
 }
 
 // delim reads the next token and checks it is the delimiter want.
@@ -144,62 +144,6 @@ func describe(tok json.Token) string {
 	default:
 		return "a number"
 	}
-}
-
-// lineCounter passes bytes through, remembering where lines start and
-// keeping a window of recent bytes so offsets can skip white space.
-type lineCounter struct {
-	r      io.Reader
-	total  int64
-	starts []int64 // offsets of the bytes after each '\n'
-	tail   []byte  // the last bytes read, ending at total
-}
-
-const tailSize = 4 << 10
-
-func (l *lineCounter) Read(b []byte) (int, error) {
-	n, err := l.r.Read(b)
-	for i := 0; i < n; {
-		j := bytes.IndexByte(b[i:n], '\n')
-		if j < 0 {
-			break
-		}
-		l.starts = append(l.starts, l.total+int64(i+j+1))
-		i += j + 1
-	}
-	l.total += int64(n)
-	l.tail = append(l.tail, b[:n]...)
-	if len(l.tail) > 2*tailSize {
-		l.tail = append(l.tail[:0], l.tail[len(l.tail)-tailSize:]...)
-	}
-	return n, err
-}
-
-// skipSpace returns the first offset at or after off that is not JSON
-// white space, a comma or a colon, when the bytes are still in the window.
-func (l *lineCounter) skipSpace(off int64) int64 {
-	base := l.total - int64(len(l.tail))
-	if off < base {
-		return off
-	}
-	for i := off - base; i < int64(len(l.tail)); i++ {
-		switch l.tail[i] {
-		case ' ', '\t', '\r', '\n', ',', ':':
-			continue
-		}
-		return base + i
-	}
-	return off
-}
-
-// position returns the 1-based line and column of an input offset.
-func (l *lineCounter) position(offset int64) (line, col int) {
-	i, _ := slices.BinarySearch(l.starts, offset+1)
-	lineStart := int64(0)
-	if i > 0 {
-		lineStart = l.starts[i-1]
-	}
-	return i + 1, int(offset-lineStart) + 1
 }
 
 // addName appends name to names unless it is empty or already there

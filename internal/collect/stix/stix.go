@@ -10,7 +10,6 @@ package stix
 
 import (
 	"bufio"
-	"bytes"
 	"compress/gzip"
 	"encoding/json"
 	"errors"
@@ -20,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spoor/spoor/internal/collect/jsonpos"
 	"github.com/spoor/spoor/internal/intel"
 )
 
@@ -207,7 +207,7 @@ func (c *Collector) AddEnvelope(r io.Reader, name string) (Envelope, error) {
 func (c *Collector) Result(source intel.Source) *Result { return build(c.objs, source) }
 
 func (c *Collector) add(br *bufio.Reader, name string, envelope bool, env *Envelope) error {
-	p := &parser{name: name, lines: &lineCounter{r: br, recOK: true}, c: c, envelope: envelope, env: env}
+	p := &parser{name: name, lines: jsonpos.NewReader(br), c: c, envelope: envelope, env: env}
 	p.dec = json.NewDecoder(p.lines)
 	return p.parse()
 }
@@ -215,7 +215,7 @@ func (c *Collector) add(br *bufio.Reader, name string, envelope bool, env *Envel
 type parser struct {
 	name     string
 	dec      *json.Decoder
-	lines    *lineCounter
+	lines    *jsonpos.Reader
 	c        *Collector
 	envelope bool      // a TAXII envelope rather than a bundle
 	env      *Envelope // filled when envelope
@@ -224,7 +224,7 @@ type parser struct {
 // fail builds the one error line a user sees: input, JSON path, line and
 // column, and what is wrong.
 func (p *parser) fail(path string, offset int64, format string, args ...any) error {
-	line, col := p.lines.position(offset)
+	line, col := p.lines.Position(offset)
 	msg := fmt.Sprintf(format, args...)
 	return intel.Errorf(intel.CodeInvalid, "%s:%d:%d: %s: %s", p.name, line, col, path, msg)
 }
@@ -240,11 +240,11 @@ func (p *parser) jsonFail(path string, err error, valueStart int64) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return p.fail(path, p.lines.total, "unexpected end of input: the bundle is truncated")
+		return p.fail(path, p.lines.Total(), "unexpected end of input: the bundle is truncated")
 	case errors.As(err, &syn):
 		at := syn.Offset
 		if valueStart >= 0 {
-			at = p.lines.syntaxErrorAt(valueStart)
+			at = p.lines.SyntaxErrorAt(valueStart)
 		}
 		return p.fail(path, at, "malformed JSON: %v", syn)
 	case errors.As(err, &typ):
@@ -355,7 +355,7 @@ func (p *parser) objects() error {
 	for i := 0; p.dec.More(); i++ {
 		path := fmt.Sprintf("$.objects[%d]", i)
 		start := p.dec.InputOffset()
-		p.lines.mark(start)
+		p.lines.Mark(start)
 		var o parsedObject
 		if err := p.dec.Decode(&o.raw); err != nil {
 			return p.jsonFail(path, err, start)
@@ -363,7 +363,7 @@ func (p *parser) objects() error {
 		if p.env != nil {
 			p.env.Objects++
 		}
-		o.path, o.offset = path, p.lines.skipSpace(start)
+		o.path, o.offset = path, p.lines.SkipSpace(start)
 		if o.raw.ID != "" {
 			path += " (" + o.raw.ID + ")"
 			o.path = path
@@ -627,93 +627,4 @@ func addAlias(aliases []string, name, alias string) []string {
 		}
 	}
 	return append(aliases, alias)
-}
-
-// maxRecord bounds the bytes kept to locate a syntax error; an object
-// larger than this gets its error reported at the object's start.
-const maxRecord = 4 << 20
-
-// lineCounter passes bytes through and remembers where lines start, so an
-// input offset can be reported as line and column. It also keeps the
-// bytes read since the last mark, to locate a syntax error in them.
-type lineCounter struct {
-	r      io.Reader
-	total  int64
-	starts []int64 // offsets of the bytes after each '\n'
-
-	rec      []byte // bytes from recStart to total, while recOK
-	recStart int64
-	recOK    bool
-}
-
-// mark starts recording at the input offset off.
-func (l *lineCounter) mark(off int64) {
-	if !l.recOK || off < l.recStart {
-		l.rec, l.recStart, l.recOK = l.rec[:0], l.total, true
-		return
-	}
-	drop := min(off-l.recStart, int64(len(l.rec)))
-	n := copy(l.rec, l.rec[drop:])
-	l.rec, l.recStart = l.rec[:n], l.recStart+drop
-}
-
-// skipSpace returns the offset of the first byte at or after off that is
-// not JSON white space or a comma, so positions name the value itself.
-func (l *lineCounter) skipSpace(off int64) int64 {
-	if !l.recOK || off < l.recStart {
-		return off
-	}
-	for i := off - l.recStart; i < int64(len(l.rec)); i++ {
-		switch l.rec[i] {
-		case ' ', '\t', '\r', '\n', ',':
-			continue
-		}
-		return l.recStart + i
-	}
-	return off
-}
-
-// syntaxErrorAt returns the input offset of the first syntax error in the
-// value that starts at start, or start if it cannot tell.
-func (l *lineCounter) syntaxErrorAt(start int64) int64 {
-	if !l.recOK || start < l.recStart || start > l.recStart+int64(len(l.rec)) {
-		return start
-	}
-	var v any
-	var syn *json.SyntaxError
-	if err := json.Unmarshal(l.rec[start-l.recStart:], &v); errors.As(err, &syn) {
-		return start + syn.Offset - 1
-	}
-	return start
-}
-
-func (l *lineCounter) Read(b []byte) (int, error) {
-	n, err := l.r.Read(b)
-	if l.recOK {
-		if len(l.rec)+n > maxRecord {
-			l.rec, l.recOK = l.rec[:0], false
-		} else {
-			l.rec = append(l.rec, b[:n]...)
-		}
-	}
-	for i := 0; i < n; {
-		j := bytes.IndexByte(b[i:n], '\n')
-		if j < 0 {
-			break
-		}
-		l.starts = append(l.starts, l.total+int64(i+j+1))
-		i += j + 1
-	}
-	l.total += int64(n)
-	return n, err
-}
-
-// position returns the 1-based line and column of an input offset.
-func (l *lineCounter) position(offset int64) (line, col int) {
-	i, _ := slices.BinarySearch(l.starts, offset+1)
-	lineStart := int64(0)
-	if i > 0 {
-		lineStart = l.starts[i-1]
-	}
-	return i + 1, int(offset-lineStart) + 1
 }
