@@ -58,3 +58,32 @@ func BenchAPTIOCs(b *testing.B, open BenchOpener) {
 	}
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "indicators/s")
 }
+
+// BenchAPTIOCsReimport measures parse + screen + import of the apt-iocs
+// list into a store that already holds it (nothing to write), in input
+// rows per second.
+func BenchAPTIOCsReimport(b *testing.B, open BenchOpener) {
+	if _, err := os.Stat(filepath.Join(DataDir(), aptIOCsFile)); err != nil {
+		b.Skip("apt-iocs data absent: set SPOOR_DATA to the shared data directory")
+	}
+	rows := 0
+	for b.Loop() {
+		b.StopTimer()
+		s := open(b)
+		if _, _, _, err := ImportAPTIOCs(context.Background(), s); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		batch, st, _, err := ImportAPTIOCs(context.Background(), s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for k, c := range st.Counts {
+			if c.Created != 0 || c.Updated != 0 {
+				b.Fatalf("re-import changed %s: %+v", k, *c)
+			}
+		}
+		rows += batch.Rows
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "indicators/s")
+}
