@@ -44,6 +44,11 @@ type Dialect interface {
 	// rowsSource returns the row source of a multi-row INSERT of rows
 	// (VALUES … or a SELECT) and its arguments.
 	rowsSource(rows *rowSet) (string, []any)
+	// inText and inInt return the condition that follows a column to
+	// test membership in a list ("IN (?, …)" or "= ANY(?)") and its
+	// arguments.
+	inText(values []string) (string, []any)
+	inInt(values []int64) (string, []any)
 }
 
 // BulkHooks are the engine-specific statements of a bulk indicator
@@ -53,10 +58,13 @@ type Dialect interface {
 // first inside the transaction and End last before the audit row, so
 // whatever they switch off is never seen off by another connection.
 // Lookup and Unlookup run around each batch of lookups of stored rows.
+// Analyze runs before End when the import wrote at least analyzeRows
+// rows, so that the planner knows the tables it filled.
 type BulkHooks struct {
 	Session, Unsession []string
 	Begin, End         []string
 	Lookup, Unlookup   []string
+	Analyze            []string
 }
 
 // searchParams binds the search arguments once, by name, so each dialect's

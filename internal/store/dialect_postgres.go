@@ -101,7 +101,22 @@ func (postgresDialect) BulkIndicators() BulkHooks {
 	return BulkHooks{
 		Lookup:   []string{"SET LOCAL plan_cache_mode = force_custom_plan"},
 		Unlookup: []string{"SET LOCAL plan_cache_mode = DEFAULT"},
+		// Without statistics the planner takes value = ANY(500 values)
+		// for most of a table and scans it: a re-import right after a
+		// large first one (before autovacuum analyzes) spent its time in
+		// sequential scans of the lookups.
+		Analyze: []string{"ANALYZE indicators, indicator_sources, event_indicators"},
 	}
 }
 
 func (postgresDialect) rowsSource(r *rowSet) (string, []any) { return unnestSource(r) }
+
+// inText and inInt pass the list as one array: one query text and one
+// parameter whatever its length, cheap to bind and to plan.
+func (postgresDialect) inText(values []string) (string, []any) {
+	return "= ANY(CAST(? AS TEXT[]))", []any{values}
+}
+
+func (postgresDialect) inInt(values []int64) (string, []any) {
+	return "= ANY(CAST(? AS BIGINT[]))", []any{values}
+}

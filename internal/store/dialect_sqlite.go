@@ -109,3 +109,19 @@ SELECT id, value, description, tags FROM indicators WHERE id > (SELECT max_id FR
 }
 
 func (sqliteDialect) rowsSource(r *rowSet) (string, []any) { return valuesSource(r) }
+
+func (sqliteDialect) inText(values []string) (string, []any) {
+	args := make([]any, len(values))
+	for i, v := range values {
+		args[i] = v
+	}
+	return "IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(values)), ", ") + ")", args
+}
+
+func (sqliteDialect) inInt(values []int64) (string, []any) {
+	args := make([]any, len(values))
+	for i, v := range values {
+		args[i] = v
+	}
+	return "IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(values)), ", ") + ")", args
+}

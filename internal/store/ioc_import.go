@@ -17,6 +17,10 @@ import (
 // negligible.
 const bulkRows = 500
 
+// analyzeRows is how many new indicator and provenance rows make an
+// import refresh the planner's statistics (BulkHooks.Analyze).
+const analyzeRows = 20000
+
 // indKey is an indicator's identity: one (type, value) is stored once.
 type indKey struct {
 	t intel.IndicatorType
@@ -197,6 +201,11 @@ func (im *iocImport) run(ctx context.Context, progress func(done, total int)) er
 	}
 	if err := im.touchEvents(ctx); err != nil {
 		return err
+	}
+	if n := im.stats.Count("indicator").Created + im.stats.Count("provenance").Created; n >= analyzeRows {
+		if err := im.hooks(ctx, im.bulk.Analyze); err != nil {
+			return err
+		}
 	}
 	if err := im.hooks(ctx, im.bulk.End); err != nil {
 		return err
@@ -571,17 +580,18 @@ func (im *iocImport) execStmt(ctx context.Context, q string, args ...any) error 
 
 // loadIndicators returns the stored rows of the chunk by value.
 func (im *iocImport) loadIndicators(ctx context.Context, aggs []*indAgg) (map[string]storedInd, error) {
+	values := make([]string, len(aggs))
+	for i, a := range aggs {
+		values[i] = a.key.v
+	}
+	in, inArgs := im.s.d.inText(values)
 	q := `SELECT id, value, description, tags, first_seen, last_seen, confidence, tlp, COALESCE(source_id, 0),
-	warninglist FROM indicators WHERE type = ? AND value IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(aggs)), ", ") + `)`
+	warninglist FROM indicators WHERE type = ? AND value ` + in
 	st, err := im.stmt(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	args := make([]any, 0, len(aggs)+1)
-	args = append(args, aggs[0].key.t)
-	for _, a := range aggs {
-		args = append(args, a.key.v)
-	}
+	args := append([]any{string(aggs[0].key.t)}, inArgs...)
 	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, err
@@ -611,7 +621,7 @@ func (im *iocImport) loadProvenance(ctx context.Context, ids []int64) (map[provK
 		srcIdx[id] = i
 	}
 	rows, err := im.inQuery(ctx, `SELECT indicator_id, source_id, first_seen, last_seen, confidence
-FROM indicator_sources WHERE indicator_id IN (%s)`, ids)
+FROM indicator_sources WHERE indicator_id %s`, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -632,15 +642,14 @@ FROM indicator_sources WHERE indicator_id IN (%s)`, ids)
 	return out, rows.Err()
 }
 
-// inQuery runs a prepared query with one IN list of ids (%s in q).
+// inQuery runs a prepared query with one list of ids: %s in q is
+// "column %s", which the dialect's inInt completes (IN (?, …) or
+// = ANY(?)).
 func (im *iocImport) inQuery(ctx context.Context, q string, ids []int64) (*sql.Rows, error) {
-	st, err := im.stmt(ctx, fmt.Sprintf(q, strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")))
+	in, args := im.s.d.inInt(ids)
+	st, err := im.stmt(ctx, fmt.Sprintf(q, in))
 	if err != nil {
 		return nil, err
-	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
 	}
 	return st.QueryContext(ctx, args...)
 }
@@ -651,7 +660,7 @@ func (im *iocImport) loadLinks(ctx context.Context, existing []int64) (map[[2]in
 	if len(existing) == 0 {
 		return have, nil
 	}
-	rows, err := im.inQuery(ctx, `SELECT event_id, indicator_id FROM event_indicators WHERE indicator_id IN (%s)`, existing)
+	rows, err := im.inQuery(ctx, `SELECT event_id, indicator_id FROM event_indicators WHERE indicator_id %s`, existing)
 	if err != nil {
 		return nil, err
 	}
@@ -731,7 +740,7 @@ func (im *iocImport) events(ctx context.Context, srcs []intel.Source) error {
 	}
 	old := map[[2]string]storedEvent{}
 	rows, err := im.inQuery(ctx, `SELECT id, source_id, event_key, title, COALESCE(group_id, 0), group_label, first_seen,
-	last_seen, confidence, tlp FROM events WHERE event_key IS NOT NULL AND source_id IN (%s)`, im.srcIDs)
+	last_seen, confidence, tlp FROM events WHERE event_key IS NOT NULL AND source_id %s`, im.srcIDs)
 	if err != nil {
 		return err
 	}
