@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/spoor/spoor/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -19,22 +21,12 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 // botnet write-up with defanged URLs, IPs, shell-script names and hashes.
 const goldenReport = "zscaler_2019-01-28_sneak-peek-recent-iot-attacks"
 
-// sharedData returns the shared data directory: $SPOOR_DATA, or
-// ../shared/data beside the repository root. When it is absent the test is
-// skipped, except under CI=true, where missing data is a failure.
+// sharedData returns the shared data directory once the AnnoCTR reports
+// are there (skipped without them, failing under CI).
 func sharedData(tb testing.TB) string {
 	tb.Helper()
-	dir := os.Getenv("SPOOR_DATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "data")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "ti-text", "annoctr", "reports.jsonl.gz")); err != nil {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("shared data missing under CI: %v (set SPOOR_DATA)", err)
-		}
-		tb.Skipf("shared data not found (%v); set SPOOR_DATA to the shared/data directory", err)
-	}
-	return dir
+	testenv.DataFile(tb, "ti-text", "annoctr", "reports.jsonl.gz")
+	return testenv.DataDir(tb)
 }
 
 type report struct {

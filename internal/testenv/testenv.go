@@ -32,6 +32,22 @@ func DataDir(t testing.TB) string {
 	return dir
 }
 
+// DataPath returns a path inside the shared data directory and whether
+// it exists, for helpers that decide themselves what absence means.
+func DataPath(rel ...string) (string, bool) {
+	dir := os.Getenv("SPOOR_DATA")
+	if dir == "" {
+		root, ok := moduleRoot()
+		if !ok {
+			return "", false
+		}
+		dir = filepath.Join(root, "..", "shared", "data")
+	}
+	p := filepath.Join(append([]string{dir}, rel...)...)
+	_, err := os.Stat(p)
+	return p, err == nil
+}
+
 // DataFile returns a file of the shared data directory, skipping (or
 // failing under CI) when it is absent.
 func DataFile(t testing.TB, rel ...string) string {

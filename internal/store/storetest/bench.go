@@ -9,14 +9,14 @@ import (
 	"github.com/spoor/spoor/internal/collect/stix"
 	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/store"
+	"github.com/spoor/spoor/internal/testenv"
 )
 
 // BenchOpener opens a fresh, empty store for a benchmark.
 type BenchOpener func(b *testing.B) *store.Store
 
-// attackFile is the ATT&CK bundle relative to the data directory, which
-// is $SPOOR_DATA or ../shared/data next to the repository (four levels up
-// from a backend's package directory).
+// attackFile is the ATT&CK bundle relative to the shared data directory
+// (testenv.DataPath).
 const attackFile = "mitre-attack/enterprise-attack-13.1.json.gz"
 
 // AttackBundle parses the real ATT&CK Enterprise bundle, or returns nil
@@ -24,11 +24,11 @@ const attackFile = "mitre-attack/enterprise-attack-13.1.json.gz"
 // benchmark, outside the timed loop.
 func AttackBundle(tb testing.TB) *intel.Bundle {
 	tb.Helper()
-	dir := os.Getenv("SPOOR_DATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "..", "shared", "data")
+	path, ok := testenv.DataPath(filepath.FromSlash(attackFile))
+	if !ok {
+		return nil
 	}
-	f, err := os.Open(filepath.Join(dir, attackFile))
+	f, err := os.Open(path)
 	if err != nil {
 		return nil
 	}

@@ -8,26 +8,22 @@ import (
 
 	"github.com/spoor/spoor/internal/collect/ioclist"
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/testenv"
 )
 
 // aptIOCsFile is the grouped APT IOC list relative to the data directory.
 const aptIOCsFile = "apt-iocs/iocs.csv.gz"
-
-// DataDir is $SPOOR_DATA, or ../shared/data next to the repository as
-// seen from a package four directories below /work (internal/x/y).
-func DataDir() string {
-	if dir := os.Getenv("SPOOR_DATA"); dir != "" {
-		return dir
-	}
-	return filepath.Join("..", "..", "..", "..", "shared", "data")
-}
 
 // ImportAPTIOCs parses the real apt-iocs list and imports it, returning
 // the batch and the stats; ok is false when the data is absent.
 func ImportAPTIOCs(ctx context.Context, s interface {
 	ImportIndicators(context.Context, *intel.IndicatorBatch, func(int, int)) (*intel.ImportStats, error)
 }) (b *intel.IndicatorBatch, st *intel.ImportStats, ok bool, err error) {
-	f, err := os.Open(filepath.Join(DataDir(), aptIOCsFile))
+	path, ok := testenv.DataPath(filepath.FromSlash(aptIOCsFile))
+	if !ok {
+		return nil, nil, false, nil
+	}
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, false, nil
 	}
@@ -42,9 +38,7 @@ func ImportAPTIOCs(ctx context.Context, s interface {
 // BenchAPTIOCs measures parse + screen + import of the apt-iocs list
 // into a fresh store and reports input rows per second.
 func BenchAPTIOCs(b *testing.B, open BenchOpener) {
-	if _, err := os.Stat(filepath.Join(DataDir(), aptIOCsFile)); err != nil {
-		b.Skip("apt-iocs data absent: set SPOOR_DATA to the shared data directory")
-	}
+	testenv.DataFile(b, filepath.FromSlash(aptIOCsFile))
 	rows := 0
 	for b.Loop() {
 		b.StopTimer()
@@ -63,9 +57,7 @@ func BenchAPTIOCs(b *testing.B, open BenchOpener) {
 // list into a store that already holds it (nothing to write), in input
 // rows per second.
 func BenchAPTIOCsReimport(b *testing.B, open BenchOpener) {
-	if _, err := os.Stat(filepath.Join(DataDir(), aptIOCsFile)); err != nil {
-		b.Skip("apt-iocs data absent: set SPOOR_DATA to the shared data directory")
-	}
+	testenv.DataFile(b, filepath.FromSlash(aptIOCsFile))
 	rows := 0
 	for b.Loop() {
 		b.StopTimer()
