@@ -527,18 +527,27 @@ func (s *Server) search(r *http.Request) ([]intel.SearchHit, error) {
 }
 
 func (s *Server) apiCounts(w http.ResponseWriter, r *http.Request) {
-	c, err := s.store.Counts(r.Context())
+	c, err := s.counts(r.Context())
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	ec, err := s.store.EventCounts(r.Context())
+	writeJSON(w, http.StatusOK, c)
+}
+
+// counts is what the dashboard and /api/v1/counts show: the base's counts
+// with the event counts beside them.
+func (s *Server) counts(ctx context.Context) (intel.Counts, error) {
+	c, err := s.store.Counts(ctx)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return nil, err
+	}
+	ec, err := s.store.EventCounts(ctx)
+	if err != nil {
+		return nil, err
 	}
 	maps.Copy(c, ec)
-	writeJSON(w, http.StatusOK, c)
+	return c, nil
 }
 
 // Users.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -117,12 +118,7 @@ type countItem struct {
 }
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
-	c, err := s.store.Counts(r.Context())
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	ec, err := s.store.EventCounts(r.Context())
+	c, err := s.counts(r.Context())
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -134,8 +130,8 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		{"Campaigns", c["campaign"], "/campaigns"},
 		{"Documents", c["document"], "/documents"},
 		{"Indicators", c["indicator"], "/indicators"},
-		{"Events", ec["event"], "/events"},
-		{"Attributed events", ec["event_attributed"], "/events"},
+		{"Events", c["event"], "/events"},
+		{"Attributed events", c["event_attributed"], "/events"},
 		{"Sources", c["source"], "/sources"},
 		{"Users", c["user"], ""},
 	}
@@ -459,15 +455,21 @@ func (s *Server) documentSave(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) documentDelete(w http.ResponseWriter, r *http.Request) {
+	s.deleteThenList(w, r, s.store.DeleteDocument, "/documents")
+}
+
+// deleteThenList deletes the record in the path with del and sends the
+// browser to its list.
+func (s *Server) deleteThenList(w http.ResponseWriter, r *http.Request, del func(context.Context, int64) error, list string) {
 	id, err := pathID(r)
 	if err == nil {
-		err = s.store.DeleteDocument(r.Context(), id)
+		err = del(r.Context(), id)
 	}
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/documents", http.StatusSeeOther)
+	http.Redirect(w, r, list, http.StatusSeeOther)
 }
 
 // Indicators.
@@ -579,15 +581,7 @@ func (s *Server) indicatorSave(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) indicatorDelete(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err == nil {
-		err = s.store.DeleteIndicator(r.Context(), id)
-	}
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/indicators", http.StatusSeeOther)
+	s.deleteThenList(w, r, s.store.DeleteIndicator, "/indicators")
 }
 
 // API tokens.

@@ -46,7 +46,7 @@ func TestSourcesAPI(t *testing.T) {
 	}
 	runScenarios(t, e, []scenario{
 		{Name: "reader cannot add", Method: "POST", URL: "/api/v1/sources", Bearer: "reader",
-			JSON: `{"name":"x","format":"stix","location":"/tmp/x"}`, ExpectedStatus: 403},
+			JSON: `{"name":"x","format":"stix","location":"feeds/x.json"}`, ExpectedStatus: 403},
 		{Name: "reader cannot run", Method: "POST", URL: sid + "/run", Bearer: "reader", ExpectedStatus: 403},
 		{Name: "analyst cannot name a server path", Method: "POST", URL: "/api/v1/sources", Bearer: "analyst",
 			JSON: `{"name":"Secrets","format":"trail","location":"/etc/passwd"}`, ExpectedStatus: 403,
