@@ -2,12 +2,17 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
+	"io/fs"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/store"
 	"github.com/spoor/spoor/internal/store/postgres"
 	"github.com/spoor/spoor/internal/store/sqlite"
@@ -100,5 +105,73 @@ func TestOpenMemory(t *testing.T) {
 	defer s.Close()
 	if err := s.UpsertSource(context.Background(), storetestSource()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Migration 0008 recreates the indicator FTS index (without its docsize
+// table): indicators stored before it must still be found after it, and
+// the triggers must keep the new index in step.
+func TestIndicatorSearchAcrossMigration8(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "spoor.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upTo7 := fstest.MapFS{}
+	all, err := fs.Glob(sqlite.Migrations(), "*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range all {
+		if name < "0008" {
+			body, err := fs.ReadFile(sqlite.Migrations(), name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			upTo7[name] = &fstest.MapFile{Data: body}
+		}
+	}
+	if err := store.Migrate(ctx, db, upTo7, store.SQLite()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO indicators (type, value, description, created_at, updated_at)
+VALUES ('domain', 'before.example-migration.com', 'stored under schema 7', 0, 0)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.DB().ExecContext(ctx, `INSERT INTO indicators (type, value, description, created_at, updated_at)
+VALUES ('domain', 'after.example-migration.com', '', 0, 0)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().ExecContext(ctx, `UPDATE indicators SET description = 'edited after the migration'
+WHERE value = 'before.example-migration.com'`); err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string][]string{
+		"example-migration":           {"after.example-migration.com", "before.example-migration.com"},
+		"edited":                      {"before.example-migration.com"},
+		"schema":                      nil, // the old description left the index with the update
+		"after.example-migration.com": {"after.example-migration.com"},
+	} {
+		hits, err := s.Search(ctx, intel.SearchQuery{Text: q, Kinds: []string{"indicator"}})
+		if err != nil {
+			t.Fatalf("search %q: %v", q, err)
+		}
+		var got []string
+		for _, h := range hits {
+			got = append(got, h.Title)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("search %q found %q, want %q", q, got, want)
+		}
 	}
 }
