@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -120,15 +121,33 @@ func (c *CSVReader) fail(err error) error {
 
 // Next returns the next row, or io.EOF.
 func (c *CSVReader) Next() (*Row, error) {
+	rec, line, err := c.record()
+	if err != nil {
+		return nil, err
+	}
+	r := &Row{}
+	c.screenRecord(r, rec, line)
+	return r, nil
+}
+
+// record reads the next record, its fields copied out of the reader's
+// reused slice, and the line it starts on; io.EOF at the end.
+func (c *CSVReader) record() ([]string, int, error) {
 	rec, err := c.cr.Read()
 	if err == io.EOF {
-		return nil, io.EOF
+		return nil, 0, io.EOF
 	}
 	if err != nil {
-		return nil, c.fail(err)
+		return nil, 0, c.fail(err)
 	}
 	line, _ := c.cr.FieldPos(0)
-	r := &Row{Line: line}
+	return slices.Clone(rec), line, nil
+}
+
+// screenRecord fills r from one record. It reads only the reader's
+// settings, so records may be screened on several goroutines at once.
+func (c *CSVReader) screenRecord(r *Row, rec []string, line int) {
+	*r = Row{Line: line}
 	field := func(i int) string {
 		if i < 0 {
 			return ""
@@ -139,7 +158,6 @@ func (c *CSVReader) Next() (*Row, error) {
 		r.Reject = err.Error()
 		r.Indicator = intel.IndicatorRow{}
 	}
-	return r, nil
 }
 
 func (c *CSVReader) row(r *Row, field func(int) string) error {
@@ -232,7 +250,7 @@ func ReadCSV(r io.Reader, name string, m Mapping, want intel.IndicatorType, opts
 	if err != nil {
 		return nil, err
 	}
-	return collect(cr, name, opts)
+	return collectScreened(cr, name, opts)
 }
 
 // ReadAPTIOCs reads the grouped APT IOC list (plain or gzipped CSV in the

@@ -1,0 +1,110 @@
+package ioclist
+
+import (
+	"io"
+	"runtime"
+	"sync"
+
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// recordSource is a list whose records can be screened away from the
+// goroutine that reads them: reading (decompression, CSV syntax) is
+// sequential, screening every value through the ioc engine is most of
+// the work and independent per record.
+type recordSource interface {
+	record() (rec []string, line int, err error) // io.EOF at the end
+	screenRecord(r *Row, rec []string, line int)
+}
+
+// screenBlock is how many records travel together between goroutines:
+// enough that channel hand-offs cost nothing next to the screening.
+const screenBlock = 512
+
+type recordBlock struct {
+	seq   int
+	recs  [][]string
+	lines []int
+	rows  []Row
+	err   error // after the records (a syntax error, say); ends the input
+}
+
+// collectScreened is collect for a recordSource: one goroutine reads
+// blocks of records, GOMAXPROCS workers screen them, and the rows are
+// added to the batch in input order, so the batch, its rejection samples
+// and a strict run's first error are the same as collect's.
+func collectScreened(src recordSource, name string, opts Options) (*intel.IndicatorBatch, error) {
+	workers := runtime.GOMAXPROCS(0)
+	done := make(chan struct{})
+	defer close(done)
+	todo := make(chan *recordBlock, workers)
+	screened := make(chan *recordBlock, workers)
+	go func() {
+		defer close(todo)
+		for seq := 0; ; seq++ {
+			b := &recordBlock{seq: seq}
+			for len(b.recs) < screenBlock {
+				rec, line, err := src.record()
+				if err != nil {
+					if err != io.EOF {
+						b.err = err
+					}
+					break
+				}
+				b.recs, b.lines = append(b.recs, rec), append(b.lines, line)
+			}
+			last := len(b.recs) < screenBlock
+			select {
+			case todo <- b:
+			case <-done:
+				return
+			}
+			if last {
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range todo {
+				b.rows = make([]Row, len(b.recs))
+				for i, rec := range b.recs {
+					src.screenRecord(&b.rows[i], rec, b.lines[i])
+				}
+				b.recs = nil
+				select {
+				case screened <- b:
+				case <-done:
+					return
+				}
+			}
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(screened)
+	}()
+
+	bd := newBuilder(name, opts)
+	pending := map[int]*recordBlock{}
+	next := 0
+	for b := range screened {
+		pending[b.seq] = b
+		for b := pending[next]; b != nil; b = pending[next] {
+			delete(pending, next)
+			next++
+			for i := range b.rows {
+				if err := bd.add(&b.rows[i]); err != nil {
+					return nil, err
+				}
+			}
+			if b.err != nil {
+				return nil, b.err
+			}
+		}
+	}
+	return bd.finish()
+}
