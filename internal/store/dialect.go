@@ -59,12 +59,15 @@ type Dialect interface {
 // whatever they switch off is never seen off by another connection.
 // Lookup and Unlookup run around each batch of lookups of stored rows.
 // Analyze runs before End when the import wrote at least analyzeRows
-// rows, so that the planner knows the tables it filled.
+// rows, so that the planner knows the tables it filled. OwnIDs says the
+// import may number new indicators itself, from the largest id stored
+// when it began (see iocImport.insertNew).
 type BulkHooks struct {
 	Session, Unsession []string
 	Begin, End         []string
 	Lookup, Unlookup   []string
 	Analyze            []string
+	OwnIDs             bool
 }
 
 // searchParams binds the search arguments once, by name, so each dialect's

@@ -96,8 +96,11 @@ ORDER BY exact DESC, score DESC, i.id LIMIT ?`
 // rows are those above the largest id before the import: SQLite gives a
 // new rowid above the largest one. Updates of older rows keep their
 // trigger, which needs the old values for the FTS 'delete' command.
+// OwnIDs: the import's transaction holds the database's write lock, so
+// the ids above the largest one at its start are its own to give.
 func (sqliteDialect) BulkIndicators() BulkHooks {
 	return BulkHooks{
+		OwnIDs:    true,
 		Session:   []string{"PRAGMA cache_size = -262144", "PRAGMA foreign_keys = OFF"},
 		Unsession: []string{"PRAGMA foreign_keys = ON", "PRAGMA cache_size = -32768"},
 		Begin: []string{`DELETE FROM indicators_fts_pause`,

@@ -75,6 +75,7 @@ type iocImport struct {
 	evLink    []bool     // the event gained indicators
 	evPending []bool     // stored before and unchanged so far
 	newLinks  [][2]int64 // (event, indicator) links to insert, see writeLinks
+	nextID    int64      // the next indicator id to give (BulkHooks.OwnIDs)
 	stmts     map[string]*sql.Stmt
 	bulk      BulkHooks
 }
@@ -169,6 +170,11 @@ func (im *iocImport) run(ctx context.Context, progress func(done, total int)) er
 	aggs, err := im.aggregate(srcs)
 	if err != nil {
 		return err
+	}
+	if im.bulk.OwnIDs {
+		if err := im.tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM indicators`).Scan(&im.nextID); err != nil {
+			return fmt.Errorf("largest indicator id: %w", err)
+		}
 	}
 	total := len(aggs) + len(b.Events)
 	if err := im.events(ctx, srcs); err != nil {
@@ -535,24 +541,73 @@ func (im *iocImport) addIndicator(rs *rowSet, a *indAgg, m *storedInd, tags stri
 }
 
 // insertNew inserts the chunk's values that are not stored yet and
-// returns their ids by value; stored values are left as they are (on
-// PostgreSQL each conflicting row still draws an identity value, so a
-// re-import leaves gaps in the ids of later indicators).
+// returns their ids by value; stored values are left as they are.
+//
+// Where the engine lets the import number rows (BulkHooks.OwnIDs), each
+// row is given the next id and the statement returns nothing: when every
+// row went in, which is the whole of a first import, the ids are known
+// without reading anything back; otherwise one range scan of the
+// primary key finds which ones did. Values that were already stored
+// leave their ids unused. Elsewhere RETURNING gives the ids (on
+// PostgreSQL each conflicting row still draws an identity value). Either
+// way a re-import leaves gaps in the ids of later indicators.
 func (im *iocImport) insertNew(ctx context.Context, aggs []*indAgg) (map[string]int64, error) {
 	rs := indicatorRows()
-	for _, a := range aggs {
-		im.addIndicator(rs, a, &storedInd{desc: a.desc, first: a.first, last: a.last, conf: a.conf,
-			tlp: a.tlp, srcID: im.srcIDs[a.src], warn: a.warn}, jsonText(a.tags))
+	if im.bulk.OwnIDs {
+		rs = newRowSet(append([]colKind{colInt}, rs.kinds...)...)
+	}
+	for i, a := range aggs {
+		m := &storedInd{desc: a.desc, first: a.first, last: a.last, conf: a.conf, tlp: a.tlp,
+			srcID: im.srcIDs[a.src], warn: a.warn}
+		if im.bulk.OwnIDs {
+			rs.add(im.nextID+int64(i), string(a.key.t), a.key.v, m.desc, jsonText(a.tags), m.first, m.last, m.conf,
+				string(m.tlp), m.srcID, m.warn, im.now, im.now)
+			continue
+		}
+		im.addIndicator(rs, a, m, jsonText(a.tags))
 	}
 	src, args := im.s.d.rowsSource(rs)
-	st, err := im.stmt(ctx, `INSERT INTO indicators (`+bulkIndicatorCols+`)
+	if !im.bulk.OwnIDs {
+		st, err := im.stmt(ctx, `INSERT INTO indicators (`+bulkIndicatorCols+`)
 `+src+`
 ON CONFLICT (type, value) DO NOTHING
 RETURNING id, value`)
+		if err != nil {
+			return nil, err
+		}
+		return im.returnedIDs(ctx, st, args, len(aggs))
+	}
+	first := im.nextID
+	im.nextID += int64(len(aggs))
+	st, err := im.stmt(ctx, `INSERT INTO indicators (id, `+bulkIndicatorCols+`)
+`+src+`
+ON CONFLICT DO NOTHING`)
 	if err != nil {
 		return nil, err
 	}
-	return im.returnedIDs(ctx, st, args, len(aggs))
+	res, err := st.ExecContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return nil, err
+	}
+	ids := make(map[string]int64, n)
+	if int(n) == len(aggs) {
+		for i, a := range aggs {
+			ids[a.key.v] = first + int64(i)
+		}
+		return ids, nil
+	}
+	if n == 0 {
+		return ids, nil
+	}
+	st, err = im.stmt(ctx, `SELECT id, value FROM indicators WHERE id BETWEEN ? AND ?`)
+	if err != nil {
+		return nil, err
+	}
+	return im.returnedIDs(ctx, st, []any{first, im.nextID - 1}, int(n))
 }
 
 // returnedIDs runs st and collects the (id, value) rows it returns.

@@ -253,6 +253,18 @@ func testIOCImportIdempotent(t *testing.T, open Opener) {
 	wantIndicatorHits(t, s, "c2.evil.test", "c2.evil.test")
 	wantIndicatorHits(t, s, "n1099.bulk.test", "n1099.bulk.test")
 	wantIndicatorHits(t, s, "n0.bulk.test", "n0.bulk.test")
+	// New values that shared a chunk with a stored one got their own ids:
+	// their provenance is theirs, and the stored value kept its id.
+	for _, v := range []string{"n0.bulk.test", "n1099.bulk.test"} {
+		provs, err := s.FindIndicatorSources(ctx, findIndicator(t, s, intel.IndicatorDomain, v).ID)
+		must(t, "provenance of "+v, err)
+		if len(provs) != 1 || provs[0].SourceName != "oracle" {
+			t.Errorf("provenance of %s = %+v, want oracle alone", v, provs)
+		}
+	}
+	if id := findIndicator(t, s, intel.IndicatorDomain, "c2.evil.test").ID; id != c2.ID {
+		t.Errorf("c2.evil.test has id %d after a later import, was %d", id, c2.ID)
+	}
 	hits, err := s.Search(ctx, intel.SearchQuery{Text: "bulkword 2", Kinds: []string{"indicator"}, Limit: 1000})
 	must(t, "search bulkword", err)
 	if len(hits) != 366 {
