@@ -73,11 +73,43 @@ func jsonText[T any](v []T) string {
 	if len(v) == 0 {
 		return "[]"
 	}
+	if ss, ok := any(v).([]string); ok {
+		if s, ok := plainJSONStrings(ss); ok {
+			return s
+		}
+	}
 	b, err := json.Marshal(v)
 	if err != nil { // cannot happen for the string and struct lists stored
 		return "[]"
 	}
 	return string(b)
+}
+
+// plainJSONStrings writes a string list as json.Marshal does when no
+// string needs escaping (printable ASCII without '"', '\\' or the '<',
+// '>' and '&' that Marshal escapes for HTML): tag lists are written for
+// every imported indicator, and reflection was most of their cost.
+func plainJSONStrings(v []string) (string, bool) {
+	n := 1
+	for _, s := range v {
+		for i := range len(s) {
+			if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				return "", false
+			}
+		}
+		n += len(s) + 3
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '[')
+	for i, s := range v {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, s...)
+		b = append(b, '"')
+	}
+	return string(append(b, ']')), true
 }
 
 // fromJSON decodes a list column; an empty list reads back as nil.
