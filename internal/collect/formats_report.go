@@ -20,7 +20,7 @@ func (c *Collector) pullReport(ctx context.Context, st Store, src *intel.Source,
 	if err != nil {
 		return nil, err
 	}
-	known := report.NewKnown(dict)
+	known := report.NewKnown(append(dict, report.Vocabulary()...))
 	ro := report.Options{PDFToText: c.PDFToText}
 	imo := report.ImportOptions{Source: *src}
 

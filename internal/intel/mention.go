@@ -29,6 +29,18 @@ type Mention struct {
 	FirstOffset int    `json:"first_offset"` // byte offset in the document text
 }
 
+// TermMention is a country or sector a document names: its vocabulary
+// key (ISO 3166 alpha-2, or an intel.Sectors key), the name as first
+// written, how often and where first.
+type TermMention struct {
+	DocumentID  int64  `json:"document_id,omitempty"`
+	Kind        string `json:"kind"` // EntryCountry or EntrySector
+	Key         string `json:"key"`
+	Name        string `json:"name,omitempty"`
+	Count       int    `json:"count"`
+	FirstOffset int    `json:"first_offset"`
+}
+
 // ReportIndicator is an indicator found in a report's text, with where
 // the report first gives it and how often.
 type ReportIndicator struct {
@@ -47,6 +59,8 @@ type ReportImport struct {
 	Document   Document          `json:"document"`
 	Indicators []ReportIndicator `json:"indicators,omitempty"`
 	Mentions   []Mention         `json:"mentions,omitempty"`
+	// Terms are the countries and sectors the text names.
+	Terms []TermMention `json:"terms,omitempty"`
 }
 
 // DocumentMention is a document that mentions an object, as the object's

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spoor/spoor/internal/geo"
 	"github.com/spoor/spoor/internal/intel"
 )
 
@@ -22,7 +23,8 @@ const maxMentionList = 1000
 // The document is deduplicated by URL, then by content hash: importing the
 // same report again, from the same or another URL, changes nothing and
 // counts everything Unchanged. A known URL with new text updates the
-// document and replaces its mentions and indicator links. A stored
+// document and replaces its mentions, countries, sectors and indicator
+// links. A stored
 // citation (a document with the URL but no text, from a STIX reference)
 // gets the text. Mentions of objects that do not exist are rejected with a
 // warning rather than failing the import.
@@ -69,7 +71,11 @@ func (s *Store) ImportReport(ctx context.Context, imp *intel.ReportImport) (*int
 		if err != nil {
 			return fmt.Errorf("mentions: %w", err)
 		}
-		if !docChanged && !indChanged && !menChanged {
+		termChanged, err := s.reportTerms(ctx, tx, d.ID, imp.Terms, stats)
+		if err != nil {
+			return fmt.Errorf("countries and sectors: %w", err)
+		}
+		if !docChanged && !indChanged && !menChanged && !termChanged {
 			return nil
 		}
 		return s.audit(ctx, tx, "report.import", "document", d.ID, importSummary(stats))
@@ -308,6 +314,119 @@ VALUES (?, ?, ?, ?, ?)`, docID, id, r.name, r.count, r.first); err != nil {
 		}
 	}
 	return true, nil
+}
+
+// reportTerms replaces the document's countries and sectors when they
+// differ from the stored ones. A term of another kind, or a country that
+// is not an ISO 3166 code, is rejected with a warning.
+func (s *Store) reportTerms(ctx context.Context, tx *sql.Tx, docID int64, terms []intel.TermMention, stats *intel.ImportStats) (bool, error) {
+	c := &intel.ImportCount{} // counted in stats only when the report names any
+	if len(terms) > 0 {
+		c = stats.Count("term")
+	}
+	type key struct{ kind, key string }
+	type row struct {
+		name         string
+		count, first int
+	}
+	want := map[key]row{}
+	for _, t := range terms {
+		c.Seen++
+		if reason := termProblem(t); reason != "" {
+			c.Rejected++
+			stats.Warnings = append(stats.Warnings, fmt.Sprintf("%s %q: %s", t.Kind, t.Key, reason))
+			continue
+		}
+		k := key{t.Kind, t.Key}
+		r, ok := want[k]
+		if !ok {
+			r = row{name: t.Name, first: t.FirstOffset}
+		}
+		r.count += t.Count
+		r.first = min(r.first, t.FirstOffset)
+		want[k] = r
+	}
+	stored := map[key]row{}
+	rows, err := s.query(ctx, tx, `SELECT kind, key, name, count, first_offset FROM document_terms WHERE document_id = ?`, docID)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k key
+		var r row
+		if err := rows.Scan(&k.kind, &k.key, &r.name, &r.count, &r.first); err != nil {
+			return false, err
+		}
+		stored[k] = r
+	}
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	same := len(stored) == len(want)
+	for k, r := range want {
+		old, ok := stored[k]
+		switch {
+		case !ok:
+			c.Created++
+			same = false
+		case old != r:
+			c.Updated++
+			same = false
+		default:
+			c.Unchanged++
+		}
+	}
+	if same {
+		return false, nil
+	}
+	if _, err := s.exec(ctx, tx, `DELETE FROM document_terms WHERE document_id = ?`, docID); err != nil {
+		return false, err
+	}
+	for k, r := range want {
+		if _, err := s.exec(ctx, tx, `INSERT INTO document_terms (document_id, kind, key, name, count, first_offset)
+VALUES (?, ?, ?, ?, ?, ?)`, docID, k.kind, k.key, r.name, r.count, r.first); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// termProblem says what is wrong with a country or sector mention, or "".
+func termProblem(t intel.TermMention) string {
+	switch t.Kind {
+	case intel.EntryCountry:
+		if c, ok := geo.Find(t.Key); !ok || c.Code != t.Key {
+			return "not an ISO 3166 alpha-2 code"
+		}
+	case intel.EntrySector:
+		if intel.FindSector(t.Key) != t.Key {
+			return "not a sector of the vocabulary"
+		}
+	default:
+		return "neither a country nor a sector"
+	}
+	return ""
+}
+
+// FindDocumentTerms lists the countries and sectors a document names,
+// most named first.
+func (s *Store) FindDocumentTerms(ctx context.Context, documentID int64) ([]intel.TermMention, error) {
+	rows, err := s.query(ctx, s.rdb, `SELECT document_id, kind, key, name, count, first_offset FROM document_terms
+WHERE document_id = ? ORDER BY count DESC, kind, key`, documentID)
+	if err != nil {
+		return nil, s.wrap("find document terms", err)
+	}
+	defer rows.Close()
+	out := []intel.TermMention{}
+	for rows.Next() {
+		var t intel.TermMention
+		if err := rows.Scan(&t.DocumentID, &t.Kind, &t.Key, &t.Name, &t.Count, &t.FirstOffset); err != nil {
+			return nil, s.wrap("find document terms", err)
+		}
+		out = append(out, t)
+	}
+	return out, s.wrap("find document terms", rows.Err())
 }
 
 // FindMentions lists the documents that mention an object, newest first

@@ -86,6 +86,8 @@ func seedProvenance(t *testing.T, e *testEnv) *provenance {
 		Indicators: []intel.ReportIndicator{{Indicator: intel.Indicator{Type: intel.IndicatorIPv4, Value: "185.220.101.7", Confidence: 1},
 			Count: 1, FirstOffset: strings.Index(text, "185")}},
 		Mentions: []intel.Mention{{ObjectID: e.Group.ID, Name: "APT28", Count: 2}},
+		Terms: []intel.TermMention{{Kind: intel.EntryCountry, Key: "UA", Name: "Ukrainian", Count: 2},
+			{Kind: intel.EntrySector, Key: "government", Name: "Ministry", Count: 1}},
 	}
 	if _, err := e.Store.ImportReport(ctx, imp); err != nil {
 		t.Fatalf("import report: %v", err)
@@ -168,9 +170,13 @@ func TestGroupProvenance(t *testing.T) {
 			`"sightings":[]`, `"related":[]`, `"events":[{`, `"indicator_count":2`}},
 		{Name: "document page", URL: "/documents/" + id(p.Report.ID), As: "reader", ExpectedStatus: 200, ExpectedContent: []string{
 			`<table id="doc-mentions"`, `<a href="/groups/` + id(e.Group.ID) + `">APT28</a>`, "G0007",
-			`<table id="doc-indicators"`, `<a href="/indicators/` + id(p.ReportIP.ID) + `">185.220.101.7</a>`}},
+			`<table id="doc-indicators"`, `<a href="/indicators/` + id(p.ReportIP.ID) + `">185.220.101.7</a>`,
+			`<dl id="doc-terms"`, `<span title="written Ukrainian, 2×">Ukraine <span class="ext">UA</span></span>`,
+			`<dt>Sectors</dt>`, `<span title="written Ministry, 1×">government</span>`}},
 		{Name: "document JSON", URL: "/api/v1/documents/" + id(p.Report.ID), Bearer: "reader", ExpectedStatus: 200, ExpectedContent: []string{
-			`"mentions":[{`, `"object_kind":"group","object_name":"APT28"`, `"indicators":[{"indicator":{`}},
+			`"mentions":[{`, `"object_kind":"group","object_name":"APT28"`, `"indicators":[{"indicator":{`,
+			`"countries":[{"document_id":` + id(p.Report.ID) + `,"kind":"country","key":"UA","name":"Ukrainian","count":2,`,
+			`"label":"Ukraine"`, `"sectors":[{`, `"key":"government"`}},
 		{Name: "dashboard counts events", URL: "/", As: "reader", ExpectedStatus: 200, ExpectedContent: []string{
 			`<span class="n">1</span> <span class="label">Events</span>`, `<span class="n">1</span> <span class="label">Attributed events</span>`}},
 		{URL: "/api/v1/counts", Bearer: "reader", ExpectedStatus: 200, ExpectedContent: []string{`"event":1`, `"event_attributed":1`}},

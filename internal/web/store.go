@@ -40,6 +40,7 @@ type Store interface {
 	UpdateDocument(ctx context.Context, id int64, u intel.DocumentUpdate) (*intel.Document, error)
 	DeleteDocument(ctx context.Context, id int64) error
 	FindDocumentMentions(ctx context.Context, documentID int64) ([]intel.Mention, error)
+	FindDocumentTerms(ctx context.Context, documentID int64) ([]intel.TermMention, error)
 	FindDocumentIndicators(ctx context.Context, documentID int64) ([]intel.ReportIndicator, error)
 
 	FindIndicatorByID(ctx context.Context, id int64) (*intel.Indicator, error)

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 
+	"github.com/spoor/spoor/internal/geo"
 	"github.com/spoor/spoor/internal/intel"
 )
 
@@ -105,12 +106,21 @@ func (s *Server) indicatorView(ctx context.Context, id int64) (*indicatorView, e
 	return v, nil
 }
 
-// documentView is a document with the objects its text names and the
-// indicators found in it.
+// documentView is a document with the objects, countries and sectors its
+// text names and the indicators found in it.
 type documentView struct {
 	*intel.Document
 	Mentions   []mentionedObject       `json:"mentions"`
+	Countries  []namedTerm             `json:"countries"`
+	Sectors    []namedTerm             `json:"sectors"`
 	Indicators []intel.ReportIndicator `json:"indicators"`
+}
+
+// namedTerm is a country or sector a document names, with the display
+// name of its key ("Ukraine" for UA) beside the name as written.
+type namedTerm struct {
+	intel.TermMention
+	Label string `json:"label"`
 }
 
 // mentionedObject is an object a document names, with the name as the
@@ -141,9 +151,21 @@ func (s *Server) documentView(ctx context.Context, id int64) (*documentView, err
 	for _, m := range ms {
 		v.Mentions = append(v.Mentions, mentionedObject{Mention: m, objectName: names[m.ObjectID]})
 	}
+	terms, err := s.store.FindDocumentTerms(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range terms {
+		if t.Kind == intel.EntryCountry {
+			v.Countries = append(v.Countries, namedTerm{TermMention: t, Label: geo.Name(t.Key)})
+		} else {
+			v.Sectors = append(v.Sectors, namedTerm{TermMention: t, Label: t.Key})
+		}
+	}
 	if v.Indicators, err = s.store.FindDocumentIndicators(ctx, id); err != nil {
 		return nil, err
 	}
 	v.Mentions, v.Indicators = orEmpty(v.Mentions), orEmpty(v.Indicators)
+	v.Countries, v.Sectors = orEmpty(v.Countries), orEmpty(v.Sectors)
 	return v, nil
 }

@@ -33,9 +33,8 @@ const specialFlags = ioc.FlagPrivate | ioc.FlagLoopback | ioc.FlagLinkLocal | io
 
 // BuildImport turns a read report and its analysis into what the store
 // writes with Store.ImportReport: the document, the indicators (seen at
-// the report's publication date) and the mentions of objects (entries
-// with an ObjectID; countries and sectors are not objects and stay in the
-// Analysis for events).
+// the report's publication date), the mentions of objects (entries with
+// an ObjectID) and the countries and sectors it names (Terms).
 func BuildImport(doc *Document, a *Analysis, opts ImportOptions) *intel.ReportImport {
 	tlp := opts.TLP
 	if tlp == "" {
@@ -82,6 +81,11 @@ func BuildImport(doc *Document, a *Analysis, opts ImportOptions) *intel.ReportIm
 		})
 	}
 	for _, m := range a.Mentions {
+		if m.Kind == intel.EntryCountry || m.Kind == intel.EntrySector {
+			imp.Terms = append(imp.Terms, intel.TermMention{Kind: m.Kind, Key: m.Key, Name: m.Name, Count: m.Count,
+				FirstOffset: m.Offsets[0]})
+			continue
+		}
 		if m.ObjectID == 0 {
 			continue
 		}

@@ -42,7 +42,8 @@ const maxOffsets = 100
 //     other name is matched case-insensitively ("Fancy Bear" = "fancy
 //     bear", "Dridex" = "dridex").
 //   - A name shorter than 3 bytes is skipped unless it is all-caps with a
-//     digit ("H2" stays, "at" and "Net" do not).
+//     digit ("H2" stays, "at" and "Net" do not), or an all-caps country
+//     abbreviation ("UK", matched as written).
 //   - A one-word name made only of letters that is a common English word
 //     ("Page", "Empire", "Play", "LEAD") is skipped: it would match
 //     ordinary prose far more often than the object.
@@ -135,7 +136,7 @@ func skipReason(name string, toks []token, exempt bool, common map[string]bool) 
 	if len(toks) > MaxNameTokens {
 		return "longer than 6 words"
 	}
-	if len(name) < 3 && !(isAllCaps(name) && strings.ContainsFunc(name, unicode.IsDigit)) {
+	if len(name) < 3 && !(isAllCaps(name) && (exempt || strings.ContainsFunc(name, unicode.IsDigit))) {
 		return "shorter than 3 characters"
 	}
 	if !exempt && len(toks) == 1 && !strings.ContainsFunc(name, func(r rune) bool { return !unicode.IsLetter(r) }) &&

@@ -26,7 +26,7 @@ func testImportReport(t *testing.T, open Opener) {
 	}
 	dict, err := s.MentionDictionary(ctx)
 	must(t, "dictionary", err)
-	known := report.NewKnown(dict)
+	known := report.NewKnown(append(dict, report.Vocabulary()...))
 	apt28, err := s.FindObjectByName(ctx, intel.KindGroup, "APT28")
 	must(t, "find APT28", err)
 	ps, err := s.FindObjectByName(ctx, intel.KindTechnique, "PowerShell")
@@ -56,6 +56,7 @@ func testImportReport(t *testing.T, open Opener) {
 		"document":  {Seen: 1, Created: 1},
 		"indicator": {Seen: 2, Created: 2},
 		"mention":   {Seen: 2, Created: 2},
+		"term":      {Seen: 2, Created: 2},
 	})
 	docID := imp.Document.ID
 	if docID == 0 {
@@ -85,6 +86,15 @@ func testImportReport(t *testing.T, open Opener) {
 	if len(dms) != 2 || dms[0].ObjectID != apt28.ID || dms[1].ObjectID != ps.ID {
 		t.Errorf("document mentions = %+v", dms)
 	}
+	// The countries and sectors it names, keyed by the vocabulary.
+	terms, err := s.FindDocumentTerms(ctx, docID)
+	must(t, "document terms", err)
+	mustDiff(t, "document terms", []intel.TermMention{
+		{DocumentID: docID, Kind: intel.EntryCountry, Key: "UA", Name: "Ukraine", Count: 1,
+			FirstOffset: strings.Index(reportText, "Ukraine")},
+		{DocumentID: docID, Kind: intel.EntrySector, Key: "energy", Name: "energy", Count: 1,
+			FirstOffset: strings.Index(reportText, "energy")},
+	}, terms)
 	lazarus, err := s.FindObjectByName(ctx, intel.KindGroup, "Lazarus Group")
 	must(t, "find Lazarus", err)
 	none, err := s.FindMentions(ctx, lazarus.ID)
@@ -119,6 +129,7 @@ func testImportReport(t *testing.T, open Opener) {
 			"document":  {Seen: 1, Unchanged: 1},
 			"indicator": {Seen: 2, Unchanged: 2},
 			"mention":   {Seen: 2, Unchanged: 2},
+			"term":      {Seen: 2, Unchanged: 2},
 		})
 		if again.Document.ID != docID {
 			t.Errorf("re-import from %s made document %d, want %d", url, again.Document.ID, docID)
@@ -246,4 +257,51 @@ func countAudit(t *testing.T, s *store.Store) int {
 			return n
 		}
 	}
+}
+
+// testReportTerms: countries and sectors outside the vocabulary are
+// rejected with a reason; a new version of a report replaces its terms.
+func testReportTerms(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := ctxAs(t, 3, "bob")
+	imp := func(text string, terms ...intel.TermMention) *intel.ReportImport {
+		return &intel.ReportImport{Document: intel.Document{Title: "Terms", URL: "https://example.com/terms", Text: text},
+			Terms: terms}
+	}
+	st, err := s.ImportReport(ctx, imp("first version",
+		intel.TermMention{Kind: intel.EntryCountry, Key: "UA", Name: "Ukrainian", Count: 2},
+		intel.TermMention{Kind: intel.EntryCountry, Key: "XX", Name: "Atlantis", Count: 1},
+		intel.TermMention{Kind: intel.EntryCountry, Key: "ua", Name: "ukraine", Count: 1},
+		intel.TermMention{Kind: intel.EntrySector, Key: "piracy", Name: "Piracy", Count: 1},
+		intel.TermMention{Kind: "planet", Key: "mars", Count: 1},
+		intel.TermMention{Kind: intel.EntrySector, Key: "government", Name: "Ministry", Count: 3, FirstOffset: 7}))
+	must(t, "import", err)
+	if c := st.Counts["term"]; c == nil || c.Seen != 6 || c.Created != 2 || c.Rejected != 4 {
+		t.Errorf("term counts = %+v, want 6 seen, 2 created, 4 rejected", c)
+	}
+	if len(st.Warnings) != 4 || !strings.Contains(strings.Join(st.Warnings, "\n"), `country "XX": not an ISO 3166 alpha-2 code`) {
+		t.Errorf("warnings = %q", st.Warnings)
+	}
+	docID := imp("").Document.ID
+	page, err := s.FindDocuments(ctx, intel.DocumentFilter{})
+	must(t, "documents", err)
+	for _, d := range page.Items {
+		if d.Title == "Terms" {
+			docID = d.ID
+		}
+	}
+	terms, err := s.FindDocumentTerms(ctx, docID)
+	must(t, "terms", err)
+	mustDiff(t, "terms", []intel.TermMention{
+		{DocumentID: docID, Kind: intel.EntrySector, Key: "government", Name: "Ministry", Count: 3, FirstOffset: 7},
+		{DocumentID: docID, Kind: intel.EntryCountry, Key: "UA", Name: "Ukrainian", Count: 2},
+	}, terms)
+
+	_, err = s.ImportReport(ctx, imp("second version", intel.TermMention{Kind: intel.EntryCountry, Key: "PL", Name: "Poland", Count: 1}))
+	must(t, "new version", err)
+	terms, err = s.FindDocumentTerms(ctx, docID)
+	must(t, "terms after the new version", err)
+	mustDiff(t, "terms after the new version", []intel.TermMention{
+		{DocumentID: docID, Kind: intel.EntryCountry, Key: "PL", Name: "Poland", Count: 1},
+	}, terms)
 }
