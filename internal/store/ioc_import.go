@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/spoor/spoor/internal/intel"
 )
@@ -76,8 +77,11 @@ type iocImport struct {
 	evPending []bool     // stored before and unchanged so far
 	newLinks  [][2]int64 // (event, indicator) links to insert, see writeLinks
 	nextID    int64      // the next indicator id to give (BulkHooks.OwnIDs)
-	stmts     map[string]*sql.Stmt
-	bulk      BulkHooks
+	// emptyAtStart: no indicator was stored when the import began
+	// (BulkHooks.OwnIDs only).
+	emptyAtStart bool
+	stmts        map[string]*sql.Stmt
+	bulk         BulkHooks
 }
 
 func (im *iocImport) warn(format string, args ...any) {
@@ -102,8 +106,24 @@ func (im *iocImport) stmt(ctx context.Context, query string) (*sql.Stmt, error) 
 	return st, nil
 }
 
-// placeholders returns n groups of k '?' joined for a VALUES list.
+// placeholders returns n groups of k '?' joined for a VALUES list. Bulk
+// statements ask for full chunks (bulkRows) hundreds of times, so those
+// texts are kept, one per column count.
 func placeholders(n, k int) string {
+	if n != bulkRows {
+		return buildPlaceholders(n, k)
+	}
+	if s, ok := placeholderTexts.Load([2]int{n, k}); ok {
+		return s.(string)
+	}
+	s := buildPlaceholders(n, k)
+	placeholderTexts.Store([2]int{n, k}, s)
+	return s
+}
+
+var placeholderTexts sync.Map // [2]int{n, k} → string
+
+func buildPlaceholders(n, k int) string {
 	one := "(" + strings.Repeat("?, ", k-1) + "?)"
 	var b strings.Builder
 	b.Grow(n * (len(one) + 2))
@@ -175,6 +195,7 @@ func (im *iocImport) run(ctx context.Context, progress func(done, total int)) er
 		if err := im.tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM indicators`).Scan(&im.nextID); err != nil {
 			return fmt.Errorf("largest indicator id: %w", err)
 		}
+		im.emptyAtStart = im.nextID == 1
 	}
 	total := len(aggs) + len(b.Events)
 	if err := im.events(ctx, srcs); err != nil {
@@ -579,9 +600,15 @@ RETURNING id, value`)
 	}
 	first := im.nextID
 	im.nextID += int64(len(aggs))
+	// Into a table that was empty when the import began nothing can
+	// conflict (the batch holds each value once), and SQLite inserts
+	// faster without the ON CONFLICT clause's checks.
+	conflict := "\nON CONFLICT DO NOTHING"
+	if im.emptyAtStart {
+		conflict = ""
+	}
 	st, err := im.stmt(ctx, `INSERT INTO indicators (id, `+bulkIndicatorCols+`)
-`+src+`
-ON CONFLICT DO NOTHING`)
+`+src+conflict)
 	if err != nil {
 		return nil, err
 	}
