@@ -1,6 +1,10 @@
 package intel
 
-import "time"
+import (
+	"encoding/json"
+	"strings"
+	"time"
+)
 
 // SourceKind says what a source is and how it is read.
 type SourceKind string
@@ -37,15 +41,50 @@ type Source struct {
 	CredibilityManual bool `json:"credibility_manual,omitempty"`
 	TLP               TLP  `json:"tlp,omitempty"`
 
-	Format       string            `json:"format,omitempty"`
-	Location     string            `json:"location,omitempty"`
-	Interval     Duration          `json:"interval,omitempty"` // 0: only on demand
-	Enabled      bool              `json:"enabled"`
-	AllowPrivate bool              `json:"allow_private,omitempty"` // crawlers may fetch private addresses
-	Options      map[string]string `json:"options,omitempty"`       // format-specific settings
-	NextRunAt    time.Time         `json:"next_run_at,omitzero"`
+	Format       string        `json:"format,omitempty"`
+	Location     string        `json:"location,omitempty"`
+	Interval     Duration      `json:"interval,omitempty"` // 0: only on demand
+	Enabled      bool          `json:"enabled"`
+	AllowPrivate bool          `json:"allow_private,omitempty"` // crawlers may fetch private addresses
+	Options      SourceOptions `json:"options,omitempty"`       // format-specific settings
+	NextRunAt    time.Time     `json:"next_run_at,omitzero"`
 
 	CreatedAt time.Time `json:"created_at,omitzero"`
+}
+
+// SourceOptions are a source's format-specific settings ("collection",
+// "api_root", "username", "password" for TAXII). Some are credentials:
+// written as JSON (the API, the CLI's JSON output) their values are
+// replaced by RedactedOption, so no reader of the API ever sees them. The
+// store, which must keep them, writes the plain map.
+type SourceOptions map[string]string
+
+// RedactedOption stands for a secret option's value in JSON.
+const RedactedOption = "********"
+
+// SecretOption reports whether an option holds a credential: its name
+// contains "password", "passwd", "secret" or "token", or ends in "key"
+// ("authkey", "api_key"), in any case.
+func SecretOption(name string) bool {
+	n := strings.ToLower(name)
+	for _, w := range []string{"password", "passwd", "secret", "token"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return strings.HasSuffix(n, "key")
+}
+
+// MarshalJSON writes the options with every secret value redacted.
+func (o SourceOptions) MarshalJSON() ([]byte, error) {
+	out := make(map[string]string, len(o))
+	for k, v := range o {
+		if SecretOption(k) && v != "" {
+			v = RedactedOption
+		}
+		out[k] = v
+	}
+	return json.Marshal(out)
 }
 
 // Validate checks what every stored source needs.
@@ -64,6 +103,36 @@ func (s *Source) Validate() error {
 	}
 	if s.Interval > 0 && s.Interval < Duration(time.Minute) {
 		return Errorf(CodeInvalid, "interval %v is shorter than a minute", time.Duration(s.Interval))
+	}
+	return s.Options.Validate()
+}
+
+// Limits of source options: a few short settings, not a data store.
+const (
+	maxOptions      = 32
+	maxOptionKey    = 64
+	maxOptionLength = 4096
+)
+
+// Validate checks option names (letters, digits, '_', '-', '.') and
+// sizes, and refuses RedactedOption as a value: it is what the API shows
+// for a secret, and storing it back would lose the credential.
+func (o SourceOptions) Validate() error {
+	if len(o) > maxOptions {
+		return Errorf(CodeInvalid, "%d options, at most %d", len(o), maxOptions)
+	}
+	for k, v := range o {
+		if k == "" || len(k) > maxOptionKey || strings.ContainsFunc(k, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.')
+		}) {
+			return Errorf(CodeInvalid, "option name %q: want 1 to %d letters, digits, '_', '-' or '.'", k, maxOptionKey)
+		}
+		if len(v) > maxOptionLength {
+			return Errorf(CodeInvalid, "option %s: value of %d bytes, at most %d", k, len(v), maxOptionLength)
+		}
+		if v == RedactedOption {
+			return Errorf(CodeInvalid, "option %s: %q is the redacted form of a secret; give the value itself", k, v)
+		}
 	}
 	return nil
 }

@@ -3,7 +3,9 @@ package web
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +46,9 @@ type sourceInput struct {
 	AllowPrivate bool           `json:"allow_private,omitempty"`
 	// Disabled defines the source without scheduling it.
 	Disabled bool `json:"disabled,omitempty"`
+	// Options are the format's settings (TAXII: collection, api_root,
+	// username, password or token). Secret ones are never shown back.
+	Options map[string]string `json:"options,omitempty"`
 }
 
 // errNoCollector answers writes when the server runs without a collector.
@@ -78,6 +83,7 @@ func (s *Server) defineSource(ctx context.Context, user *intel.User, in sourceIn
 	src := &intel.Source{
 		Name: strings.TrimSpace(in.Name), Format: strings.TrimSpace(in.Format), Location: strings.TrimSpace(in.Location),
 		Interval: in.Interval, TLP: in.TLP, Enabled: !in.Disabled, AllowPrivate: in.AllowPrivate,
+		Options: in.Options,
 	}
 	if src.Name == "" {
 		return nil, intel.Errorf(intel.CodeInvalid, "source name is required")
@@ -317,6 +323,7 @@ type sourcesData struct {
 	Formats   []string // nil without a collector: no add form
 	// The add form.
 	Name, Format, Location, Interval, TLP string
+	Options                               string // KEY=VALUE lines
 	TLPs                                  []intel.TLP
 }
 
@@ -381,12 +388,13 @@ func (s *Server) sourceAdd(w http.ResponseWriter, r *http.Request) {
 	}
 	f := r.PostForm
 	data := &sourcesData{Name: f.Get("name"), Format: f.Get("format"), Location: f.Get("location"),
-		Interval: f.Get("interval"), TLP: f.Get("tlp")}
+		Interval: f.Get("interval"), TLP: f.Get("tlp"), Options: f.Get("options")}
 	fail := func(err error) {
 		switch intel.ErrorCode(err) {
 		case intel.CodeInvalid, intel.CodeConflict:
 			status, _, msg := errorStatus(err)
 			data.setError(msg)
+			data.Options = withoutSecrets(data.Options)
 			s.renderSources(w, r, status, data)
 		default:
 			s.error(w, r, err)
@@ -402,13 +410,67 @@ func (s *Server) sourceAdd(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
+	options, err := parseOptions(data.Options)
+	if err != nil {
+		fail(err)
+		return
+	}
 	src, err := s.defineSource(r.Context(), authFrom(r).User, sourceInput{Name: data.Name, Format: data.Format, Location: data.Location,
-		Interval: interval, TLP: tlp, AllowPrivate: f.Get("allow_private") == "true"})
+		Interval: interval, TLP: tlp, AllowPrivate: f.Get("allow_private") == "true", Options: options})
 	if err != nil {
 		fail(err)
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/sources/%d", src.ID), http.StatusSeeOther)
+}
+
+// parseOptions reads the add form's options: one KEY=VALUE per line,
+// blank lines ignored.
+func parseOptions(text string) (map[string]string, error) {
+	var out map[string]string
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, intel.Errorf(intel.CodeInvalid, "options, line %d: want KEY=VALUE", i+1)
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	return out, nil
+}
+
+// withoutSecrets empties the values of secret options in the add form's
+// text, so a refused form does not send a credential back to the page.
+func withoutSecrets(text string) string {
+	lines := strings.Split(text, "\n")
+	for i, line := range lines {
+		if k, _, ok := strings.Cut(line, "="); ok && intel.SecretOption(strings.TrimSpace(k)) {
+			lines[i] = strings.TrimSpace(k) + "="
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// shownOption is one of a source's options as its page lists it, secret
+// values redacted (shownOptions sorts them by name).
+type shownOption struct{ Name, Value string }
+
+func shownOptions(o intel.SourceOptions) []shownOption {
+	out := make([]shownOption, 0, len(o))
+	for _, k := range slices.Sorted(maps.Keys(o)) {
+		v := o[k]
+		if intel.SecretOption(k) && v != "" {
+			v = intel.RedactedOption
+		}
+		out = append(out, shownOption{k, v})
+	}
+	return out
 }
 
 type sourceData struct {
@@ -421,6 +483,7 @@ type sourceData struct {
 	TLPs      []intel.TLP
 	Interval  string // the settings form's interval
 	LatestRun *intel.CollectionRun
+	Options   []shownOption
 }
 
 func (s *Server) sourcePage(w http.ResponseWriter, r *http.Request) {
@@ -444,6 +507,7 @@ func (s *Server) renderSource(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	data.Source, data.Runs, data.Every, data.TLP, data.TLPs = src, runs, every(src), string(src.TLP), tlps()
+	data.Options = shownOptions(src.Options)
 	data.CanRun = s.collector != nil && src.Format != "" && src.Location != ""
 	if data.Interval == "" && src.Interval > 0 {
 		data.Interval = shortInterval(src.Interval)

@@ -84,6 +84,19 @@ func TestSourcesAPI(t *testing.T) {
 			ExpectedStatus: 200, ExpectedContent: []string{`"interval":"6h0m0s"`, `"enabled":false`, `"credibility":0,`}},
 		{Name: "analyst cannot point it at stdin", Method: "PATCH", URL: sid, Bearer: "analyst", JSON: `{"location":"-"}`,
 			ExpectedStatus: 400},
+		{Name: "analyst adds a TAXII source with credentials", Method: "POST", URL: "/api/v1/sources", Bearer: "analyst",
+			JSON: `{"name":"Partner TAXII","format":"taxii","location":"https://taxii.example.com/taxii2/",` +
+				`"options":{"collection":"indicators","username":"spoor","password":"hunter2-secret"}}`,
+			ExpectedStatus: 201, ExpectedContent: []string{`"options":{`, `"collection":"indicators"`, `"password":"********"`},
+			NotExpectedContent: []string{"hunter2-secret"}},
+		{Name: "readers never see the password", URL: "/api/v1/sources", Bearer: "reader", ExpectedStatus: 200,
+			ExpectedContent: []string{`"name":"Partner TAXII"`, `"password":"********"`}, NotExpectedContent: []string{"hunter2-secret"}},
+		{Name: "the redacted value is refused", Method: "POST", URL: "/api/v1/sources", Bearer: "analyst",
+			JSON:           `{"name":"Round trip","format":"taxii","location":"https://t.example.com/","options":{"token":"********"}}`,
+			ExpectedStatus: 400, ExpectedContent: []string{"redacted form of a secret"}},
+		{Name: "bad option name", Method: "POST", URL: "/api/v1/sources", Bearer: "analyst",
+			JSON:           `{"name":"Odd options","format":"taxii","location":"https://t.example.com/","options":{"a b":"c"}}`,
+			ExpectedStatus: 400, ExpectedContent: []string{"option name"}},
 		{Name: "admin fixes credibility", Method: "PATCH", URL: sid, Bearer: "admin", JSON: `{"credibility":0.9}`,
 			ExpectedStatus: 200, ExpectedContent: []string{`"credibility":0.9,"credibility_reason":"set by admin","credibility_manual":true`}},
 		{Name: "out of range", Method: "PATCH", URL: sid, Bearer: "admin", JSON: `{"credibility":2}`, ExpectedStatus: 400},
@@ -143,10 +156,25 @@ func TestSourcesPages(t *testing.T) {
 		{Name: "add: name taken", Method: "POST", URL: "/sources", As: "admin",
 			Form: url.Values{"name": {"Fixture STIX"}, "format": {"stix"}, "location": {loc}}, ExpectedStatus: 409,
 			ExpectedContent: []string{"exists already", `value="Fixture STIX"`}},
+		{Name: "add: bad options line keeps the form but not the secret", Method: "POST", URL: "/sources", As: "analyst",
+			Form: url.Values{"name": {"Partner TAXII"}, "format": {"taxii"}, "location": {"https://taxii.example.com/taxii2/"},
+				"options": {"collection=indicators\npassword=hunter2-secret\nno equals sign"}}, ExpectedStatus: 400,
+			ExpectedContent:    []string{"options, line 3: want KEY=VALUE", "collection=indicators\npassword=\n"},
+			NotExpectedContent: []string{"hunter2-secret"}},
+		{Name: "add with options", Method: "POST", URL: "/sources", As: "analyst",
+			Form: url.Values{"name": {"Partner TAXII"}, "format": {"taxii"}, "location": {"https://taxii.example.com/taxii2/"},
+				"options": {"collection=indicators\r\n\r\npassword = hunter2-secret"}}, ExpectedStatus: 303},
 		{Name: "add: reader", Method: "POST", URL: "/sources", As: "reader",
 			Form: url.Values{"name": {"R"}, "format": {"stix"}, "location": {loc}}, ExpectedStatus: 403},
 		{URL: "/sources/99999", As: "reader", ExpectedStatus: 404},
 	})
+	taxii, err := e.Store.FindSourceByName(t.Context(), "Partner TAXII")
+	if err != nil || taxii.Options["password"] != "hunter2-secret" || taxii.Options["collection"] != "indicators" {
+		t.Fatalf("source added with options: %+v (%v)", taxii, err)
+	}
+	scenario{Name: "options shown, the secret redacted", URL: "/sources/" + id(taxii.ID), As: "reader", ExpectedStatus: 200,
+		ExpectedContent:    []string{`<dt>Options</dt><dd class="mono">collection=indicators, password=********</dd>`},
+		NotExpectedContent: []string{"hunter2-secret"}}.run(t, e)
 	// "Enabled" is a checkbox: leaving it out of the form disables.
 	if got, err := e.Store.FindSourceByID(t.Context(), src.ID); err != nil || got.Enabled || time.Duration(got.Interval) != 6*time.Hour {
 		t.Errorf("source after the settings form: %+v (%v)", got, err)

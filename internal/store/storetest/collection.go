@@ -14,12 +14,17 @@ func testCollection(t *testing.T, open Opener) {
 	feed := &intel.Source{
 		Name: "Example feed", Kind: intel.SourceIOCList, Credibility: 0.4, CredibilityReason: "example.org is not in the rank list",
 		Format: "trail", Location: "https://example.org/trail.txt", Interval: intel.Duration(time.Hour), Enabled: true,
-		Options: map[string]string{"tag": "c2"},
+		Options: intel.SourceOptions{"tag": "c2", "password": "s3cret-for-the-collector"},
 	}
 	must(t, "define", s.UpsertSource(ctx, feed))
 	got, err := s.FindSourceByID(ctx, feed.ID)
 	must(t, "find by ID", err)
 	mustDiff(t, "defined source", feed, got)
+	// The store keeps secret options as they are (the collector needs
+	// them); only their JSON is redacted.
+	if got.Options["password"] != "s3cret-for-the-collector" {
+		t.Errorf("stored password = %q", got.Options["password"])
+	}
 
 	// An admin fixes the credibility; a later import naming the same
 	// source with its own score must not undo it, nor clear the schedule.
