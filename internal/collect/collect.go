@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"strings"
@@ -46,24 +47,11 @@ func OpenLocation(ctx context.Context, location string, stdin io.Reader, allowPr
 	case location == "-":
 		return io.NopCloser(stdin), "stdin", nil
 	case strings.HasPrefix(location, "http://") || strings.HasPrefix(location, "https://"):
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, location, nil)
+		body, err := get(ctx, downloadClient(allowPrivate), location)
 		if err != nil {
-			return nil, "", intel.Errorf(intel.CodeInvalid, "bad URL %q: %v", location, err)
+			return nil, "", err
 		}
-		req.Header.Set("User-Agent", "spoor")
-		client := &http.Client{
-			Timeout:   10 * time.Minute,
-			Transport: crawl.New(crawl.Options{AllowPrivate: allowPrivate, Timeout: time.Minute}).Transport(),
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			return nil, "", &intel.Error{Code: intel.CodeInvalid, Message: fmt.Sprintf("fetch %s: %v", location, err), Err: err}
-		}
-		if resp.StatusCode != http.StatusOK {
-			resp.Body.Close()
-			return nil, "", intel.Errorf(intel.CodeInvalid, "fetch %s: %s", location, resp.Status)
-		}
-		return readCloser{io.LimitReader(resp.Body, MaxDownload), resp.Body}, location, nil
+		return body, location, nil
 	default:
 		f, err := os.Open(location)
 		if err != nil {
@@ -71,6 +59,39 @@ func OpenLocation(ctx context.Context, location string, stdin io.Reader, allowPr
 		}
 		return f, location, nil
 	}
+}
+
+// downloadClient is the HTTP client of feed downloads: the crawler's
+// transport, which refuses private, loopback and link-local addresses at
+// dial time (redirects included) unless allowPrivate.
+func downloadClient(allowPrivate bool) *http.Client {
+	return &http.Client{
+		Timeout:   10 * time.Minute,
+		Transport: crawl.New(crawl.Options{AllowPrivate: allowPrivate, Timeout: time.Minute}).Transport(),
+	}
+}
+
+// get fetches a URL and returns its body, limited to MaxDownload. Any
+// answer but 200 is an error; a 404 has fs.ErrNotExist in its chain.
+func get(ctx context.Context, client *http.Client, location string) (io.ReadCloser, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, location, nil)
+	if err != nil {
+		return nil, intel.Errorf(intel.CodeInvalid, "bad URL %q: %v", location, err)
+	}
+	req.Header.Set("User-Agent", "spoor")
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, &intel.Error{Code: intel.CodeInvalid, Message: fmt.Sprintf("fetch %s: %v", location, err), Err: err}
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		var cause error
+		if resp.StatusCode == http.StatusNotFound {
+			cause = fs.ErrNotExist
+		}
+		return nil, &intel.Error{Code: intel.CodeInvalid, Message: fmt.Sprintf("fetch %s: %s", location, resp.Status), Err: cause}
+	}
+	return readCloser{io.LimitReader(resp.Body, MaxDownload), resp.Body}, nil
 }
 
 type readCloser struct {

@@ -24,6 +24,10 @@ type Store interface {
 	SaveFetchState(ctx context.Context, st *intel.FetchState) error
 	FindTAXIIState(ctx context.Context, source, collection string) (*intel.TAXIIState, error)
 	SaveTAXIIState(ctx context.Context, st *intel.TAXIIState) error
+	// FindSourceMarks and SaveSourceMarks keep what a source's last
+	// collection read (a MISP feed's event timestamps).
+	FindSourceMarks(ctx context.Context, sourceID int64, kind string) (map[string]int64, error)
+	SaveSourceMarks(ctx context.Context, sourceID int64, kind string, marks map[string]int64) error
 	UpsertSource(ctx context.Context, src *intel.Source) error
 	StartRun(ctx context.Context, sourceID int64, startedBy string) (*intel.CollectionRun, error)
 	FinishRun(ctx context.Context, run *intel.CollectionRun) error

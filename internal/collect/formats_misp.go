@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
 	"strings"
@@ -21,19 +22,60 @@ func runMISPEvent(ctx context.Context, st Store, r io.Reader, name string, src *
 	return importEvents(ctx, st, res, name, progress)
 }
 
-// pullMISPFeed imports the events of a MISP feed directory (manifest.json
-// and one <uuid>.json per event).
+// feedMarks is the kind of source marks a MISP feed keeps: event UUID →
+// the manifest timestamp last imported.
+const feedMarks = "misp-feed"
+
+// pullMISPFeed imports the events of a MISP feed (manifest.json and one
+// <uuid>.json per event), from a directory or from the URL it is
+// published at. Only events whose manifest timestamp is newer than at the
+// source's last successful run are read; the others count as unchanged
+// documents. The marks are saved once the import has committed.
 func pullMISPFeed(ctx context.Context, st Store, src *intel.Source, location string, progress func(int, int)) (*intel.ImportStats, error) {
-	if fi, err := os.Stat(location); err != nil || !fi.IsDir() {
-		return nil, intel.Errorf(intel.CodeInvalid, "source %q: a MISP feed location is a directory with manifest.json, not %q", src.Name, location)
+	var fsys fs.FS
+	if isURL(location) {
+		u, err := newURLFS(ctx, location, src.AllowPrivate)
+		if err != nil {
+			return nil, intel.Errorf(intel.CodeInvalid, "source %q: bad feed URL %q: %v", src.Name, location, err)
+		}
+		fsys = u
+	} else {
+		if fi, err := os.Stat(location); err != nil || !fi.IsDir() {
+			return nil, intel.Errorf(intel.CodeInvalid, "source %q: a MISP feed location is a directory or URL with manifest.json, not %q", src.Name, location)
+		}
+		fsys = os.DirFS(location)
 	}
-	// Every event is read each time: the import is idempotent, and the
-	// manifest's timestamps only save parsing.
-	res, err := misp.ParseFeed(os.DirFS(location), location, *src, nil)
+	since := map[string]int64{}
+	if src.ID != 0 {
+		var err error
+		if since, err = st.FindSourceMarks(ctx, src.ID, feedMarks); err != nil {
+			return nil, err
+		}
+	}
+	res, err := misp.ParseFeed(fsys, location, *src, since)
 	if err != nil {
 		return nil, err
 	}
-	return importEvents(ctx, st, &res.EventResult, location, progress)
+	stats, err := importEvents(ctx, st, &res.EventResult, location, progress)
+	if err != nil {
+		return nil, err
+	}
+	if res.Unchanged > 0 {
+		c := stats.Count("document")
+		c.Seen += res.Unchanged
+		c.Unchanged += res.Unchanged
+		what := "events"
+		if res.Unchanged == 1 {
+			what = "event"
+		}
+		stats.Warnings = append(stats.Warnings, fmt.Sprintf("%d %s not read: unchanged since the last run (manifest timestamps)", res.Unchanged, what))
+	}
+	if src.ID != 0 {
+		if err := st.SaveSourceMarks(ctx, src.ID, feedMarks, res.Timestamps); err != nil {
+			return nil, fmt.Errorf("source %q: save feed marks: %w", src.Name, err)
+		}
+	}
+	return stats, nil
 }
 
 func importEvents(ctx context.Context, st Store, res *misp.EventResult, name string, progress func(int, int)) (*intel.ImportStats, error) {

@@ -74,7 +74,8 @@ func ParseFeed(fsys fs.FS, name string, src intel.Source, since map[string]int64
 			ts = 0
 		}
 		res.Timestamps[u] = ts
-		if prev, ok := since[u]; ok && ts <= prev {
+		// An event without a timestamp cannot be known unchanged: read it.
+		if prev, ok := since[u]; ok && ts != 0 && ts <= prev {
 			res.Unchanged++
 			continue
 		}

@@ -131,3 +131,39 @@ func testCollection(t *testing.T, open Opener) {
 		t.Error("started a run of a missing source")
 	}
 }
+
+// testSourceMarks: marks are replaced per (source, kind) as a whole,
+// across several statements, and other kinds and sources keep theirs.
+func testSourceMarks(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := ctxAs(t, 1, "admin")
+	a := &intel.Source{Name: "feed a", Kind: intel.SourceMISP}
+	b := &intel.Source{Name: "feed b", Kind: intel.SourceMISP}
+	must(t, "source a", s.UpsertSource(ctx, a))
+	must(t, "source b", s.UpsertSource(ctx, b))
+	big := map[string]int64{}
+	for i := range 1234 {
+		big["event-"+itoa(i)] = int64(1700000000 + i)
+	}
+	must(t, "save big", s.SaveSourceMarks(ctx, a.ID, "misp-feed", big))
+	must(t, "save other kind", s.SaveSourceMarks(ctx, a.ID, "other", map[string]int64{"x": 1}))
+	must(t, "save other source", s.SaveSourceMarks(ctx, b.ID, "misp-feed", map[string]int64{"event-1": 5}))
+	got, err := s.FindSourceMarks(ctx, a.ID, "misp-feed")
+	must(t, "find big", err)
+	mustDiff(t, "marks", big, got)
+
+	must(t, "replace", s.SaveSourceMarks(ctx, a.ID, "misp-feed", map[string]int64{"event-1": 42}))
+	got, err = s.FindSourceMarks(ctx, a.ID, "misp-feed")
+	must(t, "find replaced", err)
+	mustDiff(t, "replaced marks", map[string]int64{"event-1": 42}, got)
+	for _, c := range []struct {
+		id   int64
+		kind string
+		want map[string]int64
+	}{{a.ID, "other", map[string]int64{"x": 1}}, {b.ID, "misp-feed", map[string]int64{"event-1": 5}}, {b.ID, "none", map[string]int64{}}} {
+		got, err := s.FindSourceMarks(ctx, c.id, c.kind)
+		must(t, "find "+c.kind, err)
+		mustDiff(t, "untouched marks "+c.kind, c.want, got)
+	}
+	wantCode(t, "no source", s.SaveSourceMarks(ctx, 0, "misp-feed", nil), intel.CodeInvalid)
+}
