@@ -31,6 +31,8 @@ type Store interface {
 	UpsertSource(ctx context.Context, src *intel.Source) error
 	StartRun(ctx context.Context, sourceID int64, startedBy string) (*intel.CollectionRun, error)
 	FinishRun(ctx context.Context, run *intel.CollectionRun) error
+	// RenewRun extends a running collection's lease (intel.RunLease).
+	RenewRun(ctx context.Context, runID int64) error
 	ClaimDueSource(ctx context.Context, now time.Time) (*intel.Source, error)
 }
 
@@ -119,7 +121,9 @@ func (c *Collector) Collect(ctx context.Context, src *intel.Source, opts Options
 	if err != nil {
 		return nil, fmt.Errorf("source %q: %w", src.Name, err)
 	}
+	stopRenewing := c.holdLease(ctx, run.ID)
 	stats, err := c.read(ctx, f, src, opts)
+	stopRenewing()
 	run.Stats = stats
 	if err != nil {
 		run.Status, run.Error = intel.RunFailed, intel.ErrorMessage(err)
@@ -136,6 +140,35 @@ func (c *Collector) Collect(ctx context.Context, src *intel.Source, opts Options
 		return run, fmt.Errorf("source %q: %w", src.Name, err)
 	}
 	return run, nil
+}
+
+// holdLease renews a run's lease every third of intel.RunLease until
+// the returned stop is called, so that a long collection keeps its source
+// while a dead one frees it. A failed renewal is not fatal: at worst
+// another process starts the source again after the lease expired, and
+// both imports are idempotent.
+func (c *Collector) holdLease(ctx context.Context, runID int64) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(intel.RunLease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				_ = c.Store.RenewRun(context.WithoutCancel(ctx), runID)
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
 }
 
 func (c *Collector) read(ctx context.Context, f Format, src *intel.Source, opts Options) (*intel.ImportStats, error) {

@@ -87,6 +87,12 @@ func (o SourceOptions) MarshalJSON() ([]byte, error) {
 	return json.Marshal(out)
 }
 
+// RunLease is how long a running collection holds its source without
+// renewing: the collector renews it every RunLease/3. A run whose process
+// died stops renewing, and its source can run again once the lease has
+// expired, or at once when the dead process was on the same host.
+const RunLease = 2 * time.Minute
+
 // Validate checks what every stored source needs.
 func (s *Source) Validate() error {
 	if s.Name == "" {

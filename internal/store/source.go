@@ -225,26 +225,80 @@ WHERE enabled = 1 AND interval_ms > 0 AND next_run_at <= ? ORDER BY next_run_at,
 	return claimed, s.wrap("claim due source", err)
 }
 
-// StartRun records the start of a collection and returns the run.
-//
-// A run of the same source still marked running is one whose process died
-// (SIGKILL, power loss) before it could record its end: its import rolled
-// back with it, and it is marked failed here. Runs of one source do not
-// overlap, because the scheduler claims a due source once.
+// interruptedRun is the error of a run that ended without recording it.
+const interruptedRun = "interrupted: the run ended without recording its end"
+
+// StartRun records the start of a collection run of a source. A source
+// has one running collection at a time: while another run of it holds its
+// lease and its process is alive, StartRun fails with CodeConflict naming
+// it; a run whose lease expired, or whose process on this host is gone
+// (killed, crashed), is marked interrupted first.
 func (s *Store) StartRun(ctx context.Context, sourceID int64, startedBy string) (*intel.CollectionRun, error) {
-	run := &intel.CollectionRun{SourceID: sourceID, StartedAt: truncMS(s.now()), Status: intel.RunRunning, Trigger: startedBy}
+	now := truncMS(s.now())
+	run := &intel.CollectionRun{SourceID: sourceID, StartedAt: now, Status: intel.RunRunning, Trigger: startedBy}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := s.exec(ctx, tx, `UPDATE collection_runs SET status = ?, error = ?, finished_at = started_at
-WHERE source_id = ? AND status = ?`, intel.RunFailed, "interrupted: the run ended without recording its end", sourceID, intel.RunRunning); err != nil {
+		rows, err := s.query(ctx, tx, `SELECT id, owner, lease_until, started_at, started_by FROM collection_runs
+WHERE source_id = ? AND status = ?`, sourceID, intel.RunRunning)
+		if err != nil {
 			return err
 		}
-		return s.queryRow(ctx, tx, `INSERT INTO collection_runs (source_id, started_at, status, started_by)
-VALUES (?, ?, ?, ?) RETURNING id`, sourceID, ms(run.StartedAt), run.Status, startedBy).Scan(&run.ID)
+		type running struct {
+			id, lease, started int64
+			owner, by          string
+		}
+		var others []running
+		for rows.Next() {
+			var r running
+			if err := rows.Scan(&r.id, &r.owner, &r.lease, &r.started, &r.by); err != nil {
+				rows.Close()
+				return err
+			}
+			others = append(others, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, r := range others {
+			if r.lease >= ms(now) && processAlive(r.owner) {
+				return intel.Errorf(intel.CodeConflict, "source %d is being collected: run %d, started %s by %s (%s)",
+					sourceID, r.id, fromMS(r.started).UTC().Format(time.RFC3339), orDash(r.by), r.owner)
+			}
+			if _, err := s.exec(ctx, tx, `UPDATE collection_runs SET status = ?, error = ?, finished_at = started_at
+WHERE id = ?`, intel.RunFailed, interruptedRun, r.id); err != nil {
+				return err
+			}
+		}
+		return s.queryRow(ctx, tx, `INSERT INTO collection_runs (source_id, started_at, status, started_by, owner, lease_until)
+VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, sourceID, ms(now), run.Status, startedBy, processOwner,
+			ms(now.Add(intel.RunLease))).Scan(&run.ID)
 	})
 	if err != nil {
 		return nil, s.wrap("start run", err)
 	}
 	return run, nil
+}
+
+// RenewRun extends a running collection's lease by intel.RunLease from now.
+// It fails with CodeNotFound when the run is no longer running (another
+// process found it dead and interrupted it).
+func (s *Store) RenewRun(ctx context.Context, runID int64) error {
+	res, err := s.exec(ctx, s.db, `UPDATE collection_runs SET lease_until = ? WHERE id = ? AND status = ?`,
+		ms(truncMS(s.now()).Add(intel.RunLease)), runID, intel.RunRunning)
+	if err != nil {
+		return s.wrap("renew run", err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return s.wrap("renew run", notFound("running collection", fmt.Sprint(runID)))
+	}
+	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // FinishRun records the end of a run: its status, stats and error.

@@ -103,6 +103,13 @@ func TestSourcesAPI(t *testing.T) {
 		{Name: "the edits are audited", URL: "/api/v1/audit", Bearer: "admin", ExpectedStatus: 200,
 			ExpectedContent: []string{`"action":"source.update"`, `"action":"source.upsert"`}},
 	})
+	// A source being collected (by the scheduler, say) is not run twice.
+	running, err := e.Store.StartRun(t.Context(), src.ID, "schedule")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scenario{Name: "run now while it runs", Method: "POST", URL: sid + "/run", Bearer: "analyst", ExpectedStatus: 409,
+		ExpectedContent: []string{"is being collected: run " + id(running.ID)}}.run(t, e)
 }
 
 func TestSourcesPages(t *testing.T) {

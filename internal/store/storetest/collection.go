@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -166,4 +168,67 @@ func testSourceMarks(t *testing.T, open Opener) {
 		mustDiff(t, "untouched marks "+c.kind, c.want, got)
 	}
 	wantCode(t, "no source", s.SaveSourceMarks(ctx, 0, "misp-feed", nil), intel.CodeInvalid)
+}
+
+// testRunLeases: one running collection per source. A live run (this
+// process, lease held) refuses a second start; a run whose process on
+// this host is gone, or whose lease expired on another host, is
+// interrupted by the next start; RenewRun keeps a lease and fails for a
+// run that no longer runs.
+func testRunLeases(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := ctxAs(t, 1, "admin")
+	src := &intel.Source{Name: "leased", Kind: intel.SourceIOCList}
+	must(t, "source", s.UpsertSource(ctx, src))
+	other := &intel.Source{Name: "other", Kind: intel.SourceIOCList}
+	must(t, "other source", s.UpsertSource(ctx, other))
+
+	first, err := s.StartRun(ctx, src.ID, "schedule")
+	must(t, "start", err)
+	_, err = s.StartRun(ctx, src.ID, "ui")
+	wantCode(t, "a second start while the first runs", err, intel.CodeConflict)
+	if err != nil && !strings.Contains(err.Error(), "being collected") {
+		t.Errorf("conflict message %q", err)
+	}
+	o, err := s.StartRun(ctx, other.ID, "ui")
+	must(t, "another source runs meanwhile", err)
+	must(t, "finish other", s.FinishRun(ctx, &intel.CollectionRun{ID: o.ID, SourceID: other.ID, Status: intel.RunOK}))
+	must(t, "renew", s.RenewRun(ctx, first.ID))
+
+	set := func(id int64, owner string, lease time.Time) {
+		t.Helper()
+		if _, err := s.DB().ExecContext(ctx, s.Dialect().Rebind(`UPDATE collection_runs SET owner = ?, lease_until = ? WHERE id = ?`),
+			owner, lease.UnixMilli(), id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	host, _ := os.Hostname()
+	// Another host's run with a live lease blocks; an expired one does not.
+	set(first.ID, "elsewhere.example:4242", time.Now().Add(time.Minute))
+	_, err = s.StartRun(ctx, src.ID, "ui")
+	wantCode(t, "another host's live run", err, intel.CodeConflict)
+	set(first.ID, "elsewhere.example:4242", time.Now().Add(-time.Second))
+	second, err := s.StartRun(ctx, src.ID, "ui")
+	must(t, "start after the lease expired", err)
+	// A run of a process of this host that is gone is interrupted at once,
+	// lease or not (pid 2^22+1 is above Linux's pid_max).
+	set(second.ID, host+":4194305", time.Now().Add(time.Hour))
+	third, err := s.StartRun(ctx, src.ID, "cli")
+	must(t, "start after the owner died", err)
+
+	runs, err := s.FindRuns(ctx, src.ID, 10)
+	must(t, "runs", err)
+	if len(runs) != 3 || runs[0].ID != third.ID || runs[0].Status != intel.RunRunning {
+		t.Fatalf("runs = %+v", runs)
+	}
+	for _, r := range runs[1:] {
+		if r.Status != intel.RunFailed || r.Error != "interrupted: the run ended without recording its end" {
+			t.Errorf("run %d = %s %q, want interrupted", r.ID, r.Status, r.Error)
+		}
+	}
+	wantCode(t, "renew an interrupted run", s.RenewRun(ctx, first.ID), intel.CodeNotFound)
+	must(t, "finish", s.FinishRun(ctx, &intel.CollectionRun{ID: third.ID, SourceID: src.ID, Status: intel.RunOK}))
+	fourth, err := s.StartRun(ctx, src.ID, "cli")
+	must(t, "start after a finished run", err)
+	must(t, "finish fourth", s.FinishRun(ctx, &intel.CollectionRun{ID: fourth.ID, SourceID: src.ID, Status: intel.RunOK}))
 }
