@@ -3,6 +3,7 @@ package stix_test
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -250,15 +251,20 @@ func containsFold(list []string, s string) bool {
 	return false
 }
 
+// FuzzParse seeds one small bundle per object of the test bundles (and
+// each relationship with its two ends) rather than the bundles whole:
+// small seeds keep the fuzzer at thousands of executions a second and
+// let it minimise what it finds.
 func FuzzParse(f *testing.F) {
-	valid, err := os.ReadFile("testdata/small-bundle.json")
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(valid)
-	f.Add(valid[:len(valid)/3])
-	if rich, err := os.ReadFile("testdata/intel-bundle.json"); err == nil {
-		f.Add(rich)
+	for _, file := range []string{"testdata/small-bundle.json", "testdata/intel-bundle.json"} {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, seed := range perObjectBundles(f, data) {
+			f.Add(seed)
+		}
+		f.Add(data[:min(len(data), 400)]) // truncated mid-object
 	}
 	f.Add([]byte(`{"type":"bundle","objects":[]}`))
 	f.Add([]byte(`{"type":"bundle","objects":[{"type":"tool","id":"tool--ff6caf67-ea1f-4895-b80e-4bb0fc31c6db"}]}`))
@@ -286,4 +292,41 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// perObjectBundles splits a bundle into bundles of one object each, and
+// of each relationship with the objects it joins.
+func perObjectBundles(f *testing.F, data []byte) [][]byte {
+	var b struct {
+		Objects []map[string]any `json:"objects"`
+	}
+	if err := json.Unmarshal(data, &b); err != nil {
+		f.Fatal(err)
+	}
+	byID := map[string]map[string]any{}
+	for _, o := range b.Objects {
+		if id, ok := o["id"].(string); ok {
+			byID[id] = o
+		}
+	}
+	bundle := func(objs ...map[string]any) []byte {
+		out, err := json.Marshal(map[string]any{"type": "bundle", "id": "bundle--6ba7b810-9dad-11d1-80b4-00c04fd430c8", "objects": objs})
+		if err != nil {
+			f.Fatal(err)
+		}
+		return out
+	}
+	var seeds [][]byte
+	for _, o := range b.Objects {
+		if o["type"] != "relationship" {
+			seeds = append(seeds, bundle(o))
+			continue
+		}
+		src, _ := o["source_ref"].(string)
+		dst, _ := o["target_ref"].(string)
+		if byID[src] != nil && byID[dst] != nil {
+			seeds = append(seeds, bundle(byID[src], byID[dst], o))
+		}
+	}
+	return seeds
 }
