@@ -287,9 +287,24 @@ func (s *Store) reportMentions(ctx context.Context, tx *sql.Tx, docID int64, men
 	if err := rows.Err(); err != nil {
 		return false, err
 	}
+	return replaceRows(c, want, stored, func() error {
+		_, err := s.exec(ctx, tx, `DELETE FROM document_mentions WHERE document_id = ?`, docID)
+		return err
+	}, func(id int64, r row) error {
+		_, err := s.exec(ctx, tx, `INSERT INTO document_mentions (document_id, object_id, name, count, first_offset)
+VALUES (?, ?, ?, ?, ?)`, docID, id, r.name, r.count, r.first)
+		return err
+	})
+}
+
+// replaceRows compares the rows a document should have (want) with the
+// stored ones, counting each wanted row created, updated or unchanged in
+// c; when the two sets differ it runs del and then ins for every wanted
+// row, and reports true.
+func replaceRows[K, R comparable](c *intel.ImportCount, want, stored map[K]R, del func() error, ins func(K, R) error) (bool, error) {
 	same := len(stored) == len(want)
-	for id, r := range want {
-		old, ok := stored[id]
+	for k, r := range want {
+		old, ok := stored[k]
 		switch {
 		case !ok:
 			c.Created++
@@ -304,12 +319,11 @@ func (s *Store) reportMentions(ctx context.Context, tx *sql.Tx, docID int64, men
 	if same {
 		return false, nil
 	}
-	if _, err := s.exec(ctx, tx, `DELETE FROM document_mentions WHERE document_id = ?`, docID); err != nil {
+	if err := del(); err != nil {
 		return false, err
 	}
-	for id, r := range want {
-		if _, err := s.exec(ctx, tx, `INSERT INTO document_mentions (document_id, object_id, name, count, first_offset)
-VALUES (?, ?, ?, ?, ?)`, docID, id, r.name, r.count, r.first); err != nil {
+	for k, r := range want {
+		if err := ins(k, r); err != nil {
 			return false, err
 		}
 	}
@@ -363,33 +377,14 @@ func (s *Store) reportTerms(ctx context.Context, tx *sql.Tx, docID int64, terms 
 	if err := rows.Err(); err != nil {
 		return false, err
 	}
-	same := len(stored) == len(want)
-	for k, r := range want {
-		old, ok := stored[k]
-		switch {
-		case !ok:
-			c.Created++
-			same = false
-		case old != r:
-			c.Updated++
-			same = false
-		default:
-			c.Unchanged++
-		}
-	}
-	if same {
-		return false, nil
-	}
-	if _, err := s.exec(ctx, tx, `DELETE FROM document_terms WHERE document_id = ?`, docID); err != nil {
-		return false, err
-	}
-	for k, r := range want {
-		if _, err := s.exec(ctx, tx, `INSERT INTO document_terms (document_id, kind, key, name, count, first_offset)
-VALUES (?, ?, ?, ?, ?, ?)`, docID, k.kind, k.key, r.name, r.count, r.first); err != nil {
-			return false, err
-		}
-	}
-	return true, nil
+	return replaceRows(c, want, stored, func() error {
+		_, err := s.exec(ctx, tx, `DELETE FROM document_terms WHERE document_id = ?`, docID)
+		return err
+	}, func(k key, r row) error {
+		_, err := s.exec(ctx, tx, `INSERT INTO document_terms (document_id, kind, key, name, count, first_offset)
+VALUES (?, ?, ?, ?, ?, ?)`, docID, k.kind, k.key, r.name, r.count, r.first)
+		return err
+	})
 }
 
 // termProblem says what is wrong with a country or sector mention, or "".
