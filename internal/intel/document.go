@@ -42,6 +42,8 @@ type DocumentUpdate struct {
 // DocumentFilter selects documents, newest first, paged by keyset.
 type DocumentFilter struct {
 	SourceID int64
+	Country  string // ISO 3166 alpha-2: only documents that name it
+	Sector   string // a key of Sectors: only documents that name it
 	After    string
 	Limit    int
 }

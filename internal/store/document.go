@@ -71,6 +71,12 @@ func (s *Store) FindDocuments(ctx context.Context, f intel.DocumentFilter) (inte
 		where = append(where, "d.source_id = ?")
 		args = append(args, f.SourceID)
 	}
+	for _, t := range []struct{ kind, key string }{{intel.EntryCountry, f.Country}, {intel.EntrySector, f.Sector}} {
+		if t.key != "" {
+			where = append(where, "d.id IN (SELECT document_id FROM document_terms WHERE kind = ? AND key = ?)")
+			args = append(args, t.kind, t.key)
+		}
+	}
 	if f.After != "" {
 		_, id, err := decodeCursor(f.After)
 		if err != nil {

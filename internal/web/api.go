@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spoor/spoor/internal/geo"
 	"github.com/spoor/spoor/internal/intel"
 )
 
@@ -252,7 +253,21 @@ func (s *Server) documents(r *http.Request) (intel.Page[*intel.Document], error)
 	if err != nil {
 		return intel.Page[*intel.Document]{}, err
 	}
-	return s.store.FindDocuments(r.Context(), intel.DocumentFilter{SourceID: src, After: r.URL.Query().Get("after"), Limit: limit})
+	q := r.URL.Query()
+	f := intel.DocumentFilter{SourceID: src, After: q.Get("after"), Limit: limit}
+	if v := q.Get("country"); v != "" {
+		c, ok := geo.Find(v)
+		if !ok {
+			return intel.Page[*intel.Document]{}, intel.Errorf(intel.CodeInvalid, "country %q: not an ISO 3166 code or country name", v)
+		}
+		f.Country = c.Code
+	}
+	if v := q.Get("sector"); v != "" {
+		if f.Sector = intel.FindSector(v); f.Sector == "" {
+			return intel.Page[*intel.Document]{}, intel.Errorf(intel.CodeInvalid, "sector %q: not a sector of the vocabulary", v)
+		}
+	}
+	return s.store.FindDocuments(r.Context(), f)
 }
 
 func (s *Server) apiDocumentCreate(w http.ResponseWriter, r *http.Request) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spoor/spoor/internal/geo"
 	"github.com/spoor/spoor/internal/intel"
 )
 
@@ -360,8 +361,9 @@ func (s *Server) deleteConfirm(seg string) http.HandlerFunc {
 // Documents.
 
 type documentListData struct {
-	Items []*intel.Document
-	Next  string
+	Items  []*intel.Document
+	Next   string
+	Naming string // the country or sector the list is filtered by
 }
 
 func (s *Server) documentListPage(w http.ResponseWriter, r *http.Request) {
@@ -370,7 +372,15 @@ func (s *Server) documentListPage(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "documents", documentListData{Items: page.Items, Next: nextURL(r, page.Next)})
+	var naming []string
+	if c, ok := geo.Find(r.URL.Query().Get("country")); ok {
+		naming = append(naming, c.Name)
+	}
+	if sec := intel.FindSector(r.URL.Query().Get("sector")); sec != "" {
+		naming = append(naming, "the "+sec+" sector")
+	}
+	s.render(w, r, http.StatusOK, "documents", documentListData{Items: page.Items, Next: nextURL(r, page.Next),
+		Naming: strings.Join(naming, " and ")})
 }
 
 func (s *Server) documentPage(w http.ResponseWriter, r *http.Request) {

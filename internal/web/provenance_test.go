@@ -171,8 +171,19 @@ func TestGroupProvenance(t *testing.T) {
 		{Name: "document page", URL: "/documents/" + id(p.Report.ID), As: "reader", ExpectedStatus: 200, ExpectedContent: []string{
 			`<table id="doc-mentions"`, `<a href="/groups/` + id(e.Group.ID) + `">APT28</a>`, "G0007",
 			`<table id="doc-indicators"`, `<a href="/indicators/` + id(p.ReportIP.ID) + `">185.220.101.7</a>`,
-			`<dl id="doc-terms"`, `<span title="written Ukrainian, 2×">Ukraine <span class="ext">UA</span></span>`,
-			`<dt>Sectors</dt>`, `<span title="written Ministry, 1×">government</span>`}},
+			`<dl id="doc-terms"`, `<a href="/documents?country=UA" title="written Ukrainian, 2×; reports that name it">Ukraine <span class="ext">UA</span></a>`,
+			`<dt>Sectors</dt>`, `<a href="/documents?sector=government" title="written Ministry, 1×; reports that name it">government</a>`}},
+		{Name: "documents that name a country", URL: "/documents?country=UA", As: "reader", ExpectedStatus: 200, ExpectedContent: []string{
+			`that name Ukraine`, `<a href="/documents/` + id(p.Report.ID) + `">Operation Paper Kite</a>`}},
+		{Name: "documents that name a sector and a country", URL: "/documents?sector=Ministry&country=PL", As: "reader", ExpectedStatus: 200,
+			ExpectedContent:    []string{`that name Poland and the government sector`, "No document names Poland and the government sector."},
+			NotExpectedContent: []string{"Operation Paper Kite"}},
+		{Name: "documents JSON by country name", URL: "/api/v1/documents?country=ukraine", Bearer: "reader", ExpectedStatus: 200,
+			ExpectedContent: []string{`"title":"Operation Paper Kite"`}},
+		{Name: "unknown country", URL: "/api/v1/documents?country=Atlantis", Bearer: "reader", ExpectedStatus: 400,
+			ExpectedContent: []string{`country \"Atlantis\": not an ISO 3166 code or country name`}},
+		{Name: "unknown sector", URL: "/documents?sector=" + url.QueryEscape(xss), As: "reader", ExpectedStatus: 400,
+			NotExpectedContent: []string{xss}},
 		{Name: "document JSON", URL: "/api/v1/documents/" + id(p.Report.ID), Bearer: "reader", ExpectedStatus: 200, ExpectedContent: []string{
 			`"mentions":[{`, `"object_kind":"group","object_name":"APT28"`, `"indicators":[{"indicator":{`,
 			`"countries":[{"document_id":` + id(p.Report.ID) + `,"kind":"country","key":"UA","name":"Ukrainian","count":2,`,

@@ -97,7 +97,9 @@ func (s *Server) apiRoutes() []apiRoute {
 			Status: 200, Result: intel.Event{}, Handler: s.apiEventGet},
 
 		apiRoute{Method: "GET", Path: "/documents", Perm: auth.ReadIntel, Summary: "List documents, newest first, without text",
-			Query:  pageParams(queryParam{"source_id", "integer", "only documents of this source"}),
+			Query: pageParams(queryParam{"source_id", "integer", "only documents of this source"},
+				queryParam{"country", "string", "only documents that name this country (ISO 3166 code or name)"},
+				queryParam{"sector", "string", "only documents that name this sector"}),
 			Status: 200, Result: intel.Page[*intel.Document]{}, Handler: s.apiDocumentList},
 		apiRoute{Method: "POST", Path: "/documents", Perm: auth.WriteIntel, Summary: "Create a document",
 			Body: documentInput{}, Status: 201, Result: intel.Document{}, Handler: s.apiDocumentCreate},

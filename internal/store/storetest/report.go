@@ -297,6 +297,22 @@ func testReportTerms(t *testing.T, open Opener) {
 		{DocumentID: docID, Kind: intel.EntryCountry, Key: "UA", Name: "Ukrainian", Count: 2},
 	}, terms)
 
+	// Documents are found by the countries and sectors they name.
+	for _, f := range []struct {
+		filter intel.DocumentFilter
+		want   int
+	}{
+		{intel.DocumentFilter{Country: "UA"}, 1}, {intel.DocumentFilter{Sector: "government"}, 1},
+		{intel.DocumentFilter{Country: "UA", Sector: "government"}, 1}, {intel.DocumentFilter{Country: "FR"}, 0},
+		{intel.DocumentFilter{Country: "UA", Sector: "energy"}, 0},
+	} {
+		page, err := s.FindDocuments(ctx, f.filter)
+		must(t, "documents by term", err)
+		if len(page.Items) != f.want || f.want == 1 && page.Items[0].ID != docID {
+			t.Errorf("FindDocuments(%+v) = %d documents, want %d", f.filter, len(page.Items), f.want)
+		}
+	}
+
 	_, err = s.ImportReport(ctx, imp("second version", intel.TermMention{Kind: intel.EntryCountry, Key: "PL", Name: "Poland", Count: 1}))
 	must(t, "new version", err)
 	terms, err = s.FindDocumentTerms(ctx, docID)
