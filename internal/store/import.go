@@ -30,6 +30,16 @@ func catalogue(sourceName string) bool {
 // say what is wrong, not list every dangling edge.
 const maxWarnings = 50
 
+// warn adds a warning to stats, up to maxWarnings and one line saying
+// that more were left out.
+func warn(stats *intel.ImportStats, format string, args ...any) {
+	if len(stats.Warnings) < maxWarnings {
+		stats.Warnings = append(stats.Warnings, fmt.Sprintf(format, args...))
+	} else if len(stats.Warnings) == maxWarnings {
+		stats.Warnings = append(stats.Warnings, "more warnings left out")
+	}
+}
+
 // importer is the state of one ImportBundle: the transaction, its prepared
 // statements and the stix_id → row maps loaded once at the start.
 type importer struct {
@@ -69,13 +79,7 @@ func (im *importer) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	return st, nil
 }
 
-func (im *importer) warn(format string, args ...any) {
-	if len(im.stats.Warnings) < maxWarnings {
-		im.stats.Warnings = append(im.stats.Warnings, fmt.Sprintf(format, args...))
-	} else if len(im.stats.Warnings) == maxWarnings {
-		im.stats.Warnings = append(im.stats.Warnings, "more warnings left out")
-	}
-}
+func (im *importer) warn(format string, args ...any) { warn(im.stats, format, args...) }
 
 // ImportBundle writes a bundle in one transaction (upsert of its source,
 // objects by StixID, relationships by StixID, documents, indicators) and

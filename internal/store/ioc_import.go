@@ -84,13 +84,7 @@ type iocImport struct {
 	bulk         BulkHooks
 }
 
-func (im *iocImport) warn(format string, args ...any) {
-	if len(im.stats.Warnings) < maxWarnings {
-		im.stats.Warnings = append(im.stats.Warnings, fmt.Sprintf(format, args...))
-	} else if len(im.stats.Warnings) == maxWarnings {
-		im.stats.Warnings = append(im.stats.Warnings, "more warnings left out")
-	}
-}
+func (im *iocImport) warn(format string, args ...any) { warn(im.stats, format, args...) }
 
 // stmt prepares a statement once per import: the multi-row statements
 // come in a few sizes only (full chunks and the last one of each type).

@@ -256,7 +256,7 @@ func (s *Store) reportMentions(ctx context.Context, tx *sql.Tx, docID int64, men
 		err := s.queryRow(ctx, tx, `SELECT 1 FROM objects WHERE id = ?`, m.ObjectID).Scan(&one)
 		if err == sql.ErrNoRows {
 			c.Rejected++
-			stats.Warnings = append(stats.Warnings, fmt.Sprintf("mention of %q: object %d does not exist", m.Name, m.ObjectID))
+			warn(stats, "mention of %q: object %d does not exist", m.Name, m.ObjectID)
 			continue
 		}
 		if err != nil {
@@ -348,7 +348,7 @@ func (s *Store) reportTerms(ctx context.Context, tx *sql.Tx, docID int64, terms 
 		c.Seen++
 		if reason := termProblem(t); reason != "" {
 			c.Rejected++
-			stats.Warnings = append(stats.Warnings, fmt.Sprintf("%s %q: %s", t.Kind, t.Key, reason))
+			warn(stats, "%s %q: %s", t.Kind, t.Key, reason)
 			continue
 		}
 		k := key{t.Kind, t.Key}

@@ -77,13 +77,7 @@ type linkWriter struct {
 	stats *intel.ImportStats
 }
 
-func (w *linkWriter) warn(format string, args ...any) {
-	if len(w.stats.Warnings) < maxWarnings {
-		w.stats.Warnings = append(w.stats.Warnings, fmt.Sprintf(format, args...))
-	} else if len(w.stats.Warnings) == maxWarnings {
-		w.stats.Warnings = append(w.stats.Warnings, "more warnings left out")
-	}
-}
+func (w *linkWriter) warn(format string, args ...any) { warn(w.stats, format, args...) }
 
 // insertOnce runs an INSERT … ON CONFLICT DO NOTHING and counts a created
 // or unchanged row.

@@ -36,14 +36,28 @@ type recordBlock struct {
 func collectScreened(src recordSource, name string, opts Options) (*intel.IndicatorBatch, error) {
 	workers := runtime.GOMAXPROCS(0)
 	done := make(chan struct{})
-	defer close(done)
 	todo := make(chan *recordBlock, workers)
 	screened := make(chan *recordBlock, workers)
+	// On an early return (a strict reject) the reader must have stopped
+	// before the caller closes the input: it checks done per record, and
+	// the return waits for it.
+	var reading sync.WaitGroup
+	defer func() {
+		close(done)
+		reading.Wait()
+	}()
+	reading.Add(1)
 	go func() {
+		defer reading.Done()
 		defer close(todo)
 		for seq := 0; ; seq++ {
 			b := &recordBlock{seq: seq}
 			for len(b.recs) < screenBlock {
+				select {
+				case <-done:
+					return
+				default:
+				}
 				rec, line, err := src.record()
 				if err != nil {
 					if err != io.EOF {

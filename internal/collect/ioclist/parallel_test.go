@@ -1,9 +1,13 @@
 package ioclist
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -75,5 +79,52 @@ func TestCollectScreenedMatchesSequential(t *testing.T) {
 				t.Fatalf("parallel batch differs from sequential (-want +got):\n%s", d)
 			}
 		})
+	}
+}
+
+// trackedReader counts the reads made after the test marked it closed.
+type trackedReader struct {
+	r           io.Reader
+	closed      atomic.Bool
+	readsLate   atomic.Int32
+	readsBefore atomic.Int32
+}
+
+func (t *trackedReader) Read(p []byte) (int, error) {
+	if t.closed.Load() {
+		t.readsLate.Add(1)
+	} else {
+		t.readsBefore.Add(1)
+	}
+	return t.r.Read(p)
+}
+
+// A strict read that stops at a reject several blocks in returns that
+// reject (not a later one a faster worker met first), and once it has
+// returned nothing reads the input any more: the caller closes it next.
+func TestCollectScreenedStopsReadingOnReturn(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("group,campaign,type,value,date\n")
+	const firstReject = 3*screenBlock + 17
+	for i := range 200000 {
+		if i == firstReject || i > firstReject && i%50 == 0 {
+			fmt.Fprintf(&b, "g,c,domain,bad value %d,2024-01-02\n", i)
+			continue
+		}
+		fmt.Fprintf(&b, "g,c,domain,host%d.example.com,2024-01-02\n", i)
+	}
+	in := &trackedReader{r: strings.NewReader(b.String())}
+	src := intel.Source{Name: "fixture", Kind: intel.SourceIOCList, Credibility: 0.4}
+	_, err := ReadCSV(bufio.NewReaderSize(in, 4096), "list.csv", bigMapping, "", Options{Source: src, Strict: true})
+	in.closed.Store(true)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("list.csv:%d:", firstReject+2)) {
+		t.Fatalf("strict read = %v, want the reject on line %d", err, firstReject+2)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if n := in.readsLate.Load(); n != 0 {
+		t.Errorf("%d reads of the input after ReadCSV returned", n)
+	}
+	if in.readsBefore.Load() > 200 {
+		t.Errorf("%d reads of 4 KiB before returning: the reader ran far past the reject", in.readsBefore.Load())
 	}
 }
