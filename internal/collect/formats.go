@@ -56,7 +56,9 @@ func pullTAXII(ctx context.Context, st Store, src *intel.Source, location string
 	if err != nil {
 		return nil, err
 	}
-	res, err := taxii.Pull(ctx, nil, cfg, st, st, progress)
+	// The download client refuses private addresses (redirects too)
+	// unless the source allows them.
+	res, err := taxii.Pull(ctx, downloadClient(src.AllowPrivate), cfg, st, st, progress)
 	if err != nil {
 		return nil, err
 	}

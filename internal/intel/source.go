@@ -63,11 +63,12 @@ type SourceOptions map[string]string
 const RedactedOption = "********"
 
 // SecretOption reports whether an option holds a credential: its name
-// contains "password", "passwd", "secret" or "token", or ends in "key"
-// ("authkey", "api_key"), in any case.
+// contains "pass" (password, passwd, passphrase), "pwd", "secret",
+// "token", "auth" (authkey, authorization), "cookie" or "credential", or
+// ends in "key" (api_key), in any case. A false alarm only hides a value.
 func SecretOption(name string) bool {
 	n := strings.ToLower(name)
-	for _, w := range []string{"password", "passwd", "secret", "token"} {
+	for _, w := range []string{"pass", "pwd", "secret", "token", "auth", "cookie", "credential"} {
 		if strings.Contains(n, w) {
 			return true
 		}

@@ -9,7 +9,8 @@ import (
 func TestSecretOption(t *testing.T) {
 	for name, want := range map[string]bool{
 		"password": true, "Password": true, "db_passwd": true, "token": true, "api_token": true, "client_secret": true,
-		"authkey": true, "api_key": true, "API-KEY": true, "collection": false, "api_root": false, "username": false,
+		"authkey": true, "api_key": true, "API-KEY": true, "passphrase": true, "pwd": true, "Authorization": true,
+		"session_cookie": true, "credentials": true, "collection": false, "api_root": false, "username": false,
 		"page_size": false, "tags": false, "type": false, "keys_url": false,
 	} {
 		if got := SecretOption(name); got != want {

@@ -133,6 +133,12 @@ func (s *Server) updateSource(ctx context.Context, user *intel.User, id int64, u
 			if err := checkLocation(user, loc); err != nil {
 				return nil, err
 			}
+			// The collector sends a source's credentials to its location:
+			// moving a source that holds some is an admin's decision, or
+			// an analyst could have them sent to a server of their own.
+			if holdsSecrets(cur.Options) && !auth.Can(user.Role, auth.ManageUsers) {
+				return nil, errForbidden("this source holds credentials; only an admin may change where it connects")
+			}
 			u.Location = &loc
 		}
 	}
@@ -443,6 +449,16 @@ func parseOptions(text string) (map[string]string, error) {
 		out[strings.TrimSpace(k)] = strings.TrimSpace(v)
 	}
 	return out, nil
+}
+
+// holdsSecrets reports whether options hold a credential.
+func holdsSecrets(o intel.SourceOptions) bool {
+	for k, v := range o {
+		if v != "" && intel.SecretOption(k) {
+			return true
+		}
+	}
+	return false
 }
 
 // withoutSecrets empties the values of secret options in the add form's

@@ -103,6 +103,23 @@ func TestSourcesAPI(t *testing.T) {
 		{Name: "the edits are audited", URL: "/api/v1/audit", Bearer: "admin", ExpectedStatus: 200,
 			ExpectedContent: []string{`"action":"source.update"`, `"action":"source.upsert"`}},
 	})
+	// A source that holds credentials is only moved by an admin: the
+	// collector sends them to its location.
+	taxii, err := e.Store.FindSourceByName(t.Context(), "Partner TAXII")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tid := "/api/v1/sources/" + id(taxii.ID)
+	runScenarios(t, e, []scenario{
+		{Name: "analyst cannot move a source with credentials", Method: "PATCH", URL: tid, Bearer: "analyst",
+			JSON: `{"location":"https://collector.attacker.example/taxii2/"}`, ExpectedStatus: 403,
+			ExpectedContent: []string{"only an admin may change where it connects"}},
+		{Name: "analyst still tunes its schedule", Method: "PATCH", URL: tid, Bearer: "analyst",
+			JSON: `{"interval":"12h","location":"https://taxii.example.com/taxii2/"}`, ExpectedStatus: 200},
+		{Name: "admin moves it", Method: "PATCH", URL: tid, Bearer: "admin",
+			JSON: `{"location":"https://taxii2.example.com/taxii2/"}`, ExpectedStatus: 200,
+			ExpectedContent: []string{`"location":"https://taxii2.example.com/taxii2/"`}, NotExpectedContent: []string{"hunter2-secret"}},
+	})
 	// A source being collected (by the scheduler, say) is not run twice.
 	running, err := e.Store.StartRun(t.Context(), src.ID, "schedule")
 	if err != nil {
