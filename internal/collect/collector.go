@@ -2,6 +2,7 @@ package collect
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -61,6 +62,9 @@ type Collector struct {
 	// PDFToText is the path of poppler's pdftotext, used for PDF reports
 	// when set (the caller looks it up; this package reads no environment).
 	PDFToText string
+	// LeaseRenewal is how often a running collection renews its lease;
+	// intel.RunLease/3 when zero.
+	LeaseRenewal time.Duration
 }
 
 // NewCollector returns a collector with the built-in formats.
@@ -121,9 +125,14 @@ func (c *Collector) Collect(ctx context.Context, src *intel.Source, opts Options
 	if err != nil {
 		return nil, fmt.Errorf("source %q: %w", src.Name, err)
 	}
-	stopRenewing := c.holdLease(ctx, run.ID)
-	stats, err := c.read(ctx, f, src, opts)
+	readCtx, cancel := context.WithCancelCause(ctx)
+	stopRenewing := c.holdLease(readCtx, run.ID, cancel)
+	stats, err := c.read(readCtx, f, src, opts)
 	stopRenewing()
+	if cause := context.Cause(readCtx); err != nil && errors.Is(cause, errLeaseLost) {
+		err = cause
+	}
+	cancel(nil)
 	run.Stats = stats
 	if err != nil {
 		run.Status, run.Error = intel.RunFailed, intel.ErrorMessage(err)
@@ -142,17 +151,26 @@ func (c *Collector) Collect(ctx context.Context, src *intel.Source, opts Options
 	return run, nil
 }
 
+// errLeaseLost ends a collection whose run another process found dead
+// and interrupted (its lease had expired): the import is abandoned, and
+// rolls back, rather than run beside the new one.
+var errLeaseLost = intel.Errorf(intel.CodeConflict, "lease lost: another process interrupted this run")
+
 // holdLease renews a run's lease every third of intel.RunLease until
 // the returned stop is called, so that a long collection keeps its source
-// while a dead one frees it. A failed renewal is not fatal: at worst
-// another process starts the source again after the lease expired, and
-// both imports are idempotent.
-func (c *Collector) holdLease(ctx context.Context, runID int64) (stop func()) {
+// while a dead one frees it. When the run is no longer running (another
+// process interrupted it) it cancels the collection with errLeaseLost;
+// other renewal errors are left to the next tick.
+func (c *Collector) holdLease(ctx context.Context, runID int64, cancel context.CancelCauseFunc) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		t := time.NewTicker(intel.RunLease / 3)
+		every := c.LeaseRenewal
+		if every <= 0 {
+			every = intel.RunLease / 3
+		}
+		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
 			select {
@@ -161,7 +179,10 @@ func (c *Collector) holdLease(ctx context.Context, runID int64) (stop func()) {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				_ = c.Store.RenewRun(context.WithoutCancel(ctx), runID)
+				if err := c.Store.RenewRun(ctx, runID); intel.ErrorCode(err) == intel.CodeNotFound {
+					cancel(errLeaseLost)
+					return
+				}
 			}
 		}
 	}()

@@ -2,7 +2,9 @@ package collect_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,5 +67,45 @@ func TestSchedulerRunsDueSourcesOnce(t *testing.T) {
 	stored, err := st.FindRuns(ctx, broken.ID, 5)
 	if err != nil || len(stored) != 1 || stored[0].Error != runs[0].Error {
 		t.Errorf("stored runs of the broken source = %+v, %v", stored, err)
+	}
+}
+
+// A collection whose run another process interrupted (its lease had
+// expired) stops: the renewal finds the run gone and cancels the read.
+func TestCollectStopsWhenItsLeaseIsLost(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "spoor.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	c := collect.NewCollector(st, nil)
+	c.LeaseRenewal = 10 * time.Millisecond
+	started := make(chan int64, 1)
+	c.Formats["slow"] = collect.Format{Name: "slow", Kind: intel.SourceIOCList,
+		Pull: func(ctx context.Context, _ collect.Store, src *intel.Source, _ string, _ func(int, int)) (*intel.ImportStats, error) {
+			runs, err := st.FindRuns(ctx, src.ID, 1)
+			if err != nil || len(runs) != 1 {
+				return nil, fmt.Errorf("runs %v, %v", runs, err)
+			}
+			started <- runs[0].ID
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(10 * time.Second):
+				return nil, fmt.Errorf("the read was not cancelled")
+			}
+		}}
+	go func() {
+		id := <-started
+		// What another process's StartRun does to a run whose lease expired.
+		if _, err := st.DB().ExecContext(ctx, `UPDATE collection_runs SET status = 'failed' WHERE id = ?`, id); err != nil {
+			t.Error(err)
+		}
+	}()
+	src := &intel.Source{Name: "slow source", Format: "slow", Location: "anywhere"}
+	run, err := c.Collect(ctx, src, collect.Options{Trigger: "test"})
+	if err == nil || !strings.Contains(err.Error(), "lease lost") || run == nil || run.Status != intel.RunFailed {
+		t.Fatalf("Collect = %+v, %v; want a failed run, lease lost", run, err)
 	}
 }

@@ -1,15 +1,21 @@
 package store
 
 import (
-	"errors"
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 )
 
-// processOwner names this process in the runs it starts: "host:pid".
-var processOwner = ownerOf(hostname(), os.Getpid())
+// processOwner names this process in the runs it starts:
+// "host:pid namespace", where namespace tells apart the PID tables a
+// host name can hide (boot and PID namespace on Linux; "" elsewhere).
+var processOwner = ProcessOwner(os.Getpid())
+
+// ProcessOwner is the owner a run started by process pid of this
+// machine's PID table records.
+func ProcessOwner(pid int) string {
+	return hostname() + ":" + strconv.Itoa(pid) + " " + pidNamespace()
+}
 
 func hostname() string {
 	h, err := os.Hostname()
@@ -19,24 +25,25 @@ func hostname() string {
 	return h
 }
 
-func ownerOf(host string, pid int) string { return host + ":" + strconv.Itoa(pid) }
-
 // processAlive reports whether the process that owns a run may still be
-// running it. Only a process on this host can be checked (signal 0); for
-// another host, or an owner that does not parse, the lease decides.
+// running it. Only an owner in this process's PID table (same host, boot
+// and PID namespace) can be checked; for any other, or an owner that does
+// not parse, the lease decides.
 func processAlive(owner string) bool {
-	i := strings.LastIndexByte(owner, ':')
-	if i < 0 {
+	id, ns, ok := strings.Cut(owner, " ")
+	if !ok || ns == "" || ns != pidNamespace() {
 		return true
 	}
-	host, pidText := owner[:i], owner[i+1:]
-	pid, err := strconv.Atoi(pidText)
-	if err != nil || pid <= 0 || host != hostname() {
+	i := strings.LastIndexByte(id, ':')
+	if i < 0 || id[:i] != hostname() {
+		return true
+	}
+	pid, err := strconv.Atoi(id[i+1:])
+	if err != nil || pid <= 0 {
 		return true
 	}
 	if pid == os.Getpid() {
 		return true
 	}
-	err = syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
+	return pidAlive(pid)
 }

@@ -265,13 +265,18 @@ WHERE source_id = ? AND status = ?`, sourceID, intel.RunRunning)
 					sourceID, r.id, fromMS(r.started).UTC().Format(time.RFC3339), orDash(r.by), r.owner)
 			}
 			if _, err := s.exec(ctx, tx, `UPDATE collection_runs SET status = ?, error = ?, finished_at = started_at
-WHERE id = ?`, intel.RunFailed, interruptedRun, r.id); err != nil {
+WHERE id = ? AND status = ?`, intel.RunFailed, interruptedRun, r.id, intel.RunRunning); err != nil {
 				return err
 			}
 		}
-		return s.queryRow(ctx, tx, `INSERT INTO collection_runs (source_id, started_at, status, started_by, owner, lease_until)
+		err = s.queryRow(ctx, tx, `INSERT INTO collection_runs (source_id, started_at, status, started_by, owner, lease_until)
 VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, sourceID, ms(now), run.Status, startedBy, processOwner,
 			ms(now.Add(intel.RunLease))).Scan(&run.ID)
+		if intel.ErrorCode(s.d.MapError(err)) == intel.CodeConflict {
+			// collection_runs_one_running: another start won the race.
+			return intel.Errorf(intel.CodeConflict, "source %d is being collected: another run started just now", sourceID)
+		}
+		return err
 	})
 	if err != nil {
 		return nil, s.wrap("start run", err)

@@ -2,12 +2,14 @@ package storetest
 
 import (
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/store"
 )
 
 func testCollection(t *testing.T, open Opener) {
@@ -202,17 +204,34 @@ func testRunLeases(t *testing.T, open Opener) {
 			t.Fatal(err)
 		}
 	}
-	host, _ := os.Hostname()
+	lease := func(id int64) int64 {
+		t.Helper()
+		var ms int64
+		if err := s.DB().QueryRowContext(ctx, s.Dialect().Rebind(`SELECT lease_until FROM collection_runs WHERE id = ?`), id).Scan(&ms); err != nil {
+			t.Fatal(err)
+		}
+		return ms
+	}
+	set(first.ID, store.ProcessOwner(os.Getpid()), time.Now().Add(time.Second))
+	before := lease(first.ID)
+	must(t, "renew", s.RenewRun(ctx, first.ID))
+	if after := lease(first.ID); after < before+int64(intel.RunLease/time.Millisecond)/2 {
+		t.Errorf("RenewRun moved the lease from %d to %d, want about %v later", before, after, intel.RunLease)
+	}
 	// Another host's run with a live lease blocks; an expired one does not.
-	set(first.ID, "elsewhere.example:4242", time.Now().Add(time.Minute))
+	set(first.ID, "elsewhere.example:4242 1234abcd/4026531836", time.Now().Add(time.Minute))
 	_, err = s.StartRun(ctx, src.ID, "ui")
 	wantCode(t, "another host's live run", err, intel.CodeConflict)
-	set(first.ID, "elsewhere.example:4242", time.Now().Add(-time.Second))
+	set(first.ID, "elsewhere.example:4242 1234abcd/4026531836", time.Now().Add(-time.Second))
 	second, err := s.StartRun(ctx, src.ID, "ui")
 	must(t, "start after the lease expired", err)
 	// A run of a process of this host that is gone is interrupted at once,
-	// lease or not (pid 2^22+1 is above Linux's pid_max).
-	set(second.ID, host+":4194305", time.Now().Add(time.Hour))
+	// lease or not (pid 2^22+1 is above Linux's pid_max); elsewhere the
+	// lease decides.
+	set(second.ID, store.ProcessOwner(4194305), time.Now().Add(time.Hour))
+	if runtime.GOOS != "linux" {
+		set(second.ID, store.ProcessOwner(4194305), time.Now().Add(-time.Second))
+	}
 	third, err := s.StartRun(ctx, src.ID, "cli")
 	must(t, "start after the owner died", err)
 
@@ -231,4 +250,28 @@ func testRunLeases(t *testing.T, open Opener) {
 	fourth, err := s.StartRun(ctx, src.ID, "cli")
 	must(t, "start after a finished run", err)
 	must(t, "finish fourth", s.FinishRun(ctx, &intel.CollectionRun{ID: fourth.ID, SourceID: src.ID, Status: intel.RunOK}))
+
+	// Starts at the same moment: one wins, the others are told it runs.
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = s.StartRun(ctx, src.ID, "race")
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case intel.ErrorCode(err) != intel.CodeConflict:
+			t.Errorf("a concurrent start failed with %v, want a conflict", err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d of 4 concurrent starts won, want 1 (%v)", won, errs)
+	}
 }
