@@ -89,9 +89,10 @@ func (o SourceOptions) MarshalJSON() ([]byte, error) {
 }
 
 // RunLease is how long a running collection holds its source without
-// renewing: the collector renews it every RunLease/3. A run whose process
-// died stops renewing, and its source can run again once the lease has
-// expired, or at once when the dead process was on the same host.
+// renewing: the collector renews it every RunLease/3. A run of a process
+// the store can check (same host and PID table) holds its source while
+// the process lives; a run of any other holds it while its lease does, so
+// a dead one frees its source once its lease expires.
 const RunLease = 2 * time.Minute
 
 // Validate checks what every stored source needs.

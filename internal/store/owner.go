@@ -25,25 +25,24 @@ func hostname() string {
 	return h
 }
 
-// processAlive reports whether the process that owns a run may still be
-// running it. Only an owner in this process's PID table (same host, boot
-// and PID namespace) can be checked; for any other, or an owner that does
-// not parse, the lease decides.
-func processAlive(owner string) bool {
+// processState says whether the process that owns a run is alive, and
+// whether that could be known: only an owner in this process's PID table
+// (same host, boot and PID namespace) can be checked.
+func processState(owner string) (alive, known bool) {
 	id, ns, ok := strings.Cut(owner, " ")
 	if !ok || ns == "" || ns != pidNamespace() {
-		return true
+		return false, false
 	}
 	i := strings.LastIndexByte(id, ':')
 	if i < 0 || id[:i] != hostname() {
-		return true
+		return false, false
 	}
 	pid, err := strconv.Atoi(id[i+1:])
 	if err != nil || pid <= 0 {
-		return true
+		return false, false
 	}
 	if pid == os.Getpid() {
-		return true
+		return true, true
 	}
-	return pidAlive(pid)
+	return pidAlive(pid), true
 }

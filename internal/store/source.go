@@ -229,10 +229,11 @@ WHERE enabled = 1 AND interval_ms > 0 AND next_run_at <= ? ORDER BY next_run_at,
 const interruptedRun = "interrupted: the run ended without recording its end"
 
 // StartRun records the start of a collection run of a source. A source
-// has one running collection at a time: while another run of it holds its
-// lease and its process is alive, StartRun fails with CodeConflict naming
-// it; a run whose lease expired, or whose process on this host is gone
-// (killed, crashed), is marked interrupted first.
+// has one running collection at a time: while another run of it is alive
+// StartRun fails with CodeConflict naming it. Alive means, for a process
+// of this PID table, that the process exists; for any other, that its
+// lease holds. A run whose process is gone (killed, crashed) or whose
+// lease expired is marked interrupted first.
 func (s *Store) StartRun(ctx context.Context, sourceID int64, startedBy string) (*intel.CollectionRun, error) {
 	now := truncMS(s.now())
 	run := &intel.CollectionRun{SourceID: sourceID, StartedAt: now, Status: intel.RunRunning, Trigger: startedBy}
@@ -260,7 +261,12 @@ WHERE source_id = ? AND status = ?`, sourceID, intel.RunRunning)
 			return err
 		}
 		for _, r := range others {
-			if r.lease >= ms(now) && processAlive(r.owner) {
+			// A process that can be checked decides by being alive: on
+			// SQLite a long import holds the one writer connection and its
+			// renewals wait, so its lease may lapse while it works. Others
+			// decide by their lease.
+			alive, known := processState(r.owner)
+			if known && alive || !known && r.lease >= ms(now) {
 				return intel.Errorf(intel.CodeConflict, "source %d is being collected: run %d, started %s by %s (%s)",
 					sourceID, r.id, fromMS(r.started).UTC().Format(time.RFC3339), orDash(r.by), r.owner)
 			}
