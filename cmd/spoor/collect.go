@@ -38,9 +38,10 @@ nothing that is already stored. The exit status is 1 if any source failed.`,
 			all := fs.Bool("all", false, "collect every catalogue entry and every enabled source")
 			mirror := fs.String("mirror", "", "read catalogue entries from this offline mirror directory")
 			ranks := fs.String("ranks", "", `popularity list ("rank,domain" CSV) for credibility`)
+			full := fs.Bool("full", false, "read everything again: forget what earlier runs read (MISP feed marks, TAXII positions)")
 			return func(ctx context.Context) error {
 				if !*all && len(e.args) == 0 {
-					return usagef("usage: spoor collect [--all] [--mirror DIR] [SOURCE…]")
+					return usagef("usage: spoor collect [--all] [--mirror DIR] [--full] [SOURCE…]")
 				}
 				if *ranks == "" && *mirror != "" {
 					if p := filepath.Join(*mirror, filepath.FromSlash(collect.RanksMirror)); fileExists(p) {
@@ -64,7 +65,7 @@ nothing that is already stored. The exit status is 1 if any source failed.`,
 				var failed []string
 				for _, p := range plan {
 					bar := newProgress(e.stderr, p.src.Name)
-					run, err := c.Collect(ctx, p.src, collect.Options{From: p.from, Trigger: "cli", Progress: bar.update})
+					run, err := c.Collect(ctx, p.src, collect.Options{From: p.from, Trigger: "cli", Progress: bar.update, Full: *full})
 					if err != nil {
 						failed = append(failed, p.src.Name)
 						if run == nil { // not even started: say why here

@@ -29,6 +29,9 @@ type Store interface {
 	// collection read (a MISP feed's event timestamps).
 	FindSourceMarks(ctx context.Context, sourceID int64, kind string) (map[string]int64, error)
 	SaveSourceMarks(ctx context.Context, sourceID int64, kind string, marks map[string]int64) error
+	// ResetCollectionState forgets a source's marks, TAXII positions and
+	// HTTP validators (Options.Full).
+	ResetCollectionState(ctx context.Context, src *intel.Source) error
 	UpsertSource(ctx context.Context, src *intel.Source) error
 	StartRun(ctx context.Context, sourceID int64, startedBy string) (*intel.CollectionRun, error)
 	FinishRun(ctx context.Context, run *intel.CollectionRun) error
@@ -103,6 +106,9 @@ type Options struct {
 	Trigger string
 	// Progress, if not nil, is called with (done, total) records.
 	Progress func(done, total int)
+	// Full reads everything again: the source's incremental state (MISP
+	// feed marks, TAXII added_after, HTTP validators) is forgotten first.
+	Full bool
 }
 
 // Collect reads a source once: it saves the source (scoring its
@@ -124,6 +130,15 @@ func (c *Collector) Collect(ctx context.Context, src *intel.Source, opts Options
 	run, err := c.Store.StartRun(ctx, src.ID, opts.Trigger)
 	if err != nil {
 		return nil, fmt.Errorf("source %q: %w", src.Name, err)
+	}
+	if opts.Full {
+		if err := c.Store.ResetCollectionState(ctx, src); err != nil {
+			run.Status, run.Error = intel.RunFailed, intel.ErrorMessage(err)
+			if ferr := c.Store.FinishRun(ctx, run); ferr != nil {
+				err = errors.Join(err, ferr)
+			}
+			return run, fmt.Errorf("source %q: %w", src.Name, err)
+		}
 	}
 	readCtx, cancel := context.WithCancelCause(ctx)
 	stopRenewing := c.holdLease(readCtx, run.ID, cancel)

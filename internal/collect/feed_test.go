@@ -99,6 +99,15 @@ func TestMISPFeedReadsOnlyChangedEvents(t *testing.T) {
 		t.Errorf("new attribute not stored: %+v, %v", page, err)
 	}
 
+	// A full run forgets the marks and reads every event again.
+	run, err = c.Collect(ctx, src, collect.Options{Trigger: "test", Full: true})
+	if err != nil || strings.Contains(strings.Join(run.Stats.Warnings, "\n"), "not read") || documents(run).Seen < 2 {
+		t.Errorf("full run: %+v (warnings %q), %v; want every event read", documents(run), run.Stats.Warnings, err)
+	}
+	if marks, err := st.FindSourceMarks(ctx, src.ID, "misp-feed"); err != nil || len(marks) != 2 {
+		t.Errorf("marks after a full run = %v, %v", marks, err)
+	}
+
 	// A run that fails keeps the old marks: the next run reads again.
 	write(t, filepath.Join(dir, feedEvent1+".json"), `{"Event": {"uuid": `)
 	write(t, filepath.Join(dir, "manifest.json"), strings.Replace(string(manifest), `"timestamp": "1705312345"`, `"timestamp": "1705400000"`, 1))

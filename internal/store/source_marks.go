@@ -58,3 +58,27 @@ func (s *Store) SaveSourceMarks(ctx context.Context, sourceID int64, kind string
 		return nil
 	}))
 }
+
+// ResetCollectionState forgets what a source's collections have read —
+// its marks, its TAXII pull positions, the HTTP validators of its
+// location — so that its next run reads everything again. Audited.
+func (s *Store) ResetCollectionState(ctx context.Context, src *intel.Source) error {
+	if src.ID == 0 {
+		return s.wrap("reset collection state", intel.Errorf(intel.CodeInvalid, "the source is not stored"))
+	}
+	return s.wrap("reset collection state", s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, q := range []struct {
+			sql string
+			arg any
+		}{
+			{`DELETE FROM source_marks WHERE source_id = ?`, src.ID},
+			{`DELETE FROM taxii_state WHERE source = ?`, src.Name},
+			{`DELETE FROM fetch_state WHERE url = ?`, src.Location},
+		} {
+			if _, err := s.exec(ctx, tx, q.sql, q.arg); err != nil {
+				return err
+			}
+		}
+		return s.audit(ctx, tx, "source.reset", "source", src.ID, src.Name)
+	}))
+}

@@ -170,6 +170,28 @@ func testSourceMarks(t *testing.T, open Opener) {
 		mustDiff(t, "untouched marks "+c.kind, c.want, got)
 	}
 	wantCode(t, "no source", s.SaveSourceMarks(ctx, 0, "misp-feed", nil), intel.CodeInvalid)
+
+	// A reset forgets everything a source's runs kept, and only that.
+	a.Location = "https://feeds.example.org/a/"
+	must(t, "taxii state", s.SaveTAXIIState(ctx, &intel.TAXIIState{Source: a.Name, Collection: "c1", AddedAfter: time.Now()}))
+	must(t, "fetch state", s.SaveFetchState(ctx, &intel.FetchState{URL: a.Location, ETag: `"v1"`, FetchedAt: time.Now()}))
+	must(t, "reset", s.ResetCollectionState(ctx, a))
+	for _, kind := range []string{"misp-feed", "other"} {
+		got, err := s.FindSourceMarks(ctx, a.ID, kind)
+		must(t, "marks after reset", err)
+		if len(got) != 0 {
+			t.Errorf("%s marks after a reset: %v", kind, got)
+		}
+	}
+	if st, err := s.FindTAXIIState(ctx, a.Name, "c1"); err != nil || !st.AddedAfter.IsZero() {
+		t.Errorf("TAXII state after a reset: %+v, %v", st, err)
+	}
+	_, err = s.FindFetchState(ctx, a.Location)
+	wantCode(t, "fetch state after a reset", err, intel.CodeNotFound)
+	got, err = s.FindSourceMarks(ctx, b.ID, "misp-feed")
+	must(t, "other source after reset", err)
+	mustDiff(t, "other source's marks after a reset", map[string]int64{"event-1": 5}, got)
+	wantCode(t, "reset an unstored source", s.ResetCollectionState(ctx, &intel.Source{Name: "x"}), intel.CodeInvalid)
 }
 
 // testRunLeases: one running collection per source. A live run (this
