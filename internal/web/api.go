@@ -148,17 +148,10 @@ func (s *Server) profile(r *http.Request, kind intel.ObjectKind) (*intel.Profile
 }
 
 func (s *Server) apiGroupCreate(w http.ResponseWriter, r *http.Request) {
-	var in groupInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	o := in.object()
-	if err := s.createObject(r.Context(), o); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, o)
+	withBody(s, w, r, http.StatusCreated, func(ctx context.Context, in groupInput) (*intel.Object, error) {
+		o := in.object()
+		return o, s.createObject(ctx, o)
+	})
 }
 
 func (in groupInput) object() *intel.Object {
@@ -183,22 +176,9 @@ func (s *Server) createObject(ctx context.Context, o *intel.Object) error {
 }
 
 func (s *Server) apiGroupUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	var u intel.ObjectUpdate
-	if err := decodeJSON(r, &u); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	o, err := s.updateObject(r.Context(), intel.KindGroup, id, u)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, o)
+	withIDBody(s, w, r, http.StatusOK, func(ctx context.Context, id int64, u intel.ObjectUpdate) (*intel.Object, error) {
+		return s.updateObject(ctx, intel.KindGroup, id, u)
+	})
 }
 
 func (s *Server) updateObject(ctx context.Context, kind intel.ObjectKind, id int64, u intel.ObjectUpdate) (*intel.Object, error) {
@@ -271,17 +251,10 @@ func (s *Server) documents(r *http.Request) (intel.Page[*intel.Document], error)
 }
 
 func (s *Server) apiDocumentCreate(w http.ResponseWriter, r *http.Request) {
-	var in documentInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	d := in.document()
-	if err := s.createDocument(r.Context(), d); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, d)
+	withBody(s, w, r, http.StatusCreated, func(ctx context.Context, in documentInput) (*intel.Document, error) {
+		d := in.document()
+		return d, s.createDocument(ctx, d)
+	})
 }
 
 func (in documentInput) document() *intel.Document {
@@ -303,16 +276,7 @@ func (s *Server) createDocument(ctx context.Context, d *intel.Document) error {
 }
 
 func (s *Server) apiDocumentGet(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	var d *documentView
-	if err == nil {
-		d, err = s.documentView(r.Context(), id)
-	}
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, d)
+	withID(s, w, r, http.StatusOK, s.documentView)
 }
 
 func (s *Server) document(r *http.Request) (*intel.Document, error) {
@@ -324,22 +288,7 @@ func (s *Server) document(r *http.Request) (*intel.Document, error) {
 }
 
 func (s *Server) apiDocumentUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	var u intel.DocumentUpdate
-	if err := decodeJSON(r, &u); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	d, err := s.updateDocument(r.Context(), id, u)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, d)
+	withIDBody(s, w, r, http.StatusOK, s.updateDocument)
 }
 
 func (s *Server) updateDocument(ctx context.Context, id int64, u intel.DocumentUpdate) (*intel.Document, error) {
@@ -390,17 +339,10 @@ func (s *Server) indicators(r *http.Request) (intel.Page[*intel.Indicator], erro
 }
 
 func (s *Server) apiIndicatorCreate(w http.ResponseWriter, r *http.Request) {
-	var in indicatorInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	i := in.indicator()
-	if err := s.createIndicator(r.Context(), i); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, i)
+	withBody(s, w, r, http.StatusCreated, func(ctx context.Context, in indicatorInput) (*intel.Indicator, error) {
+		i := in.indicator()
+		return i, s.createIndicator(ctx, i)
+	})
 }
 
 func (in indicatorInput) indicator() *intel.Indicator {
@@ -437,16 +379,7 @@ func (s *Server) createIndicator(ctx context.Context, i *intel.Indicator) error 
 }
 
 func (s *Server) apiIndicatorGet(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	var i *indicatorView
-	if err == nil {
-		i, err = s.indicatorView(r.Context(), id)
-	}
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, i)
+	withID(s, w, r, http.StatusOK, s.indicatorView)
 }
 
 func (s *Server) indicator(r *http.Request) (*intel.Indicator, error) {
@@ -458,22 +391,7 @@ func (s *Server) indicator(r *http.Request) (*intel.Indicator, error) {
 }
 
 func (s *Server) apiIndicatorUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	var u intel.IndicatorUpdate
-	if err := decodeJSON(r, &u); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	i, err := s.updateIndicator(r.Context(), id, u)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, i)
+	withIDBody(s, w, r, http.StatusOK, s.updateIndicator)
 }
 
 func (s *Server) updateIndicator(ctx context.Context, id int64, u intel.IndicatorUpdate) (*intel.Indicator, error) {

@@ -335,17 +335,7 @@ func isUserError(err error) bool {
 // The group API.
 
 func (s *Server) apiGroupGet(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	v, err := s.groupViewOf(r.Context(), id)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
+	withID(s, w, r, http.StatusOK, s.groupViewOf)
 }
 
 // groupList answers one list about the {id} group as a page of items.
@@ -418,39 +408,9 @@ func (s *Server) apiGroupEvents(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiGroupMerge(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	var in mergeInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	g, err := s.mergeGroups(r.Context(), id, in)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, g)
+	withIDBody(s, w, r, http.StatusOK, s.mergeGroups)
 }
 
 func (s *Server) apiGroupSplit(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	var in splitInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	g, err := s.splitGroup(r.Context(), id, in)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, g)
+	withIDBody(s, w, r, http.StatusCreated, s.splitGroup)
 }

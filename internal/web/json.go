@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -118,4 +119,58 @@ func pathID(r *http.Request) (int64, error) {
 		return 0, intel.Errorf(intel.CodeNotFound, "no such ID %q", v)
 	}
 	return n, nil
+}
+
+// The JSON API handlers share one shape: read the path ID and/or decode
+// the body, call the code the pages call too, answer its result with a
+// status or its error. These helpers are that shape, once.
+
+// answer writes fn's result with status, or answers its error.
+func answer[Out any](s *Server, w http.ResponseWriter, r *http.Request, status int, out Out, err error) {
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, status, out)
+}
+
+// withID answers fn(ctx, path ID).
+func withID[Out any](s *Server, w http.ResponseWriter, r *http.Request, status int,
+	fn func(ctx context.Context, id int64) (Out, error)) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	out, err := fn(r.Context(), id)
+	answer(s, w, r, status, out, err)
+}
+
+// withBody answers fn(ctx, the decoded body).
+func withBody[In, Out any](s *Server, w http.ResponseWriter, r *http.Request, status int,
+	fn func(ctx context.Context, in In) (Out, error)) {
+	var in In
+	if err := decodeJSON(r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	out, err := fn(r.Context(), in)
+	answer(s, w, r, status, out, err)
+}
+
+// withIDBody answers fn(ctx, path ID, the decoded body).
+func withIDBody[In, Out any](s *Server, w http.ResponseWriter, r *http.Request, status int,
+	fn func(ctx context.Context, id int64, in In) (Out, error)) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var in In
+	if err := decodeJSON(r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	out, err := fn(r.Context(), id, in)
+	answer(s, w, r, status, out, err)
 }

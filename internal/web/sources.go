@@ -217,64 +217,25 @@ func (s *Server) apiSourceList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiSourceCreate(w http.ResponseWriter, r *http.Request) {
-	var in sourceInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	src, err := s.defineSource(r.Context(), authFrom(r).User, in)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, src)
+	withBody(s, w, r, http.StatusCreated, func(ctx context.Context, in sourceInput) (*intel.Source, error) {
+		return s.defineSource(ctx, authFrom(r).User, in)
+	})
 }
 
 func (s *Server) apiSourceGet(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	src, err := s.store.FindSourceByID(r.Context(), id)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, src)
+	withID(s, w, r, http.StatusOK, s.store.FindSourceByID)
 }
 
 func (s *Server) apiSourceUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	var u intel.SourceUpdate
-	if err := decodeJSON(r, &u); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	src, err := s.updateSource(r.Context(), authFrom(r).User, id, u)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, src)
+	withIDBody(s, w, r, http.StatusOK, func(ctx context.Context, id int64, u intel.SourceUpdate) (*intel.Source, error) {
+		return s.updateSource(ctx, authFrom(r).User, id, u)
+	})
 }
 
 func (s *Server) apiSourceRun(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	run, err := s.runSource(r.Context(), id, "api")
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, run)
+	withID(s, w, r, http.StatusOK, func(ctx context.Context, id int64) (*intel.CollectionRun, error) {
+		return s.runSource(ctx, id, "api")
+	})
 }
 
 func (s *Server) apiSourceRuns(w http.ResponseWriter, r *http.Request) {
