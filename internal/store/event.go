@@ -153,11 +153,20 @@ func (s *Store) EventCounts(ctx context.Context) (intel.Counts, error) {
 }
 
 // FindIndicatorSources returns the provenance of an indicator: one entry
-// per source that reported it, most credible first.
+// per source that reported it, most credible first. Imports of IOC lists
+// record one row per source (indicator_sources); an indicator written
+// another way (a STIX or MISP import, a report, by hand) has its own
+// source only, listed from the indicator's fields (merged ones, once a
+// list has reported the value too).
 func (s *Store) FindIndicatorSources(ctx context.Context, id int64) ([]intel.Provenance, error) {
 	rows, err := s.query(ctx, s.rdb, `SELECT p.source_id, s.name, p.first_seen, p.last_seen, p.confidence, s.tlp
 FROM indicator_sources p JOIN sources s ON s.id = p.source_id
-WHERE p.indicator_id = ? ORDER BY p.confidence DESC, s.name`, id)
+WHERE p.indicator_id = ?
+UNION ALL
+SELECT i.source_id, s.name, i.first_seen, i.last_seen, i.confidence, s.tlp
+FROM indicators i JOIN sources s ON s.id = i.source_id
+WHERE i.id = ? AND NOT EXISTS (SELECT 1 FROM indicator_sources p WHERE p.indicator_id = i.id AND p.source_id = i.source_id)
+ORDER BY 5 DESC, 2`, id, id)
 	if err != nil {
 		return nil, s.wrap("find indicator sources", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/store"
@@ -331,4 +332,38 @@ func itoa(i int) string {
 		return string(rune('0' + i))
 	}
 	return itoa(i/10) + string(rune('0'+i%10))
+}
+
+// testIndicatorOwnSource: an indicator written without provenance rows
+// (by hand, by a STIX import) lists its own source as its provenance, and
+// once an IOC list reports it too both sources are listed.
+func testIndicatorOwnSource(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := context.Background()
+	src := &intel.Source{Name: "stix vendor", Kind: intel.SourceSTIX, Credibility: 0.9, TLP: intel.TLPGreen}
+	must(t, "source", s.UpsertSource(ctx, src))
+	seen := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	in := &intel.Indicator{Type: intel.IndicatorDomain, Value: "own-source.example.net", Confidence: 0.9, SourceID: src.ID,
+		FirstSeen: seen, LastSeen: seen}
+	must(t, "create", s.CreateIndicator(ctx, in))
+	provs, err := s.FindIndicatorSources(ctx, in.ID)
+	must(t, "provenance", err)
+	if len(provs) != 1 || provs[0].SourceName != "stix vendor" || provs[0].Confidence != 0.9 || !provs[0].FirstSeen.Equal(seen) ||
+		provs[0].TLP != intel.TLPGreen {
+		t.Fatalf("provenance of an indicator made by hand = %+v, want its own source", provs)
+	}
+	none := &intel.Indicator{Type: intel.IndicatorDomain, Value: "no-source.example.net", Confidence: 0.5}
+	must(t, "create without source", s.CreateIndicator(ctx, none))
+	if provs, err := s.FindIndicatorSources(ctx, none.ID); err != nil || len(provs) != 0 {
+		t.Errorf("provenance of an indicator without source = %+v, %v", provs, err)
+	}
+	list := &intel.IndicatorBatch{Sources: []intel.Source{{Name: "a list", Credibility: 0.4}},
+		Indicators: []intel.IndicatorRow{{Type: intel.IndicatorDomain, Value: "own-source.example.net", Confidence: 1}}}
+	_, err = s.ImportIndicators(ctx, list, nil)
+	must(t, "import", err)
+	provs, err = s.FindIndicatorSources(ctx, in.ID)
+	must(t, "provenance after a list", err)
+	if len(provs) != 2 || provs[0].SourceName != "stix vendor" || provs[1].SourceName != "a list" {
+		t.Errorf("provenance after a list reported it = %+v, want the vendor then the list", provs)
+	}
 }

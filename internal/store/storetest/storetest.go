@@ -46,7 +46,7 @@ func Run(t *testing.T, open Opener) {
 		{"Audit", testAudit},
 		{"STIXLinks", testSTIXLinks}, {"TAXIIState", testTAXIIState},
 		{"Merge", testMerge},
-		{"ImportReport", testImportReport}, {"ReportTerms", testReportTerms}, {"SourceMarks", testSourceMarks}, {"RunLeases", testRunLeases}, {"FetchState", testFetchState},
+		{"ImportReport", testImportReport}, {"ReportTerms", testReportTerms}, {"SourceMarks", testSourceMarks}, {"IndicatorOwnSource", testIndicatorOwnSource}, {"RunLeases", testRunLeases}, {"FetchState", testFetchState},
 		{"IOCImport", testIOCImport}, {"IOCImportIdempotent", testIOCImportIdempotent}, {"IOCImportRollback", testIOCImportRollback},
 	}
 	for _, tt := range tests {
