@@ -421,32 +421,50 @@ func (im *iocImport) chunk(ctx context.Context, aggs []*indAgg) error {
 		merged storedInd
 	}
 	var writes []write
-	var provWrites []struct {
-		a *indAgg
-		p prov
+	type provRow struct {
+		key provKey
+		p   prov
 	}
+	var provWrites []provRow
 	for _, a := range aggs {
 		old := stored[a.key.v]
 		provChanged := false
+		// An indicator written another way (a STIX import, a report, a
+		// form) has no provenance row: its own fields are its source's
+		// report (FindIndicatorSources lists them). Before a list adds
+		// rows, and may make itself the indicator's source, that report
+		// becomes a row of its own, with the values from before the merge.
+		own := provKey{a.id, old.srcID}
+		_, ownRow := oldProv[own]
+		implicit := !a.created && old.srcID != 0 && !ownRow
 		for _, p := range a.provs {
 			pc.Seen++
 			key := provKey{a.id, im.srcIDs[p.src]}
 			op, had := oldProv[key]
+			forced := false
+			if implicit && key == own {
+				op, had = prov{src: p.src, first: old.first, last: old.last, conf: old.conf}, true
+				implicit, forced = false, true
+			}
 			if had {
 				p.first, p.last, p.conf = minSeen(op.first, p.first), max(op.last, p.last), max(op.conf, p.conf)
-				if p == op {
+				switch {
+				case p == op && !forced:
 					pc.Unchanged++
 					continue
+				case p == op:
+					pc.Unchanged++
+				default:
+					pc.Updated++
 				}
-				pc.Updated++
 			} else {
 				pc.Created++
 			}
 			provChanged = true
-			provWrites = append(provWrites, struct {
-				a *indAgg
-				p prov
-			}{a, p})
+			provWrites = append(provWrites, provRow{key, p})
+		}
+		if implicit && provChanged {
+			provWrites = append(provWrites, provRow{own, prov{first: old.first, last: old.last, conf: old.conf}})
 		}
 		if a.created {
 			c.Created++
@@ -514,7 +532,7 @@ RETURNING id, value`
 	if len(provWrites) > 0 {
 		rs := newRowSet(colInt, colInt, colInt, colInt, colReal)
 		for _, w := range provWrites {
-			rs.add(w.a.id, im.srcIDs[w.p.src], w.p.first, w.p.last, w.p.conf)
+			rs.add(w.key.ind, w.key.src, w.p.first, w.p.last, w.p.conf)
 		}
 		src, args := im.s.d.rowsSource(rs)
 		q := `INSERT INTO indicator_sources (indicator_id, source_id, first_seen, last_seen, confidence)
@@ -690,8 +708,8 @@ func (im *iocImport) loadIndicators(ctx context.Context, aggs []*indAgg) (map[st
 	return out, rows.Err()
 }
 
-// loadProvenance returns the stored provenance of the given indicators
-// from the batch's sources.
+// loadProvenance returns the stored provenance of the given indicators;
+// prov.src is the batch's index of the source, or -1 for another source.
 func (im *iocImport) loadProvenance(ctx context.Context, ids []int64) (map[provKey]prov, error) {
 	out := map[provKey]prov{}
 	if len(ids) == 0 {
@@ -713,11 +731,10 @@ FROM indicator_sources WHERE indicator_id %s`, ids)
 		if err := rows.Scan(&k.ind, &k.src, &p.first, &p.last, &p.conf); err != nil {
 			return nil, err
 		}
-		i, ok := srcIdx[k.src]
-		if !ok {
-			continue
+		p.src = -1 // a source this batch does not name
+		if i, ok := srcIdx[k.src]; ok {
+			p.src = i
 		}
-		p.src = i
 		out[k] = p
 	}
 	return out, rows.Err()

@@ -366,4 +366,35 @@ func testIndicatorOwnSource(t *testing.T, open Opener) {
 	if len(provs) != 2 || provs[0].SourceName != "stix vendor" || provs[1].SourceName != "a list" {
 		t.Errorf("provenance after a list reported it = %+v, want the vendor then the list", provs)
 	}
+
+	// A more credible list takes the indicator over: the vendor that
+	// reported it first keeps its own line, with its own values.
+	low := &intel.Source{Name: "low vendor", Kind: intel.SourceSTIX, Credibility: 0.3}
+	must(t, "low source", s.UpsertSource(ctx, low))
+	early := time.Date(2020, 5, 1, 0, 0, 0, 0, time.UTC)
+	taken := &intel.Indicator{Type: intel.IndicatorDomain, Value: "taken-over.example.net", Confidence: 0.3, SourceID: low.ID,
+		FirstSeen: early, LastSeen: early}
+	must(t, "create low", s.CreateIndicator(ctx, taken))
+	late := time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
+	strong := &intel.IndicatorBatch{Sources: []intel.Source{{Name: "strong list", Credibility: 0.9}},
+		Indicators: []intel.IndicatorRow{{Type: intel.IndicatorDomain, Value: "taken-over.example.net", Confidence: 1,
+			FirstSeen: late, LastSeen: late}}}
+	_, err = s.ImportIndicators(ctx, strong, nil)
+	must(t, "strong import", err)
+	provs, err = s.FindIndicatorSources(ctx, taken.ID)
+	must(t, "provenance after a takeover", err)
+	if len(provs) != 2 || provs[0].SourceName != "strong list" || provs[0].Confidence != 0.9 || !provs[0].FirstSeen.Equal(late) ||
+		provs[1].SourceName != "low vendor" || provs[1].Confidence != 0.3 || !provs[1].FirstSeen.Equal(early) || !provs[1].LastSeen.Equal(early) {
+		t.Errorf("provenance after a more credible list = %+v, want the list (0.9, 2024) then the vendor (0.3, 2020)", provs)
+	}
+	if got := findIndicator(t, s, intel.IndicatorDomain, "taken-over.example.net"); got.Confidence != 0.9 || !got.FirstSeen.Equal(early) {
+		t.Errorf("merged indicator = %+v, want confidence 0.9 and the vendor's first sighting", got)
+	}
+	st, err := s.ImportIndicators(ctx, strong, nil)
+	must(t, "strong re-import", err)
+	for k, c := range st.Counts {
+		if c.Created != 0 || c.Updated != 0 {
+			t.Errorf("re-import after a takeover changed %s: %+v", k, *c)
+		}
+	}
 }
