@@ -142,7 +142,7 @@ func (c *Collector) Collect(ctx context.Context, src *intel.Source, opts Options
 	}
 	readCtx, cancel := context.WithCancelCause(ctx)
 	stopRenewing := c.holdLease(readCtx, run.ID, cancel)
-	stats, err := c.read(readCtx, f, src, opts)
+	stats, err := c.readSafely(readCtx, f, src, opts)
 	stopRenewing()
 	if cause := context.Cause(readCtx); err != nil && errors.Is(cause, errLeaseLost) {
 		err = cause
@@ -205,6 +205,18 @@ func (c *Collector) holdLease(ctx context.Context, runID int64, cancel context.C
 		close(done)
 		<-finished
 	}
+}
+
+// readSafely is read with a parser's panic turned into the run's error:
+// hostile input must fail its run, recorded, not take the server (or the
+// source's lease) with it.
+func (c *Collector) readSafely(ctx context.Context, f Format, src *intel.Source, opts Options) (stats *intel.ImportStats, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			stats, err = nil, &intel.Error{Code: intel.CodeInternal, Message: fmt.Sprintf("reading %s failed: %v", src.Name, r)}
+		}
+	}()
+	return c.read(ctx, f, src, opts)
 }
 
 func (c *Collector) read(ctx context.Context, f Format, src *intel.Source, opts Options) (*intel.ImportStats, error) {

@@ -109,3 +109,28 @@ func TestCollectStopsWhenItsLeaseIsLost(t *testing.T) {
 		t.Fatalf("Collect = %+v, %v; want a failed run, lease lost", run, err)
 	}
 }
+
+// A parser that panics fails its run, recorded, and frees the source.
+func TestCollectRecordsAPanickingRead(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "spoor.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	c := collect.NewCollector(st, nil)
+	c.Formats["boom"] = collect.Format{Name: "boom", Kind: intel.SourceIOCList,
+		Pull: func(context.Context, collect.Store, *intel.Source, string, func(int, int)) (*intel.ImportStats, error) {
+			var m map[string]int
+			m["x"]++ // a parser bug: nil map write
+			return nil, nil
+		}}
+	src := &intel.Source{Name: "boom source", Format: "boom", Location: "anywhere"}
+	run, err := c.Collect(ctx, src, collect.Options{Trigger: "test"})
+	if err == nil || run == nil || run.Status != intel.RunFailed || !strings.Contains(run.Error, "assignment to entry in nil map") {
+		t.Fatalf("Collect = %+v, %v; want a failed run naming the panic", run, err)
+	}
+	if _, err := c.Collect(ctx, src, collect.Options{Trigger: "test"}); err == nil || strings.Contains(err.Error(), "being collected") {
+		t.Errorf("second run after a panic: %v; want it to start (and fail the same way)", err)
+	}
+}

@@ -41,8 +41,5 @@ func processState(owner string) (alive, known bool) {
 	if err != nil || pid <= 0 {
 		return false, false
 	}
-	if pid == os.Getpid() {
-		return true, true
-	}
 	return pidAlive(pid), true
 }

@@ -261,12 +261,7 @@ WHERE source_id = ? AND status = ?`, sourceID, intel.RunRunning)
 			return err
 		}
 		for _, r := range others {
-			// A process that can be checked decides by being alive: on
-			// SQLite a long import holds the one writer connection and its
-			// renewals wait, so its lease may lapse while it works. Others
-			// decide by their lease.
-			alive, known := processState(r.owner)
-			if known && alive || !known && r.lease >= ms(now) {
+			if runAlive(r.owner, r.lease, ms(now), func() bool { _, ok := s.running.Load(r.id); return ok }) {
 				return intel.Errorf(intel.CodeConflict, "source %d is being collected: run %d, started %s by %s (%s)",
 					sourceID, r.id, fromMS(r.started).UTC().Format(time.RFC3339), orDash(r.by), r.owner)
 			}
@@ -287,7 +282,33 @@ VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, sourceID, ms(now), run.Status, startedB
 	if err != nil {
 		return nil, s.wrap("start run", err)
 	}
+	s.running.Store(run.ID, struct{}{})
 	return run, nil
+}
+
+// maxLeaseLapse is how long a checkable process that is alive may go
+// without renewing its run's lease before the run counts as stuck (or its
+// PID as reused).
+const maxLeaseLapse = 10 * intel.RunLease
+
+// runAlive decides whether a running run still holds its source. A run
+// this store started and has not finished (held) is alive, however long
+// its import keeps the lease from being renewed; another run of this
+// process (another store over the same database, or one whose end could
+// not be recorded) is alive while its lease holds. A run of another
+// process of this PID table is alive while that process exists and
+// renewed its lease within maxLeaseLapse: on SQLite a long import holds
+// the one writer connection and its renewals wait. A run whose process
+// cannot be checked is alive while its lease holds.
+func runAlive(owner string, lease, now int64, held func() bool) bool {
+	if owner == processOwner {
+		return held() || lease >= now
+	}
+	alive, known := processState(owner)
+	if known {
+		return alive && lease >= now-int64(maxLeaseLapse/time.Millisecond)
+	}
+	return lease >= now
 }
 
 // RenewRun extends a running collection's lease by intel.RunLease from now.
@@ -314,6 +335,9 @@ func orDash(s string) string {
 
 // FinishRun records the end of a run: its status, stats and error.
 func (s *Store) FinishRun(ctx context.Context, run *intel.CollectionRun) error {
+	// Whatever happens to the record below, this process no longer runs
+	// it: a failed write must not keep the source blocked.
+	defer s.running.Delete(run.ID)
 	run.FinishedAt = truncMS(s.now())
 	stats := "{}"
 	if run.Stats != nil {

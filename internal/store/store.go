@@ -14,6 +14,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -24,6 +25,10 @@ type Store struct {
 	d    Dialect
 	now  func() time.Time
 	lims limits
+	// running are the collection runs this process started through this
+	// store and has not finished: StartRun asks it, not the PID, whether
+	// a run of its own process is still going.
+	running sync.Map // run ID → struct{}
 }
 
 type limits struct {

@@ -51,6 +51,11 @@ type sourceInput struct {
 	Options map[string]string `json:"options,omitempty"`
 }
 
+// privateIsAdmins refuses an analyst's request to let a source reach
+// private addresses: the refusal is what keeps a feed URL from reading
+// the internal network or a cloud metadata service.
+const privateIsAdmins = "only an admin may let a source reach private, loopback or link-local addresses"
+
 // errNoCollector answers writes when the server runs without a collector.
 func errNoCollector() error {
 	return intel.Errorf(intel.CodeInvalid, "this server does not collect sources; use spoor source and spoor collect")
@@ -90,6 +95,9 @@ func (s *Server) defineSource(ctx context.Context, user *intel.User, in sourceIn
 	}
 	if err := checkLocation(user, src.Location); err != nil {
 		return nil, err
+	}
+	if src.AllowPrivate && !auth.Can(user.Role, auth.ManageUsers) {
+		return nil, errForbidden(privateIsAdmins)
 	}
 	if src.TLP == "" {
 		src.TLP = intel.TLPClear
@@ -141,6 +149,9 @@ func (s *Server) updateSource(ctx context.Context, user *intel.User, id int64, u
 			}
 			u.Location = &loc
 		}
+	}
+	if u.AllowPrivate != nil && *u.AllowPrivate && !auth.Can(user.Role, auth.ManageUsers) {
+		return nil, errForbidden(privateIsAdmins)
 	}
 	if u.TLP != nil && !u.TLP.Valid() {
 		return nil, intel.Errorf(intel.CodeInvalid, "unknown TLP marking %q", *u.TLP)

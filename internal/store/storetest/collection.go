@@ -302,4 +302,43 @@ func testRunLeases(t *testing.T, open Opener) {
 	if won != 1 {
 		t.Errorf("%d of 4 concurrent starts won, want 1 (%v)", won, errs)
 	}
+	runs, err = s.FindRuns(ctx, src.ID, 1)
+	must(t, "the race winner", err)
+	must(t, "finish the race winner", s.FinishRun(ctx, &intel.CollectionRun{ID: runs[0].ID, SourceID: src.ID, Status: intel.RunOK}))
+
+	// Runs this store did not start: a row left running by this process
+	// (its end could not be recorded) holds the source only while its
+	// lease does; a live process of this host that stopped renewing long
+	// ago (stuck, or its PID reused) does not hold it.
+	for _, c := range []struct {
+		name     string
+		owner    string
+		lease    time.Duration
+		conflict bool
+	}{
+		{"this process, lease held", store.ProcessOwner(os.Getpid()), time.Minute, true},
+		{"this process, lease expired", store.ProcessOwner(os.Getpid()), -time.Second, false},
+		{"live process, renewed lately", store.ProcessOwner(os.Getppid()), -time.Minute, runtime.GOOS == "linux"},
+		{"live process, silent for an hour", store.ProcessOwner(os.Getppid()), -time.Hour, false},
+	} {
+		var id int64
+		if err := s.DB().QueryRowContext(ctx, s.Dialect().Rebind(`INSERT INTO collection_runs
+	(source_id, started_at, status, started_by, owner, lease_until) VALUES (?, ?, 'running', 'test', ?, ?) RETURNING id`),
+			src.ID, time.Now().UnixMilli(), c.owner, time.Now().Add(c.lease).UnixMilli()).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		run, err := s.StartRun(ctx, src.ID, "cli")
+		if c.conflict {
+			wantCode(t, c.name, err, intel.CodeConflict)
+			if _, err := s.DB().ExecContext(ctx, s.Dialect().Rebind(`UPDATE collection_runs SET status = 'failed' WHERE id = ?`), id); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v, want the run interrupted and a new one started", c.name, err)
+			continue
+		}
+		must(t, "finish "+c.name, s.FinishRun(ctx, &intel.CollectionRun{ID: run.ID, SourceID: src.ID, Status: intel.RunOK}))
+	}
 }
