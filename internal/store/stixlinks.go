@@ -257,7 +257,12 @@ WHERE g.stix_id = ? AND g.indicator_id = ?`, sg.StixID, id))
 }
 
 func (s *Store) stixIndicatorIDs(ctx context.Context, q querier, stixID string) ([]int64, error) {
-	rows, err := s.query(ctx, q, `SELECT indicator_id FROM stix_indicators WHERE stix_id = ? ORDER BY indicator_id`, stixID)
+	return s.queryIDs(ctx, q, `SELECT indicator_id FROM stix_indicators WHERE stix_id = ? ORDER BY indicator_id`, stixID)
+}
+
+// queryIDs runs a query of one integer column and returns its values.
+func (s *Store) queryIDs(ctx context.Context, q querier, query string, args ...any) ([]int64, error) {
+	rows, err := s.query(ctx, q, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -377,22 +382,7 @@ WHERE o.id = ? ORDER BY t.kind, t.value LIMIT ?`, objectID, maxLimit)
 // FindReportCoverage returns what a report covers: the IDs of the stored
 // objects and indicators its STIX object_refs name.
 func (s *Store) FindReportCoverage(ctx context.Context, documentID int64) (objectIDs, indicatorIDs []int64, err error) {
-	scan := func(query string) ([]int64, error) {
-		rows, err := s.query(ctx, s.rdb, query, documentID)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				return nil, err
-			}
-			ids = append(ids, id)
-		}
-		return ids, rows.Err()
-	}
+	scan := func(query string) ([]int64, error) { return s.queryIDs(ctx, s.rdb, query, documentID) }
 	if objectIDs, err = scan(`SELECT DISTINCT o.id FROM report_refs r JOIN objects o ON o.stix_id = r.ref
 WHERE r.document_id = ? ORDER BY o.id`); err != nil {
 		return nil, nil, s.wrap("find report coverage", err)
