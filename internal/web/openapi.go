@@ -114,7 +114,7 @@ func (s *Server) openAPI() map[string]any {
 }
 
 func (s *Server) apiOpenAPI(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, s.openAPI())
+	writeJSON(w, http.StatusOK, s.openAPIDoc())
 }
 
 var pathParamRE = regexp.MustCompile(`\{([a-z_]+)\}`)

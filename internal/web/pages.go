@@ -169,7 +169,6 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 // Objects.
 
 type objectListData struct {
-	Kind   intel.ObjectKind
 	Seg    string
 	Prefix string
 	Items  []*intel.Object
@@ -196,7 +195,7 @@ func (s *Server) objectListPage(kind intel.ObjectKind) http.HandlerFunc {
 			return
 		}
 		s.render(w, r, http.StatusOK, "objects", objectListData{
-			Kind: kind, Seg: kindPath(string(kind)), Prefix: q.Get("prefix"), Items: page.Items, Next: nextURL(r, page.Next)})
+			Seg: kindPath(string(kind)), Prefix: q.Get("prefix"), Items: page.Items, Next: nextURL(r, page.Next)})
 	}
 }
 

@@ -113,7 +113,6 @@ type view struct {
 	CanWrite  bool
 	IsAdmin   bool
 	Version   string
-	Path      string
 	Query     string // the search box's text
 	Data      any
 }
@@ -138,7 +137,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	v := view{Version: s.version, Path: r.URL.Path, Data: data}
+	v := view{Version: s.version, Data: data}
 	if r.URL.Path == "/search" {
 		v.Query = r.URL.Query().Get("q")
 	}

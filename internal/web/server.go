@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/spoor/spoor/internal/auth"
@@ -66,6 +67,9 @@ type Server struct {
 	// patterns are the registered mux patterns, for the OpenAPI test.
 	patterns []string
 	logins   *limiter
+	// openAPIDoc is the OpenAPI document, built on first request: it
+	// depends only on the route table and the version.
+	openAPIDoc func() map[string]any
 }
 
 // New builds the server, parsing every template and hashing every static
@@ -107,6 +111,7 @@ func New(deps Deps) (*Server, error) {
 	s.logins = newLimiter(loginRate, loginBurst, s.now)
 	s.mux = http.NewServeMux()
 	s.routes()
+	s.openAPIDoc = sync.OnceValue(s.openAPI)
 	s.handler = s.middleware(s.mux)
 	return s, nil
 }

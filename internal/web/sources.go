@@ -463,15 +463,14 @@ func shownOptions(o intel.SourceOptions) []shownOption {
 
 type sourceData struct {
 	formMessage
-	Source    *intel.Source
-	Runs      []*intel.CollectionRun
-	Every     string
-	CanRun    bool   // a collector is wired and the source has a format
-	TLP       string // the settings form's TLP
-	TLPs      []intel.TLP
-	Interval  string // the settings form's interval
-	LatestRun *intel.CollectionRun
-	Options   []shownOption
+	Source   *intel.Source
+	Runs     []*intel.CollectionRun
+	Every    string
+	CanRun   bool   // a collector is wired and the source has a format
+	TLP      string // the settings form's TLP
+	TLPs     []intel.TLP
+	Interval string // the settings form's interval
+	Options  []shownOption
 }
 
 func (s *Server) sourcePage(w http.ResponseWriter, r *http.Request) {
@@ -499,9 +498,6 @@ func (s *Server) renderSource(w http.ResponseWriter, r *http.Request, status int
 	data.CanRun = s.collector != nil && src.Format != "" && src.Location != ""
 	if data.Interval == "" && src.Interval > 0 {
 		data.Interval = shortInterval(src.Interval)
-	}
-	if len(runs) > 0 {
-		data.LatestRun = runs[0]
 	}
 	s.render(w, r, status, "source", data)
 }
