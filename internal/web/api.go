@@ -302,15 +302,7 @@ func (s *Server) updateDocument(ctx context.Context, id int64, u intel.DocumentU
 }
 
 func (s *Server) apiDocumentDelete(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err == nil {
-		err = s.store.DeleteDocument(r.Context(), id)
-	}
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	deleteByID(s, w, r, s.store.DeleteDocument)
 }
 
 // Indicators.
@@ -409,15 +401,7 @@ func (s *Server) updateIndicator(ctx context.Context, id int64, u intel.Indicato
 }
 
 func (s *Server) apiIndicatorDelete(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err == nil {
-		err = s.store.DeleteIndicator(r.Context(), id)
-	}
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	deleteByID(s, w, r, s.store.DeleteIndicator)
 }
 
 // Search and counts.
@@ -495,36 +479,13 @@ func (s *Server) apiUserList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiUserCreate(w http.ResponseWriter, r *http.Request) {
-	var in userInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	u, err := s.auth.CreateUser(r.Context(), in.Login, in.Role, in.Password)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, u)
+	withBody(s, w, r, http.StatusCreated, func(ctx context.Context, in userInput) (*intel.User, error) {
+		return s.auth.CreateUser(ctx, in.Login, in.Role, in.Password)
+	})
 }
 
 func (s *Server) apiUserUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	var p userPatch
-	if err := decodeJSON(r, &p); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	u, err := s.updateUser(r.Context(), id, p)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, u)
+	withIDBody(s, w, r, http.StatusOK, s.updateUser)
 }
 
 // updateUser applies a patch through the auth service, one field at a
@@ -565,29 +526,16 @@ func (s *Server) apiTokenList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiTokenCreate(w http.ResponseWriter, r *http.Request) {
-	var in tokenInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	plain, t, err := s.auth.IssueToken(r.Context(), authFrom(r).User.ID, in.Name)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, tokenCreated{Token: plain, APIToken: t})
+	withBody(s, w, r, http.StatusCreated, func(ctx context.Context, in tokenInput) (tokenCreated, error) {
+		plain, t, err := s.auth.IssueToken(ctx, authFrom(r).User.ID, in.Name)
+		return tokenCreated{Token: plain, APIToken: t}, err
+	})
 }
 
 func (s *Server) apiTokenRevoke(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err == nil {
-		err = s.auth.RevokeToken(r.Context(), authFrom(r).User, id)
-	}
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	deleteByID(s, w, r, func(ctx context.Context, id int64) error {
+		return s.auth.RevokeToken(ctx, authFrom(r).User, id)
+	})
 }
 
 // Audit.

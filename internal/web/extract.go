@@ -354,17 +354,7 @@ type saveResult struct {
 }
 
 func (s *Server) apiExtractSave(w http.ResponseWriter, r *http.Request) {
-	var in saveInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	res, err := s.saveIndicators(r.Context(), in)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, res)
+	withBody(s, w, r, http.StatusOK, s.saveIndicators)
 }
 
 // saveIndicators writes picked indicators with their source in one

@@ -174,3 +174,16 @@ func withIDBody[In, Out any](s *Server, w http.ResponseWriter, r *http.Request, 
 	out, err := fn(r.Context(), id, in)
 	answer(s, w, r, status, out, err)
 }
+
+// deleteByID answers fn(ctx, path ID) with 204 No Content, or its error.
+func deleteByID(s *Server, w http.ResponseWriter, r *http.Request, fn func(ctx context.Context, id int64) error) {
+	id, err := pathID(r)
+	if err == nil {
+		err = fn(r.Context(), id)
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
