@@ -122,22 +122,15 @@ func (s *Server) apiObjectList(kind intel.ObjectKind) http.HandlerFunc {
 
 func (s *Server) apiObjectGet(kind intel.ObjectKind) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p, err := s.profile(r, kind)
-		if err != nil {
-			s.error(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, p)
+		withID(s, w, r, http.StatusOK, func(ctx context.Context, id int64) (*intel.Profile, error) {
+			return s.profileOf(ctx, kind, id)
+		})
 	}
 }
 
-// profile loads the profile of the {id} object of kind.
-func (s *Server) profile(r *http.Request, kind intel.ObjectKind) (*intel.Profile, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.store.FindProfile(r.Context(), id)
+// profileOf loads the profile of object id, which must be of kind.
+func (s *Server) profileOf(ctx context.Context, kind intel.ObjectKind, id int64) (*intel.Profile, error) {
+	p, err := s.store.FindProfile(ctx, id)
 	if err != nil {
 		return nil, err
 	}

@@ -101,17 +101,7 @@ type eventData struct {
 }
 
 func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	data, err := s.eventData(r.Context(), id)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, "event", data)
+	renderByID(s, w, r, "event", s.eventData)
 }
 
 func (s *Server) eventData(ctx context.Context, id int64) (*eventData, error) {

@@ -267,12 +267,9 @@ func (s *Server) renderGroup(w http.ResponseWriter, r *http.Request, status int,
 // groupViewOf loads the view of group id, or CodeNotFound when id is no
 // group.
 func (s *Server) groupViewOf(ctx context.Context, id int64) (*groupView, error) {
-	p, err := s.store.FindProfile(ctx, id)
+	p, err := s.profileOf(ctx, intel.KindGroup, id)
 	if err != nil {
 		return nil, err
-	}
-	if p.Object.Kind != intel.KindGroup {
-		return nil, intel.Errorf(intel.CodeNotFound, "no group %d", id)
 	}
 	return s.loadGroupView(ctx, p)
 }

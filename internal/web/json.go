@@ -187,3 +187,20 @@ func deleteByID(s *Server, w http.ResponseWriter, r *http.Request, fn func(ctx c
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+// renderByID renders page with fn(ctx, path ID), or answers its error:
+// the page counterpart of withID.
+func renderByID[T any](s *Server, w http.ResponseWriter, r *http.Request, page string,
+	fn func(ctx context.Context, id int64) (T, error)) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	data, err := fn(r.Context(), id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, page, data)
+}

@@ -220,12 +220,10 @@ func (s *Server) objectPage(kind intel.ObjectKind) http.HandlerFunc {
 			s.renderGroup(w, r, http.StatusOK, id, groupForms{})
 			return
 		}
-		p, err := s.profile(r, kind)
-		if err != nil {
-			s.error(w, r, err)
-			return
-		}
-		s.render(w, r, http.StatusOK, "object", objectData{Profile: p, Seg: kindPath(string(kind))})
+		renderByID(s, w, r, "object", func(ctx context.Context, id int64) (objectData, error) {
+			p, err := s.profileOf(ctx, kind, id)
+			return objectData{Profile: p, Seg: kindPath(string(kind))}, err
+		})
 	}
 }
 
@@ -383,16 +381,7 @@ func (s *Server) documentListPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) documentPage(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	var d *documentView
-	if err == nil {
-		d, err = s.documentView(r.Context(), id)
-	}
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, "document", d)
+	renderByID(s, w, r, "document", s.documentView)
 }
 
 type documentFormData struct {
@@ -501,16 +490,7 @@ func (s *Server) indicatorListPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) indicatorPage(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	var i *indicatorView
-	if err == nil {
-		i, err = s.indicatorView(r.Context(), id)
-	}
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, "indicator", i)
+	renderByID(s, w, r, "indicator", s.indicatorView)
 }
 
 type indicatorFormData struct {
