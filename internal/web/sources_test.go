@@ -220,9 +220,16 @@ func TestSourcesWithoutCollector(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.Handler = web.NewServer(web.Deps{Store: e.Store, Auth: e.Auth, Logger: slog.New(slog.NewTextHandler(e.Log, nil)), Now: func() time.Time { return e.Now }})
+	// A source that could run (it has a format and a location), to show
+	// that only the missing collector hides "Run now".
+	feed := &intel.Source{Name: "Runnable feed", Kind: intel.SourceSTIX, Format: "stix", Location: "https://feeds.example.org/x.json"}
+	if err := e.Store.UpsertSource(t.Context(), feed); err != nil {
+		t.Fatal(err)
+	}
 	runScenarios(t, e, []scenario{
 		{URL: "/sources", As: "analyst", ExpectedStatus: 200, ExpectedContent: []string{"test-attack"}, NotExpectedContent: []string{"Add a source"}},
-		{URL: "/sources/" + id(e.Source.ID), As: "analyst", ExpectedStatus: 200, NotExpectedContent: []string{"Run now"}},
+		{URL: "/sources/" + id(feed.ID), As: "analyst", ExpectedStatus: 200, ExpectedContent: []string{"Runnable feed"},
+			NotExpectedContent: []string{"Run now"}},
 		{Method: "POST", URL: "/api/v1/sources", Bearer: "analyst", JSON: `{"name":"x","format":"stix","location":"/x"}`,
 			ExpectedStatus: 400, ExpectedContent: []string{"does not collect"}},
 	})

@@ -438,19 +438,24 @@ func TestNoInlineCode(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	g, d, i := id(e.Group.ID), id(e.Doc.ID), id(e.Indicator.ID)
-	pages := []scenario{{URL: "/login"}, {URL: "/nope"}, {URL: "/api/v1/counts", Bearer: "admin"}}
+	// Every page must render: a template failure answers a plain-text 500
+	// with no inline code at all, and would pass the checks below.
+	pages := []scenario{{URL: "/login", ExpectedStatus: 200}, {URL: "/nope", ExpectedStatus: 404},
+		{URL: "/api/v1/counts", Bearer: "admin", ExpectedStatus: 200}}
 	for _, p := range []string{"/", "/search", "/search?q=APT28", "/search?q=lure", "/groups", "/groups/" + g, "/groups/new",
 		"/groups/" + g + "/edit", "/groups/" + g + "/delete", "/techniques", "/techniques/" + id(e.Technique.ID), "/software", "/campaigns",
 		"/documents", "/documents/" + d, "/documents/new", "/documents/" + d + "/edit", "/documents/" + d + "/delete",
 		"/indicators", "/indicators/" + i, "/indicators/new", "/events", "/indicators/" + i + "/edit", "/indicators/" + i + "/delete",
-		"/tokens", "/users", "/audit", "/nope", "/extract", "/sources", "/sources/" + id(e.Source.ID)} {
-		pages = append(pages, scenario{URL: p, As: "admin"})
+		"/tokens", "/users", "/audit", "/extract", "/sources", "/sources/" + id(e.Source.ID)} {
+		pages = append(pages, scenario{URL: p, As: "admin", ExpectedStatus: 200})
 	}
-	pages = append(pages, scenario{Method: "POST", URL: "/tokens", As: "admin", Form: url.Values{"name": {"x"}}})
+	pages = append(pages, scenario{URL: "/nope", As: "admin", ExpectedStatus: 404},
+		scenario{Method: "POST", URL: "/tokens", As: "admin", Form: url.Values{"name": {"x"}}, ExpectedStatus: 201})
 	// Extraction results, their save, and a source page after a failed run.
 	pages = append(pages,
-		scenario{Method: "POST", URL: "/extract", As: "admin", Form: url.Values{"text": {"C2 hxxp://evil-c2[.]com/" + xss + " 8.8.8.8 TA0001"}}},
-		scenario{Method: "POST", URL: "/extract/save", As: "admin", Form: url.Values{"pick": {"domain evil-c2.com"}}})
+		scenario{Method: "POST", URL: "/extract", As: "admin", Form: url.Values{"text": {"C2 hxxp://evil-c2[.]com/" + xss + " 8.8.8.8 TA0001"}},
+			ExpectedStatus: 200},
+		scenario{Method: "POST", URL: "/extract/save", As: "admin", Form: url.Values{"pick": {"domain evil-c2.com"}}, ExpectedStatus: 200})
 	broken := scenario{Method: "POST", URL: "/api/v1/sources", Bearer: "admin", JSON: `{"name":"Broken","format":"stix","location":"/nonexistent/x.json"}`,
 		ExpectedStatus: 201}.run(t, e)
 	var bs struct{ ID int64 }
@@ -458,7 +463,8 @@ func TestNoInlineCode(t *testing.T) {
 		t.Fatal(err)
 	}
 	scenario{Method: "POST", URL: "/api/v1/sources/" + id(bs.ID) + "/run", Bearer: "analyst", ExpectedStatus: 200}.run(t, e)
-	pages = append(pages, scenario{URL: "/sources/" + id(bs.ID), As: "admin"}, scenario{URL: "/sources", As: "admin"})
+	pages = append(pages, scenario{URL: "/sources/" + id(bs.ID), As: "admin", ExpectedStatus: 200},
+		scenario{URL: "/sources", As: "admin", ExpectedStatus: 200})
 	var css string
 	for _, sc := range pages {
 		w := sc.run(t, e)
