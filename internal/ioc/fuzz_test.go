@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -57,9 +58,15 @@ func FuzzExtract(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add(s)
 	}
+	// One Extractor for every input: its caches carry over, its answers
+	// must not.
+	reused := NewExtractor(DefaultOptions())
 	f.Fuzz(func(t *testing.T, in string) {
 		ms := Extract(in, DefaultOptions())
 		checkMatches(t, in, ms)
+		if diff := cmp.Diff(ms, reused.Extract(in), cmpMatches); diff != "" {
+			t.Fatalf("a reused Extractor differs from Extract (-want +got):\n%s", diff)
+		}
 		raw := Extract(in, Options{})
 		if len(raw) != len(ms) {
 			t.Fatalf("Refang changes what is found: %d vs %d matches", len(raw), len(ms))
@@ -166,4 +173,28 @@ func FuzzWarninglist(f *testing.F) {
 			w.Contains(m.Type, m.Value) // must not panic
 		}
 	})
+}
+
+// A reused Extractor gives what Extract gives, input after input, whatever
+// came before: the seeds, then the seeds again in reverse order, and a
+// text long enough for the streaming path.
+func TestExtractorMatchesExtract(t *testing.T) {
+	x := NewExtractor(DefaultOptions())
+	inputs := append(slices.Clone(fuzzSeeds), "Visit www.example-bank.co.uk and login.evil.com.",
+		strings.Repeat("evil.com 1.2.3.4 ", 20000))
+	order := slices.Clone(inputs)
+	for i := len(inputs) - 1; i >= 0; i-- {
+		order = append(order, inputs[i])
+	}
+	found := 0
+	for _, in := range order {
+		want := Extract(in, DefaultOptions())
+		found += len(want)
+		if diff := cmp.Diff(want, x.Extract(in), cmpMatches); diff != "" {
+			t.Fatalf("Extractor on %.60q differs from Extract (-want +got):\n%s", in, diff)
+		}
+	}
+	if found == 0 {
+		t.Fatal("the inputs hold no indicators: the comparison proves nothing")
+	}
 }

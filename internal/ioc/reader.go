@@ -27,6 +27,29 @@ func extractWith(text string, opts Options, maxTok int) []Match {
 	return extractWhole(text, opts, maxTok)
 }
 
+// Extractor extracts indicators from many short texts (list entries,
+// attribute values) with one engine, so that its verdict caches (ICANN
+// TLDs, public suffixes) and buffers carry over from call to call instead
+// of being built for each value. It gives exactly what Extract gives. It
+// is not safe for concurrent use: give each goroutine its own.
+type Extractor struct{ e *engine }
+
+// NewExtractor returns an Extractor with opts.
+func NewExtractor(opts Options) *Extractor { return &Extractor{e: newEngine(opts)} }
+
+// Extract returns the indicators in text, in order of offset; the slice
+// is the caller's.
+func (x *Extractor) Extract(text string) []Match {
+	if len(text) > defaultBlock {
+		return extractWith(text, x.e.opts, maxToken)
+	}
+	e := x.e
+	e.out = nil
+	raw := []byte(text)
+	e.block(raw, 0, 0, len(raw))
+	return e.out
+}
+
 // extractWhole classifies text as one block.
 func extractWhole(text string, opts Options, maxTok int) []Match {
 	e := newEngine(opts)

@@ -18,15 +18,18 @@ package ioclist
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/ioc"
 )
 
 // Screener classifies and canonicalises single values. It is safe for
-// concurrent use once built (its warninglists are only read).
+// concurrent use once built (its warninglists are only read); each call
+// borrows an ioc.Extractor from a pool, so the extractor's verdict caches
+// serve every row of a list instead of being built per value.
 type Screener struct {
-	opts ioc.Options
+	extractors sync.Pool // *ioc.Extractor
 }
 
 // NewScreener returns a screener that flags values on ioc.DefaultWarninglists
@@ -34,7 +37,9 @@ type Screener struct {
 func NewScreener(extra ...*ioc.Warninglist) *Screener {
 	opts := ioc.DefaultOptions()
 	opts.Warninglists = append(ioc.DefaultWarninglists(), extra...)
-	return &Screener{opts: opts}
+	s := &Screener{}
+	s.extractors.New = func() any { return ioc.NewExtractor(opts) }
+	return s
 }
 
 // Screened is a value that passed screening.
@@ -148,7 +153,9 @@ func (s *Screener) Screen(want intel.IndicatorType, raw string) (Screened, error
 // the text after it. Matches inside it (a URL's host, an e-mail's domain)
 // are parts of it; a match after it means the value holds several.
 func (s *Screener) one(v string) (ioc.Match, string, error) {
-	ms := ioc.Extract(v, s.opts)
+	x := s.extractors.Get().(*ioc.Extractor)
+	ms := x.Extract(v)
+	s.extractors.Put(x)
 	if len(ms) == 0 {
 		return ioc.Match{}, "", fmt.Errorf("%q is not an indicator", v)
 	}
