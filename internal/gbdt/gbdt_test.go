@@ -289,8 +289,10 @@ func TestEarlyStoppingKeepsBestRound(t *testing.T) {
 }
 
 func TestSameSeedSameModelAcrossThreads(t *testing.T) {
-	// Large enough that histograms and partitions take the parallel paths.
-	rows, y := blobs(36000, 3, 3, 0.02, 5)
+	// Large enough that partitions take the parallel path (32768 rows),
+	// with enough features for more than one group of four, which is
+	// what histogram building splits across threads (3 would be one).
+	rows, y := blobs(36000, 9, 3, 0.02, 5)
 	d := mustDataset(t, rows, y)
 	p := gbdt.DefaultParams(gbdt.Multiclass, 3)
 	p.NumRounds, p.NumLeaves, p.Seed = 1, 6, 42
