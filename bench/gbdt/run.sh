@@ -2,7 +2,7 @@
 # Compare internal/gbdt with XGBoost on the same files, splits and parameters.
 # Usage: bench/gbdt/run.sh            (from anywhere; outputs in bench/gbdt/out/)
 # Environment:
-#   SPOOR_DATA_DIR  shared data directory (default: <repo>/../shared/data)
+#   SPOOR_DATA      shared data directory (default: <repo>/../shared/data), as the tests read it
 #   SYNTH_ROWS      synthetic training rows (default 1000000; test rows are a tenth)
 #   SYNTH_ROUNDS    boosting rounds on the synthetic set (default 30)
 #   ROUNDS          boosting rounds on the small sets (default 100)
@@ -13,7 +13,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-data=${SPOOR_DATA_DIR:-$root/../shared/data}
+data=${SPOOR_DATA:-$root/../shared/data}
 out=$here/out
 py=/usr/bin/python3 # Debian's python3-xgboost imports only with the system python
 rows=${SYNTH_ROWS:-1000000}
