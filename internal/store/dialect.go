@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -115,19 +116,12 @@ func rebindDollar(q string) string {
 		case c == '?':
 			n++
 			b.WriteByte('$')
-			b.WriteString(itoa(n))
+			b.WriteString(strconv.Itoa(n))
 			continue
 		}
 		b.WriteByte(c)
 	}
 	return b.String()
-}
-
-func itoa(n int) string {
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
 }
 
 // searchTerms splits user text into words for a full-text query. A word

@@ -356,7 +356,7 @@ func (im *importer) mergedRecord(ctx context.Context, o *intel.Object, old store
 		return err
 	}
 	im.objects[o.StixID] = stored{id: old.id, hash: hash}
-	if _, err := im.s.refreshObject(ctx, im.tx, old.id, im.now); err != nil {
+	if _, err := im.s.refreshObject(ctx, im.tx, old.id, im.now, false); err != nil {
 		return err
 	}
 	return im.cite(ctx, o.Refs, `INSERT INTO object_citations (object_id, document_id) VALUES (?, ?)

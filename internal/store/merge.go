@@ -155,7 +155,7 @@ FROM object_records WHERE object_id = ? ORDER BY is_primary DESC, created_at, re
 // changed, reporting whether they did. force rewrites the alias rows even
 // when the object's columns already agree (after the caller rewrote the
 // row itself).
-func (s *Store) refreshObject(ctx context.Context, q querier, id int64, now time.Time, force ...bool) (bool, error) {
+func (s *Store) refreshObject(ctx context.Context, q querier, id int64, now time.Time, force bool) (bool, error) {
 	o, err := s.findObjectByID(ctx, q, id)
 	if err != nil {
 		return false, err
@@ -183,7 +183,7 @@ func (s *Store) refreshObject(ctx context.Context, q querier, id int64, now time
 		motives = union(motives, r.data.Motivations)
 	}
 	aliases := cleanAliases(o.Name, names)
-	if len(force) == 0 && slices.Equal(aliases, o.Aliases) && country == o.Country && slices.Equal(sectors, o.Sectors) &&
+	if !force && slices.Equal(aliases, o.Aliases) && country == o.Country && slices.Equal(sectors, o.Sectors) &&
 		slices.Equal(victims, o.VictimCountries) && slices.Equal(motives, o.Motivations) {
 		return false, nil
 	}
@@ -520,7 +520,7 @@ func (im *importer) attach(ctx context.Context, o *intel.Object, target int64, r
 ON CONFLICT DO NOTHING`, target); err != nil {
 		return err
 	}
-	if _, err := im.s.refreshObject(ctx, im.tx, target, im.now); err != nil {
+	if _, err := im.s.refreshObject(ctx, im.tx, target, im.now, false); err != nil {
 		return err
 	}
 	im.objects[o.StixID] = stored{id: target, hash: hash}
@@ -575,7 +575,7 @@ ON CONFLICT DO NOTHING`,
 			return err
 		}
 		now := truncMS(s.now())
-		if _, err := s.refreshObject(ctx, tx, keepID, now); err != nil {
+		if _, err := s.refreshObject(ctx, tx, keepID, now, false); err != nil {
 			return err
 		}
 		if err := s.logMerge(ctx, tx, &intel.MergeRecord{ObjectID: keepID, OtherID: mergeID, Rule: intel.RuleManualMerge,
@@ -660,7 +660,7 @@ WHERE record_key = ?`, n.ID, b2i(i == 0), intel.RuleManualSplit, reason, r.key);
 			return err
 		}
 		for _, oid := range []int64{id, n.ID} {
-			if _, err := s.refreshObject(ctx, tx, oid, now); err != nil {
+			if _, err := s.refreshObject(ctx, tx, oid, now, false); err != nil {
 				return err
 			}
 		}

@@ -1,6 +1,9 @@
 package store
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // colKind is the SQL type of a rowSet column.
 type colKind int
@@ -68,7 +71,7 @@ func unnestSource(r *rowSet) (string, []any) {
 			sel.WriteString(", ")
 			fn.WriteString(", ")
 		}
-		col := "u.c" + itoa(c)
+		col := "u.c" + strconv.Itoa(c)
 		switch k {
 		case colText:
 			sel.WriteString(col)
@@ -90,7 +93,7 @@ func unnestSource(r *rowSet) (string, []any) {
 	}
 	names := make([]string, len(r.kinds))
 	for c := range names {
-		names[c] = "c" + itoa(c)
+		names[c] = "c" + strconv.Itoa(c)
 	}
 	return "SELECT " + sel.String() + " FROM unnest(" + fn.String() + ") AS u(" + strings.Join(names, ", ") + ")", args
 }

@@ -279,7 +279,7 @@ FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`, hash).Scan
 }
 
 // tokenDest makes *t a fresh token and returns scan destinations for
-// tokenCols; times are converted by fixToken after the scan.
+// tokenCols; msDest converts the times while scanning.
 func tokenDest(t **intel.APIToken) []any {
 	var tk intel.APIToken
 	*t = &tk

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -244,7 +245,7 @@ func testIOCImportIdempotent(t *testing.T, open Opener) {
 			Confidence: 1}}}
 	for i := range 1100 {
 		upd.Indicators = append(upd.Indicators, intel.IndicatorRow{Type: intel.IndicatorDomain,
-			Value: "n" + itoa(i) + ".bulk.test", Description: "bulkword " + itoa(i%3), Confidence: 1})
+			Value: "n" + strconv.Itoa(i) + ".bulk.test", Description: "bulkword " + strconv.Itoa(i%3), Confidence: 1})
 	}
 	st, err = s.ImportIndicators(ctx, upd, nil)
 	must(t, "more credible source", err)
@@ -304,7 +305,7 @@ func testIOCImportRollback(t *testing.T, open Opener) {
 		Events: []intel.EventRow{{Key: "k", Title: "Bulk"}}}
 	for i := range 1200 {
 		big.Indicators = append(big.Indicators, intel.IndicatorRow{Type: intel.IndicatorDomain,
-			Value: "h" + strings.Repeat("x", i%7) + itoa(i) + ".evil.test", Confidence: 1, Event: 1})
+			Value: "h" + strings.Repeat("x", i%7) + strconv.Itoa(i) + ".evil.test", Confidence: 1, Event: 1})
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -325,13 +326,6 @@ func testIOCImportRollback(t *testing.T, open Opener) {
 	wantIndicatorHits(t, s, "h0.evil.test", "h0.evil.test")
 	wantIndicatorHits(t, s, "hxxxx1199.evil.test")
 	wantIndicatorHits(t, s, "hxx1199.evil.test", "hxx1199.evil.test")
-}
-
-func itoa(i int) string {
-	if i < 10 {
-		return string(rune('0' + i))
-	}
-	return itoa(i/10) + string(rune('0'+i%10))
 }
 
 // testIndicatorOwnSource: an indicator written without provenance rows

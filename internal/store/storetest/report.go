@@ -268,13 +268,14 @@ func testReportTerms(t *testing.T, open Opener) {
 		return &intel.ReportImport{Document: intel.Document{Title: "Terms", URL: "https://example.com/terms", Text: text},
 			Terms: terms}
 	}
-	st, err := s.ImportReport(ctx, imp("first version",
+	first := imp("first version",
 		intel.TermMention{Kind: intel.EntryCountry, Key: "UA", Name: "Ukrainian", Count: 2},
 		intel.TermMention{Kind: intel.EntryCountry, Key: "XX", Name: "Atlantis", Count: 1},
 		intel.TermMention{Kind: intel.EntryCountry, Key: "ua", Name: "ukraine", Count: 1},
 		intel.TermMention{Kind: intel.EntrySector, Key: "piracy", Name: "Piracy", Count: 1},
 		intel.TermMention{Kind: "planet", Key: "mars", Count: 1},
-		intel.TermMention{Kind: intel.EntrySector, Key: "government", Name: "Ministry", Count: 3, FirstOffset: 7}))
+		intel.TermMention{Kind: intel.EntrySector, Key: "government", Name: "Ministry", Count: 3, FirstOffset: 7})
+	st, err := s.ImportReport(ctx, first)
 	must(t, "import", err)
 	if c := st.Counts["term"]; c == nil || c.Seen != 6 || c.Created != 2 || c.Rejected != 4 {
 		t.Errorf("term counts = %+v, want 6 seen, 2 created, 4 rejected", c)
@@ -282,13 +283,9 @@ func testReportTerms(t *testing.T, open Opener) {
 	if len(st.Warnings) != 4 || !strings.Contains(strings.Join(st.Warnings, "\n"), `country "XX": not an ISO 3166 alpha-2 code`) {
 		t.Errorf("warnings = %q", st.Warnings)
 	}
-	docID := imp("").Document.ID
-	page, err := s.FindDocuments(ctx, intel.DocumentFilter{})
-	must(t, "documents", err)
-	for _, d := range page.Items {
-		if d.Title == "Terms" {
-			docID = d.ID
-		}
+	docID := first.Document.ID
+	if docID == 0 {
+		t.Fatal("ImportReport did not set the document ID")
 	}
 	terms, err := s.FindDocumentTerms(ctx, docID)
 	must(t, "terms", err)

@@ -94,8 +94,8 @@ func testSearchHostile(t *testing.T, open Opener) {
 			t.Errorf("search %q matched everything (%d hits)", q, len(hits))
 		}
 	}
-	// The operator words are plain words: a quoted "APT28 OR *" still
-	// finds APT28, not more.
+	// A stray quote cannot open an FTS phrase: `APT28"` still finds
+	// APT28 first.
 	hits, err := s.Search(t.Context(), intel.SearchQuery{Text: `APT28"`})
 	must(t, "search", err)
 	if len(hits) == 0 || hits[0].Title != "APT28" {
