@@ -55,7 +55,7 @@ type importer struct {
 	citations map[string]int64  // documents.dedupe_key → id
 	citeSeen  map[string]bool   // citation keys counted in this import
 
-	stmts map[string]*sql.Stmt
+	*stmtCache
 }
 
 type stored struct {
@@ -65,18 +65,6 @@ type stored struct {
 	// src and dst are a relationship's ends.
 	primary  bool
 	src, dst int64
-}
-
-func (im *importer) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if st, ok := im.stmts[query]; ok {
-		return st, nil
-	}
-	st, err := im.s.prepare(ctx, im.tx, query)
-	if err != nil {
-		return nil, err
-	}
-	im.stmts[query] = st
-	return st, nil
 }
 
 func (im *importer) warn(format string, args ...any) { warn(im.stats, format, args...) }
@@ -111,12 +99,8 @@ func (s *Store) ImportBundle(ctx context.Context, b *intel.Bundle, progress func
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		im := &importer{s: s, tx: tx, src: &src, now: truncMS(s.now()), stats: stats,
-			citeSeen: map[string]bool{}, stmts: map[string]*sql.Stmt{}}
-		defer func() {
-			for _, st := range im.stmts {
-				st.Close()
-			}
-		}()
+			citeSeen: map[string]bool{}, stmtCache: newStmtCache(s, tx)}
+		defer im.close()
 		if _, err := s.upsertSource(ctx, tx, &src); err != nil {
 			return fmt.Errorf("source %q: %w", src.Name, err)
 		}
@@ -361,15 +345,6 @@ func (im *importer) mergedRecord(ctx context.Context, o *intel.Object, old store
 	}
 	return im.cite(ctx, o.Refs, `INSERT INTO object_citations (object_id, document_id) VALUES (?, ?)
 ON CONFLICT DO NOTHING`, old.id)
-}
-
-func (im *importer) execStmt(ctx context.Context, query string, args ...any) error {
-	st, err := im.stmt(ctx, query)
-	if err != nil {
-		return err
-	}
-	_, err = st.ExecContext(ctx, args...)
-	return err
 }
 
 // citationKey is the dedupe key of a citing reference, or "" when the

@@ -80,25 +80,12 @@ type iocImport struct {
 	// emptyAtStart: no indicator was stored when the import began
 	// (BulkHooks.OwnIDs only).
 	emptyAtStart bool
-	stmts        map[string]*sql.Stmt
 	bulk         BulkHooks
+	*stmtCache
 }
 
 func (im *iocImport) warn(format string, args ...any) { warn(im.stats, format, args...) }
 
-// stmt prepares a statement once per import: the multi-row statements
-// come in a few sizes only (full chunks and the last one of each type).
-func (im *iocImport) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if st, ok := im.stmts[query]; ok {
-		return st, nil
-	}
-	st, err := im.s.prepare(ctx, im.tx, query)
-	if err != nil {
-		return nil, err
-	}
-	im.stmts[query] = st
-	return st, nil
-}
 
 // placeholders returns n groups of k '?' joined for a VALUES list. Bulk
 // statements ask for full chunks (bulkRows) hundreds of times, so those
@@ -156,12 +143,8 @@ func (s *Store) ImportIndicators(ctx context.Context, b *intel.IndicatorBatch, p
 	}
 	bulk := s.d.BulkIndicators()
 	err := s.bulkTx(ctx, bulk, func(tx *sql.Tx) error {
-		im := &iocImport{s: s, tx: tx, b: b, now: ms(s.now()), stats: stats, stmts: map[string]*sql.Stmt{}, bulk: bulk}
-		defer func() {
-			for _, st := range im.stmts {
-				st.Close()
-			}
-		}()
+		im := &iocImport{s: s, tx: tx, b: b, now: ms(s.now()), stats: stats, bulk: bulk, stmtCache: newStmtCache(s, tx)}
+		defer im.close()
 		return im.run(ctx, progress)
 	})
 	if err != nil {
@@ -666,15 +649,6 @@ func (im *iocImport) returnedIDs(ctx context.Context, st *sql.Stmt, args []any, 
 		byValue[v] = id
 	}
 	return byValue, rows.Err()
-}
-
-func (im *iocImport) execStmt(ctx context.Context, q string, args ...any) error {
-	st, err := im.stmt(ctx, q)
-	if err != nil {
-		return err
-	}
-	_, err = st.ExecContext(ctx, args...)
-	return err
 }
 
 // loadIndicators returns the stored rows of the chunk by value.
