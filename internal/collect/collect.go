@@ -146,13 +146,7 @@ func mergeStats(a, b *intel.ImportStats) {
 		return
 	}
 	for kind, c := range b.Counts {
-		t := a.Count(kind)
-		t.Seen += c.Seen
-		t.Created += c.Created
-		t.Updated += c.Updated
-		t.Unchanged += c.Unchanged
-		t.Inactive += c.Inactive
-		t.Rejected += c.Rejected
+		a.Count(kind).Add(*c)
 	}
 	a.Warnings = append(a.Warnings, b.Warnings...)
 }

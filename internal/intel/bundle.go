@@ -38,6 +38,16 @@ type ImportCount struct {
 	Rejected  int `json:"rejected"`  // invalid or dangling
 }
 
+// Add adds the counts of d to c.
+func (c *ImportCount) Add(d ImportCount) {
+	c.Seen += d.Seen
+	c.Created += d.Created
+	c.Updated += d.Updated
+	c.Unchanged += d.Unchanged
+	c.Inactive += d.Inactive
+	c.Rejected += d.Rejected
+}
+
 // Active is how many active records the input had.
 func (c ImportCount) Active() int { return c.Seen - c.Inactive - c.Rejected }
 

@@ -208,12 +208,7 @@ func (r *CollectionRun) Totals() ImportCount {
 		return t
 	}
 	for _, c := range r.Stats.Counts {
-		t.Seen += c.Seen
-		t.Created += c.Created
-		t.Updated += c.Updated
-		t.Unchanged += c.Unchanged
-		t.Inactive += c.Inactive
-		t.Rejected += c.Rejected
+		t.Add(*c)
 	}
 	return t
 }

@@ -86,7 +86,6 @@ type iocImport struct {
 
 func (im *iocImport) warn(format string, args ...any) { warn(im.stats, format, args...) }
 
-
 // placeholders returns n groups of k '?' joined for a VALUES list. Bulk
 // statements ask for full chunks (bulkRows) hundreds of times, so those
 // texts are kept, one per column count.

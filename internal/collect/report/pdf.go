@@ -23,7 +23,7 @@ const pdftotextTimeout = 2 * time.Minute
 
 // PDF reads a PDF report into text. With Options.PDFToText set it runs
 // `pdftotext -layout`; otherwise it uses the pure-Go reader
-// (github.com/ledongthuc/pdf) with its own line assembly, see PDFText. The
+// (github.com/ledongthuc/pdf) with its own line assembly (readPDF). The
 // title is the document's Info Title when it has one, else the first line.
 // A truncated or corrupt file gives an error wrapping ErrUnreadable, never
 // a panic.
@@ -60,13 +60,6 @@ func PDF(data []byte, name string, opts Options) (*Document, error) {
 		title = firstLine(text)
 	}
 	return newDocument(title, "", time.Time{}, text, FormatPDF), nil
-}
-
-// PDFText is the pure-Go PDF reader on its own: the text of every page,
-// pages separated by a blank line.
-func PDFText(data []byte) (string, error) {
-	text, _, err := readPDF(data, "")
-	return text, err
 }
 
 // readPDF runs the library under recover: it panics on many malformed

@@ -1,13 +1,16 @@
 package report
 
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // commonWordList holds frequent English words (function words, and the
 // nouns, verbs and adjectives of everyday and IT prose) that are also
 // names of malware, tools or groups in public catalogues: "at", "net",
 // "page", "empire", "play", "royal". A one-word object name on this list
-// is not looked for (see Known). The list is a constant so the package
-// keeps no state; NewKnown turns it into a set.
+// is not looked for (see Known). The list is a constant; commonWords
+// turns it into a set once.
 const commonWordList = `
 a about above across act action active add after again against age agent ago air all allow almost alone along
 already also although always am among an and another answer any anyone anything app apple application are area
@@ -59,12 +62,13 @@ whole whose why wide wife wild will win wind window winter wire wish with withou
 would write wrong yard year yellow yes yet you young your zero
 `
 
-// commonWords returns the set of commonWordList.
-func commonWords() map[string]bool {
+// commonWords returns the set of commonWordList, built once: every
+// report's dictionary asks for it. The set is only read.
+var commonWords = sync.OnceValue(func() map[string]bool {
 	words := strings.Fields(commonWordList)
 	set := make(map[string]bool, len(words))
 	for _, w := range words {
 		set[w] = true
 	}
 	return set
-}
+})

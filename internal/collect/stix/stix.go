@@ -182,11 +182,6 @@ func NewCollector() *Collector { return &Collector{seen: map[string]int{}} }
 // Len is the number of distinct objects collected so far.
 func (c *Collector) Len() int { return len(c.objs) }
 
-// AddBundle adds the objects of a STIX bundle read from r.
-func (c *Collector) AddBundle(r io.Reader, name string) error {
-	return c.add(bufio.NewReaderSize(r, 64<<10), name, false, nil)
-}
-
 // Envelope is the paging part of a TAXII 2.1 envelope.
 type Envelope struct {
 	More    bool
