@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spoor/spoor/internal/collect/crawl"
@@ -63,12 +64,22 @@ func OpenLocation(ctx context.Context, location string, stdin io.Reader, allowPr
 
 // downloadClient is the HTTP client of feed downloads: the crawler's
 // transport, which refuses private, loopback and link-local addresses at
-// dial time (redirects included) unless allowPrivate.
+// dial time (redirects included) unless allowPrivate. The two transports
+// are built once, so downloads share their connections.
 func downloadClient(allowPrivate bool) *http.Client {
-	return &http.Client{
-		Timeout:   10 * time.Minute,
-		Transport: crawl.New(crawl.Options{AllowPrivate: allowPrivate, Timeout: time.Minute}).Transport(),
+	t := downloadTransports[0]
+	if allowPrivate {
+		t = downloadTransports[1]
 	}
+	return &http.Client{Timeout: 10 * time.Minute, Transport: t()}
+}
+
+var downloadTransports = [2]func() http.RoundTripper{downloadTransport(false), downloadTransport(true)}
+
+func downloadTransport(allowPrivate bool) func() http.RoundTripper {
+	return sync.OnceValue(func() http.RoundTripper {
+		return crawl.New(crawl.Options{AllowPrivate: allowPrivate, Timeout: time.Minute}).Transport()
+	})
 }
 
 // get fetches a URL and returns its body, limited to MaxDownload. Any

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"sync"
 	"time"
 
+	"github.com/spoor/spoor/internal/collect/crawl"
 	"github.com/spoor/spoor/internal/intel"
 )
 
@@ -68,6 +70,11 @@ type Collector struct {
 	// LeaseRenewal is how often a running collection renews its lease;
 	// intel.RunLease/3 when zero.
 	LeaseRenewal time.Duration
+
+	// fetchers are the report fetchers (private addresses refused,
+	// allowed), built on first use; see reportFetcher.
+	fetchers     [2]*crawl.Fetcher
+	fetchersOnce [2]sync.Once
 }
 
 // NewCollector returns a collector with the built-in formats.

@@ -26,7 +26,7 @@ func (c *Collector) pullReport(ctx context.Context, st Store, src *intel.Source,
 
 	var imp *intel.ReportImport
 	if isURL(location) {
-		f := crawl.New(crawl.Options{Cache: crawl.StoreCache(st, nil), AllowPrivate: src.AllowPrivate})
+		f := c.reportFetcher(st, src.AllowPrivate)
 		resp, err := f.Fetch(ctx, location)
 		if err != nil {
 			return nil, err
@@ -58,6 +58,20 @@ func (c *Collector) pullReport(ctx context.Context, st Store, src *intel.Source,
 		return nil, fmt.Errorf("import %s: %w", location, err)
 	}
 	return stats, nil
+}
+
+// reportFetcher returns the collector's polite fetcher for report pages,
+// built once per private-address setting, so that robots.txt verdicts and
+// the per-host pace carry over from one report (and run) to the next.
+func (c *Collector) reportFetcher(st Store, allowPrivate bool) *crawl.Fetcher {
+	i := 0
+	if allowPrivate {
+		i = 1
+	}
+	c.fetchersOnce[i].Do(func() {
+		c.fetchers[i] = crawl.New(crawl.Options{Cache: crawl.StoreCache(st, nil), AllowPrivate: allowPrivate})
+	})
+	return c.fetchers[i]
 }
 
 func isURL(s string) bool {
