@@ -50,7 +50,7 @@ the import changes nothing.`,
 				if *noServe {
 					return nil
 				}
-				return serveHTTP(ctx, e, st, "", nil)
+				return serveHTTP(ctx, e, st, c, "", nil)
 			}
 		},
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spoor/spoor/internal/auth"
+	"github.com/spoor/spoor/internal/collect"
 	"github.com/spoor/spoor/internal/config"
 	"github.com/spoor/spoor/internal/store"
 	"github.com/spoor/spoor/internal/web"
@@ -40,14 +41,16 @@ user "admin" and prints its one-time password.`,
 				if err := ensureAdmin(ctx, e, st, false); err != nil {
 					return err
 				}
+				// One collector for the scheduler and the web server: "Run
+				// now" and scheduled runs share its report fetchers.
+				c, err := e.collector(st, "")
+				if err != nil {
+					return err
+				}
 				if !*noScheduler {
-					c, err := e.collector(st, "")
-					if err != nil {
-						return err
-					}
 					go c.Schedule(ctx, time.Minute, logRun(e.logger()))
 				}
-				return serveHTTP(ctx, e, st, *dev, nil)
+				return serveHTTP(ctx, e, st, c, *dev, nil)
 			}
 		},
 	}
@@ -83,12 +86,8 @@ func ensureAdmin(ctx context.Context, e *env, st *store.Store, reset bool) error
 
 // serveHTTP runs the web server until ctx ends, then drains requests.
 // ready, if not nil, receives the bound address (tests listen on :0).
-func serveHTTP(ctx context.Context, e *env, st *store.Store, devDir string, ready chan<- string) error {
+func serveHTTP(ctx context.Context, e *env, st *store.Store, c *collect.Collector, devDir string, ready chan<- string) error {
 	log := e.logger()
-	c, err := e.collector(st, "")
-	if err != nil {
-		return err
-	}
 	deps := web.Deps{
 		Store: st, Auth: authService(st), Collector: c, Logger: log,
 		Version: version, SecureCookies: e.cfg.SecureCookies,
