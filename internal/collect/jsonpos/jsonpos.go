@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 )
@@ -95,6 +96,38 @@ func (l *Reader) SyntaxErrorAt(start int64) int64 {
 		return start + syn.Offset - 1
 	}
 	return start
+}
+
+// Explain locates an error of dec, which reads from l, met while reading
+// the value that starts at valueStart (-1 after a Token call), and says
+// it in words; what names the input in the truncation message ("the
+// bundle", "the file"). A Token syntax error's offset is an input offset;
+// a Decode one counts bytes over all Decode calls, so it is found again
+// in the value (SyntaxErrorAt).
+func (l *Reader) Explain(dec *json.Decoder, err error, valueStart int64, what string) (at int64, msg string) {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return l.total, "unexpected end of input: " + what + " is truncated"
+	case errors.As(err, &syn):
+		at := syn.Offset
+		if valueStart >= 0 {
+			at = l.SyntaxErrorAt(valueStart)
+		}
+		return at, "malformed JSON: " + syn.Error()
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "value"
+		}
+		at := dec.InputOffset()
+		if valueStart >= 0 {
+			at = valueStart + typ.Offset
+		}
+		return at, fmt.Sprintf("%s: expected %s, found JSON %s", field, typ.Type, typ.Value)
+	}
+	return dec.InputOffset(), err.Error()
 }
 
 // Position returns the 1-based line and column of an input offset.

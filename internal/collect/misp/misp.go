@@ -12,7 +12,6 @@ import (
 	"bufio"
 	"compress/gzip"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -59,29 +58,8 @@ func (d *decoder) fail(path string, offset int64, format string, args ...any) er
 // jsonFail explains a decoder error met while reading the value that
 // starts at valueStart (-1 after Token).
 func (d *decoder) jsonFail(path string, err error, valueStart int64) error {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return d.fail(path, d.lines.Total(), "unexpected end of input: the file is truncated")
-	case errors.As(err, &syn):
-		at := d.dec.InputOffset()
-		if valueStart >= 0 {
-			at = valueStart
-		}
-		return d.fail(path, at, "malformed JSON: %v", syn)
-	case errors.As(err, &typ):
-		field := typ.Field
-		if field == "" {
-			field = "value"
-		}
-		at := d.dec.InputOffset()
-		if valueStart >= 0 {
-			at = valueStart + typ.Offset
-		}
-		return d.fail(path, at, "%s: expected %s, found JSON %s", field, typ.Type, typ.Value)
-	}
-	return d.fail(path, d.dec.InputOffset(), "%v", err)
+	at, msg := d.lines.Explain(d.dec, err, valueStart, "the file")
+	return d.fail(path, at, "%s", msg)
 }
 
 // start returns the input offset of the next value, past white space and

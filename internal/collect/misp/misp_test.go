@@ -145,6 +145,8 @@ func TestErrors(t *testing.T) {
 	}{
 		{"truncated event", "{\"Event\": {\"uuid\": \"x\",\n \"info\": \"a", "ev.json:2:12: $: unexpected end of input"},
 		{"event attribute wrong type", "{\"Event\": {\"uuid\": \"x\", \"info\": \"a\",\n \"Attribute\": [{\"value\": 5}]}}", "ev.json:2:27: $: Event.Attribute.value: expected string, found JSON number"},
+		{"event syntax error", "{\"Event\": {\"uuid\": \"x\",\n \"info\": \"a\" \"b\"}}", "ev.json:2:14: $: malformed JSON"},
+		{"cluster syntax error", "{\"type\": \"tool\",\n \"values\": [{\"value\": x}]}", "cl.json:2:23: $.values[0]: malformed JSON"},
 		{"event without info", `{"Event": {"uuid": "x"}}`, "ev.json:1:1: $.Event: event x has no \"info\""},
 		{"event bad date", `{"uuid": "x", "info": "i", "date": "15/01/2024"}`, "ev.json:1:1: $.date: date \"15/01/2024\" is not YYYY-MM-DD"},
 		{"cluster values not array", "{\"type\": \"threat-actor\",\n  \"values\": {}}", "cl.json:2:13: $.values: values must be an array, found \"{\""},

@@ -12,7 +12,6 @@ import (
 	"bufio"
 	"compress/gzip"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -225,31 +224,10 @@ func (p *parser) fail(path string, offset int64, format string, args ...any) err
 }
 
 // jsonFail explains a decoder error at the path. valueStart is the input
-// offset where Decode began, or -1 after Token. A Token error's offset is
-// an input offset, but a Decode syntax error's offset counts bytes that
-// the decoder scanned in all its Decode calls, so that one is found again
-// from the recorded bytes of the value.
+// offset where Decode began, or -1 after Token.
 func (p *parser) jsonFail(path string, err error, valueStart int64) error {
-	off := p.dec.InputOffset()
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return p.fail(path, p.lines.Total(), "unexpected end of input: the bundle is truncated")
-	case errors.As(err, &syn):
-		at := syn.Offset
-		if valueStart >= 0 {
-			at = p.lines.SyntaxErrorAt(valueStart)
-		}
-		return p.fail(path, at, "malformed JSON: %v", syn)
-	case errors.As(err, &typ):
-		field := typ.Field
-		if field == "" {
-			field = "value"
-		}
-		return p.fail(path, valueStart+typ.Offset, "%s: expected %s, found JSON %s", field, typ.Type, typ.Value)
-	}
-	return p.fail(path, off, "%v", err)
+	at, msg := p.lines.Explain(p.dec, err, valueStart, "the bundle")
+	return p.fail(path, at, "%s", msg)
 }
 
 func (p *parser) parse() error {
