@@ -3,7 +3,6 @@ package main
 import (
 	"testing"
 
-	"github.com/spoor/spoor/internal/collect"
 	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/testenv"
 )
@@ -20,7 +19,7 @@ func TestAcceptanceATTACKDemo(t *testing.T) {
 
 	// The same bundle through "import" as the same source (the catalogue's
 	// ATT&CK, which the demo used) changes nothing.
-	second := decode[collect.STIXResult](t, c.ok("import", "--format", "json", "--source", "MITRE ATT&CK Enterprise", "stix", bundle))
+	second := decode[intel.CollectionRun](t, c.ok("import", "--format", "json", "--source", "MITRE ATT&CK Enterprise", "stix", bundle))
 	want := map[string]int{"group": 136, "technique": 196 + 411, "software": 553 + 82, "campaign": 20}
 	for kind, n := range want {
 		got := second.Stats.Counts[kind]

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spoor/spoor/internal/collect"
 	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/store/sqlite"
 )
@@ -80,7 +79,7 @@ func decode[T any](t *testing.T, s string) T {
 
 func TestImportIsIdempotent(t *testing.T) {
 	c := newCLI(t)
-	first := decode[collect.STIXResult](t, c.ok("import", "--format", "json", "stix", "testdata/attack-small.json"))
+	first := decode[intel.CollectionRun](t, c.ok("import", "--format", "json", "stix", "testdata/attack-small.json"))
 	wantActive := map[string]int{"group": 1, "technique": 2, "software": 2, "campaign": 1, "relationship": 4, "document": 2}
 	for kind, n := range wantActive {
 		got := first.Stats.Counts[kind]
@@ -89,7 +88,7 @@ func TestImportIsIdempotent(t *testing.T) {
 		}
 	}
 	before := c.counts()
-	second := decode[collect.STIXResult](t, c.ok("import", "--format", "json", "stix", "testdata/attack-small.json"))
+	second := decode[intel.CollectionRun](t, c.ok("import", "--format", "json", "stix", "testdata/attack-small.json"))
 	for kind, n := range second.Stats.Counts {
 		if n.Created != 0 || n.Updated != 0 {
 			t.Errorf("second import changed %s: %+v", kind, n)
