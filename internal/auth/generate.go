@@ -1,5 +1,6 @@
 package auth
 
-// GeneratePassword returns a random 20-character password, for commands
-// that create or reset an account and print the password once.
-func GeneratePassword() string { return randomPassword(20) }
+// GeneratePassword returns a random password of AdminPasswordLen
+// characters, for commands that create or reset an account and print the
+// password once.
+func GeneratePassword() string { return randomPassword(AdminPasswordLen) }

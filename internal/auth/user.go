@@ -140,7 +140,8 @@ func (s *Service) keepOneAdmin(ctx context.Context, id int64) error {
 	return intel.Errorf(intel.CodeConflict, "cannot remove the last enabled admin")
 }
 
-// AdminPasswordLen is the length of the generated first admin password.
+// AdminPasswordLen is the length of generated passwords (the first
+// admin's, GeneratePassword's).
 const AdminPasswordLen = 20
 
 // EnsureAdmin creates an admin with a random password when there is no

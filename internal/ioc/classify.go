@@ -563,7 +563,7 @@ func isDigits(b []byte) bool {
 
 // technique reports whether the whole sub-token is a sub-technique ID such as
 // T1059.001 and emits it.
-func (e *engine) technique(s, t int, _ bool) bool {
+func (e *engine) technique(s, t int) bool {
 	c := e.clean
 	if t-s != 9 || c[s] != 'T' || c[s+5] != '.' || !isDigits(c[s+1:s+5]) || !isDigits(c[s+6:t]) {
 		return false

@@ -8,23 +8,23 @@ import (
 
 // Extract returns the indicators in text, in order of offset.
 func Extract(text string, opts Options) []Match {
-	return extractWith(text, opts, maxToken)
+	return extractWith(text, opts)
 }
 
-func extractWith(text string, opts Options, maxTok int) []Match {
+func extractWith(text string, opts Options) []Match {
 	if len(text) > defaultBlock {
 		// Long texts go through the streaming path: it gives the same
 		// matches (the fuzz tests hold it to that) while copying and
 		// normalising one cache-sized block at a time instead of the whole
 		// text at once.
-		sc := newScanner(strings.NewReader(text), opts, defaultBlock, maxTok)
+		sc := newScanner(strings.NewReader(text), opts, defaultBlock, maxToken)
 		var out []Match
 		for sc.Scan() {
 			out = append(out, sc.Match())
 		}
 		return out
 	}
-	return extractWhole(text, opts, maxTok)
+	return extractWhole(text, opts, maxToken)
 }
 
 // Extractor extracts indicators from many short texts (list entries,
@@ -41,7 +41,7 @@ func NewExtractor(opts Options) *Extractor { return &Extractor{e: newEngine(opts
 // is the caller's.
 func (x *Extractor) Extract(text string) []Match {
 	if len(text) > defaultBlock {
-		return extractWith(text, x.e.opts, maxToken)
+		return extractWith(text, x.e.opts)
 	}
 	e := x.e
 	e.out = nil

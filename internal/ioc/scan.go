@@ -272,7 +272,7 @@ func (e *engine) plain(s, t int, mask uint16) {
 		if (c[s] == 'v' || c[s] == 'V') && s+1 < t && cls[c[s+1]]&cDigit != 0 && e.ipv4(s+1, t, true) {
 			return
 		}
-		if e.technique(s, t, true) {
+		if e.technique(s, t) {
 			return
 		}
 		if mask&cAlpha != 0 && e.domainMatch(s, t) {

@@ -17,12 +17,7 @@ func CI() bool { return os.Getenv("CI") == "true" }
 // skipped with a message, or fails under CI.
 func DataDir(t testing.TB) string {
 	t.Helper()
-	dir := os.Getenv("SPOOR_DATA")
-	if dir == "" {
-		if root, ok := moduleRoot(); ok {
-			dir = filepath.Join(root, "..", "shared", "data")
-		}
-	}
+	dir := dataDir()
 	if fi, err := os.Stat(dir); dir == "" || err != nil || !fi.IsDir() {
 		if CI() {
 			t.Fatalf("shared data not found at %q (set SPOOR_DATA)", dir)
@@ -32,16 +27,24 @@ func DataDir(t testing.TB) string {
 	return dir
 }
 
+// dataDir is $SPOOR_DATA, else ../shared/data beside the module root, else
+// "" (no module root found).
+func dataDir() string {
+	if dir := os.Getenv("SPOOR_DATA"); dir != "" {
+		return dir
+	}
+	if root, ok := moduleRoot(); ok {
+		return filepath.Join(root, "..", "shared", "data")
+	}
+	return ""
+}
+
 // DataPath returns a path inside the shared data directory and whether
 // it exists, for helpers that decide themselves what absence means.
 func DataPath(rel ...string) (string, bool) {
-	dir := os.Getenv("SPOOR_DATA")
+	dir := dataDir()
 	if dir == "" {
-		root, ok := moduleRoot()
-		if !ok {
-			return "", false
-		}
-		dir = filepath.Join(root, "..", "shared", "data")
+		return "", false
 	}
 	p := filepath.Join(append([]string{dir}, rel...)...)
 	_, err := os.Stat(p)
