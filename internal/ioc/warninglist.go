@@ -130,9 +130,13 @@ func (w *Warninglist) Contains(t Type, value string) bool {
 func (w *Warninglist) contains(t Type, v string) bool {
 	switch t {
 	case TypeDomain, TypeURL:
-		// For a URL, v is its host, which may be an address.
-		if a, err := netip.ParseAddr(strings.Trim(v, "[]")); err == nil {
-			return w.containsAddr(a)
+		// For a URL, v is its host, which may be an address (it then
+		// starts with a digit or '['); a domain never is one, and parsing
+		// every domain as an address cost an error allocation per list.
+		if t == TypeURL && v != "" && (v[0] == '[' || v[0] >= '0' && v[0] <= '9') {
+			if a, err := netip.ParseAddr(strings.Trim(v, "[]")); err == nil {
+				return w.containsAddr(a)
+			}
 		}
 		for {
 			if _, ok := w.domains[v]; ok {

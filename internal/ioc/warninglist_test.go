@@ -43,6 +43,8 @@ func TestLoadWarninglist(t *testing.T) {
 		{"refanged entry", TypeDomain, "evil.example", true},
 		{"url by host", TypeURL, "docs.google.com", true},
 		{"url by ip host", TypeURL, "10.1.1.1", true},
+		{"url by ipv6 host", TypeURL, "[2001:4860:4860::8888]", true},
+		{"domain with a leading digit", TypeDomain, "8.8.8.8.example", false},
 		{"ipv4 exact", TypeIPv4, "8.8.8.8", true},
 		{"ipv4 in network", TypeIPv4, "10.200.0.1", true},
 		{"ipv4 outside", TypeIPv4, "11.0.0.1", false},
