@@ -38,7 +38,9 @@ func Default() Config {
 }
 
 // FromEnv returns the defaults overridden by SPOOR_* variables read with
-// getenv (os.Getenv in main, a map in tests).
+// getenv (os.Getenv in main, a map in tests). It does not Validate: a flag
+// may still override a bad value, so the caller validates after the flags
+// (only a value that cannot be read at all, a bad boolean, fails here).
 func FromEnv(getenv func(string) string) (Config, error) {
 	c := Default()
 	if v := getenv("SPOOR_DB"); v != "" {
@@ -60,7 +62,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.SecureCookies = b
 	}
-	return c, c.Validate()
+	return c, nil
 }
 
 // Flag names a setting a command exposes as a flag.

@@ -31,6 +31,13 @@ func TestPrecedence(t *testing.T) {
 		},
 		{name: "bad bool", env: map[string]string{"SPOOR_SECURE_COOKIES": "maybe"}, error: true},
 		{name: "bad format", args: []string{"--format", "xml"}, error: true},
+		{name: "bad format in env", env: map[string]string{"SPOOR_FORMAT": "xml"}, error: true},
+		{
+			name: "flag corrects env",
+			env:  map[string]string{"SPOOR_FORMAT": "xml"},
+			args: []string{"--format", "json"},
+			want: config.Config{DB: "spoor.db", Addr: "127.0.0.1:8080", LogLevel: "info", Format: "json"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
