@@ -1,0 +1,170 @@
+package fingerprint
+
+import (
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// HoursPerWeek is the length of an hour-of-week histogram. Index 0 is
+// Monday 00:00–00:59 UTC, index 167 Sunday 23:00–23:59 UTC.
+const HoursPerWeek = 7 * 24
+
+// Profile is one group's fingerprint: for each feature, how many of the
+// group's events show it. Counts, not booleans, so that a technique seen in
+// forty reports and one seen once can be told apart on the page; the
+// similarity measures use presence (sets) or shares (distributions).
+type Profile struct {
+	GroupID int64  `json:"group_id"`
+	Name    string `json:"name"`
+	// Events is how many events the profile was built from.
+	Events int `json:"events"`
+
+	Techniques map[string]int `json:"techniques,omitempty"` // ATT&CK IDs
+	Software   map[string]int `json:"software,omitempty"`
+	Indicators map[string]int `json:"indicators,omitempty"` // "type:value" or stored indicator IDs
+	Sectors    map[string]int `json:"sectors,omitempty"`
+	Purposes   map[string]int `json:"purposes,omitempty"`
+	// Victim and infrastructure countries, ISO 3166 alpha-2.
+	VictimCountries map[string]int `json:"victim_countries,omitempty"`
+	InfraCountries  map[string]int `json:"infra_countries,omitempty"`
+	// Terms counts description words (lower case, stop words dropped).
+	Terms map[string]int `json:"terms,omitempty"`
+	// HourOfWeek counts activity timestamps that carry a time of day, in
+	// UTC; HoursUsed is their number. Dates without a time of day are left
+	// out: they say nothing about working hours.
+	HourOfWeek [HoursPerWeek]int `json:"hour_of_week"`
+	HoursUsed  int               `json:"hours_used"`
+}
+
+// NewProfile returns an empty profile for a group.
+func NewProfile(groupID int64, name string) *Profile {
+	return &Profile{GroupID: groupID, Name: name}
+}
+
+// AddEvent adds what one event says about the group. Each feature counts
+// once per event, however often the event repeats it.
+func (p *Profile) AddEvent(e *intel.Event) {
+	p.Events++
+	addSet(&p.Techniques, e.Techniques)
+	addSet(&p.Software, e.Software)
+	addSet(&p.Sectors, e.Sectors)
+	addSet(&p.VictimCountries, e.VictimCountries)
+	if e.Purpose != "" {
+		addSet(&p.Purposes, []string{e.Purpose})
+	}
+	ids := make([]string, 0, len(e.IndicatorIDs))
+	for _, id := range e.IndicatorIDs {
+		ids = append(ids, indicatorKey(id))
+	}
+	addSet(&p.Indicators, ids)
+	for _, t := range e.Times {
+		p.AddTime(t)
+	}
+}
+
+// AddTime adds one activity timestamp. A timestamp at exactly midnight UTC
+// is taken for a date without a time of day (how day-precision sources
+// store them) and left out of the hour histogram.
+func (p *Profile) AddTime(t time.Time) {
+	t = t.UTC()
+	if t.IsZero() || t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
+		return
+	}
+	p.HourOfWeek[HourOfWeek(t)]++
+	p.HoursUsed++
+}
+
+// HourOfWeek is the histogram index of t in UTC.
+func HourOfWeek(t time.Time) int {
+	t = t.UTC()
+	day := (int(t.Weekday()) + 6) % 7 // Monday = 0
+	return day*24 + t.Hour()
+}
+
+// AddInfraCountries adds the countries of an event's infrastructure, once
+// per event.
+func (p *Profile) AddInfraCountries(codes []string) { addSet(&p.InfraCountries, codes) }
+
+// AddIndicators adds indicator keys of one event (for callers that key
+// indicators by value rather than by stored ID).
+func (p *Profile) AddIndicators(keys []string) { addSet(&p.Indicators, keys) }
+
+// AddText adds the words of a description or report text. Each word counts
+// as often as it occurs: term frequency, weighted later by how many groups
+// use the word.
+func (p *Profile) AddText(text string) {
+	for _, w := range Words(text) {
+		if p.Terms == nil {
+			p.Terms = map[string]int{}
+		}
+		p.Terms[w]++
+	}
+}
+
+func addSet(m *map[string]int, values []string) {
+	if len(values) == 0 {
+		return
+	}
+	if *m == nil {
+		*m = make(map[string]int, len(values))
+	}
+	seen := make(map[string]bool, len(values))
+	for _, v := range values {
+		if v == "" || seen[v] {
+			continue
+		}
+		seen[v] = true
+		(*m)[v]++
+	}
+}
+
+func indicatorKey(id int64) string { return "id:" + strconv.FormatInt(id, 10) }
+
+// Words splits text into lower-case terms for the description dimension:
+// runs of letters and digits of at least three characters that hold a
+// letter, without stop words, citation markers or URLs.
+func Words(text string) []string {
+	var out []string
+	for _, field := range strings.FieldsFunc(text, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-'
+	}) {
+		w := strings.ToLower(strings.Trim(field, "-"))
+		if len([]rune(w)) < 3 || stopWords[w] || !hasLetter(w) {
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+func hasLetter(s string) bool {
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// stopWords are English function words and the boilerplate of ATT&CK and
+// vendor descriptions ("citation", "group", "threat"), which every group
+// shares and which would make every pair look alike.
+var stopWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`the and for are but not you all any can had her was one our out has have from
+		they this that with which their there been were will would what when where who whom whose into than then them
+		these those also such its it's about after before over under between other more most some only very can could
+		should may might must been being did does doing each few both how just like made make many much own same so
+		through during while against within without upon via per since until both either neither nor yet use used
+		using uses citation citations http https www com html group groups threat actor actors activity active
+		attack attacks attacker attackers campaign campaigns operations operation observed reported report reports
+		based known first least new including include includes includ targeting targeted targets target associated
+		2010 2011 2012 2013 2014 2015 2016 2017 2018 2019 2020 2021 2022 2023 2024 2025 2026`) {
+		m[w] = true
+	}
+	return m
+}()
