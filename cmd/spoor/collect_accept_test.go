@@ -1,7 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"testing"
+
+	"github.com/spoor/spoor/internal/fingerprint"
 
 	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/testenv"
@@ -40,4 +43,33 @@ func TestAcceptanceCollectAll(t *testing.T) {
 			t.Errorf("%s = group %d (%s), want %d", name, other.Object.ID, other.Object.Name, g.Object.ID)
 		}
 	}
+
+	// The similarity of groups on the whole mirror: APT28's related groups
+	// carry per-dimension parts and shared evidence, and the combined score
+	// finds the galaxies' known relations better than technique Jaccard.
+	var rel relatedResult
+	if err := json.Unmarshal([]byte(c.ok("related", "APT28", "--min", "0.05", "--format", "json")), &rel); err != nil {
+		t.Fatal(err)
+	}
+	withEvidence := 0
+	for _, r := range rel.Related {
+		if len(r.Dimensions) == 0 {
+			t.Errorf("%s has a score without parts", r.Group)
+		}
+		if len(r.Shared[fingerprint.DimTechniques]) > 0 {
+			withEvidence++
+		}
+	}
+	if len(rel.Related) < 5 || withEvidence == 0 {
+		t.Errorf("APT28: %d related groups, %d with shared techniques; want at least 5, and evidence", len(rel.Related), withEvidence)
+	}
+	ev := decode[fingerprint.Evaluation](t, c.ok("eval", "related", "--format", "json"))
+	auc := map[string]float64{}
+	for _, r := range ev.Rows {
+		auc[r.Scorer] = r.AUC
+	}
+	if ev.Positives < 50 || auc["combined"] <= auc["technique jaccard (baseline)"] {
+		t.Errorf("eval related: %d positives, combined AUC %.3f vs technique Jaccard %.3f", ev.Positives, auc["combined"], auc["technique jaccard (baseline)"])
+	}
+	t.Logf("eval related: %d positives; combined AUC %.3f, technique Jaccard %.3f", ev.Positives, auc["combined"], auc["technique jaccard (baseline)"])
 }

@@ -94,8 +94,9 @@ func TestIDFWeightedJaccard(t *testing.T) {
 	if math.Abs(got.Dimensions[fingerprint.DimTechniques]-want) > 1e-12 {
 		t.Errorf("technique similarity = %v, want %v", got.Dimensions[fingerprint.DimTechniques], want)
 	}
-	if len(got.Dimensions) != 1 || got.Score != got.Dimensions[fingerprint.DimTechniques] {
-		t.Errorf("only techniques are known, so the score is theirs: %+v", got)
+	w := fingerprint.DefaultWeights()[fingerprint.DimTechniques]
+	if len(got.Dimensions) != 1 || math.Abs(got.Score-w*want/(w+fingerprint.EvidencePrior)) > 1e-12 {
+		t.Errorf("only techniques are known, so the score is theirs, shrunk by the prior: %+v", got)
 	}
 }
 
@@ -107,8 +108,9 @@ func TestCombinedScoreUsesWeightsOverSharedDimensions(t *testing.T) {
 	if p.Dimensions[fingerprint.DimTechniques] != 1 || p.Dimensions[fingerprint.DimSoftware] != 0 {
 		t.Fatalf("parts: %+v", p.Dimensions)
 	}
-	if p.Score != 0.75 {
-		t.Errorf("score = %v, want 3/4", p.Score)
+	// The weighted mean of the known parts, pulled toward zero by the prior.
+	if want := 3 / (3 + 1 + fingerprint.EvidencePrior); p.Score != want {
+		t.Errorf("score = %v, want %v", p.Score, want)
 	}
 	if _, ok := p.Dimensions[fingerprint.DimIndicators]; ok {
 		t.Error("indicators are unknown for both groups and must not be a part")
@@ -193,17 +195,23 @@ func TestSpaceSimilarity(t *testing.T) {
 		p.AddEvent(&intel.Event{VictimCountries: countries})
 		return p
 	}
-	ix := fingerprint.NewIndex([]*fingerprint.Profile{mk(1, "UA", "GE"), mk(2, "UA", "GE"), mk(3, "KR"), mk(4, "UA", "KR")})
+	// US is everyone's victim; MN only groups 1 and 4's, GE only 2 and 5's.
+	ix := fingerprint.NewIndex([]*fingerprint.Profile{
+		mk(1, "US", "MN"), mk(2, "US", "GE"), mk(3, "KR"), mk(4, "US", "MN"), mk(5, "US", "GE"), mk(6, "US"),
+	})
 	w := fingerprint.DefaultWeights()
-	cases := []struct {
-		i, j int
-		want float64
-	}{{0, 1, 1}, {0, 2, 0}, {0, 3, 1 - 0.5}} // JSD({.5,.5,0},{.5,0,.5}) = 0.5 bit
-	for _, c := range cases {
-		got := ix.Compare(c.i, c.j, w).Dimensions[fingerprint.DimSpace]
-		if math.Abs(got-c.want) > 1e-9 {
-			t.Errorf("space(%d,%d) = %v, want %v", c.i, c.j, got, c.want)
-		}
+	space := func(i, j int) float64 { return ix.Compare(i, j, w).Dimensions[fingerprint.DimSpace] }
+	if got := space(0, 3); math.Abs(got-1) > 1e-12 {
+		t.Errorf("same countries: %v, want 1", got)
+	}
+	if got := space(0, 2); got != 0 {
+		t.Errorf("no country in common: %v, want 0", got)
+	}
+	// Group 1 shares only the common US with group 2, and a rare country
+	// and the US with group 4; the rare country must pull more than the
+	// common one: sharing only US is far from identical.
+	if us, all := space(0, 1), space(0, 3); !(us > 0 && us < 0.5 && all > us) {
+		t.Errorf("sharing only the common country = %v (want in (0, 0.5)), sharing all = %v", us, all)
 	}
 }
 

@@ -1,6 +1,8 @@
 package fingerprint
 
 import (
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -46,25 +48,68 @@ func NewProfile(groupID int64, name string) *Profile {
 }
 
 // AddEvent adds what one event says about the group. Each feature counts
-// once per event, however often the event repeats it.
+// once per event, however often the event repeats it. Indicators are keyed
+// "type:value" when the event carries them, else by stored ID.
 func (p *Profile) AddEvent(e *intel.Event) {
 	p.Events++
-	addSet(&p.Techniques, e.Techniques)
-	addSet(&p.Software, e.Software)
-	addSet(&p.Sectors, e.Sectors)
-	addSet(&p.VictimCountries, e.VictimCountries)
+	p.addFacts(e.Techniques, e.Software, e.Sectors, e.VictimCountries)
 	if e.Purpose != "" {
 		addSet(&p.Purposes, []string{e.Purpose})
 	}
-	ids := make([]string, 0, len(e.IndicatorIDs))
-	for _, id := range e.IndicatorIDs {
-		ids = append(ids, indicatorKey(id))
+	keys := make([]string, 0, max(len(e.Indicators), len(e.IndicatorIDs)))
+	if len(e.Indicators) > 0 {
+		for _, in := range e.Indicators {
+			keys = append(keys, string(in.Type)+":"+in.Value)
+		}
+	} else {
+		for _, id := range e.IndicatorIDs {
+			keys = append(keys, indicatorKey(id))
+		}
 	}
-	addSet(&p.Indicators, ids)
+	addSet(&p.Indicators, keys)
 	for _, t := range e.Times {
 		p.AddTime(t)
 	}
 }
+
+func (p *Profile) addFacts(techniques, software, sectors, countries []string) {
+	addSet(&p.Techniques, withParents(techniques))
+	addSet(&p.Software, software)
+	addSet(&p.Sectors, sectors)
+	addSet(&p.VictimCountries, countries)
+}
+
+// withParents adds the parent of every sub-technique (T1059 for
+// T1059.001): two groups using different sub-techniques of one technique
+// are closer than two that share nothing.
+func withParents(ids []string) []string {
+	out := slices.Clone(ids)
+	for _, id := range ids {
+		if parent, _, ok := strings.Cut(id, "."); ok {
+			out = append(out, parent)
+		}
+	}
+	return out
+}
+
+// FromEvidence builds a group's profile from what the base holds about it:
+// its records' facts (techniques and software it uses, sectors, victim
+// countries, motivations, description) and the events attributed to it.
+// The records' facts do not count as an event.
+func FromEvidence(g *intel.GroupEvidence) *Profile {
+	p := NewProfile(g.GroupID, g.Name)
+	p.addFacts(g.Techniques, g.Software, g.Sectors, g.VictimCountries)
+	addSet(&p.Purposes, g.Motivations)
+	p.AddText(citation.ReplaceAllString(g.Description, " "))
+	for _, e := range g.Events {
+		p.AddEvent(e)
+	}
+	return p
+}
+
+// citation matches ATT&CK's "(Citation: Vendor Title)" markers and
+// Markdown link targets, which name vendors and URLs rather than the group.
+var citation = regexp.MustCompile(`\(Citation:[^)]*\)|\]\([^)]*\)`)
 
 // AddTime adds one activity timestamp. A timestamp at exactly midnight UTC
 // is taken for a date without a time of day (how day-precision sources

@@ -96,6 +96,8 @@ func NewIndex(profiles []*Profile) *Index {
 	ix.hourEnt = make([]float64, n)
 	ix.space = make([][]sparse, n*2)
 	countries := map[string]int32{}
+	victimIDF := countryIDF(profiles, func(p *Profile) map[string]int { return p.VictimCountries })
+	infraIDF := countryIDF(profiles, func(p *Profile) map[string]int { return p.InfraCountries })
 	for i, p := range profiles {
 		if p.HoursUsed >= MinHours {
 			h := make([]float64, HoursPerWeek)
@@ -104,8 +106,8 @@ func NewIndex(profiles []*Profile) *Index {
 			}
 			ix.hours[i], ix.hourEnt[i] = h, entropy(h)
 		}
-		ix.space[2*i] = shares(p.VictimCountries, countries)
-		ix.space[2*i+1] = shares(p.InfraCountries, countries)
+		ix.space[2*i] = shares(p.VictimCountries, victimIDF, countries)
+		ix.space[2*i+1] = shares(p.InfraCountries, infraIDF, countries)
 	}
 	return ix
 }
@@ -182,10 +184,29 @@ func buildTerms(profiles []*Profile) termDim {
 	return t
 }
 
-func shares(m map[string]int, ids map[string]int32) []sparse {
-	total := 0
-	for _, c := range m {
-		total += c
+// countryIDF weighs each country by its rarity among the groups' country
+// lists: nearly every group has struck the United States, so sharing it
+// says less than sharing Mongolia.
+func countryIDF(profiles []*Profile, get func(*Profile) map[string]int) map[string]float64 {
+	df := map[string]int{}
+	for _, p := range profiles {
+		for c := range get(p) {
+			df[c]++
+		}
+	}
+	out := make(map[string]float64, len(df))
+	for c, n := range df {
+		out[c] = idf(len(profiles), n)
+	}
+	return out
+}
+
+// shares is the distribution of m's counts, each weighted by weight, as a
+// sparse vector over interned IDs.
+func shares(m map[string]int, weight map[string]float64, ids map[string]int32) []sparse {
+	total := 0.0
+	for k, c := range m {
+		total += float64(c) * weight[k]
 	}
 	if total == 0 {
 		return nil
@@ -197,7 +218,7 @@ func shares(m map[string]int, ids map[string]int32) []sparse {
 			id = int32(len(ids))
 			ids[k] = id
 		}
-		v = append(v, sparse{id, float64(c) / float64(total)})
+		v = append(v, sparse{id, float64(c) * weight[k] / total})
 	}
 	slices.SortFunc(v, func(a, b sparse) int { return cmp.Compare(a.id, b.id) })
 	return v
@@ -292,16 +313,19 @@ func (ix *Index) compare(i, j int, parts *[6]float64, have *[6]bool) {
 	}
 }
 
+// EvidencePrior is the weight of a zero score added to every combination:
+// a pair compared on one or two weak dimensions (both groups target
+// Ukraine) is pulled toward zero, a pair compared on many keeps nearly its
+// mean. It equals two dimensions of default weight 1.
+const EvidencePrior = 2.0
+
 func combine(parts *[6]float64, have *[6]bool, w Weights) float64 {
-	num, den := 0.0, 0.0
+	num, den := 0.0, EvidencePrior
 	for k, d := range Dimensions {
 		if have[k] && w[d] > 0 {
 			num += w[d] * parts[k]
 			den += w[d]
 		}
-	}
-	if den == 0 {
-		return 0
 	}
 	return num / den
 }

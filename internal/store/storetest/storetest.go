@@ -48,6 +48,8 @@ func Run(t *testing.T, open Opener) {
 		{"Merge", testMerge},
 		{"ImportReport", testImportReport}, {"ReportTerms", testReportTerms}, {"SourceMarks", testSourceMarks}, {"IndicatorOwnSource", testIndicatorOwnSource}, {"RunLeases", testRunLeases}, {"FetchState", testFetchState},
 		{"IOCImport", testIOCImport}, {"IOCImportIdempotent", testIOCImportIdempotent}, {"IOCImportRollback", testIOCImportRollback},
+		{"GroupEvidence", testGroupEvidence},
+		{"RelatedGroupPairs", testRelatedGroupPairs},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"strings"
+	"testing"
+)
+
+// similarCLI imports four groups: Alpha and Beta Bear share their
+// techniques, a rare malware family and their wording; Gamma Panda and a
+// group with a hostile name share other ones.
+func similarCLI(t *testing.T) *cli {
+	c := newCLI(t)
+	c.ok("import", "stix", "testdata/similar-groups.json")
+	return c
+}
+
+func TestRelatedJSON(t *testing.T) {
+	c := similarCLI(t)
+	var got struct {
+		Group struct {
+			Name        string `json:"name"`
+			Fingerprint struct {
+				Techniques map[string]int `json:"techniques"`
+			} `json:"fingerprint"`
+		} `json:"group"`
+		Related []struct {
+			Group      string             `json:"group"`
+			Score      float64            `json:"score"`
+			Dimensions map[string]float64 `json:"dimensions"`
+			Shared     map[string][]struct {
+				Value  string `json:"value"`
+				Groups int    `json:"groups"`
+			} `json:"shared"`
+		} `json:"related"`
+	}
+	out := c.ok("related", "Alpha Bear", "--min", "0.05", "--format", "json")
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("related --format json: %v\n%s", err, out)
+	}
+	// The sub-technique brings its parent.
+	if got.Group.Name != "Alpha Bear" || got.Group.Fingerprint.Techniques["T1059"] != 1 {
+		t.Errorf("group part: %+v", got.Group)
+	}
+	if len(got.Related) == 0 || got.Related[0].Group != "Beta Bear" {
+		t.Fatalf("Beta Bear must come first: %+v", got.Related)
+	}
+	best := got.Related[0]
+	if best.Dimensions["techniques"] != 1 || best.Dimensions["software"] != 1 {
+		t.Errorf("Beta Bear uses the same techniques and software: %v", best.Dimensions)
+	}
+	if _, ok := best.Dimensions["indicators"]; ok {
+		t.Errorf("neither group has indicators, so they are not a part: %v", best.Dimensions)
+	}
+	// Quillwort (2 groups) is rarer than Mimikatz (4 groups): listed first.
+	sw := best.Shared["software"]
+	if len(sw) != 2 || sw[0].Value != "Quillwort" || sw[0].Groups != 2 || sw[1].Value != "Mimikatz" {
+		t.Errorf("shared software, rarest first: %+v", sw)
+	}
+	for _, r := range got.Related[1:] {
+		if r.Score >= best.Score {
+			t.Errorf("%s (%.3f) is not below the best (%.3f)", r.Group, r.Score, best.Score)
+		}
+	}
+
+	// A threshold above every score lists nothing, as an empty list.
+	out = c.ok("related", "Alpha Bear", "--min", "0.99", "--format", "json")
+	if !strings.Contains(out, `"related": []`) {
+		t.Errorf("--min 0.99 must list no group:\n%s", out)
+	}
+	if _, _, err := c.run("", "related", "Alpha Bear", "--weights", "colour=2"); err == nil || !strings.Contains(err.Error(), "colour=2") {
+		t.Errorf("an unknown dimension must be refused by name, got %v", err)
+	}
+}
+
+func TestGraphFormats(t *testing.T) {
+	c := similarCLI(t)
+	var g struct {
+		Nodes []struct {
+			ID    int64  `json:"id"`
+			Group string `json:"group"`
+		} `json:"nodes"`
+		Edges []struct {
+			Source, Target int64
+			Score          float64
+		} `json:"edges"`
+	}
+	if err := json.Unmarshal([]byte(c.ok("graph", "--min", "0.3", "--format", "json")), &g); err != nil {
+		t.Fatal(err)
+	}
+	names := map[int64]string{}
+	for _, n := range g.Nodes {
+		names[n.ID] = n.Group
+	}
+	if len(g.Edges) != 2 {
+		t.Fatalf("want the two alike pairs, got %+v", g.Edges)
+	}
+	for _, e := range g.Edges {
+		a, b := names[e.Source], names[e.Target]
+		if !(a == "Alpha Bear" && b == "Beta Bear" || a == "Gamma Panda" && strings.HasPrefix(b, "Evil")) {
+			t.Errorf("unexpected edge %q – %q", a, b)
+		}
+	}
+
+	// GraphML: well-formed, key IDs unique, every edge between listed
+	// nodes, the hostile name as text.
+	var doc struct {
+		Keys []struct {
+			ID string `xml:"id,attr"`
+		} `xml:"key"`
+		Graph struct {
+			Nodes []struct {
+				ID   string `xml:"id,attr"`
+				Data []struct {
+					Key   string `xml:"key,attr"`
+					Value string `xml:",chardata"`
+				} `xml:"data"`
+			} `xml:"node"`
+			Edges []struct {
+				Source string `xml:"source,attr"`
+				Target string `xml:"target,attr"`
+			} `xml:"edge"`
+		} `xml:"graph"`
+	}
+	out := c.ok("graph", "--min", "0.3", "--format", "graphml")
+	if err := xml.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("GraphML does not parse: %v\n%s", err, out)
+	}
+	seen := map[string]bool{}
+	for _, k := range doc.Keys {
+		if seen[k.ID] {
+			t.Errorf("GraphML key id %q twice", k.ID)
+		}
+		seen[k.ID] = true
+	}
+	nodes := map[string]bool{}
+	hostile := false
+	for _, n := range doc.Graph.Nodes {
+		nodes[n.ID] = true
+		for _, d := range n.Data {
+			hostile = hostile || d.Key == "n_label" && strings.Contains(d.Value, "<script>")
+		}
+	}
+	if !hostile {
+		t.Error("the hostile group name must survive as text in a label")
+	}
+	for _, e := range doc.Graph.Edges {
+		if !nodes[e.Source] || !nodes[e.Target] {
+			t.Errorf("edge %s–%s names a node that is not listed", e.Source, e.Target)
+		}
+	}
+	if len(doc.Graph.Edges) != 2 {
+		t.Errorf("GraphML edges: %d, want 2", len(doc.Graph.Edges))
+	}
+
+	// DOT: the quote in the name is escaped, so the label ends where it should.
+	dot := c.ok("graph", "--min", "0.3", "--format", "dot")
+	if !strings.Contains(dot, `[label="Evil \"</data><script>alert(1)</script>"]`) || !strings.HasPrefix(dot, "graph spoor {") {
+		t.Errorf("DOT output:\n%s", dot)
+	}
+}
+
+func TestEvalRelatedNeedsKnownRelations(t *testing.T) {
+	c := similarCLI(t)
+	_, _, err := c.run("", "eval", "related")
+	if err == nil || !strings.Contains(err.Error(), "no known related groups") {
+		t.Errorf("eval without galaxy links: %v", err)
+	}
+	if _, _, err := c.run("", "eval", "attribution"); err == nil {
+		t.Error("an unknown evaluation must be a usage error")
+	}
+}

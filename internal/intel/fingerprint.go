@@ -1,0 +1,31 @@
+package intel
+
+// GroupEvidence is everything the base holds about one group that its
+// fingerprint is built from: what the group's records say of it, what its
+// relationships say it uses, and the events attributed to it.
+type GroupEvidence struct {
+	GroupID     int64    `json:"group_id"`
+	Name        string   `json:"name"`
+	Aliases     []string `json:"aliases,omitempty"`
+	Description string   `json:"description,omitempty"`
+	// Techniques are ATT&CK IDs of the techniques the group uses (by a
+	// "uses" relationship); Software the names of software it uses.
+	Techniques      []string `json:"techniques,omitempty"`
+	Software        []string `json:"software,omitempty"`
+	Sectors         []string `json:"sectors,omitempty"`
+	VictimCountries []string `json:"victim_countries,omitempty"`
+	Motivations     []string `json:"motivations,omitempty"`
+	// Events attributed to the group. Their Indicators hold type and
+	// value only (enough to compare groups by shared indicators).
+	Events []*Event `json:"events,omitempty"`
+}
+
+// RelatedPair is a pair of distinct groups that a source says are related
+// without being the same group: a MISP galaxy link (similar, overlaps,
+// linked-to) between records that were not merged, or a name one group
+// gives as an alias and another as its own. The evaluation of group
+// similarity uses them as known positives.
+type RelatedPair struct {
+	A, B int64
+	Why  string
+}

@@ -1,0 +1,90 @@
+package storetest
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// testGroupEvidence checks what FindGroupEvidence gathers for a group's
+// fingerprint: techniques and software it uses (not through revoked
+// links, not of revoked groups), its records' victims, and the events
+// attributed to it with their indicators.
+func testGroupEvidence(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := ctxAs(t, 0, "importer")
+	MustImport(t, s, FixtureBundle())
+	for _, b := range galaxyBundle() {
+		MustImport(t, s, b)
+	}
+	_, err := s.ImportIndicators(ctx, iocBatch(), nil)
+	must(t, "import indicators", err)
+
+	ev, err := s.FindGroupEvidence(ctx)
+	must(t, "find group evidence", err)
+	by := map[string]*intel.GroupEvidence{}
+	for k, g := range ev {
+		by[g.Name] = g
+		if k > 0 && ev[k-1].GroupID >= g.GroupID {
+			t.Errorf("evidence not ordered by group ID at %d", k)
+		}
+	}
+	if by["Old Bear"] != nil {
+		t.Error("a revoked group has evidence")
+	}
+	apt28 := by["APT28"]
+	if apt28 == nil {
+		t.Fatalf("no evidence for APT28 in %d groups", len(ev))
+	}
+	// The phishing link is revoked; the dangling one has no target.
+	mustDiff(t, "APT28 techniques", []string{"T1059.001"}, apt28.Techniques)
+	mustDiff(t, "APT28 software", []string{"XAgentOSX"}, apt28.Software)
+	if !slices.Contains(apt28.VictimCountries, "GE") || !slices.Contains(apt28.Aliases, "Sednit") {
+		t.Errorf("APT28 victims %v and aliases %v must include the merged galaxy record's GE and Sednit", apt28.VictimCountries, apt28.Aliases)
+	}
+	mustDiff(t, "APT29 software", []string{"Mimikatz"}, by["APT29"].Software)
+	if len(apt28.Events) != 1 {
+		t.Fatalf("APT28 events: %d, want 1 (Operation A)", len(apt28.Events))
+	}
+	var got []string
+	for _, in := range apt28.Events[0].Indicators {
+		got = append(got, string(in.Type)+":"+in.Value)
+	}
+	mustDiff(t, "Operation A indicators", []string{"domain:c2.evil.test", "ipv4:198.51.100.9"}, got)
+	if len(by["Lazarus Group"].Events) != 0 || len(by["Lazarus Group"].Techniques) != 0 {
+		t.Errorf("Lazarus has no uses and no events: %+v", by["Lazarus Group"])
+	}
+}
+
+// testRelatedGroupPairs checks the known relations that evaluate group
+// similarity: a galaxy link between records that stayed apart, and a name
+// that one group has as an alias and another as its own, each pair once.
+func testRelatedGroupPairs(t *testing.T, open Opener) {
+	s := open(t)
+	MustImport(t, s, FixtureBundle())
+	for _, b := range galaxyBundle() {
+		MustImport(t, s, b)
+	}
+	apt28 := MustFind(t, s, intel.KindGroup, "APT28")
+	zebrocy := MustFind(t, s, intel.KindGroup, "Zebrocy Crew")
+	// A group named as another's alias, which did not merge (one shared
+	// name is not enough).
+	MustImport(t, s, &intel.Bundle{
+		Source:  intel.Source{Name: "hand", Kind: intel.SourceMISP, Credibility: 0.2},
+		Objects: []intel.Object{{Kind: intel.KindGroup, StixID: "misp-galaxy:b1", Name: "Cozy Bear Cousins", Aliases: []string{"Lazarus Group"}}},
+	})
+	cousins := MustFind(t, s, intel.KindGroup, "Cozy Bear Cousins")
+	lazarus := MustFind(t, s, intel.KindGroup, "Lazarus Group")
+	if cousins.ID == lazarus.ID {
+		t.Fatal("one shared name merged two groups")
+	}
+	pairs, err := s.FindRelatedGroupPairs(t.Context())
+	must(t, "find related pairs", err)
+	pair := func(a, b int64, why string) intel.RelatedPair {
+		return intel.RelatedPair{A: min(a, b), B: max(a, b), Why: why}
+	}
+	want := []intel.RelatedPair{pair(apt28.ID, zebrocy.ID, "galaxy link"), pair(cousins.ID, lazarus.ID, "shared name")}
+	slices.SortFunc(want, func(x, y intel.RelatedPair) int { return int(x.A - y.A) })
+	mustDiff(t, "related pairs", want, pairs)
+}
