@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spoor/spoor/internal/attribute"
 	"github.com/spoor/spoor/internal/config"
 	"github.com/spoor/spoor/internal/fingerprint"
 	"github.com/spoor/spoor/internal/intel"
@@ -223,7 +224,7 @@ Cytoscape), DOT (for Graphviz) or a table of edges.`,
 func evalCmd() *command {
 	return &command{
 		name:  "eval",
-		usage: "related [--ratio 20] [--seed 1] [--weights …]",
+		usage: "related [--ratio 20] [--seed 1] [--weights …] | attribution [--folds 5] [--min-events 3] [--abstain 0.3]",
 		short: "measure how well spoor's models do on the base (related: group similarity)",
 		long: `Eval computes the figures docs/benchmarks.md quotes.
 
@@ -234,15 +235,36 @@ func evalCmd() *command {
                        precision at 20 for the combined score, each dimension
                        alone, and plain technique Jaccard as the baseline.
                        Group names and aliases are kept out of the terms
-                       dimension, so the shared names cannot leak into it.`,
+                       dimension, so the shared names cannot leak into it.
+  spoor eval attribution
+                       how well spoor names the group behind an event: the
+                       gradient-boosted trees, naive Bayes, the nearest
+                       fingerprint and the majority class, trained and tested
+                       on folds that keep each report's events together;
+                       top-1/top-3 accuracy, macro-F1, log loss, calibration
+                       error, and coverage and accuracy when abstaining
+                       below --abstain.`,
 		flags: config.FlagDB | config.FlagFormat,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			sf := addSimilarityFlags(fs, 0)
 			ratio := fs.Int("ratio", 20, "random negative pairs per positive")
 			seed := fs.Uint64("seed", 1, "seed of the random negatives")
+			folds := fs.Int("folds", 5, "attribution: folds of the cross-validation")
+			minEvents := fs.Int("min-events", 3, "attribution: events a group needs to be a class")
+			abstain := fs.Float64("abstain", 0.3, "attribution: answer \"unknown group\" below this top probability")
+			events := fs.String("events", "all", "attribution: all, reports (techniques and software) or indicators (IOC-list events)")
 			return func(ctx context.Context) error {
+				if len(e.args) == 1 && e.args[0] == "attribution" {
+					if *folds < 2 || *minEvents < 1 || *abstain < 0 || *abstain > 1 {
+						return usagef("--folds must be at least 2, --min-events at least 1, --abstain between 0 and 1")
+					}
+					if *events != "all" && *events != "reports" && *events != "indicators" {
+						return usagef("--events: %q is not all, reports or indicators", *events)
+					}
+					return evalAttribution(ctx, e, *folds, *minEvents, *abstain, *events)
+				}
 				if len(e.args) != 1 || e.args[0] != "related" {
-					return usagef("usage: spoor eval related")
+					return usagef("usage: spoor eval related | attribution")
 				}
 				if *ratio < 1 {
 					return usagef("--ratio must be at least 1")
@@ -285,4 +307,44 @@ func evalCmd() *command {
 			}
 		},
 	}
+}
+
+// evalAttribution runs `spoor eval attribution`.
+func evalAttribution(ctx context.Context, e *env, folds, minEvents int, abstain float64, kind string) error {
+	st, err := e.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	evidence, err := st.FindGroupEvidence(ctx)
+	if err != nil {
+		return err
+	}
+	opt := attribute.DefaultOptions()
+	opt.MinEvents = minEvents
+	var exs []attribute.Example
+	for _, ex := range attribute.Examples(evidence) {
+		// Report events carry techniques and software; IOC-list events
+		// carry indicators.
+		if kind == "all" || (kind == "reports") == (ex.Event.DocumentID != 0) {
+			exs = append(exs, ex)
+		}
+	}
+	bar := newProgress(e.stderr, "eval attribution")
+	ev, err := attribute.Evaluate(exs, folds, opt, abstain, func(f, n int) { bar.update(f, n) })
+	bar.update(folds, folds)
+	if err != nil {
+		return intel.Errorf(intel.CodeInvalid, "eval attribution: %v", err)
+	}
+	if e.cfg.Format == "json" {
+		return printJSON(e.stdout, ev)
+	}
+	fmt.Fprintf(e.stdout, "%d events (%s) of %d groups with %d or more; %d folds by report; %d test events of groups unknown to their training side left out\n\n",
+		ev.Examples, kind, ev.Groups, minEvents, ev.Folds, ev.Unseen)
+	t := newTable(e.stdout, "MODEL", "EVALUATED", "TOP-1", "TOP-3", "MACRO-F1", "LOG LOSS", "ECE", "COVERAGE", "ACC. ANSWERED")
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', 3, 64) }
+	for _, s := range ev.Models {
+		t.row(s.Model, strconv.Itoa(s.Evaluated), f(s.Top1), f(s.Top3), f(s.MacroF1), f(s.LogLoss), f(s.ECE), f(s.Coverage), f(s.AnsweredAccuracy))
+	}
+	return t.flush()
 }

@@ -2,7 +2,10 @@ package storetest
 
 import (
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/spoor/spoor/internal/intel"
 )
@@ -44,15 +47,30 @@ func testGroupEvidence(t *testing.T, open Opener) {
 		t.Errorf("APT28 victims %v and aliases %v must include the merged galaxy record's GE and Sednit", apt28.VictimCountries, apt28.Aliases)
 	}
 	mustDiff(t, "APT29 software", []string{"Mimikatz"}, by["APT29"].Software)
-	if len(apt28.Events) != 1 {
-		t.Fatalf("APT28 events: %d, want 1 (Operation A)", len(apt28.Events))
+	// Two reports back APT28's links (the PowerShell and the X-Agent
+	// ones); the IOC list adds Operation A.
+	var reports []string
+	var opA *intel.Event
+	for _, e := range apt28.Events {
+		switch {
+		case e.Title == "Operation A":
+			opA = e
+		case e.ID == 0 && e.DocumentID != 0:
+			reports = append(reports, e.Title+": "+strings.Join(append(e.Techniques, e.Software...), ","))
+		}
+	}
+	mustDiff(t, "APT28 report events", []string{"Kaspersky Sofacy: XAgentOSX", "Secureworks IRON TWILIGHT: T1059.001"}, reports,
+		cmpopts.SortSlices(func(a, b string) bool { return a < b }))
+	if opA == nil || len(apt28.Events) != 3 {
+		t.Fatalf("APT28 events: %d, want 3 (two reports and Operation A)", len(apt28.Events))
 	}
 	var got []string
-	for _, in := range apt28.Events[0].Indicators {
+	for _, in := range opA.Indicators {
 		got = append(got, string(in.Type)+":"+in.Value)
 	}
 	mustDiff(t, "Operation A indicators", []string{"domain:c2.evil.test", "ipv4:198.51.100.9"}, got)
-	if len(by["Lazarus Group"].Events) != 0 || len(by["Lazarus Group"].Techniques) != 0 {
+	// APT29's Mimikatz link cites a report; Lazarus has none.
+	if len(by["APT29"].Events) < 1 || len(by["Lazarus Group"].Events) != 0 || len(by["Lazarus Group"].Techniques) != 0 {
 		t.Errorf("Lazarus has no uses and no events: %+v", by["Lazarus Group"])
 	}
 }

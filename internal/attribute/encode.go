@@ -1,0 +1,193 @@
+package attribute
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// EncodingVersion names the feature encoding; a model saved with another
+// version must be retrained.
+const EncodingVersion = 1
+
+// Example is one event with the group behind it, for training or testing.
+type Example struct {
+	Event *intel.Event
+	Group int64 // the label: a stored group's ID
+	// SplitKey groups examples that must stay on one side of a split: the
+	// events of one report, one IOC-list file, one campaign.
+	SplitKey string
+}
+
+// Feature is one non-zero entry of an encoded event.
+type Feature struct {
+	Index int32
+	Value float64
+}
+
+// Encoder turns events into feature vectors over a vocabulary fixed at
+// training time, and knows which groups (classes) the model tells apart.
+type Encoder struct {
+	Version int      `json:"version"`
+	Names   []string `json:"names"`   // feature index → name
+	Classes []int64  `json:"classes"` // class index → group ID
+	// overlapBase is the index of the first indicator-overlap feature;
+	// class c's is overlapBase+c.
+	OverlapBase int `json:"overlap_base"`
+
+	index map[string]int32
+	class map[int64]int
+	// iocs counts, per class, the training events that hold each
+	// indicator: the group's known indicators.
+	iocs []map[string]int
+}
+
+// eventTokens are the categorical features of an event, without the
+// indicator family.
+func eventTokens(e *intel.Event) []string {
+	var out []string
+	for _, t := range e.Techniques {
+		out = append(out, "technique:"+t)
+		if parent, _, ok := strings.Cut(t, "."); ok {
+			out = append(out, "technique:"+parent)
+		}
+	}
+	for _, s := range e.Software {
+		out = append(out, "software:"+strings.ToLower(s))
+	}
+	for _, s := range e.Sectors {
+		out = append(out, "sector:"+strings.ToLower(s))
+	}
+	for _, c := range e.VictimCountries {
+		out = append(out, "victim:"+c)
+	}
+	if e.Purpose != "" {
+		out = append(out, "purpose:"+strings.ToLower(e.Purpose))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func indicatorKeys(e *intel.Event) []string {
+	keys := make([]string, 0, len(e.Indicators))
+	for _, in := range e.Indicators {
+		keys = append(keys, string(in.Type)+":"+in.Value)
+	}
+	slices.Sort(keys)
+	return slices.Compact(keys)
+}
+
+// NewEncoder builds the vocabulary from the training examples. Classes are
+// the groups with at least minEvents examples; the others' examples add
+// vocabulary but no class.
+func NewEncoder(train []Example, minEvents int) *Encoder {
+	perGroup := map[int64]int{}
+	for _, ex := range train {
+		perGroup[ex.Group]++
+	}
+	enc := &Encoder{Version: EncodingVersion, index: map[string]int32{}, class: map[int64]int{}}
+	for g, n := range perGroup {
+		if n >= minEvents && g != 0 {
+			enc.Classes = append(enc.Classes, g)
+		}
+	}
+	slices.Sort(enc.Classes)
+	for c, g := range enc.Classes {
+		enc.class[g] = c
+	}
+	df := map[string]int{}
+	for _, ex := range train {
+		for _, tok := range eventTokens(ex.Event) {
+			df[tok]++
+		}
+	}
+	// A token seen in one training event only cannot generalise; leaving
+	// it out keeps the vocabulary (and the models) small.
+	var names []string
+	for tok, n := range df {
+		if n >= 2 {
+			names = append(names, tok)
+		}
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		enc.index[n] = int32(len(enc.Names))
+		enc.Names = append(enc.Names, n)
+	}
+	enc.OverlapBase = len(enc.Names)
+	enc.iocs = make([]map[string]int, len(enc.Classes))
+	for c, g := range enc.Classes {
+		enc.Names = append(enc.Names, "indicators known for group "+strconv.FormatInt(g, 10))
+		enc.iocs[c] = map[string]int{}
+	}
+	for _, ex := range train {
+		if c, ok := enc.class[ex.Group]; ok {
+			for _, k := range indicatorKeys(ex.Event) {
+				enc.iocs[c][k]++
+			}
+		}
+	}
+	return enc
+}
+
+// NumFeatures is the length of an encoded vector.
+func (enc *Encoder) NumFeatures() int { return len(enc.Names) }
+
+// Class returns the class index of a group, or -1.
+func (enc *Encoder) Class(group int64) int {
+	if c, ok := enc.class[group]; ok {
+		return c
+	}
+	return -1
+}
+
+// Encode returns the event's features, sorted by index.
+func (enc *Encoder) Encode(e *intel.Event) []Feature { return enc.encode(e, -1) }
+
+// encodeTraining encodes a training event of class own: its indicator
+// overlap with its own group leaves the event itself out, as if the
+// group's other events were all that was known. Without this a model
+// learns that "own overlap is 1" on training rows, which no new event
+// shows.
+func (enc *Encoder) encodeTraining(e *intel.Event, own int) []Feature { return enc.encode(e, own) }
+
+func (enc *Encoder) encode(e *intel.Event, own int) []Feature {
+	var out []Feature
+	for _, tok := range eventTokens(e) {
+		if i, ok := enc.index[tok]; ok {
+			out = append(out, Feature{i, 1})
+		}
+	}
+	keys := indicatorKeys(e)
+	if len(keys) > 0 {
+		for c, known := range enc.iocs {
+			hits := 0
+			for _, k := range keys {
+				n := known[k]
+				if c == own {
+					n-- // this event's own contribution
+				}
+				if n > 0 {
+					hits++
+				}
+			}
+			if hits > 0 {
+				out = append(out, Feature{int32(enc.OverlapBase + c), float64(hits) / float64(len(keys))})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Feature) int { return cmp.Compare(a.Index, b.Index) })
+	return out
+}
+
+// dense writes features into a zeroed row of NumFeatures.
+func dense(fs []Feature, row []float64) []float64 {
+	clear(row)
+	for _, f := range fs {
+		row[f.Index] = f.Value
+	}
+	return row
+}
