@@ -39,7 +39,7 @@ type command struct {
 // commands is the whole CLI surface.
 func commands() []*command {
 	return []*command{
-		serveCmd(), demoCmd(), importCmd(), searchCmd(), groupCmd(), userCmd(), extractCmd(), collectCmd(), sourceCmd(), workerCmd(), versionCmd(),
+		serveCmd(), demoCmd(), importCmd(), searchCmd(), groupCmd(), userCmd(), extractCmd(), analyzeCmd(), collectCmd(), sourceCmd(), workerCmd(), versionCmd(),
 	}
 }
 
