@@ -153,11 +153,11 @@ func (res *timeResult) json() any {
 
 func (res *timeResult) printTable(w io.Writer) error {
 	if res.grouped {
-		t := newTable(w, "GROUP", "N", "HOURS", "OFFSET", "WEEKEND", "CONF", "WORKDAYS", "08-18", "SECOND BEST")
+		t := newTable(w, "GROUP", "N", "HOURS", "OFFSET", "WEEKEND", "CONF", "PATTERN", "WORKDAYS", "08-18", "SECOND BEST")
 		for _, g := range res.groups {
 			p := res.profiles[g]
 			t.row(clip(g, 40), fmt.Sprint(p.N), fmt.Sprint(p.Used.Hours), offsetText(p.Best), weekendText(p.Best),
-				confText(p.Best), shareText(p.WeekdayShare, p.Used.Weekdays), shareText(p.WorkingHoursShare, p.Used.Hours),
+				confText(p.Best), patternText(p.Best), shareText(p.WeekdayShare, p.Used.Weekdays), shareText(p.WorkingHoursShare, p.Used.Hours),
 				estimateText(p.SecondBest))
 		}
 		if err := t.flush(); err != nil {
@@ -186,6 +186,11 @@ func printProfile(w io.Writer, p *analyze.TimeProfile) {
 	}
 	fmt.Fprintf(w, "weekend        %s  (%.2f); working days %s\n", p.Best.Weekend, p.WeekendConfidence, workingDays(p.Best.Weekend))
 	fmt.Fprintf(w, "second best    %s\n", estimateText(p.SecondBest))
+	pattern := ""
+	if p.Best.WorkShare < 0.1 {
+		pattern = ": no clear weekly pattern, so treat the answer as a guess"
+	}
+	fmt.Fprintf(w, "pattern        %s of activity looks like office work%s\n", patternText(p.Best), pattern)
 	fmt.Fprintf(w, "on workdays    %s of dated timestamps\n", shareText(p.WeekdayShare, p.Used.Weekdays))
 	if p.Used.Hours > 0 {
 		fmt.Fprintf(w, "08:00-18:00    %s of timed ones, local time\n", shareText(p.WorkingHoursShare, p.Used.Hours))
@@ -264,6 +269,13 @@ func confText(e *analyze.Estimate) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.2f", e.Confidence)
+}
+
+func patternText(e *analyze.Estimate) string {
+	if e == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f%%", e.WorkShare*100)
 }
 
 func estimateText(e *analyze.Estimate) string {

@@ -70,7 +70,7 @@ func TestAnalyzeTimeJSON(t *testing.T) {
 		t.Fatalf("%v: %s", err, errOut)
 	}
 	want := []string{"n", "utc_offset_hours", "utc_offset", "confidence", "weekend", "weekday_share", "working_hours_share",
-		"second_best", "hour_of_week", "used", "offset_confidence", "weekend_confidence", "weekday_counts",
+		"second_best", "hour_of_week", "used", "work_share", "offset_confidence", "weekend_confidence", "weekday_counts",
 		"recorded_offsets", "first", "last", "months", "skipped"}
 	if diff := cmp.Diff(want, jsonKeys(t, out)); diff != "" {
 		t.Errorf("keys (-want +got):\n%s", diff)

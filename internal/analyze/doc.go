@@ -32,7 +32,9 @@
 // Confidence is the posterior of the answer given: the best pair, or the
 // best weekend alone when no timestamp has a time of day, since dates say
 // nothing of the offset. The second-best answer is the next pair (or
-// weekend). The posterior is that of the model: with hundreds of
+// weekend). Each answer carries its fitted π (WorkShare): near 0 the
+// timestamps show no weekly pattern and the confidence is only the prior.
+// The posterior is that of the model: with hundreds of
 // timestamps it approaches 1 even where real hours differ from 08–18, so
 // read it with the second best and the shares.
 //

@@ -23,6 +23,7 @@ type TimeProfileJSON struct {
 	HourOfWeek        [168]int      `json:"hour_of_week"`
 
 	Used              Used           `json:"used"`
+	WorkShare         *float64       `json:"work_share"`
 	OffsetConfidence  *float64       `json:"offset_confidence"`
 	WeekendConfidence *float64       `json:"weekend_confidence"`
 	WeekdayCounts     [7]int         `json:"weekday_counts"` // Monday first
@@ -38,17 +39,25 @@ type EstimateJSON struct {
 	UTCOffset      *string  `json:"utc_offset"`
 	Weekend        []string `json:"weekend"`
 	Confidence     float64  `json:"confidence"`
+	WorkShare      float64  `json:"work_share"`
 }
 
 func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 
 func ptr[T any](v T) *T { return &v }
 
+func deref(p *float64) float64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
 func (e *Estimate) json() *EstimateJSON {
 	if e == nil {
 		return nil
 	}
-	out := &EstimateJSON{Weekend: e.Weekend.Names(), Confidence: round4(e.Confidence)}
+	out := &EstimateJSON{Weekend: e.Weekend.Names(), Confidence: round4(e.Confidence), WorkShare: round4(e.WorkShare)}
 	if e.OffsetKnown {
 		out.UTCOffsetHours = ptr(e.Offset)
 		out.UTCOffset = ptr(formatOffset(time.Duration(e.Offset) * time.Hour))
@@ -68,6 +77,7 @@ func (p *TimeProfile) JSON() TimeProfileJSON {
 	}
 	if b := p.Best.json(); b != nil {
 		out.UTCOffsetHours, out.UTCOffset, out.Weekend, out.Confidence = b.UTCOffsetHours, b.UTCOffset, b.Weekend, b.Confidence
+		out.WorkShare = ptr(b.WorkShare)
 		out.WeekendConfidence = ptr(round4(p.WeekendConfidence))
 		if p.Best.OffsetKnown {
 			out.OffsetConfidence = ptr(round4(p.OffsetConfidence))
@@ -91,7 +101,7 @@ func (p *TimeProfile) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &in); err != nil {
 		return err
 	}
-	best, err := estimateFrom(&EstimateJSON{in.UTCOffsetHours, in.UTCOffset, in.Weekend, in.Confidence})
+	best, err := estimateFrom(&EstimateJSON{in.UTCOffsetHours, in.UTCOffset, in.Weekend, in.Confidence, deref(in.WorkShare)})
 	if err != nil {
 		return err
 	}
@@ -123,7 +133,7 @@ func estimateFrom(e *EstimateJSON) (*Estimate, error) {
 	if e == nil || e.Weekend == nil {
 		return nil, nil
 	}
-	out := &Estimate{Confidence: e.Confidence}
+	out := &Estimate{Confidence: e.Confidence, WorkShare: e.WorkShare}
 	found := false
 	for w := range numWeekends {
 		if n := w.Names(); len(e.Weekend) == 2 && e.Weekend[0] == n[0] && e.Weekend[1] == n[1] {

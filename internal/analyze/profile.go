@@ -144,6 +144,10 @@ type Estimate struct {
 	// model: of the (offset, weekend) pair, or of the weekend alone when
 	// the offset is unknown.
 	Confidence float64
+	// WorkShare is the share of activity the answer explains as office
+	// work (the fitted mixture weight π); 0 means no weekly pattern at all,
+	// and then Confidence is only the prior.
+	WorkShare float64
 }
 
 // MonthCount is the number of timestamps in one month (UTC for times, as
@@ -194,6 +198,7 @@ func (p *TimeProfile) HourOfWeekAt(offset int) [168]int {
 type candidate struct {
 	offset  int
 	weekend Weekend
+	pi      float64 // the fitted weight of the working component
 	logPost float64
 }
 
@@ -230,15 +235,19 @@ func (b *Builder) Profile() TimeProfile {
 	if p.Used.Hours > 0 {
 		sort.SliceStable(cands, func(i, j int) bool { return cands[i].logPost > cands[j].logPost })
 		best, second := cands[0], cands[1]
-		p.Best = &Estimate{Offset: best.offset, OffsetKnown: true, Weekend: best.weekend, Confidence: math.Exp(best.logPost)}
-		p.SecondBest = &Estimate{Offset: second.offset, OffsetKnown: true, Weekend: second.weekend, Confidence: math.Exp(second.logPost)}
+		p.Best = &Estimate{Offset: best.offset, OffsetKnown: true, Weekend: best.weekend, Confidence: math.Exp(best.logPost), WorkShare: best.pi}
+		p.SecondBest = &Estimate{Offset: second.offset, OffsetKnown: true, Weekend: second.weekend, Confidence: math.Exp(second.logPost), WorkShare: second.pi}
 		p.OffsetConfidence = offPost[best.offset-MinOffset]
 	} else {
 		// Dates alone say nothing of the offset: answer the weekend only.
+		var pi [numWeekends]float64
+		for _, c := range cands {
+			pi[c.weekend] = c.pi
+		}
 		order := []Weekend{SatSun, FriSat, ThuFri}
 		sort.SliceStable(order, func(i, j int) bool { return wkPost[order[i]] > wkPost[order[j]] })
-		p.Best = &Estimate{Weekend: order[0], Confidence: wkPost[order[0]]}
-		p.SecondBest = &Estimate{Weekend: order[1], Confidence: wkPost[order[1]]}
+		p.Best = &Estimate{Weekend: order[0], Confidence: wkPost[order[0]], WorkShare: pi[order[0]]}
+		p.SecondBest = &Estimate{Weekend: order[1], Confidence: wkPost[order[1]], WorkShare: pi[order[1]]}
 	}
 	p.WeekendConfidence = wkPost[p.Best.Weekend]
 
@@ -296,7 +305,7 @@ func (b *Builder) posterior() []candidate {
 				workD[i] = 1.0 / 5
 			}
 		}
-		var logL float64
+		var logL, pi float64
 		for off := MinOffset; off <= MaxOffset; off++ {
 			for i, h := range hours {
 				l := ((h.idx+off)%168 + 168) % 168
@@ -326,10 +335,11 @@ func (b *Builder) posterior() []candidate {
 				return df
 			}
 			if len(hours) > 0 || off == MinOffset {
-				logL = ll(argmaxConcave(dll))
+				pi = argmaxConcave(dll)
+				logL = ll(pi)
 			}
 			// Without hours the likelihood does not depend on the offset.
-			cands = append(cands, candidate{off, w, math.Log(weekendPrior[w]) + logL})
+			cands = append(cands, candidate{off, w, pi, math.Log(weekendPrior[w]) + logL})
 		}
 	}
 	// Normalise in log space.

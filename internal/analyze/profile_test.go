@@ -88,6 +88,9 @@ func TestInferKnownActors(t *testing.T) {
 		if p.Best.Confidence < 0.5 || p.SecondBest.Confidence > p.Best.Confidence {
 			t.Errorf("%s: confidence %.3f, second best %s at %.3f", tt.name, p.Best.Confidence, describe(*p.SecondBest), p.SecondBest.Confidence)
 		}
+		if p.Best.WorkShare < 1-tt.a.noise-0.1 || p.Best.WorkShare > 1 {
+			t.Errorf("%s: work share %.3f with %.0f%% noise", tt.name, p.Best.WorkShare, 100*tt.a.noise)
+		}
 		if p.OffsetConfidence < p.Best.Confidence || p.WeekendConfidence < p.Best.Confidence {
 			t.Errorf("%s: marginals %.3f %.3f below the joint %.3f", tt.name, p.OffsetConfidence, p.WeekendConfidence, p.Best.Confidence)
 		}
@@ -215,11 +218,20 @@ func TestInferTwins(t *testing.T) {
 func TestNoPatternHasLowConfidence(t *testing.T) {
 	r := rand.New(rand.NewPCG(6, 6))
 	p := analyze.Profile(actor{0, analyze.SatSun, 8, 18, 1}.stamps(r, 2000))
-	if p.Best.Confidence > 0.3 {
-		t.Errorf("uniform activity: %s with confidence %.3f", estimate(p), p.Best.Confidence)
+	if p.Best.Confidence > 0.3 || p.Best.WorkShare > 0.1 {
+		t.Errorf("uniform activity: %s with confidence %.3f, work share %.3f", estimate(p), p.Best.Confidence, p.Best.WorkShare)
 	}
 	if math.Abs(p.WorkingHoursShare-10.0/24) > 0.05 {
 		t.Errorf("working hours share %.3f, want about 10/24", p.WorkingHoursShare)
+	}
+	// Dates spread evenly over the week: no pattern, so the answer is the prior.
+	var dates []analyze.Timestamp
+	for i := range 700 {
+		dates = append(dates, analyze.FromTime(week0.AddDate(0, 0, i), analyze.PrecisionDay))
+	}
+	p = analyze.Profile(dates)
+	if p.Best.WorkShare > 1e-6 || math.Abs(p.Best.Confidence-0.7) > 1e-9 || p.Best.Weekend != analyze.SatSun {
+		t.Errorf("even dates: %s confidence %.4f work share %.4f; want the prior", estimate(p), p.Best.Confidence, p.Best.WorkShare)
 	}
 }
 
@@ -301,7 +313,7 @@ func TestProfileJSON(t *testing.T) {
 		dec.Decode(&skip)
 	}
 	want := []string{"n", "utc_offset_hours", "utc_offset", "confidence", "weekend", "weekday_share", "working_hours_share",
-		"second_best", "hour_of_week", "used", "offset_confidence", "weekend_confidence", "weekday_counts",
+		"second_best", "hour_of_week", "used", "work_share", "offset_confidence", "weekend_confidence", "weekday_counts",
 		"recorded_offsets", "first", "last", "months"}
 	if diff := cmp.Diff(want, keys); diff != "" {
 		t.Errorf("keys (-want +got):\n%s", diff)
@@ -312,8 +324,9 @@ func TestProfileJSON(t *testing.T) {
 	}
 	round := func(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 	wantBack := p
-	wantBack.Best = &analyze.Estimate{Offset: 4, OffsetKnown: true, Weekend: analyze.SatSun, Confidence: round(p.Best.Confidence)}
-	wantBack.SecondBest = &analyze.Estimate{Offset: p.SecondBest.Offset, OffsetKnown: true, Weekend: p.SecondBest.Weekend, Confidence: round(p.SecondBest.Confidence)}
+	wantBack.Best = &analyze.Estimate{Offset: 4, OffsetKnown: true, Weekend: analyze.SatSun, Confidence: round(p.Best.Confidence), WorkShare: round(p.Best.WorkShare)}
+	wantBack.SecondBest = &analyze.Estimate{Offset: p.SecondBest.Offset, OffsetKnown: true, Weekend: p.SecondBest.Weekend,
+		Confidence: round(p.SecondBest.Confidence), WorkShare: round(p.SecondBest.WorkShare)}
 	wantBack.OffsetConfidence, wantBack.WeekendConfidence = round(p.OffsetConfidence), round(p.WeekendConfidence)
 	wantBack.WeekdayShare, wantBack.WorkingHoursShare = round(p.WeekdayShare), round(p.WorkingHoursShare)
 	if diff := cmp.Diff(wantBack, back); diff != "" {

@@ -176,7 +176,7 @@ func (r *Reader) readCSV() (Record, error) {
 	rec, err := r.csv.Read()
 	if err != nil {
 		if pe, ok := errors.AsType[*csv.ParseError](err); ok {
-			return Record{}, &LineError{pe.Line + 1, pe.Err}
+			return Record{}, &LineError{pe.StartLine + 1, pe.Err}
 		}
 		r.err = err
 		return Record{}, err

@@ -112,7 +112,7 @@ func (ts Timestamp) HourOfWeek() int {
 // "2024-03-12T10:15:00.5Z", in the recorded offset's local time when there
 // is one ("2024-03-12T14:15:00+04:00").
 func (ts Timestamp) String() string {
-	t := ts.Time
+	t := ts.Time.UTC()
 	zone := "Z"
 	if ts.HasOffset {
 		t = t.In(time.FixedZone("", int(ts.Offset/time.Second)))
