@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/spoor/spoor/internal/intel"
 )
 
 // workerCSV writes n rows "group,time" of an actor working 08–18 local on
@@ -89,7 +91,7 @@ func TestAnalyzeTimeBadLines(t *testing.T) {
 	c := newCLI(t)
 	in := "2024-03-12\n2024-03-13\nnot a time\n2024-03-14\n2024-02-30\n"
 	_, _, err := c.run(in, "analyze", "time", "-")
-	if err == nil || !strings.Contains(errorLine(err), "stdin: line 3: ") || exitCode(err) != 1 {
+	if err == nil || !strings.Contains(errorLine(err), "stdin: line 3: ") || intel.ErrorCode(err) != intel.CodeInvalid || exitCode(err) != 1 {
 		t.Fatalf("bad line: err = %v", err)
 	}
 	out, _, err := c.run(in, "analyze", "time", "--skip-bad", "--format", "json", "-")
@@ -171,7 +173,7 @@ func TestAnalyzeTimeTable(t *testing.T) {
 		t.Fatalf("%v: %s", err, errOut)
 	}
 	for _, want := range []string{"timestamps     300: 300 with a time of day", "UTC offset     +04:00", "weekend        Sat–Sun",
-		"working days Mon–Fri", "hour of week, local time (UTC+04:00)"} {
+		"working days Mon–Fri", "hour of week, local time (UTC+04:00)", "of activity looks like office work\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
