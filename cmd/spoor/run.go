@@ -39,7 +39,22 @@ type command struct {
 // commands is the whole CLI surface.
 func commands() []*command {
 	return []*command{
-		serveCmd(), demoCmd(), importCmd(), searchCmd(), groupCmd(), relatedCmd(), graphCmd(), evalCmd(), userCmd(), extractCmd(), collectCmd(), sourceCmd(), workerCmd(), versionCmd(),
+		// One command a line, so that adding one touches one line.
+		serveCmd(),
+		demoCmd(),
+		importCmd(),
+		searchCmd(),
+		groupCmd(),
+		relatedCmd(),
+		graphCmd(),
+		evalCmd(),
+		analyzeCmd(),
+		userCmd(),
+		extractCmd(),
+		collectCmd(),
+		sourceCmd(),
+		workerCmd(),
+		versionCmd(),
 	}
 }
 
