@@ -40,7 +40,7 @@ func TestRelatedJSON(t *testing.T) {
 		t.Fatalf("related --format json: %v\n%s", err, out)
 	}
 	// The sub-technique brings its parent.
-	if got.Group.Name != "Alpha Bear" || got.Group.Fingerprint.Techniques["T1059"] != 1 {
+	if got.Group.Name != "Alpha Bear" || got.Group.Fingerprint.Techniques["T1059"] == 0 {
 		t.Errorf("group part: %+v", got.Group)
 	}
 	if len(got.Related) == 0 || got.Related[0].Group != "Beta Bear" {
@@ -167,7 +167,33 @@ func TestEvalRelatedNeedsKnownRelations(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "no known related groups") {
 		t.Errorf("eval without galaxy links: %v", err)
 	}
-	if _, _, err := c.run("", "eval", "attribution"); err == nil {
+	if _, _, err := c.run("", "eval", "nonsense"); err == nil {
 		t.Error("an unknown evaluation must be a usage error")
+	}
+}
+
+func TestTrainAndAttribute(t *testing.T) {
+	c := similarCLI(t)
+	if _, _, err := c.run("", "attribute", "--software", "Quillwort"); err == nil || !strings.Contains(err.Error(), "spoor train attribution") {
+		t.Errorf("attribute before training: %v", err)
+	}
+	c.ok("train", "attribution", "--folds", "0")
+	var got attributionOut
+	if err := json.Unmarshal([]byte(c.ok("attribute", "--software", "Quillwort", "--technique", "t1041", "--format", "json")), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Groups) == 0 || (got.Groups[0].Group != "Alpha Bear" && got.Groups[0].Group != "Beta Bear") {
+		t.Fatalf("Quillwort and T1041 are the Bears': %+v", got.Groups)
+	}
+	for k := 1; k < len(got.Groups); k++ {
+		if got.Groups[k].Probability > got.Groups[k-1].Probability {
+			t.Errorf("not ranked: %+v", got.Groups)
+		}
+	}
+	if !strings.Contains(strings.Join(got.Features, " "), "software:quillwort") {
+		t.Errorf("features %v must include the software", got.Features)
+	}
+	if _, _, err := c.run("", "attribute", "--indicator", "not an indicator"); err == nil {
+		t.Error("a value that is not one indicator must be refused")
 	}
 }

@@ -48,6 +48,8 @@ func commands() []*command {
 		relatedCmd(),
 		graphCmd(),
 		evalCmd(),
+		trainCmd(),
+		attributeCmd(),
 		analyzeCmd(),
 		userCmd(),
 		extractCmd(),

@@ -45,15 +45,9 @@ func Evaluate(exs []Example, k int, opt Options, threshold float64, progress fun
 	if k < 2 {
 		return nil, fmt.Errorf("attribute: evaluate: need at least 2 folds, got %d", k)
 	}
-	keys := splitKeys(exs)
-	if len(keys) < k {
-		return nil, fmt.Errorf("attribute: evaluate: %d split keys cannot fill %d folds", len(keys), k)
-	}
-	rng := rand.New(rand.NewPCG(opt.Seed, 0xf01d))
-	rng.Shuffle(len(keys), func(i, j int) { keys[i], keys[j] = keys[j], keys[i] })
-	fold := make(map[string]int, len(keys))
-	for i, key := range keys {
-		fold[key] = i % k
+	fold, err := Folds(exs, k, opt.Seed)
+	if err != nil {
+		return nil, err
 	}
 	per := map[int64]int{}
 	for _, ex := range exs {
@@ -177,6 +171,23 @@ func Evaluate(exs []Example, k int, opt Options, threshold float64, progress fun
 		ev.Models = append(ev.Models, s)
 	}
 	return ev, nil
+}
+
+// Folds deals the examples' split keys, shuffled by seed, round-robin
+// into k folds: every example with a key lands in that key's fold, so the
+// events of one report are never on both sides.
+func Folds(exs []Example, k int, seed uint64) (map[string]int, error) {
+	keys := splitKeys(exs)
+	if len(keys) < k {
+		return nil, fmt.Errorf("attribute: evaluate: %d split keys cannot fill %d folds", len(keys), k)
+	}
+	rng := rand.New(rand.NewPCG(seed, 0xf01d))
+	rng.Shuffle(len(keys), func(i, j int) { keys[i], keys[j] = keys[j], keys[i] })
+	fold := make(map[string]int, len(keys))
+	for i, key := range keys {
+		fold[key] = i % k
+	}
+	return fold, nil
 }
 
 func argmax(p []float64) int {

@@ -62,20 +62,31 @@ func (m *GBDT) Predict(fs []Feature) []float64 {
 	return m.Model.Predict(dense(fs, make([]float64, m.Enc.NumFeatures())))
 }
 
-// Contribution is how much one feature moved a class's raw score.
+// Contribution is how much one feature moved a class's raw score. A
+// feature the event lacks can move it too (its absence is evidence):
+// Present tells which.
 type Contribution struct {
 	Feature string  `json:"feature"`
 	Value   float64 `json:"value"`
+	Present bool    `json:"present"`
+	// GroupID is set on an indicator-overlap feature: the group whose
+	// known indicators it measures.
+	GroupID int64 `json:"group_id,omitempty"`
 }
 
 // Explain returns the features that moved class c the most (TreeSHAP), at
 // most n, largest absolute contribution first.
 func (m *GBDT) Explain(fs []Feature, c, n int) []Contribution {
-	contrib := m.Model.Contributions(dense(fs, make([]float64, m.Enc.NumFeatures())))[c]
+	row := dense(fs, make([]float64, m.Enc.NumFeatures()))
+	contrib := m.Model.Contributions(row)[c]
 	var out []Contribution
 	for i, v := range contrib[:len(contrib)-1] { // the last is the bias
 		if v != 0 {
-			out = append(out, Contribution{m.Enc.Names[i], v})
+			ct := Contribution{Feature: m.Enc.Names[i], Value: v, Present: row[i] != 0}
+			if i >= m.Enc.OverlapBase {
+				ct.GroupID = m.Enc.Classes[i-m.Enc.OverlapBase]
+			}
+			out = append(out, ct)
 		}
 	}
 	slices.SortFunc(out, func(a, b Contribution) int { return cmp.Compare(math.Abs(b.Value), math.Abs(a.Value)) })

@@ -1,5 +1,7 @@
 package intel
 
+import "time"
+
 // GroupEvidence is everything the base holds about one group that its
 // fingerprint is built from: what the group's records say of it, what its
 // relationships say it uses, and the events attributed to it.
@@ -28,4 +30,18 @@ type GroupEvidence struct {
 type RelatedPair struct {
 	A, B int64
 	Why  string
+}
+
+// Model is a trained model kept in the store: its kind ("attribution"),
+// the version of the encoding it reads, what trained it, how well it did,
+// and the model itself (JSON).
+type Model struct {
+	ID         int64     `json:"id"`
+	Kind       string    `json:"kind"`
+	Version    int       `json:"version"`
+	CreatedAt  time.Time `json:"created_at"`
+	Params     string    `json:"params,omitempty"`     // JSON
+	Summary    string    `json:"summary,omitempty"`    // JSON: training data
+	Evaluation string    `json:"evaluation,omitempty"` // JSON
+	Data       string    `json:"-"`
 }

@@ -50,6 +50,7 @@ func Run(t *testing.T, open Opener) {
 		{"IOCImport", testIOCImport}, {"IOCImportIdempotent", testIOCImportIdempotent}, {"IOCImportRollback", testIOCImportRollback},
 		{"GroupEvidence", testGroupEvidence},
 		{"RelatedGroupPairs", testRelatedGroupPairs},
+		{"Models", testModels},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

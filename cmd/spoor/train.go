@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+
+	"github.com/spoor/spoor/internal/attribute"
+	"github.com/spoor/spoor/internal/config"
+	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/store"
+)
+
+func trainCmd() *command {
+	return &command{
+		name:  "train",
+		usage: "attribution [--min-events 3] [--folds 5]",
+		short: "train a model on the base and store it (attribution)",
+		long: `Train fits a model on what the base holds and stores it, with its parameters,
+a summary of the training data and its evaluation, as the newest model of its
+kind; every command and replica uses it from then on.
+
+  spoor train attribution   the gradient-boosted trees that name the group
+                            behind an event, on every event of the groups
+                            with --min-events or more; --folds > 0 first
+                            evaluates on folds that keep each report
+                            together (spoor eval attribution) and stores
+                            the figures with the model.`,
+		flags: config.FlagDB | config.FlagFormat,
+		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
+			minEvents := fs.Int("min-events", 3, "events a group needs to be a class")
+			folds := fs.Int("folds", 5, "evaluate on this many folds first (0: no evaluation)")
+			return func(ctx context.Context) error {
+				if len(e.args) != 1 || e.args[0] != "attribution" {
+					return usagef("usage: spoor train attribution")
+				}
+				if *minEvents < 1 || *folds < 0 || *folds == 1 {
+					return usagef("--min-events must be at least 1 and --folds 0 or at least 2")
+				}
+				st, err := e.openStore(ctx)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				m, err := trainAttribution(ctx, e, st, *minEvents, *folds)
+				if err != nil {
+					return err
+				}
+				if e.cfg.Format == "json" {
+					return printJSON(e.stdout, m)
+				}
+				fmt.Fprintf(e.stdout, "stored attribution model %d: %s\n", m.ID, m.Summary)
+				if m.Evaluation != "{}" {
+					fmt.Fprintf(e.stdout, "evaluation: %s\n", m.Evaluation)
+				}
+				return nil
+			}
+		},
+	}
+}
+
+// attributionSummary describes what a stored attribution model learnt from.
+type attributionSummary struct {
+	Events   int `json:"events"`
+	Groups   int `json:"groups"`
+	Features int `json:"features"`
+	Trees    int `json:"trees"`
+}
+
+// trainAttribution trains the attribution model on every event in the
+// store and saves it, with its evaluation when folds > 0.
+func trainAttribution(ctx context.Context, e *env, st *store.Store, minEvents, folds int) (*intel.Model, error) {
+	evidence, err := st.FindGroupEvidence(ctx)
+	if err != nil {
+		return nil, err
+	}
+	exs := attribute.Examples(evidence)
+	opt := attribute.DefaultOptions()
+	opt.MinEvents = minEvents
+	evaluation := []byte("{}")
+	if folds > 0 {
+		bar := newProgress(e.stderr, "evaluate")
+		ev, err := attribute.Evaluate(exs, folds, opt, 0.3, func(f, n int) { bar.update(f, n) })
+		if err != nil {
+			return nil, intel.Errorf(intel.CodeInvalid, "train attribution: %v", err)
+		}
+		bar.update(folds, folds)
+		if evaluation, err = json.Marshal(ev); err != nil {
+			return nil, err
+		}
+	}
+	newProgress(e.stderr, "train attribution").note(fmt.Sprintf("%d events", len(exs)))
+	enc := attribute.NewEncoder(exs, minEvents)
+	model, err := attribute.TrainGBDT(enc, exs, opt)
+	if err != nil {
+		return nil, intel.Errorf(intel.CodeInvalid, "train attribution: %v", err)
+	}
+	var data bytes.Buffer
+	if err := model.Save(&data); err != nil {
+		return nil, err
+	}
+	n := 0
+	for _, ex := range exs {
+		if enc.Class(ex.Group) >= 0 {
+			n++
+		}
+	}
+	summary, _ := json.Marshal(attributionSummary{Events: n, Groups: len(enc.Classes), Features: enc.NumFeatures(), Trees: model.Model.NumTrees()})
+	params, _ := json.Marshal(opt)
+	m := &intel.Model{Kind: "attribution", Version: attribute.EncodingVersion, Params: string(params),
+		Summary: string(summary), Evaluation: string(evaluation), Data: data.String()}
+	if err := st.SaveModel(ctx, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}

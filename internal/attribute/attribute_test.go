@@ -1,0 +1,236 @@
+package attribute_test
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/spoor/spoor/internal/attribute"
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// synthetic makes events of n groups, each with its own core of
+// techniques and a malware family, noised with common techniques and
+// occasional borrowing; every event is its own report.
+func synthetic(groups, perGroup int, seed uint64) []attribute.Example {
+	rng := rand.New(rand.NewPCG(seed, 3))
+	var out []attribute.Example
+	for g := 1; g <= groups; g++ {
+		for e := 0; e < perGroup; e++ {
+			ev := &intel.Event{}
+			for k := 0; k < 4; k++ {
+				if rng.Float64() < 0.7 {
+					ev.Techniques = append(ev.Techniques, fmt.Sprintf("T%d.%03d", 1000+g, k))
+				}
+			}
+			ev.Techniques = append(ev.Techniques, fmt.Sprintf("T%d", 1500+rng.IntN(5))) // common noise
+			if rng.Float64() < 0.2 {
+				ev.Techniques = append(ev.Techniques, fmt.Sprintf("T%d.000", 1000+1+rng.IntN(groups)))
+			}
+			if rng.Float64() < 0.6 {
+				ev.Software = append(ev.Software, fmt.Sprintf("Family%d", g))
+			}
+			out = append(out, attribute.Example{Event: ev, Group: int64(g), SplitKey: fmt.Sprintf("report-%d-%d", g, e)})
+		}
+	}
+	return out
+}
+
+func TestEncoderVocabulary(t *testing.T) {
+	train := []attribute.Example{
+		{Event: &intel.Event{Techniques: []string{"T1059.001"}, Software: []string{"Mimikatz"}}, Group: 1, SplitKey: "a"},
+		{Event: &intel.Event{Techniques: []string{"T1059.003", "T1566"}, Software: []string{"mimikatz"}}, Group: 1, SplitKey: "b"},
+		{Event: &intel.Event{Techniques: []string{"T1566"}}, Group: 2, SplitKey: "c"},
+	}
+	enc := attribute.NewEncoder(train, 1)
+	if !slices.Equal(enc.Classes, []int64{1, 2}) {
+		t.Errorf("classes %v", enc.Classes)
+	}
+	// T1059 (the parent of both sub-techniques), software in lower case
+	// and T1566 occur twice; the sub-techniques once each, so they stay out.
+	var vocab []string
+	for _, n := range enc.Names[:enc.OverlapBase] {
+		vocab = append(vocab, n)
+	}
+	if want := []string{"software:mimikatz", "technique:T1059", "technique:T1566"}; !slices.Equal(vocab, want) {
+		t.Errorf("vocabulary %q, want %q", vocab, want)
+	}
+	fs := enc.Encode(&intel.Event{Techniques: []string{"T1059.009", "T9999"}})
+	if len(fs) != 1 || enc.Names[fs[0].Index] != "technique:T1059" {
+		t.Errorf("a new sub-technique must light its known parent only: %+v", fs)
+	}
+}
+
+// TestIndicatorOverlapLeavesTheEventOut checks the indicator family: a
+// test event gets the share of its indicators each group is known for; a
+// training event does not count its own indicators for its own group.
+func TestIndicatorOverlapLeavesTheEventOut(t *testing.T) {
+	ind := func(vals ...string) []*intel.Indicator {
+		var out []*intel.Indicator
+		for _, v := range vals {
+			out = append(out, &intel.Indicator{Type: intel.IndicatorDomain, Value: v})
+		}
+		return out
+	}
+	train := []attribute.Example{
+		{Event: &intel.Event{Indicators: ind("a.test", "b.test")}, Group: 1, SplitKey: "1"},
+		{Event: &intel.Event{Indicators: ind("b.test")}, Group: 1, SplitKey: "2"},
+		{Event: &intel.Event{Indicators: ind("z.test")}, Group: 2, SplitKey: "3"},
+	}
+	enc := attribute.NewEncoder(train, 1)
+	fs := enc.Encode(&intel.Event{Indicators: ind("a.test", "b.test", "z.test", "new.test")})
+	got := map[string]float64{}
+	for _, f := range fs {
+		got[enc.Names[f.Index]] = f.Value
+	}
+	want := map[string]float64{"indicators known for group 1": 0.5, "indicators known for group 2": 0.25}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("overlap features %v, want %v", got, want)
+	}
+}
+
+func TestFoldsKeepSplitKeysTogether(t *testing.T) {
+	exs := synthetic(4, 10, 2)
+	// Two groups' events share a report.
+	exs[0].SplitKey, exs[15].SplitKey = "shared", "shared"
+	fold, err := attribute.Folds(exs, 5, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sizes := make([]int, 5)
+	for _, ex := range exs {
+		sizes[fold[ex.SplitKey]]++
+	}
+	for f, n := range sizes {
+		if n < 6 || n > 10 {
+			t.Errorf("fold %d has %d events; folds must be near-equal", f, n)
+		}
+	}
+	if _, err := attribute.Folds(exs[:3], 5, 7); err == nil {
+		t.Error("three keys cannot fill five folds")
+	}
+}
+
+func TestEvaluateModelsBeatTheMajority(t *testing.T) {
+	exs := synthetic(6, 25, 4)
+	opt := attribute.DefaultOptions()
+	ev, err := attribute.Evaluate(exs, 5, opt, 0.5, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scores := map[string]attribute.Scores{}
+	for _, s := range ev.Models {
+		scores[s.Model] = s
+	}
+	maj := scores["majority class"]
+	// Six balanced groups: the majority answer is right about 1/6 of the
+	// time; ties count against it, so its top-1 is 0.
+	if maj.Top1 > 0.2 {
+		t.Errorf("majority top-1 = %.3f, want ≤ 0.2", maj.Top1)
+	}
+	for _, name := range []string{"gbdt", "naive bayes", "nearest fingerprint"} {
+		s := scores[name]
+		if s.Evaluated != len(exs) || s.Top1 < 0.8 || s.Top3 < s.Top1 {
+			t.Errorf("%s: %+v; want every event scored and top-1 ≥ 0.8 on separable groups", name, s)
+		}
+	}
+	if g := scores["gbdt"]; g.Coverage <= 0 || g.Coverage > 1 || g.ECE < 0 || g.ECE > 1 || g.LogLoss <= 0 {
+		t.Errorf("gbdt figures out of range: %+v", g)
+	}
+}
+
+func TestExplainNamesTheDecidingFeature(t *testing.T) {
+	exs := synthetic(3, 30, 5)
+	opt := attribute.DefaultOptions()
+	enc := attribute.NewEncoder(exs, opt.MinEvents)
+	m, err := attribute.TrainGBDT(enc, exs, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := &intel.Event{Techniques: []string{"T1002.000", "T1002.001", "T1002.002"}, Software: []string{"Family2"}}
+	fs := enc.Encode(ev)
+	probs := m.Predict(fs)
+	c := enc.Class(2)
+	for o, p := range probs {
+		if o != c && p >= probs[c] {
+			t.Fatalf("group 2's techniques and family must rank group 2 first: %v", probs)
+		}
+	}
+	why := m.Explain(fs, c, 3)
+	if len(why) == 0 || why[0].Value <= 0 {
+		t.Fatalf("explanation %+v", why)
+	}
+	found := false
+	for _, w := range why {
+		found = found || w.Feature == "software:family2" || w.Feature == "technique:T1002.000" || w.Feature == "technique:T1002.001" || w.Feature == "technique:T1002.002"
+	}
+	if !found {
+		t.Errorf("the explanation must name one of group 2's own features: %+v", why)
+	}
+}
+
+func TestSaveLoadGivesTheSameAnswers(t *testing.T) {
+	exs := synthetic(4, 20, 6)
+	exs[0].Event.Indicators = []*intel.Indicator{{Type: intel.IndicatorDomain, Value: "c2.test"}}
+	exs[1].Event.Indicators = []*intel.Indicator{{Type: intel.IndicatorDomain, Value: "c2.test"}}
+	opt := attribute.DefaultOptions()
+	enc := attribute.NewEncoder(exs, opt.MinEvents)
+	m, err := attribute.TrainGBDT(enc, exs, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := m.Save(&buf); err != nil {
+		t.Fatal(err)
+	}
+	saved := buf.String()
+	m2, err := attribute.Load(strings.NewReader(saved))
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe := &intel.Event{Techniques: []string{"T1003.001", "T1501"}, Indicators: []*intel.Indicator{{Type: intel.IndicatorDomain, Value: "c2.test"}}}
+	a1 := m.Attribute(m.Enc.Encode(probe), 3, 2, 0.5)
+	a2 := m2.Attribute(m2.Enc.Encode(probe), 3, 2, 0.5)
+	if fmt.Sprint(a1) != fmt.Sprint(a2) {
+		t.Errorf("answers differ after a round trip:\n%+v\n%+v", a1, a2)
+	}
+	if len(a1.Groups) != 3 || a1.Groups[0].Probability < a1.Groups[1].Probability {
+		t.Errorf("ranking: %+v", a1.Groups)
+	}
+	// The known indicator survives the round trip as a feature.
+	if !slices.Contains(a2.Features, "indicators known for group 1") {
+		t.Errorf("features after load: %v", a2.Features)
+	}
+	for _, bad := range []struct{ name, text string }{
+		{"truncated", saved[:len(saved)/2]},
+		{"other version", strings.Replace(saved, `"version":1`, `"version":99`, 1)},
+		{"classes do not fit", strings.Replace(saved, `"overlap_base":`, `"overlap_base":1`, 1)},
+	} {
+		if _, err := attribute.Load(strings.NewReader(bad.text)); err == nil {
+			t.Errorf("%s: loaded", bad.name)
+		}
+	}
+}
+
+func TestAbstainsBelowTheThreshold(t *testing.T) {
+	exs := synthetic(4, 20, 8)
+	opt := attribute.DefaultOptions()
+	enc := attribute.NewEncoder(exs, opt.MinEvents)
+	m, err := attribute.TrainGBDT(enc, exs, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An event with no known feature gets the prior: spread thin, so
+	// "unknown group".
+	a := m.Attribute(enc.Encode(&intel.Event{Techniques: []string{"T9999"}}), 3, 0, 0.6)
+	if !a.Abstained || len(a.Features) != 0 {
+		t.Errorf("featureless event: %+v", a)
+	}
+	b := m.Attribute(enc.Encode(&intel.Event{Techniques: []string{"T1004.000", "T1004.001", "T1004.002", "T1004.003"}, Software: []string{"Family4"}}), 3, 0, 0.6)
+	if b.Abstained || b.Groups[0].GroupID != 4 {
+		t.Errorf("group 4's own event: %+v", b)
+	}
+}

@@ -1,0 +1,54 @@
+package attribute
+
+import (
+	"testing"
+
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// TestTrainingOverlapLeavesTheEventOut: encoded for training, an event's
+// overlap with its own group counts only what the group's other events
+// hold. Otherwise every training row would show "own overlap 1" and the
+// trees would learn a rule no new event can satisfy.
+func TestTrainingOverlapLeavesTheEventOut(t *testing.T) {
+	ind := func(vals ...string) []*intel.Indicator {
+		var out []*intel.Indicator
+		for _, v := range vals {
+			out = append(out, &intel.Indicator{Type: intel.IndicatorDomain, Value: v})
+		}
+		return out
+	}
+	train := []Example{
+		{Event: &intel.Event{Indicators: ind("a.test", "b.test")}, Group: 1, SplitKey: "1"},
+		{Event: &intel.Event{Indicators: ind("b.test")}, Group: 1, SplitKey: "2"},
+		{Event: &intel.Event{Indicators: ind("z.test")}, Group: 2, SplitKey: "3"},
+	}
+	enc := NewEncoder(train, 1)
+	overlap := func(fs []Feature) map[int64]float64 {
+		out := map[int64]float64{}
+		for _, f := range fs {
+			if int(f.Index) >= enc.OverlapBase {
+				out[enc.Classes[int(f.Index)-enc.OverlapBase]] = f.Value
+			}
+		}
+		return out
+	}
+	cases := []struct {
+		ex   Example
+		want map[int64]float64
+	}{
+		{train[0], map[int64]float64{1: 0.5}}, // b.test from event 2; a.test only its own
+		{train[1], map[int64]float64{1: 1}},   // b.test from event 1
+		{train[2], map[int64]float64{}},       // z.test only its own
+	}
+	for i, c := range cases {
+		got := overlap(enc.encodeTraining(c.ex.Event, enc.Class(c.ex.Group)))
+		if len(got) != len(c.want) || got[1] != c.want[1] || got[2] != c.want[2] {
+			t.Errorf("training event %d: overlap %v, want %v", i+1, got, c.want)
+		}
+	}
+	// Encoded as a new event, event 3 is fully known to group 2.
+	if got := overlap(enc.Encode(train[2].Event)); got[2] != 1 {
+		t.Errorf("new event: %v, want group 2 at 1", got)
+	}
+}

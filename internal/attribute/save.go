@@ -1,0 +1,113 @@
+package attribute
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/spoor/spoor/internal/gbdt"
+)
+
+// savedModel is the file form of a trained GBDT: the encoder (vocabulary,
+// classes, each class's known indicators) and the trees.
+type savedModel struct {
+	Version     int              `json:"version"`
+	Names       []string         `json:"names"`
+	Classes     []int64          `json:"classes"`
+	OverlapBase int              `json:"overlap_base"`
+	Indicators  []map[string]int `json:"indicators"`
+	Trees       json.RawMessage  `json:"trees"`
+}
+
+// Save writes the model and its encoder as JSON.
+func (m *GBDT) Save(w io.Writer) error {
+	var trees bytes.Buffer
+	if err := m.Model.Save(&trees); err != nil {
+		return fmt.Errorf("attribute: save: %w", err)
+	}
+	e := m.Enc
+	return json.NewEncoder(w).Encode(savedModel{Version: e.Version, Names: e.Names, Classes: e.Classes,
+		OverlapBase: e.OverlapBase, Indicators: e.iocs, Trees: trees.Bytes()})
+}
+
+// Load reads a model written by Save. A model of another encoding version,
+// or one whose parts do not fit together, is an error saying so.
+func Load(r io.Reader) (*GBDT, error) {
+	var s savedModel
+	if err := json.NewDecoder(r).Decode(&s); err != nil {
+		return nil, fmt.Errorf("attribute: load: %w", err)
+	}
+	if s.Version != EncodingVersion {
+		return nil, fmt.Errorf("attribute: load: the model reads encoding %d, this spoor writes %d: train it again", s.Version, EncodingVersion)
+	}
+	if s.OverlapBase+len(s.Classes) != len(s.Names) || len(s.Indicators) != len(s.Classes) || s.OverlapBase < 0 {
+		return nil, fmt.Errorf("attribute: load: %d features, %d classes and %d indicator sets do not fit together",
+			len(s.Names), len(s.Classes), len(s.Indicators))
+	}
+	trees, err := gbdt.Load(bytes.NewReader(s.Trees))
+	if err != nil {
+		return nil, fmt.Errorf("attribute: load: %w", err)
+	}
+	if trees.NumClass() != len(s.Classes) || trees.NumFeatures() != len(s.Names) {
+		return nil, fmt.Errorf("attribute: load: the trees have %d classes and %d features, the encoder %d and %d",
+			trees.NumClass(), trees.NumFeatures(), len(s.Classes), len(s.Names))
+	}
+	enc := &Encoder{Version: s.Version, Names: s.Names, Classes: s.Classes, OverlapBase: s.OverlapBase,
+		index: map[string]int32{}, class: map[int64]int{}, iocs: s.Indicators}
+	for i, n := range s.Names[:s.OverlapBase] {
+		enc.index[n] = int32(i)
+	}
+	for c, g := range s.Classes {
+		enc.class[g] = c
+		if enc.iocs[c] == nil {
+			enc.iocs[c] = map[string]int{}
+		}
+	}
+	return &GBDT{Enc: enc, Model: trees}, nil
+}
+
+// Ranked is one group in an attribution, best first.
+type Ranked struct {
+	GroupID     int64          `json:"group_id"`
+	Probability float64        `json:"probability"`
+	Evidence    []Contribution `json:"evidence,omitempty"`
+}
+
+// Attribution is the answer for one event: the most likely groups with
+// their probabilities and the features that moved each, and whether the
+// model abstains (the best is below the threshold: "unknown group").
+type Attribution struct {
+	Groups    []Ranked `json:"groups"`
+	Abstained bool     `json:"abstained"`
+	Threshold float64  `json:"threshold"`
+	// Features are the event's features the model knows; an event with
+	// none gets the prior and should not be trusted.
+	Features []string `json:"features"`
+}
+
+// Attribute ranks the groups for one encoded event: the top groups with
+// their probabilities, each with up to evidence explaining features.
+func (m *GBDT) Attribute(fs []Feature, top, evidence int, threshold float64) Attribution {
+	probs := m.Predict(fs)
+	order := make([]int, len(probs))
+	for i := range order {
+		order[i] = i
+	}
+	sortByProb(order, probs)
+	a := Attribution{Threshold: threshold}
+	for _, f := range fs {
+		a.Features = append(a.Features, m.Enc.Names[f.Index])
+	}
+	for _, c := range order[:min(top, len(order))] {
+		a.Groups = append(a.Groups, Ranked{GroupID: m.Enc.Classes[c], Probability: probs[c], Evidence: m.Explain(fs, c, evidence)})
+	}
+	a.Abstained = len(a.Groups) == 0 || a.Groups[0].Probability < threshold
+	return a
+}
+
+func sortByProb(order []int, probs []float64) {
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(probs[b], probs[a]) })
+}
