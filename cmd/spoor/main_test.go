@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spoor/spoor/internal/auth"
 	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/store/sqlite"
 )
@@ -309,5 +311,84 @@ func TestServeCreatesAdminAndStops(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("serve returned %v after cancel", err)
+	}
+}
+
+func TestUserPasswdEndsSessions(t *testing.T) {
+	c := newCLI(t)
+	c.ok("user", "add", "--role", "analyst", "alice")
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	svc := auth.NewService(st, auth.Options{Hash: auth.HashParams{Memory: 256, Time: 1, Threads: 1}})
+	if _, err := svc.SetPassword(ctx, "alice", "alice-password-123", auth.PasswordOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	token, sess, _, err := svc.Login(ctx, "alice", "alice-password-123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _, err := svc.IssueToken(ctx, sess, "", auth.TokenRequest{Name: "ci"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.ok("user", "passwd", "alice")
+	if _, _, err := svc.SessionUser(ctx, token); intel.ErrorCode(err) != intel.CodeUnauthorized {
+		t.Errorf("session after user passwd: %v, want unauthorized", err)
+	}
+	if _, _, err := svc.TokenUser(ctx, plain); err != nil {
+		t.Errorf("token after user passwd: %v, want it kept", err)
+	}
+	c.ok("user", "passwd", "--revoke-tokens", "alice")
+	if _, _, err := svc.TokenUser(ctx, plain); intel.ErrorCode(err) != intel.CodeUnauthorized {
+		t.Errorf("token after user passwd --revoke-tokens: %v, want unauthorized", err)
+	}
+}
+
+// TestMaintainPrunesOnTicks drives serve's upkeep loop with a tick
+// channel: each tick writes token uses and prunes expired sessions.
+func TestMaintainPrunesOnTicks(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "spoor.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now()
+	u := &intel.User{Login: "bea", Role: intel.RoleReader, Enabled: true}
+	if err := st.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []*intel.Session{
+		{TokenHash: "old", UserID: u.ID, CreatedAt: now.Add(-48 * time.Hour), ExpiresAt: now.Add(-time.Hour)},
+		{TokenHash: "live", UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)},
+	} {
+		if err := st.CreateSession(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var logBuf syncBuffer
+	tick := make(chan time.Time)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		maintain(ctx, authService(st), tick, slog.New(slog.NewTextHandler(&logBuf, nil)))
+	}()
+	tick <- now
+	tick <- now // taken only once the first upkeep is over
+	if _, _, err := st.FindSession(ctx, "old", now.Add(-2*time.Hour)); intel.ErrorCode(err) != intel.CodeUnauthorized {
+		t.Errorf("expired session still stored after a tick: %v", err)
+	}
+	if _, _, err := st.FindSession(ctx, "live", now); err != nil {
+		t.Errorf("live session: %v", err)
+	}
+	cancel()
+	<-done
+	if !strings.Contains(logBuf.String(), `msg="pruned expired sessions" sessions=1`) {
+		t.Errorf("log = %q", logBuf.String())
 	}
 }

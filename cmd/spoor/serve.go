@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -25,7 +26,7 @@ func serveCmd() *command {
 		long: `Serve opens (and migrates) the database and serves the web application and
 the JSON API under /api/v1. On first start, with no users, it creates the
 user "admin" and prints its one-time password.`,
-		flags: config.FlagDB | config.FlagAddr | config.FlagSecureCookies | config.FlagLogLevel,
+		flags: config.FlagDB | config.FlagAddr | config.FlagSecureCookies | config.FlagLogLevel | config.FlagTrustedProxy,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			dev := fs.String("dev", "", "serve templates and static files from this directory (e.g. internal/web), re-read on each request")
 			noScheduler := fs.Bool("no-scheduler", false, "do not collect due sources in the background (leave it to spoor worker)")
@@ -68,7 +69,7 @@ func ensureAdmin(ctx context.Context, e *env, st *store.Store, reset bool) error
 		pw = ""
 		if u, err := svc.FindUser(ctx, "admin"); err == nil && u.Role == "admin" {
 			pw = auth.GeneratePassword()
-			if _, err := svc.SetPassword(ctx, "admin", pw); err != nil {
+			if _, err := svc.SetPassword(ctx, "admin", pw, auth.PasswordOptions{}); err != nil {
 				return err
 			}
 			if !u.Enabled {
@@ -86,11 +87,15 @@ func ensureAdmin(ctx context.Context, e *env, st *store.Store, reset bool) error
 
 // serveHTTP runs the web server until ctx ends, then drains requests.
 // ready, if not nil, receives the bound address (tests listen on :0).
+// Alongside, the auth service's upkeep runs every minute (see maintain).
 func serveHTTP(ctx context.Context, e *env, st *store.Store, c *collect.Collector, devDir string, ready chan<- string) error {
 	log := e.logger()
+	// One service for the server and its upkeep: it holds the token uses
+	// not yet written.
+	svc := authService(st)
 	deps := web.Deps{
-		Store: st, Auth: authService(st), Collector: c, Logger: log,
-		Version: version, SecureCookies: e.cfg.SecureCookies,
+		Store: st, Auth: svc, Collector: c, Logger: log,
+		Version: version, SecureCookies: e.cfg.SecureCookies, TrustedProxies: e.cfg.TrustedProxies,
 	}
 	if devDir != "" {
 		deps.Dev = os.DirFS(devDir)
@@ -119,6 +124,15 @@ func serveHTTP(ctx context.Context, e *env, st *store.Store, c *collect.Collecto
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
+	upkeepCtx, stopUpkeep := context.WithCancel(ctx)
+	upkeep := make(chan struct{})
+	go func() {
+		defer close(upkeep)
+		maintain(upkeepCtx, svc, tick.C, log)
+	}()
+	defer func() { stopUpkeep(); <-upkeep }() // before the store closes
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -132,6 +146,33 @@ func serveHTTP(ctx context.Context, e *env, st *store.Store, c *collect.Collecto
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
 	}
+	stopUpkeep()
+	<-upkeep
+	// The last token uses, noted after the last tick.
+	if err := svc.FlushTokenUse(shutdown); err != nil {
+		log.Warn("write token uses", "err", err)
+	}
 	log.Info("stopped")
 	return nil
+}
+
+// maintain does the auth service's upkeep on every tick until ctx ends:
+// it writes the API token uses noted in memory (so a request never waits
+// for a write) and deletes expired sessions. A failure is logged and
+// tried again on the next tick.
+func maintain(ctx context.Context, svc *auth.Service, tick <-chan time.Time, log *slog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick:
+		}
+		n, err := svc.Maintain(ctx)
+		if err != nil && ctx.Err() == nil {
+			log.Warn("auth upkeep", "err", err)
+		}
+		if n > 0 {
+			log.Info("pruned expired sessions", "sessions", n)
+		}
+	}
 }

@@ -23,12 +23,15 @@ func userCmd() *command {
   spoor user enable LOGIN
   spoor user disable LOGIN
   spoor user role LOGIN ROLE
-  spoor user passwd LOGIN [--password-stdin]
-Without --password-stdin, add and passwd generate a password and print it once.`,
+  spoor user passwd LOGIN [--password-stdin] [--revoke-tokens]
+Without --password-stdin, add and passwd generate a password and print it once.
+A new password signs the user out everywhere; --revoke-tokens also revokes
+all their API tokens.`,
 		flags: config.FlagDB | config.FlagFormat,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			role := fs.String("role", "reader", "role of a new user: reader, analyst or admin")
 			pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin")
+			revoke := fs.Bool("revoke-tokens", false, "passwd: revoke all the user's API tokens too")
 			return func(ctx context.Context) error {
 				if len(e.args) == 0 {
 					return usagef("usage: spoor user add|list|enable|disable|role|passwd [LOGIN]")
@@ -81,7 +84,7 @@ Without --password-stdin, add and passwd generate a password and print it once.`
 					if verb == "add" {
 						u, err = svc.CreateUser(ctx, rest[0], intel.Role(*role), pw)
 					} else {
-						u, err = svc.SetPassword(ctx, rest[0], pw)
+						u, err = svc.SetPassword(ctx, rest[0], pw, auth.PasswordOptions{RevokeTokens: *revoke})
 					}
 					if err != nil {
 						return err

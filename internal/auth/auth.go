@@ -23,21 +23,40 @@ type Store interface {
 	FindUserByID(ctx context.Context, id int64) (*intel.User, error)
 	FindUserByLogin(ctx context.Context, login string) (*intel.User, error)
 	FindUsers(ctx context.Context) ([]*intel.User, error)
+	// UpdateUser keeps one enabled admin, ends sessions on a new password
+	// and revokes tokens, in its own transaction (see intel.UserUpdate).
 	UpdateUser(ctx context.Context, id int64, u intel.UserUpdate) (*intel.User, error)
 
 	CreateSession(ctx context.Context, sess *intel.Session) error
 	FindSession(ctx context.Context, tokenHash string, now time.Time) (*intel.Session, *intel.User, error)
+	ReauthSession(ctx context.Context, tokenHash string, at time.Time) error
 	DeleteSession(ctx context.Context, tokenHash string) error
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
 
 	CreateAPIToken(ctx context.Context, t *intel.APIToken) error
-	FindAPIToken(ctx context.Context, hash string, now time.Time) (*intel.APIToken, *intel.User, error)
+	FindAPIToken(ctx context.Context, hash string) (*intel.APIToken, *intel.User, error)
 	FindAPITokens(ctx context.Context, userID int64) ([]*intel.APIToken, error)
 	RevokeAPIToken(ctx context.Context, id int64) error
+	RecordTokenUse(ctx context.Context, uses map[int64]time.Time) error
+
+	RecordAudit(ctx context.Context, e *intel.AuditEntry) error
 }
 
-// DefaultSessionTTL is how long a browser session lasts when Options
-// leaves it unset.
-const DefaultSessionTTL = 7 * 24 * time.Hour
+// Lifetimes.
+const (
+	// DefaultSessionTTL is how long a browser session lasts when Options
+	// leaves it unset.
+	DefaultSessionTTL = 7 * 24 * time.Hour
+	// ReauthWindow is how long after entering their password a user may
+	// create API tokens without entering it again.
+	ReauthWindow = 10 * time.Minute
+	// DefaultTokenTTL and MaxTokenTTL bound the life of an API token.
+	DefaultTokenTTL = 90 * 24 * time.Hour
+	MaxTokenTTL     = 366 * 24 * time.Hour
+	// TokenUseEvery is how often at most a token's last-used time is
+	// written, and a refused token's use audited.
+	TokenUseEvery = time.Minute
+)
 
 // Options tunes a Service. The zero value is ready for production.
 type Options struct {
@@ -61,11 +80,21 @@ type Service struct {
 	// attacker cannot tell unknown logins from wrong passwords by timing.
 	dummyOnce sync.Once
 	dummy     string
+
+	// Token use is kept in memory and written by FlushTokenUse, so that
+	// an API request costs no write: seen is the last use noted per
+	// token ID, pending the uses not yet written, refused the last audit
+	// of a refused (revoked, expired) token.
+	mu      sync.Mutex
+	seen    map[int64]time.Time
+	pending map[int64]time.Time
+	refused map[int64]time.Time
 }
 
 // NewService returns a Service over store.
 func NewService(store Store, opts Options) *Service {
-	s := &Service{store: store, now: opts.Now, hash: opts.Hash, sessionTTL: opts.SessionTTL}
+	s := &Service{store: store, now: opts.Now, hash: opts.Hash, sessionTTL: opts.SessionTTL,
+		seen: map[int64]time.Time{}, pending: map[int64]time.Time{}, refused: map[int64]time.Time{}}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -113,4 +142,62 @@ func Can(role intel.Role, p Permission) bool {
 		return p == ReadIntel
 	}
 	return false
+}
+
+// scopeRole is the role whose permissions a token scope allows at most:
+// read as a reader, write as an analyst, admin as an admin.
+func scopeRole(sc intel.TokenScope) intel.Role {
+	switch sc {
+	case intel.ScopeRead:
+		return intel.RoleReader
+	case intel.ScopeWrite:
+		return intel.RoleAnalyst
+	case intel.ScopeAdmin:
+		return intel.RoleAdmin
+	}
+	return ""
+}
+
+// rank orders roles by power; unknown roles rank lowest.
+func rank(r intel.Role) int {
+	switch r {
+	case intel.RoleReader:
+		return 1
+	case intel.RoleAnalyst:
+		return 2
+	case intel.RoleAdmin:
+		return 3
+	}
+	return 0
+}
+
+// ScopeCan reports whether a token of scope sc may be used for p (its
+// owner's role must allow p too).
+func ScopeCan(sc intel.TokenScope, p Permission) bool { return Can(scopeRole(sc), p) }
+
+// ScopeFits reports whether a user of the role may hold a token of scope
+// sc: never more than the role.
+func ScopeFits(role intel.Role, sc intel.TokenScope) bool {
+	return sc.Valid() && rank(role) > 0 && rank(scopeRole(sc)) <= rank(role)
+}
+
+// Scopes returns the scopes a user of the role may give a token, least
+// first.
+func Scopes(role intel.Role) []intel.TokenScope {
+	var out []intel.TokenScope
+	for _, sc := range []intel.TokenScope{intel.ScopeRead, intel.ScopeWrite, intel.ScopeAdmin} {
+		if ScopeFits(role, sc) {
+			out = append(out, sc)
+		}
+	}
+	return out
+}
+
+// tokenRole is the role a token acts with: the lesser of its owner's role
+// and its scope's.
+func tokenRole(role intel.Role, sc intel.TokenScope) intel.Role {
+	if r := scopeRole(sc); rank(r) < rank(role) {
+		return r
+	}
+	return role
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/spoor/spoor/internal/intel"
 )
@@ -18,7 +19,9 @@ func errBadLogin() error {
 // plain session token (for the cookie; only its hash is stored), the
 // session with its CSRF token, and the user. Unknown logins, wrong
 // passwords and disabled users all give the same CodeUnauthorized error,
-// and all cost one password hash.
+// and all cost one password hash. Every failure is audited
+// (user.login_failed, with the login tried; the address comes from the
+// ctx actor), and so is the sign-in (user.login, by the store).
 func (s *Service) Login(ctx context.Context, login, password string) (string, *intel.Session, *intel.User, error) {
 	login = strings.TrimSpace(login)
 	var u *intel.User
@@ -34,14 +37,17 @@ func (s *Service) Login(ctx context.Context, login, password string) (string, *i
 	if u == nil {
 		// Spend the time a real check takes.
 		_, _ = VerifyPassword(s.dummyHash(), password)
-		return "", nil, nil, errBadLogin()
+		return "", nil, nil, s.loginFailed(ctx, nil, login, "unknown login")
 	}
 	ok, err := VerifyPassword(u.PasswordHash, password)
 	if err != nil {
 		return "", nil, nil, fmt.Errorf("login %q: %w", u.Login, err)
 	}
-	if !ok || !u.Enabled {
-		return "", nil, nil, errBadLogin()
+	switch {
+	case !ok:
+		return "", nil, nil, s.loginFailed(ctx, u, login, "wrong password")
+	case !u.Enabled:
+		return "", nil, nil, s.loginFailed(ctx, u, login, "user disabled")
 	}
 
 	now := s.now().UTC()
@@ -52,16 +58,96 @@ func (s *Service) Login(ctx context.Context, login, password string) (string, *i
 		CSRFToken: randomToken(),
 		CreatedAt: now,
 		ExpiresAt: now.Add(s.sessionTTL),
+		ReauthAt:  now,
 	}
-	actx := intel.WithActor(ctx, intel.Actor{UserID: u.ID, Login: u.Login})
-	if err := s.store.CreateSession(actx, sess); err != nil {
-		return "", nil, nil, fmt.Errorf("login %q: %w", u.Login, err)
-	}
-	if _, err := s.store.UpdateUser(actx, u.ID, intel.UserUpdate{LastLoginAt: &now}); err != nil {
+	actor := intel.ActorFrom(ctx)
+	actor.UserID, actor.Login = u.ID, u.Login
+	if err := s.store.CreateSession(intel.WithActor(ctx, actor), sess); err != nil {
 		return "", nil, nil, fmt.Errorf("login %q: %w", u.Login, err)
 	}
 	u.LastLoginAt = now
 	return token, sess, u, nil
+}
+
+// loginFailed audits a failed password check and returns errBadLogin.
+// The entry names the login tried (printable, at most MaxLoginLen
+// characters) and, when it exists, the user as the object: the actor is
+// whoever tried, not the user.
+func (s *Service) loginFailed(ctx context.Context, u *intel.User, tried, why string) error {
+	e := &intel.AuditEntry{Action: "user.login_failed", Login: printable(tried, MaxLoginLen), ObjectKind: "user", Detail: why}
+	if e.Login == "" {
+		e.Login = "-" // an empty login would be taken for the actor's
+	}
+	if u != nil {
+		e.ObjectID = u.ID
+	}
+	if err := s.store.RecordAudit(ctx, e); err != nil {
+		return fmt.Errorf("audit failed login: %w", err)
+	}
+	return errBadLogin()
+}
+
+// printable keeps the first n printable runes of s.
+func printable(s string, n int) string {
+	var b strings.Builder
+	for _, r := range s {
+		if n == 0 {
+			break
+		}
+		if unicode.IsPrint(r) {
+			b.WriteRune(r)
+			n--
+		}
+	}
+	return b.String()
+}
+
+// RecentlyAuthenticated reports whether the session's user entered their
+// password within ReauthWindow.
+func (s *Service) RecentlyAuthenticated(sess *intel.Session) bool {
+	return sess != nil && s.now().Sub(sess.ReauthAt) <= ReauthWindow
+}
+
+// Reauthenticate checks the password of the session's user and records
+// the time on the session (and in sess). A wrong password is
+// CodeUnauthorized and audited as a failed sign-in.
+func (s *Service) Reauthenticate(ctx context.Context, sess *intel.Session, password string) error {
+	if sess == nil {
+		return intel.Errorf(intel.CodeForbidden, "this needs a signed-in browser session")
+	}
+	u, err := s.store.FindUserByID(ctx, sess.UserID)
+	if err != nil {
+		return err
+	}
+	if err := s.checkPassword(ctx, u, password, "wrong password (re-authentication)"); err != nil {
+		return err
+	}
+	now := s.now().UTC()
+	if err := s.store.ReauthSession(ctx, sess.TokenHash, now); err != nil {
+		return err
+	}
+	sess.ReauthAt = now
+	return nil
+}
+
+// checkPassword verifies the password of a signed-in user; a wrong one is
+// audited and CodeUnauthorized.
+func (s *Service) checkPassword(ctx context.Context, u *intel.User, password, why string) error {
+	ok := false
+	if len(password) <= MaxPasswordLen {
+		var err error
+		if ok, err = VerifyPassword(u.PasswordHash, password); err != nil {
+			return fmt.Errorf("check password of %q: %w", u.Login, err)
+		}
+	}
+	if !ok {
+		e := &intel.AuditEntry{Action: "user.login_failed", UserID: u.ID, Login: u.Login, ObjectKind: "user", ObjectID: u.ID, Detail: why}
+		if err := s.store.RecordAudit(ctx, e); err != nil {
+			return fmt.Errorf("audit failed password check: %w", err)
+		}
+		return intel.Errorf(intel.CodeUnauthorized, "wrong password")
+	}
+	return nil
 }
 
 func (s *Service) dummyHash() string {
@@ -75,8 +161,8 @@ func (s *Service) dummyHash() string {
 	return s.dummy
 }
 
-// Logout ends the session with that plain token. An unknown token is not
-// an error: the outcome is the same.
+// Logout ends the session with that plain token; the store audits it. An
+// unknown token is not an error: the outcome is the same.
 func (s *Service) Logout(ctx context.Context, token string) error {
 	if token == "" {
 		return nil

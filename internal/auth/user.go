@@ -76,23 +76,19 @@ func (s *Service) FindUser(ctx context.Context, ref string) (*intel.User, error)
 }
 
 // SetEnabled enables or disables the user named by ref (login or ID).
-// Disabling ends the user's sessions (the store does that). The last
-// enabled admin cannot be disabled, so the instance stays manageable.
+// Disabling ends the user's sessions, and the last enabled admin cannot
+// be disabled, so the instance stays manageable (the store enforces both
+// in its transaction).
 func (s *Service) SetEnabled(ctx context.Context, ref string, enabled bool) (*intel.User, error) {
 	u, err := s.FindUser(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	if !enabled && u.Role == intel.RoleAdmin && u.Enabled {
-		if err := s.keepOneAdmin(ctx, u.ID); err != nil {
-			return nil, err
-		}
-	}
 	return s.store.UpdateUser(ctx, u.ID, intel.UserUpdate{Enabled: &enabled})
 }
 
 // SetRole changes the role of the user named by ref (login or ID). The
-// last enabled admin keeps the admin role.
+// last enabled admin keeps the admin role (the store enforces it).
 func (s *Service) SetRole(ctx context.Context, ref string, role intel.Role) (*intel.User, error) {
 	if !role.Valid() {
 		return nil, intel.Errorf(intel.CodeInvalid, "unknown role %q (admin, analyst or reader)", role)
@@ -101,16 +97,23 @@ func (s *Service) SetRole(ctx context.Context, ref string, role intel.Role) (*in
 	if err != nil {
 		return nil, err
 	}
-	if role != intel.RoleAdmin && u.Role == intel.RoleAdmin && u.Enabled {
-		if err := s.keepOneAdmin(ctx, u.ID); err != nil {
-			return nil, err
-		}
-	}
 	return s.store.UpdateUser(ctx, u.ID, intel.UserUpdate{Role: &role})
 }
 
-// SetPassword sets a new password for the user named by ref (login or ID).
-func (s *Service) SetPassword(ctx context.Context, ref string, password string) (*intel.User, error) {
+// PasswordOptions say what a password change does besides the password.
+type PasswordOptions struct {
+	// KeepSession is the session (its token hash) that stays signed in:
+	// the one a user changes their own password from. Every other
+	// session of the user ends.
+	KeepSession string
+	// RevokeTokens revokes all the user's API tokens too.
+	RevokeTokens bool
+}
+
+// SetPassword sets a new password for the user named by ref (login or
+// ID), as an admin or the CLI does: it ends every session of the user but
+// opts.KeepSession, in the same transaction.
+func (s *Service) SetPassword(ctx context.Context, ref string, password string, opts PasswordOptions) (*intel.User, error) {
 	if err := CheckPassword(password); err != nil {
 		return nil, err
 	}
@@ -122,22 +125,42 @@ func (s *Service) SetPassword(ctx context.Context, ref string, password string) 
 	if err != nil {
 		return nil, err
 	}
-	return s.store.UpdateUser(ctx, u.ID, intel.UserUpdate{PasswordHash: &hash})
+	return s.store.UpdateUser(ctx, u.ID, intel.UserUpdate{PasswordHash: &hash,
+		KeepSession: opts.KeepSession, RevokeTokens: opts.RevokeTokens})
 }
 
-// keepOneAdmin fails with CodeConflict when the user id is the only
-// enabled admin.
-func (s *Service) keepOneAdmin(ctx context.Context, id int64) error {
-	users, err := s.store.FindUsers(ctx)
+// ChangePassword lets the user of a browser session change their own
+// password, given the current one (a wrong one is CodeUnauthorized and
+// audited). The session stays signed in, and counts as re-authenticated;
+// every other session of the user ends; revokeTokens revokes all their
+// API tokens too.
+func (s *Service) ChangePassword(ctx context.Context, sess *intel.Session, current, password string, revokeTokens bool) (*intel.User, error) {
+	if sess == nil {
+		return nil, intel.Errorf(intel.CodeForbidden, "changing your password needs a signed-in browser session, not an API token")
+	}
+	if err := CheckPassword(password); err != nil {
+		return nil, err
+	}
+	u, err := s.store.FindUserByID(ctx, sess.UserID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	for _, u := range users {
-		if u.ID != id && u.Enabled && u.Role == intel.RoleAdmin {
-			return nil
-		}
+	if err := s.checkPassword(ctx, u, current, "wrong current password"); err != nil {
+		return nil, err
 	}
-	return intel.Errorf(intel.CodeConflict, "cannot remove the last enabled admin")
+	hash, err := HashPassword(password, s.hash)
+	if err != nil {
+		return nil, err
+	}
+	if u, err = s.store.UpdateUser(ctx, u.ID, intel.UserUpdate{PasswordHash: &hash, KeepSession: sess.TokenHash, RevokeTokens: revokeTokens}); err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	if err := s.store.ReauthSession(ctx, sess.TokenHash, now); err != nil {
+		return nil, err
+	}
+	sess.ReauthAt = now
+	return u, nil
 }
 
 // AdminPasswordLen is the length of generated passwords (the first

@@ -7,6 +7,7 @@ package config
 import (
 	"flag"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -25,6 +26,9 @@ type Config struct {
 	LogLevel string
 	// Format is how commands print results: table or json.
 	Format string
+	// TrustedProxies are the reverse proxies (CIDR prefixes) whose
+	// Forwarded / X-Forwarded-For headers spoor serve believes.
+	TrustedProxies []netip.Prefix
 }
 
 // Default returns the settings that work on a laptop with no configuration.
@@ -62,7 +66,32 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.SecureCookies = b
 	}
+	if v := getenv("SPOOR_TRUSTED_PROXIES"); v != "" {
+		for item := range strings.SplitSeq(v, ",") {
+			if item = strings.TrimSpace(item); item == "" {
+				continue
+			}
+			p, err := ParseProxy(item)
+			if err != nil {
+				return c, intel.Errorf(intel.CodeInvalid, "SPOOR_TRUSTED_PROXIES: %s", intel.ErrorMessage(err))
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
+	}
 	return c, nil
+}
+
+// ParseProxy reads a trusted proxy: a CIDR prefix ("10.0.0.0/8") or one
+// address (a /32 or /128).
+func ParseProxy(s string) (netip.Prefix, error) {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p.Masked(), nil
+	}
+	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" {
+		a = a.Unmap()
+		return netip.PrefixFrom(a, a.BitLen()), nil
+	}
+	return netip.Prefix{}, intel.Errorf(intel.CodeInvalid, "%q is neither a CIDR prefix nor an IP address", s)
 }
 
 // Flag names a setting a command exposes as a flag.
@@ -75,6 +104,7 @@ const (
 	FlagSecureCookies
 	FlagLogLevel
 	FlagFormat
+	FlagTrustedProxy
 )
 
 // Register binds the chosen settings to flags of fs; the flags' defaults
@@ -95,6 +125,22 @@ func (c *Config) Register(fs *flag.FlagSet, which Flag) {
 	}
 	if which&FlagFormat != 0 {
 		fs.StringVar(&c.Format, "format", c.Format, "output format: table or json (env SPOOR_FORMAT)")
+	}
+	if which&FlagTrustedProxy != 0 {
+		// The first flag replaces the environment's list; more add to it.
+		fromFlags := false
+		fs.Func("trusted-proxy", "a reverse proxy (CIDR or address) whose X-Forwarded-For/Forwarded name the client; repeat for more (env SPOOR_TRUSTED_PROXIES, comma-separated)",
+			func(v string) error {
+				p, err := ParseProxy(strings.TrimSpace(v))
+				if err != nil {
+					return err
+				}
+				if !fromFlags {
+					c.TrustedProxies, fromFlags = nil, true
+				}
+				c.TrustedProxies = append(c.TrustedProxies, p)
+				return nil
+			})
 	}
 }
 

@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"flag"
+	"net/netip"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -33,6 +34,21 @@ func TestPrecedence(t *testing.T) {
 		{name: "bad format", args: []string{"--format", "xml"}, error: true},
 		{name: "bad format in env", env: map[string]string{"SPOOR_FORMAT": "xml"}, error: true},
 		{
+			name: "trusted proxies from env",
+			env:  map[string]string{"SPOOR_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7,2001:db8::/32,"},
+			want: config.Config{DB: "spoor.db", Addr: "127.0.0.1:8080", LogLevel: "info", Format: "table",
+				TrustedProxies: prefixes("10.0.0.0/8", "192.0.2.7/32", "2001:db8::/32")},
+		},
+		{
+			name: "trusted proxy flags replace env",
+			env:  map[string]string{"SPOOR_TRUSTED_PROXIES": "10.0.0.0/8"},
+			args: []string{"--trusted-proxy", "172.16.0.0/12", "--trusted-proxy", "10.1.2.3/8"},
+			want: config.Config{DB: "spoor.db", Addr: "127.0.0.1:8080", LogLevel: "info", Format: "table",
+				TrustedProxies: prefixes("172.16.0.0/12", "10.0.0.0/8")},
+		},
+		{name: "bad proxy in env", env: map[string]string{"SPOOR_TRUSTED_PROXIES": "10.0.0.0/8,proxy.internal"}, error: true},
+		{name: "bad proxy flag", args: []string{"--trusted-proxy", "10.0.0.0/33"}, error: true},
+		{
 			name: "flag corrects env",
 			env:  map[string]string{"SPOOR_FORMAT": "xml"},
 			args: []string{"--format", "json"},
@@ -44,7 +60,7 @@ func TestPrecedence(t *testing.T) {
 			c, err := config.FromEnv(func(k string) string { return tt.env[k] })
 			if err == nil {
 				fs := flag.NewFlagSet("test", flag.ContinueOnError)
-				c.Register(fs, config.FlagDB|config.FlagAddr|config.FlagFormat|config.FlagSecureCookies|config.FlagLogLevel)
+				c.Register(fs, config.FlagDB|config.FlagAddr|config.FlagFormat|config.FlagSecureCookies|config.FlagLogLevel|config.FlagTrustedProxy)
 				if err = fs.Parse(tt.args); err == nil {
 					err = c.Validate()
 				}
@@ -58,11 +74,19 @@ func TestPrecedence(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, c); diff != "" {
+			if diff := cmp.Diff(tt.want, c, cmp.Comparer(func(a, b netip.Prefix) bool { return a == b })); diff != "" {
 				t.Errorf("config (-want +got):\n%s", diff)
 			}
 		})
 	}
+}
+
+func prefixes(ps ...string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, p := range ps {
+		out = append(out, netip.MustParsePrefix(p))
+	}
+	return out
 }
 
 func TestStringHidesPassword(t *testing.T) {

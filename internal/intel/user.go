@@ -36,12 +36,17 @@ type User struct {
 	LastLoginAt  time.Time `json:"last_login_at,omitzero"`
 }
 
-// UserUpdate changes the fields that are set on a user.
+// UserUpdate changes the fields that are set on a user. A new password
+// ends every session of the user but KeepSession; RevokeTokens revokes all
+// the user's API tokens. Both happen in the update's transaction.
 type UserUpdate struct {
-	Role         *Role      `json:"role,omitempty"`
-	Enabled      *bool      `json:"enabled,omitempty"`
-	PasswordHash *string    `json:"-"`
-	LastLoginAt  *time.Time `json:"-"`
+	Role         *Role   `json:"role,omitempty"`
+	Enabled      *bool   `json:"enabled,omitempty"`
+	PasswordHash *string `json:"-"`
+	// KeepSession is the token hash of the session that changes its own
+	// user's password: it stays signed in.
+	KeepSession  string `json:"-"`
+	RevokeTokens bool   `json:"-"`
 }
 
 // Session is a signed-in browser. The cookie holds a random token; the
@@ -52,19 +57,44 @@ type Session struct {
 	CSRFToken string    `json:"-"`
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at"`
+	// ReauthAt is when the user last entered their password in this
+	// session (signing in, or again for a sensitive step).
+	ReauthAt time.Time `json:"reauth_at"`
+}
+
+// TokenScope bounds what an API token may do. A token acts with the
+// lesser of its scope and its owner's role.
+type TokenScope string
+
+// Token scopes, from least to most power.
+const (
+	ScopeRead  TokenScope = "read"  // read and search intelligence
+	ScopeWrite TokenScope = "write" // read and write intelligence
+	ScopeAdmin TokenScope = "admin" // all its owner may do, users included
+)
+
+// Valid reports whether s is a known scope.
+func (s TokenScope) Valid() bool {
+	switch s {
+	case ScopeRead, ScopeWrite, ScopeAdmin:
+		return true
+	}
+	return false
 }
 
 // APIToken lets a program use the JSON API as a user. The store keeps only
 // the token's hash; Prefix (the first characters) identifies it in lists.
 type APIToken struct {
-	ID         int64     `json:"id"`
-	UserID     int64     `json:"user_id"`
-	Name       string    `json:"name"`
-	Prefix     string    `json:"prefix"`
-	Hash       string    `json:"-"`
-	CreatedAt  time.Time `json:"created_at"`
-	LastUsedAt time.Time `json:"last_used_at,omitzero"`
-	RevokedAt  time.Time `json:"revoked_at,omitzero"`
+	ID         int64      `json:"id"`
+	UserID     int64      `json:"user_id"`
+	Name       string     `json:"name"`
+	Prefix     string     `json:"prefix"`
+	Hash       string     `json:"-"`
+	Scope      TokenScope `json:"scope"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  time.Time  `json:"expires_at"`
+	LastUsedAt time.Time  `json:"last_used_at,omitzero"`
+	RevokedAt  time.Time  `json:"revoked_at,omitzero"`
 }
 
 // AuditEntry records one write: who did what to which object, and when.
@@ -77,6 +107,7 @@ type AuditEntry struct {
 	ObjectKind string    `json:"object_kind,omitempty"`
 	ObjectID   int64     `json:"object_id,omitempty"`
 	Detail     string    `json:"detail,omitempty"`
+	Addr       string    `json:"addr,omitempty"` // the client's address, for web requests
 }
 
 // AuditFilter selects audit entries, newest first, paged by keyset.
@@ -86,11 +117,12 @@ type AuditFilter struct {
 	Limit  int
 }
 
-// Actor is who performs a write; the store records it in the audit log in
-// the same transaction as the write.
+// Actor is who performs a write, and from where; the store records it in
+// the audit log in the same transaction as the write.
 type Actor struct {
 	UserID int64
 	Login  string
+	Addr   string // the client's address; "" outside web requests
 }
 
 // SystemActor is the actor for writes made by the CLI and collectors.

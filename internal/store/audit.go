@@ -11,31 +11,34 @@ import (
 // that the trail and the data cannot disagree.
 func (s *Store) audit(ctx context.Context, q querier, action, kind string, id int64, detail string) error {
 	a := intel.ActorFrom(ctx)
-	_, err := s.exec(ctx, q, `INSERT INTO audit (at, user_id, login, action, object_kind, object_id, detail)
-VALUES (?, ?, ?, ?, ?, ?, ?)`, ms(s.now()), a.UserID, a.Login, action, kind, id, detail)
+	_, err := s.exec(ctx, q, `INSERT INTO audit (at, user_id, login, action, object_kind, object_id, detail, addr)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, ms(s.now()), a.UserID, a.Login, action, kind, id, detail, a.Addr)
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
 	}
 	return nil
 }
 
-// RecordAudit appends an entry written outside the store's own methods
-// (sign-in, sign-out, failed logins). Empty fields are filled from the ctx
-// actor and the clock; e.ID and e.At are set.
+// RecordAudit appends an entry that no write of the store's own carries
+// (failed sign-ins, refused API tokens). Empty fields are filled from the
+// ctx actor and the clock; e.ID and e.At are set.
 func (s *Store) RecordAudit(ctx context.Context, e *intel.AuditEntry) error {
 	if e.Action == "" {
 		return intel.Errorf(intel.CodeInvalid, "audit action is required")
 	}
+	a := intel.ActorFrom(ctx)
 	if e.Login == "" && e.UserID == 0 {
-		a := intel.ActorFrom(ctx)
 		e.UserID, e.Login = a.UserID, a.Login
+	}
+	if e.Addr == "" {
+		e.Addr = a.Addr
 	}
 	if e.At.IsZero() {
 		e.At = s.now()
 	}
 	e.At = truncMS(e.At)
-	err := s.queryRow(ctx, s.db, `INSERT INTO audit (at, user_id, login, action, object_kind, object_id, detail)
-VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, ms(e.At), e.UserID, e.Login, e.Action, e.ObjectKind, e.ObjectID, e.Detail).Scan(&e.ID)
+	err := s.queryRow(ctx, s.db, `INSERT INTO audit (at, user_id, login, action, object_kind, object_id, detail, addr)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, ms(e.At), e.UserID, e.Login, e.Action, e.ObjectKind, e.ObjectID, e.Detail, e.Addr).Scan(&e.ID)
 	return s.wrap("record audit", err)
 }
 
@@ -51,7 +54,7 @@ func (s *Store) FindAudit(ctx context.Context, f intel.AuditFilter) (intel.Page[
 		}
 		before = id
 	}
-	rows, err := s.query(ctx, s.rdb, `SELECT id, at, user_id, login, action, object_kind, object_id, detail
+	rows, err := s.query(ctx, s.rdb, `SELECT id, at, user_id, login, action, object_kind, object_id, detail, addr
 FROM audit
 WHERE (? = 0 OR user_id = ?) AND (? < 0 OR id < ?)
 ORDER BY id DESC LIMIT ?`, f.UserID, f.UserID, before, before, limit+1)
@@ -62,7 +65,7 @@ ORDER BY id DESC LIMIT ?`, f.UserID, f.UserID, before, before, limit+1)
 	for rows.Next() {
 		var e intel.AuditEntry
 		var at int64
-		if err := rows.Scan(&e.ID, &at, &e.UserID, &e.Login, &e.Action, &e.ObjectKind, &e.ObjectID, &e.Detail); err != nil {
+		if err := rows.Scan(&e.ID, &at, &e.UserID, &e.Login, &e.Action, &e.ObjectKind, &e.ObjectID, &e.Detail, &e.Addr); err != nil {
 			return page, s.wrap("find audit", err)
 		}
 		e.At = fromMS(at)

@@ -22,6 +22,10 @@ type Dialect interface {
 	// MigrationLock is a statement run first in each migration transaction
 	// so that concurrent replicas do not migrate at once ("" for none).
 	MigrationLock() string
+	// LockRows ends a SELECT inside a write transaction so that the rows
+	// it reads stay as read until the transaction ends (" FOR UPDATE"),
+	// or is "" where a write transaction holds the whole database.
+	LockRows() string
 
 	// MatchArg turns quoted search terms into the engine's full-text query
 	// argument.

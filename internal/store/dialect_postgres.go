@@ -20,6 +20,11 @@ func (postgresDialect) MigrationLock() string {
 	return "SELECT pg_advisory_xact_lock(727001)"
 }
 
+// LockRows makes a SELECT lock its rows: under READ COMMITTED, two
+// transactions that check and then change the same rows would otherwise
+// each see the other's rows unchanged.
+func (postgresDialect) LockRows() string { return " FOR UPDATE" }
+
 // SQLSTATE classes (PostgreSQL appendix A); matched through the SQLState
 // method of pgconn.PgError so that this package does not import the driver.
 const (

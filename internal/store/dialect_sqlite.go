@@ -15,6 +15,10 @@ func (sqliteDialect) Name() string               { return "sqlite" }
 func (sqliteDialect) Rebind(query string) string { return query }
 func (sqliteDialect) MigrationLock() string      { return "" }
 
+// LockRows is empty: write transactions begin IMMEDIATE (the store opens
+// SQLite with _txlock=immediate), so one writer holds the database.
+func (sqliteDialect) LockRows() string { return "" }
+
 // SQLite extended result codes (sqlite3.h); matched by value so that this
 // package does not import the driver.
 const (

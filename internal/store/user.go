@@ -104,38 +104,60 @@ func (s *Store) FindUsers(ctx context.Context) ([]*intel.User, error) {
 	return out, s.wrap("find users", rows.Err())
 }
 
-// UpdateUser changes a user and returns it. Disabling a user also deletes
-// their sessions, in the same transaction. An update that only records a
-// sign-in time is not audited: the web layer audits the sign-in itself.
+// UpdateUser changes a user and returns it, in one transaction that also
+// does what the change implies: disabling a user ends their sessions; a
+// new password ends every session of theirs but u.KeepSession;
+// u.RevokeTokens revokes all their API tokens. The last enabled admin can
+// be neither demoted nor disabled (CodeConflict): the check reads the
+// admins with their rows locked, so two concurrent demotions of the last
+// two admins cannot both pass it. Each change is audited on its own.
 func (s *Store) UpdateUser(ctx context.Context, id int64, u intel.UserUpdate) (*intel.User, error) {
 	uu := u
 	var user *intel.User
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var err error
+		// Lock first, then read the user, so that what is checked below
+		// is what is committed.
+		admins, err := s.enabledAdmins(ctx, tx)
+		if err != nil {
+			return err
+		}
 		if user, err = s.findUserByID(ctx, tx, id); err != nil {
 			return err
 		}
-		var changed []string
-		if uu.Role != nil {
-			if !uu.Role.Valid() {
-				return intel.Errorf(intel.CodeInvalid, "unknown role %q", *uu.Role)
-			}
-			user.Role = *uu.Role
-			changed = append(changed, "role "+string(user.Role))
+		wasAdmin := user.Enabled && user.Role == intel.RoleAdmin
+		type change struct{ action, detail string }
+		var changes []change
+		if uu.Role != nil && !uu.Role.Valid() {
+			return intel.Errorf(intel.CodeInvalid, "unknown role %q", *uu.Role)
 		}
-		if uu.Enabled != nil {
+		if uu.Role != nil && *uu.Role != user.Role {
+			changes = append(changes, change{"user.role", fmt.Sprintf("%s: %s → %s", user.Login, user.Role, *uu.Role)})
+			user.Role = *uu.Role
+		}
+		if uu.Enabled != nil && *uu.Enabled != user.Enabled {
 			user.Enabled = *uu.Enabled
-			changed = append(changed, fmt.Sprintf("enabled %t", user.Enabled))
+			action := "user.disable"
+			if user.Enabled {
+				action = "user.enable"
+			}
+			changes = append(changes, change{action, user.Login})
+		}
+		if wasAdmin && !(user.Enabled && user.Role == intel.RoleAdmin) {
+			others := 0
+			for _, a := range admins {
+				if a != id {
+					others++
+				}
+			}
+			if others == 0 {
+				return intel.Errorf(intel.CodeConflict, "cannot remove the last enabled admin")
+			}
 		}
 		if uu.PasswordHash != nil {
 			user.PasswordHash = *uu.PasswordHash
-			changed = append(changed, "password")
 		}
-		if uu.LastLoginAt != nil {
-			user.LastLoginAt = truncMS(*uu.LastLoginAt)
-		}
-		if _, err := s.exec(ctx, tx, `UPDATE users SET role = ?, enabled = ?, password_hash = ?, last_login_at = ? WHERE id = ?`,
-			user.Role, b2i(user.Enabled), user.PasswordHash, ms(user.LastLoginAt), id); err != nil {
+		if _, err := s.exec(ctx, tx, `UPDATE users SET role = ?, enabled = ?, password_hash = ? WHERE id = ?`,
+			user.Role, b2i(user.Enabled), user.PasswordHash, id); err != nil {
 			return err
 		}
 		if !user.Enabled {
@@ -143,10 +165,34 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, u intel.UserUpdate) (*
 				return err
 			}
 		}
-		if len(changed) == 0 {
-			return nil
+		if uu.PasswordHash != nil {
+			res, err := s.exec(ctx, tx, `DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?`, id, uu.KeepSession)
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			changes = append(changes, change{"user.password", fmt.Sprintf("%s: %d other sessions ended", user.Login, n)})
 		}
-		return s.audit(ctx, tx, "user.update", "user", id, user.Login+": "+strings.Join(changed, ", "))
+		if uu.RevokeTokens {
+			res, err := s.exec(ctx, tx, `UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at = 0`, ms(s.now()), id)
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			changes = append(changes, change{"token.revoke_all", fmt.Sprintf("%s: %d tokens", user.Login, n)})
+		}
+		for _, c := range changes {
+			if err := s.audit(ctx, tx, c.action, "user", id, c.detail); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, s.wrap("update user", err)
@@ -154,9 +200,30 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, u intel.UserUpdate) (*
 	return user, nil
 }
 
+// enabledAdmins returns the IDs of the enabled admins, locking their rows
+// for the rest of tx.
+func (s *Store) enabledAdmins(ctx context.Context, tx *sql.Tx) ([]int64, error) {
+	rows, err := s.query(ctx, tx, `SELECT id FROM users WHERE role = ? AND enabled = 1 ORDER BY id`+s.d.LockRows(), intel.RoleAdmin)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 // Sessions.
 
-// CreateSession stores a session.
+// CreateSession records a sign-in: it stores the session, sets the user's
+// last sign-in time to its creation and audits user.login, in one
+// transaction.
 func (s *Store) CreateSession(ctx context.Context, sess *intel.Session) error {
 	if sess.TokenHash == "" || sess.UserID == 0 {
 		return s.wrap("create session", intel.Errorf(intel.CodeInvalid, "session needs a token hash and a user"))
@@ -164,10 +231,22 @@ func (s *Store) CreateSession(ctx context.Context, sess *intel.Session) error {
 	if sess.CreatedAt.IsZero() {
 		sess.CreatedAt = s.now()
 	}
-	sess.CreatedAt, sess.ExpiresAt = truncMS(sess.CreatedAt), truncMS(sess.ExpiresAt)
-	_, err := s.exec(ctx, s.db, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at)
-VALUES (?, ?, ?, ?, ?)`, sess.TokenHash, sess.UserID, sess.CSRFToken, ms(sess.CreatedAt), ms(sess.ExpiresAt))
-	return s.wrap("create session", err)
+	if sess.ReauthAt.IsZero() {
+		sess.ReauthAt = sess.CreatedAt
+	}
+	sess.CreatedAt, sess.ExpiresAt, sess.ReauthAt = truncMS(sess.CreatedAt), truncMS(sess.ExpiresAt), truncMS(sess.ReauthAt)
+	return s.wrap("create session", s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.exec(ctx, tx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, reauth_at)
+VALUES (?, ?, ?, ?, ?, ?)`, sess.TokenHash, sess.UserID, sess.CSRFToken, ms(sess.CreatedAt), ms(sess.ExpiresAt), ms(sess.ReauthAt)); err != nil {
+			return err
+		}
+		var login string
+		if err := s.queryRow(ctx, tx, `UPDATE users SET last_login_at = ? WHERE id = ? RETURNING login`,
+			ms(sess.CreatedAt), sess.UserID).Scan(&login); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "user.login", "user", sess.UserID, login)
+	}))
 }
 
 func unauthorized() error { return intel.Errorf(intel.CodeUnauthorized, "not signed in") }
@@ -177,11 +256,11 @@ func unauthorized() error { return intel.Errorf(intel.CodeUnauthorized, "not sig
 // user is disabled.
 func (s *Store) FindSession(ctx context.Context, tokenHash string, now time.Time) (*intel.Session, *intel.User, error) {
 	var sess intel.Session
-	var created, expires int64
 	u, err := scanUser(scanFunc(func(dest ...any) error {
-		return s.queryRow(ctx, s.rdb, `SELECT s.token_hash, s.user_id, s.csrf_token, s.created_at, s.expires_at, `+userCols+`
+		return s.queryRow(ctx, s.rdb, `SELECT s.token_hash, s.user_id, s.csrf_token, s.created_at, s.expires_at, s.reauth_at, `+userCols+`
 FROM sessions s JOIN users u ON u.id = s.user_id
-WHERE s.token_hash = ?`, tokenHash).Scan(append([]any{&sess.TokenHash, &sess.UserID, &sess.CSRFToken, &created, &expires}, dest...)...)
+WHERE s.token_hash = ?`, tokenHash).Scan(append([]any{&sess.TokenHash, &sess.UserID, &sess.CSRFToken,
+			msDest(&sess.CreatedAt), msDest(&sess.ExpiresAt), msDest(&sess.ReauthAt)}, dest...)...)
 	}))
 	if err == sql.ErrNoRows {
 		return nil, nil, s.wrap("find session", unauthorized())
@@ -189,22 +268,45 @@ WHERE s.token_hash = ?`, tokenHash).Scan(append([]any{&sess.TokenHash, &sess.Use
 	if err != nil {
 		return nil, nil, s.wrap("find session", err)
 	}
-	sess.CreatedAt, sess.ExpiresAt = fromMS(created), fromMS(expires)
 	if !now.Before(sess.ExpiresAt) || !u.Enabled {
 		return nil, nil, s.wrap("find session", unauthorized())
 	}
 	return &sess, u, nil
 }
 
-// DeleteSession removes a session (sign-out). A missing session is not
-// an error: signing out twice is harmless.
+// ReauthSession records that the user of a session entered their password
+// again at the time given; a missing session gives CodeUnauthorized.
+func (s *Store) ReauthSession(ctx context.Context, tokenHash string, at time.Time) error {
+	res, err := s.exec(ctx, s.db, `UPDATE sessions SET reauth_at = ? WHERE token_hash = ?`, ms(at), tokenHash)
+	if err != nil {
+		return s.wrap("reauthenticate session", err)
+	}
+	n, err := res.RowsAffected()
+	if err == nil && n == 0 {
+		err = unauthorized()
+	}
+	return s.wrap("reauthenticate session", err)
+}
+
+// DeleteSession removes a session (sign-out) and audits user.logout. A
+// missing session is not an error: signing out twice is harmless.
 func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
-	_, err := s.exec(ctx, s.db, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
-	return s.wrap("delete session", err)
+	return s.wrap("delete session", s.inTx(ctx, func(tx *sql.Tx) error {
+		var userID int64
+		err := s.queryRow(ctx, tx, `DELETE FROM sessions WHERE token_hash = ? RETURNING user_id`, tokenHash).Scan(&userID)
+		if err == sql.ErrNoRows {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "user.logout", "user", userID, "")
+	}))
 }
 
 // DeleteExpiredSessions removes sessions that expired before now and
-// returns how many; run it now and then so the table does not grow.
+// returns how many; spoor serve runs it on a schedule so the table does
+// not grow.
 func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
 	res, err := s.exec(ctx, s.db, `DELETE FROM sessions WHERE expires_at <= ?`, ms(now))
 	if err != nil {
@@ -216,16 +318,14 @@ func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64
 
 // API tokens.
 
-const tokenCols = `t.id, t.user_id, t.name, t.prefix, t.hash, t.created_at, t.last_used_at, t.revoked_at`
+const tokenCols = `t.id, t.user_id, t.name, t.prefix, t.hash, t.scope, t.created_at, t.expires_at, t.last_used_at, t.revoked_at`
 
 func scanToken(r scanner) (*intel.APIToken, error) {
-	var t intel.APIToken
-	var created, used, revoked int64
-	if err := r.Scan(&t.ID, &t.UserID, &t.Name, &t.Prefix, &t.Hash, &created, &used, &revoked); err != nil {
+	var t *intel.APIToken
+	if err := r.Scan(tokenDest(&t)...); err != nil {
 		return nil, err
 	}
-	t.CreatedAt, t.LastUsedAt, t.RevokedAt = fromMS(created), fromMS(used), fromMS(revoked)
-	return &t, nil
+	return t, nil
 }
 
 // CreateAPIToken stores a token and sets t.ID.
@@ -233,49 +333,59 @@ func (s *Store) CreateAPIToken(ctx context.Context, t *intel.APIToken) error {
 	if t.Hash == "" || t.UserID == 0 {
 		return s.wrap("create token", intel.Errorf(intel.CodeInvalid, "token needs a hash and a user"))
 	}
+	if !t.Scope.Valid() {
+		return s.wrap("create token", intel.Errorf(intel.CodeInvalid, "unknown token scope %q", t.Scope))
+	}
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = s.now()
 	}
-	t.CreatedAt, t.LastUsedAt, t.RevokedAt = truncMS(t.CreatedAt), truncMS(t.LastUsedAt), truncMS(t.RevokedAt)
+	t.CreatedAt, t.ExpiresAt = truncMS(t.CreatedAt), truncMS(t.ExpiresAt)
+	t.LastUsedAt, t.RevokedAt = truncMS(t.LastUsedAt), truncMS(t.RevokedAt)
 	return s.wrap("create token", s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := s.queryRow(ctx, tx, `INSERT INTO api_tokens (user_id, name, prefix, hash, created_at, last_used_at, revoked_at)
-VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, t.UserID, t.Name, t.Prefix, t.Hash, ms(t.CreatedAt), ms(t.LastUsedAt),
-			ms(t.RevokedAt)).Scan(&t.ID); err != nil {
+		if err := s.queryRow(ctx, tx, `INSERT INTO api_tokens (user_id, name, prefix, hash, scope, created_at, expires_at, last_used_at, revoked_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, t.UserID, t.Name, t.Prefix, t.Hash, t.Scope, ms(t.CreatedAt), ms(t.ExpiresAt),
+			ms(t.LastUsedAt), ms(t.RevokedAt)).Scan(&t.ID); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, "token.create", "token", t.ID, t.Name+" ("+t.Prefix+")")
+		return s.audit(ctx, tx, "token.create", "token", t.ID,
+			fmt.Sprintf("%s (%s): scope %s, expires %s", t.Name, t.Prefix, t.Scope, t.ExpiresAt.Format(time.DateOnly)))
 	}))
 }
 
-// FindAPIToken returns the unrevoked token with that hash and its user,
-// and records its use, or CodeUnauthorized when the token is missing or
-// revoked or its user disabled.
-func (s *Store) FindAPIToken(ctx context.Context, hash string, now time.Time) (*intel.APIToken, *intel.User, error) {
+// FindAPIToken returns the token with that hash and its user, whatever
+// their state (revoked, expired, disabled: the caller decides), or
+// CodeUnauthorized when no token has that hash. It only reads: recording
+// a token's use is RecordTokenUse's job.
+func (s *Store) FindAPIToken(ctx context.Context, hash string) (*intel.APIToken, *intel.User, error) {
 	var t *intel.APIToken
-	var u *intel.User
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		u, err = scanUser(scanFunc(func(dest ...any) error {
-			return s.queryRow(ctx, tx, `SELECT `+tokenCols+`, `+userCols+`
+	u, err := scanUser(scanFunc(func(dest ...any) error {
+		return s.queryRow(ctx, s.rdb, `SELECT `+tokenCols+`, `+userCols+`
 FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`, hash).Scan(append(tokenDest(&t), dest...)...)
-		}))
-		if err == sql.ErrNoRows {
-			return unauthorized()
-		}
-		if err != nil {
-			return err
-		}
-		if !t.RevokedAt.IsZero() || !u.Enabled {
-			return unauthorized()
-		}
-		t.LastUsedAt = truncMS(now)
-		_, err = s.exec(ctx, tx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, ms(t.LastUsedAt), t.ID)
-		return err
-	})
+	}))
+	if err == sql.ErrNoRows {
+		return nil, nil, s.wrap("find token", unauthorized())
+	}
 	if err != nil {
 		return nil, nil, s.wrap("find token", err)
 	}
 	return t, u, nil
+}
+
+// RecordTokenUse sets the last-used time of tokens (ID → time) in one
+// transaction; a time never moves back, so replicas may flush in any order.
+func (s *Store) RecordTokenUse(ctx context.Context, uses map[int64]time.Time) error {
+	if len(uses) == 0 {
+		return nil
+	}
+	return s.wrap("record token use", s.inTx(ctx, func(tx *sql.Tx) error {
+		for id, at := range uses {
+			if _, err := s.exec(ctx, tx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND last_used_at < ?`,
+				ms(at), id, ms(at)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
 }
 
 // tokenDest makes *t a fresh token and returns scan destinations for
@@ -283,8 +393,8 @@ FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`, hash).Scan
 func tokenDest(t **intel.APIToken) []any {
 	var tk intel.APIToken
 	*t = &tk
-	return []any{&tk.ID, &tk.UserID, &tk.Name, &tk.Prefix, &tk.Hash,
-		msDest(&tk.CreatedAt), msDest(&tk.LastUsedAt), msDest(&tk.RevokedAt)}
+	return []any{&tk.ID, &tk.UserID, &tk.Name, &tk.Prefix, &tk.Hash, &tk.Scope,
+		msDest(&tk.CreatedAt), msDest(&tk.ExpiresAt), msDest(&tk.LastUsedAt), msDest(&tk.RevokedAt)}
 }
 
 // msTime scans a milliseconds column straight into a time.Time.

@@ -56,16 +56,26 @@ type userInput struct {
 	Password string     `json:"password"`
 }
 
-// userPatch changes a user; absent fields stay.
+// userPatch changes a user; absent fields stay. A new password ends the
+// user's sessions (but the one making the change, when it is theirs).
 type userPatch struct {
 	Role     *intel.Role `json:"role,omitempty"`
 	Enabled  *bool       `json:"enabled,omitempty"`
 	Password *string     `json:"password,omitempty"`
+	// RevokeTokens revokes all the user's API tokens.
+	RevokeTokens bool `json:"revoke_tokens,omitempty"`
 }
 
-// tokenInput creates an API token.
+// tokenInput creates an API token, from a browser session only.
 type tokenInput struct {
 	Name string `json:"name"`
+	// Scope is read (the default), write or admin, at most the role.
+	Scope intel.TokenScope `json:"scope,omitempty"`
+	// ExpiresInDays is the token's life: 1 to 366 days, 90 when 0.
+	ExpiresInDays int `json:"expires_in_days,omitempty"`
+	// Password is needed when the session signed in (or last entered
+	// it) more than 10 minutes ago.
+	Password string `json:"password,omitempty"`
 }
 
 // tokenCreated answers a new token: the plain token appears only here.
@@ -489,8 +499,13 @@ func (s *Server) updateUser(ctx context.Context, id int64, p userPatch) (*intel.
 	if err != nil {
 		return nil, err
 	}
-	if p.Password != nil {
-		if u, err = s.auth.SetPassword(ctx, ref, *p.Password); err != nil {
+	switch {
+	case p.Password != nil:
+		if u, err = s.auth.SetPassword(ctx, ref, *p.Password, passwordOptions(ctx, id, p.RevokeTokens)); err != nil {
+			return nil, err
+		}
+	case p.RevokeTokens:
+		if err := s.auth.RevokeAllTokens(ctx, id); err != nil {
 			return nil, err
 		}
 	}
@@ -520,7 +535,7 @@ func (s *Server) apiTokenList(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiTokenCreate(w http.ResponseWriter, r *http.Request) {
 	withBody(s, w, r, http.StatusCreated, func(ctx context.Context, in tokenInput) (tokenCreated, error) {
-		plain, t, err := s.auth.IssueToken(ctx, authFrom(r).User.ID, in.Name)
+		plain, t, err := s.issueToken(w, r, in)
 		return tokenCreated{Token: plain, APIToken: t}, err
 	})
 }

@@ -70,7 +70,7 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	status, code, msg := errorStatus(err)
 	if status >= 500 {
 		s.log.ErrorContext(r.Context(), "request failed",
-			"method", r.Method, "path", r.URL.Path, "err", err)
+			"method", r.Method, "path", r.URL.Path, "request_id", requestID(r.Context()), "err", err)
 	}
 	if isAPI(r) {
 		if status == http.StatusUnauthorized {

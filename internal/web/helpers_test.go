@@ -88,11 +88,24 @@ func (e *testEnv) account(login string, role intel.Role) *account {
 	if err != nil {
 		e.t.Fatalf("login %s: %v", login, err)
 	}
-	plain, _, err := e.Auth.IssueToken(ctx, u.ID, "test")
+	// The token may do all its owner may.
+	scopes := auth.Scopes(role)
+	plain, _, err := e.Auth.IssueToken(ctx, sess, "", auth.TokenRequest{Name: "test", Scope: scopes[len(scopes)-1]})
 	if err != nil {
 		e.t.Fatalf("token %s: %v", login, err)
 	}
 	return &account{User: u, Cookie: &http.Cookie{Name: "spoor_session", Value: tok}, CSRF: sess.CSRFToken, Token: plain}
+}
+
+// signIn opens another session of a seeded user (a second browser) and
+// returns it as an account without a token.
+func (e *testEnv) signIn(login string) *account {
+	e.t.Helper()
+	tok, sess, u, err := e.Auth.Login(context.Background(), login, login+"-password-123")
+	if err != nil {
+		e.t.Fatalf("login %s: %v", login, err)
+	}
+	return &account{User: u, Cookie: &http.Cookie{Name: "spoor_session", Value: tok}, CSRF: sess.CSRFToken}
 }
 
 // bundle is a small hand-made import: APT28 with aliases, a technique it
@@ -188,6 +201,7 @@ type scenario struct {
 	Form        url.Values // a form body; the CSRF token is added unless NoCSRF
 	NoCSRF      bool
 	Header      map[string]string
+	RemoteAddr  string // the peer address, when not httptest's 192.0.2.1:1234
 
 	ExpectedStatus     int
 	ExpectedContent    []string
@@ -233,6 +247,9 @@ func (sc scenario) run(t *testing.T, e *testEnv) *httptest.ResponseRecorder {
 	}
 	for k, v := range sc.Header {
 		r.Header.Set(k, v)
+	}
+	if sc.RemoteAddr != "" {
+		r.RemoteAddr = sc.RemoteAddr
 	}
 	w := httptest.NewRecorder()
 	e.Handler.ServeHTTP(w, r)

@@ -2,11 +2,15 @@ package web
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/subtle"
+	"encoding/hex"
+	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/spoor/spoor/internal/auth"
 	"github.com/spoor/spoor/internal/intel"
@@ -19,8 +23,9 @@ const sessionCookie = "spoor_session"
 const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
-// middleware wraps the mux, outermost first: security headers, body
-// limit, cross-origin protection, authentication, CSRF token check.
+// middleware wraps the mux, outermost first: access log, security
+// headers, body limit, cross-origin protection, authentication, CSRF
+// token check.
 func (s *Server) middleware(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -29,8 +34,95 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 	h := s.checkCSRF(next)
 	h = s.authenticate(h)
 	h = cop.Handler(h)
-	return s.headers(limitBody(h))
+	return s.accessLog(s.headers(limitBody(h)))
 }
+
+// accessEntry is what the access log line of a request learns on the way
+// down: who made it (authenticate fills it in).
+type accessEntry struct {
+	id   string
+	user string
+}
+
+type accessKey struct{}
+
+// requestID returns the ID of the request in ctx ("" outside a request).
+func requestID(ctx context.Context) string {
+	if e, ok := ctx.Value(accessKey{}).(*accessEntry); ok {
+		return e.id
+	}
+	return ""
+}
+
+// accessLog gives every request an ID (X-Request-Id; a trusted proxy's
+// own is kept when it looks like one) and logs one info line per request
+// when it is answered: method, path (never the query), status, duration,
+// user, request ID and client address.
+func (s *Server) accessLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		e := &accessEntry{id: r.Header.Get("X-Request-Id")}
+		if !s.trusted(parseAddr(r.RemoteAddr)) || !validRequestID(e.id) {
+			e.id = newRequestID()
+		}
+		w.Header().Set("X-Request-Id", e.id)
+		sw := &statusWriter{ResponseWriter: w}
+		ctx := context.WithValue(r.Context(), accessKey{}, e)
+		next.ServeHTTP(sw, r.WithContext(ctx))
+		status := sw.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		s.log.LogAttrs(ctx, slog.LevelInfo, "request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", status),
+			slog.Duration("duration", time.Since(start)), slog.String("user", e.user),
+			slog.String("request_id", e.id), slog.String("addr", addrString(s.clientAddr(r))))
+	})
+}
+
+// newRequestID returns 16 random hex digits.
+func newRequestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b)
+}
+
+// validRequestID accepts 1 to 64 letters, digits and ". _ -": enough for
+// the IDs proxies make, and nothing that could forge a log line.
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// statusWriter remembers the status of an answer for the access log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // headers sets the security headers on every answer.
 func (s *Server) headers(next http.Handler) http.Handler {
@@ -69,16 +161,22 @@ func bodyLimit(method, path string) int64 {
 
 // authInfo is who makes a request and how.
 type authInfo struct {
-	User     *intel.User    // nil when anonymous
-	Session  *intel.Session // set for cookie sign-ins
-	ViaToken bool           // authenticated by an API token
+	// User is nil when anonymous. For an API token, its Role is the
+	// lesser of the user's role and the token's scope.
+	User     *intel.User
+	Session  *intel.Session  // set for cookie sign-ins
+	Token    *intel.APIToken // set for API token requests
+	ViaToken bool            // authenticated by an API token
 }
 
 type authKey struct{}
 
 // authFrom returns the request's authInfo (never nil behind authenticate).
-func authFrom(r *http.Request) *authInfo {
-	if a, ok := r.Context().Value(authKey{}).(*authInfo); ok {
+func authFrom(r *http.Request) *authInfo { return authOf(r.Context()) }
+
+// authOf is authFrom for handlers that have only the request's context.
+func authOf(ctx context.Context) *authInfo {
+	if a, ok := ctx.Value(authKey{}).(*authInfo); ok {
 		return a
 	}
 	return &authInfo{}
@@ -87,14 +185,16 @@ func authFrom(r *http.Request) *authInfo {
 // authenticate finds the user of a request: an API token in
 // "Authorization: Bearer spoor_…", or else the session cookie. A bad
 // token is refused outright; a stale cookie is dropped and the request
-// goes on anonymously.
+// goes on anonymously. The context carries the actor (the user, or no one,
+// and the client address) for the audit log.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/static/") {
 			next.ServeHTTP(w, r) // public, and no database work per asset
 			return
 		}
-		ctx := r.Context()
+		actor := intel.Actor{Addr: addrString(s.clientAddr(r))}
+		ctx := intel.WithActor(r.Context(), actor)
 		a := &authInfo{}
 		if h := r.Header.Get("Authorization"); h != "" {
 			scheme, tok, _ := strings.Cut(h, " ")
@@ -102,12 +202,12 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				s.error(w, r, intel.Errorf(intel.CodeUnauthorized, "use Authorization: Bearer <API token>"))
 				return
 			}
-			u, err := s.auth.TokenUser(ctx, strings.TrimSpace(tok))
+			t, u, err := s.auth.TokenUser(ctx, strings.TrimSpace(tok))
 			if err != nil {
 				s.error(w, r, err)
 				return
 			}
-			a.User, a.ViaToken = u, true
+			a.User, a.Token, a.ViaToken = u, t, true
 		} else if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
 			sess, u, err := s.auth.SessionUser(ctx, c.Value)
 			switch intel.ErrorCode(err) {
@@ -123,7 +223,11 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		ctx = context.WithValue(ctx, authKey{}, a)
 		if a.User != nil {
 			// Every write made for this request is audited as this user.
-			ctx = intel.WithActor(ctx, intel.Actor{UserID: a.User.ID, Login: a.User.Login})
+			actor.UserID, actor.Login = a.User.ID, a.User.Login
+			ctx = intel.WithActor(ctx, actor)
+			if e, ok := ctx.Value(accessKey{}).(*accessEntry); ok {
+				e.user = a.User.Login
+			}
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
@@ -164,13 +268,19 @@ func safeMethod(m string) bool {
 }
 
 // require lets the handler run only for a signed-in user whose role has
-// permission p. Every route but login, static files, health and the
-// OpenAPI document goes through it.
+// permission p, and, for an API token, whose scope has it too. Every
+// route but login, static files, health and the OpenAPI document goes
+// through it.
 func (s *Server) require(p auth.Permission, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u := authFrom(r).User
+		a := authFrom(r)
+		u := a.User
 		if u == nil {
 			s.error(w, r, intel.Errorf(intel.CodeUnauthorized, "sign in first"))
+			return
+		}
+		if a.Token != nil && !auth.ScopeCan(a.Token.Scope, p) {
+			s.error(w, r, errForbidden("an API token of scope %s may not %s", a.Token.Scope, p))
 			return
 		}
 		if !auth.Can(u.Role, p) {

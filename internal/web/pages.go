@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spoor/spoor/internal/auth"
 	"github.com/spoor/spoor/internal/geo"
 	"github.com/spoor/spoor/internal/intel"
 )
@@ -79,17 +80,18 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	login, password := r.PostForm.Get("login"), r.PostForm.Get("password")
 	data := &loginData{Login: login, Next: localPath(r.PostForm.Get("next"))}
-	if !s.logins.allow(loginKeys(r, login)...) {
-		w.Header().Set("Retry-After", "10")
-		s.formFailed(w, r, &statusError{Status: http.StatusTooManyRequests, Code: codeRateLimited,
-			Message: "too many sign-in attempts; wait a little and try again"}, "login", data)
-		return
-	}
-	token, sess, _, err := s.auth.Login(r.Context(), login, password)
+	var token string
+	var sess *intel.Session
+	err := s.passwordCheck(w, r, login, func() (err error) {
+		token, sess, _, err = s.auth.Login(r.Context(), login, password)
+		return err
+	})
 	if err != nil {
-		if intel.ErrorCode(err) == intel.CodeUnauthorized {
-			data.setError(intel.ErrorMessage(err))
-			s.render(w, r, http.StatusUnauthorized, "login", data)
+		_, locked := errors.AsType[*statusError](err)
+		if locked || intel.ErrorCode(err) == intel.CodeUnauthorized {
+			status, _, msg := errorStatus(err)
+			data.setError(msg)
+			s.render(w, r, status, "login", data)
 			return
 		}
 		s.error(w, r, err)
@@ -99,6 +101,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, data.Next, http.StatusSeeOther)
 }
 
+// logout ends the session of the cookie; the store audits the sign-out.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		if err := s.auth.Logout(r.Context(), c.Value); err != nil {
@@ -577,9 +580,16 @@ func (s *Server) indicatorDelete(w http.ResponseWriter, r *http.Request) {
 
 type tokensData struct {
 	formMessage
-	Tokens   []*intel.APIToken
+	Tokens   []tokenRow
 	NewToken string // the plain token, shown once after creation
 	NewName  string
+	// The create form: its choices and what it needs.
+	Scope        intel.TokenScope
+	Scopes       []intel.TokenScope
+	Days         int
+	DayChoices   []int
+	NeedPassword bool // the session entered its password too long ago
+	CanCreate    bool // a browser session, not an API token
 }
 
 func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request) {
@@ -587,12 +597,22 @@ func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, status int, data *tokensData) {
-	tokens, err := s.auth.ListTokens(r.Context(), authFrom(r).User.ID)
+	a := authFrom(r)
+	tokens, err := s.auth.ListTokens(r.Context(), a.User.ID)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	data.Tokens = tokens
+	data.Tokens = tokenRows(tokens, s.now())
+	data.Scopes, data.DayChoices = auth.Scopes(a.User.Role), tokenDays
+	if data.Scope == "" {
+		data.Scope = intel.ScopeRead
+	}
+	if data.Days == 0 {
+		data.Days = defaultTokenDays
+	}
+	data.CanCreate = a.Session != nil
+	data.NeedPassword = !s.auth.RecentlyAuthenticated(a.Session)
 	s.render(w, r, status, "tokens", data)
 }
 
@@ -600,14 +620,23 @@ func (s *Server) tokenCreate(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	name := r.PostForm.Get("name")
-	plain, t, err := s.auth.IssueToken(r.Context(), authFrom(r).User.ID, name)
-	if err != nil {
-		if intel.ErrorCode(err) == intel.CodeInvalid {
-			s.renderTokens(w, r, http.StatusBadRequest, &tokensData{formMessage: formMessage{intel.ErrorMessage(err)}, NewName: name})
-			return
+	f := r.PostForm
+	in := tokenInput{Name: f.Get("name"), Scope: intel.TokenScope(f.Get("scope")), Password: f.Get("password")}
+	data := &tokensData{NewName: in.Name, Scope: in.Scope}
+	var err error
+	if v := f.Get("expires_in_days"); v != "" {
+		if in.ExpiresInDays, err = strconv.Atoi(v); err != nil {
+			err = intel.Errorf(intel.CodeInvalid, "expires_in_days must be a number of days")
 		}
-		s.error(w, r, err)
+	}
+	data.Days = in.ExpiresInDays
+	var plain string
+	var t *intel.APIToken
+	if err == nil {
+		plain, t, err = s.issueToken(w, r, in)
+	}
+	if err != nil {
+		s.accountFailed(w, r, err, "tokens", data)
 		return
 	}
 	// No redirect: the plain token must be shown now, and never again.
@@ -620,6 +649,14 @@ func (s *Server) tokenRevoke(w http.ResponseWriter, r *http.Request) {
 		err = s.auth.RevokeToken(r.Context(), authFrom(r).User, id)
 	}
 	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/tokens", http.StatusSeeOther)
+}
+
+func (s *Server) tokenRevokeAll(w http.ResponseWriter, r *http.Request) {
+	if err := s.auth.RevokeAllTokens(r.Context(), authFrom(r).User.ID); err != nil {
 		s.error(w, r, err)
 		return
 	}
@@ -672,8 +709,9 @@ func (s *Server) userCreate(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/users", http.StatusSeeOther)
 }
 
-// userUpdate applies one change from the users table: a new role, or
-// enabled on or off.
+// userUpdate applies one change from the users table: a new role,
+// enabled on or off, or a new password (which ends the user's sessions,
+// and with revoke_tokens their API tokens).
 func (s *Server) userUpdate(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
@@ -693,6 +731,10 @@ func (s *Server) userUpdate(w http.ResponseWriter, r *http.Request) {
 		on := v == "true"
 		p.Enabled = &on
 	}
+	if v := f.Get("password"); v != "" {
+		p.Password = &v
+	}
+	p.RevokeTokens = f.Get("revoke_tokens") != ""
 	if _, err := s.updateUser(r.Context(), id, p); err != nil {
 		if c := intel.ErrorCode(err); c == intel.CodeInvalid || c == intel.CodeConflict {
 			status, _, msg := errorStatus(err)

@@ -305,7 +305,9 @@ func TestGroupMergeSplit(t *testing.T) {
 	}
 	var actions []string
 	for _, a := range audit.Items {
-		actions = append(actions, a.Action)
+		if strings.HasPrefix(a.Action, "group.") { // not the analyst's sign-in
+			actions = append(actions, a.Action)
+		}
 	}
 	if strings.Join(actions, " ") != "group.split group.merge group.split group.merge" {
 		t.Errorf("audited actions (newest first) = %q", actions)

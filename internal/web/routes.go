@@ -168,13 +168,20 @@ func (s *Server) apiRoutes() []apiRoute {
 			Status: 200, Result: intel.Page[*intel.User]{}, Handler: s.apiUserList},
 		apiRoute{Method: "POST", Path: "/users", Perm: auth.ManageUsers, Summary: "Create a user",
 			Body: userInput{}, Status: 201, Result: intel.User{}, Handler: s.apiUserCreate},
-		apiRoute{Method: "PATCH", Path: "/users/{id}", Perm: auth.ManageUsers, Summary: "Change a user's role, enabled flag or password",
-			Body: userPatch{}, Status: 200, Result: intel.User{}, Handler: s.apiUserUpdate},
+		apiRoute{Method: "PATCH", Path: "/users/{id}", Perm: auth.ManageUsers,
+			Summary: "Change a user's role, enabled flag or password; a new password ends the user's other sessions, revoke_tokens revokes their API tokens",
+			Body:    userPatch{}, Status: 200, Result: intel.User{}, Handler: s.apiUserUpdate},
+		apiRoute{Method: "POST", Path: "/account/password", Perm: auth.ReadIntel,
+			Summary: "Change your own password, giving the current one (browser session only); your other sessions end, and with revoke_tokens your API tokens",
+			Body:    passwordInput{}, Status: 204, Handler: s.apiAccountPassword},
 
 		apiRoute{Method: "GET", Path: "/tokens", Perm: auth.ReadIntel, Summary: "List your API tokens",
 			Status: 200, Result: intel.Page[*intel.APIToken]{}, Handler: s.apiTokenList},
-		apiRoute{Method: "POST", Path: "/tokens", Perm: auth.ReadIntel, Summary: "Create an API token; the plain token is shown only in this answer",
-			Body: tokenInput{}, Status: 201, Result: tokenCreated{}, Handler: s.apiTokenCreate},
+		apiRoute{Method: "POST", Path: "/tokens", Perm: auth.ReadIntel,
+			Summary: "Create an API token with a scope (read, write, admin; at most your role) and an expiry (default 90 days); needs a browser session that entered its password in the last 10 minutes, or the password; the plain token is shown only in this answer",
+			Body:    tokenInput{}, Status: 201, Result: tokenCreated{}, Handler: s.apiTokenCreate},
+		apiRoute{Method: "DELETE", Path: "/tokens", Perm: auth.ReadIntel, Summary: "Revoke all your API tokens",
+			Status: 204, Handler: s.apiTokenRevokeAll},
 		apiRoute{Method: "DELETE", Path: "/tokens/{id}", Perm: auth.ReadIntel, Summary: "Revoke an API token (your own; admins any)",
 			Status: 204, Handler: s.apiTokenRevoke},
 
@@ -243,9 +250,12 @@ func (s *Server) routes() {
 	s.handle("POST /sources/{id}", s.require(auth.WriteIntel, s.sourceUpdateForm))
 	s.handle("POST /sources/{id}/run", s.require(auth.WriteIntel, s.sourceRunForm))
 
-	// Own API tokens: every signed-in user.
+	// Own account and API tokens: every signed-in user.
+	s.handle("GET /account", s.require(auth.ReadIntel, s.accountPage))
+	s.handle("POST /account/password", s.require(auth.ReadIntel, s.accountPasswordForm))
 	s.handle("GET /tokens", s.require(auth.ReadIntel, s.tokensPage))
 	s.handle("POST /tokens", s.require(auth.ReadIntel, s.tokenCreate))
+	s.handle("POST /tokens/revoke-all", s.require(auth.ReadIntel, s.tokenRevokeAll))
 	s.handle("POST /tokens/{id}/revoke", s.require(auth.ReadIntel, s.tokenRevoke))
 
 	// Administration.

@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -44,6 +45,10 @@ type Deps struct {
 	// SecureCookies marks the session cookie Secure: set it whenever the
 	// server is reached over HTTPS.
 	SecureCookies bool
+	// TrustedProxies are the reverse proxies whose Forwarded and
+	// X-Forwarded-For headers name the client (and whose X-Request-Id is
+	// kept); from any other peer those headers are ignored.
+	TrustedProxies []netip.Prefix
 }
 
 // Server is spoor's web front: pages, static files and the JSON API.
@@ -66,7 +71,8 @@ type Server struct {
 	handler http.Handler
 	// patterns are the registered mux patterns, for the OpenAPI test.
 	patterns []string
-	logins   *limiter
+	proxies  []netip.Prefix
+	logins   *lockout
 	// openAPIDoc is the OpenAPI document, built on first request: it
 	// depends only on the route table and the version.
 	openAPIDoc func() map[string]any
@@ -89,6 +95,7 @@ func New(deps Deps) (*Server, error) {
 		version:      deps.Version,
 		secure:       deps.SecureCookies,
 		dev:          deps.Dev,
+		proxies:      deps.TrustedProxies,
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -108,7 +115,7 @@ func New(deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s.assets = a
-	s.logins = newLimiter(loginRate, loginBurst, s.now)
+	s.logins = newLockout(s.now)
 	s.mux = http.NewServeMux()
 	s.routes()
 	s.openAPIDoc = sync.OnceValue(s.openAPI)

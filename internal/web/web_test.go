@@ -100,7 +100,7 @@ func TestDisabledUser(t *testing.T) {
 func TestRevokedToken(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	w := scenario{Method: "POST", URL: "/api/v1/tokens", Bearer: "reader", JSON: `{"name":"ci"}`, ExpectedStatus: 201}.run(t, e)
+	w := scenario{Method: "POST", URL: "/api/v1/tokens", As: "reader", JSON: `{"name":"ci"}`, ExpectedStatus: 201}.run(t, e)
 	var created struct {
 		Token    string `json:"token"`
 		APIToken struct {

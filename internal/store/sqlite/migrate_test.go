@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -173,5 +174,70 @@ WHERE value = 'before.example-migration.com'`); err != nil {
 		if !slices.Equal(got, want) {
 			t.Errorf("search %q found %q, want %q", q, got, want)
 		}
+	}
+}
+
+// Migration 0012 gives tokens made before it the scope of their owner's
+// role and an expiry 90 days on, and sessions a re-authentication time.
+func TestTokensAcrossMigration12(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "spoor.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upTo11 := fstest.MapFS{}
+	all, err := fs.Glob(sqlite.Migrations(), "*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range all {
+		if name < "0012" {
+			body, err := fs.ReadFile(sqlite.Migrations(), name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			upTo11[name] = &fstest.MapFile{Data: body}
+		}
+	}
+	if err := store.Migrate(ctx, db, upTo11, store.SQLite()); err != nil {
+		t.Fatal(err)
+	}
+	for i, role := range []string{"admin", "analyst", "reader"} {
+		if _, err := db.ExecContext(ctx, `INSERT INTO users (id, login, login_norm, role, enabled, created_at) VALUES (?, ?, ?, ?, 1, 0)`,
+			i+1, role, role, role); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, `INSERT INTO api_tokens (user_id, name, hash, created_at) VALUES (?, 'old', ?, 0)`,
+			i+1, "hash-"+role); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ('s', 1, 5000, 9999999999999)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	before := time.Now().Add(-time.Second)
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	after := time.Now().Add(time.Second)
+	for role, scope := range map[string]intel.TokenScope{"admin": intel.ScopeAdmin, "analyst": intel.ScopeWrite, "reader": intel.ScopeRead} {
+		tok, _, err := s.FindAPIToken(ctx, "hash-"+role)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ttl := 90 * 24 * time.Hour
+		if tok.Scope != scope || tok.ExpiresAt.Before(before.Add(ttl)) || tok.ExpiresAt.After(after.Add(ttl)) {
+			t.Errorf("%s's old token: scope %s, expires %v; want %s, 90 days from now", role, tok.Scope, tok.ExpiresAt, scope)
+		}
+	}
+	sess, _, err := s.FindSession(ctx, "s", time.Now())
+	if err != nil || sess.ReauthAt.UnixMilli() != 5000 {
+		t.Errorf("old session = %+v (%v), want re-authenticated at its creation", sess, err)
 	}
 }

@@ -43,6 +43,8 @@ func Run(t *testing.T, open Opener) {
 		{"Users", testUsers},
 		{"Sessions", testSessions},
 		{"Tokens", testTokens},
+		{"PasswordEndsSessions", testPasswordEndsSessions},
+		{"LastAdmin", testLastAdmin},
 		{"Audit", testAudit},
 		{"STIXLinks", testSTIXLinks}, {"TAXIIState", testTAXIIState},
 		{"Merge", testMerge},

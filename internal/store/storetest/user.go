@@ -1,10 +1,13 @@
 package storetest
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/store"
 )
 
 func testUsers(t *testing.T, open Opener) {
@@ -43,11 +46,11 @@ func testUsers(t *testing.T, open Opener) {
 		t.Errorf("CountUsers = %d, want 2", n)
 	}
 
-	role, hash, at := intel.RoleAdmin, "$argon2id$y", time.Date(2025, 1, 2, 3, 4, 5, 6e6, time.UTC)
-	upd, err := s.UpdateUser(ctx, u.ID, intel.UserUpdate{Role: &role, PasswordHash: &hash, LastLoginAt: &at})
+	role, hash := intel.RoleAdmin, "$argon2id$y"
+	upd, err := s.UpdateUser(ctx, u.ID, intel.UserUpdate{Role: &role, PasswordHash: &hash})
 	must(t, "update", err)
 	want := *u
-	want.Role, want.PasswordHash, want.LastLoginAt = role, hash, at
+	want.Role, want.PasswordHash = role, hash
 	mustDiff(t, "updated user", &want, upd)
 	got, err = s.FindUserByID(ctx, u.ID)
 	must(t, "find", err)
@@ -57,6 +60,15 @@ func testUsers(t *testing.T, open Opener) {
 	wantCode(t, "bad role update", err, intel.CodeInvalid)
 	_, err = s.UpdateUser(ctx, 999, intel.UserUpdate{Role: &role})
 	wantCode(t, "update missing", err, intel.CodeNotFound)
+
+	// A sign-in (a new session) is the user's last sign-in.
+	at := time.Date(2025, 1, 2, 3, 4, 5, 6e6, time.UTC)
+	must(t, "session", s.CreateSession(ctx, &intel.Session{TokenHash: "hu", UserID: u.ID, CreatedAt: at, ExpiresAt: at.Add(time.Hour)}))
+	got, err = s.FindUserByID(ctx, u.ID)
+	must(t, "find", err)
+	if !got.LastLoginAt.Equal(at) {
+		t.Errorf("last sign-in = %v, want %v", got.LastLoginAt, at)
+	}
 }
 
 func testSessions(t *testing.T, open Opener) {
@@ -67,9 +79,13 @@ func testSessions(t *testing.T, open Opener) {
 	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	sess := &intel.Session{TokenHash: "h1", UserID: u.ID, CSRFToken: "c1", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
 	must(t, "create", s.CreateSession(ctx, sess))
+	if !sess.ReauthAt.Equal(now) {
+		t.Errorf("a new session's re-authentication = %v, want its creation %v", sess.ReauthAt, now)
+	}
 	got, gu, err := s.FindSession(ctx, "h1", now.Add(time.Minute))
 	must(t, "find", err)
 	mustDiff(t, "session", sess, got)
+	u.LastLoginAt = now
 	mustDiff(t, "session user", u, gu)
 	_, _, err = s.FindSession(ctx, "h1", now.Add(time.Hour))
 	wantCode(t, "expired", err, intel.CodeUnauthorized)
@@ -77,6 +93,16 @@ func testSessions(t *testing.T, open Opener) {
 	wantCode(t, "missing", err, intel.CodeUnauthorized)
 	wantCode(t, "session of a missing user", s.CreateSession(ctx, &intel.Session{TokenHash: "hx", UserID: 999, ExpiresAt: now}), intel.CodeInvalid)
 	wantCode(t, "same token twice", s.CreateSession(ctx, &intel.Session{TokenHash: "h1", UserID: u.ID, ExpiresAt: now}), intel.CodeConflict)
+
+	// Re-authentication is kept on the session.
+	again := now.Add(20 * time.Minute)
+	must(t, "reauth", s.ReauthSession(ctx, "h1", again))
+	got, _, err = s.FindSession(ctx, "h1", now.Add(21*time.Minute))
+	must(t, "find", err)
+	if !got.ReauthAt.Equal(again) {
+		t.Errorf("re-authenticated at %v, want %v", got.ReauthAt, again)
+	}
+	wantCode(t, "reauth of a missing session", s.ReauthSession(ctx, "nope", again), intel.CodeUnauthorized)
 
 	must(t, "delete", s.DeleteSession(ctx, "h1"))
 	_, _, err = s.FindSession(ctx, "h1", now)
@@ -109,34 +135,196 @@ func testSessions(t *testing.T, open Opener) {
 	}
 }
 
+// testPasswordEndsSessions: a new password ends every other session of
+// the user, in the same transaction, and may revoke all their tokens.
+func testPasswordEndsSessions(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := t.Context()
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	u := &intel.User{Login: "gina", Role: intel.RoleAnalyst, Enabled: true, PasswordHash: "$argon2id$old"}
+	other := &intel.User{Login: "hank", Role: intel.RoleAnalyst, Enabled: true}
+	must(t, "user", s.CreateUser(ctx, u))
+	must(t, "other user", s.CreateUser(ctx, other))
+	for _, sess := range []*intel.Session{
+		{TokenHash: "laptop", UserID: u.ID, ExpiresAt: now.Add(time.Hour)},
+		{TokenHash: "phone", UserID: u.ID, ExpiresAt: now.Add(time.Hour)},
+		{TokenHash: "stolen", UserID: u.ID, ExpiresAt: now.Add(time.Hour)},
+		{TokenHash: "hank's", UserID: other.ID, ExpiresAt: now.Add(time.Hour)},
+	} {
+		must(t, "session", s.CreateSession(ctx, sess))
+	}
+	tok := &intel.APIToken{UserID: u.ID, Name: "ci", Hash: "tg1", Scope: intel.ScopeWrite, ExpiresAt: now.Add(time.Hour)}
+	must(t, "token", s.CreateAPIToken(ctx, tok))
+	hankTok := &intel.APIToken{UserID: other.ID, Name: "ci", Hash: "th1", Scope: intel.ScopeWrite, ExpiresAt: now.Add(time.Hour)}
+	must(t, "token", s.CreateAPIToken(ctx, hankTok))
+
+	live := func(hash string) bool {
+		_, _, err := s.FindSession(ctx, hash, now)
+		return err == nil
+	}
+	hash := "$argon2id$new"
+	_, err := s.UpdateUser(ctx, u.ID, intel.UserUpdate{PasswordHash: &hash, KeepSession: "laptop"})
+	must(t, "change password", err)
+	for hash, want := range map[string]bool{"laptop": true, "phone": false, "stolen": false, "hank's": true} {
+		if got := live(hash); got != want {
+			t.Errorf("after the password change, session %s live = %v, want %v", hash, got, want)
+		}
+	}
+	got, _, err := s.FindAPIToken(ctx, "tg1")
+	must(t, "find token", err)
+	if !got.RevokedAt.IsZero() {
+		t.Error("a password change without RevokeTokens revoked a token")
+	}
+
+	// Without a session to keep, all end; RevokeTokens revokes the
+	// user's tokens and no one else's.
+	_, err = s.UpdateUser(ctx, u.ID, intel.UserUpdate{PasswordHash: &hash, RevokeTokens: true})
+	must(t, "reset password", err)
+	if live("laptop") {
+		t.Error("a reset without KeepSession left a session alive")
+	}
+	for _, tc := range []struct {
+		hash    string
+		revoked bool
+	}{{"tg1", true}, {"th1", false}} {
+		got, _, err := s.FindAPIToken(ctx, tc.hash)
+		must(t, "find token", err)
+		if got.RevokedAt.IsZero() == tc.revoked {
+			t.Errorf("token %s revoked = %v, want %v", tc.hash, !got.RevokedAt.IsZero(), tc.revoked)
+		}
+	}
+}
+
+// testLastAdmin: the store keeps one enabled admin, even against two
+// concurrent demotions or disablings of the last two.
+func testLastAdmin(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := t.Context()
+	reader, off := intel.RoleReader, false
+	a := &intel.User{Login: "root1", Role: intel.RoleAdmin, Enabled: true}
+	must(t, "admin", s.CreateUser(ctx, a))
+	_, err := s.UpdateUser(ctx, a.ID, intel.UserUpdate{Role: &reader})
+	wantCode(t, "demote the only admin", err, intel.CodeConflict)
+	_, err = s.UpdateUser(ctx, a.ID, intel.UserUpdate{Enabled: &off})
+	wantCode(t, "disable the only admin", err, intel.CodeConflict)
+	got, err := s.FindUserByID(ctx, a.ID)
+	must(t, "find", err)
+	if got.Role != intel.RoleAdmin || !got.Enabled {
+		t.Errorf("refused change was written: %+v", got)
+	}
+
+	changes := []struct {
+		name string
+		upd  intel.UserUpdate
+	}{
+		{"demote", intel.UserUpdate{Role: &reader}},
+		{"disable", intel.UserUpdate{Enabled: &off}},
+	}
+	for round := range 6 {
+		// Two admins; both lose the role (or are disabled) at once.
+		first, second := changes[round%2], changes[(round/2)%2]
+		x := &intel.User{Login: fmt.Sprintf("x%d", round), Role: intel.RoleAdmin, Enabled: true}
+		y := &intel.User{Login: fmt.Sprintf("y%d", round), Role: intel.RoleAdmin, Enabled: true}
+		must(t, "admin x", s.CreateUser(ctx, x))
+		must(t, "admin y", s.CreateUser(ctx, y))
+		// Leave x and y as the only enabled admins.
+		for _, u := range mustAdmins(t, s) {
+			if u.ID != x.ID && u.ID != y.ID {
+				_, err := s.UpdateUser(ctx, u.ID, intel.UserUpdate{Role: &reader})
+				must(t, "demote an earlier admin", err)
+			}
+		}
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		errs := make([]error, 2)
+		for i, c := range []struct {
+			id  int64
+			upd intel.UserUpdate
+		}{{x.ID, first.upd}, {y.ID, second.upd}} {
+			wg.Go(func() {
+				<-start
+				_, errs[i] = s.UpdateUser(ctx, c.id, c.upd)
+			})
+		}
+		close(start)
+		wg.Wait()
+		ok, conflicts := 0, 0
+		for _, err := range errs {
+			switch intel.ErrorCode(err) {
+			case "":
+				ok++
+			case intel.CodeConflict:
+				conflicts++
+			default:
+				t.Errorf("round %d (%s, %s): %v", round, first.name, second.name, err)
+			}
+		}
+		if ok != 1 || conflicts != 1 {
+			t.Errorf("round %d (%s, %s): %d changes passed and %d were refused, want 1 and 1", round, first.name, second.name, ok, conflicts)
+		}
+		if n := len(mustAdmins(t, s)); n != 1 {
+			t.Fatalf("round %d (%s, %s): %d enabled admins left, want 1", round, first.name, second.name, n)
+		}
+	}
+}
+
+func mustAdmins(t *testing.T, s *store.Store) []*intel.User {
+	t.Helper()
+	users, err := s.FindUsers(t.Context())
+	must(t, "find users", err)
+	var admins []*intel.User
+	for _, u := range users {
+		if u.Enabled && u.Role == intel.RoleAdmin {
+			admins = append(admins, u)
+		}
+	}
+	return admins
+}
+
 func testTokens(t *testing.T, open Opener) {
 	s := open(t)
 	ctx := ctxAs(t, 9, "dave")
 	u := &intel.User{Login: "dave", Role: intel.RoleAnalyst, Enabled: true}
 	must(t, "user", s.CreateUser(ctx, u))
 	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
-	tok := &intel.APIToken{UserID: u.ID, Name: "ci", Prefix: "spr_ab", Hash: "th1", CreatedAt: now}
+	tok := &intel.APIToken{UserID: u.ID, Name: "ci", Prefix: "spr_ab", Hash: "th1", Scope: intel.ScopeRead, CreatedAt: now, ExpiresAt: now.Add(90 * 24 * time.Hour)}
 	must(t, "create", s.CreateAPIToken(ctx, tok))
-	tok2 := &intel.APIToken{UserID: u.ID, Name: "laptop", Prefix: "spr_cd", Hash: "th2", CreatedAt: now}
+	tok2 := &intel.APIToken{UserID: u.ID, Name: "laptop", Prefix: "spr_cd", Hash: "th2", Scope: intel.ScopeWrite, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
 	must(t, "create", s.CreateAPIToken(ctx, tok2))
-	wantCode(t, "same hash", s.CreateAPIToken(ctx, &intel.APIToken{UserID: u.ID, Hash: "th1"}), intel.CodeConflict)
+	wantCode(t, "same hash", s.CreateAPIToken(ctx, &intel.APIToken{UserID: u.ID, Hash: "th1", Scope: intel.ScopeRead}), intel.CodeConflict)
+	wantCode(t, "no scope", s.CreateAPIToken(ctx, &intel.APIToken{UserID: u.ID, Hash: "th9"}), intel.CodeInvalid)
+	wantCode(t, "unknown scope", s.CreateAPIToken(ctx, &intel.APIToken{UserID: u.ID, Hash: "th9", Scope: "root"}), intel.CodeInvalid)
 
-	used := now.Add(time.Minute)
-	got, gu, err := s.FindAPIToken(ctx, "th1", used)
+	// Finding a token only reads: its use is recorded apart.
+	got, gu, err := s.FindAPIToken(ctx, "th1")
 	must(t, "find", err)
+	mustDiff(t, "token", tok, got)
+	mustDiff(t, "token user", u, gu)
+	got, _, err = s.FindAPIToken(ctx, "th1")
+	must(t, "find again", err)
+	if !got.LastUsedAt.IsZero() {
+		t.Errorf("finding a token recorded its use at %v", got.LastUsedAt)
+	}
+	used := now.Add(time.Minute)
+	must(t, "record use", s.RecordTokenUse(ctx, map[int64]time.Time{tok.ID: used}))
+	must(t, "record an older use", s.RecordTokenUse(ctx, map[int64]time.Time{tok.ID: now}))
+	must(t, "record nothing", s.RecordTokenUse(ctx, nil))
 	want := *tok
 	want.LastUsedAt = used
-	mustDiff(t, "token", &want, got)
-	mustDiff(t, "token user", u, gu)
 	list, err := s.FindAPITokens(ctx, u.ID)
 	must(t, "list", err)
 	mustDiff(t, "tokens newest first", []*intel.APIToken{tok2, &want}, list)
-	_, _, err = s.FindAPIToken(ctx, "nope", now)
+	_, _, err = s.FindAPIToken(ctx, "nope")
 	wantCode(t, "missing", err, intel.CodeUnauthorized)
 
+	// A revoked token is still found, with its revocation: refusing it
+	// (and auditing the attempt) is the caller's decision.
 	must(t, "revoke", s.RevokeAPIToken(ctx, tok.ID))
-	_, _, err = s.FindAPIToken(ctx, "th1", now)
-	wantCode(t, "revoked", err, intel.CodeUnauthorized)
+	got, _, err = s.FindAPIToken(ctx, "th1")
+	must(t, "find revoked", err)
+	if got.RevokedAt.IsZero() {
+		t.Error("revoked token found without RevokedAt")
+	}
 	wantCode(t, "revoke missing", s.RevokeAPIToken(ctx, 9999), intel.CodeNotFound)
 	list, err = s.FindAPITokens(ctx, u.ID)
 	must(t, "list", err)
@@ -147,6 +335,9 @@ func testTokens(t *testing.T, open Opener) {
 	off := false
 	_, err = s.UpdateUser(ctx, u.ID, intel.UserUpdate{Enabled: &off})
 	must(t, "disable", err)
-	_, _, err = s.FindAPIToken(ctx, "th2", now)
-	wantCode(t, "token of disabled user", err, intel.CodeUnauthorized)
+	_, gu, err = s.FindAPIToken(ctx, "th2")
+	must(t, "find token of a disabled user", err)
+	if gu.Enabled {
+		t.Error("token of a disabled user comes with an enabled user")
+	}
 }
