@@ -12,6 +12,7 @@ import (
 
 	"github.com/spoor/spoor/internal/config"
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/secret/keyfile"
 )
 
 // env is what a command gets from the process: arguments after its name,
@@ -23,6 +24,8 @@ type env struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	// keys seal the secrets of the store openStore opened.
+	keys *keyfile.Keys
 }
 
 // command is one verb of the CLI, in the style of cmd/go's base.Command.
@@ -39,7 +42,7 @@ type command struct {
 // commands is the whole CLI surface.
 func commands() []*command {
 	return []*command{
-		serveCmd(), demoCmd(), importCmd(), searchCmd(), groupCmd(), userCmd(), extractCmd(), collectCmd(), sourceCmd(), workerCmd(), versionCmd(),
+		serveCmd(), demoCmd(), importCmd(), searchCmd(), groupCmd(), userCmd(), extractCmd(), collectCmd(), sourceCmd(), workerCmd(), secretsCmd(), versionCmd(),
 	}
 }
 
