@@ -117,6 +117,9 @@ func (e *env) collector(st *store.Store, ranks string) (*collect.Collector, erro
 	}
 	c := collect.NewCollector(st, cred)
 	c.Stdin = e.stdin
+	if e.keys != nil {
+		c.Secrets = e.keys // the keys of the store openStore opened
+	}
 	if p, err := exec.LookPath("pdftotext"); err == nil {
 		c.PDFToText = p // poppler reads unusual PDF fonts better than the built-in reader
 	}

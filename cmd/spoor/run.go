@@ -12,6 +12,7 @@ import (
 
 	"github.com/spoor/spoor/internal/config"
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/secret/keyfile"
 )
 
 // env is what a command gets from the process: arguments after its name,
@@ -23,6 +24,8 @@ type env struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	// keys seal the secrets of the store openStore opened.
+	keys *keyfile.Keys
 }
 
 // command is one verb of the CLI, in the style of cmd/go's base.Command.
@@ -56,6 +59,7 @@ func commands() []*command {
 		collectCmd(),
 		sourceCmd(),
 		workerCmd(),
+		secretsCmd(),
 		versionCmd(),
 	}
 }

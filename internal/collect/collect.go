@@ -48,7 +48,7 @@ func OpenLocation(ctx context.Context, location string, stdin io.Reader, allowPr
 	case location == "-":
 		return io.NopCloser(stdin), "stdin", nil
 	case strings.HasPrefix(location, "http://") || strings.HasPrefix(location, "https://"):
-		body, err := get(ctx, downloadClient(allowPrivate), location)
+		body, err := get(ctx, downloadClient(allowPrivate), location, "")
 		if err != nil {
 			return nil, "", err
 		}
@@ -83,13 +83,18 @@ func downloadTransport(allowPrivate bool) func() http.RoundTripper {
 }
 
 // get fetches a URL and returns its body, limited to MaxDownload. Any
-// answer but 200 is an error; a 404 has fs.ErrNotExist in its chain.
-func get(ctx context.Context, client *http.Client, location string) (io.ReadCloser, error) {
+// answer but 200 is an error; a 404 has fs.ErrNotExist in its chain. auth,
+// when set, is sent as the Authorization header (net/http drops it on a
+// redirect to another host).
+func get(ctx context.Context, client *http.Client, location, auth string) (io.ReadCloser, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, location, nil)
 	if err != nil {
 		return nil, intel.Errorf(intel.CodeInvalid, "bad URL %q: %v", location, err)
 	}
 	req.Header.Set("User-Agent", "spoor")
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		return nil, &intel.Error{Code: intel.CodeInvalid, Message: fmt.Sprintf("fetch %s: %v", location, err), Err: err}

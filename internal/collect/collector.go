@@ -11,6 +11,7 @@ import (
 
 	"github.com/spoor/spoor/internal/collect/crawl"
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/secret"
 )
 
 // Store is what collection needs of the store: a sink for what it reads,
@@ -70,6 +71,10 @@ type Collector struct {
 	// LeaseRenewal is how often a running collection renews its lease;
 	// intel.RunLease/3 when zero.
 	LeaseRenewal time.Duration
+	// Secrets opens the secret options the store keeps sealed, where a
+	// format uses one (a TAXII password or token, a MISP feed's authkey);
+	// without it only plain legacy values can be used.
+	Secrets secret.Opener
 
 	// fetchers are the report fetchers (private addresses refused,
 	// allowed), built on first use; see reportFetcher.
@@ -304,6 +309,21 @@ func (c *Collector) Define(ctx context.Context, src *intel.Source) error {
 	}
 	c.score(src)
 	return c.Store.UpsertSource(ctx, src)
+}
+
+// reveal returns the function that gives the plain value of one of src's
+// secret options. Formats call it where they use the value, so the plain
+// credential lives only in the request that needs it. A value that does
+// not open is an error naming the source and the option; the stored
+// ciphertext is left as it is.
+func (c *Collector) reveal(src *intel.Source) func(option string) (string, error) {
+	return func(option string) (string, error) {
+		v, err := secret.SourceOption(src.Name, option).Reveal(c.Secrets, src.Options[option])
+		if err != nil {
+			return "", &intel.Error{Code: intel.CodeInvalid, Message: err.Error(), Err: err}
+		}
+		return v, nil
+	}
 }
 
 // score sets the source's credibility from its site, unless an admin

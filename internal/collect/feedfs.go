@@ -17,9 +17,10 @@ type urlFS struct {
 	ctx    context.Context
 	base   *url.URL // ends in "/"
 	client *http.Client
+	auth   string // the Authorization header, when the feed needs one
 }
 
-func newURLFS(ctx context.Context, location string, allowPrivate bool) (urlFS, error) {
+func newURLFS(ctx context.Context, location string, allowPrivate bool, auth string) (urlFS, error) {
 	u, err := url.Parse(location)
 	if err != nil {
 		return urlFS{}, err
@@ -28,14 +29,14 @@ func newURLFS(ctx context.Context, location string, allowPrivate bool) (urlFS, e
 		u.Path += "/"
 	}
 	u.RawQuery, u.Fragment = "", ""
-	return urlFS{ctx: ctx, base: u, client: downloadClient(allowPrivate)}, nil
+	return urlFS{ctx: ctx, base: u, client: downloadClient(allowPrivate), auth: auth}, nil
 }
 
 func (u urlFS) Open(name string) (fs.File, error) {
 	if !fs.ValidPath(name) || name == "." {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
-	body, err := get(u.ctx, u.client, u.base.ResolveReference(&url.URL{Path: name}).String())
+	body, err := get(u.ctx, u.client, u.base.ResolveReference(&url.URL{Path: name}).String(), u.auth)
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}

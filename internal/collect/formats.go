@@ -19,13 +19,13 @@ func (c *Collector) formats() map[string]Format {
 	list := []Format{
 		{Name: "stix", Kind: intel.SourceSTIX, Short: "STIX 2.1 bundle (JSON, plain or gzip): ATT&CK, vendor bundles", Run: runSTIX},
 		{Name: "misp-event", Kind: intel.SourceMISP, Short: "MISP event JSON (one event or a list): indicators, the event as a document, its galaxy groups", Run: runMISPEvent},
-		{Name: "misp-feed", Kind: intel.SourceMISP, Short: "MISP feed, a directory or URL (manifest.json + <uuid>.json events); reads only events changed since the last run", Pull: pullMISPFeed},
+		{Name: "misp-feed", Kind: intel.SourceMISP, Short: "MISP feed, a directory or URL (manifest.json + <uuid>.json events); reads only events changed since the last run; option authkey for a MISP server", Pull: c.pullMISPFeed},
 		{Name: "misp-galaxy", Kind: intel.SourceMISP, Short: "MISP galaxy cluster (threat actors, tools, Malpedia…): groups merged on explicit cross-references", Run: runMISPGalaxy},
 		{Name: "trail", Kind: intel.SourceIOCList, Short: "one indicator per line, # comments (maltrail style); options type=, tags=", Run: c.listFormat(readTrail)},
 		{Name: "csv", Kind: intel.SourceIOCList, Short: "CSV with a header; options value=COLUMN (default value), type_column=, first_seen=, group=, …", Run: c.listFormat(readCSV)},
 		{Name: "apt-iocs", Kind: intel.SourceIOCList, Short: "grouped APT IOC CSV (group, campaign, type, value, date, source): indicators and events", Run: c.listFormat(readAPTIOCs)},
 		{Name: "report", Kind: intel.SourceReport, Short: "an HTML or PDF report (file or URL, fetched politely): text, indicators, named groups and software", Pull: c.pullReport},
-		{Name: "taxii", Kind: intel.SourceTAXII, Short: "TAXII 2.1 collection (location: server URL; options api_root, collection, username, password, token)", Pull: pullTAXII},
+		{Name: "taxii", Kind: intel.SourceTAXII, Short: "TAXII 2.1 collection (location: server URL; options api_root, collection, username, password, token)", Pull: c.pullTAXII},
 	}
 	m := make(map[string]Format, len(list))
 	for _, f := range list {
@@ -48,11 +48,11 @@ func runSTIX(ctx context.Context, st Store, r io.Reader, name string, src *intel
 }
 
 // pullTAXII pulls what a TAXII collection added since the last pull.
-func pullTAXII(ctx context.Context, st Store, src *intel.Source, location string, progress func(int, int)) (*intel.ImportStats, error) {
+func (c *Collector) pullTAXII(ctx context.Context, st Store, src *intel.Source, location string, progress func(int, int)) (*intel.ImportStats, error) {
 	if location != src.Location {
 		return nil, intel.Errorf(intel.CodeInvalid, "a TAXII source reads from its server, not from %s", location)
 	}
-	cfg, err := taxii.ConfigFromSource(*src)
+	cfg, err := taxii.ConfigFromSource(*src, c.reveal(src))
 	if err != nil {
 		return nil, err
 	}

@@ -30,11 +30,17 @@ const feedMarks = "misp-feed"
 // <uuid>.json per event), from a directory or from the URL it is
 // published at. Only events whose manifest timestamp is newer than at the
 // source's last successful run are read; the others count as unchanged
-// documents. The marks are saved once the import has committed.
-func pullMISPFeed(ctx context.Context, st Store, src *intel.Source, location string, progress func(int, int)) (*intel.ImportStats, error) {
+// documents. The marks are saved once the import has committed. A feed
+// a MISP server publishes to its users is read with the source's authkey
+// option, sent as MISP's Authorization header.
+func (c *Collector) pullMISPFeed(ctx context.Context, st Store, src *intel.Source, location string, progress func(int, int)) (*intel.ImportStats, error) {
 	var fsys fs.FS
 	if isURL(location) {
-		u, err := newURLFS(ctx, location, src.AllowPrivate)
+		authkey, err := c.reveal(src)("authkey")
+		if err != nil {
+			return nil, err
+		}
+		u, err := newURLFS(ctx, location, src.AllowPrivate, authkey)
 		if err != nil {
 			return nil, intel.Errorf(intel.CodeInvalid, "source %q: bad feed URL %q: %v", src.Name, location, err)
 		}

@@ -29,6 +29,13 @@ type Config struct {
 	// TrustedProxies are the reverse proxies (CIDR prefixes) whose
 	// Forwarded / X-Forwarded-For headers spoor serve believes.
 	TrustedProxies []netip.Prefix
+	// SecretKey is SPOOR_SECRET_KEY, the key that seals the secrets of
+	// the store (comma-separated keys during a rotation); it wins over
+	// SecretKeyFile. Never printed.
+	SecretKey string
+	// SecretKeyFile is the key file when SecretKey is not set; empty means
+	// the file beside a SQLite database (spoor.db → spoor.key).
+	SecretKeyFile string
 }
 
 // Default returns the settings that work on a laptop with no configuration.
@@ -58,6 +65,10 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if v := getenv("SPOOR_FORMAT"); v != "" {
 		c.Format = v
+	}
+	c.SecretKey = getenv("SPOOR_SECRET_KEY")
+	if v := getenv("SPOOR_SECRET_KEY_FILE"); v != "" {
+		c.SecretKeyFile = v
 	}
 	if v := getenv("SPOOR_SECURE_COOKIES"); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -113,6 +124,8 @@ const (
 func (c *Config) Register(fs *flag.FlagSet, which Flag) {
 	if which&FlagDB != 0 {
 		fs.StringVar(&c.DB, "db", c.DB, "SQLite file or postgres:// URL (env SPOOR_DB)")
+		fs.StringVar(&c.SecretKeyFile, "secret-key-file", c.SecretKeyFile,
+			"key file sealing the store's secrets, when SPOOR_SECRET_KEY is not set; default beside a SQLite database (env SPOOR_SECRET_KEY_FILE)")
 	}
 	if which&FlagAddr != 0 {
 		fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (env SPOOR_ADDR)")

@@ -30,6 +30,13 @@ func TestPrecedence(t *testing.T) {
 			args: []string{"--db", "flag.db"},
 			want: config.Config{DB: "flag.db", Addr: "127.0.0.1:8080", LogLevel: "info", Format: "json"},
 		},
+		{
+			name: "secret key from env, key file flag over env",
+			env:  map[string]string{"SPOOR_SECRET_KEY": "a2V5", "SPOOR_SECRET_KEY_FILE": "/etc/spoor/env.key"},
+			args: []string{"--secret-key-file", "/run/secrets/spoor.key"},
+			want: config.Config{DB: "spoor.db", Addr: "127.0.0.1:8080", LogLevel: "info", Format: "table",
+				SecretKey: "a2V5", SecretKeyFile: "/run/secrets/spoor.key"},
+		},
 		{name: "bad bool", env: map[string]string{"SPOOR_SECURE_COOKIES": "maybe"}, error: true},
 		{name: "bad format", args: []string{"--format", "xml"}, error: true},
 		{name: "bad format in env", env: map[string]string{"SPOOR_FORMAT": "xml"}, error: true},
@@ -92,6 +99,7 @@ func prefixes(ps ...string) []netip.Prefix {
 func TestStringHidesPassword(t *testing.T) {
 	c := config.Default()
 	c.DB = "postgres://spoor:s3cret@db.internal:5432/spoor"
+	c.SecretKey = "c2VjcmV0LWtleS1tYXRlcmlhbA=="
 	if got, want := c.String(), "db=postgres://…@db.internal:5432/spoor addr=127.0.0.1:8080"; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
 	}

@@ -56,7 +56,8 @@ type Source struct {
 // "api_root", "username", "password" for TAXII). Some are credentials:
 // written as JSON (the API, the CLI's JSON output) their values are
 // replaced by RedactedOption, so no reader of the API ever sees them. The
-// store, which must keep them, writes the plain map.
+// store keeps them sealed (internal/secret), and the collector opens one
+// only where it sends it.
 type SourceOptions map[string]string
 
 // RedactedOption stands for a secret option's value in JSON.

@@ -52,6 +52,7 @@ func optionsText(m map[string]string) string {
 // upsert leaves the collection settings (format, location, interval, …) as
 // they are. A source defined for collection (Format set) writes them too.
 // A credibility an admin fixed (CredibilityManual) is never overwritten.
+// Secret options are stored sealed (UseSecrets), and src gets them so.
 func (s *Store) UpsertSource(ctx context.Context, src *intel.Source) error {
 	if err := src.Validate(); err != nil {
 		return err
@@ -75,6 +76,9 @@ func (s *Store) upsertSource(ctx context.Context, q querier, src *intel.Source) 
 		if src.Format == "" {
 			src.Enabled = true
 		}
+		if src.Options, err = s.sealOptions(src.Name, nil, src.Options); err != nil {
+			return false, err
+		}
 		err := s.queryRow(ctx, q, `INSERT INTO sources (name, kind, url, credibility, credibility_reason, credibility_manual, tlp,
 format, location, interval_ms, enabled, allow_private, options, next_run_at, created_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -92,7 +96,10 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 	}
 	if src.Format != "" {
 		next.Format, next.Location, next.Interval = src.Format, src.Location, src.Interval
-		next.Enabled, next.AllowPrivate, next.Options = src.Enabled, src.AllowPrivate, src.Options
+		next.Enabled, next.AllowPrivate = src.Enabled, src.AllowPrivate
+		if next.Options, err = s.sealOptions(src.Name, old.Options, src.Options); err != nil {
+			return false, err
+		}
 	}
 	*src = next
 	if sameSource(old, &next) {

@@ -29,6 +29,8 @@ type Store struct {
 	// store and has not finished: StartRun asks it, not the PID, whether
 	// a run of its own process is still going.
 	running sync.Map // run ID → struct{}
+	// secrets seals secret source options (UseSecrets); nil refuses them.
+	secrets Secrets
 }
 
 type limits struct {

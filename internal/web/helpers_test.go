@@ -17,6 +17,7 @@ import (
 	"github.com/spoor/spoor/internal/auth"
 	"github.com/spoor/spoor/internal/collect"
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/secret"
 	"github.com/spoor/spoor/internal/store"
 	"github.com/spoor/spoor/internal/store/sqlite"
 	"github.com/spoor/spoor/internal/web"
@@ -41,6 +42,7 @@ type testEnv struct {
 	Auth    *auth.Service
 	Handler http.Handler
 	Now     time.Time
+	Secrets *secret.Box         // seals the store's secret options
 	Log     *syncBuffer         // what the server logged
 	As      map[string]*account // by role name: admin, analyst, reader
 
@@ -59,13 +61,17 @@ func newEnv(t *testing.T) *testEnv {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
-	e := &testEnv{t: t, Store: st, Now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC), As: map[string]*account{}, Log: &syncBuffer{}}
+	e := &testEnv{t: t, Store: st, Now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC), As: map[string]*account{}, Log: &syncBuffer{},
+		Secrets: secret.NewBox(secret.NewKey())}
+	st.UseSecrets(e.Secrets)
 	now := func() time.Time { return e.Now }
 	e.Auth = auth.NewService(st, auth.Options{Now: now, Hash: auth.HashParams{Memory: 256, Time: 1, Threads: 1}})
+	c := collect.NewCollector(st, nil)
+	c.Secrets = e.Secrets
 	e.Handler = web.NewServer(web.Deps{
 		Store:     st,
 		Auth:      e.Auth,
-		Collector: collect.NewCollector(st, nil),
+		Collector: c,
 		Logger:    slog.New(slog.NewTextHandler(e.Log, nil)),
 		Now:       now,
 		Version:   "test",

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/secret"
 	"github.com/spoor/spoor/internal/web"
 )
 
@@ -90,7 +91,7 @@ func TestSourcesAPI(t *testing.T) {
 			ExpectedStatus: 201, ExpectedContent: []string{`"options":{`, `"collection":"indicators"`, `"password":"********"`},
 			NotExpectedContent: []string{"hunter2-secret"}},
 		{Name: "readers never see the password", URL: "/api/v1/sources", Bearer: "reader", ExpectedStatus: 200,
-			ExpectedContent: []string{`"name":"Partner TAXII"`, `"password":"********"`}, NotExpectedContent: []string{"hunter2-secret"}},
+			ExpectedContent: []string{`"name":"Partner TAXII"`, `"password":"********"`}, NotExpectedContent: []string{"hunter2-secret", "enc:v1:"}},
 		{Name: "analyst cannot open the private network", Method: "POST", URL: "/api/v1/sources", Bearer: "analyst",
 			JSON:           `{"name":"Metadata","format":"stix","location":"http://169.254.169.254/latest/","allow_private":true}`,
 			ExpectedStatus: 403, ExpectedContent: []string{"only an admin may let a source reach private"}},
@@ -202,12 +203,17 @@ func TestSourcesPages(t *testing.T) {
 		{URL: "/sources/99999", As: "reader", ExpectedStatus: 404},
 	})
 	taxii, err := e.Store.FindSourceByName(t.Context(), "Partner TAXII")
-	if err != nil || taxii.Options["password"] != "hunter2-secret" || taxii.Options["collection"] != "indicators" {
+	if err != nil || taxii.Options["collection"] != "indicators" {
 		t.Fatalf("source added with options: %+v (%v)", taxii, err)
+	}
+	// The form's password is stored sealed for this source and option.
+	if plain, err := secret.SourceOption("Partner TAXII", "password").Reveal(e.Secrets, taxii.Options["password"]); err != nil ||
+		plain != "hunter2-secret" || !secret.IsSealed(taxii.Options["password"]) {
+		t.Fatalf("stored password %q opens to %q, %v", taxii.Options["password"], plain, err)
 	}
 	scenario{Name: "options shown, the secret redacted", URL: "/sources/" + id(taxii.ID), As: "reader", ExpectedStatus: 200,
 		ExpectedContent:    []string{`<dt>Options</dt><dd class="mono">collection=indicators, password=********</dd>`},
-		NotExpectedContent: []string{"hunter2-secret"}}.run(t, e)
+		NotExpectedContent: []string{"hunter2-secret", "enc:v1:"}}.run(t, e)
 	// "Enabled" is a checkbox: leaving it out of the form disables.
 	if got, err := e.Store.FindSourceByID(t.Context(), src.ID); err != nil || got.Enabled || time.Duration(got.Interval) != 6*time.Hour {
 		t.Errorf("source after the settings form: %+v (%v)", got, err)

@@ -66,10 +66,25 @@ type Config struct {
 
 // ConfigFromSource reads a TAXII configuration from a source: Location is
 // the URL, and Options may set api_root, collection, username, password,
-// token and page_size.
-func ConfigFromSource(src intel.Source) (Config, error) {
+// token and page_size. The store keeps password and token sealed: reveal
+// returns the plain value of such an option, and is asked only for them,
+// only here, where the client needs them.
+func ConfigFromSource(src intel.Source, reveal func(option string) (string, error)) (Config, error) {
 	c := Config{Source: src, URL: src.Location, APIRoot: src.Options["api_root"], Collection: src.Options["collection"],
-		Username: src.Options["username"], Password: src.Options["password"], Token: src.Options["token"]}
+		Username: src.Options["username"]}
+	for _, o := range []struct {
+		name string
+		to   *string
+	}{{"password", &c.Password}, {"token", &c.Token}} {
+		if src.Options[o.name] == "" {
+			continue
+		}
+		v, err := reveal(o.name)
+		if err != nil {
+			return c, err
+		}
+		*o.to = v
+	}
 	if v := src.Options["page_size"]; v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 {

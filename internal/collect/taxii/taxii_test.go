@@ -3,6 +3,7 @@ package taxii_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -341,15 +342,28 @@ func TestPullTimeout(t *testing.T) {
 func TestConfigFromSource(t *testing.T) {
 	src := intel.Source{Name: "feed", Location: "https://taxii.example.com/taxii2/", Options: map[string]string{
 		"collection": "c1", "username": "u", "password": "p", "page_size": "50", "api_root": "https://taxii.example.com/api/"}}
-	c, err := taxii.ConfigFromSource(src)
+	// The store keeps the password sealed: the config asks for the plain
+	// value of secret options only, and only of those that are set.
+	var asked []string
+	plain := func(o string) (string, error) { asked = append(asked, o); return "opened " + src.Options[o], nil }
+	c, err := taxii.ConfigFromSource(src, plain)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.URL != src.Location || c.Collection != "c1" || c.Username != "u" || c.Password != "p" || c.PageSize != 50 || c.APIRoot != "https://taxii.example.com/api/" {
+	if c.URL != src.Location || c.Collection != "c1" || c.Username != "u" || c.Password != "opened p" || c.PageSize != 50 || c.APIRoot != "https://taxii.example.com/api/" {
 		t.Errorf("config = %+v", c)
 	}
+	if strings.Join(asked, ",") != "password" {
+		t.Errorf("asked to reveal %v, want only the password", asked)
+	}
+	src.Options["token"] = "enc:v1:…"
+	refused := errors.New("cannot decrypt option token of source \"feed\": wrong key")
+	if _, err := taxii.ConfigFromSource(src, func(string) (string, error) { return "", refused }); !errors.Is(err, refused) {
+		t.Errorf("a secret that does not open: err = %v", err)
+	}
+	delete(src.Options, "token")
 	src.Options["page_size"] = "-1"
-	if _, err := taxii.ConfigFromSource(src); err == nil || !strings.Contains(err.Error(), "page_size") {
+	if _, err := taxii.ConfigFromSource(src, plain); err == nil || !strings.Contains(err.Error(), "page_size") {
 		t.Errorf("bad page size: err = %v", err)
 	}
 }

@@ -7,9 +7,11 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"runtime"
 
 	"github.com/spoor/spoor/internal/store"
@@ -63,6 +65,9 @@ func Open(ctx context.Context, path string) (*store.Store, error) {
 		db.SetConnMaxLifetime(0)
 		return finish(ctx, db, db)
 	}
+	if err := createPrivate(path); err != nil {
+		return nil, fmt.Errorf("sqlite: create %s: %w", path, err)
+	}
 	name := "file:" + (&url.URL{Path: path}).EscapedPath()
 	// The writer begins IMMEDIATE transactions: it takes the write lock at
 	// BEGIN, so two writers never deadlock upgrading read locks, and the
@@ -82,6 +87,26 @@ func Open(ctx context.Context, path string) (*store.Store, error) {
 	}
 	r.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
 	return finish(ctx, w, r)
+}
+
+// createPrivate creates the database file with mode 0600 before the
+// driver opens it, whatever the umask: it holds password hashes and
+// intelligence marked for a few eyes. SQLite gives the -wal and -shm files
+// it creates beside it the database file's mode. An existing file keeps
+// its mode (spoor doctor reports a loose one).
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	err = f.Chmod(0o600) // the umask may have taken bits the owner needs
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func finish(ctx context.Context, w, r *sql.DB) (*store.Store, error) {

@@ -10,11 +10,13 @@ import (
 	"time"
 
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/secret"
 	"github.com/spoor/spoor/internal/store"
 )
 
 func testCollection(t *testing.T, open Opener) {
 	s := open(t)
+	s.UseSecrets(secret.NewBox(secret.NewKey()))
 	ctx := ctxAs(t, 1, "admin")
 	feed := &intel.Source{
 		Name: "Example feed", Kind: intel.SourceIOCList, Credibility: 0.4, CredibilityReason: "example.org is not in the rank list",
@@ -25,10 +27,10 @@ func testCollection(t *testing.T, open Opener) {
 	got, err := s.FindSourceByID(ctx, feed.ID)
 	must(t, "find by ID", err)
 	mustDiff(t, "defined source", feed, got)
-	// The store keeps secret options as they are (the collector needs
-	// them); only their JSON is redacted.
-	if got.Options["password"] != "s3cret-for-the-collector" {
-		t.Errorf("stored password = %q", got.Options["password"])
+	// The store keeps secret options sealed (testSecrets); the collector
+	// opens them where it uses them.
+	if !secret.IsSealed(got.Options["password"]) || got.Options["tag"] != "c2" {
+		t.Errorf("stored options = %q, want the password sealed and the tag as it is", got.Options)
 	}
 
 	// An admin fixes the credibility; a later import naming the same

@@ -27,6 +27,7 @@ func Run(t *testing.T, open Opener) {
 	}{
 		{"Sources", testSources},
 		{"Collection", testCollection},
+		{"Secrets", testSecrets},
 		{"Objects", testObjects},
 		{"ObjectPaging", testObjectPaging},
 		{"Documents", testDocuments},
