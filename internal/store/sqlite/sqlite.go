@@ -9,7 +9,6 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"runtime"
 
 	"github.com/spoor/spoor/internal/store"
@@ -63,7 +62,7 @@ func Open(ctx context.Context, path string) (*store.Store, error) {
 		db.SetConnMaxLifetime(0)
 		return finish(ctx, db, db)
 	}
-	name := "file:" + (&url.URL{Path: path}).EscapedPath()
+	name := fileName(path)
 	// The writer begins IMMEDIATE transactions: it takes the write lock at
 	// BEGIN, so two writers never deadlock upgrading read locks, and the
 	// busy timeout applies. One connection serialises this process's
@@ -98,5 +97,5 @@ func finish(ctx context.Context, w, r *sql.DB) (*store.Store, error) {
 	if err := store.Migrate(ctx, w, Migrations(), store.SQLite()); err != nil {
 		return fail(err)
 	}
-	return store.New(w, r, store.SQLite()), nil
+	return store.New(w, r, store.SQLite()).WithMigrations(Migrations()), nil
 }
