@@ -8,10 +8,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/store"
 	"github.com/spoor/spoor/internal/store/postgres"
 	"github.com/spoor/spoor/internal/store/sqlite"
@@ -93,4 +95,17 @@ func TestCopyFromSQLite(t *testing.T) {
 func TestCopyToSQLite(t *testing.T) {
 	dsn(t)
 	storetest.RunCopy(t, func(t *testing.T) *store.Store { return MustOpen(t) }, openSQLite)
+}
+
+// TestBackupSaysPgDump: PostgreSQL is backed up with its own tools.
+func TestBackupSaysPgDump(t *testing.T) {
+	s := MustOpen(t)
+	file := filepath.Join(t.TempDir(), "backup.db")
+	err := s.Backup(context.Background(), file, false)
+	if intel.ErrorCode(err) != intel.CodeInvalid || !strings.Contains(intel.ErrorMessage(err), "pg_dump") {
+		t.Errorf("backup of PostgreSQL: %v, want an error pointing at pg_dump", err)
+	}
+	if _, err := os.Stat(file); !os.IsNotExist(err) {
+		t.Errorf("a refused backup left %s", file)
+	}
 }

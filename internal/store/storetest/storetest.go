@@ -48,6 +48,7 @@ func Run(t *testing.T, open Opener) {
 		{"Merge", testMerge},
 		{"ImportReport", testImportReport}, {"ReportTerms", testReportTerms}, {"SourceMarks", testSourceMarks}, {"IndicatorOwnSource", testIndicatorOwnSource}, {"RunLeases", testRunLeases}, {"FetchState", testFetchState},
 		{"IOCImport", testIOCImport}, {"IOCImportIdempotent", testIOCImportIdempotent}, {"IOCImportRollback", testIOCImportRollback},
+		{"SchemaStatus", testSchemaStatus}, {"StuckRuns", testStuckRuns},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
