@@ -40,6 +40,7 @@ type command struct {
 func commands() []*command {
 	return []*command{
 		serveCmd(), demoCmd(), importCmd(), searchCmd(), groupCmd(), userCmd(), extractCmd(), collectCmd(), sourceCmd(), workerCmd(), versionCmd(),
+		backupCmd(), restoreCmd(), migrateCmd(), doctorCmd(),
 	}
 }
 

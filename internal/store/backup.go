@@ -150,7 +150,7 @@ func (s *Store) Check(ctx context.Context) error {
 	}
 	problems, err := queryStrings(ctx, s.rdb, q)
 	if err != nil {
-		return s.wrap("check", err)
+		return &intel.Error{Code: intel.CodeInvalid, Message: "the database cannot be checked: " + err.Error(), Err: err}
 	}
 	if len(problems) == 1 && problems[0] == "ok" {
 		return nil
