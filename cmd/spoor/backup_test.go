@@ -66,7 +66,7 @@ func TestBackupDuringImport(t *testing.T) {
 	errc := make(chan error, 1)
 	go func() {
 		paused := false
-		_, err := server.ImportIndicators(ctx, bigIOCList(5000), func(done, total int) {
+		_, err := server.ImportIndicators(ctx, bigIOCList(3000), func(done, total int) {
 			// Inside the import's transaction, with half of the list
 			// written: hold it here while the backup runs.
 			if !paused && done > 0 && done >= total/2 {

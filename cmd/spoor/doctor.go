@@ -24,7 +24,7 @@ func doctorCmd() *command {
   store              the database opens, passes integrity_check (SQLite) or
                      answers (PostgreSQL), and has this spoor's migrations
   import directories each configured directory exists and can be read
-  schedule           no source is overdue by more than ` + overdue.String() + ` (is a
+  schedule           no source is overdue by more than ` + fmt.Sprint(int(overdue.Minutes())) + ` minutes (is
                      spoor serve or spoor worker running?) and no run is left
                      "running" by a process that is gone
 It changes nothing (the database is opened as it is, not migrated). The exit
@@ -224,7 +224,11 @@ func (d *doctor) checkSchedule(ctx context.Context) (string, error) {
 	var problems []string
 	var late []string
 	for _, s := range due {
-		if wait := d.now.Sub(s.NextRunAt); wait > overdue {
+		dueAt := s.NextRunAt
+		if dueAt.IsZero() { // never collected: due since it was added
+			dueAt = s.CreatedAt
+		}
+		if wait := d.now.Sub(dueAt); wait > overdue {
 			late = append(late, fmt.Sprintf("%s (due %s ago)", s.Name, wait.Round(time.Minute)))
 		}
 	}

@@ -68,6 +68,12 @@ func TestDoctor(t *testing.T) {
 	if err := st.UpsertSource(ctx, late); err != nil {
 		t.Fatal(err)
 	}
+	// Added just now and never collected: due, not overdue.
+	fresh := &intel.Source{Name: "fresh-feed", Kind: intel.SourceIOCList, Format: "trail", Location: "https://example.org/fresh.txt",
+		Interval: intel.Duration(time.Hour), Enabled: true}
+	if err := st.UpsertSource(ctx, fresh); err != nil {
+		t.Fatal(err)
+	}
 	run, err := st.StartRun(ctx, late.ID, "schedule")
 	if err != nil {
 		t.Fatal(err)
@@ -80,6 +86,9 @@ func TestDoctor(t *testing.T) {
 		t.Errorf("doctor with a broken schedule: %v", err)
 	}
 	d := detail(rs, "schedule")
+	if strings.Contains(d, "fresh-feed") {
+		t.Errorf("a source added just now is called overdue: %s", d)
+	}
 	for _, want := range []string{"1 sources are overdue: late-feed (due 1h0m0s ago)", "is a spoor serve or spoor worker running",
 		"is marked running but its process is gone"} {
 		if !strings.Contains(d, want) {

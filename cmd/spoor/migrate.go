@@ -34,12 +34,15 @@ The source is read as it is and must be at this spoor's schema (open it
 once with this spoor to migrate it); the target is migrated if needed.`,
 		flags: config.FlagFormat,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
-			from := fs.String("from", e.cfg.DB, "the store to copy: SQLite file or postgres:// URL (default: --db, SPOOR_DB)")
+			from := fs.String("from", "", "the store to copy: SQLite file or postgres:// URL (default: SPOOR_DB, else spoor.db)")
 			to := fs.String("to", "", "the store to copy into: SQLite file or postgres:// URL")
 			replace := fs.Bool("replace", false, "empty the target's tables first, so it ends an exact copy")
 			return func(ctx context.Context) error {
 				if len(e.args) != 0 || *to == "" {
 					return usagef("usage: spoor migrate [--from DB] --to DB [--replace]")
+				}
+				if *from == "" { // not the flag's default: help would print a URL's password
+					*from = e.cfg.DB
 				}
 				if sameDB(*from, *to) {
 					return intel.Errorf(intel.CodeInvalid, "--from and --to name the same store")
