@@ -60,6 +60,10 @@ func commands() []*command {
 		sourceCmd(),
 		workerCmd(),
 		secretsCmd(),
+		backupCmd(),
+		restoreCmd(),
+		migrateCmd(),
+		doctorCmd(),
 		versionCmd(),
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/spoor/spoor/internal/auth"
+	"github.com/spoor/spoor/internal/config"
 	"github.com/spoor/spoor/internal/secret"
 	"github.com/spoor/spoor/internal/secret/keyfile"
 	"github.com/spoor/spoor/internal/store"
@@ -31,36 +32,36 @@ func (e *env) openStore(ctx context.Context) (*store.Store, error) {
 }
 
 // openStoreWithKeys opens the configured database and gives it its keys,
-// changing nothing (spoor secrets status reports what it finds). This is
-// the one place that chooses between the SQLite and PostgreSQL stores.
+// changing nothing (spoor secrets status reports what it finds).
 func (e *env) openStoreWithKeys(ctx context.Context) (*store.Store, error) {
-	var (
-		st  *store.Store
-		err error
-	)
-	if e.cfg.IsPostgres() {
-		st, err = postgres.Open(ctx, e.cfg.DB)
-	} else {
-		st, err = sqlite.Open(ctx, e.cfg.DB)
-	}
+	st, err := openDB(ctx, e.cfg.DB)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", e.cfg, err)
+		return nil, err
 	}
+	keys, err := e.secretKeys(ctx, st, true)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	e.keys = keys
+	st.UseSecrets(e.keys)
+	return st, nil
+}
+
+// secretKeys returns the keys of st's secrets as the configuration names
+// them. With create, the key file beside a SQLite database may be made
+// when the first secret is sealed; once one is, a missing file is an
+// error to report, not a reason for a new key.
+func (e *env) secretKeys(ctx context.Context, st *store.Store, create bool) (*keyfile.Keys, error) {
 	kc := keyfile.Config{Env: e.cfg.SecretKey, File: e.cfg.SecretKeyFile}
 	if kc.File == "" && !e.cfg.IsPostgres() && e.cfg.DB != ":memory:" {
 		stored, err := st.FindSecrets(ctx)
 		if err != nil {
-			st.Close()
 			return nil, err
 		}
-		// The key file beside the database is made when the first secret
-		// is sealed; once one is, a missing file is an error to report,
-		// not a reason for a new key.
-		kc.File, kc.Create = keyfile.Beside(e.cfg.DB), !anySealed(stored)
+		kc.File, kc.Create = keyfile.Beside(e.cfg.DB), create && !anySealed(stored)
 	}
-	e.keys = keyfile.New(kc)
-	st.UseSecrets(e.keys)
-	return st, nil
+	return keyfile.New(kc), nil
 }
 
 func anySealed(stored []secret.Stored) bool {
@@ -70,6 +71,35 @@ func anySealed(stored []secret.Stored) bool {
 		}
 	}
 	return false
+}
+
+// openDB opens (and migrates) the database db names, a SQLite file or a
+// postgres:// URL: this is the one place that chooses between the SQLite
+// and PostgreSQL stores.
+func openDB(ctx context.Context, db string) (*store.Store, error) {
+	return chooseStore(ctx, db, sqlite.Open, postgres.Open)
+}
+
+// inspectDB opens the database db names as it is, without migrating it
+// or creating it, for commands that must not change what they read
+// (doctor, backup, the source of migrate).
+func inspectDB(ctx context.Context, db string) (*store.Store, error) {
+	return chooseStore(ctx, db, sqlite.Inspect, postgres.Inspect)
+}
+
+type opener func(ctx context.Context, db string) (*store.Store, error)
+
+func chooseStore(ctx context.Context, db string, lite, pg opener) (*store.Store, error) {
+	c := config.Config{DB: db}
+	open := lite
+	if c.IsPostgres() {
+		open = pg
+	}
+	st, err := open(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", config.RedactDB(db), err)
+	}
+	return st, nil
 }
 
 // authService returns the user service over st; CLI, API and pages share it.

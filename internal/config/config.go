@@ -182,13 +182,18 @@ func (c *Config) IsPostgres() bool {
 
 // String describes the settings without secrets (a PostgreSQL password).
 func (c Config) String() string {
-	db := c.DB
-	if c.IsPostgres() {
+	return fmt.Sprintf("db=%s addr=%s", RedactDB(c.DB), c.Addr)
+}
+
+// RedactDB is a database setting fit to print: a PostgreSQL URL's user
+// and password become "…".
+func RedactDB(db string) string {
+	if strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://") {
 		if at := strings.LastIndex(db, "@"); at > 0 {
 			if scheme := strings.Index(db, "://"); scheme > 0 && scheme+3 < at {
 				db = db[:scheme+3] + "…" + db[at:]
 			}
 		}
 	}
-	return fmt.Sprintf("db=%s addr=%s", db, c.Addr)
+	return db
 }

@@ -54,6 +54,10 @@ type Dialect interface {
 	// arguments.
 	inText(values []string) (string, []any)
 	inInt(values []int64) (string, []any)
+
+	// catalog reads the schema from the database (catalog.go), for the
+	// copier, backups and table counts.
+	catalog
 }
 
 // BulkHooks are the engine-specific statements of a bulk indicator

@@ -119,18 +119,9 @@ func applyMigration(ctx context.Context, db *sql.DB, m Migration, d Dialect) err
 
 // AppliedVersions lists the migration versions recorded in db, oldest first.
 func AppliedVersions(ctx context.Context, db *sql.DB) ([]int64, error) {
-	rows, err := db.QueryContext(ctx, `SELECT version FROM schema_migrations ORDER BY version`)
+	vs, err := appliedVersions(ctx, db)
 	if err != nil {
-		return nil, fmt.Errorf("store: migration status: %w", err)
+		return nil, fmt.Errorf("store: %w", err)
 	}
-	defer rows.Close()
-	var vs []int64
-	for rows.Next() {
-		var v int64
-		if err := rows.Scan(&v); err != nil {
-			return nil, fmt.Errorf("store: migration status: %w", err)
-		}
-		vs = append(vs, v)
-	}
-	return vs, rows.Err()
+	return vs, nil
 }

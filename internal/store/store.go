@@ -14,6 +14,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"sync"
 	"time"
 )
@@ -25,6 +26,9 @@ type Store struct {
 	d    Dialect
 	now  func() time.Time
 	lims limits
+	// migrations are the schema migrations this binary knows, for
+	// SchemaStatus (set by the opener through WithMigrations).
+	migrations fs.FS
 	// running are the collection runs this process started through this
 	// store and has not finished: StartRun asks it, not the PID, whether
 	// a run of its own process is still going.
@@ -45,6 +49,14 @@ func New(write, read *sql.DB, d Dialect) *Store {
 		read = write
 	}
 	return &Store{db: write, rdb: read, d: d, now: time.Now, lims: limits{progressEvery: 500}}
+}
+
+// WithMigrations records the migrations the binary knows (those the
+// opener applied), so that SchemaStatus and Ready can compare them with
+// the database's. It returns s.
+func (s *Store) WithMigrations(fsys fs.FS) *Store {
+	s.migrations = fsys
+	return s
 }
 
 // Dialect returns the dialect the store speaks.

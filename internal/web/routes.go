@@ -199,6 +199,7 @@ func (s *Server) routes() {
 	// Public.
 	s.handle("GET /static/{file...}", http.HandlerFunc(s.serveStatic))
 	s.handle("GET /healthz", http.HandlerFunc(s.healthz))
+	s.handle("GET /readyz", http.HandlerFunc(s.readyz))
 	s.handle("GET /login", http.HandlerFunc(s.loginPage))
 	s.handle("POST /login", http.HandlerFunc(s.loginSubmit))
 	s.handle("POST /logout", http.HandlerFunc(s.logout))

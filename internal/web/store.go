@@ -66,6 +66,10 @@ type Store interface {
 	UpdateSource(ctx context.Context, id int64, u intel.SourceUpdate) (*intel.Source, error)
 	FindRuns(ctx context.Context, sourceID int64, limit int) ([]*intel.CollectionRun, error)
 	FindLatestRuns(ctx context.Context) (map[int64]*intel.CollectionRun, error)
+
+	// Ready reports whether the database answers and its migrations are
+	// current (/readyz): nil, an internal error, or a user-facing reason.
+	Ready(ctx context.Context) error
 }
 
 // Collector runs and defines sources; *collect.Collector is one. The

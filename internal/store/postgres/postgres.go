@@ -31,6 +31,28 @@ func Migrations() fs.FS {
 // Open connects to the database at url (postgres://user@host/db?...),
 // applies pending migrations and returns the store.
 func Open(ctx context.Context, url string) (*store.Store, error) {
+	db, err := connect(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if err := store.Migrate(ctx, db, Migrations(), store.Postgres()); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return store.New(db, db, store.Postgres()).WithMigrations(Migrations()), nil
+}
+
+// Inspect connects to the database at url as it is, without migrating
+// it, for checks that must not change what they look at (spoor doctor).
+func Inspect(ctx context.Context, url string) (*store.Store, error) {
+	db, err := connect(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	return store.New(db, db, store.Postgres()).WithMigrations(Migrations()), nil
+}
+
+func connect(ctx context.Context, url string) (*sql.DB, error) {
 	db, err := sql.Open("pgx", url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
@@ -44,9 +66,5 @@ func Open(ctx context.Context, url string) (*store.Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	if err := store.Migrate(ctx, db, Migrations(), store.Postgres()); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return store.New(db, db, store.Postgres()), nil
+	return db, nil
 }

@@ -7,12 +7,16 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/store"
 	"github.com/spoor/spoor/internal/store/postgres"
+	"github.com/spoor/spoor/internal/store/sqlite"
 	"github.com/spoor/spoor/internal/store/storetest"
 )
 
@@ -70,4 +74,38 @@ func MustOpen(t testing.TB) *store.Store {
 func TestConformance(t *testing.T) {
 	dsn(t)
 	storetest.Run(t, func(t *testing.T) *store.Store { return MustOpen(t) })
+}
+
+func openSQLite(t *testing.T) *store.Store {
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "spoor.db"))
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// TestCopyFromSQLite moves a laptop store up into PostgreSQL.
+func TestCopyFromSQLite(t *testing.T) {
+	dsn(t)
+	storetest.RunCopy(t, openSQLite, func(t *testing.T) *store.Store { return MustOpen(t) })
+}
+
+// TestCopyToSQLite takes a local analysis copy of a team's store.
+func TestCopyToSQLite(t *testing.T) {
+	dsn(t)
+	storetest.RunCopy(t, func(t *testing.T) *store.Store { return MustOpen(t) }, openSQLite)
+}
+
+// TestBackupSaysPgDump: PostgreSQL is backed up with its own tools.
+func TestBackupSaysPgDump(t *testing.T) {
+	s := MustOpen(t)
+	file := filepath.Join(t.TempDir(), "backup.db")
+	err := s.Backup(context.Background(), file, false)
+	if intel.ErrorCode(err) != intel.CodeInvalid || !strings.Contains(intel.ErrorMessage(err), "pg_dump") {
+		t.Errorf("backup of PostgreSQL: %v, want an error pointing at pg_dump", err)
+	}
+	if _, err := os.Stat(file); !os.IsNotExist(err) {
+		t.Errorf("a refused backup left %s", file)
+	}
 }

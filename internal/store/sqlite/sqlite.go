@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"runtime"
 
@@ -68,7 +67,7 @@ func Open(ctx context.Context, path string) (*store.Store, error) {
 	if err := createPrivate(path); err != nil {
 		return nil, fmt.Errorf("sqlite: create %s: %w", path, err)
 	}
-	name := "file:" + (&url.URL{Path: path}).EscapedPath()
+	name := fileName(path)
 	// The writer begins IMMEDIATE transactions: it takes the write lock at
 	// BEGIN, so two writers never deadlock upgrading read locks, and the
 	// busy timeout applies. One connection serialises this process's
@@ -123,5 +122,5 @@ func finish(ctx context.Context, w, r *sql.DB) (*store.Store, error) {
 	if err := store.Migrate(ctx, w, Migrations(), store.SQLite()); err != nil {
 		return fail(err)
 	}
-	return store.New(w, r, store.SQLite()), nil
+	return store.New(w, r, store.SQLite()).WithMigrations(Migrations()), nil
 }

@@ -30,3 +30,9 @@ func TestConformance(t *testing.T) {
 func storetestSource() *intel.Source {
 	return &intel.Source{Name: "kept", Kind: intel.SourceManual}
 }
+
+func TestCopy(t *testing.T) {
+	t.Parallel()
+	open := func(t *testing.T) *store.Store { return MustOpen(t) }
+	storetest.RunCopy(t, open, open)
+}
