@@ -17,7 +17,7 @@ func demoCmd() *command {
 URL, such as ATT&CK Enterprise), prints the counts, gives the "admin" user a
 fresh password, prints it, and serves the web application. Run it again and
 the import changes nothing.`,
-		flags: config.FlagDB | config.FlagAddr | config.FlagLogLevel,
+		flags: config.FlagDB | config.FlagAddr | config.FlagLogLevel | config.FlagImportDirs | config.FlagAllowedHosts,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			noServe := fs.Bool("no-serve", false, "import and print the login, then exit")
 			return func(ctx context.Context) error {

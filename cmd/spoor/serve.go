@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spoor/spoor/internal/auth"
@@ -25,7 +26,7 @@ func serveCmd() *command {
 		long: `Serve opens (and migrates) the database and serves the web application and
 the JSON API under /api/v1. On first start, with no users, it creates the
 user "admin" and prints its one-time password.`,
-		flags: config.FlagDB | config.FlagAddr | config.FlagSecureCookies | config.FlagLogLevel,
+		flags: config.FlagDB | config.FlagAddr | config.FlagSecureCookies | config.FlagLogLevel | config.FlagImportDirs | config.FlagAllowedHosts,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			dev := fs.String("dev", "", "serve templates and static files from this directory (e.g. internal/web), re-read on each request")
 			noScheduler := fs.Bool("no-scheduler", false, "do not collect due sources in the background (leave it to spoor worker)")
@@ -95,13 +96,17 @@ func serveHTTP(ctx context.Context, e *env, st *store.Store, c *collect.Collecto
 	if devDir != "" {
 		deps.Dev = os.DirFS(devDir)
 	}
-	handler, err := web.New(deps)
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", e.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", e.cfg.Addr, err)
+	}
+	// The host allow-list depends on where the server listens: on
+	// loopback, by default, only the loopback names (DNS rebinding).
+	deps.AllowedHosts = web.HostsFor(ln.Addr().String(), e.cfg.AllowedHosts)
+	handler, err := web.New(deps)
+	if err != nil {
+		ln.Close()
+		return err
 	}
 	srv := &http.Server{
 		Handler:           handler,
@@ -113,7 +118,7 @@ func serveHTTP(ctx context.Context, e *env, st *store.Store, c *collect.Collecto
 	}
 	addr := ln.Addr().String()
 	fmt.Fprintf(e.stdout, "spoor %s listening on http://%s\n", version, addr)
-	log.Info("serving", "addr", addr, "config", e.cfg.String())
+	log.Info("serving", "addr", addr, "config", e.cfg.String(), "allowed_hosts", strings.Join(deps.AllowedHosts, ","))
 	if ready != nil {
 		ready <- addr
 	}

@@ -53,6 +53,14 @@ type testEnv struct {
 
 func newEnv(t *testing.T) *testEnv {
 	t.Helper()
+	return newEnvWith(t, nil)
+}
+
+// newEnvWith is newEnv with the server's dependencies adjusted by
+// configure before it is built (allowed hosts, the collector's import
+// directories).
+func newEnvWith(t *testing.T, configure func(*web.Deps)) *testEnv {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "spoor.db"))
 	if err != nil {
@@ -62,14 +70,18 @@ func newEnv(t *testing.T) *testEnv {
 	e := &testEnv{t: t, Store: st, Now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC), As: map[string]*account{}, Log: &syncBuffer{}}
 	now := func() time.Time { return e.Now }
 	e.Auth = auth.NewService(st, auth.Options{Now: now, Hash: auth.HashParams{Memory: 256, Time: 1, Threads: 1}})
-	e.Handler = web.NewServer(web.Deps{
+	deps := web.Deps{
 		Store:     st,
 		Auth:      e.Auth,
 		Collector: collect.NewCollector(st, nil),
 		Logger:    slog.New(slog.NewTextHandler(e.Log, nil)),
 		Now:       now,
 		Version:   "test",
-	})
+	}
+	if configure != nil {
+		configure(&deps)
+	}
+	e.Handler = web.NewServer(deps)
 	for _, role := range []intel.Role{intel.RoleAdmin, intel.RoleAnalyst, intel.RoleReader} {
 		e.As[string(role)] = e.account(string(role), role)
 	}

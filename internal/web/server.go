@@ -44,6 +44,9 @@ type Deps struct {
 	// SecureCookies marks the session cookie Secure: set it whenever the
 	// server is reached over HTTPS.
 	SecureCookies bool
+	// AllowedHosts are the host names the server answers to (HostsFor);
+	// a request for any other gets 421. Empty allows every host.
+	AllowedHosts []string
 }
 
 // Server is spoor's web front: pages, static files and the JSON API.
@@ -60,6 +63,7 @@ type Server struct {
 	version      string
 	secure       bool
 	dev          fs.FS
+	allowedHosts []string
 
 	assets  *assets // parsed templates and hashed static files
 	mux     *http.ServeMux
@@ -89,6 +93,7 @@ func New(deps Deps) (*Server, error) {
 		version:      deps.Version,
 		secure:       deps.SecureCookies,
 		dev:          deps.Dev,
+		allowedHosts: deps.AllowedHosts,
 	}
 	if s.log == nil {
 		s.log = slog.Default()
