@@ -50,7 +50,13 @@ the import changes nothing.`,
 				if *noServe {
 					return nil
 				}
-				return serveHTTP(ctx, e, st, c, "", nil)
+				// The bundle was named at the terminal; what the server
+				// reads from now on comes through its pages.
+				sc, err := e.serverCollector(st)
+				if err != nil {
+					return err
+				}
+				return serveHTTP(ctx, e, st, sc, "", nil)
 			}
 		},
 	}

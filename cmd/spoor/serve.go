@@ -21,11 +21,17 @@ import (
 func serveCmd() *command {
 	return &command{
 		name:  "serve",
-		usage: "[--db DB] [--addr ADDR]",
+		usage: "[--db DB] [--addr ADDR] [--import-dir DIR]… [--allowed-host NAME]…",
 		short: "serve the web application and the JSON API",
 		long: `Serve opens (and migrates) the database and serves the web application and
 the JSON API under /api/v1. On first start, with no users, it creates the
-user "admin" and prints its one-time password.`,
+user "admin" and prints its one-time password.
+
+Sources defined or run through the server read server paths only inside
+the --import-dir directories (none by default), never through a link out
+of them, and never a device, socket or FIFO. --allowed-host names the host
+names it answers to; on loopback, by default, only localhost, 127.0.0.1
+and ::1.`,
 		flags: config.FlagDB | config.FlagAddr | config.FlagSecureCookies | config.FlagLogLevel | config.FlagImportDirs | config.FlagAllowedHosts,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			dev := fs.String("dev", "", "serve templates and static files from this directory (e.g. internal/web), re-read on each request")
@@ -44,7 +50,7 @@ user "admin" and prints its one-time password.`,
 				}
 				// One collector for the scheduler and the web server: "Run
 				// now" and scheduled runs share its report fetchers.
-				c, err := e.collector(st, "")
+				c, err := e.serverCollector(st)
 				if err != nil {
 					return err
 				}

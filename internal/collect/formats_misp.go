@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"sort"
 	"strings"
 
@@ -31,7 +30,7 @@ const feedMarks = "misp-feed"
 // published at. Only events whose manifest timestamp is newer than at the
 // source's last successful run are read; the others count as unchanged
 // documents. The marks are saved once the import has committed.
-func pullMISPFeed(ctx context.Context, st Store, src *intel.Source, location string, progress func(int, int)) (*intel.ImportStats, error) {
+func (c *Collector) pullMISPFeed(ctx context.Context, st Store, src *intel.Source, location string, progress func(int, int)) (*intel.ImportStats, error) {
 	var fsys fs.FS
 	if isURL(location) {
 		u, err := newURLFS(ctx, location, src.AllowPrivate)
@@ -40,10 +39,15 @@ func pullMISPFeed(ctx context.Context, st Store, src *intel.Source, location str
 		}
 		fsys = u
 	} else {
-		if fi, err := os.Stat(location); err != nil || !fi.IsDir() {
+		dir, closer, err := c.files().OpenDir(location)
+		if intel.ErrorCode(err) == intel.CodeForbidden {
+			return nil, err
+		}
+		if err != nil {
 			return nil, intel.Errorf(intel.CodeInvalid, "source %q: a MISP feed location is a directory or URL with manifest.json, not %q", src.Name, location)
 		}
-		fsys = os.DirFS(location)
+		defer closer.Close()
+		fsys = dir
 	}
 	since := map[string]int64{}
 	if src.ID != 0 {
@@ -93,8 +97,8 @@ func importEvents(ctx context.Context, st Store, res *misp.EventResult, name str
 // runMISPGalaxy imports a galaxy cluster file. Country names in it are
 // normalised with MISP's country cluster found beside it (the same
 // directory or URL prefix), when there is one.
-func runMISPGalaxy(ctx context.Context, st Store, r io.Reader, name string, src *intel.Source, progress func(int, int)) (*intel.ImportStats, error) {
-	countries, note := siblingCountries(ctx, name)
+func (c *Collector) runMISPGalaxy(ctx context.Context, st Store, r io.Reader, name string, src *intel.Source, progress func(int, int)) (*intel.ImportStats, error) {
+	countries, note := c.siblingCountries(ctx, name, src.AllowPrivate)
 	res, err := misp.ParseCluster(r, name, *src, countries)
 	if err != nil {
 		return nil, err
@@ -111,7 +115,8 @@ func runMISPGalaxy(ctx context.Context, st Store, r io.Reader, name string, src 
 
 // siblingCountries loads the country cluster that sits beside a cluster
 // file: cluster-country.json[.gz] in a mirror, country.json upstream.
-func siblingCountries(ctx context.Context, name string) (misp.Countries, string) {
+// It is read under the collector's rules, as the cluster was.
+func (c *Collector) siblingCountries(ctx context.Context, name string, allowPrivate bool) (misp.Countries, string) {
 	slash := strings.LastIndexAny(name, `/\`)
 	dir, base := name[:slash+1], name[slash+1:]
 	var candidates []string
@@ -121,18 +126,18 @@ func siblingCountries(ctx context.Context, name string) (misp.Countries, string)
 	default:
 		candidates = []string{dir + "country.json", dir + "country.json.gz"}
 	}
-	for _, c := range candidates {
-		if c == name {
+	for _, cand := range candidates {
+		if cand == name {
 			continue
 		}
-		r, _, err := Open(ctx, c, nil)
+		r, _, err := c.open(ctx, cand, allowPrivate)
 		if err != nil {
 			continue
 		}
-		countries, err := misp.ParseCountries(r, c)
+		countries, err := misp.ParseCountries(r, cand)
 		r.Close()
 		if err != nil {
-			return nil, "country table " + c + " unreadable: " + intel.ErrorMessage(err)
+			return nil, "country table " + cand + " unreadable: " + intel.ErrorMessage(err)
 		}
 		return countries, ""
 	}

@@ -70,10 +70,18 @@ func newEnvWith(t *testing.T, configure func(*web.Deps)) *testEnv {
 	e := &testEnv{t: t, Store: st, Now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC), As: map[string]*account{}, Log: &syncBuffer{}}
 	now := func() time.Time { return e.Now }
 	e.Auth = auth.NewService(st, auth.Options{Now: now, Hash: auth.HashParams{Memory: 256, Time: 1, Threads: 1}})
+	// The collector reads server paths inside the fixture directory only,
+	// as spoor serve reads them inside its --import-dir.
+	c := collect.NewCollector(st, nil)
+	dirs, err := collect.NewImportDirs([]string{filepath.Dir(fixtureBundle(t))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Files = dirs
 	deps := web.Deps{
 		Store:     st,
 		Auth:      e.Auth,
-		Collector: collect.NewCollector(st, nil),
+		Collector: c,
 		Logger:    slog.New(slog.NewTextHandler(e.Log, nil)),
 		Now:       now,
 		Version:   "test",
