@@ -58,3 +58,22 @@ func TestWorkerReadsOnlyImportDirs(t *testing.T) {
 		t.Errorf("spoor collect Outside at the terminal: %+v", terminal)
 	}
 }
+
+// The CLI writes through the same rules as the pages and the API.
+func TestCLIRefusesHostileInput(t *testing.T) {
+	c := newCLI(t)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"source", "add", "Partner", "--input-format", "taxii", "--location", "ftp://taxii.example.org/"},
+			`location: a TAXII server is an http or https URL: URL scheme "ftp" is not allowed`},
+		{[]string{"source", "add", "Feed\x1b[2J", "--input-format", "stix", "--location", "https://example.org/x.json"}, "name:"},
+		{[]string{"source", "add", "Feed", "--input-format", "stix", "--location", "javascript:alert(1)"}, "location: URL scheme"},
+	} {
+		_, _, err := c.run("", tt.args...)
+		if intel.ErrorCode(err) != intel.CodeInvalid || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("spoor %s: %v; want it refused naming %q", strings.Join(tt.args, " "), err, tt.want)
+		}
+	}
+}

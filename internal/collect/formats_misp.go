@@ -88,6 +88,7 @@ func importEvents(ctx context.Context, st Store, res *misp.EventResult, name str
 		return nil, fmt.Errorf("import %s: %w", name, err)
 	}
 	res.AddTo(stats)
+	stats.Warnings = append(stats.Warnings, res.Notes...)
 	if len(res.Ignored) > 0 {
 		stats.Warnings = append(stats.Warnings, "not indicators: "+countList(res.Ignored))
 	}
@@ -110,6 +111,7 @@ func (c *Collector) runMISPGalaxy(ctx context.Context, st Store, r io.Reader, na
 	if note != "" {
 		stats.Warnings = append(stats.Warnings, note)
 	}
+	stats.Warnings = append(stats.Warnings, res.Notes...)
 	return stats, nil
 }
 

@@ -56,6 +56,7 @@ func (c *Collector) pullReport(ctx context.Context, st Store, src *intel.Source,
 	if err != nil {
 		return nil, fmt.Errorf("import %s: %w", location, err)
 	}
+	stats.Warnings = append(stats.Warnings, imp.Notes...)
 	return stats, nil
 }
 

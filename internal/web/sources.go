@@ -95,6 +95,11 @@ func (s *Server) defineSource(ctx context.Context, user *intel.User, in sourceIn
 	if src.Name == "" {
 		return nil, intel.Errorf(intel.CodeInvalid, "source name is required")
 	}
+	// The input rules first (a location's scheme among them), so that
+	// "ftp://…" is refused as a URL, not judged as a path.
+	if err := src.Validate(); err != nil {
+		return nil, err
+	}
 	if err := checkLocation(user, src.Location); err != nil {
 		return nil, err
 	}
@@ -140,6 +145,11 @@ func (s *Server) updateSource(ctx context.Context, user *intel.User, id int64, u
 		case loc == cur.Location:
 			u.Location = nil // the settings form sends it unchanged
 		default:
+			moved := *cur
+			moved.Location = loc
+			if err := moved.Validate(); err != nil {
+				return nil, err
+			}
 			if err := checkLocation(user, loc); err != nil {
 				return nil, err
 			}
