@@ -214,3 +214,25 @@ func TestTidyRepairsPerField(t *testing.T) {
 		t.Errorf("bundle notes: %q", notes)
 	}
 }
+
+// Whatever a parser read, what Tidy keeps passes Validate: the store,
+// strict, never refuses a tidied bundle.
+func FuzzTidyValidates(f *testing.F) {
+	f.Add("APT28", "Sofacy", "RU", "G0007", "https://example.org", "text", "sector")
+	f.Add("APT\x0028", "\x1b[2J", "<b>Narnia</b>", "G9999<script>", "javascript:alert(1)", "a\x00b", "\u202e")
+	f.Add(strings.Repeat("é", 300), "\xff", "russia", "t1059.001", "urn:uuid:x:y", "\r\n\t", "")
+	f.Fuzz(func(t *testing.T, name, alias, country, extID, link, text, label string) {
+		o := intel.Object{Kind: intel.KindTechnique, StixID: "attack-pattern--1", Name: name, Aliases: []string{alias},
+			Country: country, ExternalID: extID, URL: link, Description: text, Sectors: []string{label},
+			Refs: []intel.ExternalRef{{SourceName: label, URL: link, Description: text}}}
+		if _, err := o.Tidy(); err != nil {
+			return // left out of the bundle
+		}
+		if err := o.Validate(); err != nil {
+			t.Fatalf("a tidied object does not validate: %v\n%+v", err, o)
+		}
+		if notes, err := o.Tidy(); err != nil || len(notes) != 0 {
+			t.Fatalf("Tidy is not idempotent: %q, %v", notes, err)
+		}
+	})
+}
