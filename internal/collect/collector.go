@@ -327,11 +327,16 @@ func (c *Collector) Define(ctx context.Context, src *intel.Source) error {
 	if src.Location == "" {
 		return intel.Errorf(intel.CodeInvalid, "source %q needs a location (URL or path)", src.Name)
 	}
-	if err := c.CheckLocation(src.Location); err != nil {
-		return err
-	}
 	if src.Kind == "" {
 		src.Kind = c.Formats[src.Format].Kind
+	}
+	// The input rules first, so that "ftp://…" is refused as a URL
+	// rather than judged as a server path.
+	if err := src.Validate(); err != nil {
+		return err
+	}
+	if err := c.CheckLocation(src.Location); err != nil {
+		return err
 	}
 	c.score(src)
 	return c.Store.UpsertSource(ctx, src)
