@@ -185,12 +185,14 @@ func printRuns(e *env, runs []*intel.CollectionRun) error {
 func workerCmd() *command {
 	return &command{
 		name:  "worker",
-		usage: "[--db DB] [--every D]",
+		usage: "[--db DB] [--every D] [--import-dir DIR]…",
 		short: "run due collections in the background, without the web server",
 		long: `Worker runs the collection scheduler alone: every --every it collects the
 sources whose next run is due. Any number of workers and "spoor serve"
-replicas share one PostgreSQL base; each due run is claimed by exactly one.`,
-		flags: config.FlagDB | config.FlagLogLevel,
+replicas share one PostgreSQL base; each due run is claimed by exactly one.
+Like spoor serve, it reads server paths only inside the --import-dir
+directories.`,
+		flags: config.FlagDB | config.FlagLogLevel | config.FlagImportDirs,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			every := fs.Duration("every", time.Minute, "how often to look for due sources")
 			return func(ctx context.Context) error {
@@ -199,7 +201,7 @@ replicas share one PostgreSQL base; each due run is claimed by exactly one.`,
 					return err
 				}
 				defer st.Close()
-				c, err := e.collector(st, "")
+				c, err := e.serverCollector(st)
 				if err != nil {
 					return err
 				}

@@ -17,7 +17,7 @@ func demoCmd() *command {
 URL, such as ATT&CK Enterprise), prints the counts, gives the "admin" user a
 fresh password, prints it, and serves the web application. Run it again and
 the import changes nothing.`,
-		flags: config.FlagDB | config.FlagAddr | config.FlagLogLevel,
+		flags: config.FlagDB | config.FlagAddr | config.FlagLogLevel | config.FlagImportDirs | config.FlagAllowedHosts,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			noServe := fs.Bool("no-serve", false, "import and print the login, then exit")
 			return func(ctx context.Context) error {
@@ -50,7 +50,13 @@ the import changes nothing.`,
 				if *noServe {
 					return nil
 				}
-				return serveHTTP(ctx, e, st, c, "", nil)
+				// The bundle was named at the terminal; what the server
+				// reads from now on comes through its pages.
+				sc, err := e.serverCollector(st)
+				if err != nil {
+					return err
+				}
+				return serveHTTP(ctx, e, st, sc, "", nil)
 			}
 		},
 	}

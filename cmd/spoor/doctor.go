@@ -32,7 +32,7 @@ func doctorCmd() *command {
                      "running" by a process that is gone
 It changes nothing (the database is opened as it is, not migrated). The exit
 status is 1 when a check fails.`,
-		flags: config.FlagDB | config.FlagFormat,
+		flags: config.FlagDB | config.FlagFormat | config.FlagImportDirs,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			return func(ctx context.Context) error {
 				if len(e.args) != 0 {
@@ -82,8 +82,8 @@ func (d *doctor) checks() []check {
 }
 
 // doctorImportDirs are the directories server paths are confined to,
-// from the --import-dir setting; none until that setting exists.
-func doctorImportDirs(*env) []string { return nil }
+// from the --import-dir setting (SPOOR_IMPORT_DIRS).
+func doctorImportDirs(e *env) []string { return e.cfg.ImportDirs }
 
 func (d *doctor) close() {
 	if d.st != nil {

@@ -101,8 +101,9 @@ func isFlagSet(fs *flag.FlagSet, name string) bool {
 
 func isURL(s string) bool { return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") }
 
-// collector returns the collector over st, with a popularity list for
-// credibility when one is given.
+// collector returns the collector of a command typed at a terminal over
+// st, with a popularity list for credibility when one is given: it reads
+// standard input and any file the person can (collect.AnyFile).
 func (e *env) collector(st *store.Store, ranks string) (*collect.Collector, error) {
 	cred := collect.DefaultCredibility()
 	if ranks != "" {
@@ -116,13 +117,30 @@ func (e *env) collector(st *store.Store, ranks string) (*collect.Collector, erro
 		}
 	}
 	c := collect.NewCollector(st, cred)
-	c.Stdin = e.stdin
+	c.Stdin, c.Files = e.stdin, collect.AnyFile{}
 	if e.keys != nil {
 		c.Secrets = e.keys // the keys of the store openStore opened
 	}
 	if p, err := exec.LookPath("pdftotext"); err == nil {
 		c.PDFToText = p // poppler reads unusual PDF fonts better than the built-in reader
 	}
+	return c, nil
+}
+
+// serverCollector returns the collector of spoor serve and spoor worker:
+// the locations it reads come through the pages, the API and the
+// schedule, so it reads files only inside the import directories
+// (--import-dir) and never its standard input.
+func (e *env) serverCollector(st *store.Store) (*collect.Collector, error) {
+	dirs, err := collect.NewImportDirs(e.cfg.ImportDirs)
+	if err != nil {
+		return nil, err
+	}
+	c, err := e.collector(st, "")
+	if err != nil {
+		return nil, err
+	}
+	c.Stdin, c.Files = nil, dirs
 	return c, nil
 }
 

@@ -308,6 +308,21 @@ func TestServeCreatesAdminAndStops(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("GET /login = %d, want 200", resp.StatusCode)
 	}
+	// On loopback, with no --allowed-host, only the loopback names are
+	// served: a rebound attacker's name is not.
+	req, err := http.NewRequest("GET", base+"/login", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = "rebind.attacker.example"
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMisdirectedRequest {
+		t.Errorf("GET /login as Host rebind.attacker.example = %d, want 421", resp.StatusCode)
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("serve returned %v after cancel", err)

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spoor/spoor/internal/auth"
@@ -21,12 +22,18 @@ import (
 func serveCmd() *command {
 	return &command{
 		name:  "serve",
-		usage: "[--db DB] [--addr ADDR]",
+		usage: "[--db DB] [--addr ADDR] [--import-dir DIR]… [--allowed-host NAME]…",
 		short: "serve the web application and the JSON API",
 		long: `Serve opens (and migrates) the database and serves the web application and
 the JSON API under /api/v1. On first start, with no users, it creates the
-user "admin" and prints its one-time password.`,
-		flags: config.FlagDB | config.FlagAddr | config.FlagSecureCookies | config.FlagLogLevel | config.FlagTrustedProxy,
+user "admin" and prints its one-time password.
+
+Sources defined or run through the server read server paths only inside
+the --import-dir directories (none by default), never through a link out
+of them, and never a device, socket or FIFO. --allowed-host names the host
+names it answers to; on loopback, by default, only localhost, 127.0.0.1
+and ::1.`,
+		flags: config.FlagDB | config.FlagAddr | config.FlagSecureCookies | config.FlagLogLevel | config.FlagTrustedProxy | config.FlagImportDirs | config.FlagAllowedHosts,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			dev := fs.String("dev", "", "serve templates and static files from this directory (e.g. internal/web), re-read on each request")
 			noScheduler := fs.Bool("no-scheduler", false, "do not collect due sources in the background (leave it to spoor worker)")
@@ -44,7 +51,7 @@ user "admin" and prints its one-time password.`,
 				}
 				// One collector for the scheduler and the web server: "Run
 				// now" and scheduled runs share its report fetchers.
-				c, err := e.collector(st, "")
+				c, err := e.serverCollector(st)
 				if err != nil {
 					return err
 				}
@@ -100,13 +107,17 @@ func serveHTTP(ctx context.Context, e *env, st *store.Store, c *collect.Collecto
 	if devDir != "" {
 		deps.Dev = os.DirFS(devDir)
 	}
-	handler, err := web.New(deps)
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", e.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", e.cfg.Addr, err)
+	}
+	// The host allow-list depends on where the server listens: on
+	// loopback, by default, only the loopback names (DNS rebinding).
+	deps.AllowedHosts = web.HostsFor(ln.Addr().String(), e.cfg.AllowedHosts)
+	handler, err := web.New(deps)
+	if err != nil {
+		ln.Close()
+		return err
 	}
 	srv := &http.Server{
 		Handler:           handler,
@@ -118,7 +129,7 @@ func serveHTTP(ctx context.Context, e *env, st *store.Store, c *collect.Collecto
 	}
 	addr := ln.Addr().String()
 	fmt.Fprintf(e.stdout, "spoor %s listening on http://%s\n", version, addr)
-	log.Info("serving", "addr", addr, "config", e.cfg.String())
+	log.Info("serving", "addr", addr, "config", e.cfg.String(), "allowed_hosts", strings.Join(deps.AllowedHosts, ","))
 	if ready != nil {
 		ready <- addr
 	}

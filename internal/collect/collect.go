@@ -33,19 +33,22 @@ type Sink interface {
 // MaxDownload bounds what Open reads from a URL.
 const MaxDownload = 1 << 30
 
-// Open returns a reader for a location: "-" (stdin), an http(s) URL, or a
-// file path. name is how errors refer to it. A URL that resolves to a
-// private, loopback or link-local address is refused (OpenLocation allows
-// it for a source marked internal).
+// Open returns a reader for a location typed by a person at a terminal
+// (spoor extract): "-" (stdin), an http(s) URL, or any file path they can
+// read. name is how errors refer to it. A URL that resolves to a private,
+// loopback or link-local address is refused.
 func Open(ctx context.Context, location string, stdin io.Reader) (r io.ReadCloser, name string, err error) {
-	return OpenLocation(ctx, location, stdin, false)
+	return openLocation(ctx, location, stdin, false, AnyFile{})
 }
 
-// OpenLocation is Open with the private-address refusal under the
-// caller's control.
-func OpenLocation(ctx context.Context, location string, stdin io.Reader, allowPrivate bool) (r io.ReadCloser, name string, err error) {
+// openLocation is Open with the private-address refusal and the rule for
+// file paths under the caller's control. A nil stdin refuses "-".
+func openLocation(ctx context.Context, location string, stdin io.Reader, allowPrivate bool, files Files) (r io.ReadCloser, name string, err error) {
 	switch {
 	case location == "-":
+		if stdin == nil {
+			return nil, "", intel.Errorf(intel.CodeInvalid, `location "-" (standard input) is for the command line only`)
+		}
 		return io.NopCloser(stdin), "stdin", nil
 	case strings.HasPrefix(location, "http://") || strings.HasPrefix(location, "https://"):
 		body, err := get(ctx, downloadClient(allowPrivate), location, "")
@@ -54,9 +57,9 @@ func OpenLocation(ctx context.Context, location string, stdin io.Reader, allowPr
 		}
 		return body, location, nil
 	default:
-		f, err := os.Open(location)
+		f, err := files.Open(location)
 		if err != nil {
-			return nil, "", intel.Errorf(intel.CodeInvalid, "open %s: %v", location, unwrapPathError(err))
+			return nil, "", err
 		}
 		return f, location, nil
 	}

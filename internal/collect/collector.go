@@ -61,8 +61,12 @@ type Collector struct {
 	Store       Store
 	Formats     map[string]Format
 	Credibility *Credibility
-	// Stdin is the reader of location "-".
+	// Stdin is the reader of location "-"; nil refuses it (a server).
 	Stdin io.Reader
+	// Files reads the sources' server paths: AnyFile for a person at a
+	// terminal, the import directories for a server. Nil reads no files,
+	// so a collector is safe to serve unless told otherwise.
+	Files Files
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// PDFToText is the path of poppler's pdftotext, used for PDF reports
@@ -242,12 +246,36 @@ func (c *Collector) read(ctx context.Context, f Format, src *intel.Source, opts 
 	if f.Pull != nil {
 		return f.Pull(ctx, c.Store, src, location, opts.Progress)
 	}
-	r, name, err := OpenLocation(ctx, location, c.Stdin, src.AllowPrivate)
+	r, name, err := c.open(ctx, location, src.AllowPrivate)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
 	return f.Run(ctx, c.Store, r, name, src, opts.Progress)
+}
+
+// files is the collector's rule for server paths.
+func (c *Collector) files() Files {
+	if c.Files == nil {
+		return (*ImportDirs)(nil)
+	}
+	return c.Files
+}
+
+// open opens a location under the collector's rules: its stdin, its
+// Files, and the source's private-address setting.
+func (c *Collector) open(ctx context.Context, location string, allowPrivate bool) (io.ReadCloser, string, error) {
+	return openLocation(ctx, location, c.Stdin, allowPrivate, c.files())
+}
+
+// CheckLocation refuses a location the collector would not read: a
+// server path outside its import directories (Files.Check). URLs and
+// "-" are judged when read.
+func (c *Collector) CheckLocation(location string) error {
+	if location == "-" || isURL(location) {
+		return nil
+	}
+	return c.files().Check(location)
 }
 
 // RunDue collects every source that is due at the collector's clock, one
@@ -306,6 +334,14 @@ func (c *Collector) Define(ctx context.Context, src *intel.Source) error {
 	}
 	if src.Kind == "" {
 		src.Kind = c.Formats[src.Format].Kind
+	}
+	// The input rules first, so that "ftp://…" is refused as a URL
+	// rather than judged as a server path.
+	if err := src.Validate(); err != nil {
+		return err
+	}
+	if err := c.CheckLocation(src.Location); err != nil {
+		return err
 	}
 	c.score(src)
 	return c.Store.UpsertSource(ctx, src)

@@ -29,6 +29,11 @@ func TestSchedulerRunsDueSourcesOnce(t *testing.T) {
 	now := time.Now().UTC()
 	c := collect.NewCollector(st, nil)
 	c.Now = func() time.Time { return now }
+	// The scheduler reads server paths only inside its import directories.
+	gone := t.TempDir()
+	if c.Files, err = collect.NewImportDirs([]string{filepath.Dir(bundle), gone}); err != nil {
+		t.Fatal(err)
+	}
 	src := &intel.Source{Name: "bundle", Format: "stix", Location: bundle, Interval: intel.Duration(6 * time.Hour), Enabled: true}
 	if err := c.Define(ctx, src); err != nil {
 		t.Fatal(err)
@@ -55,7 +60,7 @@ func TestSchedulerRunsDueSourcesOnce(t *testing.T) {
 
 	// A run that fails is recorded with its error and does not stop the
 	// scheduler.
-	broken := &intel.Source{Name: "broken", Format: "stix", Location: filepath.Join(t.TempDir(), "gone.json"),
+	broken := &intel.Source{Name: "broken", Format: "stix", Location: filepath.Join(gone, "gone.json"),
 		Interval: intel.Duration(time.Hour), Enabled: true}
 	if err := c.Define(ctx, broken); err != nil {
 		t.Fatal(err)

@@ -65,6 +65,9 @@ func TestMISPFeedReadsOnlyChangedEvents(t *testing.T) {
 	t.Cleanup(func() { st.Close() })
 	c := collect.NewCollector(st, nil)
 	dir := copyFeed(t)
+	if c.Files, err = collect.NewImportDirs([]string{dir}); err != nil {
+		t.Fatal(err)
+	}
 	src := &intel.Source{Name: "feed", Format: "misp-feed", Location: dir}
 
 	if d := documents(collectFeed(t, c, src)); d.Created != 2 {

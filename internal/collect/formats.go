@@ -20,7 +20,7 @@ func (c *Collector) formats() map[string]Format {
 		{Name: "stix", Kind: intel.SourceSTIX, Short: "STIX 2.1 bundle (JSON, plain or gzip): ATT&CK, vendor bundles", Run: runSTIX},
 		{Name: "misp-event", Kind: intel.SourceMISP, Short: "MISP event JSON (one event or a list): indicators, the event as a document, its galaxy groups", Run: runMISPEvent},
 		{Name: "misp-feed", Kind: intel.SourceMISP, Short: "MISP feed, a directory or URL (manifest.json + <uuid>.json events); reads only events changed since the last run; option authkey for a MISP server", Pull: c.pullMISPFeed},
-		{Name: "misp-galaxy", Kind: intel.SourceMISP, Short: "MISP galaxy cluster (threat actors, tools, Malpedia…): groups merged on explicit cross-references", Run: runMISPGalaxy},
+		{Name: "misp-galaxy", Kind: intel.SourceMISP, Short: "MISP galaxy cluster (threat actors, tools, Malpedia…): groups merged on explicit cross-references", Run: c.runMISPGalaxy},
 		{Name: "trail", Kind: intel.SourceIOCList, Short: "one indicator per line, # comments (maltrail style); options type=, tags=", Run: c.listFormat(readTrail)},
 		{Name: "csv", Kind: intel.SourceIOCList, Short: "CSV with a header; options value=COLUMN (default value), type_column=, first_seen=, group=, …", Run: c.listFormat(readCSV)},
 		{Name: "apt-iocs", Kind: intel.SourceIOCList, Short: "grouped APT IOC CSV (group, campaign, type, value, date, source): indicators and events", Run: c.listFormat(readAPTIOCs)},

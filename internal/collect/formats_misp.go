@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"sort"
 	"strings"
 
@@ -46,10 +45,15 @@ func (c *Collector) pullMISPFeed(ctx context.Context, st Store, src *intel.Sourc
 		}
 		fsys = u
 	} else {
-		if fi, err := os.Stat(location); err != nil || !fi.IsDir() {
+		dir, closer, err := c.files().OpenDir(location)
+		if intel.ErrorCode(err) == intel.CodeForbidden {
+			return nil, err
+		}
+		if err != nil {
 			return nil, intel.Errorf(intel.CodeInvalid, "source %q: a MISP feed location is a directory or URL with manifest.json, not %q", src.Name, location)
 		}
-		fsys = os.DirFS(location)
+		defer closer.Close()
+		fsys = dir
 	}
 	since := map[string]int64{}
 	if src.ID != 0 {
@@ -90,6 +94,7 @@ func importEvents(ctx context.Context, st Store, res *misp.EventResult, name str
 		return nil, fmt.Errorf("import %s: %w", name, err)
 	}
 	res.AddTo(stats)
+	stats.Warnings = append(stats.Warnings, res.Notes...)
 	if len(res.Ignored) > 0 {
 		stats.Warnings = append(stats.Warnings, "not indicators: "+countList(res.Ignored))
 	}
@@ -99,8 +104,8 @@ func importEvents(ctx context.Context, st Store, res *misp.EventResult, name str
 // runMISPGalaxy imports a galaxy cluster file. Country names in it are
 // normalised with MISP's country cluster found beside it (the same
 // directory or URL prefix), when there is one.
-func runMISPGalaxy(ctx context.Context, st Store, r io.Reader, name string, src *intel.Source, progress func(int, int)) (*intel.ImportStats, error) {
-	countries, note := siblingCountries(ctx, name)
+func (c *Collector) runMISPGalaxy(ctx context.Context, st Store, r io.Reader, name string, src *intel.Source, progress func(int, int)) (*intel.ImportStats, error) {
+	countries, note := c.siblingCountries(ctx, name, src.AllowPrivate)
 	res, err := misp.ParseCluster(r, name, *src, countries)
 	if err != nil {
 		return nil, err
@@ -112,12 +117,14 @@ func runMISPGalaxy(ctx context.Context, st Store, r io.Reader, name string, src 
 	if note != "" {
 		stats.Warnings = append(stats.Warnings, note)
 	}
+	stats.Warnings = append(stats.Warnings, res.Notes...)
 	return stats, nil
 }
 
 // siblingCountries loads the country cluster that sits beside a cluster
 // file: cluster-country.json[.gz] in a mirror, country.json upstream.
-func siblingCountries(ctx context.Context, name string) (misp.Countries, string) {
+// It is read under the collector's rules, as the cluster was.
+func (c *Collector) siblingCountries(ctx context.Context, name string, allowPrivate bool) (misp.Countries, string) {
 	slash := strings.LastIndexAny(name, `/\`)
 	dir, base := name[:slash+1], name[slash+1:]
 	var candidates []string
@@ -127,18 +134,18 @@ func siblingCountries(ctx context.Context, name string) (misp.Countries, string)
 	default:
 		candidates = []string{dir + "country.json", dir + "country.json.gz"}
 	}
-	for _, c := range candidates {
-		if c == name {
+	for _, cand := range candidates {
+		if cand == name {
 			continue
 		}
-		r, _, err := Open(ctx, c, nil)
+		r, _, err := c.open(ctx, cand, allowPrivate)
 		if err != nil {
 			continue
 		}
-		countries, err := misp.ParseCountries(r, c)
+		countries, err := misp.ParseCountries(r, cand)
 		r.Close()
 		if err != nil {
-			return nil, "country table " + c + " unreadable: " + intel.ErrorMessage(err)
+			return nil, "country table " + cand + " unreadable: " + intel.ErrorMessage(err)
 		}
 		return countries, ""
 	}

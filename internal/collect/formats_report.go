@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/spoor/spoor/internal/collect/crawl"
 	"github.com/spoor/spoor/internal/collect/report"
@@ -43,9 +42,9 @@ func (c *Collector) pullReport(ctx context.Context, st Store, src *intel.Source,
 			return nil, err
 		}
 	} else {
-		fh, err := os.Open(location)
+		fh, err := c.files().Open(location)
 		if err != nil {
-			return nil, intel.Errorf(intel.CodeInvalid, "open %s: %v", location, unwrapPathError(err))
+			return nil, err
 		}
 		defer fh.Close()
 		imp, _, err = report.Process(fh, location, "", "", known, ro, imo)
@@ -57,6 +56,7 @@ func (c *Collector) pullReport(ctx context.Context, st Store, src *intel.Source,
 	if err != nil {
 		return nil, fmt.Errorf("import %s: %w", location, err)
 	}
+	stats.Warnings = append(stats.Warnings, imp.Notes...)
 	return stats, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"net/netip"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -36,6 +37,13 @@ type Config struct {
 	// SecretKeyFile is the key file when SecretKey is not set; empty means
 	// the file beside a SQLite database (spoor.db → spoor.key).
 	SecretKeyFile string
+	// ImportDirs are the only directories whose files the server (serve,
+	// worker) reads for a source; none by default, so it reads no files.
+	ImportDirs []string
+	// AllowedHosts are the host names spoor serve answers to (the Host
+	// header, without port); empty allows any, or only the loopback
+	// names when it listens on loopback.
+	AllowedHosts []string
 }
 
 // Default returns the settings that work on a laptop with no configuration.
@@ -69,6 +77,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c.SecretKey = getenv("SPOOR_SECRET_KEY")
 	if v := getenv("SPOOR_SECRET_KEY_FILE"); v != "" {
 		c.SecretKeyFile = v
+	}
+	if v := getenv("SPOOR_IMPORT_DIRS"); v != "" {
+		// A list as PATH is one: the OS's list separator (":" or ";").
+		c.ImportDirs = nonEmpty(filepath.SplitList(v))
+	}
+	if v := getenv("SPOOR_ALLOWED_HOSTS"); v != "" {
+		c.AllowedHosts = nonEmpty(strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }))
 	}
 	if v := getenv("SPOOR_SECURE_COOKIES"); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -116,6 +131,8 @@ const (
 	FlagLogLevel
 	FlagFormat
 	FlagTrustedProxy
+	FlagImportDirs
+	FlagAllowedHosts
 )
 
 // Register binds the chosen settings to flags of fs; the flags' defaults
@@ -155,6 +172,46 @@ func (c *Config) Register(fs *flag.FlagSet, which Flag) {
 				return nil
 			})
 	}
+	if which&FlagImportDirs != 0 {
+		fs.Var(&listValue{list: &c.ImportDirs}, "import-dir",
+			"a directory whose files sources may read; repeatable (env SPOOR_IMPORT_DIRS, a path list)")
+	}
+	if which&FlagAllowedHosts != 0 {
+		fs.Var(&listValue{list: &c.AllowedHosts}, "allowed-host",
+			"a host name the server answers to; repeatable (env SPOOR_ALLOWED_HOSTS, comma-separated)")
+	}
+}
+
+// listValue is a repeatable flag: the first use replaces the list the
+// environment gave, later ones add to it.
+type listValue struct {
+	list *[]string
+	set  bool
+}
+
+func (l *listValue) String() string {
+	if l.list == nil {
+		return ""
+	}
+	return strings.Join(*l.list, ",")
+}
+
+func (l *listValue) Set(v string) error {
+	if !l.set {
+		*l.list, l.set = nil, true
+	}
+	*l.list = append(*l.list, v)
+	return nil
+}
+
+func nonEmpty(list []string) []string {
+	var out []string
+	for _, s := range list {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Validate checks the settings after flags are parsed.
@@ -171,6 +228,16 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return intel.Errorf(intel.CodeInvalid, "unknown log level %q: use debug, info, warn or error", c.LogLevel)
+	}
+	for _, d := range c.ImportDirs {
+		if strings.TrimSpace(d) == "" {
+			return intel.Errorf(intel.CodeInvalid, "an import directory (--import-dir, SPOOR_IMPORT_DIRS) is empty")
+		}
+	}
+	for _, h := range c.AllowedHosts {
+		if h == "" || strings.ContainsAny(h, " /\\@?#") {
+			return intel.Errorf(intel.CodeInvalid, "allowed host %q (--allowed-host, SPOOR_ALLOWED_HOSTS) is not a host name", h)
+		}
 	}
 	return nil
 }

@@ -56,6 +56,21 @@ func TestPrecedence(t *testing.T) {
 		{name: "bad proxy in env", env: map[string]string{"SPOOR_TRUSTED_PROXIES": "10.0.0.0/8,proxy.internal"}, error: true},
 		{name: "bad proxy flag", args: []string{"--trusted-proxy", "10.0.0.0/33"}, error: true},
 		{
+			name: "lists from env",
+			env:  map[string]string{"SPOOR_IMPORT_DIRS": "/srv/feeds:/srv/reports:", "SPOOR_ALLOWED_HOSTS": "spoor.example.org, localhost"},
+			want: config.Config{DB: "spoor.db", Addr: "127.0.0.1:8080", LogLevel: "info", Format: "table",
+				ImportDirs: []string{"/srv/feeds", "/srv/reports"}, AllowedHosts: []string{"spoor.example.org", "localhost"}},
+		},
+		{
+			name: "repeated flags replace the env list",
+			env:  map[string]string{"SPOOR_IMPORT_DIRS": "/srv/feeds", "SPOOR_ALLOWED_HOSTS": "old.example.org"},
+			args: []string{"--import-dir", "/a", "--import-dir", "/b", "--allowed-host", "new.example.org"},
+			want: config.Config{DB: "spoor.db", Addr: "127.0.0.1:8080", LogLevel: "info", Format: "table",
+				ImportDirs: []string{"/a", "/b"}, AllowedHosts: []string{"new.example.org"}},
+		},
+		{name: "empty import dir flag", args: []string{"--import-dir", " "}, error: true},
+		{name: "allowed host is a URL", args: []string{"--allowed-host", "https://spoor.example.org/"}, error: true},
+		{
 			name: "flag corrects env",
 			env:  map[string]string{"SPOOR_FORMAT": "xml"},
 			args: []string{"--format", "json"},
@@ -67,7 +82,8 @@ func TestPrecedence(t *testing.T) {
 			c, err := config.FromEnv(func(k string) string { return tt.env[k] })
 			if err == nil {
 				fs := flag.NewFlagSet("test", flag.ContinueOnError)
-				c.Register(fs, config.FlagDB|config.FlagAddr|config.FlagFormat|config.FlagSecureCookies|config.FlagLogLevel|config.FlagTrustedProxy)
+				c.Register(fs, config.FlagDB|config.FlagAddr|config.FlagFormat|config.FlagSecureCookies|config.FlagLogLevel|config.FlagTrustedProxy|
+					config.FlagImportDirs|config.FlagAllowedHosts)
 				if err = fs.Parse(tt.args); err == nil {
 					err = c.Validate()
 				}

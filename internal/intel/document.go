@@ -1,6 +1,9 @@
 package intel
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Document is a report, article, post or citation that intelligence comes
 // from. Citations imported from STIX external references are documents
@@ -19,10 +22,14 @@ type Document struct {
 	UpdatedAt   time.Time `json:"updated_at,omitzero"`
 }
 
-// Validate checks what every stored document needs.
+// Validate checks what every stored document needs, by the input rules
+// (validate.go).
 func (d *Document) Validate() error {
-	if d.Title == "" {
+	if strings.TrimSpace(d.Title) == "" {
 		return Errorf(CodeInvalid, "document title is required")
+	}
+	if _, err := d.check(false); err != nil {
+		return err
 	}
 	if d.TLP != "" && !d.TLP.Valid() {
 		return Errorf(CodeInvalid, "unknown TLP marking %q", d.TLP)

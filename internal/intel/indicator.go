@@ -61,7 +61,8 @@ type Indicator struct {
 	UpdatedAt   time.Time `json:"updated_at,omitzero"`
 }
 
-// Validate checks what every stored indicator needs.
+// Validate checks what every stored indicator needs, by the input rules
+// (validate.go).
 func (i *Indicator) Validate() error {
 	if !i.Type.Valid() {
 		return Errorf(CodeInvalid, "unknown indicator type %q", i.Type)
@@ -75,7 +76,8 @@ func (i *Indicator) Validate() error {
 	if i.TLP != "" && !i.TLP.Valid() {
 		return Errorf(CodeInvalid, "unknown TLP marking %q", i.TLP)
 	}
-	return nil
+	_, err := i.check(false)
+	return err
 }
 
 // IndicatorUpdate changes the fields that are set on an indicator.

@@ -21,6 +21,9 @@ type IndicatorBatch struct {
 	Rows          int
 	Rejected      int
 	RejectReasons []string
+	// Notes say which values of kept rows broke the input rules and were
+	// repaired (IndicatorRow.Tidy), up to MaxRejectSamples.
+	Notes []string
 
 	// Strict makes the store refuse the whole batch when any row is
 	// invalid, instead of counting the row as rejected.

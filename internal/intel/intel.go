@@ -2,8 +2,10 @@
 // attack groups, techniques, software, campaigns, events, relationships,
 // users and the audit trail, with the filters and errors that go with them.
 //
-// It imports only the standard library. Every other package speaks in these
-// types; storage-shaped interfaces live with the package that uses them.
+// It imports only the standard library, golang.org/x/text (NFC) and geo
+// (countries, for the input rules of validate.go). Every other package
+// speaks in these types; storage-shaped interfaces live with the package
+// that uses them.
 package intel
 
 import (

@@ -61,6 +61,9 @@ type ReportImport struct {
 	Mentions   []Mention         `json:"mentions,omitempty"`
 	// Terms are the countries and sectors the text names.
 	Terms []TermMention `json:"terms,omitempty"`
+	// Notes say which values of the document broke the input rules and
+	// were repaired (Document.Tidy).
+	Notes []string `json:"notes,omitempty"`
 }
 
 // DocumentMention is a document that mentions an object, as the object's

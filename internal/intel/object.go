@@ -1,6 +1,9 @@
 package intel
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // ObjectKind names a kind of knowledge-base object.
 type ObjectKind string
@@ -100,13 +103,18 @@ type Object struct {
 // Active reports whether the object is neither revoked nor deprecated.
 func (o *Object) Active() bool { return !o.Revoked && !o.Deprecated }
 
-// Validate checks what every stored object needs.
+// Validate checks what every stored object needs, by the input rules
+// (validate.go): it trims and NFC-normalises names, resolves countries to
+// ISO codes and refuses a value that breaks a rule, naming the field.
 func (o *Object) Validate() error {
 	if !o.Kind.Valid() {
 		return Errorf(CodeInvalid, "unknown object kind %q", o.Kind)
 	}
-	if o.Name == "" {
+	if strings.TrimSpace(o.Name) == "" {
 		return Errorf(CodeInvalid, "%s name is required", o.Kind)
+	}
+	if _, err := o.check(false); err != nil {
+		return err
 	}
 	if o.Confidence < 0 || o.Confidence > 1 {
 		return Errorf(CodeInvalid, "confidence %v is outside 0..1", o.Confidence)

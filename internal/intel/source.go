@@ -96,10 +96,15 @@ func (o SourceOptions) MarshalJSON() ([]byte, error) {
 // a dead one frees its source once its lease expires.
 const RunLease = 2 * time.Minute
 
-// Validate checks what every stored source needs.
+// Validate checks what every stored source needs, by the input rules
+// (validate.go): names, URLs (http or https), and a location that is "-",
+// a path or an http(s) URL (a TAXII server's always a URL).
 func (s *Source) Validate() error {
-	if s.Name == "" {
+	if strings.TrimSpace(s.Name) == "" {
 		return Errorf(CodeInvalid, "source name is required")
+	}
+	if _, err := s.check(false); err != nil {
+		return err
 	}
 	if s.Credibility < 0 || s.Credibility > 1 {
 		return Errorf(CodeInvalid, "credibility %v is outside 0..1", s.Credibility)

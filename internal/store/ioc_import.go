@@ -253,12 +253,17 @@ func (im *iocImport) aggregate(srcs []intel.Source) ([]*indAgg, error) {
 	for _, r := range b.RejectReasons {
 		im.warn("%s", r)
 	}
+	for _, n := range b.Notes {
+		im.warn("%s", n)
+	}
 	byKey := make(map[indKey]*indAgg, len(b.Indicators))
 	aggs := make([]*indAgg, 0, len(b.Indicators))
 	for i := range b.Indicators {
 		r := &b.Indicators[i]
-		in := intel.Indicator{Type: r.Type, Value: r.Value, Confidence: r.Confidence, TLP: r.TLP}
+		in := intel.Indicator{Type: r.Type, Value: r.Value, Confidence: r.Confidence, TLP: r.TLP,
+			Description: r.Description, Tags: r.Tags}
 		err := in.Validate()
+		r.Tags = in.Tags // trimmed and NFC-normalised
 		switch {
 		case err != nil:
 		case r.Source < 0 || r.Source >= len(srcs):

@@ -537,6 +537,9 @@ func (s *Store) MergeObjects(ctx context.Context, keepID, mergeID int64, reason 
 	if keepID == mergeID {
 		return nil, s.wrap("merge objects", intel.Errorf(intel.CodeInvalid, "cannot merge an object into itself"))
 	}
+	if err := intel.CheckText("reason", reason); err != nil {
+		return nil, s.wrap("merge objects", err)
+	}
 	var out *intel.Object
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		keep, err := s.findObjectByID(ctx, tx, keepID)
@@ -601,6 +604,9 @@ ON CONFLICT DO NOTHING`,
 // go back automatically: a re-import keeps them in the new object and the
 // rules will not merge them into id again.
 func (s *Store) SplitObject(ctx context.Context, id int64, keysOrNames []string, reason string) (*intel.Object, error) {
+	if err := intel.CheckText("reason", reason); err != nil {
+		return nil, s.wrap("split object", err)
+	}
 	var out *intel.Object
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		o, err := s.findObjectByID(ctx, tx, id)

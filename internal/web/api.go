@@ -164,7 +164,7 @@ func (in groupInput) object() *intel.Object {
 		ExternalID:  strings.TrimSpace(in.ExternalID),
 		Aliases:     cleanList(in.Aliases),
 		Description: in.Description,
-		Country:     strings.ToUpper(strings.TrimSpace(in.Country)),
+		Country:     strings.TrimSpace(in.Country), // Validate resolves names and codes
 		URL:         strings.TrimSpace(in.URL),
 		Confidence:  confidence(in.Confidence),
 		TLP:         in.TLP,

@@ -55,6 +55,14 @@ type testEnv struct {
 
 func newEnv(t *testing.T) *testEnv {
 	t.Helper()
+	return newEnvWith(t, nil)
+}
+
+// newEnvWith is newEnv with the server's dependencies adjusted by
+// configure before it is built (allowed hosts, the collector's import
+// directories).
+func newEnvWith(t *testing.T, configure func(*web.Deps)) *testEnv {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "spoor.db"))
 	if err != nil {
@@ -66,16 +74,27 @@ func newEnv(t *testing.T) *testEnv {
 	st.UseSecrets(e.Secrets)
 	now := func() time.Time { return e.Now }
 	e.Auth = auth.NewService(st, auth.Options{Now: now, Hash: auth.HashParams{Memory: 256, Time: 1, Threads: 1}})
+	// The collector reads server paths inside the fixture directory only,
+	// as spoor serve reads them inside its --import-dir.
 	c := collect.NewCollector(st, nil)
+	dirs, err := collect.NewImportDirs([]string{filepath.Dir(fixtureBundle(t))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Files = dirs
 	c.Secrets = e.Secrets
-	e.Handler = web.NewServer(web.Deps{
+	deps := web.Deps{
 		Store:     st,
 		Auth:      e.Auth,
 		Collector: c,
 		Logger:    slog.New(slog.NewTextHandler(e.Log, nil)),
 		Now:       now,
 		Version:   "test",
-	})
+	}
+	if configure != nil {
+		configure(&deps)
+	}
+	e.Handler = web.NewServer(deps)
 	for _, role := range []intel.Role{intel.RoleAdmin, intel.RoleAnalyst, intel.RoleReader} {
 		e.As[string(role)] = e.account(string(role), role)
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spoor/spoor/internal/intel"
 )
@@ -33,7 +35,16 @@ func decodeJSON(r *http.Request, dst any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return intel.Errorf(intel.CodeInvalid, "Content-Type must be application/json")
 	}
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return jsonError(err)
+	}
+	// encoding/json would quietly turn invalid UTF-8 into U+FFFD; the
+	// input rules refuse it, naming the field.
+	if err := checkUTF8(body); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return jsonError(err)
@@ -45,6 +56,91 @@ func decodeJSON(r *http.Request, dst any) error {
 		return intel.Errorf(intel.CodeInvalid, "request body must hold a single JSON value")
 	}
 	return nil
+}
+
+// checkUTF8 refuses a body that is not valid UTF-8, naming the JSON
+// field whose text holds the first bad byte.
+func checkUTF8(body []byte) error {
+	bad := -1
+	for i := 0; i < len(body); {
+		r, n := utf8.DecodeRune(body[i:])
+		if r == utf8.RuneError && n == 1 {
+			bad = i
+			break
+		}
+		i += n
+	}
+	if bad < 0 {
+		return nil
+	}
+	fail := intel.Errorf(intel.CodeInvalid, "request body: byte %d is not valid UTF-8", bad)
+	// Walk the tokens, keeping the path, up to the one that holds the byte.
+	type frame struct {
+		object   bool
+		key      string // the current key of an object
+		index    int    // the current index of an array
+		wantsKey bool
+	}
+	var stack []frame
+	path := func() string {
+		var b strings.Builder
+		for _, f := range stack {
+			switch {
+			case f.object && f.key != "":
+				if b.Len() > 0 {
+					b.WriteByte('.')
+				}
+				b.WriteString(f.key)
+			case !f.object:
+				fmt.Fprintf(&b, "[%d]", f.index)
+			}
+		}
+		return b.String()
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return fail
+		}
+		closing := tok == json.Delim('}') || tok == json.Delim(']')
+		isKey := false
+		if n := len(stack); n > 0 && !closing {
+			top := &stack[n-1]
+			switch {
+			case !top.object:
+				top.index++ // a value of the array starts
+			case top.wantsKey:
+				isKey, top.wantsKey = true, false
+				top.key, _ = tok.(string)
+			}
+		}
+		if dec.InputOffset() > int64(bad) {
+			if isKey {
+				return intel.Errorf(intel.CodeInvalid, "a field name is not valid UTF-8 (at byte %d)", bad)
+			}
+			if p := path(); p != "" {
+				return intel.Errorf(intel.CodeInvalid, "field %s: not valid UTF-8", p)
+			}
+			return fail
+		}
+		switch {
+		case isKey:
+			continue
+		case tok == json.Delim('{'):
+			stack = append(stack, frame{object: true, wantsKey: true})
+			continue
+		case tok == json.Delim('['):
+			stack = append(stack, frame{index: -1})
+			continue
+		case closing && len(stack) > 0:
+			stack = stack[:len(stack)-1]
+		}
+		// A value ended: the object around it wants its next key.
+		if n := len(stack); n > 0 && stack[n-1].object {
+			stack[n-1].wantsKey = true
+		}
+	}
 }
 
 func tooLarge(mbe *http.MaxBytesError) error {

@@ -5,10 +5,14 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,8 +28,8 @@ const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 	"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
 // middleware wraps the mux, outermost first: access log, security
-// headers, body limit, cross-origin protection, authentication, CSRF
-// token check.
+// headers, host check, body limit, cross-origin protection,
+// authentication, CSRF token check.
 func (s *Server) middleware(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -34,7 +38,74 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 	h := s.checkCSRF(next)
 	h = s.authenticate(h)
 	h = cop.Handler(h)
-	return s.accessLog(s.headers(limitBody(h)))
+	return s.accessLog(s.headers(checkHost(s.allowedHosts, limitBody(h))))
+}
+
+// LoopbackHosts are the host names a server listening on loopback answers
+// to when no allow-list is configured (HostsFor).
+var LoopbackHosts = []string{"localhost", "127.0.0.1", "::1"}
+
+// HostsFor returns the host allow-list of a server listening on listen:
+// the configured names, or, when there are none and listen is a loopback
+// address, LoopbackHosts. A page served from an attacker's domain that
+// DNS rebinding points at 127.0.0.1 sends its own name as Host, so on a
+// laptop the default keeps such a page out; a server listening on other
+// addresses answers any host unless told its names.
+func HostsFor(listen string, configured []string) []string {
+	if len(configured) > 0 {
+		return configured
+	}
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		host = listen
+	}
+	if host == "localhost" {
+		return LoopbackHosts
+	}
+	if ip, err := netip.ParseAddr(host); err == nil && ip.IsLoopback() {
+		return LoopbackHosts
+	}
+	return nil
+}
+
+// checkHost answers 421 Misdirected Request, in one line, to a request
+// whose Host (without port) is not on allowed; an empty list allows any
+// host. Health checks are exempt: load balancers probe by address, and
+// "ok" tells a rebinding page nothing.
+func checkHost(allowed []string, next http.Handler) http.Handler {
+	if len(allowed) == 0 {
+		return next
+	}
+	names := make([]string, len(allowed))
+	for i, h := range allowed {
+		names[i] = hostName(h)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !slices.Contains(names, hostName(r.Host)) && r.URL.Path != "/healthz" && r.URL.Path != "/readyz" {
+			http.Error(w, fmt.Sprintf("misdirected request: this server does not answer to host %q (see --allowed-host)", clipHost(r.Host)),
+				http.StatusMisdirectedRequest)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// hostName is a Host header or allow-list entry as compared: without
+// port or IPv6 brackets, lower case, without a final dot.
+func hostName(h string) string {
+	if host, _, err := net.SplitHostPort(h); err == nil {
+		h = host
+	}
+	h = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
+	return strings.TrimSuffix(strings.ToLower(h), ".")
+}
+
+// clipHost bounds a hostile Host header in the refusal.
+func clipHost(h string) string {
+	if len(h) > 100 {
+		return h[:100] + "…"
+	}
+	return h
 }
 
 // accessEntry is what the access log line of a request learns on the way

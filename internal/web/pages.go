@@ -321,7 +321,7 @@ func (s *Server) groupSave(w http.ResponseWriter, r *http.Request) {
 		}
 		data.ID = id
 		aliases := splitList(data.Aliases)
-		country := strings.ToUpper(strings.TrimSpace(data.Country))
+		country := strings.TrimSpace(data.Country)
 		name := strings.TrimSpace(data.Name)
 		_, err = s.updateObject(r.Context(), intel.KindGroup, id, intel.ObjectUpdate{
 			Name: &name, Aliases: &aliases, Description: &data.Desc, Country: &country, TLP: &tlp})

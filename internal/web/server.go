@@ -49,6 +49,9 @@ type Deps struct {
 	// X-Forwarded-For headers name the client (and whose X-Request-Id is
 	// kept); from any other peer those headers are ignored.
 	TrustedProxies []netip.Prefix
+	// AllowedHosts are the host names the server answers to (HostsFor);
+	// a request for any other gets 421. Empty allows every host.
+	AllowedHosts []string
 }
 
 // Server is spoor's web front: pages, static files and the JSON API.
@@ -65,6 +68,7 @@ type Server struct {
 	version      string
 	secure       bool
 	dev          fs.FS
+	allowedHosts []string
 
 	assets  *assets // parsed templates and hashed static files
 	mux     *http.ServeMux
@@ -96,6 +100,7 @@ func New(deps Deps) (*Server, error) {
 		secure:       deps.SecureCookies,
 		dev:          deps.Dev,
 		proxies:      deps.TrustedProxies,
+		allowedHosts: deps.AllowedHosts,
 	}
 	if s.log == nil {
 		s.log = slog.Default()

@@ -63,7 +63,9 @@ func errNoCollector() error {
 
 // checkLocation refuses locations a web user must not name: "-" is the
 // server's own standard input, and a path reads the server's files, which
-// only an admin may point spoor at (an analyst's source is a URL).
+// only an admin may point spoor at (an analyst's source is a URL), and
+// then only inside the import directories (the collector's
+// CheckLocation, in Define and on every read).
 func checkLocation(user *intel.User, loc string) error {
 	if loc == "" {
 		return intel.Errorf(intel.CodeInvalid, "location is required: a URL or a path on the server")
@@ -92,6 +94,11 @@ func (s *Server) defineSource(ctx context.Context, user *intel.User, in sourceIn
 	}
 	if src.Name == "" {
 		return nil, intel.Errorf(intel.CodeInvalid, "source name is required")
+	}
+	// The input rules first (a location's scheme among them), so that
+	// "ftp://…" is refused as a URL, not judged as a path.
+	if err := src.Validate(); err != nil {
+		return nil, err
 	}
 	if err := checkLocation(user, src.Location); err != nil {
 		return nil, err
@@ -138,8 +145,18 @@ func (s *Server) updateSource(ctx context.Context, user *intel.User, id int64, u
 		case loc == cur.Location:
 			u.Location = nil // the settings form sends it unchanged
 		default:
+			moved := *cur
+			moved.Location = loc
+			if err := moved.Validate(); err != nil {
+				return nil, err
+			}
 			if err := checkLocation(user, loc); err != nil {
 				return nil, err
+			}
+			if s.collector != nil {
+				if err := s.collector.CheckLocation(loc); err != nil {
+					return nil, err
+				}
 			}
 			// The collector sends a source's credentials to its location:
 			// moving a source that holds some is an admin's decision, or

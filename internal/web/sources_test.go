@@ -23,6 +23,12 @@ func fixtureBundle(t *testing.T) string {
 	return p
 }
 
+// missingPath is a directory inside the import directory of newEnv
+// that does not exist, ending in a slash.
+func missingPath(t *testing.T) string {
+	return filepath.Join(filepath.Dir(fixtureBundle(t)), "nonexistent") + "/"
+}
+
 func TestSourcesAPI(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -39,7 +45,7 @@ func TestSourcesAPI(t *testing.T) {
 	sid := "/api/v1/sources/" + id(src.ID)
 	// A failing source: its error, hostile text included, is recorded.
 	w = scenario{Method: "POST", URL: "/api/v1/sources", Bearer: "admin",
-		JSON:           `{"name":"Broken","format":"stix","location":"/nonexistent/` + xss + `.json"}`,
+		JSON:           `{"name":"Broken","format":"stix","location":` + jsonString(missingPath(t)+xss+".json") + `}`,
 		ExpectedStatus: 201}.run(t, e)
 	var broken intel.Source
 	if err := json.Unmarshal(w.Body.Bytes(), &broken); err != nil || broken.ID == 0 {
@@ -64,11 +70,11 @@ func TestSourcesAPI(t *testing.T) {
 		{Name: "stdin refused", Method: "POST", URL: "/api/v1/sources", Bearer: "analyst",
 			JSON: `{"name":"Stdin","format":"stix","location":"-"}`, ExpectedStatus: 400, ExpectedContent: []string{"command line only"}},
 		{Name: "short interval", Method: "POST", URL: "/api/v1/sources", Bearer: "admin",
-			JSON: `{"name":"Eager","format":"stix","location":"/x","interval":"5s"}`, ExpectedStatus: 400, ExpectedContent: []string{"shorter than a minute"}},
+			JSON: `{"name":"Eager","format":"stix","location":` + jsonString(missingPath(t)+"x") + `,"interval":"5s"}`, ExpectedStatus: 400, ExpectedContent: []string{"shorter than a minute"}},
 		{Name: "analyst runs it", Method: "POST", URL: sid + "/run", Bearer: "analyst", ExpectedStatus: 200,
 			ExpectedContent: []string{`"status":"ok"`, `"trigger":"api"`, `"source_name":"Fixture STIX"`, `"campaign":{"seen":1,"created":1`}},
 		{Name: "a failed run is an answer", Method: "POST", URL: "/api/v1/sources/" + id(broken.ID) + "/run", Bearer: "analyst", ExpectedStatus: 200,
-			ExpectedContent: []string{`"status":"failed"`, `"error":"open /nonexistent/\u003cscript\u003ealert(1)\u003c/script\u003e.json: no such file or directory"`}},
+			ExpectedContent: []string{`"status":"failed"`, `"error":"open ` + missingPath(t) + `\u003cscript\u003ealert(1)\u003c/script\u003e.json: no such file or directory"`}},
 		{Name: "import sources cannot run", Method: "POST", URL: "/api/v1/sources/" + id(e.Source.ID) + "/run", Bearer: "analyst",
 			ExpectedStatus: 400, ExpectedContent: []string{"not collected"}},
 		{Name: "runs of the source", URL: sid + "/runs", Bearer: "reader", ExpectedStatus: 200,
@@ -151,7 +157,7 @@ func TestSourcesPages(t *testing.T) {
 		t.Fatalf("added at %q: %+v %v", page, src, err)
 	}
 	scenario{Method: "POST", URL: "/sources", As: "admin",
-		Form: url.Values{"name": {"Broken"}, "format": {"stix"}, "location": {"/nonexistent/" + xss}}, ExpectedStatus: 303}.run(t, e)
+		Form: url.Values{"name": {"Broken"}, "format": {"stix"}, "location": {missingPath(t) + xss}}, ExpectedStatus: 303}.run(t, e)
 	bad, err := e.Store.FindSourceByName(t.Context(), "Broken")
 	if err != nil {
 		t.Fatal(err)
@@ -163,7 +169,7 @@ func TestSourcesPages(t *testing.T) {
 		{Name: "list for a reader", URL: "/sources", As: "reader", ExpectedStatus: 200,
 			ExpectedContent: []string{`<a href="` + page + `">Fixture STIX</a>`, "every 1d", "unknown: no site", "TLP:green",
 				`<span class="status status-ok">ok</span>`, "created", "test-attack", "Built-in catalogue", "MITRE ATT&amp;CK Enterprise",
-				`<div class="run-error">open /nonexistent/&lt;script&gt;alert(1)&lt;/script&gt;: no such file or directory</div>`},
+				`<div class="run-error">open ` + missingPath(t) + `&lt;script&gt;alert(1)&lt;/script&gt;: no such file or directory</div>`},
 			NotExpectedContent: []string{"Add a source", xss}},
 		{Name: "list for an analyst", URL: "/sources", As: "analyst", ExpectedStatus: 200,
 			ExpectedContent: []string{"Add a source", `<option value="stix">stix</option>`}, NotExpectedContent: []string{`name="allow_private"`}},
@@ -238,5 +244,41 @@ func TestSourcesWithoutCollector(t *testing.T) {
 			NotExpectedContent: []string{"Run now"}},
 		{Method: "POST", URL: "/api/v1/sources", Bearer: "analyst", JSON: `{"name":"x","format":"stix","location":"/x"}`,
 			ExpectedStatus: 400, ExpectedContent: []string{"does not collect"}},
+	})
+}
+
+// TestSourcesStayInImportDirs: through the pages and the API even an
+// admin names only files inside the server's import directories, and a
+// source stored with another path (at the terminal) fails its run there
+// rather than become a document every reader can open.
+func TestSourcesStayInImportDirs(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	stored := &intel.Source{Name: "Shadow", Format: "report", Location: "/etc/passwd", Enabled: true}
+	if err := e.Store.UpsertSource(t.Context(), stored); err != nil {
+		t.Fatal(err)
+	}
+	inside := scenario{Method: "POST", URL: "/api/v1/sources", Bearer: "admin",
+		JSON: `{"name":"Inside","format":"stix","location":` + jsonString(fixtureBundle(t)) + `}`, ExpectedStatus: 201}.run(t, e)
+	var in intel.Source
+	if err := json.Unmarshal(inside.Body.Bytes(), &in); err != nil {
+		t.Fatal(err)
+	}
+	runScenarios(t, e, []scenario{
+		{Name: "admin names /etc/shadow", Method: "POST", URL: "/api/v1/sources", Bearer: "admin",
+			JSON: `{"name":"Shadow 2","format":"report","location":"/etc/shadow"}`, ExpectedStatus: 403,
+			ExpectedContent: []string{`"message":"location /etc/shadow: outside the import directories (`}},
+		{Name: "admin climbs out with ..", Method: "POST", URL: "/api/v1/sources", Bearer: "admin",
+			JSON:           `{"name":"Climb","format":"report","location":` + jsonString(missingPath(t)+"../../../../../etc/passwd") + `}`,
+			ExpectedStatus: 403, ExpectedContent: []string{`\"..\" is not allowed in a server path`}},
+		{Name: "admin form names /etc/shadow", Method: "POST", URL: "/sources", As: "admin",
+			Form:           url.Values{"name": {"Shadow 3"}, "format": {"report"}, "location": {"/etc/shadow"}},
+			ExpectedStatus: 403, ExpectedContent: []string{"location /etc/shadow: outside the import directories"}},
+		{Name: "admin repoints a source at /etc/shadow", Method: "PATCH", URL: "/api/v1/sources/" + id(in.ID), Bearer: "admin",
+			JSON: `{"location":"/etc/shadow"}`, ExpectedStatus: 403, ExpectedContent: []string{"location /etc/shadow"}},
+		{Name: "a stored path outside fails its run", Method: "POST", URL: "/api/v1/sources/" + id(stored.ID) + "/run", Bearer: "admin",
+			ExpectedStatus: 200, ExpectedContent: []string{`"status":"failed"`, `location /etc/passwd: outside the import directories`}},
+		{Name: "no document was made of it", URL: "/api/v1/documents", Bearer: "reader", ExpectedStatus: 200,
+			NotExpectedContent: []string{"root:", "passwd"}},
 	})
 }

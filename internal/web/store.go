@@ -84,4 +84,7 @@ type Collector interface {
 	Collect(ctx context.Context, src *intel.Source, opts collect.Options) (*intel.CollectionRun, error)
 	// FormatNames lists the input formats, sorted.
 	FormatNames() []string
+	// CheckLocation refuses a server path the collector would not read
+	// (outside its import directories).
+	CheckLocation(location string) error
 }

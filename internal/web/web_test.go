@@ -456,7 +456,7 @@ func TestNoInlineCode(t *testing.T) {
 		scenario{Method: "POST", URL: "/extract", As: "admin", Form: url.Values{"text": {"C2 hxxp://evil-c2[.]com/" + xss + " 8.8.8.8 TA0001"}},
 			ExpectedStatus: 200},
 		scenario{Method: "POST", URL: "/extract/save", As: "admin", Form: url.Values{"pick": {"domain evil-c2.com"}}, ExpectedStatus: 200})
-	broken := scenario{Method: "POST", URL: "/api/v1/sources", Bearer: "admin", JSON: `{"name":"Broken","format":"stix","location":"/nonexistent/x.json"}`,
+	broken := scenario{Method: "POST", URL: "/api/v1/sources", Bearer: "admin", JSON: `{"name":"Broken","format":"stix","location":` + jsonString(missingPath(t)+"x.json") + `}`,
 		ExpectedStatus: 201}.run(t, e)
 	var bs struct{ ID int64 }
 	if err := json.Unmarshal(broken.Body.Bytes(), &bs); err != nil {

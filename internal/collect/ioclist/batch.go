@@ -107,6 +107,7 @@ func (bd *builder) add(r *Row) error {
 	if len(bd.opts.Tags) > 0 {
 		in.Tags = mergeTags(in.Tags, bd.opts.Tags)
 	}
+	bd.note(r.Line, in.Tidy())
 	if in.FirstSeen.IsZero() && in.LastSeen.IsZero() && !bd.opts.Seen.IsZero() {
 		in.FirstSeen, in.LastSeen = bd.opts.Seen, bd.opts.Seen
 	}
@@ -118,15 +119,18 @@ func (bd *builder) add(r *Row) error {
 			if title == "" {
 				title = r.Group
 			}
-			b.Events = append(b.Events, intel.EventRow{Key: r.Group + "\x1f" + r.Campaign, Title: title,
+			ev := intel.EventRow{Key: r.Group + "\x1f" + r.Campaign, Title: title,
 				GroupLabel: r.Group, GroupExternalID: r.GroupExternalID, Source: in.Source,
-				FirstSeen: in.FirstSeen, LastSeen: in.LastSeen})
+				FirstSeen: in.FirstSeen, LastSeen: in.LastSeen}
+			bd.note(r.Line, ev.Tidy())
+			b.Events = append(b.Events, ev)
 			i = len(b.Events)
 			bd.events[key] = i
 		}
 		ev := &b.Events[i-1]
-		if ev.GroupExternalID == "" {
+		if ev.GroupExternalID == "" && r.GroupExternalID != "" {
 			ev.GroupExternalID = r.GroupExternalID
+			bd.note(r.Line, ev.Tidy())
 		}
 		if !in.FirstSeen.IsZero() && (ev.FirstSeen.IsZero() || in.FirstSeen.Before(ev.FirstSeen)) {
 			ev.FirstSeen = in.FirstSeen
@@ -144,6 +148,16 @@ func (bd *builder) add(r *Row) error {
 	}
 	bd.cur = append(bd.cur, in)
 	return nil
+}
+
+// note keeps what the input rules repaired in a row, up to
+// MaxRejectSamples notes.
+func (bd *builder) note(line int, notes []string) {
+	for _, n := range notes {
+		if len(bd.b.Notes) < intel.MaxRejectSamples {
+			bd.b.Notes = append(bd.b.Notes, fmt.Sprintf("%s:%d: %s", bd.name, line, n))
+		}
+	}
 }
 
 // source returns the index of the named source in the batch, adding it.

@@ -291,3 +291,31 @@ func checkBatch(t *testing.T, b *intel.IndicatorBatch) {
 		}
 	}
 }
+
+// A row whose description or tags break the input rules is kept, the
+// field repaired, with a note naming the row; an event's bad group ID is
+// dropped.
+func TestRowsApplyTheInputRules(t *testing.T) {
+	csv := "value,notes,tags,group,group_id\n" +
+		"evil.example-c2.com,\"staging\x00server\",\"c2;\x1b[31mred\",Evil\x07 Panda,G9999<script>\n"
+	m := ioclist.Mapping{Value: "value", Description: "notes", Tags: "tags", Group: "group", GroupID: "group_id"}
+	b, err := ioclist.ReadCSV(strings.NewReader(csv), "hostile.csv", m, "", ioclist.Options{Source: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Indicators) != 1 || len(b.Events) != 1 {
+		t.Fatalf("batch %+v", b)
+	}
+	r, ev := b.Indicators[0], b.Events[0]
+	got := []any{r.Description, r.Tags, ev.GroupLabel, ev.GroupExternalID}
+	want := []any{"stagingserver", []string{"c2", "[31mred", "Evil Panda"}, "Evil Panda", ""} // the group is a tag too
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("tidied row (-want +got):\n%s", d)
+	}
+	notes := strings.Join(b.Notes, "\n")
+	for _, w := range []string{"hostile.csv:2: indicator domain \"evil.example-c2.com\": description:", "tags[1]:", "group:", "group_id:"} {
+		if !strings.Contains(notes, w) {
+			t.Errorf("notes lack %q:\n%s", w, notes)
+		}
+	}
+}

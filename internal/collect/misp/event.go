@@ -32,6 +32,9 @@ type EventResult struct {
 	// Ignored counts attributes of types that are not indicators
 	// (comment, text, filename, regkey, …), by MISP type.
 	Ignored map[string]int
+	// Notes say which values broke the input rules (intel.Bundle.Tidy)
+	// and were repaired or dropped, naming their records.
+	Notes []string
 }
 
 // Event is what a MISP event says beyond its bundle records: the unit of
@@ -112,6 +115,7 @@ func ParseEvent(r io.Reader, name string, src intel.Source) (*EventResult, error
 	if err := parseEventInto(res, r, name, src, nil); err != nil {
 		return nil, err
 	}
+	res.Notes = res.Bundle.Tidy()
 	return res, nil
 }
 

@@ -83,6 +83,7 @@ func ParseFeed(fsys fs.FS, name string, src intel.Source, since map[string]int64
 			return nil, err
 		}
 	}
+	res.Notes = res.Bundle.Tidy()
 	return res, nil
 }
 

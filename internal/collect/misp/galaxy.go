@@ -24,6 +24,9 @@ type ClusterResult struct {
 	Bundle  *intel.Bundle
 	// Skipped counts values without a name or UUID.
 	Skipped int
+	// Notes say which values broke the input rules (intel.Bundle.Tidy)
+	// and were repaired or dropped, naming their records.
+	Notes []string
 }
 
 // groupClusters and softwareClusters are the cluster types imported, by
@@ -82,6 +85,7 @@ func ParseCluster(r io.Reader, name string, src intel.Source, countries Countrie
 		}
 		res.Bundle.Objects = append(res.Bundle.Objects, clusterObject(v, kind, swType, src, countries))
 	}
+	res.Notes = res.Bundle.Tidy()
 	return res, nil
 }
 

@@ -209,3 +209,31 @@ func FuzzParseCluster(f *testing.F) {
 		}
 	})
 }
+
+// A cluster value with a hostile reference keeps everything else: the
+// reference is dropped with a note naming the value.
+func TestParseClusterAppliesTheInputRules(t *testing.T) {
+	cluster := `{"type":"threat-actor","name":"Threat actor","uuid":"7cdff317-a673-4474-84ec-4f1754947823","values":[
+{"value":"Evil\u0007 Panda","uuid":"11111111-1111-4111-8111-111111111111","description":"bad\u0000byte",
+ "meta":{"refs":["javascript:alert(1)","https://example.org/panda"],"synonyms":["Panda\u202eadnaP"]}},
+{"value":"Clean","uuid":"22222222-2222-4222-8222-222222222222"}]}`
+	res, err := misp.ParseCluster(strings.NewReader(cluster), "hostile.json", src, countries(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Bundle.Objects) != 2 {
+		t.Fatalf("objects %+v, want both values", res.Bundle.Objects)
+	}
+	o := res.Bundle.Objects[0]
+	got := []any{o.Name, o.Description, o.Aliases, o.Refs}
+	want := []any{"Evil Panda", "badbyte", []string{"Panda" + "adnaP"}, []intel.ExternalRef{{URL: "https://example.org/panda"}}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("tidied value (-want +got):\n%s", d)
+	}
+	notes := strings.Join(res.Notes, "\n")
+	for _, w := range []string{"name:", "description:", "aliases[0]:", `refs[0].url: URL scheme "javascript" is not allowed`} {
+		if !strings.Contains(notes, w) {
+			t.Errorf("notes lack %q:\n%s", w, notes)
+		}
+	}
+}

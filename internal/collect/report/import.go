@@ -59,6 +59,10 @@ func BuildImport(doc *Document, a *Analysis, opts ImportOptions) *intel.ReportIm
 			TLP:         tlp,
 		},
 	}
+	// The input rules: a title with control characters, a URL of another
+	// scheme, is repaired or dropped with a note. (A title left empty is
+	// the store's error to give.)
+	imp.Notes, _ = imp.Document.Tidy()
 	for _, h := range a.Indicators {
 		if !opts.KeepSpecial && h.Flags&specialFlags != 0 {
 			continue

@@ -196,3 +196,22 @@ func BenchmarkAnalyze(b *testing.B) {
 		report.Analyze(text, k)
 	}
 }
+
+// A report's title and URL go through the input rules: repaired or
+// dropped, with a note naming the document.
+func TestBuildImportAppliesTheInputRules(t *testing.T) {
+	doc := &report.Document{Title: "Quarterly\x1b[2J report", URL: "javascript:alert(1)", Text: "APT28 again."}
+	imp := report.BuildImport(doc, report.Analyze(doc.Text, testKnown()), report.ImportOptions{})
+	if imp.Document.Title != "Quarterly[2J report" || imp.Document.URL != "" {
+		t.Errorf("document = %q %q", imp.Document.Title, imp.Document.URL)
+	}
+	notes := strings.Join(imp.Notes, "\n")
+	for _, w := range []string{"title:", `url: URL scheme "javascript" is not allowed`} {
+		if !strings.Contains(notes, w) {
+			t.Errorf("notes lack %q: %q", w, imp.Notes)
+		}
+	}
+	if err := imp.Document.Validate(); err != nil {
+		t.Errorf("the document does not validate: %v", err)
+	}
+}

@@ -507,6 +507,14 @@ func build(objs []*parsedObject, source intel.Source) *Result {
 		}
 	}
 	x.finish(kept)
+	// The input rules, per object: a bad value is repaired or dropped
+	// with a note naming its object, rather than the whole bundle refused.
+	for _, n := range res.Bundle.Tidy() {
+		res.note("%s", n)
+	}
+	for _, n := range res.Links.Tidy() {
+		res.note("%s", n)
+	}
 	return res
 }
 

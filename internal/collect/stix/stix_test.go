@@ -330,3 +330,48 @@ func perObjectBundles(f *testing.F, data []byte) [][]byte {
 	}
 	return seeds
 }
+
+// A bundle with hostile values is imported object by object: the bad
+// field is dropped or repaired with a note naming the object, and the
+// rest of the bundle, and of the object, is kept.
+func TestParseAppliesTheInputRules(t *testing.T) {
+	const ts = `"created":"2020-01-01T00:00:00Z","modified":"2020-01-01T00:00:00Z"`
+	bundle := `{"type":"bundle","id":"bundle--00000000-0000-4000-8000-000000000000","objects":[
+{"type":"intrusion-set","id":"intrusion-set--10000000-0000-4000-8000-000000000001",` + ts + `,"name":"Evil\u0000 Panda",
+ "aliases":["Evil Panda","Panda\u001b[31m"],"description":"ok\u0007",
+ "external_references":[{"source_name":"mitre-attack","external_id":"G9999<script>","url":"https://attack.mitre.org/x"},
+  {"source_name":"Bad link","url":"javascript:alert(1)"},{"source_name":"Good link","url":"https://example.org/report"}]},
+{"type":"intrusion-set","id":"intrusion-set--10000000-0000-4000-8000-000000000002",` + ts + `,"name":"Clean Group"},
+{"type":"relationship","id":"relationship--30000000-0000-4000-8000-000000000001",` + ts + `,"relationship_type":"uses",
+ "source_ref":"intrusion-set--10000000-0000-4000-8000-000000000001","target_ref":"intrusion-set--10000000-0000-4000-8000-000000000002",
+ "external_references":[{"source_name":"FTP","url":"ftp://example.org/x"}]}]}`
+	res, err := stix.Parse(strings.NewReader(bundle), "hostile.json", mitre)
+	if err != nil {
+		t.Fatalf("one bad field rejected the bundle: %v", err)
+	}
+	objs := byStixID(res.Bundle)
+	evil := objs["intrusion-set--10000000-0000-4000-8000-000000000001"]
+	// (The store drops the alias that now equals the name.)
+	want := intel.Object{Name: "Evil Panda", Aliases: []string{"Evil Panda", "Panda[31m"}, Description: "ok", ExternalID: "",
+		Refs: []intel.ExternalRef{{SourceName: "Bad link"}, {SourceName: "Good link", URL: "https://example.org/report"}}}
+	got := intel.Object{Name: evil.Name, Aliases: evil.Aliases, Description: evil.Description, ExternalID: evil.ExternalID, Refs: evil.Refs}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("tidied group (-want +got):\n%s", diff)
+	}
+	if _, ok := objs["intrusion-set--10000000-0000-4000-8000-000000000002"]; !ok || len(res.Bundle.Relationships) != 1 ||
+		res.Bundle.Relationships[0].Refs[0].URL != "" {
+		t.Errorf("the rest of the bundle: %+v", res.Bundle)
+	}
+	notes := strings.Join(res.Notes, "\n")
+	for _, w := range []string{"name:", "aliases[1]:", "description:", "external_id:", `refs[0].url: URL scheme "javascript"`,
+		`relationship relationship--30000000-0000-4000-8000-000000000001: refs[0].url: URL scheme "ftp"`} {
+		if !strings.Contains(notes, w) {
+			t.Errorf("notes lack %q:\n%s", w, notes)
+		}
+	}
+	for _, o := range res.Bundle.Objects {
+		if err := o.Validate(); err != nil {
+			t.Errorf("a parsed object does not validate: %v", err)
+		}
+	}
+}

@@ -50,6 +50,7 @@ func Run(t *testing.T, open Opener) {
 		{"STIXLinks", testSTIXLinks}, {"TAXIIState", testTAXIIState},
 		{"Merge", testMerge},
 		{"ImportReport", testImportReport}, {"ReportTerms", testReportTerms}, {"SourceMarks", testSourceMarks}, {"IndicatorOwnSource", testIndicatorOwnSource}, {"RunLeases", testRunLeases}, {"FetchState", testFetchState},
+		{"InputRules", testInputRules},
 		{"IOCImport", testIOCImport}, {"IOCImportIdempotent", testIOCImportIdempotent}, {"IOCImportRollback", testIOCImportRollback},
 		{"GroupEvidence", testGroupEvidence},
 		{"RelatedGroupPairs", testRelatedGroupPairs},
