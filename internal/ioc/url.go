@@ -190,7 +190,9 @@ func (e *engine) url(ss, k, t int, scheme string) (parsedURL, bool) {
 func (e *engine) emitURL(u *parsedURL) {
 	e.emit(TypeURL, u.ss, u.end, u.value, u.flags, u.host)
 	if u.hostType != TypeDomain || !e.isBareSuffix(u.host) {
-		e.emit(u.hostType, u.h, u.hEnd, u.host, u.flags&^FlagDefanged, "")
+		// The host is whole and written as it is (its own notations
+		// flag it again).
+		e.emit(u.hostType, u.h, u.hEnd, u.host, u.flags&^(FlagDefanged|FlagTruncated), "")
 	}
 	if u.rest < u.end {
 		inPath := e.inPath
