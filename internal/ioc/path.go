@@ -108,9 +108,9 @@ func isHex(b []byte) bool {
 	return true
 }
 
-// unixRoots are the first directories of the Unix paths reported; dropRoots
-// (and /var/tmp, /dev/shm) hold files that are reported whatever their name,
-// as malware drops extension-less binaries there.
+// unixRoots are the first directories of the Unix paths reported. Files
+// under /tmp, /var/tmp and /dev/shm are reported whatever their name, as
+// malware drops extension-less binaries there.
 var unixRoots = map[string]bool{
 	"tmp": true, "var": true, "etc": true, "usr": true, "bin": true, "sbin": true, "home": true,
 	"root": true, "opt": true, "lib": true, "lib64": true, "proc": true, "boot": true, "mnt": true,
@@ -120,8 +120,8 @@ var unixRoots = map[string]bool{
 
 // unixPath reports whether the sub-token clean[s:t], which starts with '/',
 // is an absolute Unix path of a file and emits it: its first directory one
-// of unixRoots, at least one directory, and a last part with one of
-// fileNameExts, or any last part under /tmp, /var/tmp or /dev/shm.
+// of unixRoots and a last part with one of fileNameExts, or any last part
+// under /tmp, /var/tmp or /dev/shm.
 func (e *engine) unixPath(s, t int) bool {
 	c := e.clean
 	for t > s && (c[t-1] == '.' || c[t-1] == ':' || c[t-1] == '-' || c[t-1] == ',') {
@@ -170,6 +170,13 @@ const (
 
 func isWordByte(b byte) bool { return cls[b]&(cAlpha|cDigit) != 0 || b == '_' }
 
+// isEscape reports whether clean[i:i+2] (i >= s) is a string escape of a
+// line break or tab (\n, \r, \t), as text copied from JSON or code holds
+// around a path.
+func isEscape(c []byte, s, i int) bool {
+	return i >= s && i+1 < len(c) && c[i] == '\\' && (c[i+1] == 'n' || c[i+1] == 'r' || c[i+1] == 't')
+}
+
 // windowsRoot looks for the start of a registry key or Windows path that
 // ends at the backslash clean[b], within clean[s:b].
 func (e *engine) windowsRoot(s, b int) (int, rootKind) {
@@ -182,7 +189,7 @@ func (e *engine) windowsRoot(s, b int) (int, rootKind) {
 	}
 	switch p := c[b-1]; {
 	case p == ':':
-		if b-2 >= s && cls[c[b-2]]&cAlpha != 0 && (b-3 < s || !isWordByte(c[b-3])) {
+		if b-2 >= s && cls[c[b-2]]&cAlpha != 0 && (b-3 < s || !isWordByte(c[b-3]) || isEscape(c, s, b-4)) {
 			return b - 2, rootDrive
 		}
 		if r, ok := e.hiveAt(s, b-1); ok {
@@ -212,7 +219,13 @@ func (e *engine) hiveAt(s, end int) (int, bool) {
 	for w > s && w > end-20 && isWordByte(c[w-1]) {
 		w--
 	}
-	if w > s && isWordByte(c[w-1]) || end-w < 3 {
+	if w > s && isWordByte(c[w-1]) {
+		return 0, false
+	}
+	if isEscape(c, s, w-1) {
+		w++ // "\nHKLM\…": the n is the escape's
+	}
+	if end-w < 3 {
 		return 0, false
 	}
 	var buf [20]byte
@@ -229,49 +242,43 @@ func (e *engine) hiveAt(s, end int) (int, bool) {
 // delimiters.
 func (e *engine) backslashed(s, t int) {
 	c := e.clean
-	// Only the first root is tried: a token holds one path, and trying
-	// every backslash of a long one would cost its length each time.
-	b := bytes.IndexByte(c[s:t], '\\') + s
-	for b >= s && b < t {
-		r, kind := e.windowsRoot(s, b)
-		if kind != rootNone {
-			end, ok := e.windowsPath(r, b, t, kind)
-			if !ok {
-				break
-			}
-			e.split(s, r)
-			inPath := e.inPath
-			e.inPath = true
-			if kind == rootUNC {
-				// \\host\share: the host is an indicator of its own.
-				h := b
-				for h < end && c[h] == '\\' {
-					h++
-				}
-				he := h
-				for he < end && c[he] != '\\' {
-					he++
-				}
-				e.inPath = inPath
-				e.split(h, he)
-				e.inPath = true
-				e.split(he, end)
-			} else {
-				e.split(r, end)
-			}
-			e.inPath = inPath
-			if end < t {
-				e.token(end, t, maskOf(c[end:t]))
-			}
-			return
-		}
-		// A root ends at the first backslash of its path, or at the
-		// second of a doubled one.
-		if b+1 < t && c[b+1] == '\\' {
-			b++
+	for b := s; b < t; b++ {
+		if c[b] != '\\' {
 			continue
 		}
-		break
+		r, kind := e.windowsRoot(s, b)
+		if kind == rootNone {
+			continue
+		}
+		end, ok := e.windowsPath(r, b, t, kind)
+		if !ok {
+			continue
+		}
+		e.split(s, r)
+		inPath := e.inPath
+		e.inPath = true
+		if kind == rootUNC {
+			// \\host\share: the host is an indicator of its own.
+			h := b
+			for h < end && c[h] == '\\' {
+				h++
+			}
+			he := h
+			for he < end && c[he] != '\\' {
+				he++
+			}
+			e.inPath = inPath
+			e.split(h, he)
+			e.inPath = true
+			e.split(he, end)
+		} else {
+			e.split(r, end)
+		}
+		e.inPath = inPath
+		if end < t {
+			e.token(end, t, maskOf(c[end:t]))
+		}
+		return
 	}
 	e.split(s, t)
 }
@@ -300,6 +307,9 @@ func (e *engine) split(s, t int) {
 func (e *engine) windowsPath(r, b, t int, kind rootKind) (int, bool) {
 	c := e.clean
 	end := trimURL(c, r, t)
+	for end > b+2 && isEscape(c, b+1, end-2) {
+		end = trimURL(c, r, end-2) // "…\\a.ps1\n": the line break is the string's
+	}
 	for end > b && c[end-1] == '\\' {
 		end--
 	}
