@@ -428,19 +428,22 @@ func mixedCaseDomain(name, tld, lt []byte, tldUpper bool) bool {
 	return !(n >= 2 && capLabels == n)
 }
 
-// codeMembers are TLDs that are also common member names in code
-// (user.name, this.id, element.style, window.location.host, logger.info).
-var codeMembers = map[string]bool{
-	"name": true, "id": true, "host": true, "style": true, "email": true, "phone": true,
-	"page": true, "site": true, "data": true, "date": true, "link": true, "app": true,
-	"run": true, "events": true, "target": true, "next": true, "search": true, "open": true,
-	"save": true, "show": true, "play": true, "map": true, "group": true, "media": true,
-	"video": true, "photo": true, "mobile": true, "contact": true, "call": true, "read": true,
-	"post": true, "codes": true, "top": true, "info": true, "zip": true, "one": true,
+// codeMember reports whether a TLD (lower case) is also a common member
+// name in code (user.name, this.id, element.style, window.location.host,
+// logger.info). A switch, not a map: it is asked for every name in text.
+func codeMember(tld []byte) bool {
+	switch string(tld) {
+	case "name", "id", "host", "style", "email", "phone", "page", "site", "data", "date",
+		"link", "app", "run", "events", "target", "next", "search", "open", "save", "show",
+		"play", "map", "group", "media", "video", "photo", "mobile", "contact", "call", "read",
+		"post", "codes", "top", "info", "zip", "one":
+		return true
+	}
+	return false
 }
 
 // codeWords are names of variables and objects that, before a member name
-// (codeMembers), make a dotted name code: document.domain, user.name.
+// (codeMember), make a dotted name code: document.domain, user.name.
 var codeWords = map[string]bool{
 	"document": true, "window": true, "self": true, "this": true, "that": true, "obj": true,
 	"object": true, "user": true, "users": true, "usr": true, "item": true, "items": true,
@@ -570,7 +573,7 @@ func (e *engine) domain(s, t int, ctx domainCtx) (string, Flags, bool) {
 		if upper && lower && !mixedCaseDomain(c[s:t], c[ls:t], lt, tldUpper) && !e.hintBefore(s) {
 			return "", 0, false
 		}
-		if codeMembers[string(lt)] && codeName(c[s:ls-1]) && !e.hintBefore(s) {
+		if codeMember(lt) && codeName(c[s:ls-1]) && !e.hintBefore(s) {
 			return "", 0, false
 		}
 	}

@@ -450,6 +450,8 @@ func TestRefang(t *testing.T) {
 		{`evil\.com and evil dot net`, "evil.com and evil.net"},
 		{"fxp[:]//files", "ftp://files"},
 		{"nothing to do [x] (y)", "nothing to do [x] (y)"},
+		{"h**p://a.com H**PS://b.com **bold**", "http://a.com https://b.com **bold**"},
+		{"google[.)com 10(.10 x(/)y foo(.bar)", "google.com 10.10 x/y foo(.bar)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.in, func(t *testing.T) {

@@ -22,10 +22,10 @@ type adjust struct {
 
 // scanTrigger marks the bytes normalize stops on: the openers of bracket
 // and backslash notations, and the second bytes of " dot " and ".]".
-var scanTrigger = [256]bool{'[': true, '(': true, '{': true, '\\': true, 'd': true, 'D': true, ']': true, '*': true}
+var scanTrigger = [256]bool{'[': true, '(': true, '{': true, '\\': true, 'd': true, 'D': true, ']': true}
 
 // normTrigger marks bytes that can open a defang notation.
-var normTrigger = [256]bool{'[': true, '(': true, '{': true, '\\': true, ' ': true, '.': true, '*': true}
+var normTrigger = [256]bool{'[': true, '(': true, '{': true, '\\': true, ' ': true, '.': true}
 
 // maxNotation bounds the length of a notation: the longest is a spaced
 // name of a path (spacedNames).
@@ -57,19 +57,6 @@ func defangAt(raw []byte, p int, phrases bool) (rep string, n int, spaced bool) 
 		// A half-broken "[.]": 106.]14.47.210 (the opener lost on the way).
 		if p > 0 && p+2 < len(raw) && raw[p+1] == ']' && isNameByte(raw[p-1]) && isNameByte(raw[p+2]) {
 			return ".", 2, false
-		}
-		return "", 0, false
-	case '*':
-		// h**p:// and h**ps://, the scheme's letters starred out.
-		if p > 0 && raw[p-1]|0x20 == 'h' && p+3 < len(raw) && raw[p+1] == '*' && raw[p+2]|0x20 == 'p' {
-			q := p + 3
-			if raw[q]|0x20 == 's' {
-				q++
-			}
-			if q < len(raw) && (raw[q] == '[' || raw[q] == '(' || raw[q] == '{' ||
-				q+2 < len(raw) && raw[q] == ':' && raw[q+1] == '/' && raw[q+2] == '/') {
-				return "tt", 2, false
-			}
 		}
 		return "", 0, false
 	case '[', '(', '{':
@@ -223,9 +210,6 @@ func (e *engine) normalize(raw []byte) []byte {
 			continue
 		}
 		q := p // where the notation would start
-		if b == '*' && (p == 0 || raw[p-1]|0x20 != 'h') {
-			continue // Markdown emphasis, not h**p
-		}
 		if b == 'd' || b == 'D' || b == ']' {
 			want := byte(' ')
 			if b == ']' {
@@ -350,11 +334,8 @@ func Refang(text string) string {
 		if clean[i] != ':' || clean[i+1] != '/' || clean[i+2] != '/' {
 			continue
 		}
-		s := i
-		for s > 0 && isSchemeByte(clean[s-1]) {
-			s--
-		}
-		if canon, ok := canonicalScheme(clean[s:i]); ok && canon != string(clean[s:i]) && isDefangedScheme(clean[s:i]) {
+		s, canon, starred, ok := schemeAt(clean, last, i)
+		if ok && (starred || canon != string(clean[s:i]) && isDefangedScheme(clean[s:i])) {
 			out = append(out, clean[last:s]...)
 			out = append(out, canon...)
 			last = i

@@ -40,12 +40,24 @@ var jsLibraries = map[string]bool{
 	"svelte": true, "alpine": true, "require": true, "moment": true, "socket": true, "deno": true,
 }
 
+// fileExtFirst marks the first letters of fileNameExts (either case), so
+// that most dotted words are passed over before the map is asked.
+var fileExtFirst = func() (t [256]bool) {
+	for x := range fileNameExts {
+		t[x[0]] = true
+		if 'a' <= x[0] && x[0] <= 'z' {
+			t[x[0]-'a'+'A'] = true
+		}
+	}
+	return t
+}()
+
 // fileExt returns the lower-case extension of name when it is one of
 // fileNameExts written in one case ("PDF" or "pdf", not "Pdf": a capital
 // after a dot is a glued sentence or a code member).
 func fileExt(name []byte) (string, bool) {
 	d := bytes.LastIndexByte(name, '.')
-	if d <= 0 || len(name)-d-1 > 10 || len(name)-d-1 < 1 {
+	if d <= 0 || len(name)-d-1 > 10 || len(name)-d-1 < 1 || !fileExtFirst[name[d+1]] {
 		return "", false
 	}
 	ext := name[d+1:]

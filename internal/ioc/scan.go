@@ -215,15 +215,11 @@ func (e *engine) longToken(s, t, rs int) {
 		return
 	}
 	k += s
-	ss := k
-	for ss > s && isSchemeByte(c[ss-1]) {
-		ss--
-	}
-	scheme, ok := canonicalScheme(c[ss:k])
+	ss, scheme, starred, ok := schemeAt(c, s, k)
 	if !ok {
 		return
 	}
-	pu, ok := e.url(ss, k, u, scheme)
+	pu, ok := e.url(ss, k, u, scheme, starred)
 	if !ok {
 		return
 	}
