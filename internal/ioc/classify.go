@@ -19,7 +19,12 @@ func (e *engine) emit(t Type, cs, ce int, value string, flags Flags, host string
 	if any, _ := e.rewritten(cs, ce); any {
 		flags |= FlagDefanged
 	}
-	m := Match{Type: t, Value: value, Raw: string(e.raw[rs:re]), Offset: e.base + int64(rs), Flags: flags}
+	m := Match{Type: t, Value: value, Offset: e.base + int64(rs), Flags: flags}
+	if raw := e.raw[rs:re]; string(raw) == value {
+		m.Raw = value // written in canonical form: one string for both
+	} else {
+		m.Raw = string(raw)
+	}
 	if len(e.opts.Warninglists) > 0 {
 		key := value
 		switch t {
@@ -414,7 +419,7 @@ func mixedCaseDomain(name, tld, lt []byte, tldUpper bool) bool {
 	if i := bytes.IndexByte(first, '.'); i >= 0 {
 		first = first[:i]
 	}
-	if len(first) <= 11 && codeRoots[lowerString(first)] {
+	if inLower(codeRoots, first) {
 		return false
 	}
 	// Count the capitalised labels (Office, Interop) before the TLD.
@@ -479,7 +484,7 @@ func codeName(labels []byte) bool {
 	if len(first) == 1 {
 		return true
 	}
-	if len(first) <= 12 && codeWords[lowerString(first)] {
+	if inLower(codeWords, first) {
 		return true
 	}
 	for i := 1; i < len(labels); i++ {
@@ -649,13 +654,34 @@ func (e *engine) icannTLD(tld []byte) bool {
 	return icann
 }
 
-func lowerString(b []byte) string {
-	out := make([]byte, len(b))
+// inLower reports whether b in lower case (at most 16 bytes) is in set,
+// without allocating.
+func inLower(set map[string]bool, b []byte) bool {
+	var buf [16]byte
+	if len(b) > len(buf) {
+		return false
+	}
 	for i, c := range b {
 		if 'A' <= c && c <= 'Z' {
 			c |= 0x20
 		}
-		out[i] = c
+		buf[i] = c
+	}
+	return set[string(buf[:len(b)])]
+}
+
+// lowerString returns b in lower case with one allocation, the string's.
+func lowerString(b []byte) string {
+	var buf [64]byte
+	out := buf[:0]
+	if len(b) > len(buf) {
+		out = make([]byte, 0, len(b))
+	}
+	for _, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c |= 0x20
+		}
+		out = append(out, c)
 	}
 	return string(out)
 }

@@ -52,13 +52,13 @@ var fileExtFirst = func() (t [256]bool) {
 	return t
 }()
 
-// fileExt returns the lower-case extension of name when it is one of
-// fileNameExts written in one case ("PDF" or "pdf", not "Pdf": a capital
-// after a dot is a glued sentence or a code member).
-func fileExt(name []byte) (string, bool) {
+// fileExt reports whether name ends in one of fileNameExts written in one
+// case ("PDF" or "pdf", not "Pdf": a capital after a dot is a glued
+// sentence or a code member), and how long the extension is.
+func fileExt(name []byte) (int, bool) {
 	d := bytes.LastIndexByte(name, '.')
 	if d <= 0 || len(name)-d-1 > 10 || len(name)-d-1 < 1 || !fileExtFirst[name[d+1]] {
-		return "", false
+		return 0, false
 	}
 	ext := name[d+1:]
 	var buf [10]byte
@@ -74,10 +74,9 @@ func fileExt(name []byte) (string, bool) {
 		buf[i] = b
 	}
 	if upper && lower {
-		return "", false
+		return 0, false
 	}
-	x := string(buf[:len(ext)])
-	return x, fileNameExts[x]
+	return len(ext), fileNameExts[string(buf[:len(ext)])]
 }
 
 // fileName reports whether the sub-token clean[s:t] is a file name with one
@@ -90,18 +89,19 @@ func (e *engine) fileName(s, t int) bool {
 	if len(name) > 255 || len(name) < 3 {
 		return false
 	}
-	ext, ok := fileExt(name)
+	n, ok := fileExt(name)
 	if !ok {
 		return false
 	}
-	stem := name[:len(name)-len(ext)-1]
+	ext := name[len(name)-n:]
+	stem := name[:len(name)-n-1]
 	if i := bytes.IndexByte(stem, '.'); i >= 0 {
 		stem = stem[:i]
 	}
 	if n := len(stem); (n == 32 || n == 40 || n == 64 || n == 128) && isHex(stem) {
 		return false
 	}
-	if ext == "js" && len(stem) <= 8 && jsLibraries[lowerString(stem)] {
+	if eqFold(ext, "js") && len(stem) <= 8 && inLower(jsLibraries, stem) {
 		return false
 	}
 	if cls[stem[0]]&(cAlpha|cDigit) == 0 && stem[0] != '_' {
