@@ -37,8 +37,8 @@ const (
 // extractInput is the JSON body of POST /api/v1/extract.
 type extractInput struct {
 	Text string `json:"text"`
-	// Types limits the output to these types ("hash" and "ip" stand for
-	// their families); none means every type.
+	// Types limits the output to these types ("hash", "ip", "wallet" and
+	// "file" stand for their families); none means every type.
 	Types []string `json:"types,omitempty"`
 	// Refang reports canonical values; true when omitted.
 	Refang *bool `json:"refang,omitempty"`
