@@ -514,7 +514,9 @@ func (e *engine) domain(s, t int, ctx domainCtx) (string, Flags, bool) {
 	for t > s && c[t-1] == '.' {
 		t--
 	}
-	if t-s < 4 || t-s > 253 {
+	if t-s < 4 || t-s > 253 || c[s] == '_' {
+		// A leading '_' (service labels such as _dmarc) is trimmed as
+		// punctuation in text, so a name with one would not read back.
 		return "", 0, false
 	}
 	labels, ls := 0, s

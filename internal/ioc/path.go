@@ -107,6 +107,9 @@ func (e *engine) fileName(s, t int) bool {
 	if cls[stem[0]]&(cAlpha|cDigit) == 0 && stem[0] != '_' {
 		return false
 	}
+	if defanged, _ := e.rewritten(s, t); defanged {
+		return false // a name broken on purpose is a host, not a file
+	}
 	e.emit(TypeFileName, s, t, string(name), 0, "")
 	return true
 }
@@ -318,12 +321,18 @@ func (e *engine) split(s, t int) {
 // fileNameExts.
 func (e *engine) windowsPath(r, b, t int, kind rootKind) (int, bool) {
 	c := e.clean
-	end := trimURL(c, r, t)
-	for end > b+2 && isEscape(c, b+1, end-2) {
-		end = trimURL(c, r, end-2) // "…\\a.ps1\n": the line break is the string's
-	}
-	for end > b && c[end-1] == '\\' {
-		end--
+	// Trailing punctuation, string escapes ("…\\a.ps1\n": the line break is
+	// the string's) and backslashes, in any order, until none is left.
+	end := t
+	for prev := -1; end != prev; {
+		prev = end
+		end = trimURL(c, r, end)
+		for end > b+2 && isEscape(c, b+1, end-2) {
+			end -= 2
+		}
+		for end > b && c[end-1] == '\\' {
+			end--
+		}
 	}
 	if end <= b+1 {
 		return 0, false
