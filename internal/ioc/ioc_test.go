@@ -243,6 +243,8 @@ func TestFileNames(t *testing.T) {
 		{"plain documents are not listed", "notes.txt config.json image.png", []string{}},
 		{"library names", "Node.js and React.js", []string{}},
 		{"glued sentence", "the Microsoft.One note and the file.Doc", []string{}},
+		{"defanged", "Sobhi[.]exe", []string{"filename Sobhi.exe [defanged]"}},
+		{"spaced dot is prose", "a dot doc", []string{}},
 		{"hash named", "d41d8cd98f00b204e9800998ecf8427e.exe", []string{"md5 d41d8cd98f00b204e9800998ecf8427e"}},
 		{"domain wins with three labels", "cdn.update.zip", []string{"domain cdn.update.zip"}},
 		{"domain wins with a hint", "C2: update.zip", []string{"domain update.zip"}},

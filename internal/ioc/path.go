@@ -107,8 +107,8 @@ func (e *engine) fileName(s, t int) bool {
 	if cls[stem[0]]&(cAlpha|cDigit) == 0 && stem[0] != '_' {
 		return false
 	}
-	if defanged, _ := e.rewritten(s, t); defanged {
-		return false // a name broken on purpose is a host, not a file
+	if _, spaced := e.rewritten(s, t); spaced {
+		return false // "a dot doc" is prose; Sobhi[.]exe is a file
 	}
 	e.emit(TypeFileName, s, t, string(name), 0, "")
 	return true
