@@ -21,13 +21,26 @@ const (
 	IndicatorCVE       IndicatorType = "cve"
 	IndicatorTechnique IndicatorType = "technique"
 	IndicatorASN       IndicatorType = "asn"
+	IndicatorMAC       IndicatorType = "mac"      // aa:bb:cc:dd:ee:ff
+	IndicatorBTC       IndicatorType = "btc"      // Bitcoin address
+	IndicatorETH       IndicatorType = "eth"      // Ethereum address, lower case
+	IndicatorXMR       IndicatorType = "xmr"      // Monero address
+	IndicatorRegKey    IndicatorType = "regkey"   // Windows registry key, long hive name
+	IndicatorFilePath  IndicatorType = "filepath" // Windows or Unix path of a file
+	IndicatorFileName  IndicatorType = "filename" // file name, as written
+	IndicatorJA3       IndicatorType = "ja3"      // JA3 TLS client fingerprint (MD5)
+	IndicatorJA4       IndicatorType = "ja4"      // JA4 TLS client fingerprint
 )
 
-// IndicatorTypes lists the known indicator types.
+// IndicatorTypes lists the known indicator types. Each is also an
+// internal/ioc type of the same name, which checks and canonicalises its
+// values; ATT&CK tactic IDs are the one ioc type the base does not hold.
 var IndicatorTypes = []IndicatorType{
 	IndicatorIPv4, IndicatorIPv6, IndicatorCIDR, IndicatorDomain, IndicatorURL,
 	IndicatorEmail, IndicatorMD5, IndicatorSHA1, IndicatorSHA256, IndicatorSHA512,
-	IndicatorCVE, IndicatorTechnique, IndicatorASN,
+	IndicatorCVE, IndicatorTechnique, IndicatorASN, IndicatorMAC, IndicatorBTC,
+	IndicatorETH, IndicatorXMR, IndicatorRegKey, IndicatorFilePath, IndicatorFileName,
+	IndicatorJA3, IndicatorJA4,
 }
 
 // Valid reports whether t is a known indicator type.

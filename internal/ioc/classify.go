@@ -19,11 +19,20 @@ func (e *engine) emit(t Type, cs, ce int, value string, flags Flags, host string
 	if any, _ := e.rewritten(cs, ce); any {
 		flags |= FlagDefanged
 	}
-	m := Match{Type: t, Value: value, Raw: string(e.raw[rs:re]), Offset: e.base + int64(rs), Flags: flags}
+	m := Match{Type: t, Value: value, Offset: e.base + int64(rs), Flags: flags}
+	if raw := e.raw[rs:re]; string(raw) == value {
+		m.Raw = value // written in canonical form: one string for both
+	} else {
+		m.Raw = string(raw)
+	}
 	if len(e.opts.Warninglists) > 0 {
 		key := value
-		if t == TypeURL {
+		switch t {
+		case TypeURL:
 			key = host
+		case TypeCVE, TypeTechnique, TypeTactic, TypeASN, TypeBTC, TypeXMR, TypeRegKey, TypeFilePath, TypeFileName:
+			// Lists hold other values in lower case (Warninglist.add).
+			key = strings.ToLower(value)
 		}
 		for _, w := range e.opts.Warninglists {
 			if w != nil && w.contains(t, key) {
@@ -337,6 +346,155 @@ func doubleExtension(name []byte) bool {
 	return fileExts[string(buf[:len(name)])]
 }
 
+// englishTLDs are TLDs that are also short English words or company
+// suffixes. Written with a capital after a dot ("attack.In the end", "the
+// tool.IT teams", "Co.LTD"), they are a sentence glued to the one before,
+// not a domain.
+var englishTLDs = map[string]bool{
+	"in": true, "it": true, "is": true, "at": true, "to": true, "no": true, "so": true,
+	"be": true, "me": true, "my": true, "us": true, "do": true, "am": true, "as": true,
+	"by": true, "new": true, "now": true, "one": true, "top": true, "win": true, "you": true,
+	"how": true, "what": true, "who": true, "why": true, "here": true, "this": true,
+	// and company suffixes: Aliyun Computing Co.LTD
+	"ltd": true, "inc": true, "llc": true, "gmbh": true, "corp": true,
+}
+
+// titleTLDs are the TLDs accepted in title case after a lower-case or mixed
+// name (evil.Com, BadHost.Net): the legacy generic ones. Any two-letter
+// country code that is not an English word is accepted too (Mail.Ru).
+var titleTLDs = map[string]bool{
+	"com": true, "net": true, "org": true, "info": true, "biz": true, "edu": true, "gov": true,
+	"mil": true, "int": true,
+}
+
+// codeRoots are the first names of code namespaces whose members end in a
+// TLD-like word (System.IO, System.Net, Microsoft.Win32).
+var codeRoots = map[string]bool{
+	"system": true, "microsoft": true, "windows": true, "java": true, "javax": true,
+	"android": true, "mono": true, "unityengine": true, "newtonsoft": true, "xamarin": true,
+}
+
+// mixedCaseDomain decides a name written in mixed case in running text
+// (name is the whole candidate, tld its last label as written and lt in
+// lower case). Case does not matter in DNS, but in prose mixed case is
+// mostly code (System.IO, Foo.Bar) or a sentence glued to the next
+// (attack.In). Kept: a TLD in lower case (Google.com, as before); a TLD in
+// capitals (BadHost.RU) or in title case when it is a legacy generic TLD
+// or a country code (evil.Com, Mail.Ru) — unless the TLD is an English
+// word or .NET, the name is a number (a numbered list), starts with a code
+// namespace (System.IO), or is two or more capitalised labels
+// (Microsoft.Office.One).
+func mixedCaseDomain(name, tld, lt []byte, tldUpper bool) bool {
+	if !tldUpper {
+		return true
+	}
+	var caps, lower int
+	for i, b := range tld {
+		switch {
+		case 'A' <= b && b <= 'Z':
+			caps++
+		case 'a' <= b && b <= 'z':
+			lower++
+			if i == 0 {
+				return false
+			}
+		}
+	}
+	labels := name[:len(name)-len(tld)-1]
+	switch {
+	case englishTLDs[string(lt)]:
+		return false
+	case string(lt) == "net":
+		// Json.NET, Visual Studio.Net: the framework, far more often
+		// than a domain.
+		return false
+	case isDigits(bytes.ReplaceAll(labels, []byte("."), nil)):
+		return false // a numbered list: "9.Ls – list files"
+	case lower == 0: // RU, COM
+	case caps == 1 && (titleTLDs[string(lt)] || len(lt) == 2): // Com, Ru
+	default: // cOm, WinDows
+		return false
+	}
+	first := labels
+	if i := bytes.IndexByte(first, '.'); i >= 0 {
+		first = first[:i]
+	}
+	if inLower(codeRoots, first) {
+		return false
+	}
+	// Count the capitalised labels (Office, Interop) before the TLD.
+	capLabels, n := 0, 0
+	for l := range bytes.SplitSeq(labels, []byte(".")) {
+		n++
+		if len(l) > 1 && 'A' <= l[0] && l[0] <= 'Z' && bytes.ContainsAny(l[1:], "abcdefghijklmnopqrstuvwxyz") {
+			capLabels++
+		}
+	}
+	return !(n >= 2 && capLabels == n)
+}
+
+// codeMember reports whether a TLD (lower case) is also a common member
+// name in code (user.name, this.id, element.style, window.location.host,
+// logger.info). A switch, not a map: it is asked for every name in text.
+func codeMember(tld []byte) bool {
+	switch string(tld) {
+	case "name", "id", "host", "style", "email", "phone", "page", "site", "data", "date",
+		"link", "app", "run", "events", "target", "next", "search", "open", "save", "show",
+		"play", "map", "group", "media", "video", "photo", "mobile", "contact", "call", "read",
+		"post", "codes", "top", "info", "zip", "one":
+		return true
+	}
+	return false
+}
+
+// codeWords are names of variables and objects that, before a member name
+// (codeMember), make a dotted name code: document.domain, user.name.
+var codeWords = map[string]bool{
+	"document": true, "window": true, "self": true, "this": true, "that": true, "obj": true,
+	"object": true, "user": true, "users": true, "usr": true, "item": true, "items": true,
+	"node": true, "elem": true, "element": true, "el": true, "event": true, "evt": true,
+	"err": true, "error": true, "req": true, "request": true, "res": true, "resp": true,
+	"response": true, "ctx": true, "context": true, "args": true, "arg": true, "argv": true,
+	"props": true, "prop": true, "state": true, "config": true, "cfg": true, "conf": true,
+	"settings": true, "options": true, "opts": true, "params": true, "param": true,
+	"module": true, "exports": true, "console": true, "navigator": true, "location": true,
+	"history": true, "screen": true, "process": true, "os": true, "sys": true, "np": true,
+	"pd": true, "json": true, "math": true, "file": true, "files": true, "fs": true,
+	"path": true, "data": true, "result": true, "results": true, "msg": true, "message": true,
+	"client": true, "server": true, "api": true, "db": true, "conn": true, "session": true,
+	"form": true, "input": true, "parent": true, "child": true, "frame": true, "record": true,
+	"row": true, "entry": true, "instance": true, "model": true, "env": true, "info": true,
+	"meta": true, "headers": true, "header": true, "query": true, "account": true,
+	"profile": true, "person": true, "customer": true, "player": true, "member": true,
+	"owner": true, "author": true, "sender": true, "log": true, "logger": true, "logging": true,
+	"iterator": true, "iter": true, "it": true, "gen": true, "cursor": true, "table": true,
+	"field": true, "attr": true, "attrs": true, "target": true, "source": true, "src": true,
+	"dst": true, "url": true, "uri": true, "socket": true, "sock": true, "task": true,
+	"job": true, "thread": true, "proc": true, "app": true, "application": true, "main": true,
+}
+
+// codeName reports whether the labels before a member-name TLD read as
+// code: a single letter (e.target.id), a code word first, or a camelCase
+// label (fileInfo.name).
+func codeName(labels []byte) bool {
+	first := labels
+	if i := bytes.IndexByte(first, '.'); i >= 0 {
+		first = first[:i]
+	}
+	if len(first) == 1 {
+		return true
+	}
+	if inLower(codeWords, first) {
+		return true
+	}
+	for i := 1; i < len(labels); i++ {
+		if 'A' <= labels[i] && labels[i] <= 'Z' && 'a' <= labels[i-1] && labels[i-1] <= 'z' {
+			return true
+		}
+	}
+	return false
+}
+
 // stopwords are words that "X dot Y" in prose joins ("the dot com bubble");
 // a spaced-dot domain with such a label is not taken.
 var stopwords = map[string]bool{
@@ -356,7 +514,9 @@ func (e *engine) domain(s, t int, ctx domainCtx) (string, Flags, bool) {
 	for t > s && c[t-1] == '.' {
 		t--
 	}
-	if t-s < 4 || t-s > 253 {
+	if t-s < 4 || t-s > 253 || c[s] == '_' {
+		// A leading '_' (service labels such as _dmarc) is trimmed as
+		// punctuation in text, so a name with one would not read back.
 		return "", 0, false
 	}
 	labels, ls := 0, s
@@ -408,16 +568,23 @@ func (e *engine) domain(s, t int, ctx domainCtx) (string, Flags, bool) {
 		}
 	}
 	defanged, spaced := e.rewritten(s, t)
-	strong := ctx != ctxText || defanged
-	// attack.In, System.IO, Microsoft.Windows: a capitalised TLD next to
-	// lower-case letters is a glued sentence or a code identifier.
-	if !strong && tldUpper && lower {
-		return "", 0, false
-	}
+	// The context says "domain": written defanged, the host of a URL, an
+	// e-mail's domain, or a value Check was told is a domain.
+	strong := ctx != ctxText || defanged || e.claimed(TypeDomain)
 	if !e.icannTLD(lt) {
 		return "", 0, false
 	}
-	if ctx == ctxText && fileExtTLDs[string(lt)] {
+	if !strong {
+		// In running text a name must not look like code or a glued
+		// sentence, unless a hint word such as "domain:" precedes it.
+		if upper && lower && !mixedCaseDomain(c[s:t], c[ls:t], lt, tldUpper) && !e.hintBefore(s) {
+			return "", 0, false
+		}
+		if codeMember(lt) && codeName(c[s:ls-1]) && !e.hintBefore(s) {
+			return "", 0, false
+		}
+	}
+	if ctx == ctxText && fileExtTLDs[string(lt)] && !e.claimed(TypeDomain) {
 		if e.inPath {
 			return "", 0, false
 		}
@@ -489,13 +656,34 @@ func (e *engine) icannTLD(tld []byte) bool {
 	return icann
 }
 
-func lowerString(b []byte) string {
-	out := make([]byte, len(b))
+// inLower reports whether b in lower case (at most 16 bytes) is in set,
+// without allocating.
+func inLower(set map[string]bool, b []byte) bool {
+	var buf [16]byte
+	if len(b) > len(buf) {
+		return false
+	}
 	for i, c := range b {
 		if 'A' <= c && c <= 'Z' {
 			c |= 0x20
 		}
-		out[i] = c
+		buf[i] = c
+	}
+	return set[string(buf[:len(b)])]
+}
+
+// lowerString returns b in lower case with one allocation, the string's.
+func lowerString(b []byte) string {
+	var buf [64]byte
+	out := buf[:0]
+	if len(b) > len(buf) {
+		out = make([]byte, 0, len(b))
+	}
+	for _, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c |= 0x20
+		}
+		out = append(out, c)
 	}
 	return string(out)
 }
@@ -670,26 +858,32 @@ func asnFlags(n uint64) Flags {
 	return 0
 }
 
-// hash emits a run of exactly 32, 40, 64 or 128 hex digits that is not a
-// single repeated character (000…0 and fff…f are padding, not hashes).
-func (e *engine) hash(a, b int) {
+// hash reads a run of exactly 32, 40, 64 or 128 characters as a hash. It
+// reports whether the run is hex digits throughout (then it is a hash or
+// padding, never a wallet), and emits it unless it is a single repeated
+// character (000…0 and fff…f are padding, not hashes). An MD5 written
+// shortly after the word "ja3" is a JA3 fingerprint.
+func (e *engine) hash(a, b int) bool {
 	c := e.clean
 	same := true
 	for i := a; i < b; i++ {
 		if cls[c[i]]&(cHex|cDigit) == 0 {
-			return
+			return false
 		}
 		if c[i]|0x20 != c[a]|0x20 {
 			same = false
 		}
 	}
 	if same {
-		return
+		return true
 	}
 	var t Type
 	switch b - a {
 	case 32:
 		t = TypeMD5
+		if e.claimed(TypeJA3) && !e.claimed(TypeMD5) || e.ja3Before(a) {
+			t = TypeJA3
+		}
 	case 40:
 		t = TypeSHA1
 	case 64:
@@ -698,7 +892,145 @@ func (e *engine) hash(a, b int) {
 		t = TypeSHA512
 	}
 	if !e.opts.Types.Has(t) {
-		return
+		return true
 	}
 	e.emit(t, a, b, lowerString(c[a:b]), 0, "")
+	return true
+}
+
+// ja3Before reports whether the word "ja3" (any case; not "ja3s", the
+// server's fingerprint) comes within 40 raw bytes before clean offset cs on
+// the same line and with no other hash between, as in "JA3: e7d705a3…" or
+// "ja3_hash=e7d705a3…". It reads the raw bytes, which the Scanner keeps
+// (lookback), so the answer is the same in every block.
+func (e *engine) ja3Before(cs int) bool {
+	r := e.raw
+	end := e.rawPos(cs)
+	start := max(end-40, 0)
+	if nl := bytes.LastIndexByte(r[start:end], '\n'); nl >= 0 {
+		start += nl + 1
+	}
+	hexRun := 0
+	for i := end - 1; i >= start; i-- {
+		if cls[r[i]]&(cHex|cDigit) != 0 {
+			if hexRun++; hexRun >= 32 {
+				return false // "JA3 <hash>, MD5 <this>": the word is the other one's
+			}
+		} else {
+			hexRun = 0
+		}
+		if i+3 > end || r[i]|0x20 != 'j' || r[i+1]|0x20 != 'a' || r[i+2] != '3' {
+			continue
+		}
+		if (i == 0 || cls[r[i-1]]&(cAlpha|cDigit) == 0) && (i+3 >= len(r) || cls[r[i+3]]&(cAlpha|cDigit) == 0) {
+			return true
+		}
+	}
+	return false
+}
+
+// ja4 reports whether the sub-token clean[s:t] (36 bytes) is a JA4 TLS
+// client fingerprint and emits it in lower case: protocol (t, q or d), TLS
+// version, SNI (d or i), two-digit cipher and extension counts and the ALPN
+// (10 characters), then two 12-digit hex hashes, joined by '_'.
+func (e *engine) ja4(s, t int) bool {
+	c := e.clean
+	if c[s+23] != '_' {
+		return false
+	}
+	switch c[s] | 0x20 {
+	case 't', 'q', 'd':
+	default:
+		return false
+	}
+	switch v := string([]byte{c[s+1] | 0x20, c[s+2] | 0x20}); v {
+	case "13", "12", "11", "10", "s3", "s2", "00", "d1", "d2", "d3":
+	default:
+		return false
+	}
+	if sni := c[s+3] | 0x20; sni != 'd' && sni != 'i' {
+		return false
+	}
+	if !isDigits(c[s+4:s+8]) || cls[c[s+8]]&(cAlpha|cDigit) == 0 || cls[c[s+9]]&(cAlpha|cDigit) == 0 {
+		return false
+	}
+	if !isHex(c[s+11:s+23]) || !isHex(c[s+24:t]) {
+		return false
+	}
+	e.emit(TypeJA4, s, t, lowerString(c[s:t]), 0, "")
+	return true
+}
+
+// mac reports whether clean[s:t] is a MAC address, six hex pairs joined by
+// ':' or '-' (17 bytes) or three hex quads joined by '.' (Cisco, 14 bytes,
+// with a digit: dead.beef.cafe is a domain), and emits it as lower-case
+// pairs joined by ':'. The all-zero and broadcast addresses are padding;
+// a multicast address (its first octet odd) is flagged.
+func (e *engine) mac(s, t int) bool {
+	c := e.clean
+	var hex [12]byte
+	n := 0
+	switch t - s {
+	case 17:
+		sep := c[s+2]
+		if sep != ':' && sep != '-' {
+			return false
+		}
+		for i := s; i < t; i++ {
+			if (i-s)%3 == 2 {
+				if c[i] != sep {
+					return false
+				}
+				continue
+			}
+			hex[n] = c[i]
+			n++
+		}
+	case 14:
+		digit := false
+		for i := s; i < t; i++ {
+			if (i-s)%5 == 4 {
+				if c[i] != '.' {
+					return false
+				}
+				continue
+			}
+			if cls[c[i]]&cDigit != 0 {
+				digit = true
+			}
+			hex[n] = c[i]
+			n++
+		}
+		if !digit {
+			return false
+		}
+	default:
+		return false
+	}
+	if !isHex(hex[:]) {
+		return false
+	}
+	zero, bcast := true, true
+	for i, h := range hex {
+		h |= 0x20
+		hex[i] = h
+		zero = zero && h == '0'
+		bcast = bcast && h == 'f'
+	}
+	if zero || bcast {
+		return false
+	}
+	v := make([]byte, 0, 17)
+	for i := 0; i < 12; i += 2 {
+		if i > 0 {
+			v = append(v, ':')
+		}
+		v = append(v, hex[i], hex[i+1])
+	}
+	var f Flags
+	if d := hex[1]; (d >= '0' && d <= '9' && (d-'0')&1 == 1) || (d >= 'a' && (d-'a'+10)&1 == 1) {
+		f = FlagMulticast
+	}
+	e.emit(TypeMAC, s, t, string(v), f, "")
+	return true
 }

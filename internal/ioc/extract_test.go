@@ -38,7 +38,7 @@ func TestExtractTypes(t *testing.T) {
 		{"ipv6 bare double colon", "a :: b", nil},
 		{"time is not ipv6", "at 12:30:45 UTC", nil},
 		{"cpp scope is not ipv6", "std::string", nil},
-		{"mac is not ipv6", "00:11:22:33:44:55", nil},
+		{"mac is not ipv6", "00:11:22:33:44:55", []string{"mac 00:11:22:33:44:55"}},
 		{"cidr v4", "block 185.100.87.0/24.", []string{"cidr 185.100.87.0/24"}},
 		{"cidr v6", "2001:db8::/32", []string{"cidr 2001:db8::/32"}},
 		{"cidr bad bits", "1.2.3.0/33", []string{"ipv4 1.2.3.0"}},
@@ -186,18 +186,18 @@ func TestExtractFileNames(t *testing.T) {
 		in   string
 		want []string
 	}{
-		{"exe", "dropped setup.exe and svchost.exe", nil},
-		{"office", "opened invoice.pdf report.docx config.json", nil},
-		{"zip file", "attachment invoice.zip", nil},
-		{"py file", "run main.py", nil},
-		{"sh file", "wget then sh install.sh", nil},
+		{"exe", "dropped setup.exe and svchost.exe", []string{"filename setup.exe", "filename svchost.exe"}},
+		{"office", "opened invoice.pdf report.docx config.json", []string{"filename invoice.pdf", "filename report.docx"}},
+		{"zip file", "attachment invoice.zip", []string{"filename invoice.zip"}},
+		{"py file", "run main.py", []string{"filename main.py"}},
+		{"sh file", "wget then sh install.sh", []string{"filename install.sh"}},
 		{"mov file", "video.mov", nil},
-		{"double extension", "invoice.pdf.zip", nil},
+		{"double extension", "invoice.pdf.zip", []string{"filename invoice.pdf.zip"}},
 		{"path component", "1.2.3.4/bins/x86.sh", []string{"ipv4 1.2.3.4"}},
 		{"path component defanged", "1[.]2[.]3[.]4/dlink[.]sh", []string{"ipv4 1.2.3.4"}},
 		{"domain hint", "C2 domain: update.zip", []string{"domain update.zip"}},
 		{"c2 hint", "C2: stats.pl", []string{"domain stats.pl"}},
-		{"hint on previous line", "domain\nupdate.zip", nil},
+		{"hint on previous line", "domain\nupdate.zip", []string{"filename update.zip"}},
 		{"three labels", "cdn.update.zip", []string{"domain cdn.update.zip"}},
 		{"code identifier", "System.IO and System.Net", nil},
 		{"glued sentence", "the attack.In the end", nil},
@@ -450,6 +450,8 @@ func TestRefang(t *testing.T) {
 		{`evil\.com and evil dot net`, "evil.com and evil.net"},
 		{"fxp[:]//files", "ftp://files"},
 		{"nothing to do [x] (y)", "nothing to do [x] (y)"},
+		{"h**p://a.com H**PS://b.com **bold**", "http://a.com https://b.com **bold**"},
+		{"google[.)com 10(.10 x(/)y foo(.bar)", "google.com 10.10 x/y foo(.bar)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.in, func(t *testing.T) {

@@ -17,7 +17,7 @@ type adjust struct {
 	at, end int
 	delta   int
 	spaced  bool // the spaced-word form " dot ", which needs stricter checks
-	escape  bool // a Markdown escape (\_), not a defang notation
+	escape  bool // a Markdown escape (\_) or a joined space, not a defang notation
 }
 
 // scanTrigger marks the bytes normalize stops on: the openers of bracket
@@ -27,9 +27,31 @@ var scanTrigger = [256]bool{'[': true, '(': true, '{': true, '\\': true, 'd': tr
 // normTrigger marks bytes that can open a defang notation.
 var normTrigger = [256]bool{'[': true, '(': true, '{': true, '\\': true, ' ': true, '.': true}
 
+// maxNotation bounds the length of a notation: the longest is a spaced
+// name of a path (spacedNames).
+const maxNotation = 32
+
+// closers are the bytes that may close a bracket notation.
+func isCloser(b byte) bool { return b == ']' || b == ')' || b == '}' }
+
+// closesSoon reports whether closer follows raw[q] within the same word
+// (24 bytes at most): "foo(.bar)" is code, "10(.10" a lost closer.
+func closesSoon(raw []byte, q int, closer byte) bool {
+	for i := q; i < len(raw) && i < q+24; i++ {
+		if raw[i] == closer {
+			return true
+		}
+		if cls[raw[i]]&cDelim != 0 {
+			return false
+		}
+	}
+	return false
+}
+
 // defangAt reports the notation starting at raw[p], if any: its plain
-// replacement and the number of raw bytes it covers.
-func defangAt(raw []byte, p int) (rep string, n int, spaced bool) {
+// replacement and the number of raw bytes it covers. phrases says whether
+// the spaced names of paths are joined (see joinedSpace).
+func defangAt(raw []byte, p int, phrases bool) (rep string, n int, spaced bool) {
 	switch raw[p] {
 	case '.':
 		// A half-broken "[.]": 106.]14.47.210 (the opener lost on the way).
@@ -44,22 +66,29 @@ func defangAt(raw []byte, p int) (rep string, n int, spaced bool) {
 		} else if raw[p] == '{' {
 			closer = '}'
 		}
-		// Longest notation is "[://]": five bytes.
+		// Longest notation is "[://]": five bytes. Any closer ends it:
+		// google[.)com is broken on purpose as much as google[.]com.
 		end := -1
 		for i := p + 1; i < len(raw) && i <= p+5; i++ {
-			if raw[i] == closer {
+			if isCloser(raw[i]) {
 				end = i
 				break
 			}
 		}
 		if end < 0 {
-			// The other half: evil[.com with the closer lost.
-			if raw[p] == '[' && p > 0 && p+2 < len(raw) && raw[p+1] == '.' && isNameByte(raw[p-1]) && isNameByte(raw[p+2]) {
+			// The other half: evil[.com and 10(.10 with the closer lost,
+			// unless the bracket closes later in the word (foo(.bar)).
+			if p > 0 && p+2 < len(raw) && raw[p+1] == '.' && isNameByte(raw[p-1]) && isNameByte(raw[p+2]) &&
+				(raw[p] == '[' || !closesSoon(raw, p+2, closer)) {
 				return ".", 2, false
 			}
 			return "", 0, false
 		}
 		inner := raw[p+1 : end]
+		matched := raw[end] == closer
+		// ":", "/" and "://" only after a scheme or a name, or in square
+		// brackets, so that a smiley "(:)" stays prose.
+		sep := raw[p] == '[' || matched && p > 0 && isNameByte(raw[p-1])
 		switch {
 		case len(inner) == 1 && inner[0] == '.':
 			return ".", end - p + 1, false
@@ -69,20 +98,21 @@ func defangAt(raw []byte, p int) (rep string, n int, spaced bool) {
 			return ".", end - p + 1, false
 		case eqFold(inner, "at"):
 			// "(at)" is also prose; require it to sit between name characters.
-			if p > 0 && isNameByte(raw[p-1]) && end+1 < len(raw) && isNameByte(raw[end+1]) {
+			if matched && p > 0 && isNameByte(raw[p-1]) && end+1 < len(raw) && isNameByte(raw[end+1]) {
 				return "@", end - p + 1, false
 			}
-		case raw[p] == '[' && string(inner) == ":":
+		case sep && string(inner) == ":":
 			return ":", 3, false
-		case raw[p] == '[' && string(inner) == "://":
+		case sep && string(inner) == "://":
 			return "://", 5, false
-		case raw[p] == '[' && string(inner) == "/":
+		case sep && string(inner) == "/":
 			return "/", 3, false
 		}
 	case '\\':
 		// evil\.com: only between name characters, so Windows paths and
-		// regular expressions keep their backslashes.
-		if p > 0 && isNameByte(raw[p-1]) && p+2 < len(raw) && raw[p+1] == '.' && isNameByte(raw[p+2]) {
+		// regular expressions keep their backslashes, and not in a path
+		// (C:\Users\x\.ssh, HKLM\.x).
+		if p > 0 && isNameByte(raw[p-1]) && p+2 < len(raw) && raw[p+1] == '.' && isNameByte(raw[p+2]) && !inWindowsPath(raw, p) {
 			return ".", 2, false
 		}
 		// Markdown escapes inside names and URLs: host32\_pic.bin, and the
@@ -92,6 +122,19 @@ func defangAt(raw []byte, p int) (rep string, n int, spaced bool) {
 		}
 		if p > 0 && p+3 < len(raw) && raw[p+1] == '\\' && raw[p+2] == '_' && raw[p-1] > ' ' && raw[p+3] > ' ' {
 			return "_", 3, false
+		}
+		// \Windows NT\: the space of a spaced name does not end the path.
+		if phrases {
+			if k := spacedNameAt(raw, p); k > 0 {
+				b := make([]byte, k+1)
+				copy(b, raw[p:p+k+1])
+				for i, x := range b {
+					if x == ' ' {
+						b[i] = joinedSpace
+					}
+				}
+				return string(b), k + 1, false
+			}
 		}
 	case ' ':
 		// "evil dot com": one ASCII space each side, a lower-case letter or
@@ -105,6 +148,32 @@ func defangAt(raw []byte, p int) (rep string, n int, spaced bool) {
 		}
 	}
 	return "", 0, false
+}
+
+// inWindowsPath reports whether the backslash raw[p] separates the parts
+// of a Windows path or registry key: the word before it is a hive name, or
+// a backslash other than an escape ("\.") precedes it in the same word,
+// within maxNotation bytes.
+func inWindowsPath(raw []byte, p int) bool {
+	w := p
+	for w > 0 && w > p-20 && isWordByte(raw[w-1]) {
+		w--
+	}
+	if p-w >= 3 && p-w <= 19 && (w == 0 || !isWordByte(raw[w-1])) {
+		var buf [20]byte
+		for i, b := range raw[w:p] {
+			buf[i] = b &^ 0x20
+		}
+		if _, ok := hives[string(buf[:p-w])]; ok {
+			return true
+		}
+	}
+	for i := p - 1; i >= 0 && i >= p-maxNotation && cls[raw[i]]&cDelim == 0; i-- {
+		if raw[i] == '\\' && raw[i+1] != '.' {
+			return true
+		}
+	}
+	return false
 }
 
 func isNameByte(b byte) bool { return cls[b]&(cAlpha|cDigit) != 0 || b == '-' || b == '_' }
@@ -151,7 +220,7 @@ func (e *engine) normalize(raw []byte) []byte {
 			}
 			q = p - 1
 		}
-		rep, n, spaced := defangAt(raw, q)
+		rep, n, spaced := defangAt(raw, q, e.phrases)
 		if n == 0 {
 			continue
 		}
@@ -168,7 +237,9 @@ func (e *engine) normalize(raw []byte) []byte {
 		}
 		at := len(out)
 		out = append(out, rep...)
-		e.adj = append(e.adj, adjust{at: at, end: len(out), delta: p + n - len(out), spaced: spaced, escape: rep == "_"})
+		// Markdown escapes and joined spaces are not defang notations.
+		escape := rep == "_" || rep[0] == '\\'
+		e.adj = append(e.adj, adjust{at: at, end: len(out), delta: p + n - len(out), spaced: spaced, escape: escape})
 		copied = p + n
 		p += n - 1
 	}
@@ -238,11 +309,11 @@ func (e *engine) rewritten(cs, ce int) (any, spaced bool) {
 // consumed reports whether raw[i] is part of a defang notation, so that the
 // Scanner never cuts a block inside one.
 func consumed(raw []byte, i int) bool {
-	for p := i - 5; p <= i; p++ {
+	for p := i - maxNotation; p <= i; p++ {
 		if p < 0 || !normTrigger[raw[p]] {
 			continue
 		}
-		if _, n, _ := defangAt(raw, p); n > 0 && p+n > i {
+		if _, n, _ := defangAt(raw, p, true); n > 0 && p+n > i {
 			return true
 		}
 	}
@@ -250,9 +321,10 @@ func consumed(raw []byte, i int) bool {
 }
 
 // Refang returns text with every defang notation the extractor understands
-// rewritten into plain form: [.] (.) {.} [dot] \. and " dot " become ".",
-// [:] ":", [://] "://", [/] "/", [@] [at] (at) {at} "@", and defanged URL
-// schemes (hxxp, hxxps, fxp, hXXp, ...) become http, https and ftp.
+// rewritten into plain form: [.] (.) {.} [dot] \. and " dot " become "."
+// (so do the unbalanced [.) and (. of a lost closer), [:] ":", [://] "://",
+// [/] and (/) "/", [@] [at] (at) {at} "@", and defanged URL schemes (hxxp,
+// hxxps, fxp, hXXp, h**p, ...) become http, https and ftp.
 func Refang(text string) string {
 	var e engine
 	clean := e.normalize([]byte(text))
@@ -262,11 +334,8 @@ func Refang(text string) string {
 		if clean[i] != ':' || clean[i+1] != '/' || clean[i+2] != '/' {
 			continue
 		}
-		s := i
-		for s > 0 && isSchemeByte(clean[s-1]) {
-			s--
-		}
-		if canon, ok := canonicalScheme(clean[s:i]); ok && canon != string(clean[s:i]) && isDefangedScheme(clean[s:i]) {
+		s, canon, starred, ok := schemeAt(clean, last, i)
+		if ok && (starred || canon != string(clean[s:i]) && isDefangedScheme(clean[s:i])) {
 			out = append(out, clean[last:s]...)
 			out = append(out, canon...)
 			last = i

@@ -18,7 +18,14 @@ const (
 	cAt
 	cSlash
 	cDash // - _ +
+	cJoin // '\\' and the joined space of a spaced path name: inside a token, never inside a sub-token
 )
+
+// joinedSpace stands in the clean text for the space of a known spaced
+// name in a path or registry key (\Windows NT\, \Program Files\), so
+// that the path stays one token. Values are built from the raw text, so it
+// never shows.
+const joinedSpace = 0x1f
 
 var cls = func() (t [256]uint16) {
 	for b := 0; b < 256; b++ {
@@ -39,9 +46,13 @@ var cls = func() (t [256]uint16) {
 			}
 		}
 	}
-	for _, b := range []byte(" \"'<>`|{}^\\,;") {
+	for _, b := range []byte(" \"'<>`|{}^,;") {
 		t[b] = cDelim
 	}
+	// A backslash separates the parts of Windows paths and registry keys,
+	// which are classified as a whole; everything else splits at it.
+	t['\\'] = cJoin
+	t[joinedSpace] = cJoin
 	t['.'] = cSub | cEdge | cDot
 	t[':'] = cSub | cEdge | cColon
 	t['@'] = cSub | cEdge | cAt
@@ -54,11 +65,15 @@ var cls = func() (t [256]uint16) {
 
 // Limits of the streaming window. A token is a maximal run of non-delimiter
 // bytes; runs longer than maxToken raw bytes (base64 blobs, minified code) are
-// skipped as a whole, in Extract and Scanner alike, which bounds the window.
+// skipped, in Extract and Scanner alike, which bounds the window. Two parts
+// of a long run are still read: a URL that starts within its first maxToken
+// bytes is reported cut there, with FlagTruncated and its host whole; and
+// the backslash-separated parts of a run are read one by one, as if the
+// backslashes were delimiters.
 const (
 	maxToken  = 4096
-	lookback  = 64 // raw context kept before a block: hint words, "version"
-	lookahead = 32 // raw bytes needed after a cut: " dot " and "ASN 123"
+	lookback  = 64 // raw context kept before a block: hint words, "version", "ja3"
+	lookahead = 32 // raw bytes needed after a cut: " dot ", "ASN 123", notation windows
 )
 
 // engine holds the reusable buffers of one extraction. It is not shared.
@@ -74,12 +89,21 @@ type engine struct {
 	out      []Match
 	tlds     map[string]bool // ICANN verdicts per TLD seen, bounded
 	suffixes map[string]bool // bare-public-suffix verdicts per domain, bounded
-	inPath   bool            // classifying a path component after a '/'
+	inPath   bool            // classifying a path component after a '/' or '\\'
+	phrases  bool            // join the spaced names of paths (off for Refang)
+	// claim holds the types Check was asked for (a bit per type; 0 outside
+	// Check): a value claimed to be a domain or a JA3 fingerprint is read as
+	// one where running text would need context to say so.
+	claim    uint32
+	checkBuf []Match // the matches of the last Check, reused
 }
 
 func newEngine(opts Options) *engine {
-	return &engine{opts: opts, maxToken: maxToken, tlds: make(map[string]bool), suffixes: make(map[string]bool)}
+	return &engine{opts: opts, maxToken: maxToken, phrases: true, tlds: make(map[string]bool), suffixes: make(map[string]bool)}
 }
+
+// claimed reports whether Check was asked for type t.
+func (e *engine) claimed(t Type) bool { return e.claim&(1<<t) != 0 }
 
 // block extracts from raw the matches of every token whose raw start lies in
 // [from, to), appending them to e.out. Bytes outside that range are context.
@@ -118,21 +142,107 @@ func (e *engine) block(raw []byte, base int64, from, to int) {
 			}
 			re = i + d
 		}
-		if rs < from {
-			continue
-		}
 		if rs >= to {
 			break
 		}
-		if re-rs > e.maxToken {
+		if rs < from || re-rs > e.maxToken {
+			// Over-long, or begun in the previous block, which only an
+			// over-long run can be: a block is cut inside a run only when
+			// its window holds no delimiter (Scanner.cutPoint).
+			if mask&cJoin != 0 {
+				e.pieces(s, i, from, to)
+			} else if rs >= from {
+				e.longToken(s, i, rs)
+			}
 			continue
+		}
+		if mask&(cUpper|cDigit|cDot|cColon|cAt|cSlash|cDash|cJoin) == 0 {
+			continue // a lower-case word, most of any text, holds no indicator
 		}
 		e.token(s, i, mask)
 	}
 }
 
+// pieces classifies the parts of an over-long run clean[s:t] between its
+// backslashes, each as a token of its own, when its raw start lies in
+// [from, to).
+func (e *engine) pieces(s, t, from, to int) {
+	c := e.clean
+	a := s
+	for j := s; j <= t; j++ {
+		if j < t && cls[c[j]]&cJoin == 0 {
+			continue
+		}
+		if j > a {
+			if ra := e.rawPos(a); ra >= from && ra < to {
+				if re := e.rawPos(j); re-ra > e.maxToken {
+					e.longToken(a, j, ra)
+				} else {
+					e.token(a, j, maskOf(c[a:j]))
+				}
+			}
+		}
+		a = j + 1
+	}
+}
+
+func maskOf(b []byte) uint16 {
+	var m uint16
+	for _, x := range b {
+		m |= cls[x]
+	}
+	return m
+}
+
+// longToken reads the one thing kept of an over-long run clean[s:t] whose
+// raw start is rs: a URL starting within its first maxToken raw bytes,
+// cut there and flagged FlagTruncated, with its host and the text before
+// it. The rest of the run is not read.
+func (e *engine) longToken(s, t, rs int) {
+	c := e.clean
+	u := min(t, s+e.maxToken)
+	for u > s && e.rawPos(u)-rs > e.maxToken {
+		u--
+	}
+	// Never cut inside a %XX escape.
+	if u-1 > s && c[u-1] == '%' {
+		u--
+	} else if u-2 > s && c[u-2] == '%' {
+		u -= 2
+	}
+	k := bytes.Index(c[s:u], colonSlashSlash)
+	if k < 0 {
+		return
+	}
+	k += s
+	ss, scheme, starred, ok := schemeAt(c, s, k)
+	if !ok {
+		return
+	}
+	pu, ok := e.url(ss, k, u, scheme, starred)
+	if !ok {
+		return
+	}
+	if ss > s {
+		e.segment(s, ss)
+	}
+	pu.flags |= FlagTruncated
+	e.emitURL(&pu)
+}
+
 // token classifies one delimiter-free run clean[s:t].
 func (e *engine) token(s, t int, mask uint16) {
+	if mask&(cDigit|cDot|cColon|cAt|cSlash|cDash|cJoin) == 0 {
+		// A plain word: only the spaced form "ASN 12345" can start here.
+		if mask&cUpper != 0 && t-s >= 3 && t-s <= 6 && bytes.Contains(e.clean[s:t], []byte("ASN")) {
+			e.segment(s, t)
+		}
+		return
+	}
+	if mask&cJoin != 0 {
+		e.backslashed(s, t)
+		return
+	}
 	if mask&(cDigit|cAt) == 0 && mask&(cDot|cColon) != 0 {
 		// Most dotted tokens are words at the end of a sentence ("word." or
 		// "word:"): look again without the trailing punctuation.
@@ -152,12 +262,15 @@ func (e *engine) token(s, t int, mask uint16) {
 			mask = m
 		}
 	}
-	if mask&(cAlpha|cDot|cColon|cAt) == 0 {
+	// A dashed MAC address (00-1a-2b-3c-4d-5e) has only digits or letters
+	// besides its dashes.
+	dashed := mask&cDash != 0 && t-s >= 17
+	if mask&(cAlpha|cDot|cColon|cAt) == 0 && !dashed {
 		// Numbers, dates and ranges (2021, 10-15, 3+1): every indicator
 		// has a letter, a dot, a colon or an '@'.
 		return
 	}
-	if mask&(cDigit|cDot|cColon|cAt) == 0 {
+	if mask&(cDigit|cDot|cColon|cAt|cSlash) == 0 && !dashed {
 		// A plain word: only the spaced form "ASN 12345" can start here.
 		if mask&cUpper != 0 && t-s >= 3 && t-s <= 6 && bytes.Contains(e.clean[s:t], []byte("ASN")) {
 			e.segment(s, t)
@@ -191,7 +304,15 @@ func (e *engine) segment(s, t int) {
 			i += 2
 		}
 		if j > i {
-			e.sub(i, j)
+			if c[i] == '/' && !e.inPath && e.unixPath(i, j) {
+				// The parts of the path: addresses and hashes in it count,
+				// file names are the path's.
+				e.inPath = true
+				e.sub(i, j)
+				e.inPath = false
+			} else {
+				e.sub(i, j)
+			}
 		}
 		i = j
 	}
@@ -216,6 +337,9 @@ func (e *engine) sub(s, t int) {
 	}
 	switch {
 	case mask&cColon != 0:
+		if t-s == 17 && mask&(cDot|cAt|cSlash) == 0 && e.mac(s, t) {
+			return
+		}
 		if e.ipv6(s, t) {
 			return
 		}
@@ -258,6 +382,16 @@ func (e *engine) splitOn(s, t int, sep byte) {
 // plain classifies a sub-token made only of letters, digits and . - _ +.
 func (e *engine) plain(s, t int, mask uint16) {
 	c := e.clean
+	switch t - s {
+	case 14, 17: // Cisco 0011.2233.4455, dashed 00-11-22-33-44-55
+		if mask&(cDot|cDash) != 0 && e.mac(s, t) {
+			return
+		}
+	case 36: // JA4 t13d1516h2_8daaf6152771_b186095e22b6
+		if c[s+10] == '_' && e.ja4(s, t) {
+			return
+		}
+	}
 	if mask&cDot != 0 {
 		if mask&cAlpha == 0 {
 			if e.ipv4(s, t, false) {
@@ -276,6 +410,9 @@ func (e *engine) plain(s, t int, mask uint16) {
 			return
 		}
 		if mask&cAlpha != 0 && e.domainMatch(s, t) {
+			return
+		}
+		if mask&cAlpha != 0 && !e.inPath && e.fileName(s, t) {
 			return
 		}
 	}
@@ -304,21 +441,30 @@ func (e *engine) runs(s, t int) {
 		if a == b {
 			break
 		}
-		switch n := b - a; {
+		n := b - a
+		switch {
 		case n == 3 && eqFold(c[a:b], "cve"):
 			if end, ok := e.cve(a, t); ok {
 				i = end
 			}
+			continue
 		case c[a] == 'T' && (n == 5 || n == 6):
 			if end, ok := e.techniqueRun(a, b, t); ok {
 				i = end
 			}
+			continue
 		case c[a] == 'A' && n >= 3 && c[a+1] == 'S':
 			e.asn(a, b, t)
-		case (n == 32 || n == 40 || n == 64 || n == 128) && mask&cHex != 0 && mask&cDigit != 0:
-			// A real digest without a digit or without a letter is
-			// vanishingly rare; such runs are numbers or words.
-			e.hash(a, b)
+			continue
+		case n < 26 || mask&cDigit == 0:
+			// Hashes and wallets are long and hold a digit: a real digest
+			// without a digit (or a letter) is vanishingly rare.
+			continue
+		case (n == 32 || n == 40 || n == 64 || n == 128) && mask&cHex != 0:
+			if e.hash(a, b) {
+				continue
+			}
 		}
+		e.wallet(a, b, mask)
 	}
 }

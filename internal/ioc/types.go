@@ -26,6 +26,15 @@ const (
 	TypeTechnique      // ATT&CK technique or sub-technique ID: T1059, T1059.001
 	TypeTactic         // ATT&CK tactic ID: TA0001
 	TypeASN            // autonomous-system number, canonical AS12345
+	TypeMAC            // MAC address, canonical aa:bb:cc:dd:ee:ff
+	TypeBTC            // Bitcoin address: base58check P2PKH/P2SH or bech32/bech32m segwit
+	TypeETH            // Ethereum address, canonical 0x + 40 lower-case hex digits
+	TypeXMR            // Monero standard address or subaddress (95 base58 characters)
+	TypeRegKey         // Windows registry key, canonical with the hive's long name
+	TypeFilePath       // Windows or Unix path of a file with a known extension
+	TypeFileName       // file name with a known executable, script, document or archive extension
+	TypeJA3            // JA3 TLS client fingerprint (an MD5 written after the word "ja3")
+	TypeJA4            // JA4 TLS client fingerprint: t13d1516h2_8daaf6152771_b186095e22b6
 	numTypes
 )
 
@@ -45,6 +54,15 @@ var typeNames = [numTypes]string{
 	TypeTechnique: "technique",
 	TypeTactic:    "tactic",
 	TypeASN:       "asn",
+	TypeMAC:       "mac",
+	TypeBTC:       "btc",
+	TypeETH:       "eth",
+	TypeXMR:       "xmr",
+	TypeRegKey:    "regkey",
+	TypeFilePath:  "filepath",
+	TypeFileName:  "filename",
+	TypeJA3:       "ja3",
+	TypeJA4:       "ja4",
 }
 
 // String returns the lower-case name used in JSON and in ParseTypes.
@@ -104,26 +122,32 @@ func NewTypeSet(ts ...Type) TypeSet {
 // Has reports whether t is in the set; every type is in the zero set.
 func (s TypeSet) Has(t Type) bool { return s == 0 || s&(1<<t) != 0 }
 
+// typeFamilies are the words ParseTypes reads as several types.
+var typeFamilies = map[string]TypeSet{
+	"hash":   NewTypeSet(TypeMD5, TypeSHA1, TypeSHA256, TypeSHA512),
+	"ip":     NewTypeSet(TypeIPv4, TypeIPv6, TypeCIDR),
+	"wallet": NewTypeSet(TypeBTC, TypeETH, TypeXMR),
+	"file":   NewTypeSet(TypeFilePath, TypeFileName),
+}
+
 // ParseTypes parses a comma-separated list of type names such as
-// "ipv4,domain". The word "hash" stands for md5, sha1, sha256 and sha512, and
-// "ip" for ipv4, ipv6 and cidr. An empty string yields the zero set (all).
+// "ipv4,domain". The word "hash" stands for md5, sha1, sha256 and sha512,
+// "ip" for ipv4, ipv6 and cidr, "wallet" for btc, eth and xmr, and "file"
+// for filepath and filename. An empty string yields the zero set (all).
 func ParseTypes(list string) (TypeSet, error) {
 	var s TypeSet
 	for _, f := range strings.Split(list, ",") {
 		f = strings.ToLower(strings.TrimSpace(f))
-		switch f {
-		case "":
+		if f == "" {
 			continue
-		case "hash":
-			s |= NewTypeSet(TypeMD5, TypeSHA1, TypeSHA256, TypeSHA512)
-			continue
-		case "ip":
-			s |= NewTypeSet(TypeIPv4, TypeIPv6, TypeCIDR)
+		}
+		if fam, ok := typeFamilies[f]; ok {
+			s |= fam
 			continue
 		}
 		t, ok := ParseType(f)
 		if !ok {
-			return 0, fmt.Errorf("ioc: unknown indicator type %q (known: %s, hash, ip)", f, strings.Join(typeNames[1:], ", "))
+			return 0, fmt.Errorf("ioc: unknown indicator type %q (known: %s, hash, ip, wallet, file)", f, strings.Join(typeNames[1:], ", "))
 		}
 		s |= 1 << t
 	}
@@ -144,10 +168,14 @@ const (
 	FlagDocumentation                   // RFC 5737, RFC 3849, RFC 2606 example domains
 	FlagVersionLike                     // IPv4 written after "version", "ver" or "v"
 	FlagDefanged                        // written with a defang notation
+	FlagTruncated                       // a URL cut at the token limit (maxToken bytes); its host is whole
 	numFlags
 )
 
-var flagNames = [...]string{"private", "loopback", "link-local", "multicast", "reserved", "documentation", "version-like", "defanged"}
+var flagNames = [...]string{"private", "loopback", "link-local", "multicast", "reserved", "documentation", "version-like", "defanged", "truncated"}
+
+// writtenFlags say how a value was written, not what it is.
+const writtenFlags = FlagVersionLike | FlagDefanged | FlagTruncated
 
 // Names returns the names of the flags that are set, in bit order.
 func (f Flags) Names() []string {
@@ -205,6 +233,22 @@ type Match struct {
 	Flags  Flags `json:"flags,omitempty"`
 	// Warninglist names the first warninglist the value is on, if any.
 	Warninglist string `json:"warninglist,omitempty"`
+}
+
+// Label names why the value is flagged, as the intelligence base stores it
+// with an indicator: the warninglist it is on, else the first special
+// range it lies in (private, loopback, link-local, multicast, reserved,
+// documentation), else "". Defanged, version-like and truncated say how
+// the value was written, not what it is, and name nothing. The extract
+// page, the indicator form and every import store this one label.
+func (m Match) Label() string {
+	if m.Warninglist != "" {
+		return m.Warninglist
+	}
+	if names := (m.Flags &^ writtenFlags).Names(); len(names) > 0 {
+		return names[0]
+	}
+	return ""
 }
 
 // Options control extraction. The zero value extracts every type and reports

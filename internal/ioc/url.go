@@ -61,16 +61,12 @@ func (e *engine) urls(s, t int) bool {
 			break
 		}
 		k += pos
-		ss := k
-		for ss > last && isSchemeByte(c[ss-1]) {
-			ss--
-		}
-		scheme, ok := canonicalScheme(c[ss:k])
+		ss, scheme, starred, ok := schemeAt(c, last, k)
 		if !ok {
 			pos = k + 3
 			continue
 		}
-		u, ok := e.url(ss, k, t, scheme)
+		u, ok := e.url(ss, k, t, scheme, starred)
 		if !ok {
 			pos = k + 3
 			continue
@@ -100,9 +96,30 @@ type parsedURL struct {
 	flags    Flags
 }
 
+// schemeAt finds the scheme of the "://" at c[k], starting at lo or later:
+// the letters before it, or h**p and h**ps, the letters starred out. It
+// returns where the scheme starts, its canonical spelling and whether it
+// was starred.
+func schemeAt(c []byte, lo, k int) (ss int, scheme string, starred, ok bool) {
+	ss = k
+	for ss > lo && isSchemeByte(c[ss-1]) {
+		ss--
+	}
+	if h := ss - 3; h >= lo && c[ss-1] == '*' && c[ss-2] == '*' && c[h]|0x20 == 'h' && (h == lo || !isSchemeByte(c[h-1])) {
+		switch {
+		case k-ss == 1 && c[ss]|0x20 == 'p':
+			return h, "http", true, true
+		case k-ss == 2 && eqFold(c[ss:k], "ps"):
+			return h, "https", true, true
+		}
+	}
+	scheme, ok = canonicalScheme(c[ss:k])
+	return ss, scheme, false, ok
+}
+
 // url parses the URL whose scheme is clean[ss:k] and whose "://" is at k,
-// within the token ending at t.
-func (e *engine) url(ss, k, t int, scheme string) (parsedURL, bool) {
+// within the token ending at t; starred says the scheme was h**p or h**ps.
+func (e *engine) url(ss, k, t int, scheme string, starred bool) (parsedURL, bool) {
 	var u parsedURL
 	c := e.clean
 	hs := k + 3
@@ -159,7 +176,7 @@ func (e *engine) url(ss, k, t int, scheme string) (parsedURL, bool) {
 	if !e.checkPort(hostEnd, ae) {
 		return u, false
 	}
-	if isDefangedScheme(c[ss:k]) {
+	if starred || isDefangedScheme(c[ss:k]) {
 		flags |= FlagDefanged
 	}
 	u = parsedURL{ss: ss, end: end, rest: ae, hostType: hostType, host: host, flags: flags}
@@ -190,7 +207,9 @@ func (e *engine) url(ss, k, t int, scheme string) (parsedURL, bool) {
 func (e *engine) emitURL(u *parsedURL) {
 	e.emit(TypeURL, u.ss, u.end, u.value, u.flags, u.host)
 	if u.hostType != TypeDomain || !e.isBareSuffix(u.host) {
-		e.emit(u.hostType, u.h, u.hEnd, u.host, u.flags&^FlagDefanged, "")
+		// The host is whole and written as it is (its own notations
+		// flag it again).
+		e.emit(u.hostType, u.h, u.hEnd, u.host, u.flags&^(FlagDefanged|FlagTruncated), "")
 	}
 	if u.rest < u.end {
 		inPath := e.inPath

@@ -362,13 +362,13 @@ func (s *Server) createIndicator(ctx context.Context, i *intel.Indicator) error 
 	if err := i.Validate(); err != nil {
 		return err
 	}
-	m, err := s.canonicalIndicator(i.Type, i.Value)
+	m, err := canonicalIndicator(s.checker(), i.Type, i.Value)
 	if err != nil {
 		return err
 	}
 	i.Value = m.Value
 	if i.Warninglist == "" {
-		i.Warninglist = flagLabel(m)
+		i.Warninglist = m.Label()
 	}
 	return s.store.CreateIndicator(ctx, i)
 }

@@ -37,8 +37,8 @@ const (
 // extractInput is the JSON body of POST /api/v1/extract.
 type extractInput struct {
 	Text string `json:"text"`
-	// Types limits the output to these types ("hash" and "ip" stand for
-	// their families); none means every type.
+	// Types limits the output to these types ("hash", "ip", "wallet" and
+	// "file" stand for their families); none means every type.
 	Types []string `json:"types,omitempty"`
 	// Refang reports canonical values; true when omitted.
 	Refang *bool `json:"refang,omitempty"`
@@ -261,55 +261,28 @@ func intelType(t ioc.Type) intel.IndicatorType {
 	return ""
 }
 
-// flagLabel names why a value is flagged, for Indicator.Warninglist: the
-// warninglist it is on, or the special range it is in. Defanged is how
-// it was written, not what it is, so it names nothing.
-func flagLabel(m ioc.Match) string {
-	if m.Warninglist != "" {
-		return m.Warninglist
-	}
-	if names := (m.Flags &^ ioc.FlagDefanged).Names(); len(names) > 0 {
-		return names[0]
-	}
-	return ""
+// checker reads single values as indicators (ioc's Extractor.Check) with
+// the server's warninglists, the built-in ones every import uses too, so
+// that a value saved here, typed in the indicator form and imported from a
+// list, STIX or MISP gets one label (ioc.Match.Label). An Extractor is
+// not for concurrent use: take one per request.
+func (s *Server) checker() *ioc.Extractor {
+	return ioc.NewExtractor(ioc.Options{Warninglists: s.warninglists})
 }
 
-// canonicalIndicator reads value the way the extractor does and returns
-// the one indicator of type t it is: the whole value must be exactly one
-// match of that type, and its canonical form is what is stored
+// canonicalIndicator reads value as exactly one indicator of type t with
+// ioc.Check and returns it in the canonical form that is stored
 // (hxxp://Evil[.]COM/x becomes http://evil.com/x).
-func (s *Server) canonicalIndicator(t intel.IndicatorType, value string) (ioc.Match, error) {
-	value = strings.TrimSpace(value)
-	if value == "" {
-		return ioc.Match{}, intel.Errorf(intel.CodeInvalid, "indicator value is required")
-	}
+func canonicalIndicator(x *ioc.Extractor, t intel.IndicatorType, value string) (ioc.Match, error) {
 	want, ok := ioc.ParseType(string(t))
-	if !ok {
+	if !ok || !t.Valid() {
 		return ioc.Match{}, intel.Errorf(intel.CodeInvalid, "unknown indicator type %q", t)
 	}
-	opts := ioc.DefaultOptions()
-	opts.Warninglists = s.warninglists
-	var typed []ioc.Match
-	whole := ioc.Match{}
-	for _, m := range ioc.Extract(value, opts) {
-		spans := m.Offset == 0 && len(m.Raw) == len(value)
-		if m.Type == want {
-			typed = append(typed, m)
-		}
-		if spans && whole.Type == ioc.TypeUnknown {
-			whole = m
-		}
+	m, err := x.Check(value, want)
+	if err != nil {
+		return ioc.Match{}, intel.Errorf(intel.CodeInvalid, "%v", err)
 	}
-	if len(typed) == 1 && typed[0].Offset == 0 && len(typed[0].Raw) == len(value) {
-		return typed[0], nil
-	}
-	switch {
-	case whole.Type != ioc.TypeUnknown:
-		return ioc.Match{}, intel.Errorf(intel.CodeInvalid, "%q is a %s, not a %s", value, whole.Type, t)
-	case len(typed) > 0:
-		return ioc.Match{}, intel.Errorf(intel.CodeInvalid, "%q holds more than one %s value; give exactly one", value, t)
-	}
-	return ioc.Match{}, intel.Errorf(intel.CodeInvalid, "%q is not a valid %s", value, t)
+	return m, nil
 }
 
 // API.
@@ -393,11 +366,12 @@ func (s *Server) saveIndicators(ctx context.Context, in saveInput) (*saveResult,
 	tags := cleanList(in.Tags)
 	seen := map[intel.IndicatorKey]bool{}
 	var inds []intel.Indicator
+	x := s.checker()
 	for _, ref := range in.Indicators {
 		if !ref.Type.Valid() {
 			return nil, intel.Errorf(intel.CodeInvalid, "type %q cannot be saved: the base holds %v", ref.Type, intel.IndicatorTypes)
 		}
-		m, err := s.canonicalIndicator(ref.Type, ref.Value)
+		m, err := canonicalIndicator(x, ref.Type, ref.Value)
 		if err != nil {
 			return nil, err
 		}
@@ -407,7 +381,7 @@ func (s *Server) saveIndicators(ctx context.Context, in saveInput) (*saveResult,
 		}
 		seen[key] = true
 		inds = append(inds, intel.Indicator{Type: ref.Type, Value: m.Value, Tags: tags, Confidence: cred, TLP: tlp,
-			Warninglist: flagLabel(m)})
+			Warninglist: m.Label()})
 	}
 	stats, err := s.store.ImportBundle(ctx, &intel.Bundle{Source: src, Indicators: inds}, nil)
 	if err != nil {
@@ -561,7 +535,7 @@ func groupMatches(ms []extractMatch) []*matchGroup {
 }
 
 // extractSave saves the picked rows of the results. Each pick is
-// "TYPE VALUE": indicator values hold no spaces.
+// "TYPE VALUE": type names hold no spaces (values may: C:\Program Files\…).
 func (s *Server) extractSave(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return

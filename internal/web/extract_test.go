@@ -223,7 +223,7 @@ func TestIndicatorCanonical(t *testing.T) {
 			JSON: `{"type":"domain","value":"http://evil.com/x"}`, ExpectedStatus: 400,
 			ExpectedContent: []string{`\"http://evil.com/x\" is a url, not a domain`}},
 		{Name: "two values", Method: "POST", URL: "/api/v1/indicators", Bearer: "analyst",
-			JSON: `{"type":"ipv4","value":"1.2.3.4 5.6.7.8"}`, ExpectedStatus: 400, ExpectedContent: []string{"more than one ipv4"}},
+			JSON: `{"type":"ipv4","value":"1.2.3.4 5.6.7.8"}`, ExpectedStatus: 400, ExpectedContent: []string{`holds more than one indicator`}},
 		{Name: "not an indicator", Method: "POST", URL: "/api/v1/indicators", Bearer: "analyst",
 			JSON: `{"type":"ipv4","value":"999.1.1.1"}`, ExpectedStatus: 400, ExpectedContent: []string{`\"999.1.1.1\" is not a valid ipv4`}},
 		{Name: "part of the value", Method: "POST", URL: "/api/v1/indicators", Bearer: "analyst",

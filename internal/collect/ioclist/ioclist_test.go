@@ -112,7 +112,7 @@ func TestCSVMapping(t *testing.T) {
 	if d := cmp.Diff(want, b.Indicators, cmpopts.EquateEmpty()); d != "" {
 		t.Errorf("rows (-want +got):\n%s", d)
 	}
-	if d := cmp.Diff([]string{`mapped.csv:5: "not-a-hash" is not an indicator`}, b.RejectReasons); d != "" {
+	if d := cmp.Diff([]string{`mapped.csv:5: "not-a-hash" is not a valid sha256`}, b.RejectReasons); d != "" {
 		t.Errorf("reasons (-want +got):\n%s", d)
 	}
 	if b.Rows != 7 || b.Rejected != 1 || len(b.Events) != 0 {
@@ -153,7 +153,7 @@ func TestAPTIOCs(t *testing.T) {
 	if b.Rows != 20 || b.Rejected != 1 || len(b.Indicators) != 19 {
 		t.Errorf("rows %d rejected %d indicators %d, want 20, 1, 19", b.Rows, b.Rejected, len(b.Indicators))
 	}
-	if d := cmp.Diff([]string{`apt-iocs.csv:17: "resolver.bit" is not an indicator`}, b.RejectReasons); d != "" {
+	if d := cmp.Diff([]string{`apt-iocs.csv:17: "resolver.bit" is not a valid domain`}, b.RejectReasons); d != "" {
 		t.Errorf("reasons (-want +got):\n%s", d)
 	}
 	got := map[string]intel.IndicatorRow{}

@@ -16,6 +16,7 @@
 package ioclist
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -24,7 +25,10 @@ import (
 	"github.com/spoor/spoor/internal/ioc"
 )
 
-// Screener classifies and canonicalises single values. It is safe for
+// Screener classifies and canonicalises single values with ioc's
+// Extractor.Check, the check behind the extract page, the indicator form
+// and the STIX and MISP parsers, so a value gets the same canonical form
+// and label (ioc.Match.Label) whichever way it comes in. It is safe for
 // concurrent use once built (its warninglists are only read); each call
 // borrows an ioc.Extractor from a pool, so the extractor's verdict caches
 // serve every row of a list instead of being built per value.
@@ -46,8 +50,9 @@ func NewScreener(extra ...*ioc.Warninglist) *Screener {
 type Screened struct {
 	Type  intel.IndicatorType
 	Value string
-	// Warninglist is the first warninglist the value is on, else the name
-	// of the special range it falls in (private, loopback, …), else "".
+	// Warninglist is the value's ioc.Match.Label: the first warninglist it
+	// is on, else the name of the special range it falls in (private,
+	// loopback, …), else "".
 	Warninglist string
 }
 
@@ -62,6 +67,8 @@ var typeAliases = map[string]intel.IndicatorType{
 	"sha-1": intel.IndicatorSHA1, "sha-256": intel.IndicatorSHA256, "sha-512": intel.IndicatorSHA512,
 	"vulnerability": intel.IndicatorCVE, "attack-pattern": intel.IndicatorTechnique,
 	"as": intel.IndicatorASN, "autonomous-system": intel.IndicatorASN,
+	"mac-address": intel.IndicatorMAC, "mac-addr": intel.IndicatorMAC, "windows-registry-key": intel.IndicatorRegKey,
+	"ja3-fingerprint-md5": intel.IndicatorJA3,
 }
 
 // ParseType reads an indicator type as lists write it ("ipv4", "ip-dst",
@@ -91,18 +98,13 @@ func hostType(t ioc.Type) bool {
 // mislabelled column is a mistake the analyst should see. The error is a
 // one-line reason meant to be prefixed with the input position.
 //
-// What is accepted around the indicator: surrounding whitespace, quotes
-// and brackets, trailing dots, and after a domain or address a ":port"
-// (dropped: the host is the indicator) or a path (the entry is then read
-// as an http URL, maltrail's convention for URL trails).
+// What ioc.Check accepts around the indicator (white space, quotes and
+// brackets, trailing dots) is accepted here; so are list conventions:
+// after a domain or address a ":port" (dropped: the host is the
+// indicator) or a path (the entry is then read as an http URL, maltrail's
+// convention for URL trails), and HTML-escaped ampersands in URLs.
 func (s *Screener) Screen(want intel.IndicatorType, raw string) (Screened, error) {
 	v := strings.TrimSpace(raw)
-	if v == "" {
-		return Screened{}, fmt.Errorf("empty value")
-	}
-	if len(v) > 4096 {
-		return Screened{}, fmt.Errorf("value of %d bytes is too long", len(v))
-	}
 	if want == intel.IndicatorURL || want == "" && strings.Contains(v, "/") {
 		if !strings.Contains(v, "://") && !strings.Contains(v, "[://]") && want == intel.IndicatorURL {
 			v = "http://" + v
@@ -111,66 +113,45 @@ func (s *Screener) Screen(want intel.IndicatorType, raw string) (Screened, error
 		// mechanical error: &amp; in a URL is always &.
 		v = strings.ReplaceAll(v, "&amp;", "&")
 	}
-	m, rest, err := s.one(v)
+	var types []ioc.Type
+	if want != "" {
+		t, ok := ioc.ParseType(string(want))
+		if !ok {
+			return Screened{}, fmt.Errorf("unknown indicator type %q", want)
+		}
+		types = []ioc.Type{t}
+	}
+	x := s.extractors.Get().(*ioc.Extractor)
+	defer s.extractors.Put(x)
+	m, err := x.Check(v, types...)
+	if ce, ok := errors.AsType[*ioc.CheckError](err); ok && ce.Reason == ioc.ReasonTrailing && hostType(ce.Found.Type) {
+		switch rest := ce.Text; {
+		case rest[0] == '/' || rest[0] == ':' && strings.Contains(rest, "/"):
+			// host/path or host:port/path: maltrail's URL entries.
+			u, uerr := x.Check("http://"+strings.TrimLeft(v, "\"'([{<"), ioc.TypeURL)
+			if uerr != nil {
+				return Screened{}, fmt.Errorf("%q is not a URL", v)
+			}
+			m, err = u, nil
+			if want != "" && want != intel.IndicatorURL {
+				err = &ioc.CheckError{Value: v, Want: types, Reason: ioc.ReasonType, Found: u}
+			}
+		case rest[0] == ':' && isPort(rest[1:]):
+			// host:port: the host is the indicator.
+			m, err = ce.Found, nil
+			if want != "" && string(want) != m.Type.String() {
+				err = &ioc.CheckError{Value: ce.Value, Want: types, Reason: ioc.ReasonType, Found: m}
+			}
+		}
+	}
 	if err != nil {
 		return Screened{}, err
 	}
-	if rest != "" {
-		switch {
-		case hostType(m.Type) && (rest[0] == '/' || rest[0] == ':' && strings.Contains(rest, "/")):
-			// host/path or host:port/path: maltrail's URL entries.
-			u, urest, err := s.one("http://" + strings.TrimLeft(v, "\"'([{<"))
-			if err != nil || urest != "" || u.Type != ioc.TypeURL {
-				return Screened{}, fmt.Errorf("%q is not a URL", v)
-			}
-			m = u
-		case hostType(m.Type) && rest[0] == ':' && isPort(rest[1:]):
-			// host:port: the host is the indicator.
-		default:
-			return Screened{}, fmt.Errorf("%q is not one indicator: %q follows the %s", v, rest, m.Type)
-		}
-	}
 	t := intel.IndicatorType(m.Type.String())
-	if m.Type == ioc.TypeTactic || !t.Valid() {
+	if !t.Valid() {
 		return Screened{}, fmt.Errorf("%s %q is not an indicator type spoor stores", m.Type, m.Value)
 	}
-	if want != "" && want != t {
-		return Screened{}, fmt.Errorf("%q is a %s, not a %s", v, t, want)
-	}
-	out := Screened{Type: t, Value: m.Value, Warninglist: m.Warninglist}
-	if out.Warninglist == "" && m.Flags != 0 {
-		// The first special-range flag; defanged and version-like say how
-		// it was written, not what it is.
-		for _, n := range (m.Flags &^ (ioc.FlagDefanged | ioc.FlagVersionLike)).Names() {
-			out.Warninglist = n
-			break
-		}
-	}
-	return out, nil
-}
-
-// one extracts the outermost indicator that starts the value and returns
-// the text after it. Matches inside it (a URL's host, an e-mail's domain)
-// are parts of it; a match after it means the value holds several.
-func (s *Screener) one(v string) (ioc.Match, string, error) {
-	x := s.extractors.Get().(*ioc.Extractor)
-	ms := x.Extract(v)
-	s.extractors.Put(x)
-	if len(ms) == 0 {
-		return ioc.Match{}, "", fmt.Errorf("%q is not an indicator", v)
-	}
-	m := ms[0]
-	if lead := v[:m.Offset]; strings.Trim(lead, "\"'([{<") != "" {
-		return ioc.Match{}, "", fmt.Errorf("%q is not one indicator: %q precedes the %s", v, lead, m.Type)
-	}
-	end := int(m.Offset) + len(m.Raw)
-	for _, n := range ms[1:] {
-		if int(n.Offset) >= end {
-			return ioc.Match{}, "", fmt.Errorf("%q holds more than one indicator", v)
-		}
-	}
-	rest := strings.TrimRight(v[end:], ".?\"')]}>")
-	return m, rest, nil
+	return Screened{Type: t, Value: m.Value, Warninglist: m.Label()}, nil
 }
 
 func isPort(s string) bool {

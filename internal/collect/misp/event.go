@@ -94,9 +94,16 @@ var attributeTypes = map[string]struct {
 	"email": {emailType, 0}, "email-src": {emailType, 0}, "email-dst": {emailType, 0}, "email-reply-to": {emailType, 0},
 	"md5": {md5Type, 0}, "sha1": {sha1Type, 0}, "sha256": {sha256Type, 0}, "sha512": {sha512Type, 0},
 	"filename|md5": {md5Type, 1}, "filename|sha1": {sha1Type, 1}, "filename|sha256": {sha256Type, 1}, "filename|sha512": {sha512Type, 1},
-	"malware-sample": {md5Type, 1},
-	"vulnerability":  {[]intel.IndicatorType{intel.IndicatorCVE}, 0},
-	"AS":             {[]intel.IndicatorType{intel.IndicatorASN}, 0},
+	"malware-sample":      {md5Type, 1},
+	"vulnerability":       {[]intel.IndicatorType{intel.IndicatorCVE}, 0},
+	"AS":                  {[]intel.IndicatorType{intel.IndicatorASN}, 0},
+	"mac-address":         {[]intel.IndicatorType{intel.IndicatorMAC}, 0},
+	"btc":                 {[]intel.IndicatorType{intel.IndicatorBTC}, 0},
+	"xmr":                 {[]intel.IndicatorType{intel.IndicatorXMR}, 0},
+	"regkey":              {[]intel.IndicatorType{intel.IndicatorRegKey}, 0},
+	"regkey|value":        {[]intel.IndicatorType{intel.IndicatorRegKey}, 0},
+	"filename":            {[]intel.IndicatorType{intel.IndicatorFileName, intel.IndicatorFilePath}, 0},
+	"ja3-fingerprint-md5": {[]intel.IndicatorType{intel.IndicatorJA3}, 0},
 }
 
 var (
@@ -279,8 +286,10 @@ func addEvent(res *EventResult, ev *rawEvent, date time.Time, where string, src 
 }
 
 // indicator maps an attribute to an indicator, accepting the value only if
-// ioc.Extract reads exactly that value as one of the expected types; it
-// returns a reason otherwise.
+// ioc.Check, the one check of indicator values (the extract page, the
+// indicator form and the STIX and list imports use it too), reads it as
+// exactly one indicator of one of the expected types; it returns a reason
+// otherwise. The indicator carries the value's label (ioc.Match.Label).
 func indicator(a *rawAttribute, types []intel.IndicatorType, part int) (intel.Indicator, string) {
 	v := strings.TrimSpace(a.Value)
 	if strings.Contains(a.Type, "|") {
@@ -296,28 +305,25 @@ func indicator(a *rawAttribute, types []intel.IndicatorType, part int) (intel.In
 	if a.Type == "uri" && !strings.Contains(v, "://") {
 		return intel.Indicator{}, fmt.Sprintf("uri %q is a path, not a URL", v)
 	}
-	if v == "" {
-		return intel.Indicator{}, "empty value"
-	}
-	var got []string
-	for _, m := range ioc.Extract(v, ioc.DefaultOptions()) {
-		t := intel.IndicatorType(m.Type.String())
-		if m.Offset == 0 && m.Raw == v && slices.Contains(types, t) {
-			in := intel.Indicator{Type: t, Value: m.Value, FirstSeen: a.FirstSeen.t, LastSeen: a.LastSeen.t}
-			if in.FirstSeen.IsZero() {
-				in.FirstSeen = a.Timestamp.t
-			}
-			if in.LastSeen.IsZero() {
-				in.LastSeen = a.Timestamp.t
-			}
-			return in, ""
+	want := make([]ioc.Type, 0, len(types))
+	for _, t := range types {
+		if it, ok := ioc.ParseType(string(t)); ok {
+			want = append(want, it)
 		}
-		got = append(got, m.Type.String())
 	}
-	if len(got) == 0 {
-		return intel.Indicator{}, fmt.Sprintf("%q is not a valid %s", v, types[0])
+	m, err := ioc.Check(v, want...)
+	if err != nil {
+		return intel.Indicator{}, err.Error()
 	}
-	return intel.Indicator{}, fmt.Sprintf("%q reads as %s, not as %s", v, strings.Join(got, ", "), types[0])
+	in := intel.Indicator{Type: intel.IndicatorType(m.Type.String()), Value: m.Value, Warninglist: m.Label(),
+		FirstSeen: a.FirstSeen.t, LastSeen: a.LastSeen.t}
+	if in.FirstSeen.IsZero() {
+		in.FirstSeen = a.Timestamp.t
+	}
+	if in.LastSeen.IsZero() {
+		in.LastSeen = a.Timestamp.t
+	}
+	return in, ""
 }
 
 // tagNames returns the tag names and the TLP marking among them.

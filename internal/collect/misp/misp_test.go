@@ -85,8 +85,11 @@ func TestParseEvent(t *testing.T) {
 			ts := time.Unix(1705312345, 0).UTC()
 			tags := []string{"tlp:amber", "apt", `misp-galaxy:threat-actor="APT28"`}
 			want := []intel.Indicator{
-				{Type: intel.IndicatorDomain, Value: "evil.example.net", Description: "C2 server", Tags: tags, FirstSeen: ts, LastSeen: ts, Confidence: 0.8, TLP: intel.TLPAmber},
-				{Type: intel.IndicatorIPv4, Value: "203.0.113.9", Description: "Sofacy phishing wave", Tags: tags, FirstSeen: ts, LastSeen: ts, Confidence: 0.8, TLP: intel.TLPAmber},
+				// Documentation values carry the label every import gives them.
+				{Type: intel.IndicatorDomain, Value: "evil.example.net", Description: "C2 server", Tags: tags, FirstSeen: ts, LastSeen: ts, Confidence: 0.8, TLP: intel.TLPAmber,
+					Warninglist: "example-domains"},
+				{Type: intel.IndicatorIPv4, Value: "203.0.113.9", Description: "Sofacy phishing wave", Tags: tags, FirstSeen: ts, LastSeen: ts, Confidence: 0.8, TLP: intel.TLPAmber,
+					Warninglist: "documentation"},
 				{Type: intel.IndicatorSHA256, Value: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", Description: "Sofacy phishing wave",
 					Tags: append(append([]string{}, tags...), "tlp:red", "misp:to_ids=false"), FirstSeen: time.Date(2024, 1, 10, 8, 0, 0, 0, time.UTC), Confidence: 0.4, TLP: intel.TLPRed},
 			}
@@ -235,5 +238,40 @@ func TestParseClusterAppliesTheInputRules(t *testing.T) {
 		if !strings.Contains(notes, w) {
 			t.Errorf("notes lack %q:\n%s", w, notes)
 		}
+	}
+}
+
+// The attribute types of the newer indicator types are read through the
+// same check as the others: canonical values, checksums, refusals.
+func TestParseEventNewTypes(t *testing.T) {
+	const event = `{"Event": {"uuid": "5f0c0a3e-1111-4c1a-9a0e-000000000002", "info": "Miner", "date": "2024-02-01",
+	  "Attribute": [
+	    {"type": "mac-address", "value": "00-1A-2B-3C-4D-5E", "to_ids": true},
+	    {"type": "btc", "value": "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", "to_ids": true},
+	    {"type": "btc", "value": "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN3", "to_ids": true},
+	    {"type": "regkey|value", "value": "HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Run|C:\\x.exe", "to_ids": true},
+	    {"type": "filename", "value": "invoice.pdf.exe", "to_ids": true},
+	    {"type": "ja3-fingerprint-md5", "value": "E7D705A3286E19EA42F587B344EE6865", "to_ids": true}
+	  ]}}`
+	res, err := misp.ParseEvent(strings.NewReader(event), "event.json", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, in := range res.Bundle.Indicators {
+		got = append(got, string(in.Type)+" "+in.Value)
+	}
+	want := []string{
+		"mac 00:1a:2b:3c:4d:5e",
+		"btc 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2",
+		`regkey HKEY_LOCAL_MACHINE\Software\Microsoft\Windows\CurrentVersion\Run`,
+		"filename invoice.pdf.exe",
+		"ja3 e7d705a3286e19ea42f587b344ee6865",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("indicators (-want +got):\n%s", d)
+	}
+	if len(res.Rejected) != 1 || res.Rejected[0].Reason != `"1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN3" is not a valid btc` {
+		t.Errorf("rejected = %+v, want the bad checksum", res.Rejected)
 	}
 }

@@ -145,7 +145,7 @@ func (x *extras) indicator(r *rawObject) {
 	for _, o := range found {
 		x.res.Bundle.Indicators = append(x.res.Bundle.Indicators, intel.Indicator{
 			Type: o.Type, Value: o.Value, Description: desc, Tags: tags,
-			FirstSeen: first, LastSeen: last, Confidence: conf, TLP: tlp,
+			FirstSeen: first, LastSeen: last, Confidence: conf, TLP: tlp, Warninglist: o.Warninglist,
 		})
 		keys = append(keys, intel.IndicatorKey{Type: o.Type, Value: o.Value})
 	}

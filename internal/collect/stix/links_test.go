@@ -45,8 +45,9 @@ func TestParseIndicators(t *testing.T) {
 		FirstSeen: ts("2024-01-02T00:00:00Z"), LastSeen: ts("2024-06-30T00:00:00Z"),
 		Confidence: 0.8 * 0.5, TLP: intel.TLPAmber} // confidence 80 × credibility; AMBER marking
 	dom, ip := c2, c2
-	dom.Type, dom.Value = intel.IndicatorDomain, "c2.example.com"
-	ip.Type, ip.Value = intel.IndicatorIPv4, "198.51.100.1"
+	// Documentation values carry the label every import gives them.
+	dom.Type, dom.Value, dom.Warninglist = intel.IndicatorDomain, "c2.example.com", "example-domains"
+	ip.Type, ip.Value, ip.Warninglist = intel.IndicatorIPv4, "198.51.100.1", "documentation"
 	want := []intel.Indicator{dom, ip,
 		// A name stands in for a missing description; the file name is
 		// not an indicator type.
@@ -54,7 +55,7 @@ func TestParseIndicators(t *testing.T) {
 			FirstSeen: ts("2024-01-03T00:00:00Z"), Confidence: 0.5, TLP: intel.TLPGreen},
 		// STIX 2.0: no spec_version, no pattern_type, labels as types.
 		{Type: intel.IndicatorEmail, Value: "phish@example.net", Tags: []string{"malicious-activity"},
-			FirstSeen: ts("2017-01-02T00:00:00Z"), Confidence: 0.5, TLP: intel.TLPGreen},
+			FirstSeen: ts("2017-01-02T00:00:00Z"), Confidence: 0.5, TLP: intel.TLPGreen, Warninglist: "documentation"},
 	}
 	if d := cmp.Diff(want, res.Bundle.Indicators, cmpopts.EquateApprox(0, 1e-9)); d != "" {
 		t.Errorf("indicators (-want +got):\n%s", d)

@@ -1,6 +1,7 @@
 package stix
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -16,6 +17,9 @@ type Observable struct {
 	Type  intel.IndicatorType
 	Value string
 	Path  string // the object path it was compared with
+	// Warninglist is the value's ioc.Match.Label: the warninglist it is
+	// on or the special range it is in, as every import stores it.
+	Warninglist string
 }
 
 // Skipped is a comparison of a pattern that yields no indicator, with why.
@@ -171,12 +175,12 @@ func observationValues(comps []*Comparison) (found []Observable, skipped []Skipp
 			continue
 		}
 		for _, v := range values {
-			t, canon, why := canonical(v, types)
+			t, canon, label, why := canonical(v, types)
 			if why != "" {
 				skipped = append(skipped, Skipped{Path: path, Reason: why, Value: v.Text})
 				continue
 			}
-			found = append(found, Observable{Type: t, Value: canon, Path: path})
+			found = append(found, Observable{Type: t, Value: canon, Path: path, Warninglist: label})
 		}
 	}
 	return found, skipped
@@ -194,11 +198,14 @@ func pathShape(p ObjectPath) string {
 	return q.String()
 }
 
-// canonical checks a literal against the indicator types its path allows,
-// with the ioc engine: the value is accepted only when the engine finds
-// exactly one indicator spanning the whole value, of an allowed type. It
-// returns the engine's canonical value, or a reason.
-func canonical(v Literal, types []intel.IndicatorType) (intel.IndicatorType, string, string) {
+// canonical checks a literal against the indicator types its path allows
+// with ioc.Check, the one check of indicator values (the extract page, the
+// indicator form and the list and MISP imports use it too): the value is
+// accepted only when it is exactly one indicator of an allowed type, and
+// not defanged (a pattern is machine data). It returns the type, the
+// canonical value and its label (ioc.Match.Label), or a reason that does
+// not name the value.
+func canonical(v Literal, types []intel.IndicatorType) (intel.IndicatorType, string, string, string) {
 	text := v.Text
 	switch v.Kind {
 	case "string":
@@ -206,44 +213,37 @@ func canonical(v Literal, types []intel.IndicatorType) (intel.IndicatorType, str
 		if slices.Contains(types, intel.IndicatorASN) {
 			n, err := strconv.ParseUint(text, 10, 32)
 			if err != nil {
-				return "", "", "AS number out of range"
+				return "", "", "", "AS number out of range"
 			}
 			text = "AS" + strconv.FormatUint(n, 10)
 			break
 		}
-		return "", "", "value is not a string"
+		return "", "", "", "value is not a string"
 	default:
-		return "", "", "value is not a string"
+		return "", "", "", "value is not a string"
 	}
 	if strings.TrimSpace(text) != text || text == "" {
-		return "", "", "value has surrounding space or is empty"
+		return "", "", "", "value has surrounding space or is empty"
 	}
-	// A hint word before a domain tells the engine that "update.zip" is a
-	// host rather than a file name: the pattern's path already said so.
-	prefix := ""
-	if slices.Contains(types, intel.IndicatorDomain) {
-		prefix = "domain "
-		// DNS names are case-insensitive, but the engine reads a mixed-case
-		// name ("Example.ORG") in prose as a false positive.
-		text = strings.ToLower(text)
-	}
-	var whole []ioc.Match
-	for _, m := range ioc.Extract(prefix+text, ioc.DefaultOptions()) {
-		if m.Offset == int64(len(prefix)) && m.Raw == text {
-			whole = append(whole, m)
+	want := make([]ioc.Type, 0, len(types))
+	for _, t := range types {
+		if it, ok := ioc.ParseType(string(t)); ok {
+			want = append(want, it)
 		}
 	}
-	if len(whole) != 1 {
-		return "", "", fmt.Sprintf("value is not a valid %s", typeNames(types))
+	m, err := ioc.Check(text, want...)
+	if ce, ok := errors.AsType[*ioc.CheckError](err); ok {
+		if ce.Reason == ioc.ReasonType {
+			return "", "", "", fmt.Sprintf("value is a %s, not a %s", ce.Found.Type, typeNames(types))
+		}
+		return "", "", "", fmt.Sprintf("value is not a valid %s", typeNames(types))
+	} else if err != nil {
+		return "", "", "", err.Error()
 	}
-	t := intel.IndicatorType(whole[0].Type.String())
-	if !slices.Contains(types, t) {
-		return "", "", fmt.Sprintf("value is a %s, not a %s", t, typeNames(types))
+	if m.Flags&ioc.FlagDefanged != 0 {
+		return "", "", "", "value is defanged"
 	}
-	if whole[0].Flags&ioc.FlagDefanged != 0 {
-		return "", "", "value is defanged"
-	}
-	return t, whole[0].Value, ""
+	return intel.IndicatorType(m.Type.String()), m.Value, m.Label(), ""
 }
 
 func typeNames(ts []intel.IndicatorType) string {
