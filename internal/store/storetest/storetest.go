@@ -54,6 +54,7 @@ func Run(t *testing.T, open Opener) {
 		{"GroupEvidence", testGroupEvidence},
 		{"RelatedGroupPairs", testRelatedGroupPairs},
 		{"Models", testModels},
+		{"Export", testExport}, {"ExportPaging", testExportPaging},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
