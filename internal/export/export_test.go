@@ -82,29 +82,31 @@ func TestDeterministic(t *testing.T) {
 	}
 }
 
+// lineShapes say what each line of a line-based format may look like.
+var lineShapes = map[export.Format]func(line string) bool{
+	export.List: func(l string) bool { return l != "" && !strings.ContainsAny(l, " \t\r") },
+	export.Hosts: func(l string) bool {
+		return strings.HasPrefix(l, "# ") || strings.HasPrefix(l, "0.0.0.0 ") && strings.Count(l, " ") == 1
+	},
+	export.RPZ: func(l string) bool {
+		return strings.HasPrefix(l, "; ") || strings.HasPrefix(l, "$TTL ") || strings.HasPrefix(l, "@ ") ||
+			strings.HasSuffix(l, " CNAME .") && strings.Count(l, " ") == 2
+	},
+	export.Unbound: func(l string) bool {
+		return strings.HasPrefix(l, "# ") || l == "server:" ||
+			strings.HasPrefix(l, "\tlocal-zone: \"") && strings.HasSuffix(l, ".\" always_nxdomain") && strings.Count(l, "\"") == 2
+	},
+	export.Zeek: func(l string) bool {
+		return l == "#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc" ||
+			strings.Count(l, "\t") == 3 && !strings.HasPrefix(l, "#") && !strings.Contains(l, "\t\t")
+	},
+}
+
 // TestHostileLinesStayLines: no hostile text starts a line of its own in
 // a line-based format: every line is a header, a comment or an entry of
 // the format's shape.
 func TestHostileLinesStayLines(t *testing.T) {
-	shapes := map[export.Format]func(line string) bool{
-		export.List: func(l string) bool { return l != "" && !strings.ContainsAny(l, " \t\r") },
-		export.Hosts: func(l string) bool {
-			return strings.HasPrefix(l, "# ") || strings.HasPrefix(l, "0.0.0.0 ") && strings.Count(l, " ") == 1
-		},
-		export.RPZ: func(l string) bool {
-			return strings.HasPrefix(l, "; ") || strings.HasPrefix(l, "$TTL ") || strings.HasPrefix(l, "@ ") ||
-				strings.HasSuffix(l, " CNAME .") && strings.Count(l, " ") == 2
-		},
-		export.Unbound: func(l string) bool {
-			return strings.HasPrefix(l, "# ") || l == "server:" ||
-				strings.HasPrefix(l, "\tlocal-zone: \"") && strings.HasSuffix(l, ".\" always_nxdomain") && strings.Count(l, "\"") == 2
-		},
-		export.Zeek: func(l string) bool {
-			return l == "#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc" ||
-				strings.Count(l, "\t") == 3 && !strings.HasPrefix(l, "#") && !strings.Contains(l, "\t\t")
-		},
-	}
-	for f, ok := range shapes {
+	for f, ok := range lineShapes {
 		out, _ := run(t, fixture(), export.Request{Format: f})
 		for i, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
 			if !ok(l) {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spoor/spoor/internal/intel"
 )
@@ -198,6 +199,10 @@ func (w *mispWriter) add(in *intel.ExportIndicator) error {
 	}
 	if !plainValue(in.Value) {
 		w.skip(string(in.Type) + " value with white space")
+		return nil
+	}
+	if !utf8.ValidString(in.Value) {
+		w.skip(string(in.Type) + " value not UTF-8") // JSON would change it
 		return nil
 	}
 	a := mispAttribute{UUID: uuid5("misp-attribute|" + indicatorKey(in)), Type: mt[0], Category: mt[1], Value: in.Value,

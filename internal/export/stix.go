@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spoor/spoor/internal/intel"
 )
@@ -291,6 +292,9 @@ func stixPattern(in *intel.ExportIndicator) (string, string) {
 	v := in.Value
 	if v == "" {
 		return "", string(in.Type) + " empty"
+	}
+	if !utf8.ValidString(v) {
+		return "", string(in.Type) + " value not UTF-8" // JSON would change it
 	}
 	var path string
 	switch in.Type {
