@@ -142,7 +142,7 @@ func clusterUUID(g *intel.Object) string {
 	k := groupKey(g)
 	for _, sep := range []string{"--", "misp-galaxy:", "/"} {
 		if i := strings.LastIndex(k, sep); i >= 0 {
-			if u := strings.ToLower(k[i+len(sep):]); uuidRE(u) {
+			if u := strings.ToLower(k[i+len(sep):]); isUUID(u) {
 				return u
 			}
 		}
@@ -150,8 +150,8 @@ func clusterUUID(g *intel.Object) string {
 	return uuid5("group|" + k)
 }
 
-// uuidRE reports whether s is a UUID in its 36-character form.
-func uuidRE(s string) bool {
+// isUUID reports whether s is a UUID in its 36-character form.
+func isUUID(s string) bool {
 	if len(s) != 36 {
 		return false
 	}
