@@ -47,6 +47,7 @@ func commands() []*command {
 		demoCmd(),
 		importCmd(),
 		searchCmd(),
+		exportCmd(),
 		groupCmd(),
 		relatedCmd(),
 		graphCmd(),

@@ -56,6 +56,7 @@ func Run(t *testing.T, open Opener) {
 		{"RelatedGroupPairs", testRelatedGroupPairs},
 		{"Models", testModels},
 		{"SchemaStatus", testSchemaStatus}, {"StuckRuns", testStuckRuns},
+		{"Export", testExport}, {"ExportPaging", testExportPaging},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

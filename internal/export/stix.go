@@ -1,0 +1,363 @@
+package export
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// The STIX bundle is written one object a line: the producer's identity,
+// then each indicator followed by its "indicates" relationships, then the
+// intrusion sets they point at (by name) and the TLP marking definitions
+// used (by ID). Every ID is a UUIDv5 of a stored key, every time a stored
+// time, so the same store gives the same bundle.
+
+// stixTime writes a STIX timestamp: UTC with milliseconds, as STIX 2.1
+// requires of created and modified.
+func stixTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// producerCreated is the creation time of the producer identity: fixed, so
+// that the identity object never changes.
+var producerCreated = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// tlpMarking is a marking definition as the specifications publish it.
+type tlpMarking struct {
+	id  string
+	obj map[string]any
+}
+
+// tlpMarkings are the TLP marking definitions: the four TLP 1.0 objects
+// the STIX 2.1 specification predefines (clear written as TLP:WHITE, its
+// TLP 1.0 name), and for amber+strict, which TLP 1.0 lacks, the TLP 2.0
+// object of the OASIS extension. spoor's STIX import reads both.
+var tlpMarkings = map[intel.TLP]tlpMarking{
+	intel.TLPClear:       tlp1("613f2e26-407d-48c7-9eca-b8e91df99dc9", "white"),
+	intel.TLPGreen:       tlp1("34098fce-860f-48ae-8e50-ebd3cc5e41da", "green"),
+	intel.TLPAmber:       tlp1("f88d31f6-486f-44da-b317-01333bde0b82", "amber"),
+	intel.TLPRed:         tlp1("5e57c739-391a-4eb3-b6be-7d15ca92d5ed", "red"),
+	intel.TLPAmberStrict: tlp2("939a9414-2ddd-4d32-a0cd-375ea402b003", "amber+strict"),
+}
+
+func tlp1(uuid, name string) tlpMarking {
+	id := "marking-definition--" + uuid
+	return tlpMarking{id: id, obj: map[string]any{
+		"type": "marking-definition", "spec_version": "2.1", "id": id, "created": "2017-01-20T00:00:00.000Z",
+		"definition_type": "tlp", "name": "TLP:" + strings.ToUpper(name), "definition": map[string]string{"tlp": name},
+	}}
+}
+
+func tlp2(uuid, name string) tlpMarking {
+	id := "marking-definition--" + uuid
+	return tlpMarking{id: id, obj: map[string]any{
+		"type": "marking-definition", "spec_version": "2.1", "id": id, "created": "2022-10-01T00:00:00.000Z",
+		"name": "TLP:" + strings.ToUpper(name),
+		"extensions": map[string]any{"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d": map[string]string{
+			"extension_type": "property-extension", "tlp_2_0": name,
+		}},
+	}}
+}
+
+type stixIdentity struct {
+	Type          string `json:"type"`
+	SpecVersion   string `json:"spec_version"`
+	ID            string `json:"id"`
+	Created       string `json:"created"`
+	Modified      string `json:"modified"`
+	Name          string `json:"name"`
+	IdentityClass string `json:"identity_class"`
+}
+
+type stixIndicator struct {
+	Type              string   `json:"type"`
+	SpecVersion       string   `json:"spec_version"`
+	ID                string   `json:"id"`
+	CreatedByRef      string   `json:"created_by_ref"`
+	Created           string   `json:"created"`
+	Modified          string   `json:"modified"`
+	Description       string   `json:"description,omitempty"`
+	Pattern           string   `json:"pattern"`
+	PatternType       string   `json:"pattern_type"`
+	PatternVersion    string   `json:"pattern_version"`
+	ValidFrom         string   `json:"valid_from"`
+	Labels            []string `json:"labels,omitempty"`
+	Confidence        int      `json:"confidence"`
+	ObjectMarkingRefs []string `json:"object_marking_refs,omitempty"`
+}
+
+type stixRelationship struct {
+	Type              string   `json:"type"`
+	SpecVersion       string   `json:"spec_version"`
+	ID                string   `json:"id"`
+	CreatedByRef      string   `json:"created_by_ref"`
+	Created           string   `json:"created"`
+	Modified          string   `json:"modified"`
+	RelationshipType  string   `json:"relationship_type"`
+	SourceRef         string   `json:"source_ref"`
+	TargetRef         string   `json:"target_ref"`
+	ObjectMarkingRefs []string `json:"object_marking_refs,omitempty"`
+}
+
+type stixExternalRef struct {
+	SourceName string `json:"source_name"`
+	ExternalID string `json:"external_id,omitempty"`
+	URL        string `json:"url,omitempty"`
+}
+
+type stixIntrusionSet struct {
+	Type               string            `json:"type"`
+	SpecVersion        string            `json:"spec_version"`
+	ID                 string            `json:"id"`
+	CreatedByRef       string            `json:"created_by_ref"`
+	Created            string            `json:"created"`
+	Modified           string            `json:"modified"`
+	Name               string            `json:"name"`
+	Description        string            `json:"description,omitempty"`
+	Aliases            []string          `json:"aliases,omitempty"`
+	Confidence         int               `json:"confidence"`
+	ExternalReferences []stixExternalRef `json:"external_references,omitempty"`
+	ObjectMarkingRefs  []string          `json:"object_marking_refs,omitempty"`
+}
+
+type stixWriter struct {
+	*base
+	producer string
+	objects  int
+	groups   map[int64]*intel.Object
+	tlps     map[intel.TLP]bool
+	buf      bytes.Buffer
+	enc      *json.Encoder
+}
+
+func newSTIX(b *base) writer {
+	w := &stixWriter{base: b, groups: map[int64]*intel.Object{}, tlps: map[intel.TLP]bool{}}
+	w.enc = json.NewEncoder(&w.buf)
+	w.enc.SetEscapeHTML(false)
+	w.producer = "identity--" + uuid5("identity|"+b.opts.Producer)
+	return w
+}
+
+// object writes one object of the objects array.
+func (w *stixWriter) object(v any) error {
+	w.buf.Reset()
+	if err := w.enc.Encode(v); err != nil {
+		return fmt.Errorf("export: stix: %w", err)
+	}
+	if w.objects > 0 {
+		w.print(",\n")
+	}
+	w.objects++
+	w.print(strings.TrimSuffix(w.buf.String(), "\n"))
+	return nil
+}
+
+// marking returns the object_marking_refs of a TLP and notes that the
+// bundle needs its definition.
+func (w *stixWriter) marking(t intel.TLP) []string {
+	m, ok := tlpMarkings[t]
+	if !ok {
+		return nil
+	}
+	w.tlps[t] = true
+	return []string{m.id}
+}
+
+func (w *stixWriter) begin() error {
+	// The bundle's ID names what it holds: the filter and the state of
+	// the store it was read from.
+	id := uuid5(fmt.Sprintf("bundle|%s|%d|%d", w.describe(), w.sum.Count, w.sum.LastChange.UnixMilli()))
+	w.print(`{"type":"bundle","id":"bundle--`, id, `","objects":[`, "\n")
+	t := stixTime(producerCreated)
+	return w.object(stixIdentity{Type: "identity", SpecVersion: "2.1", ID: w.producer, Created: t, Modified: t,
+		Name: w.opts.Producer, IdentityClass: "system"})
+}
+
+// confidence is STIX's 0..100 of spoor's 0..1.
+func confidence(c float64) int { return int(math.Round(min(max(c, 0), 1) * 100)) }
+
+// createdModified returns a stored created and updated time as STIX's:
+// the first known of created, updated and the fallbacks, and modified
+// never before created.
+func createdModified(created, updated time.Time, fallbacks ...time.Time) (string, string) {
+	for _, t := range append([]time.Time{updated}, fallbacks...) {
+		if created.IsZero() {
+			created = t
+		}
+	}
+	if updated.Before(created) {
+		updated = created
+	}
+	return stixTime(created), stixTime(updated)
+}
+
+func (w *stixWriter) add(in *intel.ExportIndicator) error {
+	pattern, reason := stixPattern(in)
+	if reason != "" {
+		w.skip(reason)
+		return nil
+	}
+	created, modified := createdModified(in.CreatedAt, in.UpdatedAt, w.lastChange())
+	validFrom := created
+	if !in.FirstSeen.IsZero() {
+		validFrom = stixTime(in.FirstSeen)
+	}
+	var labels []string
+	for _, t := range in.Tags {
+		if t = strings.TrimSpace(t); t != "" && !slices.Contains(labels, t) {
+			labels = append(labels, t)
+		}
+	}
+	id := "indicator--" + uuid5("indicator|"+indicatorKey(in))
+	marks := w.marking(in.TLP)
+	if err := w.object(stixIndicator{Type: "indicator", SpecVersion: "2.1", ID: id, CreatedByRef: w.producer,
+		Created: created, Modified: modified, Description: in.Description, Pattern: pattern, PatternType: "stix",
+		PatternVersion: "2.1", ValidFrom: validFrom, Labels: labels, Confidence: confidence(in.Confidence),
+		ObjectMarkingRefs: marks}); err != nil {
+		return err
+	}
+	w.wrote()
+	for _, g := range in.Groups {
+		w.groups[g.ID] = g
+		gid := "intrusion-set--" + uuid5("group|"+groupKey(g))
+		// The edge is as shareable as the less shareable of its ends.
+		tlp := in.TLP
+		if g.TLP.Rank() > tlp.Rank() {
+			tlp = g.TLP
+		}
+		if err := w.object(stixRelationship{Type: "relationship", SpecVersion: "2.1",
+			ID:           "relationship--" + uuid5("indicates|"+indicatorKey(in)+"|"+groupKey(g)),
+			CreatedByRef: w.producer, Created: created, Modified: modified, RelationshipType: "indicates",
+			SourceRef: id, TargetRef: gid, ObjectMarkingRefs: w.marking(tlp)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// attackGroupID matches an ATT&CK group ID, the catalogue ID an intrusion
+// set carries as an external reference.
+var attackGroupID = regexp.MustCompile(`^G\d{4}$`)
+
+func (w *stixWriter) end() error {
+	groups := make([]*intel.Object, 0, len(w.groups))
+	for _, g := range w.groups {
+		groups = append(groups, g)
+	}
+	slices.SortFunc(groups, func(a, b *intel.Object) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
+	for _, g := range groups {
+		created, modified := createdModified(g.Created, g.Modified, g.UpdatedAt, w.lastChange())
+		is := stixIntrusionSet{Type: "intrusion-set", SpecVersion: "2.1", ID: "intrusion-set--" + uuid5("group|"+groupKey(g)),
+			CreatedByRef: w.producer, Created: created, Modified: modified, Name: g.Name, Description: g.Description,
+			Aliases: g.Aliases, Confidence: confidence(g.Confidence), ObjectMarkingRefs: w.marking(g.TLP)}
+		if attackGroupID.MatchString(g.ExternalID) {
+			ref := stixExternalRef{SourceName: "mitre-attack", ExternalID: g.ExternalID}
+			if u, err := url.Parse(g.URL); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+				ref.URL = g.URL
+			}
+			is.ExternalReferences = []stixExternalRef{ref}
+		}
+		if err := w.object(is); err != nil {
+			return err
+		}
+	}
+	var ids []string
+	byID := map[string]tlpMarking{}
+	for t := range w.tlps {
+		m := tlpMarkings[t]
+		ids = append(ids, m.id)
+		byID[m.id] = m
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		if err := w.object(byID[id].obj); err != nil {
+			return err
+		}
+	}
+	w.print("\n]}\n")
+	return nil
+}
+
+// stixPattern returns the STIX 2.1 pattern of an indicator, or why it
+// has none.
+func stixPattern(in *intel.ExportIndicator) (string, string) {
+	v := in.Value
+	if v == "" {
+		return "", string(in.Type) + " empty"
+	}
+	if !utf8.ValidString(v) {
+		return "", string(in.Type) + " value not UTF-8" // JSON would change it
+	}
+	var path string
+	switch in.Type {
+	case intel.IndicatorIPv4:
+		path = "ipv4-addr:value"
+	case intel.IndicatorIPv6:
+		path = "ipv6-addr:value"
+	case intel.IndicatorCIDR:
+		p, reason := prefixOf(in)
+		if reason != "" {
+			return "", reason
+		}
+		path = "ipv4-addr:value"
+		if p.Addr().Is6() {
+			path = "ipv6-addr:value"
+		}
+	case intel.IndicatorDomain:
+		path = "domain-name:value"
+	case intel.IndicatorURL:
+		path = "url:value"
+	case intel.IndicatorEmail:
+		path = "email-addr:value"
+	case intel.IndicatorMD5:
+		path = "file:hashes.MD5"
+	case intel.IndicatorSHA1:
+		path = "file:hashes.'SHA-1'"
+	case intel.IndicatorSHA256:
+		path = "file:hashes.'SHA-256'"
+	case intel.IndicatorSHA512:
+		path = "file:hashes.'SHA-512'"
+	case intel.IndicatorASN:
+		n, ok := asNumber(v)
+		if !ok {
+			return "", "asn not an AS number"
+		}
+		return fmt.Sprintf("[autonomous-system:number = %d]", n), ""
+	default:
+		// CVEs are vulnerabilities and techniques attack patterns in STIX,
+		// not observables a pattern can name.
+		return "", string(in.Type) + " (not in this format)"
+	}
+	return "[" + path + " = " + stixString(v) + "]", ""
+}
+
+// stixString writes a pattern string literal: quoted with ', with \ and '
+// escaped by a backslash, the only escapes the patterning grammar has.
+func stixString(s string) string {
+	s = strings.ReplaceAll(s, `\`, `\\`)
+	return "'" + strings.ReplaceAll(s, `'`, `\'`) + "'"
+}
+
+// asNumber reads "AS64500" (or "64500") as an AS number.
+func asNumber(v string) (uint32, bool) {
+	v = strings.TrimPrefix(strings.ToUpper(v), "AS")
+	var n uint64
+	if v == "" || len(v) > 10 {
+		return 0, false
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(v[i]-'0')
+	}
+	return uint32(n), n <= math.MaxUint32
+}

@@ -1,0 +1,300 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// exportPage is how many indicators one query of an export reads: their
+// sources and groups then take one query each, so memory stays flat
+// however many indicators the export holds.
+const exportPage = 500
+
+// groupLinkSQL selects (indicator, object) pairs of the two ways an
+// indicator points at a group: an event attributed to the group holds it,
+// or a STIX "indicates" relationship names one of the group's records
+// (object_records, so links to a record merged into another group follow
+// it). Each %s is an indicator ID condition ("IN (…)").
+const groupLinkSQL = `SELECT ei.indicator_id, e.group_id FROM event_indicators ei JOIN events e ON e.id = ei.event_id
+WHERE e.group_id IS NOT NULL AND ei.indicator_id %s
+UNION
+SELECT si.indicator_id, r.object_id FROM stix_indicators si
+JOIN indicator_links l ON l.indicator_ref = si.stix_id AND l.type = 'indicates'
+JOIN object_records r ON r.record_key = l.object_ref
+WHERE si.indicator_id %s`
+
+// exportWhere returns the conditions and arguments of f, without the
+// type (which ExportIndicators walks one at a time).
+func (s *Store) exportWhere(f intel.ExportFilter) ([]string, []any) {
+	var where []string
+	var args []any
+	if f.GroupID > 0 {
+		where = append(where, `i.id IN (SELECT ei.indicator_id FROM event_indicators ei JOIN events e ON e.id = ei.event_id
+	WHERE e.group_id = ?
+UNION SELECT si.indicator_id FROM stix_indicators si
+	JOIN indicator_links l ON l.indicator_ref = si.stix_id AND l.type = 'indicates'
+	JOIN object_records r ON r.record_key = l.object_ref WHERE r.object_id = ?)`)
+		args = append(args, f.GroupID, f.GroupID)
+	}
+	if !f.Since.IsZero() {
+		t := ms(f.Since)
+		where = append(where, "(i.last_seen >= ? OR i.first_seen >= ? OR i.updated_at >= ?)")
+		args = append(args, t, t, t)
+	}
+	if f.MinConfidence > 0 {
+		where = append(where, "i.confidence >= ?")
+		args = append(args, f.MinConfidence)
+	}
+	if f.TLPMax != "" {
+		var allowed []string
+		for _, t := range []intel.TLP{"", intel.TLPClear, intel.TLPGreen, intel.TLPAmber, intel.TLPAmberStrict, intel.TLPRed} {
+			if t.AtMost(f.TLPMax) {
+				allowed = append(allowed, string(t))
+			}
+		}
+		in, inArgs := s.d.inText(allowed)
+		where = append(where, "i.tlp "+in)
+		args = append(args, inArgs...)
+	}
+	if f.ExcludeWarninglisted {
+		where = append(where, "i.warninglist = ''")
+	}
+	return where, args
+}
+
+// ExportSummary counts the indicators f selects and finds when the
+// latest of them last changed, without reading them.
+func (s *Store) ExportSummary(ctx context.Context, f intel.ExportFilter) (intel.ExportSummary, error) {
+	var sum intel.ExportSummary
+	if err := f.Validate(); err != nil {
+		return sum, s.wrap("export summary", err)
+	}
+	where, args := s.exportWhere(f)
+	if len(f.Types) > 0 {
+		var ts []string
+		for _, t := range f.Types {
+			ts = append(ts, string(t))
+		}
+		in, inArgs := s.d.inText(ts)
+		where = append(where, "i.type "+in)
+		args = append(args, inArgs...)
+	}
+	query := `SELECT COUNT(*), COALESCE(MAX(i.updated_at), 0) FROM indicators i`
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	var last int64
+	if err := s.queryRow(ctx, s.rdb, query, args...).Scan(&sum.Count, &last); err != nil {
+		return sum, s.wrap("export summary", err)
+	}
+	sum.LastChange = fromMS(last)
+	return sum, nil
+}
+
+// ExportIndicators calls fn with every indicator f selects, ordered by
+// type name and then value (the engine's order of text), each with the
+// names of its sources and its active groups within f.TLPMax. It reads a
+// page at a time, so memory does not grow with the export; an error from
+// fn stops it and is returned.
+func (s *Store) ExportIndicators(ctx context.Context, f intel.ExportFilter, fn func(*intel.ExportIndicator) error) error {
+	if err := f.Validate(); err != nil {
+		return s.wrap("export indicators", err)
+	}
+	ex := &exporter{s: s, f: f, groups: map[int64]*intel.Object{}}
+	if err := ex.loadSources(ctx); err != nil {
+		return s.wrap("export indicators", err)
+	}
+	where, args := s.exportWhere(f)
+	cond := ""
+	if len(where) > 0 {
+		cond = " AND " + strings.Join(where, " AND ")
+	}
+	query := `SELECT ` + indicatorCols + ` FROM indicators i WHERE i.type = ? AND i.value > ?` + cond +
+		` ORDER BY i.value LIMIT ?`
+	for _, t := range f.ExportTypes() {
+		after := ""
+		for {
+			page, err := ex.page(ctx, query, append(append([]any{t, after}, args...), exportPage))
+			if err != nil {
+				return s.wrap("export indicators", err)
+			}
+			for _, in := range page {
+				if err := fn(in); err != nil {
+					return err
+				}
+			}
+			if len(page) < exportPage {
+				break
+			}
+			after = page[len(page)-1].Value
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// exporter is the state of one ExportIndicators: the source names and
+// the groups loaded so far (nil for an object that is not exported).
+type exporter struct {
+	s       *Store
+	f       intel.ExportFilter
+	sources map[int64]string
+	groups  map[int64]*intel.Object
+}
+
+func (ex *exporter) loadSources(ctx context.Context) error {
+	rows, err := ex.s.query(ctx, ex.s.rdb, `SELECT id, name FROM sources`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	ex.sources = map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return err
+		}
+		ex.sources[id] = name
+	}
+	return rows.Err()
+}
+
+// page reads one page of indicators and fills in their sources and groups.
+func (ex *exporter) page(ctx context.Context, query string, args []any) ([]*intel.ExportIndicator, error) {
+	s := ex.s
+	rows, err := s.query(ctx, s.rdb, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	var page []*intel.ExportIndicator
+	byID := map[int64]*intel.ExportIndicator{}
+	for rows.Next() {
+		in, err := scanIndicator(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		e := &intel.ExportIndicator{Indicator: *in}
+		if name, ok := ex.sources[in.SourceID]; ok {
+			e.Sources = []string{name}
+		}
+		page = append(page, e)
+		byID[in.ID] = e
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(page) == 0 {
+		return page, err
+	}
+	ids := make([]int64, len(page))
+	for i, e := range page {
+		ids[i] = e.ID
+	}
+	if err := ex.addSources(ctx, ids, byID); err != nil {
+		return nil, err
+	}
+	if err := ex.addGroups(ctx, ids, byID); err != nil {
+		return nil, err
+	}
+	for _, e := range page {
+		slices.Sort(e.Sources)
+		e.Sources = slices.Compact(e.Sources)
+		slices.SortFunc(e.Groups, func(a, b *intel.Object) int {
+			return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+		})
+		e.Groups = slices.Compact(e.Groups)
+	}
+	return page, nil
+}
+
+// addSources adds the sources of the provenance rows (IOC lists); an
+// indicator's own source is already there.
+func (ex *exporter) addSources(ctx context.Context, ids []int64, byID map[int64]*intel.ExportIndicator) error {
+	in, args := ex.s.d.inInt(ids)
+	rows, err := ex.s.query(ctx, ex.s.rdb, `SELECT indicator_id, source_id FROM indicator_sources WHERE indicator_id `+in, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ind, src int64
+		if err := rows.Scan(&ind, &src); err != nil {
+			return err
+		}
+		if name, ok := ex.sources[src]; ok && byID[ind] != nil {
+			byID[ind].Sources = append(byID[ind].Sources, name)
+		}
+	}
+	return rows.Err()
+}
+
+func (ex *exporter) addGroups(ctx context.Context, ids []int64, byID map[int64]*intel.ExportIndicator) error {
+	s := ex.s
+	in, inArgs := s.d.inInt(ids)
+	rows, err := s.query(ctx, s.rdb, strings.ReplaceAll(groupLinkSQL, "%s", in), append(slices.Clone(inArgs), inArgs...)...)
+	if err != nil {
+		return err
+	}
+	type link struct{ ind, obj int64 }
+	var links []link
+	for rows.Next() {
+		var l link
+		if err := rows.Scan(&l.ind, &l.obj); err != nil {
+			rows.Close()
+			return err
+		}
+		links = append(links, l)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var missing []int64
+	for _, l := range links {
+		if _, ok := ex.groups[l.obj]; !ok && !slices.Contains(missing, l.obj) {
+			missing = append(missing, l.obj)
+		}
+	}
+	if err := ex.loadGroups(ctx, missing); err != nil {
+		return err
+	}
+	for _, l := range links {
+		if g := ex.groups[l.obj]; g != nil && byID[l.ind] != nil {
+			byID[l.ind].Groups = append(byID[l.ind].Groups, g)
+		}
+	}
+	return nil
+}
+
+// loadGroups reads the objects ids name; those that are not active groups
+// within the TLP ceiling are remembered as nil.
+func (ex *exporter) loadGroups(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	for _, id := range ids {
+		ex.groups[id] = nil
+	}
+	in, args := ex.s.d.inInt(ids)
+	rows, err := ex.s.query(ctx, ex.s.rdb, `SELECT `+objectCols+` FROM objects o WHERE o.id `+in, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		o, err := scanObject(rows)
+		if err != nil {
+			return err
+		}
+		if o.Kind == intel.KindGroup && o.Active() && o.TLP.AtMost(ex.f.TLPMax) {
+			ex.groups[o.ID] = o
+		}
+	}
+	return rows.Err()
+}
