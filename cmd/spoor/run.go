@@ -48,6 +48,8 @@ func commands() []*command {
 		relatedCmd(),
 		graphCmd(),
 		evalCmd(),
+		reputationCmd(),
+		trainCmd(),
 		analyzeCmd(),
 		userCmd(),
 		extractCmd(),
