@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -270,4 +271,130 @@ func writeModel(path string, m *reputation.Model) error {
 		return intel.Errorf(intel.CodeInvalid, "write model %s: %v", path, err)
 	}
 	return nil
+}
+
+// evalReputationFlags are spoor eval reputation's own flags (--folds and
+// --seed are eval's).
+type evalReputationFlags struct {
+	data, longTail *string
+	sample         *int
+	skipBad        *bool
+}
+
+func addEvalReputationFlags(fs *flag.FlagSet) evalReputationFlags {
+	return evalReputationFlags{
+		data:     fs.String("data", "", "reputation: labelled CSV (domain,label,category,family,rank,source), plain or .gz"),
+		longTail: fs.String("long-tail", "", "reputation: file of benign names on no popularity list (default: the built-in list)"),
+		sample:   fs.Int("sample", 120000, "reputation: names in the cross-validation (every benign one, malicious ones at random)"),
+		skipBad:  fs.Bool("skip-bad", false, "reputation: skip malformed rows and count them"),
+	}
+}
+
+// evalReputation runs spoor eval reputation.
+func evalReputation(ctx context.Context, e *env, fs *flag.FlagSet, f evalReputationFlags, folds int, seed uint64) error {
+	if *f.data == "" {
+		return usagef("spoor eval reputation needs --data CSV")
+	}
+	setFolds := false
+	fs.Visit(func(fl *flag.Flag) { setFolds = setFolds || fl.Name == "folds" })
+	if !setFolds {
+		folds = 10
+	}
+	if folds < 2 || *f.sample < 100 {
+		return usagef("--folds must be at least 2 and --sample at least 100")
+	}
+	lt := reputation.LongTail()
+	if *f.longTail != "" {
+		b, err := os.ReadFile(*f.longTail)
+		if err != nil {
+			return intel.Errorf(intel.CodeInvalid, "read %s: %v", *f.longTail, errors.Unwrap(err))
+		}
+		lt = nil
+		for line := range strings.SplitSeq(string(b), "\n") {
+			line, _, _ = strings.Cut(line, "#")
+			if line = strings.TrimSpace(line); line != "" {
+				lt = append(lt, line)
+			}
+		}
+	}
+	exs, _, sum, err := readLabelled(ctx, e, *f.data, *f.skipBad)
+	if err != nil {
+		return err
+	}
+	bar := newProgress(e.stderr, "eval reputation")
+	ev, err := reputation.Evaluate(exs, sum, reputation.EvalOptions{Folds: folds, Sample: *f.sample, LongTail: lt, Seed: seed, Progress: bar.note})
+	if err != nil {
+		return intel.Errorf(intel.CodeInvalid, "eval reputation: %v", err)
+	}
+	if e.cfg.Format == "json" {
+		return printJSON(e.stdout, ev)
+	}
+	return writeReputationEval(e.stdout, ev)
+}
+
+func writeReputationEval(w io.Writer, ev *reputation.Evaluation) error {
+	d := ev.Data
+	fmt.Fprintf(w, "%d rows, %d distinct names: %d benign, %d malicious (%d families), %d suspicious left out, %d conflicting and %d invalid dropped\n",
+		d.Rows, d.Distinct, d.Benign, d.Malicious, d.Families, d.Suspicious, d.Conflicts, d.InvalidNames)
+	fmt.Fprintf(w, "thresholds for a %.1f %% false-positive rate, chosen on each training side's held-out names; time split: %s\n",
+		100*ev.TargetFPR, ev.TimeSplit)
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', 3, 64) }
+	for _, sp := range ev.Splits {
+		fmt.Fprintf(w, "\n== %s split: %d-fold cross-validation on %d benign + %d malicious names (mean [q1 median q3])\n",
+			sp.Split, sp.CV.Folds, sp.CV.Mix.Benign, sp.CV.Mix.Malicious)
+		t := newTable(w, "MODEL", "F1", "F1 50/50", "RECALL", "FPR", "CATEGORY MACRO-F1")
+		for _, m := range sp.CV.Models {
+			cat := "-"
+			if m.CategoryMacroF1 != nil {
+				cat = m.CategoryMacroF1.String()
+			}
+			t.row(m.Model, m.F1.String(), m.F1Balanced.String(), m.Recall.String(), m.FPR.String(), cat)
+		}
+		if err := t.flush(); err != nil {
+			return err
+		}
+		h := sp.Holdout
+		if h == nil {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s split, 80/20 hold-out: train %d benign + %d malicious, test %d benign + %d malicious; long-tail set %d benign names\n",
+			sp.Split, h.Train.Benign, h.Train.Malicious, h.Test.Benign, h.Test.Malicious, ev.LongTail)
+		t = newTable(w, "MODEL", "TN", "FP", "FN", "TP", "RECALL", "FPR", "F1", "F1 50/50", "CAT MACRO-F1", "LONG-TAIL FPR", "FLAGGED", "LT F1 50/50")
+		for _, m := range h.Models {
+			c := m.Confusion
+			t.row(m.Model, strconv.Itoa(c[0][0]), strconv.Itoa(c[0][1]), strconv.Itoa(c[1][0]), strconv.Itoa(c[1][1]), f(m.Recall), f(m.FPR),
+				f(m.F1), f(m.F1Balanced), f(m.CategoryMacroF1), f(m.LongTailFPR), f(m.LongTailFlagged), f(m.LongTailF1Balanced))
+		}
+		if err := t.flush(); err != nil {
+			return err
+		}
+		m := h.Models[0]
+		fmt.Fprintf(w, "\n%s: per category, share detected and category recall; category confusion (rows truth, columns predicted, %s)\n",
+			m.Model, strings.Join(reputation.Categories, " "))
+		t = newTable(w, append([]string{"CATEGORY", "DETECTED", "CAT RECALL"}, shortCats()...)...)
+		for i, c := range reputation.Categories {
+			row := []string{c, f(m.DetectedByCategory[c]), f(m.CategoryRecall[c])}
+			for _, v := range m.CategoryConfusion[i] {
+				row = append(row, strconv.Itoa(v))
+			}
+			t.row(row...)
+		}
+		if err := t.flush(); err != nil {
+			return err
+		}
+		if wl := h.Whitelist; wl != nil {
+			fmt.Fprintf(w, "\nwhitelist of the popularity list's %d registered domains (with subdomains): recall %s → %s (%d malicious test names whitelisted); long-tail FPR %s → %s (%d long-tail names whitelisted)\n",
+				wl.Entries, f(wl.RecallWithout), f(wl.RecallWith), wl.MaliciousWhitelisted, f(wl.LongTailFPRWithout), f(wl.LongTailFPRWith), wl.LongTailWhitelisted)
+		}
+		fmt.Fprintf(w, "popularity rule (exact name on the training side's list): fires on %d benign and %d malicious test names\n", h.PopularBenign, h.PopularMalicious)
+	}
+	return nil
+}
+
+func shortCats() []string {
+	var out []string
+	for _, c := range reputation.Categories {
+		out = append(out, strings.ToUpper(c[:min(4, len(c))]))
+	}
+	return out
 }

@@ -8,7 +8,7 @@ import "strings"
 // a name registered elsewhere (paypal-login.example.net,
 // paypal.com.example.net).
 //
-// Brands are the registered labels of the most popular domains, five
+// Brands are the registered labels of the most popular domains, six
 // letters or longer (shorter ones match too much by chance). Edit distance
 // uses the deletion neighbourhoods of SymSpell: every label one deletion
 // away from a brand is indexed, so a lookup costs a few map probes instead
@@ -21,7 +21,7 @@ type brandIndex struct {
 }
 
 // minBrandLen is the shortest label taken as a brand.
-const minBrandLen = 5
+const minBrandLen = 6
 
 func newBrandIndex(brands []string) *brandIndex {
 	ix := &brandIndex{exact: map[string]int32{}, deletes: map[string]int32{}, folded: map[string]int32{}}

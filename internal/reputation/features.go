@@ -9,16 +9,24 @@ import (
 // changes FormatVersion: a saved model names its features, and Load refuses
 // a model whose names differ.
 //
+// Nothing about the labels left of the registered domain is among them:
+// the benign names of the training data are the popularity list's, which
+// lists registered domains (37,040 of its 40,000 names have two labels),
+// so any subdomain feature would learn "has a subdomain, so malicious" and
+// flag every cs.example.edu. A subdomain is read by the rules instead
+// (brand tokens, threat words), and a name under a provider's suffix
+// (x.duckdns.org, x.github.io) is scored by its own label. For the same
+// reason "is under a private-section suffix" is no feature: every such
+// name is a subdomain in ICANN terms. The providers that hand out names
+// to anyone are the dynamic-DNS and free-hosting lists instead.
+//
 // Popularity rank is not among them on purpose: in the training data the
 // rank is where the benign label comes from (every benign row has one, no
 // malicious row does), so a model that read it would score perfectly and
 // learn nothing. Popularity enters only as the look-alike brands and as the
 // "popular" rule, which the evaluation reports on its own.
 var FeatureNames = []string{
-	"length",             // of the whole name
 	"label_length",       // of the registered label
-	"labels",             // number of labels
-	"subdomain_depth",    // labels left of the registered domain
 	"label_entropy",      // Shannon entropy of the registered label's characters, bits
 	"label_digit_ratio",  // share of digits in the registered label
 	"label_hyphens",      // hyphens and underscores in the registered label
@@ -26,15 +34,11 @@ var FeatureNames = []string{
 	"label_consonants",   // longest run of consonants
 	"label_digit_run",    // longest run of digits
 	"label_switches",     // letter/digit alternations per character
-	"sub_length",         // longest subdomain label (NaN without one)
-	"sub_entropy",        // entropy of the subdomain part (NaN without one)
 	"lm_benign",          // log-likelihood per character of the label under the benign model
 	"lm_malicious",       // the same under the malicious model
 	"lm_ratio",           // their difference: > 0 reads as malicious
-	"sub_lm_ratio",       // the difference over the subdomain part (NaN without one)
 	"suffix_ratio",       // log ratio of the ICANN suffix's frequency among malicious and benign names
 	"suffix_labels",      // labels in the ICANN suffix (co.uk: 2)
-	"private_suffix",     // under a private-section suffix of the public-suffix list (github.io)
 	"known_tld",          // the TLD is an ICANN one
 	"dynamic_dns",        // under a dynamic-DNS provider
 	"free_hosting",       // under a free web-hosting provider
@@ -52,10 +56,7 @@ var NumFeatures = len(FeatureNames)
 
 // Feature indices used by rules and tests.
 const (
-	fLength = iota
-	fLabelLength
-	fLabels
-	fSubDepth
+	fLabelLength = iota
 	fEntropy
 	fDigitRatio
 	fHyphens
@@ -63,15 +64,11 @@ const (
 	fConsonants
 	fDigitRun
 	fSwitches
-	fSubLength
-	fSubEntropy
 	fLMBenign
 	fLMMalicious
 	fLMRatio
-	fSubLMRatio
 	fSuffixRatio
 	fSuffixLabels
-	fPrivate
 	fKnownTLD
 	fDynamicDNS
 	fFreeHosting
@@ -104,10 +101,7 @@ type lexicon struct {
 // features writes the feature vector of n into x (len NumFeatures).
 func (lx *lexicon) features(n *Name, x []float64) {
 	d, label := n.Domain, n.Label
-	x[fLength] = float64(len(d))
 	x[fLabelLength] = float64(len(label))
-	x[fLabels] = float64(strings.Count(d, ".") + 1)
-	x[fSubDepth] = float64(len(n.Sub))
 	x[fEntropy] = entropy(label)
 	var digits, hyphens, vowels, letters, run, maxRun, drun, maxDrun, switches int
 	for i := 0; i < len(label); i++ {
@@ -144,25 +138,11 @@ func (lx *lexicon) features(n *Name, x []float64) {
 	x[fConsonants] = float64(maxRun)
 	x[fDigitRun] = float64(maxDrun)
 	x[fSwitches] = float64(switches) / float64(len(label))
-	x[fSubLength], x[fSubEntropy], x[fSubLMRatio] = math.NaN(), math.NaN(), math.NaN()
-	if len(n.Sub) > 0 {
-		sub := d[:len(d)-len(n.Registered)-1]
-		longest := 0
-		for _, s := range n.Sub {
-			longest = max(longest, len(s))
-		}
-		x[fSubLength] = float64(longest)
-		x[fSubEntropy] = entropy(sub)
-		b, k := lx.benign.logProb(sub)
-		m, _ := lx.malicious.logProb(sub)
-		x[fSubLMRatio] = (m - b) / float64(k)
-	}
 	b, k := lx.benign.logProb(label)
 	m, _ := lx.malicious.logProb(label)
 	x[fLMBenign], x[fLMMalicious], x[fLMRatio] = b/float64(k), m/float64(k), (m-b)/float64(k)
 	x[fSuffixRatio] = lx.suffix(n.ICANNSuffix)
 	x[fSuffixLabels] = float64(strings.Count(n.ICANNSuffix, ".") + 1)
-	x[fPrivate] = b2f(n.Private)
 	x[fKnownTLD] = b2f(n.KnownTLD)
 	x[fDynamicDNS] = b2f(parentIn(d, dynamicDNS) != "")
 	x[fFreeHosting] = b2f(parentIn(d, freeHosting) != "")

@@ -14,9 +14,28 @@ var (
 	//go:embed lists/free_hosting.txt
 	freeHostingText string
 
+	// The long-tail benign names of the evaluation (how the list was made
+	// is in its header).
+	//go:embed testdata/longtail.txt
+	longTailText string
+
 	dynamicDNS  = readList(dynamicDNSText)
 	freeHosting = readList(freeHostingText)
 )
+
+// LongTail returns the hand-made list of benign names that are on no
+// popularity list, in file order.
+func LongTail() []string {
+	var out []string
+	sc := bufio.NewScanner(strings.NewReader(longTailText))
+	for sc.Scan() {
+		line, _, _ := strings.Cut(sc.Text(), "#")
+		if line = strings.TrimSpace(line); line != "" {
+			out = append(out, line)
+		}
+	}
+	return out
+}
 
 // readList reads one lower-case name a line; '#' starts a comment.
 func readList(text string) map[string]bool {

@@ -34,7 +34,9 @@ type InvalidError struct {
 	Reason string
 }
 
-func (e *InvalidError) Error() string { return fmt.Sprintf("%q is not a domain name: %s", e.Input, e.Reason) }
+func (e *InvalidError) Error() string {
+	return fmt.Sprintf("%q is not a domain name: %s", e.Input, e.Reason)
+}
 
 func invalid(in, format string, args ...any) *InvalidError {
 	return &InvalidError{Input: in, Reason: fmt.Sprintf(format, args...)}

@@ -18,12 +18,15 @@ type TrainOptions struct {
 	// the validation side (0 means 0.02).
 	TargetFPR float64
 	// ValidShare is the share of families (and of benign names) held out
-	// to stop boosting and choose the threshold (0 means 0.1).
+	// to choose the threshold (0 means 0.1).
 	ValidShare float64
 	Seed       uint64
-	// Rounds and CategoryRounds bound the boosting rounds of the binary
-	// and the category model (0 means 300 and 40); both stop early on the
-	// validation side.
+	// Rounds is the binary model's boosting rounds (0 means 200) and
+	// CategoryRounds bounds the category model's (0 means 40), which stops
+	// early on held-out names of the training families. The binary model
+	// does not stop early: on unseen families its validation loss turns
+	// after a dozen rounds while recall at the threshold still grows, and
+	// tomorrow's names are mostly new names of known families.
 	Rounds, CategoryRounds int
 	// Leaves bounds each tree's leaves (0 means 31).
 	Leaves int
@@ -46,7 +49,7 @@ func (o TrainOptions) withDefaults() TrainOptions {
 		o.ValidShare = 0.1
 	}
 	if o.Rounds == 0 {
-		o.Rounds = 300
+		o.Rounds = 200
 	}
 	if o.CategoryRounds == 0 {
 		o.CategoryRounds = 40
@@ -79,28 +82,31 @@ const crossFolds = 5
 // out as the validation side, on which boosting stops and the threshold
 // for the target false-positive rate is chosen.
 func Train(exs []Example, opt TrainOptions) (*Model, error) {
+	m, _, err := train(exs, opt)
+	return m, err
+}
+
+// trained is what training leaves besides the model, for the evaluation:
+// both sides' examples and feature rows (the training rows' from the
+// cross-fitted lexicons).
+type trained struct {
+	train, valid []*Example
+	xtr, xva     [][]float64
+	opt          TrainOptions
+}
+
+func train(exs []Example, opt TrainOptions) (*Model, *trained, error) {
 	opt = opt.withDefaults()
 	if !(opt.TargetFPR > 0 && opt.TargetFPR < 1) {
-		return nil, fmt.Errorf("reputation: train: target false-positive rate %v is not in (0, 1)", opt.TargetFPR)
+		return nil, nil, fmt.Errorf("reputation: train: target false-positive rate %v is not in (0, 1)", opt.TargetFPR)
 	}
-	var train, valid []*Example
-	for i := range exs {
-		ex := &exs[i]
-		if ex.Suspicious {
-			continue
-		}
-		if unitHash(ex.group(), opt.Seed^0x7a11d) < opt.ValidShare {
-			valid = append(valid, ex)
-		} else {
-			train = append(train, ex)
-		}
-	}
+	train, valid := splitValid(exs, opt.ValidShare, opt.Seed)
 	m := &Model{}
 	m.Info.Version = Version
 	m.Info.TargetFPR = opt.TargetFPR
 	m.Info.Train, m.Info.Valid = mixOf(train), mixOf(valid)
 	if m.Info.Train.Benign == 0 || m.Info.Train.Malicious == 0 || m.Info.Valid.Benign == 0 || m.Info.Valid.Malicious == 0 {
-		return nil, fmt.Errorf("reputation: train: need benign and malicious names on both sides, have %+v for training and %+v for validation",
+		return nil, nil, fmt.Errorf("reputation: train: need benign and malicious names on both sides, have %+v for training and %+v for validation",
 			m.Info.Train, m.Info.Valid)
 	}
 
@@ -133,24 +139,24 @@ func Train(exs []Example, opt TrainOptions) (*Model, error) {
 	opt.Progress("binary model")
 	dtr, err := gbdt.NewDataset(xtr, ytr)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	dva, err := gbdt.NewDataset(xva, yva)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	p := gbdt.DefaultParams(gbdt.Binary, 2)
 	p.NumRounds, p.NumLeaves, p.LearningRate, p.MinDataInLeaf = opt.Rounds, opt.Leaves, 0.1, 50
-	p.EarlyStoppingRounds, p.NumThreads, p.Seed = 30, opt.Threads, opt.Seed
+	p.NumThreads, p.Seed = opt.Threads, opt.Seed
 	p.ClassWeights = []float64{float64(m.Info.Train.Malicious) / float64(m.Info.Train.Benign), 1}
 	if m.binary, err = gbdt.Train(p, dtr, dva); err != nil {
-		return nil, fmt.Errorf("reputation: train binary model: %w", err)
+		return nil, nil, fmt.Errorf("reputation: train binary model: %w", err)
 	}
 	m.Info.BinaryTrees = m.binary.NumTrees()
 
 	opt.Progress("category model")
-	if m.category, m.Info.CategoryMacroF1, err = trainCategory(train, xtr, valid, xva, opt); err != nil {
-		return nil, err
+	if m.category, m.Info.CategoryMacroF1, err = trainCategory(train, xtr, opt); err != nil {
+		return nil, nil, err
 	}
 	m.Info.CategoryTrees = m.category.NumTrees()
 
@@ -168,7 +174,7 @@ func Train(exs []Example, opt TrainOptions) (*Model, error) {
 	m.Info.Threshold = m.threshold
 	m.Info.ValidFPR = shareAtLeast(benign, m.threshold)
 	m.Info.ValidRecall = shareAtLeast(bad, m.threshold)
-	return m, nil
+	return m, &trained{train: train, valid: valid, xtr: xtr, xva: xva, opt: opt}, nil
 }
 
 func mixOf(exs []*Example) Mix {
@@ -210,6 +216,52 @@ func brandLabels(popular map[string]int, n int) []string {
 	return out
 }
 
+// splitValid holds out whole families until they make up about share of
+// the malicious names, and a share of the benign names (which have no
+// family) at random. Families larger than a quarter of the held-out share
+// stay in training: one of them alone would make the validation side one
+// family.
+func splitValid(exs []Example, share float64, seed uint64) (train, valid []*Example) {
+	size := map[string]int{}
+	nMal := 0
+	for i := range exs {
+		if exs[i].Malicious {
+			size[exs[i].Family]++
+			nMal++
+		}
+	}
+	fams := make([]string, 0, len(size))
+	for f := range size {
+		fams = append(fams, f)
+	}
+	sort.Slice(fams, func(i, j int) bool {
+		return unitHash(fams[i], seed^0x7a11d) < unitHash(fams[j], seed^0x7a11d)
+	})
+	held := map[string]bool{}
+	want, got := share*float64(nMal), 0.0
+	for _, f := range fams {
+		if got >= want {
+			break
+		}
+		if n := float64(size[f]); n <= want/4 {
+			held[f] = true
+			got += n
+		}
+	}
+	for i := range exs {
+		ex := &exs[i]
+		switch {
+		case ex.Suspicious:
+			continue
+		case ex.Malicious && held[ex.Family], !ex.Malicious && unitHash(ex.Name.Domain, seed^0x7a11d) < share:
+			valid = append(valid, ex)
+		default:
+			train = append(train, ex)
+		}
+	}
+	return train, valid
+}
+
 // fitLexicons counts the training names once per cross part and returns
 // crossFolds+1 lexicons: lexicon k has seen every part but k, the last
 // has seen all.
@@ -226,14 +278,8 @@ func fitLexicons(train []*Example, brands []string, seed uint64) []lexicon {
 		c := parts[crossPart(ex, seed)]
 		if ex.Malicious {
 			c.mal.add(ex.Name.Label, 1)
-			if len(ex.Name.Sub) > 0 {
-				c.mal.add(subPart(&ex.Name), 1)
-			}
 		} else {
 			c.ben.add(ex.Name.Label, 1)
-			if len(ex.Name.Sub) > 0 {
-				c.ben.add(subPart(&ex.Name), 1)
-			}
 		}
 		c.suf.add(ex.Name.ICANNSuffix, ex.Malicious)
 	}
@@ -269,9 +315,6 @@ func addCounts(dst, src []float64) {
 	}
 }
 
-// subPart is the name left of the registered domain.
-func subPart(n *Name) string { return n.Domain[:len(n.Domain)-len(n.Registered)-1] }
-
 // crossPart is the cross part of a training name, by a hash of the name.
 func crossPart(ex *Example, seed uint64) int {
 	return int(unitHash(ex.Name.Domain, seed^0xc055) * crossFolds)
@@ -304,7 +347,7 @@ func (m *Model) totals(exs []*Example, xs [][]float64) []float64 {
 	return out
 }
 
-func trainCategory(train []*Example, xtr [][]float64, valid []*Example, xva [][]float64, opt TrainOptions) (*gbdt.Model, float64, error) {
+func trainCategory(train []*Example, xtr [][]float64, opt TrainOptions) (*gbdt.Model, float64, error) {
 	pick := func(exs []*Example, xs [][]float64, limit int, seed uint64) ([][]float64, []float64) {
 		var idx []int
 		for i, ex := range exs {
@@ -325,8 +368,21 @@ func trainCategory(train []*Example, xtr [][]float64, valid []*Example, xva [][]
 		}
 		return rows, ys
 	}
-	rtr, ctr := pick(train, xtr, opt.MaxCategory, opt.Seed)
-	rva, cva := pick(valid, xva, opt.MaxCategory/4, opt.Seed+1)
+	// The category is told by family likeness: new names of known
+	// families are what it must get right, so boosting stops on names of
+	// the training families held out at random (one in ten), not on the
+	// unseen families of the binary model's validation side.
+	var inTrain, inValid []*Example
+	var xIn, xOut [][]float64
+	for i, ex := range train {
+		if unitHash(ex.Name.Domain, opt.Seed^0xca7) < 0.1 {
+			inValid, xOut = append(inValid, ex), append(xOut, xtr[i])
+		} else {
+			inTrain, xIn = append(inTrain, ex), append(xIn, xtr[i])
+		}
+	}
+	rtr, ctr := pick(inTrain, xIn, opt.MaxCategory, opt.Seed)
+	rva, cva := pick(inValid, xOut, opt.MaxCategory/4, opt.Seed+1)
 	if len(rtr) == 0 || len(rva) == 0 {
 		return nil, 0, errors.New("reputation: train category model: no malicious names")
 	}
