@@ -175,14 +175,17 @@ type knn struct {
 func newKNN(xs [][]float64, ys []int, classes, k, maxRefs int, seed uint64) *knn {
 	nf := len(xs[0])
 	m := &knn{k: k, mean: make([]float64, nf), std: make([]float64, nf), classes: classes}
-	idx := make([]int, len(xs))
-	for i := range idx {
-		idx[i] = i
+	// References are drawn per class, up to an equal share each, so that a
+	// rare class has neighbours to be found among.
+	rng := rand.New(rand.NewPCG(seed, 0x4b11))
+	byClass := make([][]int, classes)
+	for i, y := range ys {
+		byClass[y] = append(byClass[y], i)
 	}
-	if len(idx) > maxRefs {
-		rng := rand.New(rand.NewPCG(seed, 0x4b11))
-		rng.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
-		idx = idx[:maxRefs]
+	var idx []int
+	for _, rows := range byClass {
+		rng.Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
+		idx = append(idx, rows[:min(len(rows), maxRefs/classes)]...)
 	}
 	for f := range nf {
 		var s, ss, n float64
@@ -218,8 +221,8 @@ func (m *knn) scale(x []float64) []float64 {
 
 // predict returns the class shares among the k nearest references, each
 // vote weighted by w of its class (to undo the references' class mix) and
-// by 1/(1+distance), so that scores are continuous and a threshold can be
-// set for any false-positive rate.
+// by 1/(1+distance), and smoothed, so that scores are continuous and a
+// threshold can be set for any false-positive rate.
 func (m *knn) predict(x []float64, w []float64) []float64 {
 	z := m.scale(x)
 	type nb struct {
@@ -249,8 +252,11 @@ func (m *knn) predict(x []float64, w []float64) []float64 {
 		p[m.ys[b.i]] += v
 		s += v
 	}
+	// Smoothed, so that among names whose neighbours are all of one class
+	// the nearer neighbours score higher.
+	const alpha = 0.1
 	for c := range p {
-		p[c] /= max(s, 1e-12)
+		p[c] = (p[c] + alpha) / (s + alpha*float64(m.classes))
 	}
 	return p
 }

@@ -284,7 +284,9 @@ func runFold(tr, te []Example, lt []Name, opt EvalOptions) (*foldResult, error) 
 	for i, ex := range st.train {
 		ytr[i] = int(b2f(ex.Malicious))
 	}
-	balanced := classWeights(ytr, 2)
+	// The neighbours' references are drawn evenly per class, so votes
+	// count alike.
+	even := []float64{1, 1}
 	treeRows, treeYs := subsample(st.xtr, ytr, 200_000, opt.Seed)
 	tree := trainCART(treeRows, treeYs, 2, classWeights(treeYs, 2), 12, 20)
 	nn := newKNN(st.xtr, ytr, 2, 10, opt.KNNRefs, opt.Seed)
@@ -299,6 +301,10 @@ func runFold(tr, te []Example, lt []Name, opt EvalOptions) (*foldResult, error) 
 	catW := classWeights(catYs, k)
 	catTree := trainCART(catRows, catYs, k, catW, 12, 20)
 	catNN := newKNN(catRows, catYs, k, 10, opt.KNNRefs, opt.Seed+2)
+	evenK := make([]float64, k)
+	for c := range evenK {
+		evenK[c] = 1
+	}
 
 	// Thresholds on the validation side's benign names.
 	var vb [3][]float64 // gbdt alone, tree, knn
@@ -310,7 +316,7 @@ func runFold(tr, te []Example, lt []Name, opt EvalOptions) (*foldResult, error) 
 		vb[0] = append(vb[0], m.binary.PredictRaw(x)[0])
 		vb[1] = append(vb[1], tree.predict(x)[1])
 		if len(vb[2]) < opt.KNNQueries*4 {
-			vb[2] = append(vb[2], nn.predict(x, balanced)[1])
+			vb[2] = append(vb[2], nn.predict(x, even)[1])
 		}
 	}
 	thr := [3]float64{thresholdFor(vb[0], st.opt.TargetFPR), thresholdFor(vb[1], st.opt.TargetFPR), thresholdFor(vb[2], st.opt.TargetFPR)}
@@ -362,7 +368,7 @@ func runFold(tr, te []Example, lt []Name, opt EvalOptions) (*foldResult, error) 
 		v[3], scored[3] = tree.predict(x)[1] >= thr[1], true
 		if knnDone[truth] < opt.KNNQueries {
 			knnDone[truth]++
-			v[4], scored[4] = nn.predict(x, balanced)[1] >= thr[2], true
+			v[4], scored[4] = nn.predict(x, even)[1] >= thr[2], true
 		}
 		var cat [5]int
 		if ex.Malicious {
@@ -370,7 +376,7 @@ func runFold(tr, te []Example, lt []Name, opt EvalOptions) (*foldResult, error) 
 			cat[1] = cat[0]
 			cat[3] = argmax(catTree.predict(x))
 			if scored[4] {
-				cat[4] = argmax(catNN.predict(x, catW))
+				cat[4] = argmax(catNN.predict(x, evenK))
 			}
 		}
 		for j := range evalModels {
@@ -401,7 +407,7 @@ func runFold(tr, te []Example, lt []Name, opt EvalOptions) (*foldResult, error) 
 				ro += f.logOdds
 				susp = susp || f.suspicious
 			}
-			flags := [5]bool{z+ro >= m.threshold, z >= thr[0], rulesFlag(ro, susp), tree.predict(ltX)[1] >= thr[1], nn.predict(ltX, balanced)[1] >= thr[2]}
+			flags := [5]bool{z+ro >= m.threshold, z >= thr[0], rulesFlag(ro, susp), tree.predict(ltX)[1] >= thr[1], nn.predict(ltX, even)[1] >= thr[2]}
 			for j, bad := range flags {
 				if bad {
 					models[j].LongTailFPR++
