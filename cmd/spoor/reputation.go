@@ -264,6 +264,10 @@ func writeModel(path string, m *reputation.Model) error {
 		tmp.Close()
 		return fmt.Errorf("write model %s: %w", path, err)
 	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write model %s: %w", path, err)
+	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("write model %s: %w", path, err)
 	}
