@@ -85,9 +85,10 @@ func ReadCSV(r io.Reader, skipBad bool) ([]Row, ReadStats, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		var row Row
+		line := 0
 		if err == nil {
+			line, _ = cr.FieldPos(0)
 			row, err = parseRow(rec, col, len(head))
 		}
 		if err != nil {

@@ -66,7 +66,7 @@ func rules(n *Name, x []float64, la lookalike, sig *Signals) []firing {
 		add(firing{rule: "unknown-tld", logOdds: 1, tags: []string{"alternative-root"}, suspicious: true,
 			why: fmt.Sprintf("TLD %q is not an ICANN top-level domain", n.ICANNSuffix)})
 	}
-	if x[fLabelLength] >= 10 && x[fEntropy] >= 3.5 && x[fConsonants] >= 5 && x[fLMRatio] > 0 || x[fHexLabel] == 1 {
+	if x[fLabelLength] >= 10 && x[fEntropy] >= 3.5 && x[fConsonants] >= 5 && x[fLMRatio] >= 0 || x[fHexLabel] == 1 {
 		add(firing{rule: "random-label", logOdds: 0.5, tags: []string{"dga"},
 			why: fmt.Sprintf("the label reads as generated (entropy %.1f bits, %d consonants in a row)", x[fEntropy], int(x[fConsonants]))})
 	}

@@ -219,8 +219,8 @@ func brandLabels(popular map[string]int, n int) []string {
 // splitValid holds out whole families until they make up about share of
 // the malicious names, and a share of the benign names (which have no
 // family) at random. Families larger than a quarter of the held-out share
-// stay in training: one of them alone would make the validation side one
-// family.
+// stay in training where smaller ones can fill it: one of them alone would
+// make the validation side one family.
 func splitValid(exs []Example, share float64, seed uint64) (train, valid []*Example) {
 	size := map[string]int{}
 	nMal := 0
@@ -239,13 +239,17 @@ func splitValid(exs []Example, share float64, seed uint64) (train, valid []*Exam
 	})
 	held := map[string]bool{}
 	want, got := share*float64(nMal), 0.0
-	for _, f := range fams {
-		if got >= want {
-			break
-		}
-		if n := float64(size[f]); n <= want/4 {
-			held[f] = true
-			got += n
+	// A second pass takes families up to the whole share, for data with
+	// few families.
+	for _, limit := range []float64{want / 4, want} {
+		for _, f := range fams {
+			if got >= want {
+				break
+			}
+			if n := float64(size[f]); n <= limit && !held[f] {
+				held[f] = true
+				got += n
+			}
 		}
 	}
 	for i := range exs {
