@@ -125,84 +125,152 @@ func (s *Scorer) Score(domain string) Result { return s.ScoreWith(domain, nil) }
 // log-odds plus the expert rules' decide against the threshold, and a
 // name below it that a suspicious rule fired on is "suspicious".
 func (s *Scorer) ScoreWith(domain string, sig *Signals) Result {
-	n, err := ParseName(domain)
-	if err != nil {
-		var ie *InvalidError
-		reason := err.Error()
-		if errors.As(err, &ie) {
-			reason = ie.Reason
-		}
-		return Result{Domain: domain, Reputation: Invalid, Tags: []string{}, Reasons: []string{reason}}
-	}
-	r := Result{Domain: n.Domain, Tags: []string{}, Reasons: []string{}}
-	if e, ok := s.Whitelist.Match(n.Domain); ok {
-		r.Reputation, r.Category = Benign, "benign"
-		r.Reasons = append(r.Reasons, "whitelisted ("+e+")")
-		return r
-	}
+	return s.ScoreBatch([]string{domain}, []*Signals{sig})[0]
+}
+
+// ScoreBatch rates names in order, sigs[i] going with domains[i] (sigs
+// may be nil or shorter). Scoring a batch passes each tree once for all
+// its names, which is about twice as fast as one name at a time.
+func (s *Scorer) ScoreBatch(domains []string, sigs []*Signals) []Result {
+	out := make([]Result, len(domains))
 	m := s.Model
-	if m != nil && !s.NoPopular {
-		if rank, ok := m.popularRank(n.Domain); ok {
-			r.Reputation, r.Category = Benign, "benign"
-			r.Reasons = append(r.Reasons, fmt.Sprintf("on the popularity list (rank %d)", rank))
-			return r
-		}
-	}
-	var x [numFeatures]float64
 	lx := &defaultLexicon
 	if m != nil {
 		lx = &m.lx
 	}
-	lx.features(&n, x[:])
-	fired := rules(&n, x[:], lx.brands.find(&n), sig)
-	var ruleOdds float64
-	suspicious := false
-	for _, f := range fired {
-		ruleOdds += f.logOdds
-		suspicious = suspicious || f.suspicious
-		r.Reasons = append(r.Reasons, fmt.Sprintf("rule %s (%+.1f): %s", f.rule, f.logOdds, f.why))
-		for _, t := range f.tags {
-			r.Tags = appendUnique(r.Tags, t)
+	type pending struct {
+		i          int
+		x          []float64
+		ruleOdds   float64
+		suspicious bool
+	}
+	var todo []pending
+	flat := make([]float64, 0, len(domains)*numFeatures)
+	for i, domain := range domains {
+		n, err := ParseName(domain)
+		if err != nil {
+			var ie *InvalidError
+			reason := err.Error()
+			if errors.As(err, &ie) {
+				reason = ie.Reason
+			}
+			out[i] = Result{Domain: domain, Reputation: Invalid, Tags: []string{}, Reasons: []string{reason}}
+			continue
 		}
+		r := &out[i]
+		*r = Result{Domain: n.Domain, Tags: []string{}, Reasons: []string{}}
+		if e, ok := s.Whitelist.Match(n.Domain); ok {
+			r.Reputation, r.Category = Benign, "benign"
+			r.Reasons = append(r.Reasons, "whitelisted ("+e+")")
+			continue
+		}
+		if m != nil && !s.NoPopular {
+			if rank, ok := m.popularRank(n.Domain); ok {
+				r.Reputation, r.Category = Benign, "benign"
+				r.Reasons = append(r.Reasons, fmt.Sprintf("on the popularity list (rank %d)", rank))
+				continue
+			}
+		}
+		flat = flat[:len(flat)+numFeatures]
+		x := flat[len(flat)-numFeatures:]
+		lx.features(&n, x)
+		var sig *Signals
+		if i < len(sigs) {
+			sig = sigs[i]
+		}
+		p := pending{i: i, x: x}
+		for _, f := range rules(&n, x, lx.brands.find(&n), sig) {
+			p.ruleOdds += f.logOdds
+			p.suspicious = p.suspicious || f.suspicious
+			r.Reasons = append(r.Reasons, fmt.Sprintf("rule %s (%+.1f): %s", f.rule, f.logOdds, f.why))
+			for _, t := range f.tags {
+				r.Tags = appendUnique(r.Tags, t)
+			}
+		}
+		todo = append(todo, p)
+	}
+	if len(todo) == 0 {
+		return out
 	}
 	if m == nil {
-		// Rules alone cannot call a name benign: silence is not evidence.
-		r.Reputation, r.Score = Unknown, sigmoid(ruleOdds-rulesOnlyThreshold)
-		if suspicious {
-			r.Reputation = Suspicious
+		for _, p := range todo {
+			// Rules alone cannot call a name benign: silence is not evidence.
+			r := &out[p.i]
+			r.Reputation, r.Score = Unknown, sigmoid(p.ruleOdds-rulesOnlyThreshold)
+			if p.suspicious {
+				r.Reputation = Suspicious
+			}
+			if p.ruleOdds >= rulesOnlyThreshold {
+				r.Reputation = Malicious
+			}
 		}
-		if ruleOdds >= rulesOnlyThreshold {
+		return out
+	}
+	rows := make([][]float64, len(todo))
+	for k, p := range todo {
+		rows[k] = p.x
+	}
+	ds, _ := gbdt.NewDataset(rows, nil) // rows are never empty and all of one width
+	raw := m.binary.PredictRawBatch(ds, 1)
+	var flagged []int // indices into todo
+	for k, p := range todo {
+		r := &out[p.i]
+		z := raw[k][0]
+		total := z + p.ruleOdds
+		r.Score = sigmoid(total - m.threshold)
+		r.Reasons = append(r.Reasons, fmt.Sprintf("model log-odds %+.2f, rules %+.1f, threshold %+.2f", z, p.ruleOdds, m.threshold))
+		r.Reasons = append(r.Reasons, m.lx.describe(p.x)...)
+		if s.Explain {
+			r.Reasons = append(r.Reasons, m.explain(p.x)...)
+		}
+		switch {
+		case total >= m.threshold:
 			r.Reputation = Malicious
+		case p.suspicious:
+			r.Reputation = Suspicious
+		default:
+			r.Reputation, r.Category = Benign, "benign"
+			continue
 		}
-		return r
+		flagged = append(flagged, k)
 	}
-	z := m.binary.PredictRaw(x[:])[0]
-	total := z + ruleOdds
-	r.Score = sigmoid(total - m.threshold)
-	r.Reasons = append(r.Reasons, fmt.Sprintf("model log-odds %+.2f, rules %+.1f, threshold %+.2f", z, ruleOdds, m.threshold))
-	if s.Explain {
-		r.Reasons = append(r.Reasons, m.explain(x[:])...)
+	if len(flagged) == 0 {
+		return out
 	}
-	switch {
-	case total >= m.threshold:
-		r.Reputation = Malicious
-	case suspicious:
-		r.Reputation = Suspicious
-	default:
-		r.Reputation, r.Category = Benign, "benign"
-		return r
+	crows := make([][]float64, len(flagged))
+	for j, k := range flagged {
+		crows[j] = todo[k].x
 	}
-	p := m.category.Predict(x[:])
-	c := argmax(p)
-	r.Category = Categories[c]
-	r.Tags = appendUnique(r.Tags, categoryTag[r.Category])
-	r.Reasons = append(r.Reasons, fmt.Sprintf("category %s (p %.2f)", r.Category, p[c]))
-	return r
+	cds, _ := gbdt.NewDataset(crows, nil)
+	probs := m.category.PredictBatch(cds, 1)
+	for j, k := range flagged {
+		r := &out[todo[k].i]
+		c := argmax(probs[j])
+		r.Category = Categories[c]
+		r.Tags = appendUnique(r.Tags, categoryTag[r.Category])
+		r.Reasons = append(r.Reasons, fmt.Sprintf("category %s (p %.2f)", r.Category, probs[j][c]))
+	}
+	return out
 }
 
 // rulesOnlyThreshold is the rules' log-odds that make a name malicious
 // when there is no model: a feed and one more strong rule, for example.
 const rulesOnlyThreshold = 3
+
+// describe says in words what the two strongest lexical features read:
+// whose language the label speaks, and how the suffix is distributed.
+func (lx *lexicon) describe(x []float64) []string {
+	out := make([]string, 0, 2)
+	who := "popular names'"
+	if x[fLMRatio] > 0 {
+		who = "block-list names'"
+	}
+	out = append(out, fmt.Sprintf("feature lm_ratio = %+.2f: the label reads more like %s", x[fLMRatio], who))
+	if v := x[fSuffixRatio]; !math.IsNaN(v) {
+		out = append(out, fmt.Sprintf("feature suffix_ratio = %+.2f: the suffix is %.2g× as frequent among malicious names as among benign ones", v, math.Exp(v)))
+	}
+	return out
+}
 
 // explain lists the three features that pushed the score up most.
 func (m *Model) explain(x []float64) []string {
