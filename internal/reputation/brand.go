@@ -76,12 +76,13 @@ func (ix *brandIndex) find(n *Name) lookalike {
 		if id, ok := ix.deletes[label]; ok { // one insertion away
 			consider(id)
 		}
+		var buf [64]byte
 		for i := range len(label) {
-			d := label[:i] + label[i+1:]
-			if id, ok := ix.exact[d]; ok { // one deletion away
+			d := append(append(buf[:0], label[:i]...), label[i+1:]...)
+			if id, ok := ix.exact[string(d)]; ok { // one deletion away
 				consider(id)
 			}
-			if id, ok := ix.deletes[d]; ok { // one substitution or transposition
+			if id, ok := ix.deletes[string(d)]; ok { // one substitution or transposition
 				consider(id)
 			}
 		}

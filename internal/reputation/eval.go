@@ -355,7 +355,7 @@ func runFold(tr, te []Example, lt []Name, opt EvalOptions) (*foldResult, error) 
 		z := m.binary.PredictRaw(x)[0]
 		var ro float64
 		susp := false
-		for _, f := range rules(&ex.Name, x, m.lx.brands.find(&ex.Name), nil) {
+		for _, f := range rules(&ex.Name, x, m.lx.facts(&ex.Name), nil) {
 			ro += f.logOdds
 			susp = susp || f.suspicious
 		}
@@ -403,7 +403,7 @@ func runFold(tr, te []Example, lt []Name, opt EvalOptions) (*foldResult, error) 
 			z := m.binary.PredictRaw(ltX)[0]
 			var ro float64
 			susp := false
-			for _, f := range rules(&n, ltX, m.lx.brands.find(&n), nil) {
+			for _, f := range rules(&n, ltX, m.lx.facts(&n), nil) {
 				ro += f.logOdds
 				susp = susp || f.suspicious
 			}

@@ -98,8 +98,23 @@ type lexicon struct {
 	brands            *brandIndex
 }
 
-// features writes the feature vector of n into x (len NumFeatures).
-func (lx *lexicon) features(n *Name, x []float64) {
+// facts are the look-ups that both the features and the rules read.
+type facts struct {
+	dynamicDNS, freeHosting string // the provider parent, if any
+	look                    lookalike
+	words, tags             []string // threat-dictionary words and their tags
+}
+
+func (lx *lexicon) facts(n *Name) facts {
+	f := facts{dynamicDNS: parentIn(n.Domain, dynamicDNS), freeHosting: parentIn(n.Domain, freeHosting), look: lx.brands.find(n)}
+	f.words, f.tags = threatHits(n)
+	return f
+}
+
+// features writes the feature vector of n into x (len NumFeatures) and
+// returns the look-ups it made.
+func (lx *lexicon) features(n *Name, x []float64) facts {
+	fc := lx.facts(n)
 	d, label := n.Domain, n.Label
 	x[fLabelLength] = float64(len(label))
 	x[fEntropy] = entropy(label)
@@ -144,17 +159,17 @@ func (lx *lexicon) features(n *Name, x []float64) {
 	x[fSuffixRatio] = lx.suffix(n.ICANNSuffix)
 	x[fSuffixLabels] = float64(strings.Count(n.ICANNSuffix, ".") + 1)
 	x[fKnownTLD] = b2f(n.KnownTLD)
-	x[fDynamicDNS] = b2f(parentIn(d, dynamicDNS) != "")
-	x[fFreeHosting] = b2f(parentIn(d, freeHosting) != "")
-	la := lx.brands.find(n)
+	x[fDynamicDNS] = b2f(fc.dynamicDNS != "")
+	x[fFreeHosting] = b2f(fc.freeHosting != "")
+	la := fc.look
 	x[fBrandDistance] = float64(la.distance)
 	x[fBrandGlyph] = b2f(la.glyph)
 	x[fBrandToken] = b2f(la.token)
-	words, _ := threatHits(n)
-	x[fThreatWords] = float64(len(words))
+	x[fThreatWords] = float64(len(fc.words))
 	x[fHexLabel] = b2f(len(label) >= 8 && isHex(label))
 	x[fWWW] = b2f(strings.HasPrefix(d, "www"))
 	x[fDigitsAlone] = b2f(allDigits(label))
+	return fc
 }
 
 // suffix returns the suffix statistic, NaN for the data's artefact TLDs.
@@ -214,9 +229,9 @@ func entropy(s string) float64 {
 	if s == "" {
 		return 0
 	}
-	var counts [256]int
+	var counts [nsym]int
 	for i := 0; i < len(s); i++ {
-		counts[s[i]]++
+		counts[symOf[s[i]]]++
 	}
 	n := float64(len(s))
 	var h float64

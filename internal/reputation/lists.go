@@ -89,23 +89,23 @@ var threatWords = []struct {
 	{"exploit", "exploit-kit"}, {"payload", "malware"}, {"dropper", "malware"},
 }
 
-// threatHits returns the tags of the dictionary words in a name (without
-// its public suffix), in dictionary order, and the words found.
+// threatHits returns the dictionary words in a name (without its public
+// suffix) and their tags, both in dictionary order.
 func threatHits(n *Name) (words, tags []string) {
 	text := n.Label
 	if len(n.Sub) > 0 {
-		text = strings.Join(n.Sub, ".") + "." + n.Label
+		text = n.Domain[:len(n.Domain)-len(n.Suffix)-1]
 	}
-	tokens := tokenize(text)
-	for _, tw := range threatWords {
-		hit := false
+	var short uint64 // bit i: short word i is a token
+	forTokens(text, func(tok string) {
+		if i, ok := shortWord[tok]; ok {
+			short |= 1 << i
+		}
+	})
+	for i, tw := range threatWords {
+		var hit bool
 		if len(tw.word) <= 4 {
-			for _, t := range tokens {
-				if t == tw.word {
-					hit = true
-					break
-				}
-			}
+			hit = short&(1<<i) != 0
 		} else {
 			hit = strings.Contains(text, tw.word)
 		}
@@ -117,19 +117,33 @@ func threatHits(n *Name) (words, tags []string) {
 	return words, tags
 }
 
-// tokenize splits at dots, hyphens, underscores and digit/letter changes.
-func tokenize(s string) []string {
-	var out []string
+// shortWord maps the dictionary's words of four letters or fewer to their
+// index.
+var shortWord = func() map[string]int {
+	m := map[string]int{}
+	for i, tw := range threatWords {
+		if len(tw.word) <= 4 {
+			m[tw.word] = i
+		}
+	}
+	if len(threatWords) > 64 {
+		panic("reputation: the threat dictionary outgrew its bit set")
+	}
+	return m
+}()
+
+// forTokens calls fn with each token of s: the parts between dots,
+// hyphens and underscores, split again where digits meet letters.
+func forTokens(s string, fn func(string)) {
 	start := 0
 	for i := 1; i <= len(s); i++ {
 		if i == len(s) || isSep(s[i]) || isSep(s[i-1]) || isDigit(s[i]) != isDigit(s[i-1]) {
 			if tok := strings.Trim(s[start:i], ".-_"); tok != "" {
-				out = append(out, tok)
+				fn(tok)
 			}
 			start = i
 		}
 	}
-	return out
 }
 
 func isSep(c byte) bool   { return c == '.' || c == '-' || c == '_' }

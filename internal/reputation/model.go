@@ -173,13 +173,13 @@ func (s *Scorer) ScoreBatch(domains []string, sigs []*Signals) []Result {
 		}
 		flat = flat[:len(flat)+numFeatures]
 		x := flat[len(flat)-numFeatures:]
-		lx.features(&n, x)
+		fc := lx.features(&n, x)
 		var sig *Signals
 		if i < len(sigs) {
 			sig = sigs[i]
 		}
 		p := pending{i: i, x: x}
-		for _, f := range rules(&n, x, lx.brands.find(&n), sig) {
+		for _, f := range rules(&n, x, fc, sig) {
 			p.ruleOdds += f.logOdds
 			p.suspicious = p.suspicious || f.suspicious
 			r.Reasons = append(r.Reasons, fmt.Sprintf("rule %s (%+.1f): %s", f.rule, f.logOdds, f.why))

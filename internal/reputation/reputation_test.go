@@ -91,9 +91,9 @@ func TestRulesFire(t *testing.T) {
 			t.Fatal(err)
 		}
 		x := make([]float64, numFeatures)
-		lx.features(&n, x)
+		fc := lx.features(&n, x)
 		var rs, tags []string
-		for _, f := range rules(&n, x, lx.brands.find(&n), tc.sig) {
+		for _, f := range rules(&n, x, fc, tc.sig) {
 			rs = append(rs, f.rule)
 			if f.why == "" {
 				t.Errorf("%s: rule %s gives no reason", tc.name, f.rule)

@@ -35,15 +35,17 @@ type firing struct {
 	why        string
 }
 
-// rules applies the expert rules. x is the name's feature vector.
-func rules(n *Name, x []float64, la lookalike, sig *Signals) []firing {
+// rules applies the expert rules. x is the name's feature vector and fc
+// the look-ups behind it.
+func rules(n *Name, x []float64, fc facts, sig *Signals) []firing {
+	la := fc.look
 	var out []firing
 	add := func(f firing) { out = append(out, f) }
-	if p := parentIn(n.Domain, dynamicDNS); p != "" {
+	if p := fc.dynamicDNS; p != "" {
 		add(firing{rule: "dynamic-dns", logOdds: 1, tags: []string{"dynamic-dns"}, suspicious: true,
 			why: "under the dynamic-DNS provider " + p})
 	}
-	if p := parentIn(n.Domain, freeHosting); p != "" {
+	if p := fc.freeHosting; p != "" {
 		add(firing{rule: "free-hosting", logOdds: 0.5, tags: []string{"free-hosting"}, suspicious: true,
 			why: "under the free web host " + p})
 	}
@@ -58,7 +60,7 @@ func rules(n *Name, x []float64, la lookalike, sig *Signals) []firing {
 		add(firing{rule: "look-alike", logOdds: 1.5, tags: []string{"phishing"}, suspicious: true,
 			why: fmt.Sprintf("imitates the popular brand %q (%s)", la.brand, how)})
 	}
-	if words, tags := threatHits(n); len(words) > 0 {
+	if words, tags := fc.words, fc.tags; len(words) > 0 {
 		add(firing{rule: "threat-words", logOdds: 0.5 * float64(min(len(words), 2)), tags: tags,
 			why: "threat-dictionary words: " + strings.Join(words, ", ")})
 	}

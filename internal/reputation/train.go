@@ -344,7 +344,7 @@ func (m *Model) totals(exs []*Example, xs [][]float64) []float64 {
 	out := make([]float64, len(exs))
 	for i, ex := range exs {
 		z := m.binary.PredictRaw(xs[i])[0]
-		for _, f := range rules(&ex.Name, xs[i], m.lx.brands.find(&ex.Name), nil) {
+		for _, f := range rules(&ex.Name, xs[i], m.lx.facts(&ex.Name), nil) {
 			z += f.logOdds
 		}
 		out[i] = z
