@@ -271,15 +271,16 @@ func TestWhitelist(t *testing.T) {
 	}
 }
 
-// TestWhitelistTradeOff shows what a whitelist entry saves and costs: CDN
-// host names under cloudfront.net have random labels, which the model
-// reads as generated and flags; whitelisting the provider clears them,
-// and clears a malicious name hosted there too.
+// TestWhitelistTradeOff shows what a whitelist entry saves and costs:
+// names under a hosting provider's suffix are scored by their own label,
+// and random-looking labels there (build previews, CDN hosts) read as
+// generated; whitelisting the provider clears those false positives, and
+// clears a malicious name hosted there too.
 func TestWhitelistTradeOff(t *testing.T) {
-	m := embeddedModel(t)
-	benign := []string{"d2v8a9x7k3q1zt.cloudfront.net", "d3k9x7q2w8e4rz.cloudfront.net", "d1f5g8h2j4k6lm.cloudfront.net"}
-	malicious := []string{"d1qz7xk4v9m2pw.cloudfront.net", "xkqzvbnmwrtplk.top", "a8f3e2c1d9b7a6f5.xyz"}
-	wl, err := NewWhitelist([]string{"cloudfront.net"})
+	m := testModel(t)
+	benign := []string{"bcdfghjklmnpqr.github.io", "zxcvbnmlkjhgf.github.io", "qwrtpsdfghjkl.github.io"}
+	malicious := []string{"xqzkdbfghjlmnv.github.io", "bcdfghjklmnpqr.top", "kmvbnxczlqwrt.xyz"}
+	wl, err := NewWhitelist([]string{"github.io"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +296,7 @@ func TestWhitelistTradeOff(t *testing.T) {
 	}
 	fpBefore, fpAfter := count(plain, benign), count(with, benign)
 	tpBefore, tpAfter := count(plain, malicious), count(with, malicious)
-	t.Logf("whitelisting cloudfront.net: false positives %d → %d of %d, true positives %d → %d of %d",
+	t.Logf("whitelisting github.io: false positives %d → %d of %d, true positives %d → %d of %d",
 		fpBefore, fpAfter, len(benign), tpBefore, tpAfter, len(malicious))
 	if fpBefore != len(benign) || fpAfter != 0 {
 		t.Errorf("false positives %d → %d, want %d → 0", fpBefore, fpAfter, len(benign))
@@ -303,7 +304,7 @@ func TestWhitelistTradeOff(t *testing.T) {
 	if tpBefore != len(malicious) || tpAfter != len(malicious)-1 {
 		t.Errorf("true positives %d → %d, want %d → %d (the cost: the one under the whitelisted provider)", tpBefore, tpAfter, len(malicious), len(malicious)-1)
 	}
-	if r := with.Score(benign[0]); r.Score != 0 || r.Reasons[0] != "whitelisted (cloudfront.net)" {
+	if r := with.Score(benign[0]); r.Score != 0 || r.Reasons[0] != "whitelisted (github.io)" {
 		t.Errorf("whitelisted result: %+v", r)
 	}
 }
