@@ -15,8 +15,9 @@ type EvalOptions struct {
 	// 120,000). The hold-out uses all names.
 	Sample int
 	// KNNRefs is how many training names of each fold the nearest
-	// neighbours search (0 means 10,000); KNNQueries how many test names
-	// of each class it scores (0 means 1,000), since it is slow.
+	// neighbours search, half of each class (0 means 10,000); KNNQueries
+	// about how many test names of each class it scores, drawn at random
+	// (0 means 1,000), since it is slow.
 	KNNRefs, KNNQueries int
 	// LongTail are benign names outside every popularity list, for the
 	// false-positive rate off the popular names.
@@ -327,7 +328,13 @@ func runFold(tr, te []Example, lt []Name, opt EvalOptions) (*foldResult, error) 
 		teP[i] = &te[i]
 	}
 	xte, _ := m.lx.featureRows(teP)
-	knnDone := [2]int{}
+	// The nearest neighbours score a random sample of about KNNQueries
+	// test names per class (by a hash of the name, so it is the same for
+	// every model run).
+	var perClass [2]float64
+	for _, ex := range teP {
+		perClass[int(b2f(ex.Malicious))]++
+	}
 	res := &foldResult{}
 	models := make([]HoldoutModel, len(evalModels))
 	catConf := make([][][]int, len(evalModels))
@@ -366,8 +373,7 @@ func runFold(tr, te []Example, lt []Name, opt EvalOptions) (*foldResult, error) 
 		v[1], scored[1] = z >= thr[0], true
 		v[2], scored[2] = rulesFlag(ro, susp), true
 		v[3], scored[3] = tree.predict(x)[1] >= thr[1], true
-		if knnDone[truth] < opt.KNNQueries {
-			knnDone[truth]++
+		if unitHash(ex.Name.Domain, opt.Seed^0x4b) < float64(opt.KNNQueries)/perClass[truth] {
 			v[4], scored[4] = nn.predict(x, even)[1] >= thr[2], true
 		}
 		var cat [5]int
