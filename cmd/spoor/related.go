@@ -224,7 +224,7 @@ Cytoscape), DOT (for Graphviz) or a table of edges.`,
 func evalCmd() *command {
 	return &command{
 		name:  "eval",
-		usage: "related [--ratio 20] [--seed 1] [--weights …] | attribution [--folds 5] [--min-events 3] [--abstain 0.3]",
+		usage: "related [--ratio 20] [--seed 1] [--weights …] | attribution [--folds 5] [--min-events 3] [--abstain 0.3] | reputation [--data CSV] [--folds 10]",
 		short: "measure how well spoor's models do on the base (related: group similarity)",
 		long: `Eval computes the figures docs/benchmarks.md quotes.
 
@@ -243,7 +243,19 @@ func evalCmd() *command {
                        on folds that keep each report's events together;
                        top-1/top-3 accuracy, macro-F1, log loss, calibration
                        error, and coverage and accuracy when abstaining
-                       below --abstain.`,
+                       below --abstain.
+  spoor eval reputation
+                       how well spoor rates domains, on a labelled CSV
+                       (--data): 10-fold cross-validation (on a --sample of
+                       names) and an 80/20 hold-out (on all), each on a
+                       random split and on one that keeps every malware
+                       family on one side; the GBDT with and without the
+                       expert rules, the rules alone, a decision tree and
+                       k nearest neighbours; recall, false-positive rate,
+                       F1 at the test mix and at 50/50, category macro-F1,
+                       confusion matrices, and the false-positive rate on
+                       long-tail benign names (--long-tail, default the
+                       built-in list).`,
 		flags: config.FlagDB | config.FlagFormat,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			sf := addSimilarityFlags(fs, 0)
@@ -253,7 +265,11 @@ func evalCmd() *command {
 			minEvents := fs.Int("min-events", 3, "attribution: events a group needs to be a class")
 			abstain := fs.Float64("abstain", 0.3, "attribution: answer \"unknown group\" below this top probability")
 			events := fs.String("events", "all", "attribution: all, reports (techniques and software) or indicators (IOC-list events)")
+			rep := addEvalReputationFlags(fs)
 			return func(ctx context.Context) error {
+				if len(e.args) == 1 && e.args[0] == "reputation" {
+					return evalReputation(ctx, e, fs, rep, *folds, *seed)
+				}
 				if len(e.args) == 1 && e.args[0] == "attribution" {
 					if *folds < 2 || *minEvents < 1 || *abstain < 0 || *abstain > 1 {
 						return usagef("--folds must be at least 2, --min-events at least 1, --abstain between 0 and 1")
@@ -264,7 +280,7 @@ func evalCmd() *command {
 					return evalAttribution(ctx, e, *folds, *minEvents, *abstain, *events)
 				}
 				if len(e.args) != 1 || e.args[0] != "related" {
-					return usagef("usage: spoor eval related | attribution")
+					return usagef("usage: spoor eval related | attribution | reputation")
 				}
 				if *ratio < 1 {
 					return usagef("--ratio must be at least 1")

@@ -54,6 +54,7 @@ func commands() []*command {
 		evalCmd(),
 		trainCmd(),
 		attributeCmd(),
+		reputationCmd(),
 		analyzeCmd(),
 		userCmd(),
 		extractCmd(),

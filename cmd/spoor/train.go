@@ -16,25 +16,42 @@ import (
 func trainCmd() *command {
 	return &command{
 		name:  "train",
-		usage: "attribution [--min-events 3] [--folds 5]",
-		short: "train a model on the base and store it (attribution)",
-		long: `Train fits a model on what the base holds and stores it, with its parameters,
-a summary of the training data and its evaluation, as the newest model of its
-kind; every command and replica uses it from then on.
+		usage: "attribution [--min-events 3] [--folds 5] | reputation [--data CSV] [--out FILE] [--skip-bad] [--fpr 0.02]",
+		short: "train a model: attribution (stored in the base) or reputation (domain reputation)",
+		long: `Train fits one of spoor's models and keeps it where the commands that use it
+look.
 
   spoor train attribution   the gradient-boosted trees that name the group
                             behind an event, on every event of the groups
                             with --min-events or more; --folds > 0 first
                             evaluates on folds that keep each report
                             together (spoor eval attribution) and stores
-                            the figures with the model.`,
+                            the figures with the model in the base, as the
+                            newest model of its kind.
+  spoor train reputation    the domain-reputation model from a labelled CSV
+                            with the columns domain,label,category,family,
+                            rank,source (plain or .gz): the binary and
+                            category GBDTs, the character language models and
+                            the threshold for --fpr, chosen on held-out
+                            families. A malformed row is an error naming its
+                            line, unless --skip-bad. Writes
+                            reputation-model.json.gz beside the database (or
+                            --out), which spoor reputation then uses.`,
 		flags: config.FlagDB | config.FlagFormat,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
-			minEvents := fs.Int("min-events", 3, "events a group needs to be a class")
-			folds := fs.Int("folds", 5, "evaluate on this many folds first (0: no evaluation)")
+			minEvents := fs.Int("min-events", 3, "attribution: events a group needs to be a class")
+			folds := fs.Int("folds", 5, "attribution: evaluate on this many folds first (0: no evaluation)")
+			rep := addTrainReputationFlags(fs)
 			return func(ctx context.Context) error {
-				if len(e.args) != 1 || e.args[0] != "attribution" {
-					return usagef("usage: spoor train attribution")
+				if len(e.args) != 1 {
+					return usagef("usage: spoor train attribution | reputation")
+				}
+				switch e.args[0] {
+				case "reputation":
+					return trainReputation(ctx, e, rep)
+				case "attribution":
+				default:
+					return usagef("spoor train: unknown model %q (attribution, reputation)", e.args[0])
 				}
 				if *minEvents < 1 || *folds < 0 || *folds == 1 {
 					return usagef("--min-events must be at least 1 and --folds 0 or at least 2")
