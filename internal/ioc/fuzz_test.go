@@ -21,7 +21,7 @@ var fuzzSeeds = []string{
 	"“45.77.12.9” <http://[::1]:80/x> 'ftp://u:p@h.example.net/'",
 	strings.Repeat("a", 300) + " evil.com " + strings.Repeat("[.]", 50),
 	`HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon "C:\Program Files (x86)\x.dll" \\evil.com\s\a.exe`,
-	"00-1a-2b-3c-4d-5e 0011.2233.44aa /tmp/x.sh setup.exe JA3: e7d705a3286e19ea42f587b344ee6865 t13d1516h2_8daaf6152771_b186095e22b6",
+	"00-1a-2b-3c-4d-5e 0011.2233.44aa dropper/x.sh setup.exe JA3: e7d705a3286e19ea42f587b344ee6865 t13d1516h2_8daaf6152771_b186095e22b6",
 	"1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2 bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
 	"google[.)com 10[.]10(.10\\.10 example(.)com(/)path h**ps://evil.Com BadHost.RU user.name",
 	"href=https://evil.com/" + strings.Repeat("x", 400) + " C:\\\\Users\\\\a.ps1",

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/spoor/spoor/internal/gbdt"
 )
 
 // EvalOptions configure Evaluate. Zero fields take the defaults noted.
@@ -444,7 +446,7 @@ func runFold(tr, te []Example, lt []Name, opt EvalOptions) (*foldResult, error) 
 		}
 		if catConf[j] != nil {
 			hm.CategoryConfusion = catConf[j]
-			hm.CategoryMacroF1 = macroF1(catConf[j])
+			hm.CategoryMacroF1 = gbdt.MacroF1(catConf[j])
 			hm.CategoryRecall = map[string]float64{}
 			for ci, name := range Categories {
 				var row int
@@ -568,30 +570,6 @@ func balancedF1(recall, fpr float64) float64 {
 	}
 	p := recall / (recall + fpr)
 	return 2 * p * recall / (p + recall)
-}
-
-func macroF1(cm [][]int) float64 {
-	var sum float64
-	n := 0
-	for c := range cm {
-		tp := cm[c][c]
-		var fp, fn int
-		for o := range cm {
-			if o != c {
-				fn += cm[c][o]
-				fp += cm[o][c]
-			}
-		}
-		if tp+fp+fn == 0 {
-			continue
-		}
-		sum += 2 * float64(tp) / float64(2*tp+fp+fn)
-		n++
-	}
-	if n == 0 {
-		return 0
-	}
-	return sum / float64(n)
 }
 
 func summarise(name string, folds []Figures) CVModel {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/spoor/spoor/internal/gbdt"
 )
 
 func TestParseName(t *testing.T) {
@@ -407,7 +408,7 @@ func TestThresholdAndFigures(t *testing.T) {
 	if d := cmp.Diff(Summary{Mean: 3, Min: 1, Q1: 2, Median: 3, Q3: 4, Max: 5}, s); d != "" {
 		t.Errorf("summary (-want +got):\n%s", d)
 	}
-	if got := macroF1([][]int{{2, 0}, {1, 1}}); math.Abs(got-(0.8+2.0/3)/2) > 1e-12 {
+	if got := gbdt.MacroF1([][]int{{2, 0}, {1, 1}}); math.Abs(got-(0.8+2.0/3)/2) > 1e-12 {
 		t.Errorf("macroF1 = %v", got)
 	}
 }
