@@ -164,13 +164,8 @@ func (w *unboundWriter) begin() error {
 func (w *unboundWriter) end() error { return nil }
 
 func (w *unboundWriter) add(in *intel.ExportIndicator) error {
-	if in.Type != intel.IndicatorDomain {
-		w.skipType(in.Type)
-		return nil
-	}
-	d, reason := domainOf(in)
-	if reason != "" {
-		w.skip(reason)
+	d, ok := w.onlyDomain(in)
+	if !ok {
 		return nil
 	}
 	w.print("\tlocal-zone: \"", d, ".\" always_nxdomain\n")

@@ -111,13 +111,8 @@ func (w *hostsWriter) begin() error {
 func (w *hostsWriter) end() error { return nil }
 
 func (w *hostsWriter) add(in *intel.ExportIndicator) error {
-	if in.Type != intel.IndicatorDomain {
-		w.skipType(in.Type)
-		return nil
-	}
-	d, reason := domainOf(in)
-	if reason != "" {
-		w.skip(reason)
+	d, ok := w.onlyDomain(in)
+	if !ok {
 		return nil
 	}
 	w.print("0.0.0.0 ", d, "\n")

@@ -92,6 +92,22 @@ func hostName(d string, minLabels int) bool {
 
 // domainOf returns a domain indicator's value as a host name a DNS
 // format can carry, or a reason.
+// onlyDomain is the host name of a domain indicator for the writers that
+// carry domains alone (hosts files, Unbound); other types and values that
+// are no host name are counted as skipped.
+func (b *base) onlyDomain(in *intel.ExportIndicator) (string, bool) {
+	if in.Type != intel.IndicatorDomain {
+		b.skipType(in.Type)
+		return "", false
+	}
+	d, reason := domainOf(in)
+	if reason != "" {
+		b.skip(reason)
+		return "", false
+	}
+	return d, true
+}
+
 func domainOf(in *intel.ExportIndicator) (string, string) {
 	d := strings.TrimSuffix(strings.ToLower(in.Value), ".")
 	if !hostName(d, 2) {
