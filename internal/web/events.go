@@ -7,6 +7,13 @@ import (
 	"github.com/spoor/spoor/internal/intel"
 )
 
+// eventStore reads events.
+type eventStore interface {
+	FindEvents(ctx context.Context, f intel.EventFilter) (intel.Page[*intel.Event], error)
+	FindEventByID(ctx context.Context, id int64) (*intel.Event, error)
+	EventCounts(ctx context.Context) (intel.Counts, error)
+}
+
 // Events: what an indicator list, a report or an incident says about an
 // attacker, attributed to a stored group when the source's label resolves
 // to one.
