@@ -269,7 +269,15 @@ func (s *Server) renderGroup(w http.ResponseWriter, r *http.Request, status int,
 		s.error(w, r, err)
 		return
 	}
-	s.render(w, r, status, "object", objectData{Profile: v.Profile, Seg: "groups", Group: v, Forms: forms})
+	data := objectData{Profile: v.Profile, Seg: "groups", Group: v, Forms: forms}
+	data.Analysis, err = s.groupAnalysisOf(r.Context(), id)
+	if intel.ErrorCode(err) == intel.CodeNotFound {
+		data.AnalysisMissing = intel.ErrorMessage(err)
+	} else if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.render(w, r, status, "object", data)
 }
 
 // groupViewOf loads the view of group id, or CodeNotFound when id is no

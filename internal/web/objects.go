@@ -134,6 +134,10 @@ type objectData struct {
 	// mistake.
 	Group *groupView
 	Forms groupForms
+	// Analysis is the group's fingerprint; AnalysisMissing says why there
+	// is none.
+	Analysis        *groupAnalysis
+	AnalysisMissing string
 }
 
 func (s *Server) objectPage(kind intel.ObjectKind) http.HandlerFunc {

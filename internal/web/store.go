@@ -23,6 +23,7 @@ type Store interface {
 	bundleStore
 	sourceStore
 	readyStore
+	analysisStore
 }
 
 // Collector runs and defines sources; *collect.Collector is one. The
