@@ -60,7 +60,10 @@ func analysisGroups(t *testing.T, e *testEnv) (twin, hostile int64) {
 	post(e.Group.ID, "Spring phishing", `"T1566.001","T1059"`)
 	post(e.Group.ID, "Summer phishing", `"T1566.001"`)
 	post(twin, "Twin phishing", `"T1566.001","T1059"`)
-	post(hostile, hostileName, `"T1566.001"`)
+	// The hostile group shares one technique and one victim, no hours:
+	// a weaker link than the twins'.
+	scenario{Method: "POST", URL: "/api/v1/events", Bearer: "analyst", ExpectedStatus: http.StatusCreated,
+		JSON: fmt.Sprintf(`{"title":%q,"group_id":%d,"first_seen":"2024-05-01T00:00:00Z","techniques":["T1566.001"],"victim_countries":["GE","BR"]}`, hostileName, hostile)}.run(t, e)
 	// The rebuild runs in the background: wait until it has all four.
 	deadline := time.Now().Add(20 * time.Second)
 	for {
