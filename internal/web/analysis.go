@@ -10,6 +10,7 @@ import (
 	"cmp"
 	"context"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -448,20 +449,8 @@ func (s *Server) graphPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "graph", data)
 }
 
-// groupPair is how two groups compare: the combined score, its parts and
-// what they share, rarest first.
-type groupPair struct {
-	A          int64                                            `json:"a"`
-	B          int64                                            `json:"b"`
-	AName      string                                           `json:"a_name"`
-	BName      string                                           `json:"b_name"`
-	Score      float64                                          `json:"score"`
-	Dimensions map[fingerprint.Dimension]float64                `json:"dimensions"`
-	Shared     map[fingerprint.Dimension][]fingerprint.Evidence `json:"shared"`
-}
-
 func (s *Server) apiGroupPair(w http.ResponseWriter, r *http.Request) {
-	withID(s, w, r, http.StatusOK, func(ctx context.Context, id int64) (*groupPair, error) {
+	withID(s, w, r, http.StatusOK, func(ctx context.Context, id int64) (*fingerprint.PairView, error) {
 		other, err := strconv.ParseInt(r.PathValue("other"), 10, 64)
 		if err != nil {
 			return nil, intel.Errorf(intel.CodeInvalid, "other group ID %q is not a number", r.PathValue("other"))
@@ -475,8 +464,96 @@ func (s *Server) apiGroupPair(w http.ResponseWriter, r *http.Request) {
 		if !ok || !ok2 || i == j {
 			return nil, intel.Errorf(intel.CodeNotFound, "no fingerprints for the pair %d, %d", id, other)
 		}
-		p := st.index.Compare(i, j, fingerprint.DefaultWeights())
-		return &groupPair{A: id, B: other, AName: st.index.Profile(i).Name, BName: st.index.Profile(j).Name,
-			Score: p.Score, Dimensions: p.Dimensions, Shared: st.index.Shared(i, j, 20)}, nil
+		v := st.index.PairView(i, j, fingerprint.DefaultWeights(), 20)
+		return &v, nil
 	})
+}
+
+// duplicateStore keeps the analysts' "not the same group" answers.
+type duplicateStore interface {
+	FindDistinctGroups(ctx context.Context) ([]intel.DistinctPair, error)
+	MarkGroupsDistinct(ctx context.Context, a, b int64, reason string) error
+}
+
+// duplicatesView is the possible duplicates with the rule that found them.
+type duplicatesView struct {
+	Build *intel.FingerprintBuild   `json:"build"`
+	Rule  fingerprint.DuplicateRule `json:"rule"`
+	Pairs []fingerprint.PairView    `json:"pairs"`
+}
+
+// duplicates lists stored groups that may be one: very similar across
+// several dimensions, and not answered "not the same" by an analyst.
+func (s *Server) duplicates(ctx context.Context) (*duplicatesView, error) {
+	st, err := s.analysis(ctx)
+	if err != nil {
+		return nil, err
+	}
+	distinct, err := s.store.FindDistinctGroups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rule := fingerprint.DefaultDuplicateRule()
+	return &duplicatesView{Build: st.build, Rule: rule,
+		Pairs: st.index.DuplicateViews(rule, fingerprint.DefaultWeights(), distinct, 10)}, nil
+}
+
+func (s *Server) apiDuplicates(w http.ResponseWriter, r *http.Request) {
+	d, err := s.duplicates(r.Context())
+	answer(s, w, r, http.StatusOK, d, err)
+}
+
+// distinctInput answers "these two are not the same group".
+type distinctInput struct {
+	OtherID int64  `json:"other_id"`
+	Reason  string `json:"reason"`
+}
+
+func (s *Server) apiGroupDistinct(w http.ResponseWriter, r *http.Request) {
+	withIDBody(s, w, r, http.StatusOK, func(ctx context.Context, id int64, in distinctInput) (*intel.DistinctPair, error) {
+		if err := s.store.MarkGroupsDistinct(ctx, id, in.OtherID, in.Reason); err != nil {
+			return nil, err
+		}
+		return &intel.DistinctPair{A: min(id, in.OtherID), B: max(id, in.OtherID), Reason: strings.TrimSpace(in.Reason)}, nil
+	})
+}
+
+func (s *Server) duplicatesPage(w http.ResponseWriter, r *http.Request) {
+	d, err := s.duplicates(r.Context())
+	data := struct {
+		*duplicatesView
+		Missing, Error string
+	}{duplicatesView: d}
+	switch {
+	case intel.ErrorCode(err) == intel.CodeNotFound:
+		data.Missing = intel.ErrorMessage(err)
+	case err != nil:
+		s.error(w, r, err)
+		return
+	}
+	data.Error = r.URL.Query().Get("error")
+	s.render(w, r, http.StatusOK, "duplicates", data)
+}
+
+// distinctForm is the page's "not the same" button.
+func (s *Server) distinctForm(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	f := r.PostForm
+	a, errA := strconv.ParseInt(f.Get("a"), 10, 64)
+	b, errB := strconv.ParseInt(f.Get("b"), 10, 64)
+	if errA != nil || errB != nil {
+		s.error(w, r, intel.Errorf(intel.CodeInvalid, "a and b must be group IDs"))
+		return
+	}
+	if err := s.store.MarkGroupsDistinct(r.Context(), a, b, f.Get("reason")); err != nil {
+		if isUserError(err) {
+			http.Redirect(w, r, "/duplicates?error="+url.QueryEscape(intel.ErrorMessage(err)), http.StatusSeeOther)
+			return
+		}
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/duplicates", http.StatusSeeOther)
 }

@@ -24,6 +24,7 @@ type Store interface {
 	sourceStore
 	readyStore
 	analysisStore
+	duplicateStore
 }
 
 // Collector runs and defines sources; *collect.Collector is one. The

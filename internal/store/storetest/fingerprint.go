@@ -158,3 +158,34 @@ func testFingerprints(t *testing.T, open Opener) {
 		t.Errorf("APT28's old fingerprint survived the rebuild: %v", err)
 	}
 }
+
+// testDistinctGroups checks the "not the same group" answers: stored once
+// per pair whichever way round, a new reason replaces the old, and bad
+// pairs are refused.
+func testDistinctGroups(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := ctxAs(t, 2, "analyst")
+	MustImport(t, s, FixtureBundle())
+	apt28, err := s.FindObjectByName(ctx, intel.KindGroup, "APT28")
+	must(t, "find APT28", err)
+	apt29, err := s.FindObjectByName(ctx, intel.KindGroup, "APT29")
+	must(t, "find APT29", err)
+	tech, err := s.FindObjectByName(ctx, intel.KindTechnique, "PowerShell")
+	must(t, "find technique", err)
+	must(t, "mark", s.MarkGroupsDistinct(ctx, apt29.ID, apt28.ID, "different services"))
+	must(t, "mark again", s.MarkGroupsDistinct(ctx, apt28.ID, apt29.ID, "GRU and SVR"))
+	got, err := s.FindDistinctGroups(ctx)
+	must(t, "find", err)
+	lo, hi := min(apt28.ID, apt29.ID), max(apt28.ID, apt29.ID)
+	if len(got) != 1 || got[0].A != lo || got[0].B != hi || got[0].Reason != "GRU and SVR" || got[0].DecidedBy != "analyst" {
+		t.Errorf("distinct pairs %+v, want one with the newer reason", got)
+	}
+	for _, bad := range [][2]int64{{apt28.ID, apt28.ID}, {apt28.ID, tech.ID}, {apt28.ID, 1 << 40}} {
+		if err := s.MarkGroupsDistinct(ctx, bad[0], bad[1], "x"); err == nil {
+			t.Errorf("MarkGroupsDistinct(%v) accepted", bad)
+		}
+	}
+	if err := s.MarkGroupsDistinct(ctx, apt28.ID, apt29.ID, " "); intel.ErrorCode(err) != intel.CodeInvalid {
+		t.Errorf("no reason: %v", err)
+	}
+}
