@@ -9,6 +9,7 @@ package web
 import (
 	"cmp"
 	"context"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -42,6 +43,9 @@ type analysisState struct {
 	build      *intel.FingerprintBuild
 	index      *fingerprint.Index
 	techniques map[string]techniqueInfo // by ATT&CK ID
+	// graphs are the graphs drawn from this index, by threshold in
+	// hundredths (at most 96 of them: 0.05 to 1).
+	graphs sync.Map
 }
 
 // analysisCache holds the newest analysisState. Every request asks the
@@ -401,9 +405,16 @@ func (s *Server) similarityGraph(r *http.Request) (*graphView, error) {
 		}
 		min = f
 	}
+	// Thresholds are rounded to hundredths so that the graphs of one
+	// build can be kept: the slider asks for the same ones again.
+	key := int(math.Round(min * 100))
+	min = float64(key) / 100
 	st, err := s.analysis(r.Context())
 	if err != nil {
 		return nil, err
+	}
+	if g, ok := st.graphs.Load(key); ok {
+		return g.(*graphView), nil
 	}
 	g := st.index.BuildGraph(min, fingerprint.DefaultWeights())
 	if len(g.Edges) > maxGraphEdges {
@@ -422,6 +433,7 @@ func (s *Server) similarityGraph(r *http.Request) (*graphView, error) {
 		}
 		out.Nodes = append(out.Nodes, gn)
 	}
+	st.graphs.Store(key, out)
 	return out, nil
 }
 
