@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"github.com/spoor/spoor/internal/attribute"
 	"github.com/spoor/spoor/internal/auth"
 	"github.com/spoor/spoor/internal/fingerprint"
 	"github.com/spoor/spoor/internal/intel"
@@ -93,6 +94,8 @@ func (s *Server) apiRoutes() []apiRoute {
 			Status: 200, Result: duplicatesView{}, Handler: s.apiDuplicates},
 		apiRoute{Method: "POST", Path: "/groups/{id}/distinct", Perm: auth.WriteIntel, Summary: "Say a group is not the same as another (other_id), with a reason: the duplicates list leaves the pair out from then on",
 			Body: distinctInput{}, Status: 200, Result: intel.DistinctPair{}, Handler: s.apiGroupDistinct},
+		apiRoute{Method: "POST", Path: "/attribute", Perm: auth.ReadIntel, Summary: "Rank the groups most likely behind an event (techniques, software, indicators, sectors, victim countries) with probabilities and the features that moved each; abstains below a threshold",
+			Body: attribute.Query{}, Status: 200, Result: attribute.Result{}, Handler: s.apiAttribute},
 		apiRoute{Method: "GET", Path: "/graph", Perm: auth.ReadIntel, Summary: "The similarity graph: groups whose combined fingerprint score reaches min, with per-dimension scores",
 			Query: []queryParam{{"min", "number", "lowest combined score, 0.05 to 1 (default 0.25)"}}, Status: 200, Result: graphView{}, Handler: s.apiGraph},
 		apiRoute{Method: "GET", Path: "/groups/{id}/events", Perm: auth.ReadIntel, Summary: "Events attributed to a group, newest first",
@@ -234,6 +237,8 @@ func (s *Server) routes() {
 	s.handle("GET /extract", s.require(auth.ReadIntel, s.extractPage))
 	s.handle("POST /extract", s.require(auth.ReadIntel, s.extractSubmit))
 	s.handle("GET /graph", s.require(auth.ReadIntel, s.graphPage))
+	s.handle("GET /attribute", s.require(auth.ReadIntel, s.attributePage))
+	s.handle("POST /attribute", s.require(auth.ReadIntel, s.attributeSubmit))
 	s.handle("GET /duplicates", s.require(auth.ReadIntel, s.duplicatesPage))
 	s.handle("GET /sources", s.require(auth.ReadIntel, s.sourcesPage))
 	s.handle("GET /sources/{id}", s.require(auth.ReadIntel, s.sourcePage))

@@ -25,6 +25,7 @@ type Store interface {
 	readyStore
 	analysisStore
 	duplicateStore
+	attributionStore
 }
 
 // Collector runs and defines sources; *collect.Collector is one. The
