@@ -22,6 +22,7 @@ import (
 	"github.com/spoor/spoor/internal/fingerprint"
 	"github.com/spoor/spoor/internal/geo"
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/ipgeo"
 )
 
 // analysisStore reads the stored fingerprints and rebuilds them.
@@ -169,6 +170,9 @@ type groupAnalysis struct {
 	// Space: victim and infrastructure countries, most events first.
 	VictimCountries []countryCount `json:"victim_countries"`
 	InfraCountries  []countryCount `json:"infra_countries"`
+	// IPData names the data that placed the infrastructure, as its
+	// licence asks.
+	IPData string `json:"ip_data"`
 	// Content.
 	Matrix   []tacticColumn `json:"matrix"`
 	Software []namedCount   `json:"software"`
@@ -235,6 +239,7 @@ func (s *Server) groupAnalysisOf(ctx context.Context, id int64) (*groupAnalysis,
 	p := st.index.Profile(i)
 	w := fingerprint.DefaultWeights()
 	a := &groupAnalysis{GroupID: id, Build: st.build, Events: p.Events, Weights: w,
+		IPData: "IP2Location LITE " + ipgeo.Version + ". " + ipgeo.Attribution,
 		VictimCountries: countries(p.VictimCountries), InfraCountries: countries(p.InfraCountries),
 		Matrix: matrix(p.Techniques, st.techniques), Software: top(p.Software, analysisTop),
 		Sectors: top(p.Sectors, analysisTop), Purposes: top(p.Purposes, analysisTop), Terms: top(p.Terms, analysisTop),

@@ -69,6 +69,30 @@ func testGroupEvidence(t *testing.T, open Opener) {
 		got = append(got, string(in.Type)+":"+in.Value)
 	}
 	mustDiff(t, "Operation A indicators", []string{"domain:c2.evil.test", "ipv4:198.51.100.9"}, got)
+	// Documentation space has no country.
+	if len(opA.InfraCountries) != 0 {
+		t.Errorf("Operation A's infrastructure countries %v, want none (198.51.100.9 is documentation space)", opA.InfraCountries)
+	}
+	// A public address is placed; a warninglisted one is not.
+	_, err = s.ImportIndicators(ctx, &intel.IndicatorBatch{
+		Sources: []intel.Source{{Name: "infra", Kind: intel.SourceIOCList, Credibility: 1}},
+		Events:  []intel.EventRow{{Key: "apt29\x1finfra", Title: "Infra", GroupLabel: "APT29"}},
+		Indicators: []intel.IndicatorRow{
+			{Type: intel.IndicatorIPv4, Value: "81.2.69.142", Confidence: 1, Event: 1},
+			{Type: intel.IndicatorIPv4, Value: "1.1.1.1", Warninglist: "public-resolvers", Confidence: 1, Event: 1},
+		}, Rows: 2}, nil)
+	must(t, "import infrastructure", err)
+	ev, err = s.FindGroupEvidence(ctx)
+	must(t, "find group evidence again", err)
+	var infra []string
+	for _, g := range ev {
+		for _, e := range g.Events {
+			if e.Title == "Infra" {
+				infra = e.InfraCountries
+			}
+		}
+	}
+	mustDiff(t, "infrastructure countries", []string{"GB"}, infra)
 	// APT29's Mimikatz link cites a report; Lazarus has none.
 	if len(by["APT29"].Events) < 1 || len(by["Lazarus Group"].Events) != 0 || len(by["Lazarus Group"].Techniques) != 0 {
 		t.Errorf("Lazarus has no uses and no events: %+v", by["Lazarus Group"])
