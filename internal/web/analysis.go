@@ -239,7 +239,7 @@ func (s *Server) groupAnalysisOf(ctx context.Context, id int64) (*groupAnalysis,
 	p := st.index.Profile(i)
 	w := fingerprint.DefaultWeights()
 	a := &groupAnalysis{GroupID: id, Build: st.build, Events: p.Events, Weights: w,
-		IPData: "IP2Location LITE " + ipgeo.Version + ". " + ipgeo.Attribution,
+		IPData:          "IP2Location LITE " + ipgeo.Version + ". " + ipgeo.Attribution,
 		VictimCountries: countries(p.VictimCountries), InfraCountries: countries(p.InfraCountries),
 		Matrix: matrix(p.Techniques, st.techniques), Software: top(p.Software, analysisTop),
 		Sectors: top(p.Sectors, analysisTop), Purposes: top(p.Purposes, analysisTop), Terms: top(p.Terms, analysisTop),
