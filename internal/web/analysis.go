@@ -45,7 +45,8 @@ type analysisState struct {
 	index      *fingerprint.Index
 	techniques map[string]techniqueInfo // by ATT&CK ID
 	// graphs are the graphs drawn from this index, by threshold in
-	// hundredths (at most 96 of them: 0.05 to 1).
+	// hundredths (at most 96 of them: 0.05 to 1), and the dashboard's
+	// overview under "overview".
 	graphs sync.Map
 }
 
@@ -573,4 +574,86 @@ func (s *Server) distinctForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/duplicates", http.StatusSeeOther)
+}
+
+// overview is what the dashboard charts: events over time, the groups
+// most active in the last twelve months, the techniques most groups use.
+type overview struct {
+	Build      *intel.FingerprintBuild `json:"build"`
+	Timeline   []analyze.MonthCount    `json:"timeline"`
+	Active     []activeGroup           `json:"active_groups"`
+	Techniques []techniqueUse          `json:"techniques"`
+	// Since is the first month the active groups are counted from.
+	Since string `json:"since"`
+}
+
+type activeGroup struct {
+	GroupID int64  `json:"group_id"`
+	Group   string `json:"group"`
+	Events  int    `json:"events"`
+}
+
+type techniqueUse struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	ObjectID int64  `json:"object_id,omitempty"`
+	Groups   int    `json:"groups"`
+}
+
+// Sizes of the dashboard's lists.
+const (
+	overviewGroups     = 10
+	overviewTechniques = 15
+)
+
+// overviewOf sums every group's profile, once per build.
+func (s *Server) overviewOf(ctx context.Context) (*overview, error) {
+	st, err := s.analysis(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if o, ok := st.graphs.Load("overview"); ok {
+		return o.(*overview), nil
+	}
+	since := s.now().UTC().AddDate(-1, 0, 0).Format("2006-01")
+	o := &overview{Build: st.build, Since: since, Timeline: []analyze.MonthCount{}, Active: []activeGroup{}, Techniques: []techniqueUse{}}
+	months := map[string]int{}
+	uses := map[string]int{}
+	for i := range st.index.Len() {
+		p := st.index.Profile(i)
+		recent := 0
+		for m, n := range p.Months {
+			months[m] += n
+			if m >= since {
+				recent += n
+			}
+		}
+		if recent > 0 {
+			o.Active = append(o.Active, activeGroup{GroupID: p.GroupID, Group: p.Name, Events: recent})
+		}
+		for t := range p.Techniques {
+			if !strings.Contains(t, ".") {
+				uses[t]++
+			}
+		}
+	}
+	for m, n := range months {
+		o.Timeline = append(o.Timeline, analyze.MonthCount{Month: m, N: n})
+	}
+	slices.SortFunc(o.Timeline, func(a, b analyze.MonthCount) int { return strings.Compare(a.Month, b.Month) })
+	slices.SortFunc(o.Active, func(a, b activeGroup) int {
+		return cmp.Or(cmp.Compare(b.Events, a.Events), strings.Compare(a.Group, b.Group))
+	})
+	o.Active = o.Active[:min(len(o.Active), overviewGroups)]
+	for _, t := range top(uses, overviewTechniques) {
+		info := st.techniques[t.Name]
+		o.Techniques = append(o.Techniques, techniqueUse{ID: t.Name, Name: info.Name, ObjectID: info.ObjectID, Groups: t.N})
+	}
+	st.graphs.Store("overview", o)
+	return o, nil
+}
+
+func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request) {
+	o, err := s.overviewOf(r.Context())
+	answer(s, w, r, http.StatusOK, o, err)
 }

@@ -96,6 +96,8 @@ func (s *Server) apiRoutes() []apiRoute {
 			Body: distinctInput{}, Status: 200, Result: intel.DistinctPair{}, Handler: s.apiGroupDistinct},
 		apiRoute{Method: "POST", Path: "/attribute", Perm: auth.ReadIntel, Summary: "Rank the groups most likely behind an event (techniques, software, indicators, sectors, victim countries) with probabilities and the features that moved each; abstains below a threshold",
 			Body: attribute.Query{}, Status: 200, Result: attribute.Result{}, Handler: s.apiAttribute},
+		apiRoute{Method: "GET", Path: "/overview", Perm: auth.ReadIntel, Summary: "What the dashboard charts: events by month, the groups most active in the last twelve months, the techniques most groups use",
+			Status: 200, Result: overview{}, Handler: s.apiOverview},
 		apiRoute{Method: "GET", Path: "/graph", Perm: auth.ReadIntel, Summary: "The similarity graph: groups whose combined fingerprint score reaches min, with per-dimension scores",
 			Query: []queryParam{{"min", "number", "lowest combined score, 0.05 to 1 (default 0.25)"}}, Status: 200, Result: graphView{}, Handler: s.apiGraph},
 		apiRoute{Method: "GET", Path: "/groups/{id}/events", Perm: auth.ReadIntel, Summary: "Events attributed to a group, newest first",
