@@ -191,7 +191,7 @@ func TestGroupAnalysis(t *testing.T) {
 		{Name: "pair with itself", URL: fmt.Sprintf("/api/v1/groups/%d/similarity/%d", e.Group.ID, e.Group.ID), Bearer: "reader", ExpectedStatus: 404},
 		{Name: "graph page", URL: "/graph", As: "reader", ExpectedStatus: 200, ExpectedContent: []string{`id="graph-app"`, `data-cytoscape="/static/vendor/cytoscape.`}},
 		{Name: "dashboard", URL: "/", As: "reader", ExpectedStatus: 200,
-			ExpectedContent: []string{`id="chart-events"`, `id="active-groups"`, "Twin Bear", `id="top-techniques"`, "Phishing", `id="freshness"`, "test-attack"},
+			ExpectedContent:    []string{`id="chart-events"`, `id="active-groups"`, "Twin Bear", `id="top-techniques"`, "Phishing", `id="freshness"`, "test-attack"},
 			NotExpectedContent: []string{hostileName}},
 		{Name: "overview", URL: "/api/v1/overview", Bearer: "reader", ExpectedStatus: 200,
 			ExpectedContent: []string{`"since":"2024-03"`, `{"month":"2024-03","n":3}`, `"id":"T1566","name":"Phishing"`}},
