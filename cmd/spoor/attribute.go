@@ -5,11 +5,15 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
 
 	"github.com/spoor/spoor/internal/attribute"
+	"github.com/spoor/spoor/internal/collect"
+	"github.com/spoor/spoor/internal/collect/misp"
+	"github.com/spoor/spoor/internal/collect/stix"
 	"github.com/spoor/spoor/internal/config"
 	"github.com/spoor/spoor/internal/intel"
 )
@@ -26,13 +30,19 @@ func commaList(l listFlag) []string {
 func attributeCmd() *command {
 	return &command{
 		name:  "attribute",
-		usage: "[--technique T1566 …] [--software NAME …] [--indicator VALUE …] [--event FILE.json] [--top 5] [--abstain 0.3]",
+		usage: "[--technique T1566 …] [--software NAME …] [--indicator VALUE …] [--event FILE.json] [--stix FILE] [--misp FILE] [--text FILE] [--top 5] [--abstain 0.3]",
 		short: "name the groups most likely behind an event, with probabilities and evidence",
 		long: `Attribute describes an event by its techniques (ATT&CK IDs), software
 (names or aliases), indicators (values, defanged or not) — or a JSON event
 with those fields — and ranks the groups the stored attribution model (spoor
 train attribution) knows, most likely first, each with its probability and
-the features that moved it. Below --abstain the answer is "unknown group".`,
+the features that moved it. Below --abstain the answer is "unknown group".
+
+--stix FILE and --misp FILE read the event out of a STIX 2.1 bundle or a MISP
+event (techniques, software, indicators, victims; the groups they name are
+left out); --text FILE out of prose such as a report or a forum post (the
+technique IDs written in it, the indicators found in it, and the software
+and sectors the model knows by name). FILE may be "-" for stdin.`,
 		flags: config.FlagDB | config.FlagFormat,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			var techniques, software, indicators listFlag
@@ -40,6 +50,9 @@ the features that moved it. Below --abstain the answer is "unknown group".`,
 			fs.Var(&software, "software", "a software name or alias (repeat, or separate with commas)")
 			fs.Var(&indicators, "indicator", "an indicator value (repeat, or separate with commas)")
 			eventFile := fs.String("event", "", "a JSON event: techniques, software, indicators ([{type, value}]), sectors, victim_countries")
+			stixFile := fs.String("stix", "", "read the event from a STIX 2.1 bundle")
+			mispFile := fs.String("misp", "", "read the event from a MISP event (JSON)")
+			textFile := fs.String("text", "", "read the event from prose: a report, a post (plain text)")
 			top := fs.Int("top", 5, "how many groups to list")
 			abstain := fs.Float64("abstain", 0.3, "answer \"unknown group\" below this probability")
 			return func(ctx context.Context) error {
@@ -67,12 +80,22 @@ the features that moved it. Below --abstain the answer is "unknown group".`,
 					}
 					q.Sectors, q.VictimCountries = ev.Sectors, ev.VictimCountries
 				}
+				text, err := eventFromFiles(ctx, e, &q, *stixFile, *mispFile, *textFile)
+				if err != nil {
+					return err
+				}
 				st, err := e.openStore(ctx)
 				if err != nil {
 					return err
 				}
 				defer st.Close()
-				out, err := (&attribute.Attributor{Store: st}).Attribute(ctx, q)
+				a := &attribute.Attributor{Store: st}
+				var out *attribute.Result
+				if *textFile != "" {
+					out, err = a.AttributeText(ctx, text, q)
+				} else {
+					out, err = a.Attribute(ctx, q)
+				}
 				if err != nil {
 					return err
 				}
@@ -106,3 +129,64 @@ func writeAttribution(e *env, a *attribute.Result) error {
 	}
 	return t.flush()
 }
+
+// eventFromFiles adds to q what a STIX bundle or a MISP event describes,
+// or returns the text of a prose file (AttributeText reads it).
+func eventFromFiles(ctx context.Context, e *env, q *attribute.Query, stixFile, mispFile, textFile string) (string, error) {
+	n := 0
+	for _, f := range []string{stixFile, mispFile, textFile} {
+		if f != "" {
+			n++
+		}
+	}
+	if n > 1 {
+		return "", usagef("give one of --stix, --misp and --text")
+	}
+	var location string
+	for _, f := range []string{stixFile, mispFile, textFile} {
+		if f != "" {
+			location = f
+		}
+	}
+	if location == "" {
+		return "", nil
+	}
+	in, name, err := collect.Open(ctx, location, e.stdin)
+	if err != nil {
+		return "", err
+	}
+	defer in.Close()
+	var add attribute.Query
+	switch {
+	case stixFile != "":
+		res, err := stix.Parse(in, name, intel.Source{Name: "attribute"})
+		if err != nil {
+			return "", err
+		}
+		add = attribute.QueryFromBundle(res.Bundle, res.Links)
+	case mispFile != "":
+		res, err := misp.ParseEvent(in, name, intel.Source{Name: "attribute"})
+		if err != nil {
+			return "", err
+		}
+		add = attribute.QueryFromBundle(res.Bundle, nil)
+	default:
+		b, err := io.ReadAll(io.LimitReader(in, maxAttributeText+1))
+		if err != nil {
+			return "", fmt.Errorf("read %s: %w", name, err)
+		}
+		if len(b) > maxAttributeText {
+			return "", intel.Errorf(intel.CodeInvalid, "%s is larger than %d MB: attribute a report, not a corpus", name, maxAttributeText>>20)
+		}
+		return string(b), nil
+	}
+	q.Techniques = append(q.Techniques, add.Techniques...)
+	q.Software = append(q.Software, add.Software...)
+	q.Indicators = append(q.Indicators, add.Indicators...)
+	q.Sectors = append(q.Sectors, add.Sectors...)
+	q.VictimCountries = append(q.VictimCountries, add.VictimCountries...)
+	return "", nil
+}
+
+// maxAttributeText bounds the prose one attribution reads.
+const maxAttributeText = 16 << 20

@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"encoding/xml"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -197,5 +199,26 @@ func TestTrainAndAttribute(t *testing.T) {
 	}
 	if _, _, err := c.run("", "attribute", "--indicator", "not an indicator"); err == nil {
 		t.Error("a value that is not one indicator must be refused")
+	}
+
+	// Prose: the software the model knows by name and the technique IDs.
+	report := filepath.Join(t.TempDir(), "report.txt")
+	os.WriteFile(report, []byte("The operators deployed QUILLWORT, then exfiltrated over C2 (T1041). Nothing else is known."), 0o600)
+	var fromText attribute.Result
+	if err := json.Unmarshal([]byte(c.ok("attribute", "--text", report, "--format", "json")), &fromText); err != nil {
+		t.Fatal(err)
+	}
+	feats := strings.Join(fromText.Features, " ")
+	if !strings.Contains(feats, "software:quillwort") || !strings.Contains(feats, "technique:T1041") {
+		t.Errorf("features read from the text: %v", fromText.Features)
+	}
+	if len(fromText.Groups) == 0 || fromText.Groups[0].Group != got.Groups[0].Group {
+		t.Errorf("the text ranks %+v, the flags %q first", fromText.Groups, got.Groups[0].Group)
+	}
+	if _, _, err := c.run("", "attribute", "--text", report, "--stix", report); err == nil {
+		t.Error("two inputs must be a usage error")
+	}
+	if _, _, err := c.run("", "attribute", "--stix", report); err == nil {
+		t.Error("prose given as STIX must be refused")
 	}
 }

@@ -23,15 +23,36 @@ type attributionStore interface {
 	LatestModelID(ctx context.Context, kind string) (int64, error)
 }
 
+// attributeInput is an event to attribute: its facts, and optionally
+// prose (a report, a post) to read more of them out of.
+type attributeInput struct {
+	attribute.Query
+	// Text is read for technique IDs, indicators, and the software and
+	// sectors the model knows by name (at most 16 MB).
+	Text string `json:"text,omitempty"`
+}
+
+// maxAttributeText bounds the prose one attribution reads.
+const maxAttributeText = 16 << 20
+
+// attribute answers an input through the one Attributor.
+func (s *Server) attribute(ctx context.Context, in attributeInput) (*attribute.Result, error) {
+	if len(in.Text) > maxAttributeText {
+		return nil, intel.Errorf(intel.CodeInvalid, "text is larger than %d MB", maxAttributeText>>20)
+	}
+	if strings.TrimSpace(in.Text) != "" {
+		return s.attributor.AttributeText(ctx, in.Text, in.Query)
+	}
+	return s.attributor.Attribute(ctx, in.Query)
+}
+
 func (s *Server) apiAttribute(w http.ResponseWriter, r *http.Request) {
-	withBody(s, w, r, http.StatusOK, func(ctx context.Context, q attribute.Query) (*attribute.Result, error) {
-		return s.attributor.Attribute(ctx, q)
-	})
+	withBody(s, w, r, http.StatusOK, s.attribute)
 }
 
 // attributeData is the Attribute page: the form as typed and the answer.
 type attributeData struct {
-	Techniques, Software, Indicators, Sectors, Countries, Abstain string
+	Techniques, Software, Indicators, Sectors, Countries, Abstain, Text string
 	Result                                                        *attribute.Result
 	Error                                                         string
 }
@@ -55,7 +76,7 @@ func (s *Server) attributeSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	f := r.PostForm
 	data := &attributeData{Techniques: f.Get("techniques"), Software: f.Get("software"), Indicators: f.Get("indicators"),
-		Sectors: f.Get("sectors"), Countries: f.Get("countries"), Abstain: f.Get("abstain")}
+		Sectors: f.Get("sectors"), Countries: f.Get("countries"), Abstain: f.Get("abstain"), Text: f.Get("text")}
 	q := attribute.Query{Techniques: fields(data.Techniques), Software: fields(data.Software), Indicators: fields(data.Indicators),
 		Sectors: fields(data.Sectors), VictimCountries: fields(data.Countries)}
 	if v := strings.TrimSpace(data.Abstain); v != "" {
@@ -66,7 +87,7 @@ func (s *Server) attributeSubmit(w http.ResponseWriter, r *http.Request) {
 		}
 		q.Abstain = &x
 	}
-	res, err := s.attributor.Attribute(r.Context(), q)
+	res, err := s.attribute(r.Context(), attributeInput{Query: q, Text: data.Text})
 	if intel.ErrorCode(err) == intel.CodeNotFound {
 		err = intel.Errorf(intel.CodeInvalid, "%s", intel.ErrorMessage(err))
 	}

@@ -65,5 +65,11 @@ func TestAttribution(t *testing.T) {
 		{Name: "page refuses a bad threshold", Method: "POST", URL: "/attribute", As: "reader",
 			Form: url.Values{"techniques": {"T1059"}, "abstain": {"lots"}}, ExpectedStatus: 400, ExpectedContent: []string{"abstain must be"}},
 		{Name: "anonymous", Method: "POST", URL: "/api/v1/attribute", JSON: `{}`, ExpectedStatus: 401},
+		{Name: "prose", Method: "POST", URL: "/api/v1/attribute", Bearer: "reader",
+			JSON: `{"text":"They used T1059 and X-Agent, beaconing to c2.example.net.","abstain":0}`, ExpectedStatus: 200,
+			ExpectedContent: []string{"technique:T1059", "software:x-agent"}},
+		{Name: "prose on the page", Method: "POST", URL: "/attribute", As: "reader",
+			Form: url.Values{"text": {"Spearphishing (T1566.001) again."}, "abstain": {"0"}}, ExpectedStatus: 200,
+			ExpectedContent: []string{`id="attribution-groups"`, "Spearphishing (T1566.001) again."}},
 	})
 }
