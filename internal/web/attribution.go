@@ -53,8 +53,8 @@ func (s *Server) apiAttribute(w http.ResponseWriter, r *http.Request) {
 // attributeData is the Attribute page: the form as typed and the answer.
 type attributeData struct {
 	Techniques, Software, Indicators, Sectors, Countries, Abstain, Text string
-	Result                                                        *attribute.Result
-	Error                                                         string
+	Result                                                              *attribute.Result
+	Error                                                               string
 }
 
 func (d *attributeData) setError(msg string) { d.Error = msg }
