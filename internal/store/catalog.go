@@ -151,13 +151,14 @@ WHERE co.contype = 'f' AND co.conrelid = to_regclass(quote_ident(current_schema(
 ORDER BY 1`, table)
 }
 
-// resetSequence sets the sequence of each identity column so that the
-// next id is one past the largest stored: rows copied with their ids do
-// not move it.
+// resetSequence sets the sequence of each identity or serial column so
+// that the next id is one past the largest stored: rows copied with their
+// ids do not move it.
 func (postgresDialect) resetSequence(ctx context.Context, q querier, table string) error {
 	cols, err := queryStrings(ctx, q, `SELECT a.attname FROM pg_attribute a
 WHERE a.attrelid = to_regclass(quote_ident(current_schema()) || '.' || quote_ident($1))
-	AND a.attnum > 0 AND NOT a.attisdropped AND a.attidentity <> '' ORDER BY a.attnum`, table)
+	AND a.attnum > 0 AND NOT a.attisdropped
+	AND (a.attidentity <> '' OR pg_get_serial_sequence(quote_ident($1), a.attname) IS NOT NULL) ORDER BY a.attnum`, table)
 	if err != nil {
 		return err
 	}

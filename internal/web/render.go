@@ -75,6 +75,7 @@ func loadAssets(fsys fs.FS) (*assets, error) {
 		"duration":  shortDuration,
 		"dims":      func() []fingerprint.Dimension { return fingerprint.Dimensions },
 		"inc":       func(i int) int { return i + 1 },
+		"describe":  description,
 	}
 	tfs, err := fs.Sub(fsys, "templates")
 	if err != nil {

@@ -81,6 +81,11 @@ func FillEveryTable(t testing.TB, s *store.Store) {
 	mustT("merge", err)
 	_, err = s.SplitObject(ctx, apt28.ID, []string{"intrusion-set--29"}, "two actors after all")
 	mustT("split", err)
+	_, err = s.SaveFingerprints(ctx, []intel.Fingerprint{{GroupID: apt28.ID, Events: 1, Profile: []byte(`{"v":1}`)}}, time.Millisecond)
+	mustT("save fingerprints", err)
+	apt29, err = s.FindObjectByName(ctx, intel.KindGroup, "APT29")
+	mustT("find APT29 after the split", err)
+	mustT("mark distinct", s.MarkGroupsDistinct(ctx, apt28.ID, apt29.ID, "two actors"))
 
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	u := &intel.User{Login: "copier", Role: intel.RoleAnalyst, Enabled: true, PasswordHash: "$argon2id$v=19$m=256,t=1,p=1$c2FsdA$aGFzaA", CreatedAt: now}
