@@ -478,6 +478,12 @@ func (p *patParser) obsQual(depth int) (ObsExpr, error) {
 }
 
 func (p *patParser) timestamp(after string) (time.Time, error) {
+	if p.tok.kind == tString {
+		// STIX 2.0 wrote START '…' STOP '…' without the t prefix.
+		if t, err := parseTime(p.tok.text); err == nil {
+			return t, p.advance()
+		}
+	}
 	if p.tok.kind != tTimestamp {
 		return time.Time{}, p.errorf("t'…' timestamp expected after %s, found %s", after, p.tok)
 	}
