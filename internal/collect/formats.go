@@ -39,9 +39,10 @@ func runSTIX(ctx context.Context, st Store, r io.Reader, name string, src *intel
 	if err != nil {
 		return nil, err
 	}
-	// What the parser passed over is worth seeing in the run record.
+	// What the parser made of each type, and the pattern comparisons
+	// that gave no value, are worth seeing in the run record.
 	if len(res.Ignored) > 0 {
-		res.Stats.Warnings = append(res.Stats.Warnings, "not imported: "+countList(res.Ignored))
+		res.Stats.Warnings = append(res.Stats.Warnings, "pattern comparisons without an indicator value (the patterns are kept): "+countList(res.Ignored))
 	}
 	res.Stats.Warnings = append(res.Stats.Warnings, res.Notes...)
 	return res.Stats, nil

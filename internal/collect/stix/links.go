@@ -152,7 +152,7 @@ func (x *extras) indicator(po *parsedObject) {
 	for _, s := range skipped {
 		x.ignore(fmt.Sprintf("pattern: %s (%s)", s.Reason, s.Path))
 		if valueReason(s.Reason) {
-			po.flag(s.Path+": "+s.Reason, fmt.Sprintf("%s %s: %s", s.Path, quote(s.Value), s.Reason))
+			po.flag(s.Path+": "+s.Reason, fmt.Sprintf("%s %q: %s", s.Path, s.Value, s.Reason))
 		}
 	}
 	if len(found) == 0 {
@@ -240,7 +240,7 @@ func (x *extras) observable(po *parsedObject) {
 		po.values = append(po.values, l.lit.Text)
 		t, canon, label, why := canonical(l.lit, l.types)
 		if why != "" {
-			po.flag(l.path+": "+why, fmt.Sprintf("%s %s: %s", l.path, quote(l.lit.Text), why))
+			po.flag(l.path+": "+why, fmt.Sprintf("%s %q: %s", l.path, l.lit.Text, why))
 			continue
 		}
 		found = append(found, Observable{Type: t, Value: canon, Path: l.path, Warninglist: label})
@@ -265,7 +265,7 @@ func (x *extras) vulnerability(po *parsedObject) {
 		po.values = append(po.values, ref.ExternalID)
 		t, canon, label, why := canonical(Literal{Kind: "string", Text: ref.ExternalID}, []intel.IndicatorType{intel.IndicatorCVE})
 		if why != "" {
-			po.flag("cve: "+why, fmt.Sprintf("external_id %s: %s", quote(ref.ExternalID), why))
+			po.flag("cve: "+why, fmt.Sprintf("external_id %q: %s", ref.ExternalID, why))
 			continue
 		}
 		found = append(found, Observable{Type: t, Value: canon, Path: "vulnerability:external_references", Warninglist: label})
