@@ -269,7 +269,7 @@ func containsFold(list []string, s string) bool {
 // small seeds keep the fuzzer at thousands of executions a second and
 // let it minimise what it finds.
 func FuzzParse(f *testing.F) {
-	for _, file := range []string{"testdata/small-bundle.json", "testdata/intel-bundle.json"} {
+	for _, file := range []string{"testdata/small-bundle.json", "testdata/intel-bundle.json", "testdata/every-type.json"} {
 		data, err := os.ReadFile(file)
 		if err != nil {
 			f.Fatal(err)
@@ -302,6 +302,17 @@ func FuzzParse(f *testing.F) {
 		for _, l := range res.Bundle.Relationships {
 			if !ids[l.SourceRef] || !ids[l.TargetRef] {
 				t.Fatalf("relationship %s points outside the bundle", l.StixID)
+			}
+		}
+		// Every object is modelled or kept, and what is kept can be stored.
+		for typ, c := range res.Types {
+			if c.Modelled+c.Kept < c.Seen || c.Flagged > c.Seen {
+				t.Fatalf("type %s: %s", typ, c)
+			}
+		}
+		for _, o := range res.Bundle.STIXObjects {
+			if err := o.Validate(); err != nil {
+				t.Fatalf("kept object does not validate: %v", err)
 			}
 		}
 	})
