@@ -52,6 +52,10 @@ type Store interface {
 	FindSightings(ctx context.Context, indicatorID int64) ([]intel.Sighting, error)
 	FindIndicatorRelations(ctx context.Context, objectID, indicatorID int64) ([]intel.IndicatorRelation, error)
 
+	// STIX objects kept whole by imports.
+	FindSTIXObjects(ctx context.Context, f intel.STIXObjectFilter) (intel.Page[*intel.STIXObject], error)
+	FindSTIXObject(ctx context.Context, stixID string) (*intel.STIXObjectView, error)
+
 	Search(ctx context.Context, q intel.SearchQuery) ([]intel.SearchHit, error)
 	Counts(ctx context.Context) (intel.Counts, error)
 	FindAudit(ctx context.Context, f intel.AuditFilter) (intel.Page[*intel.AuditEntry], error)
