@@ -194,3 +194,30 @@ func TestParseSingleObject(t *testing.T) {
 		t.Errorf("kept object = %+v (raw %s)", o, o.Raw)
 	}
 }
+
+// TestParseFlagsMalformedKept: a kept object without its timestamps is
+// kept and flagged, not refused; a modelled one is refused.
+func TestParseFlagsMalformedKept(t *testing.T) {
+	in := `{"type": "bundle", "id": "bundle--00000001-0000-4000-8000-000000000001", "objects": [
+ {"type": "infrastructure", "spec_version": "2.1", "id": "infrastructure--0000000d-0000-4000-8000-000000000013", "name": "C2",
+  "modified": "yesterday"},
+ {"type": "x-acme-widget", "id": "x-acme-widget--0000005f-0000-4000-8000-000000000095", "name": {"en": "Widget"}}]}`
+	res, err := stix.Parse(strings.NewReader(in), "flags.json", feed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, o := range res.Bundle.STIXObjects {
+		got[o.Type] = o.Flags
+	}
+	want := map[string][]string{
+		"infrastructure": {`"created" is required`, `modified: "yesterday" is not an RFC 3339 timestamp`},
+		"x-acme-widget":  {"name: expected string, found JSON object"},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("flags (-want +got):\n%s", d)
+	}
+	if s := res.Types["infrastructure"].String(); s != "1 seen, 0 modelled, 1 kept, 1 flagged (modified is not a timestamp 1; no created 1)" {
+		t.Errorf("summary = %s", s)
+	}
+}

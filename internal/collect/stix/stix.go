@@ -534,6 +534,17 @@ func (p *parser) check(o *parsedObject) error {
 		imported = true
 	}
 	if !imported {
+		// Kept whole whatever it holds; a missing or malformed common
+		// property of a specified SDO flags it.
+		if keptSDOs[r.Type] {
+			for _, f := range []struct{ name, val string }{{"created", r.Created}, {"modified", r.Modified}} {
+				if f.val == "" {
+					o.flag("no "+f.name, fmt.Sprintf("%q is required", f.name))
+				} else if _, err := parseTime(f.val); err != nil {
+					o.flag(f.name+" is not a timestamp", fmt.Sprintf("%s: %v", f.name, err))
+				}
+			}
+		}
 		return nil
 	}
 	for _, f := range []struct{ name, val string }{{"created", r.Created}, {"modified", r.Modified}} {
@@ -582,6 +593,14 @@ func (p *parser) check(o *parsedObject) error {
 		return p.fail(o.path, o.offset, "%s has no name", r.Type)
 	}
 	return nil
+}
+
+// keptSDOs are the STIX 2.1 domain and meta objects spoor keeps whole
+// that must have created and modified.
+var keptSDOs = map[string]bool{
+	"course-of-action": true, "grouping": true, "identity": true, "incident": true, "infrastructure": true,
+	"location": true, "malware-analysis": true, "note": true, "observed-data": true, "opinion": true,
+	"vulnerability": true, "language-content": true, "extension-definition": true,
 }
 
 // parseTime reads a STIX timestamp (RFC 3339, UTC, optional fraction).
