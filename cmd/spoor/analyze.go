@@ -12,15 +12,20 @@ import (
 	"github.com/spoor/spoor/internal/analyze"
 	"github.com/spoor/spoor/internal/collect"
 	"github.com/spoor/spoor/internal/config"
+	"github.com/spoor/spoor/internal/fingerprint"
 	"github.com/spoor/spoor/internal/intel"
 )
 
 func analyzeCmd() *command {
 	return &command{
 		name:  "analyze",
-		usage: "time [--format json] [--skip-bad] FILE|-",
-		short: "when an actor works: hour-of-week profile, inferred UTC offset and weekend",
-		long: `Analyze time reads timestamps from FILE (or stdin, or a URL): one per
+		usage: "time [--format json] [--skip-bad] FILE|- | fingerprints",
+		short: "when an actor works (hour-of-week, UTC offset, weekend); rebuild the group fingerprints",
+		long: `Analyze fingerprints rebuilds every group's stored fingerprint (time,
+space and content profiles) from all the events and records in the base.
+Collections that change the base do it on their own; this is for by hand.
+
+Analyze time reads timestamps from FILE (or stdin, or a URL): one per
 line — RFC 3339, YYYY-MM-DD HH:MM:SS (taken as UTC), YYYY-MM-DD (a date:
 counts for weekdays, not hours), unix seconds, PDF dates (D:…) or e-mail
 Date: headers — or a CSV whose header has a "time" column and optionally a
@@ -36,10 +41,13 @@ local, and how many timestamps each part rests on. --format json prints
 "hour_of_week":[168 counts], …}, or {"groups":[{"group":…, …}]} with a group
 column. A line that cannot be read is an error naming it, unless --skip-bad
 (then the output counts the skipped lines).`,
-		flags: config.FlagFormat,
+		flags: config.FlagFormat | config.FlagDB,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			skipBad := fs.Bool("skip-bad", false, "skip lines that cannot be read; the output counts them")
 			return func(ctx context.Context) error {
+				if len(e.args) == 1 && e.args[0] == "fingerprints" {
+					return rebuildFingerprints(ctx, e)
+				}
 				if len(e.args) != 2 || e.args[0] != "time" {
 					return usagef("usage: spoor analyze time [--format json] [--skip-bad] FILE|-")
 				}
@@ -311,4 +319,33 @@ func lineList(lines []int, total int) string {
 		s += ", …"
 	}
 	return s
+}
+
+// rebuildFingerprints is `spoor analyze fingerprints`.
+func rebuildFingerprints(ctx context.Context, e *env) error {
+	st, err := e.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	b, err := fingerprint.Rebuild(ctx, st)
+	if err != nil {
+		return err
+	}
+	if e.cfg.Format == "json" {
+		return printJSON(e.stdout, b)
+	}
+	_, err = fmt.Fprintf(e.stdout, "fingerprints of %d groups rebuilt in %d ms (build %d)\n", b.Groups, b.TookMS, b.ID)
+	return err
+}
+
+// refreshAnalysis rebuilds the stored fingerprints after the collections
+// of a command when they changed the base, and says so on stderr.
+func refreshAnalysis(ctx context.Context, e *env, c *collect.Collector) error {
+	b, err := c.RefreshAnalysis(ctx)
+	if err != nil || b == nil {
+		return err
+	}
+	_, err = fmt.Fprintf(e.stderr, "group fingerprints rebuilt: %d groups in %d ms\n", b.Groups, b.TookMS)
+	return err
 }

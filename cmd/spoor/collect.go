@@ -78,6 +78,9 @@ nothing that is already stored. The exit status is 1 if any source failed.`,
 						break
 					}
 				}
+				if err := refreshAnalysis(ctx, e, c); err != nil {
+					return err
+				}
 				if err := printRuns(e, runs); err != nil {
 					return err
 				}

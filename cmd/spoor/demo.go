@@ -41,6 +41,9 @@ the import changes nothing.`,
 				if err != nil {
 					return err
 				}
+				if err := refreshAnalysis(ctx, e, c); err != nil {
+					return err
+				}
 				if err := writeStats(e.stdout, run.Stats); err != nil {
 					return err
 				}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/spoor/spoor/internal/config"
+	"github.com/spoor/spoor/internal/fingerprint"
 	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/store"
 )
@@ -101,6 +102,9 @@ type groupView struct {
 	IndicatorTotal int                `json:"indicator_total"`
 	// Mentions are the reports whose text names the group.
 	Mentions []intel.DocumentMention `json:"mentions,omitempty"`
+	// Fingerprint is the group's stored time, space and content profile;
+	// absent when fingerprints were not built since the group was made.
+	Fingerprint *fingerprint.View `json:"fingerprint,omitempty"`
 }
 
 func loadGroupView(ctx context.Context, st *store.Store, id int64) (*groupView, error) {
@@ -119,6 +123,18 @@ func loadGroupView(ctx context.Context, st *store.Store, id int64) (*groupView, 
 		return nil, err
 	}
 	if v.Mentions, err = st.FindMentions(ctx, id); err != nil {
+		return nil, err
+	}
+	fp, err := st.FindFingerprint(ctx, id)
+	switch {
+	case err == nil:
+		prof, err := fingerprint.Decode(*fp)
+		if err != nil {
+			return nil, err
+		}
+		view := prof.View()
+		v.Fingerprint = &view
+	case intel.ErrorCode(err) != intel.CodeNotFound:
 		return nil, err
 	}
 	return v, nil

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/spoor/spoor/internal/intel"
@@ -63,4 +64,24 @@ func hasAlias(list []intel.AliasInfo, alias, source string) bool {
 		}
 	}
 	return false
+}
+
+// TestGroupFingerprint: an import builds the fingerprints, `spoor group
+// --format json` shows the group's by dimension, and `spoor analyze
+// fingerprints` rebuilds them on request.
+func TestGroupFingerprint(t *testing.T) {
+	c := newCLI(t)
+	_, stderr, err := c.run("", "import", "stix", "testdata/attack-small.json")
+	if err != nil || !strings.Contains(stderr, "group fingerprints rebuilt") {
+		t.Fatalf("import: %v; stderr %q, want the rebuild reported", err, stderr)
+	}
+	g := decode[groupView](t, c.ok("group", "--format", "json", "APT28"))
+	if g.Fingerprint == nil || len(g.Fingerprint.Content.Techniques) == 0 || len(g.Fingerprint.Time.HourOfWeek) != 168 {
+		t.Fatalf("APT28's fingerprint: %+v", g.Fingerprint)
+	}
+	out := c.ok("analyze", "fingerprints", "--format", "json")
+	b := decode[intel.FingerprintBuild](t, out)
+	if b.ID < 2 || b.Groups == 0 {
+		t.Errorf("rebuild: %+v, want a second build with groups", b)
+	}
 }

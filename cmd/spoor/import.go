@@ -88,6 +88,9 @@ site the file was published on: 1 for well-known organisations, 0.2 for blogs,
 				if err != nil {
 					return err
 				}
+				if err := refreshAnalysis(ctx, e, c); err != nil {
+					return err
+				}
 				return printRun(e, run)
 			}
 		},

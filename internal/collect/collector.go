@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spoor/spoor/internal/collect/crawl"
+	"github.com/spoor/spoor/internal/fingerprint"
 	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/secret"
 )
@@ -41,6 +42,10 @@ type Store interface {
 	// RenewRun extends a running collection's lease (intel.RunLease).
 	RenewRun(ctx context.Context, runID int64) error
 	ClaimDueSource(ctx context.Context, now time.Time) (*intel.Source, error)
+	// The stored group fingerprints, rebuilt after collections that
+	// changed the base (RefreshAnalysis).
+	fingerprint.Store
+	FindFingerprintBuild(ctx context.Context) (*intel.FingerprintBuild, error)
 }
 
 // Format reads one kind of input into the store. Run gets the source with
@@ -84,6 +89,11 @@ type Collector struct {
 	// allowed), built on first use; see reportFetcher.
 	fetchers     [2]*crawl.Fetcher
 	fetchersOnce [2]sync.Once
+
+	// analysis guards stale: a collection changed the base since the
+	// stored fingerprints were last rebuilt.
+	analysis sync.Mutex
+	stale    bool
 }
 
 // NewCollector returns a collector with the built-in formats.
@@ -172,6 +182,11 @@ func (c *Collector) Collect(ctx context.Context, src *intel.Source, opts Options
 		}
 	} else {
 		run.Status = intel.RunOK
+		if changedBase(stats) {
+			c.analysis.Lock()
+			c.stale = true
+			c.analysis.Unlock()
+		}
 	}
 	if ferr := c.Store.FinishRun(ctx, run); ferr != nil && err == nil {
 		err = ferr
@@ -296,7 +311,48 @@ func (c *Collector) RunDue(ctx context.Context) ([]*intel.CollectionRun, error) 
 			runs = append(runs, run)
 		}
 	}
+	if _, err := c.RefreshAnalysis(ctx); err != nil {
+		return runs, err
+	}
 	return runs, ctx.Err()
+}
+
+// changedBase says whether an import wrote anything.
+func changedBase(stats *intel.ImportStats) bool {
+	if stats == nil {
+		return false
+	}
+	for _, n := range stats.Counts {
+		if n.Created+n.Updated > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// RefreshAnalysis rebuilds the stored group fingerprints when a collection
+// by this collector changed the base since the last rebuild, or when none
+// was ever built; it returns nil when nothing was to do. Callers run it
+// after a batch of collections (the end of `spoor collect`, each round of
+// the scheduler) rather than after each source.
+func (c *Collector) RefreshAnalysis(ctx context.Context) (*intel.FingerprintBuild, error) {
+	c.analysis.Lock()
+	defer c.analysis.Unlock()
+	if !c.stale {
+		_, err := c.Store.FindFingerprintBuild(ctx)
+		if err == nil {
+			return nil, nil
+		}
+		if intel.ErrorCode(err) != intel.CodeNotFound {
+			return nil, err
+		}
+	}
+	b, err := fingerprint.Rebuild(ctx, c.Store)
+	if err != nil {
+		return nil, err
+	}
+	c.stale = false
+	return b, nil
 }
 
 // Schedule calls RunDue every interval until ctx ends; report, if not

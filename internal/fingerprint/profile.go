@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/spoor/spoor/internal/analyze"
 	"github.com/spoor/spoor/internal/intel"
 )
 
@@ -40,6 +41,13 @@ type Profile struct {
 	// out: they say nothing about working hours.
 	HourOfWeek [HoursPerWeek]int `json:"hour_of_week"`
 	HoursUsed  int               `json:"hours_used"`
+	// Months counts events by the month ("2016-05", UTC) they were first
+	// seen: the group's timeline. Events without a date are not counted.
+	Months map[string]int `json:"months,omitempty"`
+	// Weekdays counts dated activity (timestamps, or an event's first-seen
+	// date when it has none) by UTC weekday, Monday first: the weekend can
+	// be inferred from dates alone.
+	Weekdays [7]int `json:"weekdays"`
 }
 
 // NewProfile returns an empty profile for a group.
@@ -70,6 +78,27 @@ func (p *Profile) AddEvent(e *intel.Event) {
 	for _, t := range e.Times {
 		p.AddTime(t)
 	}
+	if len(e.Times) == 0 && !e.FirstSeen.IsZero() {
+		p.Weekdays[(int(e.FirstSeen.UTC().Weekday())+6)%7]++
+	}
+	if when := eventDate(e); !when.IsZero() {
+		addSet(&p.Months, []string{when.UTC().Format("2006-01")})
+	}
+}
+
+// eventDate is when an event was first seen: its first-seen date, else
+// its earliest activity timestamp.
+func eventDate(e *intel.Event) time.Time {
+	if !e.FirstSeen.IsZero() {
+		return e.FirstSeen
+	}
+	var first time.Time
+	for _, t := range e.Times {
+		if !t.IsZero() && (first.IsZero() || t.Before(first)) {
+			first = t
+		}
+	}
+	return first
 }
 
 func (p *Profile) addFacts(techniques, software, sectors, countries []string) {
@@ -116,7 +145,11 @@ var citation = regexp.MustCompile(`\(Citation:[^)]*\)|\]\([^)]*\)`)
 // store them) and left out of the hour histogram.
 func (p *Profile) AddTime(t time.Time) {
 	t = t.UTC()
-	if t.IsZero() || t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
+	if t.IsZero() {
+		return
+	}
+	p.Weekdays[(int(t.Weekday())+6)%7]++
+	if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
 		return
 	}
 	p.HourOfWeek[HourOfWeek(t)]++
@@ -213,3 +246,29 @@ var stopWords = func() map[string]bool {
 	}
 	return m
 }()
+
+// timeBase is a Monday 00:00 UTC, where Time lays out the histograms.
+var timeBase = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Time infers when the group works from its histograms: the UTC offset
+// and weekend with their confidence (the analyze package's model), from
+// the hours of timed activity and the weekdays of dated activity. Its
+// First, Last and Months are not the group's; Months is.
+func (p *Profile) Time() analyze.TimeProfile {
+	b := &analyze.Builder{}
+	var timedDays [7]int
+	for h, n := range p.HourOfWeek {
+		timedDays[h/24] += n
+		ts := analyze.FromTime(timeBase.Add(time.Duration(h)*time.Hour), analyze.PrecisionHour)
+		for range n {
+			b.Add(ts)
+		}
+	}
+	for d, n := range p.Weekdays {
+		ts := analyze.FromTime(timeBase.AddDate(0, 0, d), analyze.PrecisionDay)
+		for range n - timedDays[d] {
+			b.Add(ts)
+		}
+	}
+	return b.Profile()
+}

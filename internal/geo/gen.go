@@ -21,6 +21,7 @@ import (
 type entry struct {
 	Alpha2       string `json:"alpha_2"`
 	Alpha3       string `json:"alpha_3"`
+	Numeric      string `json:"numeric"`
 	Name         string `json:"name"`
 	CommonName   string `json:"common_name"`
 	OfficialName string `json:"official_name"`
@@ -84,7 +85,7 @@ func main() {
 			add(n)
 			add(paren.ReplaceAllString(n, ""))
 		}
-		fmt.Fprintf(&b, "\t{Code: %q, Alpha3: %q, Name: %q, Names: %#v},\n", e.Alpha2, e.Alpha3, name, names)
+		fmt.Fprintf(&b, "\t{Code: %q, Alpha3: %q, Numeric: %q, Name: %q, Names: %#v},\n", e.Alpha2, e.Alpha3, e.Numeric, name, names)
 	}
 	b.WriteString("}\n")
 	out, err := format.Source(b.Bytes())

@@ -16,10 +16,11 @@ import (
 
 // Country is one ISO 3166-1 entry.
 type Country struct {
-	Code   string   // ISO 3166-1 alpha-2, upper case
-	Alpha3 string   // ISO 3166-1 alpha-3
-	Name   string   // short English name, as displayed
-	Names  []string // the names to look for in text: Name first, unless it is ambiguous (Chad)
+	Code    string   // ISO 3166-1 alpha-2, upper case
+	Alpha3  string   // ISO 3166-1 alpha-3
+	Numeric string   // ISO 3166-1 numeric, three digits (world-atlas keys its map by it)
+	Name    string   // short English name, as displayed
+	Names   []string // the names to look for in text: Name first, unless it is ambiguous (Chad)
 }
 
 var (

@@ -45,3 +45,22 @@ type Model struct {
 	Evaluation string    `json:"evaluation,omitempty"` // JSON
 	Data       string    `json:"-"`
 }
+
+// Fingerprint is one group's stored profile: the fingerprint package's
+// Profile as JSON, with the count of events behind it. The store keeps the
+// bytes it is given; the fingerprint package reads and writes them.
+type Fingerprint struct {
+	GroupID int64  `json:"group_id"`
+	Events  int    `json:"events"`
+	Profile []byte `json:"profile"`
+}
+
+// FingerprintBuild is one rebuild of every group's fingerprint. Pages
+// compare its ID with the one they hold to know when to reload.
+type FingerprintBuild struct {
+	ID      int64     `json:"id"`
+	BuiltAt time.Time `json:"built_at"`
+	Groups  int       `json:"groups"`
+	// Took is how long the rebuild took, in milliseconds.
+	TookMS int64 `json:"took_ms"`
+}

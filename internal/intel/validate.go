@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -684,4 +685,48 @@ func (l *BundleLinks) Tidy() []string {
 		n.add(c.notes...)
 	}
 	return n.result()
+}
+
+// MaxEventTimes bounds the activity timestamps one event carries.
+const MaxEventTimes = 10000
+
+func (e *Event) check(repair bool) ([]string, error) {
+	c := &check{label: func() string { return describe("event", e.Title, "") }, repair: repair}
+	c.name("title", &e.Title, MaxTitleLen)
+	c.required("title", e.Title)
+	c.name("group_label", &e.GroupLabel, MaxNameLen)
+	c.names("software", &e.Software, MaxNameLen)
+	c.names("sectors", &e.Sectors, MaxNameLen)
+	c.name("purpose", &e.Purpose, MaxNameLen)
+	c.countries("victim_countries", &e.VictimCountries)
+	for i, t := range e.Techniques {
+		e.Techniques[i] = strings.ToUpper(strings.TrimSpace(t))
+		if !attackIDs[KindTechnique].MatchString(e.Techniques[i]) {
+			c.refuse(at("techniques", i), "%s is not an ATT&CK technique ID (%s)", quote(t), attackIDShape[KindTechnique])
+		}
+	}
+	if len(e.Times) > MaxEventTimes {
+		c.refuse("times", "%d timestamps, more than the %d an event may carry", len(e.Times), MaxEventTimes)
+	}
+	for i, t := range e.Times {
+		if t.IsZero() || t.Year() < 1980 || t.Year() > 2100 {
+			c.refuse(at("times", i), "%s is not a time between 1980 and 2100", t.Format(time.RFC3339))
+		}
+	}
+	if !e.LastSeen.IsZero() && e.LastSeen.Before(e.FirstSeen) {
+		c.refuse("last_seen", "last seen is before first seen")
+	}
+	if e.Confidence < 0 || e.Confidence > 1 {
+		c.refuse("confidence", "%v is not between 0 and 1", e.Confidence)
+	}
+	if _, err := ParseTLP(string(e.TLP)); err != nil {
+		c.refuse("tlp", "%v", err)
+	}
+	return c.result()
+}
+
+// Validate checks an event entered by hand or through the API.
+func (e *Event) Validate() error {
+	_, err := e.check(false)
+	return err
 }

@@ -255,3 +255,45 @@ WHERE o.kind = 'group' AND o.revoked = 0 AND o.deprecated = 0`)
 	}
 	return g, rows.Err()
 }
+
+// CreateEvent stores an event entered by hand (the events form, POST
+// /api/v1/events), audited. A group ID must name a stored group; the
+// event's indicators are not linked here.
+func (s *Store) CreateEvent(ctx context.Context, e *intel.Event) error {
+	if err := e.Validate(); err != nil {
+		return s.wrap("create event", err)
+	}
+	now := truncMS(s.now())
+	e.CreatedAt, e.UpdatedAt = now, now
+	e.FirstSeen, e.LastSeen = truncMS(e.FirstSeen), truncMS(e.LastSeen)
+	times := make([]int64, len(e.Times))
+	for i, t := range e.Times {
+		e.Times[i] = truncMS(t)
+		times[i] = ms(t)
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var group any
+		if e.GroupID != 0 {
+			g, err := s.findObjectByID(ctx, tx, e.GroupID)
+			if intel.ErrorCode(err) == intel.CodeNotFound || err == nil && g.Kind != intel.KindGroup {
+				return intel.Errorf(intel.CodeInvalid, "event %q: group %d is not a stored group", e.Title, e.GroupID)
+			}
+			if err != nil {
+				return err
+			}
+			group = e.GroupID
+			if e.GroupLabel == "" {
+				e.GroupLabel = g.Name
+			}
+		}
+		if err := s.queryRow(ctx, tx, `INSERT INTO events (title, group_id, group_label, first_seen, last_seen, times,
+	techniques, software, sectors, purpose, victim_countries, confidence, tlp, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, e.Title, group, e.GroupLabel, ms(e.FirstSeen),
+			ms(e.LastSeen), jsonText(times), jsonText(e.Techniques), jsonText(e.Software), jsonText(e.Sectors), e.Purpose,
+			jsonText(e.VictimCountries), e.Confidence, e.TLP, ms(now), ms(now)).Scan(&e.ID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "event.create", "event", e.ID, e.Title)
+	})
+	return s.wrap("create event", err)
+}

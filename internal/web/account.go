@@ -60,29 +60,6 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, in passw
 	})
 }
 
-// issueToken creates an API token for the request's session; a request
-// made with a token has none and is refused.
-func (s *Server) issueToken(w http.ResponseWriter, r *http.Request, in tokenInput) (string, *intel.APIToken, error) {
-	if in.ExpiresInDays < 0 || in.ExpiresInDays > maxTokenDays {
-		return "", nil, intel.Errorf(intel.CodeInvalid, "expires_in_days must be 1 to %d (0 for %d)", maxTokenDays, defaultTokenDays)
-	}
-	a := authFrom(r)
-	req := auth.TokenRequest{Name: in.Name, Scope: in.Scope, TTL: time.Duration(in.ExpiresInDays) * 24 * time.Hour}
-	var plain string
-	var t *intel.APIToken
-	issue := func() (err error) {
-		plain, t, err = s.auth.IssueToken(r.Context(), a.Session, in.Password, req)
-		return err
-	}
-	var err error
-	if in.Password == "" {
-		err = issue()
-	} else {
-		err = s.passwordCheck(w, r, a.User.Login, issue)
-	}
-	return plain, t, err
-}
-
 // Token lifetimes the forms offer, in days.
 const (
 	defaultTokenDays = int(auth.DefaultTokenTTL / (24 * time.Hour))
@@ -163,34 +140,6 @@ func (s *Server) apiAccountPassword(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Server) apiTokenRevokeAll(w http.ResponseWriter, r *http.Request) {
-	if err := s.auth.RevokeAllTokens(r.Context(), authFrom(r).User.ID); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// tokenRow is a token as the tokens page lists it.
-type tokenRow struct {
-	*intel.APIToken
-	Status string // active, expired or revoked
-}
-
-func tokenRows(tokens []*intel.APIToken, now time.Time) []tokenRow {
-	rows := make([]tokenRow, len(tokens))
-	for i, t := range tokens {
-		rows[i] = tokenRow{APIToken: t, Status: "active"}
-		switch {
-		case !t.RevokedAt.IsZero():
-			rows[i].Status = "revoked"
-		case !now.Before(t.ExpiresAt):
-			rows[i].Status = "expired"
-		}
-	}
-	return rows
-}
-
 // passwordOptions are the options of a password set through
 // the users API or page: a user setting their own keeps the session
 // they do it from.
@@ -200,4 +149,58 @@ func passwordOptions(ctx context.Context, userID int64, revokeTokens bool) auth.
 		opts.KeepSession = a.Session.TokenHash
 	}
 	return opts
+}
+
+type loginData struct {
+	formMessage
+	Login string
+	Next  string
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	next := localPath(r.URL.Query().Get("next"))
+	if authFrom(r).User != nil {
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, "login", &loginData{Next: next})
+}
+
+func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	login, password := r.PostForm.Get("login"), r.PostForm.Get("password")
+	data := &loginData{Login: login, Next: localPath(r.PostForm.Get("next"))}
+	var token string
+	var sess *intel.Session
+	err := s.passwordCheck(w, r, login, func() (err error) {
+		token, sess, _, err = s.auth.Login(r.Context(), login, password)
+		return err
+	})
+	if err != nil {
+		_, locked := errors.AsType[*statusError](err)
+		if locked || intel.ErrorCode(err) == intel.CodeUnauthorized {
+			status, _, msg := errorStatus(err)
+			data.setError(msg)
+			s.render(w, r, status, "login", data)
+			return
+		}
+		s.error(w, r, err)
+		return
+	}
+	s.setSessionCookie(w, token, sess)
+	http.Redirect(w, r, data.Next, http.StatusSeeOther)
+}
+
+// logout ends the session of the cookie; the store audits the sign-out.
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if err := s.auth.Logout(r.Context(), c.Value); err != nil {
+			s.error(w, r, err)
+			return
+		}
+	}
+	s.clearSessionCookie(w)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }

@@ -43,26 +43,7 @@ func TestBrowser(t *testing.T) {
 	srv := httptest.NewServer(e.Handler)
 	t.Cleanup(srv.Close)
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	ctx, cancelBrowser := chromedp.NewContext(ctx)
-	defer cancelBrowser()
-
-	// Start the browser on the long-lived context: a browser started
-	// under a step's shorter context would close with it.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
+	ctx := newBrowser(t, path)
 	step(t, ctx, "open the login page",
 		chromedp.Navigate(srv.URL+"/groups"),
 		chromedp.WaitVisible(chromedp.CSS("#password")))
@@ -149,6 +130,32 @@ document.addEventListener("securitypolicyviolation", e => window.spoorCSP.push(e
 			t.Errorf("CSP violations on Extract: %q (%v)", violations, err)
 		}
 	}
+}
+
+// newBrowser starts headless Chromium for one test; it closes with it.
+func newBrowser(t *testing.T, path string) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.WindowSize(1280, 900),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	t.Cleanup(cancel)
+	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancelBrowser := chromedp.NewContext(ctx)
+	t.Cleanup(cancelBrowser)
+	// Start the browser on the long-lived context: a browser started
+	// under a step's shorter context would close with it.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
 }
 
 // step runs browser actions with a time limit and, when they fail, shows

@@ -100,3 +100,26 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 func errForbidden(format string, args ...any) error {
 	return &intel.Error{Code: intel.CodeForbidden, Message: fmt.Sprintf(format, args...)}
 }
+
+// noRoute answers paths no route matches: 405 with Allow when another
+// method would match, else 404.
+func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		probe := *r
+		probe.Method = m
+		if _, pattern := s.mux.Handler(&probe); pattern != "/" {
+			allowed = append(allowed, m)
+		}
+	}
+	if len(allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		s.error(w, r, &statusError{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed",
+			Message: r.Method + " is not allowed here; use " + strings.Join(allowed, " or ")})
+		return
+	}
+	s.notFound(w, r)
+}

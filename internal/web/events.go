@@ -3,9 +3,49 @@ package web
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/spoor/spoor/internal/intel"
 )
+
+// eventStore reads events.
+type eventStore interface {
+	FindEvents(ctx context.Context, f intel.EventFilter) (intel.Page[*intel.Event], error)
+	FindEventByID(ctx context.Context, id int64) (*intel.Event, error)
+	EventCounts(ctx context.Context) (intel.Counts, error)
+	CreateEvent(ctx context.Context, e *intel.Event) error
+}
+
+// eventInput creates an event by hand: what an analyst knows of one
+// intrusion. Times are activity timestamps (RFC 3339) for the time
+// dimension; techniques are ATT&CK IDs; countries alpha-2 codes or names.
+type eventInput struct {
+	Title           string      `json:"title"`
+	GroupID         int64       `json:"group_id,omitempty"`
+	FirstSeen       time.Time   `json:"first_seen,omitzero"`
+	LastSeen        time.Time   `json:"last_seen,omitzero"`
+	Times           []time.Time `json:"times,omitempty"`
+	Techniques      []string    `json:"techniques,omitempty"`
+	Software        []string    `json:"software,omitempty"`
+	Sectors         []string    `json:"sectors,omitempty"`
+	Purpose         string      `json:"purpose,omitempty"`
+	VictimCountries []string    `json:"victim_countries,omitempty"`
+	Confidence      *float64    `json:"confidence,omitempty"` // 1 when omitted
+	TLP             intel.TLP   `json:"tlp,omitempty"`
+}
+
+func (s *Server) apiEventCreate(w http.ResponseWriter, r *http.Request) {
+	withBody(s, w, r, http.StatusCreated, func(ctx context.Context, in eventInput) (*intel.Event, error) {
+		e := &intel.Event{Title: in.Title, GroupID: in.GroupID, FirstSeen: in.FirstSeen, LastSeen: in.LastSeen,
+			Times: in.Times, Techniques: in.Techniques, Software: cleanList(in.Software), Sectors: cleanList(in.Sectors),
+			Purpose: in.Purpose, VictimCountries: cleanList(in.VictimCountries), Confidence: confidence(in.Confidence), TLP: in.TLP}
+		if err := s.store.CreateEvent(ctx, e); err != nil {
+			return nil, err
+		}
+		s.refreshFingerprints()
+		return e, nil
+	})
+}
 
 // Events: what an indicator list, a report or an incident says about an
 // attacker, attributed to a stored group when the source's label resolves

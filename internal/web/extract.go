@@ -17,6 +17,12 @@ import (
 	"github.com/spoor/spoor/internal/ioc"
 )
 
+// bundleStore writes a bundle in one transaction: the Extract page saves the
+// indicators an analyst picked through it.
+type bundleStore interface {
+	ImportBundle(ctx context.Context, b *intel.Bundle, progress func(done, total int)) (*intel.ImportStats, error)
+}
+
 // Extraction: find indicators in pasted text or an uploaded file with
 // internal/ioc (the scanner behind `spoor extract`), show them, and save
 // the ones an analyst picks in one import.

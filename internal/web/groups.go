@@ -4,11 +4,26 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
 	"github.com/spoor/spoor/internal/intel"
 )
+
+// groupStore is what a group's page adds to objects: the provenance of its names,
+// the source records merged into it and the log of how they got there,
+// merge and split, victims, reports and indicators.
+type groupStore interface {
+	FindAliases(ctx context.Context, objectID int64) ([]intel.AliasInfo, error)
+	FindRecords(ctx context.Context, objectID int64) ([]intel.ObjectRecord, error)
+	FindMerges(ctx context.Context, objectID int64) ([]intel.MergeRecord, error)
+	MergeObjects(ctx context.Context, keepID, mergeID int64, reason string) (*intel.Object, error)
+	SplitObject(ctx context.Context, id int64, keysOrNames []string, reason string) (*intel.Object, error)
+	FindTargets(ctx context.Context, objectID int64) ([]intel.Target, error)
+	FindMentions(ctx context.Context, objectID int64) ([]intel.DocumentMention, error)
+	FindGroupIndicators(ctx context.Context, objectID int64, limit int) ([]*intel.Indicator, int, error)
+}
 
 // How much of a group's collected intelligence its page and the group's
 // JSON carry; the sub-resources under /api/v1/groups/{id}/ page through
@@ -129,13 +144,6 @@ func (v *groupView) emptyLists() {
 	v.Indicators = orEmpty(v.Indicators)
 	v.Events = orEmpty(v.Events)
 	v.Mentions = orEmpty(v.Mentions)
-}
-
-func orEmpty[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
 }
 
 // eventRows adds source names to events.
@@ -261,7 +269,15 @@ func (s *Server) renderGroup(w http.ResponseWriter, r *http.Request, status int,
 		s.error(w, r, err)
 		return
 	}
-	s.render(w, r, status, "object", objectData{Profile: v.Profile, Seg: "groups", Group: v, Forms: forms})
+	data := objectData{Profile: v.Profile, Seg: "groups", Group: v, Forms: forms}
+	data.Analysis, err = s.groupAnalysisOf(r.Context(), id)
+	if intel.ErrorCode(err) == intel.CodeNotFound {
+		data.AnalysisMissing = intel.ErrorMessage(err)
+	} else if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.render(w, r, status, "object", data)
 }
 
 // groupViewOf loads the view of group id, or CodeNotFound when id is no
@@ -320,13 +336,6 @@ func (s *Server) groupSplitForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/groups/%d", g.ID), http.StatusSeeOther)
-}
-
-// isUserError says whether a form should show err's message next to the
-// form rather than as an error page.
-func isUserError(err error) bool {
-	c := intel.ErrorCode(err)
-	return c == intel.CodeInvalid || c == intel.CodeConflict
 }
 
 // The group API.
@@ -410,4 +419,116 @@ func (s *Server) apiGroupMerge(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiGroupSplit(w http.ResponseWriter, r *http.Request) {
 	withIDBody(s, w, r, http.StatusCreated, s.splitGroup)
+}
+
+// groupInput creates a group.
+type groupInput struct {
+	Name        string    `json:"name"`
+	ExternalID  string    `json:"external_id,omitempty"`
+	Aliases     []string  `json:"aliases,omitempty"`
+	Description string    `json:"description,omitempty"`
+	Country     string    `json:"country,omitempty"`
+	URL         string    `json:"url,omitempty"`
+	Confidence  *float64  `json:"confidence,omitempty"` // 1 when omitted: an analyst's own entry
+	TLP         intel.TLP `json:"tlp,omitempty"`
+}
+
+func (s *Server) apiGroupCreate(w http.ResponseWriter, r *http.Request) {
+	withBody(s, w, r, http.StatusCreated, func(ctx context.Context, in groupInput) (*intel.Object, error) {
+		o := in.object()
+		return o, s.createObject(ctx, o)
+	})
+}
+
+func (in groupInput) object() *intel.Object {
+	return &intel.Object{
+		Kind:        intel.KindGroup,
+		Name:        strings.TrimSpace(in.Name),
+		ExternalID:  strings.TrimSpace(in.ExternalID),
+		Aliases:     cleanList(in.Aliases),
+		Description: in.Description,
+		Country:     strings.TrimSpace(in.Country), // Validate resolves names and codes
+		URL:         strings.TrimSpace(in.URL),
+		Confidence:  confidence(in.Confidence),
+		TLP:         in.TLP,
+	}
+}
+
+func (s *Server) apiGroupUpdate(w http.ResponseWriter, r *http.Request) {
+	withIDBody(s, w, r, http.StatusOK, func(ctx context.Context, id int64, u intel.ObjectUpdate) (*intel.Object, error) {
+		return s.updateObject(ctx, intel.KindGroup, id, u)
+	})
+}
+
+func (s *Server) apiGroupDelete(w http.ResponseWriter, r *http.Request) {
+	if err := s.deleteObject(r, intel.KindGroup); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type groupFormData struct {
+	formMessage
+	ID      int64
+	Name    string
+	Ext     string
+	Aliases string
+	Country string
+	Desc    string
+	TLP     string
+	TLPs    []intel.TLP
+}
+
+func (s *Server) groupForm(w http.ResponseWriter, r *http.Request) {
+	data := &groupFormData{TLPs: tlps(), TLP: string(intel.TLPClear)}
+	if r.PathValue("id") != "" {
+		id, err := pathID(r)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		o, err := s.findObject(r.Context(), intel.KindGroup, id)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		data.ID, data.Name, data.Ext, data.Country, data.Desc, data.TLP =
+			o.ID, o.Name, o.ExternalID, o.Country, o.Description, string(o.TLP)
+		data.Aliases = strings.Join(o.Aliases, "\n")
+	}
+	s.render(w, r, http.StatusOK, "group_form", data)
+}
+
+func (s *Server) groupSave(w http.ResponseWriter, r *http.Request) {
+	saveForm(s, w, r, "group_form", "/groups", func(f url.Values) *groupFormData {
+		return &groupFormData{TLPs: tlps(), Name: f.Get("name"), Ext: f.Get("external_id"), Aliases: f.Get("aliases"),
+			Country: f.Get("country"), Desc: f.Get("description"), TLP: f.Get("tlp")}
+	}, func(ctx context.Context, id int64, data *groupFormData) (int64, error) {
+		data.ID = id
+		tlp, err := intel.ParseTLP(data.TLP)
+		if err != nil {
+			return 0, err
+		}
+		if id == 0 {
+			o := groupInput{Name: data.Name, ExternalID: data.Ext, Aliases: splitList(data.Aliases),
+				Description: data.Desc, Country: data.Country, TLP: tlp}.object()
+			err := s.createObject(ctx, o)
+			return o.ID, err
+		}
+		aliases := splitList(data.Aliases)
+		country := strings.TrimSpace(data.Country)
+		name := strings.TrimSpace(data.Name)
+		_, err = s.updateObject(ctx, intel.KindGroup, id, intel.ObjectUpdate{
+			Name: &name, Aliases: &aliases, Description: &data.Desc, Country: &country, TLP: &tlp})
+		return id, err
+	})
+}
+
+func (s *Server) groupDelete(w http.ResponseWriter, r *http.Request) {
+	if err := s.deleteObject(r, intel.KindGroup); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/groups", http.StatusSeeOther)
 }

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spoor/spoor/internal/fingerprint"
+
 	"github.com/spoor/spoor/internal/auth"
 	"github.com/spoor/spoor/internal/intel"
 )
@@ -71,6 +73,7 @@ func loadAssets(fsys fs.FS) (*assets, error) {
 		"kindPath":  kindPath,
 		"took":      took,
 		"duration":  shortDuration,
+		"dims":      func() []fingerprint.Dimension { return fingerprint.Dimensions },
 	}
 	tfs, err := fs.Sub(fsys, "templates")
 	if err != nil {

@@ -84,6 +84,12 @@ func (s *Server) apiRoutes() []apiRoute {
 		apiRoute{Method: "GET", Path: "/groups/{id}/indicators", Perm: auth.ReadIntel, Summary: "The most confident indicators of events attributed to a group, with how many there are in all",
 			Query:  []queryParam{{"limit", "integer", "at most this many, 1 to 500 (default 50)"}},
 			Status: 200, Result: indicatorSample{}, Handler: s.apiGroupIndicators},
+		apiRoute{Method: "GET", Path: "/groups/{id}/analysis", Perm: auth.ReadIntel, Summary: "A group's fingerprint: activity hours in UTC and at the inferred UTC offset, weekend, victim and infrastructure countries, ATT&CK techniques by tactic, software, sectors, timeline, and the most similar groups with per-dimension scores and shared evidence",
+			Status: 200, Result: groupAnalysis{}, Handler: s.apiGroupAnalysis},
+		apiRoute{Method: "GET", Path: "/groups/{id}/similarity/{other}", Perm: auth.ReadIntel, Summary: "How two groups' fingerprints compare: combined score, per-dimension scores and the evidence they share, rarest first",
+			Status: 200, Result: groupPair{}, Handler: s.apiGroupPair},
+		apiRoute{Method: "GET", Path: "/graph", Perm: auth.ReadIntel, Summary: "The similarity graph: groups whose combined fingerprint score reaches min, with per-dimension scores",
+			Query: []queryParam{{"min", "number", "lowest combined score, 0.05 to 1 (default 0.25)"}}, Status: 200, Result: graphView{}, Handler: s.apiGraph},
 		apiRoute{Method: "GET", Path: "/groups/{id}/events", Perm: auth.ReadIntel, Summary: "Events attributed to a group, newest first",
 			Query: pageParams(), Status: 200, Result: intel.Page[*intel.Event]{}, Handler: s.apiGroupEvents},
 
@@ -93,6 +99,8 @@ func (s *Server) apiRoutes() []apiRoute {
 				queryParam{"source_id", "integer", "only events of this source"},
 				queryParam{"label", "string", "only events whose source named the actor exactly so"}),
 			Status: 200, Result: intel.Page[*intel.Event]{}, Handler: s.apiEvents},
+		apiRoute{Method: "POST", Path: "/events", Perm: auth.WriteIntel, Summary: "Record an event by hand: title, group, dates, activity timestamps, techniques, software, sectors, purpose, victim countries",
+			Body: eventInput{}, Status: 201, Result: intel.Event{}, Handler: s.apiEventCreate},
 		apiRoute{Method: "GET", Path: "/events/{id}", Perm: auth.ReadIntel, Summary: "One event with its indicators",
 			Status: 200, Result: intel.Event{}, Handler: s.apiEventGet},
 
@@ -226,6 +234,7 @@ func (s *Server) routes() {
 	// Extracting only reads; saving the picks writes.
 	s.handle("GET /extract", s.require(auth.ReadIntel, s.extractPage))
 	s.handle("POST /extract", s.require(auth.ReadIntel, s.extractSubmit))
+	s.handle("GET /graph", s.require(auth.ReadIntel, s.graphPage))
 	s.handle("GET /sources", s.require(auth.ReadIntel, s.sourcesPage))
 	s.handle("GET /sources/{id}", s.require(auth.ReadIntel, s.sourcePage))
 

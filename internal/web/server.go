@@ -80,6 +80,9 @@ type Server struct {
 	// openAPIDoc is the OpenAPI document, built on first request: it
 	// depends only on the route table and the version.
 	openAPIDoc func() map[string]any
+	// fingerprints holds the similarity index of the newest stored
+	// fingerprint build (analysis.go).
+	fingerprints analysisCache
 }
 
 // New builds the server, parsing every template and hashing every static

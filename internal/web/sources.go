@@ -15,6 +15,16 @@ import (
 	"github.com/spoor/spoor/internal/intel"
 )
 
+// sourceStore reads sources and their runs and changes a source's settings.
+type sourceStore interface {
+	FindSources(ctx context.Context) ([]*intel.Source, error)
+	FindSourceByID(ctx context.Context, id int64) (*intel.Source, error)
+	FindSourceByName(ctx context.Context, name string) (*intel.Source, error)
+	UpdateSource(ctx context.Context, id int64, u intel.SourceUpdate) (*intel.Source, error)
+	FindRuns(ctx context.Context, sourceID int64, limit int) ([]*intel.CollectionRun, error)
+	FindLatestRuns(ctx context.Context) (map[int64]*intel.CollectionRun, error)
+}
+
 // Sources: where intelligence comes from, how credible it is, when it is
 // collected and how its runs went. Defining and running go through the
 // Collector, the code path of `spoor source add` and `spoor collect`;

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/spoor/spoor/internal/intel"
@@ -9,6 +10,11 @@ import (
 // The STIX objects an import kept whole, as JSON: a list by type, value,
 // reference or flag, and one object with its kept relationships and the
 // reports that cover it (the same store calls as spoor stix).
+
+type stixObjectStore interface {
+	FindSTIXObjects(ctx context.Context, f intel.STIXObjectFilter) (intel.Page[*intel.STIXObject], error)
+	FindSTIXObject(ctx context.Context, stixID string) (*intel.STIXObjectView, error)
+}
 
 func (s *Server) apiSTIXObjectList(w http.ResponseWriter, r *http.Request) {
 	limit, err := queryLimit(r)

@@ -106,3 +106,55 @@ func testRelatedGroupPairs(t *testing.T, open Opener) {
 	slices.SortFunc(want, func(x, y intel.RelatedPair) int { return int(x.A - y.A) })
 	mustDiff(t, "related pairs", want, pairs)
 }
+
+// testFingerprints checks stored fingerprints: nothing before a build, a
+// rebuild replaces every row at once, a group deleted since its evidence
+// was read is skipped, and the build the pages poll moves on.
+func testFingerprints(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := ctxAs(t, 0, "importer")
+	if _, err := s.FindFingerprintBuild(ctx); intel.ErrorCode(err) != intel.CodeNotFound {
+		t.Fatalf("build before any: %v, want not found", err)
+	}
+	if _, _, err := s.FindFingerprints(ctx); intel.ErrorCode(err) != intel.CodeNotFound {
+		t.Fatalf("fingerprints before any: %v, want not found", err)
+	}
+	MustImport(t, s, FixtureBundle())
+	apt28, err := s.FindObjectByName(ctx, intel.KindGroup, "APT28")
+	must(t, "find APT28", err)
+	apt29, err := s.FindObjectByName(ctx, intel.KindGroup, "APT29")
+	must(t, "find APT29", err)
+	tech, err := s.FindObjectByName(ctx, intel.KindTechnique, "PowerShell")
+	must(t, "find technique", err)
+
+	first, err := s.SaveFingerprints(ctx, []intel.Fingerprint{
+		{GroupID: apt28.ID, Events: 3, Profile: []byte(`{"a":1}`)},
+		{GroupID: apt29.ID, Events: 1, Profile: []byte(`{"b":2}`)},
+		{GroupID: tech.ID, Events: 1, Profile: []byte(`{}`)}, // not a group
+		{GroupID: 1 << 40, Events: 1, Profile: []byte(`{}`)}, // deleted since
+	}, 0)
+	must(t, "save", err)
+	if first.Groups != 2 || first.ID == 0 {
+		t.Errorf("first build: %+v, want 2 groups", first)
+	}
+	fp, err := s.FindFingerprint(ctx, apt28.ID)
+	must(t, "find APT28's", err)
+	if fp.Events != 3 || string(fp.Profile) != `{"a":1}` {
+		t.Errorf("APT28's fingerprint: %d events, %s", fp.Events, fp.Profile)
+	}
+	second, err := s.SaveFingerprints(ctx, []intel.Fingerprint{{GroupID: apt29.ID, Events: 2, Profile: []byte(`{"b":3}`)}}, 0)
+	must(t, "save again", err)
+	latest, err := s.FindFingerprintBuild(ctx)
+	must(t, "latest build", err)
+	if latest.ID != second.ID || latest.ID <= first.ID || latest.Groups != 1 {
+		t.Errorf("latest build %+v, want the second (%d)", latest, second.ID)
+	}
+	b, all, err := s.FindFingerprints(ctx)
+	must(t, "all", err)
+	if b.ID != second.ID || len(all) != 1 || all[0].GroupID != apt29.ID || string(all[0].Profile) != `{"b":3}` {
+		t.Errorf("after the rebuild: build %d, %+v; want APT29's new one only", b.ID, all)
+	}
+	if _, err := s.FindFingerprint(ctx, apt28.ID); intel.ErrorCode(err) != intel.CodeNotFound {
+		t.Errorf("APT28's old fingerprint survived the rebuild: %v", err)
+	}
+}

@@ -54,7 +54,7 @@ func Run(t *testing.T, open Opener) {
 		{"IOCImport", testIOCImport}, {"IOCImportIdempotent", testIOCImportIdempotent}, {"IOCImportRollback", testIOCImportRollback},
 		{"GroupEvidence", testGroupEvidence},
 		{"RelatedGroupPairs", testRelatedGroupPairs},
-		{"Models", testModels},
+		{"Models", testModels}, {"Fingerprints", testFingerprints}, {"CreateEvent", testCreateEvent},
 		{"SchemaStatus", testSchemaStatus}, {"StuckRuns", testStuckRuns},
 		{"Export", testExport}, {"ExportPaging", testExportPaging},
 	}

@@ -1,0 +1,277 @@
+package web
+
+// Documents (reports): list, page, form, delete and /api/v1/documents,
+// with the provenance view both show.
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/spoor/spoor/internal/geo"
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// documentStore reads and writes documents and what was found in them.
+type documentStore interface {
+	FindDocumentByID(ctx context.Context, id int64) (*intel.Document, error)
+	FindDocuments(ctx context.Context, f intel.DocumentFilter) (intel.Page[*intel.Document], error)
+	CreateDocument(ctx context.Context, d *intel.Document) error
+	UpdateDocument(ctx context.Context, id int64, u intel.DocumentUpdate) (*intel.Document, error)
+	DeleteDocument(ctx context.Context, id int64) error
+	FindDocumentMentions(ctx context.Context, documentID int64) ([]intel.Mention, error)
+	FindDocumentTerms(ctx context.Context, documentID int64) ([]intel.TermMention, error)
+	FindDocumentIndicators(ctx context.Context, documentID int64) ([]intel.ReportIndicator, error)
+}
+
+// documentInput creates a document.
+type documentInput struct {
+	Title     string    `json:"title"`
+	URL       string    `json:"url,omitempty"`
+	Published time.Time `json:"published,omitzero"`
+	Text      string    `json:"text,omitempty"`
+	Citation  string    `json:"citation,omitempty"`
+	TLP       intel.TLP `json:"tlp,omitempty"`
+}
+
+func (s *Server) apiDocumentList(w http.ResponseWriter, r *http.Request) {
+	page, err := s.documents(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, nonNil(page))
+}
+
+func (s *Server) documents(r *http.Request) (intel.Page[*intel.Document], error) {
+	limit, err := queryLimit(r)
+	if err != nil {
+		return intel.Page[*intel.Document]{}, err
+	}
+	src, err := queryInt64(r, "source_id")
+	if err != nil {
+		return intel.Page[*intel.Document]{}, err
+	}
+	q := r.URL.Query()
+	f := intel.DocumentFilter{SourceID: src, After: q.Get("after"), Limit: limit}
+	if v := q.Get("country"); v != "" {
+		c, ok := geo.Find(v)
+		if !ok {
+			return intel.Page[*intel.Document]{}, intel.Errorf(intel.CodeInvalid, "country %q: not an ISO 3166 code or country name", v)
+		}
+		f.Country = c.Code
+	}
+	if v := q.Get("sector"); v != "" {
+		if f.Sector = intel.FindSector(v); f.Sector == "" {
+			return intel.Page[*intel.Document]{}, intel.Errorf(intel.CodeInvalid, "sector %q: not a sector of the vocabulary", v)
+		}
+	}
+	return s.store.FindDocuments(r.Context(), f)
+}
+
+func (s *Server) apiDocumentCreate(w http.ResponseWriter, r *http.Request) {
+	withBody(s, w, r, http.StatusCreated, func(ctx context.Context, in documentInput) (*intel.Document, error) {
+		d := in.document()
+		return d, s.createDocument(ctx, d)
+	})
+}
+
+func (in documentInput) document() *intel.Document {
+	return &intel.Document{
+		Title:     strings.TrimSpace(in.Title),
+		URL:       strings.TrimSpace(in.URL),
+		Published: in.Published,
+		Text:      in.Text,
+		Citation:  in.Citation,
+		TLP:       in.TLP,
+	}
+}
+
+func (s *Server) createDocument(ctx context.Context, d *intel.Document) error {
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	return s.store.CreateDocument(ctx, d)
+}
+
+func (s *Server) apiDocumentGet(w http.ResponseWriter, r *http.Request) {
+	withID(s, w, r, http.StatusOK, s.documentView)
+}
+
+func (s *Server) document(r *http.Request) (*intel.Document, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.FindDocumentByID(r.Context(), id)
+}
+
+func (s *Server) apiDocumentUpdate(w http.ResponseWriter, r *http.Request) {
+	withIDBody(s, w, r, http.StatusOK, s.updateDocument)
+}
+
+func (s *Server) updateDocument(ctx context.Context, id int64, u intel.DocumentUpdate) (*intel.Document, error) {
+	if u.Title != nil && strings.TrimSpace(*u.Title) == "" {
+		return nil, intel.Errorf(intel.CodeInvalid, "document title is required")
+	}
+	if u.TLP != nil && !u.TLP.Valid() {
+		return nil, intel.Errorf(intel.CodeInvalid, "unknown TLP marking %q", *u.TLP)
+	}
+	return s.store.UpdateDocument(ctx, id, u)
+}
+
+func (s *Server) apiDocumentDelete(w http.ResponseWriter, r *http.Request) {
+	deleteByID(s, w, r, s.store.DeleteDocument)
+}
+
+type documentListData struct {
+	Items  []*intel.Document
+	Next   string
+	Naming string // the country or sector the list is filtered by
+}
+
+func (s *Server) documentListPage(w http.ResponseWriter, r *http.Request) {
+	page, err := s.documents(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var naming []string
+	if c, ok := geo.Find(r.URL.Query().Get("country")); ok {
+		naming = append(naming, c.Name)
+	}
+	if sec := intel.FindSector(r.URL.Query().Get("sector")); sec != "" {
+		naming = append(naming, "the "+sec+" sector")
+	}
+	s.render(w, r, http.StatusOK, "documents", documentListData{Items: page.Items, Next: nextURL(r, page.Next),
+		Naming: strings.Join(naming, " and ")})
+}
+
+func (s *Server) documentPage(w http.ResponseWriter, r *http.Request) {
+	renderByID(s, w, r, "document", s.documentView)
+}
+
+type documentFormData struct {
+	formMessage
+	ID        int64
+	Title     string
+	URL       string
+	Published string
+	Text      string
+	TLP       string
+	TLPs      []intel.TLP
+}
+
+func (s *Server) documentForm(w http.ResponseWriter, r *http.Request) {
+	data := &documentFormData{TLPs: tlps(), TLP: string(intel.TLPClear)}
+	if r.PathValue("id") != "" {
+		d, err := s.document(r)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		data.ID, data.Title, data.URL, data.Text, data.TLP = d.ID, d.Title, d.URL, d.Text, string(d.TLP)
+		if !d.Published.IsZero() {
+			data.Published = d.Published.UTC().Format(time.DateOnly)
+		}
+	}
+	s.render(w, r, http.StatusOK, "document_form", data)
+}
+
+func (s *Server) documentSave(w http.ResponseWriter, r *http.Request) {
+	saveForm(s, w, r, "document_form", "/documents", func(f url.Values) *documentFormData {
+		return &documentFormData{TLPs: tlps(), Title: f.Get("title"), URL: f.Get("url"),
+			Published: f.Get("published"), Text: f.Get("text"), TLP: f.Get("tlp")}
+	}, func(ctx context.Context, id int64, data *documentFormData) (int64, error) {
+		data.ID = id
+		tlp, err := intel.ParseTLP(data.TLP)
+		if err != nil {
+			return 0, err
+		}
+		var published time.Time
+		if p := strings.TrimSpace(data.Published); p != "" {
+			if published, err = time.Parse(time.DateOnly, p); err != nil {
+				return 0, intel.Errorf(intel.CodeInvalid, "published must be a date like 2024-05-31")
+			}
+		}
+		if id == 0 {
+			d := documentInput{Title: data.Title, URL: data.URL, Published: published, Text: data.Text, TLP: tlp}.document()
+			err := s.createDocument(ctx, d)
+			return d.ID, err
+		}
+		title, u := strings.TrimSpace(data.Title), strings.TrimSpace(data.URL)
+		_, err = s.updateDocument(ctx, id, intel.DocumentUpdate{
+			Title: &title, URL: &u, Published: &published, Text: &data.Text, TLP: &tlp})
+		return id, err
+	})
+}
+
+func (s *Server) documentDelete(w http.ResponseWriter, r *http.Request) {
+	s.deleteThenList(w, r, s.store.DeleteDocument, "/documents")
+}
+
+// documentView is a document with the objects, countries and sectors its
+// text names and the indicators found in it.
+type documentView struct {
+	*intel.Document
+	Mentions   []mentionedObject       `json:"mentions"`
+	Countries  []namedTerm             `json:"countries"`
+	Sectors    []namedTerm             `json:"sectors"`
+	Indicators []intel.ReportIndicator `json:"indicators"`
+}
+
+// namedTerm is a country or sector a document names, with the display
+// name of its key ("Ukraine" for UA) beside the name as written.
+type namedTerm struct {
+	intel.TermMention
+	Label string `json:"label"`
+}
+
+// mentionedObject is an object a document names, with the name as the
+// document wrote it (Name) and the object's own (ObjectName).
+type mentionedObject struct {
+	intel.Mention
+	objectName
+}
+
+func (s *Server) documentView(ctx context.Context, id int64) (*documentView, error) {
+	d, err := s.store.FindDocumentByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	v := &documentView{Document: d}
+	ms, err := s.store.FindDocumentMentions(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, 0, len(ms))
+	for _, m := range ms {
+		ids = append(ids, m.ObjectID)
+	}
+	names, err := s.objectNames(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		v.Mentions = append(v.Mentions, mentionedObject{Mention: m, objectName: names[m.ObjectID]})
+	}
+	terms, err := s.store.FindDocumentTerms(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range terms {
+		if t.Kind == intel.EntryCountry {
+			v.Countries = append(v.Countries, namedTerm{TermMention: t, Label: geo.Name(t.Key)})
+		} else {
+			v.Sectors = append(v.Sectors, namedTerm{TermMention: t, Label: t.Key})
+		}
+	}
+	if v.Indicators, err = s.store.FindDocumentIndicators(ctx, id); err != nil {
+		return nil, err
+	}
+	v.Mentions, v.Indicators = orEmpty(v.Mentions), orEmpty(v.Indicators)
+	v.Countries, v.Sectors = orEmpty(v.Countries), orEmpty(v.Sectors)
+	return v, nil
+}

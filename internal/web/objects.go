@@ -1,0 +1,198 @@
+package web
+
+// Knowledge-base objects of every kind (groups, techniques, software,
+// campaigns): lists, pages and /api/v1/{kind}, and the name lookups other
+// pages use to link objects.
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// objectStore reads and writes knowledge-base objects of every kind.
+type objectStore interface {
+	FindObjectByID(ctx context.Context, id int64) (*intel.Object, error)
+	FindObjects(ctx context.Context, f intel.ObjectFilter) (intel.Page[*intel.Object], error)
+	CreateObject(ctx context.Context, o *intel.Object) error
+	UpdateObject(ctx context.Context, id int64, u intel.ObjectUpdate) (*intel.Object, error)
+	DeleteObject(ctx context.Context, id int64) error
+	FindProfile(ctx context.Context, id int64) (*intel.Profile, error)
+	FindObjectByName(ctx context.Context, kind intel.ObjectKind, name string) (*intel.Object, error)
+}
+
+// findObject returns the object id if it is of the kind, else CodeNotFound,
+// so that /groups/{id} never shows or changes a technique.
+func (s *Server) findObject(ctx context.Context, kind intel.ObjectKind, id int64) (*intel.Object, error) {
+	o, err := s.store.FindObjectByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if o.Kind != kind {
+		return nil, intel.Errorf(intel.CodeNotFound, "no %s %d", kind, id)
+	}
+	return o, nil
+}
+
+func (s *Server) apiObjectList(kind intel.ObjectKind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		limit, err := queryLimit(r)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		q := r.URL.Query()
+		page, err := s.store.FindObjects(r.Context(), intel.ObjectFilter{
+			Kind: kind, NamePrefix: q.Get("prefix"), After: q.Get("after"), Limit: limit})
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, nonNil(page))
+	}
+}
+
+func (s *Server) apiObjectGet(kind intel.ObjectKind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		withID(s, w, r, http.StatusOK, func(ctx context.Context, id int64) (*intel.Profile, error) {
+			return s.profileOf(ctx, kind, id)
+		})
+	}
+}
+
+// profileOf loads the profile of object id, which must be of kind.
+func (s *Server) profileOf(ctx context.Context, kind intel.ObjectKind, id int64) (*intel.Profile, error) {
+	p, err := s.store.FindProfile(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if p.Object.Kind != kind {
+		return nil, intel.Errorf(intel.CodeNotFound, "no %s %d", kind, id)
+	}
+	return p, nil
+}
+
+func (s *Server) createObject(ctx context.Context, o *intel.Object) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	return s.store.CreateObject(ctx, o)
+}
+
+func (s *Server) updateObject(ctx context.Context, kind intel.ObjectKind, id int64, u intel.ObjectUpdate) (*intel.Object, error) {
+	if _, err := s.findObject(ctx, kind, id); err != nil {
+		return nil, err
+	}
+	if u.Name != nil && strings.TrimSpace(*u.Name) == "" {
+		return nil, intel.Errorf(intel.CodeInvalid, "%s name is required", kind)
+	}
+	if u.TLP != nil && !u.TLP.Valid() {
+		return nil, intel.Errorf(intel.CodeInvalid, "unknown TLP marking %q", *u.TLP)
+	}
+	return s.store.UpdateObject(ctx, id, u)
+}
+
+func (s *Server) deleteObject(r *http.Request, kind intel.ObjectKind) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if _, err := s.findObject(r.Context(), kind, id); err != nil {
+		return err
+	}
+	return s.store.DeleteObject(r.Context(), id)
+}
+
+type objectListData struct {
+	Seg    string
+	Prefix string
+	Items  []*intel.Object
+	Next   string // URL of the next page, "" on the last
+}
+
+func (s *Server) objectListPage(kind intel.ObjectKind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		page, err := s.store.FindObjects(r.Context(), intel.ObjectFilter{
+			Kind: kind, NamePrefix: q.Get("prefix"), After: q.Get("after"), Limit: defaultLimit})
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusOK, "objects", objectListData{
+			Seg: kindPath(string(kind)), Prefix: q.Get("prefix"), Items: page.Items, Next: nextURL(r, page.Next)})
+	}
+}
+
+type objectData struct {
+	*intel.Profile
+	Seg string
+	// Group and Forms are set on group pages only: the group's
+	// provenance, and the merge and split forms shown again after a
+	// mistake.
+	Group *groupView
+	Forms groupForms
+	// Analysis is the group's fingerprint; AnalysisMissing says why there
+	// is none.
+	Analysis        *groupAnalysis
+	AnalysisMissing string
+}
+
+func (s *Server) objectPage(kind intel.ObjectKind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if kind == intel.KindGroup {
+			id, err := pathID(r)
+			if err != nil {
+				s.error(w, r, err)
+				return
+			}
+			s.renderGroup(w, r, http.StatusOK, id, groupForms{})
+			return
+		}
+		renderByID(s, w, r, "object", func(ctx context.Context, id int64) (objectData, error) {
+			p, err := s.profileOf(ctx, kind, id)
+			return objectData{Profile: p, Seg: kindPath(string(kind))}, err
+		})
+	}
+}
+
+// maxObjectLookups bounds the objects one page resolves by ID to name its
+// links: a report naming more is rare, and the rest still show their IDs.
+const maxObjectLookups = 200
+
+// objectName is what a page needs to link an object: its kind, name and
+// ATT&CK ID. Zero when the object is gone or was not looked up.
+type objectName struct {
+	ObjectKind intel.ObjectKind `json:"object_kind,omitempty"`
+	ObjectName string           `json:"object_name,omitempty"`
+	ExternalID string           `json:"external_id,omitempty"`
+}
+
+// Seg is the URL segment of the object's kind, "" when unknown.
+func (n objectName) Seg() string { return kindPath(string(n.ObjectKind)) }
+
+// objectNames looks up the objects of ids (at most maxObjectLookups of
+// them); objects deleted since are left out.
+func (s *Server) objectNames(ctx context.Context, ids []int64) (map[int64]objectName, error) {
+	out := map[int64]objectName{}
+	for _, id := range ids {
+		if _, ok := out[id]; ok {
+			continue
+		}
+		if len(out) >= maxObjectLookups {
+			break
+		}
+		o, err := s.store.FindObjectByID(ctx, id)
+		if intel.ErrorCode(err) == intel.CodeNotFound {
+			out[id] = objectName{}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[id] = objectName{ObjectKind: o.Kind, ObjectName: o.Name, ExternalID: o.ExternalID}
+	}
+	return out, nil
+}

@@ -1,0 +1,270 @@
+// spoor's charts: the group page's analysis (ECharts) and the similarity
+// graph (cytoscape), drawn from the JSON API. The libraries load on first
+// need. Every text that comes from intelligence (group, software and
+// country names) is escaped before it reaches a tooltip, and graph labels
+// are drawn on a canvas, so hostile names stay inert. Each chart has a
+// server-rendered table beside it for readers without scripts.
+(function () {
+  "use strict";
+
+  var loading = {};
+  function load(src) {
+    if (!loading[src]) {
+      loading[src] = new Promise(function (ok, fail) {
+        var s = document.createElement("script");
+        s.src = src;
+        s.onload = ok;
+        s.onerror = function () { fail(new Error("cannot load " + src)); };
+        document.head.appendChild(s);
+      });
+    }
+    return loading[src];
+  }
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
+      return r.json().then(function (body) {
+        if (!r.ok) { throw new Error((body && body.error && body.error.message) || r.statusText); }
+        return body;
+      });
+    });
+  }
+
+  var escapes = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+  function esc(s) { return String(s).replace(/[&<>"']/g, function (c) { return escapes[c]; }); }
+
+  var days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+  function press(tools, attr, value) {
+    tools.querySelectorAll("button").forEach(function (b) {
+      b.setAttribute("aria-pressed", String(b.getAttribute(attr) === value));
+    });
+  }
+
+  // Group page.
+  function groupAnalysis(root) {
+    if (root.dataset.drawn) { return; }
+    root.dataset.drawn = "1";
+    Promise.all([load(root.dataset.echarts), getJSON(root.dataset.api)]).then(function (res) {
+      var a = res[1];
+      var charts = [hours(root, a), worldMap(root, a), timeline(root, a)];
+      window.spoorCharts = charts;
+      window.addEventListener("resize", function () { charts.forEach(function (c) { if (c) { c.resize(); } }); });
+    }).catch(function (err) {
+      root.querySelectorAll(".chart").forEach(function (el) { el.textContent = "Chart unavailable: " + err.message + " (see the table below)."; });
+    });
+  }
+
+  function hourData(histogram) {
+    var data = [];
+    for (var i = 0; i < 168; i++) { data.push([i % 24, Math.floor(i / 24), histogram[i]]); }
+    return data;
+  }
+
+  function hours(root, a) {
+    var el = root.querySelector("#chart-hours");
+    var chart = window.echarts.init(el);
+    var top = Math.max.apply(null, a.local_hour_of_week.concat([1]));
+    var hourNames = [];
+    for (var h = 0; h < 24; h++) { hourNames.push(String(h).padStart(2, "0")); }
+    chart.setOption({
+      animation: false,
+      grid: { left: 48, right: 16, top: 8, bottom: 48 },
+      tooltip: { formatter: function (p) { return esc(days[p.value[1]] + " " + hourNames[p.value[0]] + ":00 — " + p.value[2] + " timestamps"); } },
+      xAxis: { type: "category", data: hourNames, splitArea: { show: true } },
+      yAxis: { type: "category", data: days, inverse: true, splitArea: { show: true } },
+      visualMap: { min: 0, max: top, calculable: false, orient: "horizontal", left: "center", bottom: 0, itemHeight: 80, inRange: { color: ["#ffffff", "#2a64ad"] } },
+      series: [{ id: "hours", type: "heatmap", data: hourData(a.local_hour_of_week) }]
+    });
+    var tools = root.querySelector('.chart-tools[data-for="chart-hours"]');
+    tools.addEventListener("click", function (e) {
+      var zone = e.target.getAttribute("data-zone");
+      if (!zone) { return; }
+      press(tools, "data-zone", zone);
+      chart.setOption({ series: [{ id: "hours", data: hourData(zone === "utc" ? a.time.hour_of_week : a.local_hour_of_week) }] });
+    });
+    return chart;
+  }
+
+  var worldReady;
+  function world(root) {
+    if (!worldReady) {
+      worldReady = Promise.all([load(root.dataset.topojson), getJSON(root.dataset.world)]).then(function (res) {
+        var topo = res[1];
+        var geo = window.topojson.feature(topo, topo.objects.countries);
+        // Key every shape by its ISO numeric code, as the API gives it.
+        geo.features.forEach(function (f) { f.properties = { name: String(f.id) }; });
+        window.echarts.registerMap("world", geo);
+      });
+    }
+    return worldReady;
+  }
+
+  function worldMap(root, a) {
+    var el = root.querySelector("#chart-map");
+    var chart = window.echarts.init(el);
+    function layer(list) {
+      return list.filter(function (c) { return c.numeric; }).map(function (c) { return { name: c.numeric, value: c.n, label: c.name, code: c.code }; });
+    }
+    var layers = { victims: layer(a.victim_countries), infra: layer(a.infra_countries) };
+    function draw(which) {
+      var data = layers[which];
+      var top = Math.max.apply(null, data.map(function (d) { return d.value; }).concat([1]));
+      chart.setOption({
+        animation: false,
+        tooltip: { formatter: function (p) { return p.data ? esc(p.data.label + ": " + p.data.value + " events") : ""; } },
+        visualMap: { min: 0, max: top, left: 8, bottom: 8, itemHeight: 80, inRange: { color: ["#e3edf8", which === "infra" ? "#b3261e" : "#2a64ad"] } },
+        series: [{ id: "countries", type: "map", map: "world", roam: true, data: data, emphasis: { label: { show: false } },
+          itemStyle: { areaColor: "#f2f2f0", borderColor: "#c9ced3" } }]
+      });
+      el.dataset.countries = data.map(function (d) { return d.code; }).join(" ");
+    }
+    world(root).then(function () { draw("victims"); }).catch(function (err) { el.textContent = "Map unavailable: " + err.message; });
+    var tools = root.querySelector('.chart-tools[data-for="chart-map"]');
+    tools.addEventListener("click", function (e) {
+      var which = e.target.getAttribute("data-layer");
+      if (!which) { return; }
+      press(tools, "data-layer", which);
+      world(root).then(function () { draw(which); });
+    });
+    return chart;
+  }
+
+  function timeline(root, a) {
+    var el = root.querySelector("#chart-timeline");
+    if (!a.timeline.length) { el.textContent = "No dated events."; return null; }
+    var chart = window.echarts.init(el);
+    chart.setOption({
+      animation: false,
+      grid: { left: 40, right: 16, top: 12, bottom: 28 },
+      tooltip: { trigger: "axis", formatter: function (ps) { return esc(ps[0].name + ": " + ps[0].value + " events"); } },
+      xAxis: { type: "category", data: a.timeline.map(function (m) { return m.month; }) },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [{ type: "bar", data: a.timeline.map(function (m) { return m.n; }), itemStyle: { color: "#1f5fa8" } }]
+    });
+    return chart;
+  }
+
+  // Graph page.
+  function graphApp(root) {
+    if (root.dataset.drawn) { return; }
+    root.dataset.drawn = "1";
+    var status = root.querySelector("#graph-status");
+    var slider = root.querySelector("#graph-min");
+    var shown = root.querySelector("#graph-min-value");
+    var dim = root.querySelector("#graph-dim");
+    var country = root.querySelector("#graph-country");
+    var purpose = root.querySelector("#graph-purpose");
+    var panel = root.querySelector("#graph-panel");
+    var tbody = root.querySelector("#graph-table tbody");
+    var cy, data, timer;
+
+    function fetchGraph() {
+      status.textContent = "loading…";
+      return getJSON(root.dataset.api + "?min=" + encodeURIComponent(slider.value)).then(function (g) {
+        data = g;
+        var purposes = {};
+        g.nodes.forEach(function (n) { n.purposes.forEach(function (p) { purposes[p] = true; }); });
+        Object.keys(purposes).sort().forEach(function (p) {
+          if (!purpose.querySelector('option[value="' + CSS.escape(p) + '"]')) {
+            var o = document.createElement("option");
+            o.value = p; o.textContent = p;
+            purpose.appendChild(o);
+          }
+        });
+        draw();
+      }).catch(function (err) { status.textContent = err.message; });
+    }
+
+    function keep() {
+      var min = parseFloat(slider.value), d = dim.value;
+      var c = country.value.trim().toUpperCase(), p = purpose.value;
+      var nodeOK = {};
+      data.nodes.forEach(function (n) {
+        nodeOK[n.id] = (!c || n.countries.indexOf(c) >= 0) && (!p || n.purposes.indexOf(p) >= 0);
+      });
+      var edges = data.edges.filter(function (e) {
+        var s = d ? e.dimensions[d] : e.score;
+        return s !== undefined && s >= min && (nodeOK[e.source] || nodeOK[e.target]);
+      });
+      var used = {};
+      edges.forEach(function (e) { used[e.source] = used[e.target] = true; });
+      return { nodes: data.nodes.filter(function (n) { return used[n.id]; }), edges: edges };
+    }
+
+    function draw() {
+      var g = keep();
+      var els = g.nodes.map(function (n) {
+        return { data: { id: String(n.id), label: n.group, size: 12 + 4 * Math.sqrt(n.events) } };
+      }).concat(g.edges.map(function (e) {
+        return { data: { id: e.source + "-" + e.target, source: String(e.source), target: String(e.target), score: e.score, width: 1 + 6 * e.score } };
+      }));
+      if (cy) { cy.destroy(); }
+      cy = window.cytoscape({
+        container: root.querySelector("#graph"),
+        elements: els,
+        minZoom: 0.1, maxZoom: 4,
+        style: [
+          { selector: "node", style: { label: "data(label)", width: "data(size)", height: "data(size)", "font-size": 9, "background-color": "#1f5fa8", color: "#1d232a", "text-valign": "bottom" } },
+          { selector: "edge", style: { width: "data(width)", "line-color": "#9fb4cc", "curve-style": "haystack" } },
+          { selector: ":selected", style: { "background-color": "#b3261e", "line-color": "#b3261e" } }
+        ],
+        layout: { name: g.nodes.length > 400 ? "grid" : "cose", animate: false, randomize: false, numIter: 600 }
+      });
+      cy.on("tap", "node", function (e) { window.location.assign("/groups/" + encodeURIComponent(e.target.id())); });
+      cy.on("tap", "edge", function (e) { showPair(e.target.data("source"), e.target.data("target")); });
+      window.spoorGraph = cy;
+      status.textContent = g.nodes.length + " groups, " + g.edges.length + " links";
+      tbody.replaceChildren.apply(tbody, g.edges.slice(0, 500).map(function (e) {
+        var tr = document.createElement("tr");
+        [name(e.source), name(e.target), e.score.toFixed(2)].forEach(function (t) {
+          var td = document.createElement("td"); td.textContent = t; tr.appendChild(td);
+        });
+        return tr;
+      }));
+    }
+
+    function name(id) {
+      for (var i = 0; i < data.nodes.length; i++) { if (data.nodes[i].id === id) { return data.nodes[i].group; } }
+      return String(id);
+    }
+
+    function showPair(a, b) {
+      panel.textContent = "loading…";
+      getJSON("/api/v1/groups/" + encodeURIComponent(a) + "/similarity/" + encodeURIComponent(b)).then(function (p) {
+        panel.replaceChildren();
+        var h = document.createElement("h3");
+        h.textContent = p.a_name + " — " + p.b_name + ": " + p.score.toFixed(2);
+        panel.appendChild(h);
+        var dl = document.createElement("dl");
+        Object.keys(p.dimensions).forEach(function (d) {
+          var dt = document.createElement("dt"); dt.textContent = d + " " + p.dimensions[d].toFixed(2);
+          var dd = document.createElement("dd");
+          dd.textContent = (p.shared[d] || []).map(function (ev) { return ev.value; }).join(", ");
+          dl.appendChild(dt); dl.appendChild(dd);
+        });
+        panel.appendChild(dl);
+      }).catch(function (err) { panel.textContent = err.message; });
+    }
+
+    slider.addEventListener("input", function () {
+      shown.textContent = slider.value;
+      clearTimeout(timer);
+      timer = setTimeout(fetchGraph, 250);
+    });
+    [dim, purpose].forEach(function (el) { el.addEventListener("change", function () { if (data) { draw(); } }); });
+    country.addEventListener("input", function () { if (data) { draw(); } });
+    root.querySelector("#graph-tools").addEventListener("submit", function (e) { e.preventDefault(); });
+    load(root.dataset.cytoscape).then(fetchGraph).catch(function (err) { status.textContent = err.message; });
+  }
+
+  function start() {
+    var a = document.getElementById("analysis");
+    if (a) { groupAnalysis(a); }
+    var g = document.getElementById("graph-app");
+    if (g) { graphApp(g); }
+  }
+  document.addEventListener("DOMContentLoaded", start);
+  // htmx swaps pages into #main without loading them.
+  document.addEventListener("htmx:afterSettle", start);
+})();
