@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/spoor/spoor/internal/collect/stix"
 	"github.com/spoor/spoor/internal/config"
 	"github.com/spoor/spoor/internal/intel"
 )
@@ -106,6 +107,14 @@ func writeSTIXObject(w io.Writer, v *intel.STIXObjectView) error {
 	line("target ref", o.TargetRef)
 	if o.Pattern != "" {
 		line("pattern", o.PatternType+": "+o.Pattern)
+		if o.PatternTree != "" {
+			// The structure, read again from the pattern text.
+			if p, err := stix.ParsePattern(o.Pattern); err == nil {
+				for _, l := range p.Outline() {
+					fmt.Fprintf(w, "%-12s %s\n", "", oneLine(l))
+				}
+			}
+		}
 	}
 	for _, f := range o.Flags {
 		line("flag", f)

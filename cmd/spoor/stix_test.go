@@ -30,6 +30,14 @@ func TestSTIXObjects(t *testing.T) {
 			t.Errorf("show lacks %q:\n%s", s, show)
 		}
 	}
+	seq := c.ok("stix", "indicator--00000017-0000-4000-8000-000000000023")
+	// As the grammar binds it: the qualifier to the observation before it.
+	for _, s := range []string{"pattern:     stix: [file:name = 'dropper.exe'] FOLLOWEDBY", "             FOLLOWEDBY\n",
+		"                 file:name = 'dropper.exe'\n", "               WITHIN 600 SECONDS\n", "modelled:    indicator"} {
+		if !strings.Contains(seq, s) {
+			t.Errorf("pattern indicator lacks %q:\n%s", s, seq)
+		}
+	}
 	var raw map[string]any
 	if err := json.Unmarshal([]byte(c.ok("stix", "--raw", "infrastructure--0000000d-0000-4000-8000-000000000013")), &raw); err != nil ||
 		raw["name"] != "Ember C2" {

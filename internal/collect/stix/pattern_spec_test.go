@@ -136,3 +136,23 @@ func TestPatternSTIX20StartStop(t *testing.T) {
 		t.Errorf("String = %s, want %s", got, want)
 	}
 }
+
+func TestPatternOutline(t *testing.T) {
+	p, err := stix.ParsePattern(`([file:name = 'dropper.exe' AND file:size NOT > 1024] FOLLOWEDBY [ipv4-addr:value IN ('203.0.113.9', '203.0.113.10')]) WITHIN 600 SECONDS`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"WITHIN 600 SECONDS",
+		"  FOLLOWEDBY",
+		"    observation",
+		"      AND",
+		"        file:name = 'dropper.exe'",
+		"        file:size NOT > 1024",
+		"    observation",
+		"      ipv4-addr:value IN ('203.0.113.9', '203.0.113.10')",
+	}
+	if d := cmp.Diff(want, p.Outline()); d != "" {
+		t.Errorf("outline (-want +got):\n%s", d)
+	}
+}

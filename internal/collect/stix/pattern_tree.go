@@ -277,3 +277,54 @@ func (p *Pattern) Simple() bool {
 	c, ok := o.Comp.(*Comparison)
 	return ok && c.Op == "=" && !c.Negate
 }
+
+// Outline writes the pattern's structure one node a line, indented by
+// depth: joins, observations, qualifiers and comparisons, for a person to
+// read.
+func (p *Pattern) Outline() []string {
+	var out []string
+	var walk func(n *Node, depth int)
+	walk = func(n *Node, depth int) {
+		pad := strings.Repeat("  ", depth)
+		switch {
+		case n.Op == "observation":
+			out = append(out, pad+"observation")
+		case n.Op == "qualified":
+			q := n.Qualifier
+			switch q.Kind {
+			case "WITHIN":
+				out = append(out, pad+"WITHIN "+strconv.FormatFloat(q.Seconds, 'f', -1, 64)+" SECONDS")
+			case "REPEATS":
+				out = append(out, pad+"REPEATS "+strconv.Itoa(q.Times)+" TIMES")
+			default:
+				out = append(out, pad+"START "+q.Start+" STOP "+q.Stop)
+			}
+		case n.Op == "EXISTS":
+			out = append(out, pad+"EXISTS "+n.Path)
+		case n.Value != nil:
+			var b strings.Builder
+			b.WriteString(pad + n.Path)
+			if n.Negate {
+				b.WriteString(" NOT")
+			}
+			b.WriteString(" " + n.Op + " ")
+			writeLiteral(&b, literalOf(*n.Value))
+			out = append(out, b.String())
+		default: // AND, OR, FOLLOWEDBY
+			out = append(out, pad+n.Op)
+		}
+		for _, a := range n.Args {
+			walk(a, depth+1)
+		}
+	}
+	walk(p.Tree(), 0)
+	return out
+}
+
+func literalOf(v NodeValue) Literal {
+	l := Literal{Kind: v.Kind, Text: v.Text}
+	for _, s := range v.Set {
+		l.Set = append(l.Set, literalOf(s))
+	}
+	return l
+}
