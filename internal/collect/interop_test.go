@@ -273,3 +273,40 @@ func newerATTACK(t *testing.T, old []byte, apt28, xagent string) []byte {
 	}
 	return out
 }
+
+// TestRelationshipToEarlierImport: a relationship whose ends an earlier
+// import stored (the next TAXII pull) becomes a relationship of the base,
+// and is kept whole as well.
+func TestRelationshipToEarlierImport(t *testing.T) {
+	ctx := intel.WithActor(context.Background(), intel.Actor{Login: "test"})
+	st := openStore(t)
+	src := intel.Source{Name: "feed", Kind: intel.SourceSTIX, Credibility: 0.5}
+	const ts = `"created": "2024-01-01T00:00:00Z", "modified": "2024-01-01T00:00:00Z"`
+	first := `{"type": "bundle", "id": "bundle--00000001-0000-4000-8000-000000000001", "objects": [
+ {"type": "intrusion-set", "spec_version": "2.1", "id": "intrusion-set--00000001-0000-4000-8000-000000000001", ` + ts + `, "name": "Ember Bear"},
+ {"type": "malware", "spec_version": "2.1", "id": "malware--00000001-0000-4000-8000-000000000001", ` + ts + `, "name": "WhisperGate", "is_family": true}]}`
+	second := `{"type": "relationship", "spec_version": "2.1", "id": "relationship--00000001-0000-4000-8000-000000000001", ` + ts + `,
+ "relationship_type": "uses", "source_ref": "intrusion-set--00000001-0000-4000-8000-000000000001",
+ "target_ref": "malware--00000001-0000-4000-8000-000000000001"}`
+	if _, err := collect.ImportSTIX(ctx, st, strings.NewReader(first), "first.json", src, nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err := collect.ImportSTIX(ctx, st, strings.NewReader(second), "second.json", src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res.Stats.Counts["relationship"]; r.Created != 1 || r.Rejected != 0 {
+		t.Errorf("relationship %+v, want it created from the stored ends", r)
+	}
+	if k := res.Stats.Counts["stix-object"]; k.Created != 1 {
+		t.Errorf("kept %+v, want the relationship kept too", k)
+	}
+	g, err := st.FindObjectByName(ctx, intel.KindGroup, "Ember Bear")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := st.FindProfile(ctx, g.ID)
+	if err != nil || len(p.Software) != 1 || p.Software[0].Other.Name != "WhisperGate" {
+		t.Errorf("profile software = %+v %v", p, err)
+	}
+}

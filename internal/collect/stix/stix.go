@@ -666,15 +666,6 @@ func build(objs []*parsedObject, source intel.Source) *Result {
 			}
 			continue
 		}
-		_, okS := kept[r.SourceRef]
-		_, okT := kept[r.TargetRef]
-		if !okS || !okT {
-			// An end spoor keeps as a STIX object, or one outside the
-			// bundle: the relationship is kept, its ends resolved when read.
-			po.keep = true
-			continue
-		}
-		po.modelled = "relationship"
 		created, _ := parseTime(r.Created)
 		modified, _ := parseTime(r.Modified)
 		link := intel.Link{
@@ -684,6 +675,20 @@ func build(objs []*parsedObject, source intel.Source) *Result {
 			Revoked: r.Revoked, Deprecated: r.XMitreDeprecated,
 			Created: created, Modified: modified,
 		}
+		_, okS := kept[r.SourceRef]
+		_, okT := kept[r.TargetRef]
+		if !okS || !okT {
+			// An end spoor keeps as a STIX object, or one outside the
+			// bundle: the relationship is kept, its ends resolved when read.
+			po.keep = true
+			if objectRef(r.SourceRef) && objectRef(r.TargetRef) && (!x.inBundle[r.SourceRef] || !x.inBundle[r.TargetRef]) {
+				// Objects of an earlier import (another TAXII pull): the
+				// store links them when it holds both ends.
+				res.Bundle.Relationships = append(res.Bundle.Relationships, link)
+			}
+			continue
+		}
+		po.modelled = "relationship"
 		res.Bundle.Relationships = append(res.Bundle.Relationships, link)
 		// ATT&CK replaces a revoked object by the target of its revoked-by
 		// relationship; the old name stays findable as an alias of the new.
