@@ -1,7 +1,14 @@
-// Package stix reads STIX 2.1 bundles (MITRE ATT&CK among them) into an
-// intel.Bundle: intrusion sets become groups, attack patterns techniques,
-// malware and tools software, campaigns campaigns, and relationships
-// between them links with the citations that back them.
+// Package stix reads STIX 2.1 bundles (MITRE ATT&CK among them), or a
+// file of one STIX object, into an intel.Bundle: intrusion sets become
+// groups, attack patterns techniques, malware and tools software,
+// campaigns campaigns, and relationships between them links with the
+// citations that back them; indicators give the values their patterns
+// name, reports documents, sightings and victims links. Every object
+// (these too, but for the knowledge base) is also kept whole as an
+// intel.STIXObject, so that nothing valid is lost: identities, locations,
+// observables, notes, custom x- objects, relationships to any of them.
+// An invalid value in an object flags it, with the reason, rather than
+// refusing it. ParsePattern reads the whole STIX patterning language.
 //
 // The parser streams the bundle's objects array, so memory stays near the
 // size of the result, and every error names where it happened: the JSON
