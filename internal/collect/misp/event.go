@@ -453,6 +453,7 @@ func addEvent(res *EventResult, ev *rawEvent, date time.Time, where string, src 
 	}
 	e.Tags = tags
 	b := res.Bundle
+	rejectedBefore := len(res.Rejected)
 	evCount := res.count("misp-event")
 	evCount.Seen++
 	evCount.Modelled++ // the event's document
@@ -739,10 +740,8 @@ func addEvent(res *EventResult, ev *rawEvent, date time.Time, where string, src 
 		keyUUID = nameUUID("misp-event\x00" + e.UUID)
 	}
 	var attrFlags []string
-	for _, r := range res.Rejected {
-		if strings.HasPrefix(r.Path, where) {
-			attrFlags = append(attrFlags, fmt.Sprintf("%s %s %q: %s", strings.TrimPrefix(r.Path, where+"."), r.Type, r.Value, r.Reason))
-		}
+	for _, r := range res.Rejected[rejectedBefore:] {
+		attrFlags = append(attrFlags, fmt.Sprintf("%s %s %q: %s", strings.TrimPrefix(r.Path, where+"."), r.Type, r.Value, r.Reason))
 	}
 	b.STIXObjects = append(b.STIXObjects, intel.STIXObject{StixID: "x-misp-event--" + keyUUID, Type: "x-misp-event",
 		SpecVersion: "misp", Name: e.Info, Created: date, Modified: ev.Timestamp.t, Values: values,
