@@ -48,7 +48,7 @@ func TestParseEveryType(t *testing.T) {
 		"report":        obs,
 		"sighting":      "3 seen, 1 modelled, 3 kept",
 		"identity":      "2 seen, 2 modelled, 2 kept", // the author and the victim
-		"relationship":  "12 seen, 7 modelled, 7 kept",
+		"relationship":  "12 seen, 8 modelled, 7 kept", // consists-of tags the address with its infrastructure
 		"vulnerability": obs, // its CVE
 		// Observables with an indicator value.
 		"ipv4-addr": obs, "ipv6-addr": obs, "url": obs, "email-addr": obs, "mac-addr": obs,
@@ -105,6 +105,10 @@ func TestParseEveryType(t *testing.T) {
 	var vals []string
 	for _, in := range res.Bundle.Indicators {
 		vals = append(vals, string(in.Type)+" "+in.Value)
+		// The infrastructure consists of the address: its value says so.
+		if in.Value == "203.0.113.9" && slices.Contains(in.Tags, "infrastructure:Ember C2") != (in.Description == "STIX ipv4-addr object") {
+			t.Errorf("indicator %s %q tags %q", in.Value, in.Description, in.Tags)
+		}
 	}
 	for _, v := range []string{"cve CVE-2023-23397", "asn AS64500", "mac d2:fb:49:24:37:18", "sha256 a196c6b8ffcb97ffb276d04f354696e2391311db3841ae16c8c9f56f36a38e92"} {
 		if !slices.Contains(vals, v) {

@@ -26,12 +26,14 @@ type extras struct {
 	reports    []*rawObject
 	sightings  []*rawObject
 	byID       map[string]*parsedObject // identities, locations, sightings
+	indicators map[string][]int         // STIX ID → indexes in Bundle.Indicators of what it yielded
+	infra      map[string]string        // infrastructure STIX ID → name
 }
 
 func newExtras(objs []*parsedObject, res *Result) *extras {
 	x := &extras{res: res, identities: map[string]*rawObject{}, locations: map[string]*rawObject{},
 		locatedAt: map[string][]string{}, yielded: map[string][]intel.IndicatorKey{}, inBundle: map[string]bool{},
-		byID: map[string]*parsedObject{}}
+		byID: map[string]*parsedObject{}, indicators: map[string][]int{}, infra: map[string]string{}}
 	authored := map[string]int{}
 	for _, po := range objs {
 		r := &po.raw
@@ -41,6 +43,8 @@ func newExtras(objs []*parsedObject, res *Result) *extras {
 			x.identities[r.ID] = r
 		case "location":
 			x.locations[r.ID] = r
+		case "infrastructure":
+			x.infra[r.ID] = strings.TrimSpace(r.Name)
 		case "relationship":
 			if r.RelationshipType == "located-at" && strings.HasPrefix(r.SourceRef, "identity--") {
 				x.locatedAt[r.SourceRef] = append(x.locatedAt[r.SourceRef], r.TargetRef)
@@ -184,6 +188,7 @@ func (x *extras) addIndicators(id string, found []Observable, base intel.Indicat
 		in := base
 		in.Tags = slices.Clone(base.Tags)
 		in.Type, in.Value, in.Warninglist = o.Type, o.Value, o.Warninglist
+		x.indicators[id] = append(x.indicators[id], len(x.res.Bundle.Indicators))
 		x.res.Bundle.Indicators = append(x.res.Bundle.Indicators, in)
 		keys = append(keys, intel.IndicatorKey{Type: o.Type, Value: o.Value})
 	}
@@ -371,6 +376,21 @@ func (x *extras) relationship(r *rawObject, kept map[string]int) (handled, model
 		if x.identities[r.SourceRef] != nil {
 			return true, true // read by victims
 		}
+	case "consists-of", "has", "communicates-with", "resolves-to", "uses":
+		// An infrastructure's observables: their indicator values carry
+		// its name as a tag.
+		name, ok := x.infra[r.SourceRef]
+		idx := x.indicators[r.TargetRef]
+		if !ok || name == "" || len(idx) == 0 || r.Revoked {
+			return false, false
+		}
+		for _, i := range idx {
+			in := &x.res.Bundle.Indicators[i]
+			if t := "infrastructure:" + name; !slices.Contains(in.Tags, t) {
+				in.Tags = append(in.Tags, t)
+			}
+		}
+		return true, true
 	}
 	return false, false
 }
