@@ -47,9 +47,9 @@ func TestParseEveryType(t *testing.T) {
 		"indicator":     "7 seen, 2 modelled, 7 kept, 1 flagged (domain-name:value: value is not a valid domain 1)",
 		"report":        obs,
 		"sighting":      "3 seen, 1 modelled, 3 kept",
-		"identity":      "2 seen, 2 modelled, 2 kept", // the author and the victim
+		"identity":      "2 seen, 2 modelled, 2 kept",  // the author and the victim
 		"relationship":  "12 seen, 8 modelled, 7 kept", // consists-of tags the address with its infrastructure
-		"vulnerability": obs, // its CVE
+		"vulnerability": obs,                           // its CVE
 		// Observables with an indicator value.
 		"ipv4-addr": obs, "ipv6-addr": obs, "url": obs, "email-addr": obs, "mac-addr": obs,
 		"autonomous-system": obs, "file": obs,
