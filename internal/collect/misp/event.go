@@ -615,6 +615,15 @@ func addEvent(res *EventResult, ev *rawEvent, date time.Time, where string, src 
 		}
 		attrs.Modelled++
 		atags, atlp := tagNames(a.Tag)
+		for _, t := range atags {
+			// An ATT&CK galaxy tag on an attribute names a technique of
+			// the event.
+			if typ, value, ok := galaxyTag(t); ok && attackGalaxies[typ] {
+				if id := techniqueTag.FindString(value); id != "" {
+					techniques = addUnique(techniques, id)
+				}
+			}
+		}
 		in.TLP = e.TLP
 		if atlp != "" {
 			in.TLP = atlp

@@ -53,10 +53,12 @@ func TestParseEventFull(t *testing.T) {
 			func(s string) bool { return slices.Contains(e.Tags, s) }), ","))
 	}
 	wantInd := []string{
-		"domain c2.example.org kill-chain:command-and-control", // its own tag
+		// its own tags
+		`domain c2.example.org kill-chain:command-and-control,misp-galaxy:mitre-attack-pattern="Application Layer Protocol - T1071"`,
 		"filename invite.pdf.exe misp-object:file/filename,misp:to_ids=false",
 		"sha256 a196c6b8ffcb97ffb276d04f354696e2391311db3841ae16c8c9f56f36a38e92 misp-object:file/sha256",
-		"technique T1566.001 ", // the ATT&CK galaxy
+		"technique T1566.001 ", // the ATT&CK galaxy of the event
+		"technique T1071 ",     // the ATT&CK galaxy tag of the attribute
 	}
 	if d := cmp.Diff(wantInd, got); d != "" {
 		t.Errorf("indicators (-want +got):\n%s", d)
