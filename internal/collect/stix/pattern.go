@@ -274,6 +274,17 @@ func (l *lexer) next() (token, error) {
 			return token{}, err
 		}
 		return token{kind: tString, text: s, pos: start}, nil
+	case c == '.' && l.pos+1 < len(l.src) && isDigit(l.src[l.pos+1]),
+		(c == '-' || c == '+') && l.pos+2 < len(l.src) && l.src[l.pos+1] == '.' && isDigit(l.src[l.pos+2]):
+		// A float without an integer part (.5, -.5), as the grammar allows.
+		if c != '.' {
+			l.pos++
+		}
+		l.pos++
+		for l.pos < len(l.src) && isDigit(l.src[l.pos]) {
+			l.pos++
+		}
+		return token{kind: tFloat, text: l.src[start:l.pos], pos: start}, nil
 	case isDigit(c) || ((c == '-' || c == '+') && l.pos+1 < len(l.src) && isDigit(l.src[l.pos+1])):
 		l.pos++
 		for l.pos < len(l.src) && isDigit(l.src[l.pos]) {

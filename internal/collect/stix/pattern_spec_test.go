@@ -40,6 +40,7 @@ var specPatterns = []string{
 	`[file:size NOT > 1024 AND file:name NOT IN ('a.exe', 'b.exe') AND NOT_A:x <> 3 AND file:x_flag != true]`,
 	`[user-account:extensions.'unix-account-ext'.groups ISSUPERSET 'wheel' AND EXISTS user-account:credential]`,
 	`[file:name LIKE 'invoice%.exe'] OR [artifact:payload_bin = b'ZXZpbA==']`,
+	`[file:extensions.'windows-pebinary-ext'.sections[-1].entropy < .5 AND x-custom:'quoted first'.value >= -.25] WITHIN .5 SECONDS`,
 }
 
 // TestPatternSpecExamples parses every example of the specification and
