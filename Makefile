@@ -53,10 +53,18 @@ fuzz:
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 
-## demo: build, import ATT&CK Enterprise 13.1 into spoor.db and serve on 127.0.0.1:8080
-BUNDLE ?= $(DATA)/mitre-attack/enterprise-attack-13.1.json.gz
+## demo: build, collect the offline mirror in $(DATA) (or, without it, import BUNDLE) into spoor.db,
+## build the analysis and serve on 127.0.0.1:8080
+BUNDLE ?=
 demo: build
-	$(BIN) demo --db $(DB) --addr $(ADDR) $(BUNDLE)
+	@if [ -z "$(BUNDLE)" ] && [ -d "$(DATA)" ]; then \
+	  echo "$(BIN) demo --db $(DB) --addr $(ADDR) --mirror $(DATA)"; \
+	  $(BIN) demo --db $(DB) --addr $(ADDR) --mirror $(DATA); \
+	else \
+	  b="$(BUNDLE)"; [ -n "$$b" ] || b=https://raw.githubusercontent.com/mitre-attack/attack-stix-data/master/enterprise-attack/enterprise-attack-13.1.json; \
+	  echo "$(BIN) demo --db $(DB) --addr $(ADDR) $$b"; \
+	  $(BIN) demo --db $(DB) --addr $(ADDR) "$$b"; \
+	fi
 
 clean:
 	rm -rf bin $(VENDOR) node_modules

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/spoor/spoor/internal/intel"
@@ -46,5 +47,18 @@ func TestAcceptanceATTACKDemo(t *testing.T) {
 	if len(p.Techniques) < 50 || len(p.Software) < 10 || len(p.Documents) < 40 {
 		t.Errorf("APT28 profile: %d techniques, %d software, %d documents; want ATT&CK's (≥50, ≥10, ≥40)",
 			len(p.Techniques), len(p.Software), len(p.Documents))
+	}
+}
+
+// TestDemoNeedsOneInput: demo takes a mirror or a bundle, not both or none.
+func TestDemoNeedsOneInput(t *testing.T) {
+	c := newCLI(t)
+	for _, args := range [][]string{
+		{"demo", "--no-serve"},
+		{"demo", "--no-serve", "--mirror", t.TempDir(), "testdata/attack-small.json"},
+	} {
+		if _, _, err := c.run("", args...); err == nil || !strings.Contains(err.Error(), "--mirror DIR | BUNDLE") {
+			t.Errorf("%v: %v, want the usage", args, err)
+		}
 	}
 }

@@ -12,8 +12,6 @@ import (
 	"github.com/spoor/spoor/internal/attribute"
 	"github.com/spoor/spoor/internal/config"
 	"github.com/spoor/spoor/internal/intel"
-	"github.com/spoor/spoor/internal/ioc"
-	"github.com/spoor/spoor/internal/store"
 )
 
 // commaList splits every value of a repeatable flag at commas.
@@ -51,61 +49,30 @@ the features that moved it. Below --abstain the answer is "unknown group".`,
 				if *top < 1 || *abstain < 0 || *abstain > 1 {
 					return usagef("--top must be at least 1 and --abstain between 0 and 1")
 				}
-				ev := &intel.Event{Techniques: commaList(techniques)}
+				q := attribute.Query{Techniques: commaList(techniques), Software: commaList(software),
+					Indicators: commaList(indicators), Top: *top, Abstain: abstain}
 				if *eventFile != "" {
 					b, err := os.ReadFile(*eventFile)
 					if err != nil {
 						return intel.Errorf(intel.CodeInvalid, "read event: %v", err)
 					}
-					if err := json.Unmarshal(b, ev); err != nil {
+					var ev intel.Event
+					if err := json.Unmarshal(b, &ev); err != nil {
 						return intel.Errorf(intel.CodeInvalid, "%s: not a JSON event: %v", *eventFile, err)
 					}
-					ev.Techniques = append(ev.Techniques, commaList(techniques)...)
-				}
-				for i, t := range ev.Techniques {
-					ev.Techniques[i] = strings.ToUpper(strings.TrimSpace(t))
+					q.Techniques = append(ev.Techniques, q.Techniques...)
+					q.Software = append(ev.Software, q.Software...)
+					for _, in := range ev.Indicators {
+						q.Indicators = append(q.Indicators, in.Value)
+					}
+					q.Sectors, q.VictimCountries = ev.Sectors, ev.VictimCountries
 				}
 				st, err := e.openStore(ctx)
 				if err != nil {
 					return err
 				}
 				defer st.Close()
-				names := append(ev.Software, commaList(software)...)
-				ev.Software = nil
-				for _, name := range names {
-					// Resolve aliases to the stored software's name, which the
-					// model was trained on.
-					if o, err := st.FindObjectByName(ctx, intel.KindSoftware, name); err == nil {
-						name = o.Name
-					}
-					ev.Software = append(ev.Software, name)
-				}
-				for _, v := range commaList(indicators) {
-					// The value is one indicator when one match covers all of
-					// it (a URL also yields its host).
-					var whole *ioc.Match
-					for _, m := range ioc.Extract(v, ioc.DefaultOptions()) {
-						if m.Offset == 0 && len(m.Raw) == len(v) {
-							whole = &m
-						}
-					}
-					if whole == nil {
-						return intel.Errorf(intel.CodeInvalid, "--indicator %q is not one indicator", v)
-					}
-					ev.Indicators = append(ev.Indicators, &intel.Indicator{Type: intel.IndicatorType(whole.Type.String()), Value: whole.Value})
-				}
-				stored, err := st.FindLatestModel(ctx, "attribution")
-				if intel.ErrorCode(err) == intel.CodeNotFound {
-					return intel.Errorf(intel.CodeNotFound, "no attribution model is stored: run spoor train attribution first")
-				}
-				if err != nil {
-					return err
-				}
-				model, err := attribute.Load(strings.NewReader(stored.Data))
-				if err != nil {
-					return intel.Errorf(intel.CodeInvalid, "stored attribution model %d: %v", stored.ID, err)
-				}
-				out, err := attributionView(ctx, st, model.Attribute(model.Enc.Encode(ev), *top, 5, *abstain), stored.ID)
+				out, err := (&attribute.Attributor{Store: st}).Attribute(ctx, q)
 				if err != nil {
 					return err
 				}
@@ -118,58 +85,7 @@ the features that moved it. Below --abstain the answer is "unknown group".`,
 	}
 }
 
-type rankedGroup struct {
-	attribute.Ranked
-	Group string `json:"group"`
-}
-
-type attributionOut struct {
-	Model     int64         `json:"model_id"`
-	Groups    []rankedGroup `json:"groups"`
-	Abstained bool          `json:"abstained"`
-	Threshold float64       `json:"threshold"`
-	Features  []string      `json:"features"`
-}
-
-func attributionView(ctx context.Context, st *store.Store, a attribute.Attribution, modelID int64) (*attributionOut, error) {
-	out := &attributionOut{Model: modelID, Abstained: a.Abstained, Threshold: a.Threshold, Features: a.Features}
-	if out.Features == nil {
-		out.Features = []string{}
-	}
-	names := map[int64]string{}
-	nameOf := func(id int64) (string, error) {
-		if n, ok := names[id]; ok {
-			return n, nil
-		}
-		n := "group " + strconv.FormatInt(id, 10)
-		if o, err := st.FindObjectByID(ctx, id); err == nil {
-			n = o.Name
-		} else if intel.ErrorCode(err) != intel.CodeNotFound {
-			return "", err
-		}
-		names[id] = n
-		return n, nil
-	}
-	for _, r := range a.Groups {
-		name, err := nameOf(r.GroupID)
-		if err != nil {
-			return nil, err
-		}
-		for i, c := range r.Evidence {
-			if c.GroupID != 0 {
-				n, err := nameOf(c.GroupID)
-				if err != nil {
-					return nil, err
-				}
-				r.Evidence[i].Feature = "indicators known for " + n
-			}
-		}
-		out.Groups = append(out.Groups, rankedGroup{Ranked: r, Group: name})
-	}
-	return out, nil
-}
-
-func writeAttribution(e *env, a *attributionOut) error {
+func writeAttribution(e *env, a *attribute.Result) error {
 	if len(a.Features) == 0 {
 		fmt.Fprintln(e.stdout, "the model knows none of the event's features: the ranking below is the prior")
 	}

@@ -61,23 +61,7 @@ nothing that is already stored. The exit status is 1 if any source failed.`,
 				if err != nil {
 					return err
 				}
-				var runs []*intel.CollectionRun
-				var failed []string
-				for _, p := range plan {
-					bar := newProgress(e.stderr, p.src.Name)
-					run, err := c.Collect(ctx, p.src, collect.Options{From: p.from, Trigger: "cli", Progress: bar.update, Full: *full})
-					if err != nil {
-						failed = append(failed, p.src.Name)
-						if run == nil { // not even started: say why here
-							run = &intel.CollectionRun{SourceName: p.src.Name, Status: intel.RunFailed, Error: errorLine(err)}
-						}
-					}
-					run.SourceName = p.src.Name
-					runs = append(runs, run)
-					if ctx.Err() != nil {
-						break
-					}
-				}
+				runs, failed := runPlan(ctx, e, c, plan, *full)
 				if err := refreshAnalysis(ctx, e, c); err != nil {
 					return err
 				}
@@ -91,6 +75,27 @@ nothing that is already stored. The exit status is 1 if any source failed.`,
 			}
 		},
 	}
+}
+
+// runPlan collects each planned source in turn, with progress on stderr;
+// a failed source is recorded and named, and does not stop the others.
+func runPlan(ctx context.Context, e *env, c *collect.Collector, plan []planned, full bool) (runs []*intel.CollectionRun, failed []string) {
+	for _, p := range plan {
+		bar := newProgress(e.stderr, p.src.Name)
+		run, err := c.Collect(ctx, p.src, collect.Options{From: p.from, Trigger: "cli", Progress: bar.update, Full: full})
+		if err != nil {
+			failed = append(failed, p.src.Name)
+			if run == nil { // not even started: say why here
+				run = &intel.CollectionRun{SourceName: p.src.Name, Status: intel.RunFailed, Error: errorLine(err)}
+			}
+		}
+		run.SourceName = p.src.Name
+		runs = append(runs, run)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return runs, failed
 }
 
 type planned struct {

@@ -3,26 +3,34 @@ package main
 import (
 	"context"
 	"flag"
+	"path/filepath"
+	"strings"
 
 	"github.com/spoor/spoor/internal/collect"
 	"github.com/spoor/spoor/internal/config"
+	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/store"
 )
 
 func demoCmd() *command {
 	return &command{
 		name:  "demo",
-		usage: "[--db DB] [--addr ADDR] [--no-serve] BUNDLE",
-		short: "import a STIX bundle (ATT&CK) into the local store and serve it",
-		long: `Demo is the one-command start: it imports BUNDLE (a STIX 2.1 file, .gz or
-URL, such as ATT&CK Enterprise), prints the counts, gives the "admin" user a
-fresh password, prints it, and serves the web application. Run it again and
-the import changes nothing.`,
+		usage: "[--db DB] [--addr ADDR] [--no-serve] --mirror DIR | BUNDLE",
+		short: "collect the offline mirror (or import one STIX bundle) and serve it",
+		long: `Demo is the one-command start. With --mirror DIR it collects every
+catalogue source from an offline mirror of their files (ATT&CK, the MISP
+galaxies, the APT IOC lists: what "spoor collect --all --mirror DIR" does);
+with BUNDLE it imports one STIX 2.1 file, .gz or URL, such as ATT&CK
+Enterprise. It builds the group fingerprints the analysis pages show, gives
+the "admin" user a fresh password, prints it, and serves the web
+application. Run it again and the collection changes nothing.`,
 		flags: config.FlagDB | config.FlagAddr | config.FlagLogLevel | config.FlagImportDirs | config.FlagAllowedHosts,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			noServe := fs.Bool("no-serve", false, "import and print the login, then exit")
+			mirror := fs.String("mirror", "", "collect every catalogue source from this offline mirror directory")
 			return func(ctx context.Context) error {
-				if len(e.args) != 1 {
-					return usagef("usage: spoor demo [flags] BUNDLE (e.g. ../shared/data/mitre-attack/enterprise-attack-13.1.json.gz)")
+				if (*mirror == "") == (len(e.args) != 1) {
+					return usagef("usage: spoor demo [flags] --mirror DIR | BUNDLE (e.g. --mirror ../shared/data)")
 				}
 				st, err := e.openStore(ctx)
 				if err != nil {
@@ -32,20 +40,26 @@ the import changes nothing.`,
 				// The demo bundle is ATT&CK: collect it as the catalogue's
 				// ATT&CK source, read from the given file or URL, so that a
 				// later "spoor collect" finds it unchanged.
-				src := collect.Catalogue()[0].Source()
-				c, err := e.collector(st, "")
-				if err != nil {
-					return err
-				}
-				run, err := c.Collect(ctx, src, collect.Options{From: e.args[0], Trigger: "cli", Progress: newProgress(e.stderr, "import").update})
-				if err != nil {
-					return err
-				}
-				if err := refreshAnalysis(ctx, e, c); err != nil {
-					return err
-				}
-				if err := writeStats(e.stdout, run.Stats); err != nil {
-					return err
+				if *mirror != "" {
+					if err := demoMirror(ctx, e, st, *mirror); err != nil {
+						return err
+					}
+				} else {
+					src := collect.Catalogue()[0].Source()
+					c, err := e.collector(st, "")
+					if err != nil {
+						return err
+					}
+					run, err := c.Collect(ctx, src, collect.Options{From: e.args[0], Trigger: "cli", Progress: newProgress(e.stderr, "import").update})
+					if err != nil {
+						return err
+					}
+					if err := refreshAnalysis(ctx, e, c); err != nil {
+						return err
+					}
+					if err := writeStats(e.stdout, run.Stats); err != nil {
+						return err
+					}
 				}
 				if err := ensureAdmin(ctx, e, st, true); err != nil {
 					return err
@@ -63,4 +77,32 @@ the import changes nothing.`,
 			}
 		},
 	}
+}
+
+// demoMirror collects the whole catalogue from an offline mirror, as
+// `spoor collect --all --mirror DIR` does, and prints the runs.
+func demoMirror(ctx context.Context, e *env, st *store.Store, mirror string) error {
+	ranks := ""
+	if p := filepath.Join(mirror, filepath.FromSlash(collect.RanksMirror)); fileExists(p) {
+		ranks = p
+	}
+	c, err := e.collector(st, ranks)
+	if err != nil {
+		return err
+	}
+	plan, err := collectionPlan(ctx, st, true, nil, mirror)
+	if err != nil {
+		return err
+	}
+	runs, failed := runPlan(ctx, e, c, plan, false)
+	if err := refreshAnalysis(ctx, e, c); err != nil {
+		return err
+	}
+	if err := printRuns(e, runs); err != nil {
+		return err
+	}
+	if len(failed) > 0 {
+		return intel.Errorf(intel.CodeInvalid, "%d of %d sources failed: %s", len(failed), len(runs), strings.Join(failed, ", "))
+	}
+	return ctx.Err()
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/spoor/spoor/internal/config"
@@ -16,7 +17,7 @@ import (
 func groupCmd() *command {
 	return &command{
 		name:  "group",
-		usage: "NAME|ALIAS|ATTACK-ID | merge KEEP OTHER --reason R | split GROUP --names A,B --reason R",
+		usage: "NAME|ALIAS|ATTACK-ID | merge KEEP OTHER --reason R | split GROUP --names A,B --reason R | distinct A B --reason R",
 		short: "show a group (aliases, techniques, software, reports), or merge and split groups",
 		long: `Group finds an attack group by its name, one of its aliases ("Fancy Bear"
 finds APT28) or its ATT&CK ID (G0007) and prints its profile, with the
@@ -27,7 +28,11 @@ sources behind each alias and the log of how its records were merged.
   spoor group split GROUP --names A,B --reason R
                                             moves the records that give these
                                             names (or import keys) to a new group
-Both are audited, and later imports respect them.`,
+  spoor group distinct A B --reason R       says A and B are not the same group:
+                                            spoor duplicates leaves the pair out
+All are audited, and later imports respect them. Merge and split rebuild
+the fingerprints. A group is named by name, alias, ATT&CK ID or #ID (its
+stored ID, for two groups of one name).`,
 		flags: config.FlagDB | config.FlagFormat,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			reason := fs.String("reason", "", "why (merge and split)")
@@ -42,7 +47,18 @@ Both are audited, and later imports respect them.`,
 				}
 				defer st.Close()
 				find := func(name string) (*intel.Object, error) {
+					if id, err := strconv.ParseInt(strings.TrimPrefix(name, "#"), 10, 64); err == nil && strings.HasPrefix(name, "#") {
+						o, err := st.FindObjectByID(ctx, id)
+						if err == nil && o.Kind != intel.KindGroup {
+							return nil, intel.Errorf(intel.CodeNotFound, "%s is a %s, not a group", name, o.Kind)
+						}
+						return o, err
+					}
 					return st.FindObjectByName(ctx, intel.KindGroup, name)
+				}
+				rebuild := func() error {
+					_, err := fingerprint.Rebuild(ctx, st)
+					return err
 				}
 				var g *intel.Object
 				switch e.args[0] {
@@ -61,6 +77,9 @@ Both are audited, and later imports respect them.`,
 					if g, err = st.MergeObjects(ctx, keep.ID, other.ID, *reason); err != nil {
 						return err
 					}
+					if err := rebuild(); err != nil {
+						return err
+					}
 				case "split":
 					if len(e.args) != 2 || *names == "" || *reason == "" {
 						return usagef("usage: spoor group split GROUP --names A,B --reason R")
@@ -72,6 +91,25 @@ Both are audited, and later imports respect them.`,
 					if g, err = st.SplitObject(ctx, from.ID, splitList(*names), *reason); err != nil {
 						return err
 					}
+					if err := rebuild(); err != nil {
+						return err
+					}
+				case "distinct":
+					if len(e.args) != 3 || *reason == "" {
+						return usagef("usage: spoor group distinct A B --reason R")
+					}
+					a, err := find(e.args[1])
+					if err != nil {
+						return err
+					}
+					b, err := find(e.args[2])
+					if err != nil {
+						return err
+					}
+					if err := st.MarkGroupsDistinct(ctx, a.ID, b.ID, *reason); err != nil {
+						return err
+					}
+					g = a
 				default:
 					if g, err = find(strings.Join(e.args, " ")); err != nil {
 						return err

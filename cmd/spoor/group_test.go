@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,5 +84,34 @@ func TestGroupFingerprint(t *testing.T) {
 	b := decode[intel.FingerprintBuild](t, out)
 	if b.ID < 2 || b.Groups == 0 {
 		t.Errorf("rebuild: %+v, want a second build with groups", b)
+	}
+}
+
+// TestDuplicatesAndDistinct: a second source's group of one name is a
+// possible duplicate until `spoor group distinct` says it is not.
+func TestDuplicatesAndDistinct(t *testing.T) {
+	c := newCLI(t)
+	c.ok("import", "stix", "testdata/attack-small.json")
+	other := filepath.Join(t.TempDir(), "other.json")
+	os.WriteFile(other, []byte(`{"type":"bundle","id":"bundle--3","objects":[
+{"type":"intrusion-set","id":"intrusion-set--99999999-0000-4000-8000-000000000002","created":"2021-01-01T00:00:00Z","modified":"2021-01-01T00:00:00Z","name":"APT28"}]}`), 0o600)
+	c.ok("import", "--source", "vendor", "stix", other)
+	type dups struct {
+		Pairs []struct {
+			A, B int64
+			Why  string
+		}
+	}
+	got := decode[dups](t, c.ok("duplicates", "--format", "json"))
+	if len(got.Pairs) != 1 || got.Pairs[0].Why != "same name" {
+		t.Fatalf("duplicates %+v, want the two APT28s", got.Pairs)
+	}
+	a, b := got.Pairs[0].A, got.Pairs[0].B
+	c.ok("group", "distinct", fmt.Sprintf("#%d", a), fmt.Sprintf("#%d", b), "--reason", "a vendor's other cluster")
+	if got := decode[dups](t, c.ok("duplicates", "--format", "json")); len(got.Pairs) != 0 {
+		t.Errorf("after distinct: %+v", got.Pairs)
+	}
+	if _, _, err := c.run("", "group", "distinct", "APT28", "APT28"); err == nil {
+		t.Error("distinct without --reason succeeded")
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/xml"
 	"strings"
 	"testing"
+
+	"github.com/spoor/spoor/internal/attribute"
 )
 
 // similarCLI imports four groups: Alpha and Beta Bear share their
@@ -178,7 +180,7 @@ func TestTrainAndAttribute(t *testing.T) {
 		t.Errorf("attribute before training: %v", err)
 	}
 	c.ok("train", "attribution", "--folds", "0")
-	var got attributionOut
+	var got attribute.Result
 	if err := json.Unmarshal([]byte(c.ok("attribute", "--software", "Quillwort", "--technique", "t1041", "--format", "json")), &got); err != nil {
 		t.Fatal(err)
 	}

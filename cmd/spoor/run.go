@@ -50,6 +50,7 @@ func commands() []*command {
 		exportCmd(),
 		groupCmd(),
 		relatedCmd(),
+		duplicatesCmd(),
 		stixCmd(),
 		graphCmd(),
 		evalCmd(),

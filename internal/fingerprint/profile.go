@@ -61,6 +61,7 @@ func NewProfile(groupID int64, name string) *Profile {
 func (p *Profile) AddEvent(e *intel.Event) {
 	p.Events++
 	p.addFacts(e.Techniques, e.Software, e.Sectors, e.VictimCountries)
+	p.AddInfraCountries(e.InfraCountries)
 	if e.Purpose != "" {
 		addSet(&p.Purposes, []string{e.Purpose})
 	}

@@ -2,6 +2,7 @@ package fingerprint_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -95,5 +96,36 @@ func TestProfileTimeInfersOffsetAndWeekend(t *testing.T) {
 	}
 	if tp.Used.Hours != hours || tp.Used.Weekdays != hours+1 {
 		t.Errorf("used %+v, want %d timed and %d dated", tp.Used, hours, hours+1)
+	}
+}
+
+// TestDuplicateViews: a pair agreeing on several dimensions and a pair of
+// one name are proposed, a pair agreeing on one dimension only is not, and
+// an analyst's "not the same" removes a pair.
+func TestDuplicateViews(t *testing.T) {
+	at := func(h int) time.Time { return time.Date(2024, 3, 4, h, 0, 0, 0, time.UTC) }
+	ev := func(techniques ...string) *intel.Event {
+		return &intel.Event{Techniques: techniques, Software: []string{"Gh0st"}, VictimCountries: []string{"VN"},
+			Times: []time.Time{at(2), at(3), at(4), at(5), at(6), at(7), at(8), at(9), at(10), at(11)}}
+	}
+	ix := fingerprint.Build([]*intel.GroupEvidence{
+		{GroupID: 1, Name: "Panda One", Events: []*intel.Event{ev("T1566", "T1059", "T1105")}},
+		{GroupID: 2, Name: "Panda Two", Events: []*intel.Event{ev("T1566", "T1059", "T1105")}},
+		{GroupID: 3, Name: "Loner", Techniques: []string{"T1566", "T1059", "T1105"}},
+		{GroupID: 4, Name: "Loner (Deprecated)", Software: []string{"Other"}},
+	})
+	w := fingerprint.DefaultWeights()
+	got := ix.DuplicateViews(fingerprint.DefaultDuplicateRule(), w, nil, 5)
+	var pairs []string
+	for _, p := range got {
+		pairs = append(pairs, fmt.Sprintf("%d-%d %s", p.A, p.B, p.Why))
+	}
+	want := []string{"1-2 agree on 3 or more dimensions", "3-4 same name"}
+	if !cmp.Equal(pairs, want) {
+		t.Errorf("duplicates %q, want %q", pairs, want)
+	}
+	got = ix.DuplicateViews(fingerprint.DefaultDuplicateRule(), w, []intel.DistinctPair{{A: 2, B: 1}}, 5)
+	if len(got) != 1 || got[0].A != 3 {
+		t.Errorf("after 1 and 2 were said distinct: %+v", got)
 	}
 }

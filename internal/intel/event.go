@@ -29,8 +29,11 @@ type Event struct {
 	IndicatorIDs []int64  `json:"indicator_ids,omitempty"`
 	Sectors      []string `json:"sectors,omitempty"`
 	Purpose      string   `json:"purpose,omitempty"`
-	// Space dimension: ISO 3166 alpha-2 codes.
+	// Space dimension: ISO 3166 alpha-2 codes. InfraCountries are where
+	// the event's IP indicators are registered, derived when the event is
+	// read for analysis (not stored).
 	VictimCountries []string `json:"victim_countries,omitempty"`
+	InfraCountries  []string `json:"infra_countries,omitempty"`
 
 	Confidence float64   `json:"confidence"`
 	TLP        TLP       `json:"tlp,omitempty"`

@@ -64,3 +64,12 @@ type FingerprintBuild struct {
 	// Took is how long the rebuild took, in milliseconds.
 	TookMS int64 `json:"took_ms"`
 }
+
+// DistinctPair is two groups an analyst said are not the same (A < B).
+type DistinctPair struct {
+	A         int64     `json:"a"`
+	B         int64     `json:"b"`
+	Reason    string    `json:"reason"`
+	DecidedBy string    `json:"decided_by,omitempty"`
+	DecidedAt time.Time `json:"decided_at"`
+}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/ipgeo"
 )
 
 // FindGroupEvidence returns, for every active group, what its fingerprint
@@ -132,7 +133,7 @@ ORDER BY r.source_ref, d.id, t.kind, t.external_id, t.name`)
 	}
 	rows.Close()
 
-	rows, err = s.query(ctx, s.rdb, `SELECT ei.event_id, i.type, i.value
+	rows, err = s.query(ctx, s.rdb, `SELECT ei.event_id, i.type, i.value, i.warninglist
 FROM events e JOIN event_indicators ei ON ei.event_id = e.id JOIN indicators i ON i.id = ei.indicator_id
 WHERE e.group_id IS NOT NULL ORDER BY ei.event_id, i.type, i.value`)
 	if err != nil {
@@ -142,11 +143,18 @@ WHERE e.group_id IS NOT NULL ORDER BY ei.event_id, i.type, i.value`)
 	for rows.Next() {
 		var eventID int64
 		in := &intel.Indicator{}
-		if err := rows.Scan(&eventID, &in.Type, &in.Value); err != nil {
+		if err := rows.Scan(&eventID, &in.Type, &in.Value, &in.Warninglist); err != nil {
 			return nil, s.wrap(op, err)
 		}
 		if e := events[eventID]; e != nil {
 			e.Indicators = append(e.Indicators, in)
+			// A warninglisted address (a public resolver, a CDN) says
+			// nothing about where the group's infrastructure is.
+			if (in.Type == intel.IndicatorIPv4 || in.Type == intel.IndicatorIPv6) && in.Warninglist == "" {
+				if c := ipgeo.Country(in.Value); c != "" && !slices.Contains(e.InfraCountries, c) {
+					e.InfraCountries = append(e.InfraCountries, c)
+				}
+			}
 		}
 	}
 	return out, s.wrap(op, rows.Err())

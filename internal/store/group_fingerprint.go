@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spoor/spoor/internal/intel"
@@ -118,4 +120,57 @@ func (s *Store) FindFingerprint(ctx context.Context, groupID int64) (*intel.Fing
 		return nil, s.wrap("find fingerprint", err)
 	}
 	return fp, nil
+}
+
+// MarkGroupsDistinct records that two groups are not the same, so that
+// the possible duplicates leave the pair out; audited. Saying it again
+// replaces the reason.
+func (s *Store) MarkGroupsDistinct(ctx context.Context, a, b int64, reason string) error {
+	if a > b {
+		a, b = b, a
+	}
+	if err := intel.CheckText("reason", reason); err != nil {
+		return s.wrap("mark groups distinct", err)
+	}
+	if strings.TrimSpace(reason) == "" || a == b {
+		return s.wrap("mark groups distinct", intel.Errorf(intel.CodeInvalid, "two different groups and a reason are needed"))
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, id := range []int64{a, b} {
+			o, err := s.findObjectByID(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			if o.Kind != intel.KindGroup {
+				return intel.Errorf(intel.CodeInvalid, "%d is a %s, not a group", id, o.Kind)
+			}
+		}
+		if _, err := s.exec(ctx, tx, `INSERT INTO distinct_groups (group_a, group_b, reason, decided_by, decided_at) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (group_a, group_b) DO UPDATE SET reason = excluded.reason, decided_by = excluded.decided_by, decided_at = excluded.decided_at`,
+			a, b, strings.TrimSpace(reason), intel.ActorFrom(ctx).Login, ms(s.now())); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "group.distinct", "object", a, fmt.Sprintf("not the same as %d: %s", b, reason))
+	})
+	return s.wrap("mark groups distinct", err)
+}
+
+// FindDistinctGroups lists the pairs marked distinct.
+func (s *Store) FindDistinctGroups(ctx context.Context) ([]intel.DistinctPair, error) {
+	rows, err := s.query(ctx, s.rdb, `SELECT group_a, group_b, reason, decided_by, decided_at FROM distinct_groups ORDER BY group_a, group_b`)
+	if err != nil {
+		return nil, s.wrap("find distinct groups", err)
+	}
+	defer rows.Close()
+	var out []intel.DistinctPair
+	for rows.Next() {
+		var p intel.DistinctPair
+		var at int64
+		if err := rows.Scan(&p.A, &p.B, &p.Reason, &p.DecidedBy, &at); err != nil {
+			return nil, s.wrap("find distinct groups", err)
+		}
+		p.DecidedAt = fromMS(at)
+		out = append(out, p)
+	}
+	return out, s.wrap("find distinct groups", rows.Err())
 }

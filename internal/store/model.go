@@ -47,3 +47,15 @@ FROM models WHERE kind = ? ORDER BY id DESC LIMIT 1`, kind).Scan(&m.ID, &m.Kind,
 	m.CreatedAt = fromMS(created)
 	return m, nil
 }
+
+// LatestModelID returns the ID of the newest model of a kind, or
+// CodeNotFound: one indexed row, so that a server can tell whether the
+// model it holds is still the newest without reading it.
+func (s *Store) LatestModelID(ctx context.Context, kind string) (int64, error) {
+	var id int64
+	err := s.queryRow(ctx, s.rdb, `SELECT id FROM models WHERE kind = ? ORDER BY id DESC LIMIT 1`, kind).Scan(&id)
+	if err == sql.ErrNoRows {
+		return 0, s.wrap("find model", intel.Errorf(intel.CodeNotFound, "no %s model is stored", kind))
+	}
+	return id, s.wrap("find model", err)
+}

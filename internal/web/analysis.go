@@ -9,7 +9,9 @@ package web
 import (
 	"cmp"
 	"context"
+	"math"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,6 +22,7 @@ import (
 	"github.com/spoor/spoor/internal/fingerprint"
 	"github.com/spoor/spoor/internal/geo"
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/ipgeo"
 )
 
 // analysisStore reads the stored fingerprints and rebuilds them.
@@ -41,6 +44,10 @@ type analysisState struct {
 	build      *intel.FingerprintBuild
 	index      *fingerprint.Index
 	techniques map[string]techniqueInfo // by ATT&CK ID
+	// graphs are the graphs drawn from this index, by threshold in
+	// hundredths (at most 96 of them: 0.05 to 1), and the dashboard's
+	// overview under "overview".
+	graphs sync.Map
 }
 
 // analysisCache holds the newest analysisState. Every request asks the
@@ -164,6 +171,9 @@ type groupAnalysis struct {
 	// Space: victim and infrastructure countries, most events first.
 	VictimCountries []countryCount `json:"victim_countries"`
 	InfraCountries  []countryCount `json:"infra_countries"`
+	// IPData names the data that placed the infrastructure, as its
+	// licence asks.
+	IPData string `json:"ip_data"`
 	// Content.
 	Matrix   []tacticColumn `json:"matrix"`
 	Software []namedCount   `json:"software"`
@@ -230,6 +240,7 @@ func (s *Server) groupAnalysisOf(ctx context.Context, id int64) (*groupAnalysis,
 	p := st.index.Profile(i)
 	w := fingerprint.DefaultWeights()
 	a := &groupAnalysis{GroupID: id, Build: st.build, Events: p.Events, Weights: w,
+		IPData:          "IP2Location LITE " + ipgeo.Version + ". " + ipgeo.Attribution,
 		VictimCountries: countries(p.VictimCountries), InfraCountries: countries(p.InfraCountries),
 		Matrix: matrix(p.Techniques, st.techniques), Software: top(p.Software, analysisTop),
 		Sectors: top(p.Sectors, analysisTop), Purposes: top(p.Purposes, analysisTop), Terms: top(p.Terms, analysisTop),
@@ -400,9 +411,16 @@ func (s *Server) similarityGraph(r *http.Request) (*graphView, error) {
 		}
 		min = f
 	}
+	// Thresholds are rounded to hundredths so that the graphs of one
+	// build can be kept: the slider asks for the same ones again.
+	key := int(math.Round(min * 100))
+	min = float64(key) / 100
 	st, err := s.analysis(r.Context())
 	if err != nil {
 		return nil, err
+	}
+	if g, ok := st.graphs.Load(key); ok {
+		return g.(*graphView), nil
 	}
 	g := st.index.BuildGraph(min, fingerprint.DefaultWeights())
 	if len(g.Edges) > maxGraphEdges {
@@ -421,6 +439,7 @@ func (s *Server) similarityGraph(r *http.Request) (*graphView, error) {
 		}
 		out.Nodes = append(out.Nodes, gn)
 	}
+	st.graphs.Store(key, out)
 	return out, nil
 }
 
@@ -448,20 +467,8 @@ func (s *Server) graphPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "graph", data)
 }
 
-// groupPair is how two groups compare: the combined score, its parts and
-// what they share, rarest first.
-type groupPair struct {
-	A          int64                                            `json:"a"`
-	B          int64                                            `json:"b"`
-	AName      string                                           `json:"a_name"`
-	BName      string                                           `json:"b_name"`
-	Score      float64                                          `json:"score"`
-	Dimensions map[fingerprint.Dimension]float64                `json:"dimensions"`
-	Shared     map[fingerprint.Dimension][]fingerprint.Evidence `json:"shared"`
-}
-
 func (s *Server) apiGroupPair(w http.ResponseWriter, r *http.Request) {
-	withID(s, w, r, http.StatusOK, func(ctx context.Context, id int64) (*groupPair, error) {
+	withID(s, w, r, http.StatusOK, func(ctx context.Context, id int64) (*fingerprint.PairView, error) {
 		other, err := strconv.ParseInt(r.PathValue("other"), 10, 64)
 		if err != nil {
 			return nil, intel.Errorf(intel.CodeInvalid, "other group ID %q is not a number", r.PathValue("other"))
@@ -475,8 +482,178 @@ func (s *Server) apiGroupPair(w http.ResponseWriter, r *http.Request) {
 		if !ok || !ok2 || i == j {
 			return nil, intel.Errorf(intel.CodeNotFound, "no fingerprints for the pair %d, %d", id, other)
 		}
-		p := st.index.Compare(i, j, fingerprint.DefaultWeights())
-		return &groupPair{A: id, B: other, AName: st.index.Profile(i).Name, BName: st.index.Profile(j).Name,
-			Score: p.Score, Dimensions: p.Dimensions, Shared: st.index.Shared(i, j, 20)}, nil
+		v := st.index.PairView(i, j, fingerprint.DefaultWeights(), 20)
+		return &v, nil
 	})
+}
+
+// duplicateStore keeps the analysts' "not the same group" answers.
+type duplicateStore interface {
+	FindDistinctGroups(ctx context.Context) ([]intel.DistinctPair, error)
+	MarkGroupsDistinct(ctx context.Context, a, b int64, reason string) error
+}
+
+// duplicatesView is the possible duplicates with the rule that found them.
+type duplicatesView struct {
+	Build *intel.FingerprintBuild   `json:"build"`
+	Rule  fingerprint.DuplicateRule `json:"rule"`
+	Pairs []fingerprint.PairView    `json:"pairs"`
+}
+
+// duplicates lists stored groups that may be one: very similar across
+// several dimensions, and not answered "not the same" by an analyst.
+func (s *Server) duplicates(ctx context.Context) (*duplicatesView, error) {
+	st, err := s.analysis(ctx)
+	if err != nil {
+		return nil, err
+	}
+	distinct, err := s.store.FindDistinctGroups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rule := fingerprint.DefaultDuplicateRule()
+	return &duplicatesView{Build: st.build, Rule: rule,
+		Pairs: st.index.DuplicateViews(rule, fingerprint.DefaultWeights(), distinct, 10)}, nil
+}
+
+func (s *Server) apiDuplicates(w http.ResponseWriter, r *http.Request) {
+	d, err := s.duplicates(r.Context())
+	answer(s, w, r, http.StatusOK, d, err)
+}
+
+// distinctInput answers "these two are not the same group".
+type distinctInput struct {
+	OtherID int64  `json:"other_id"`
+	Reason  string `json:"reason"`
+}
+
+func (s *Server) apiGroupDistinct(w http.ResponseWriter, r *http.Request) {
+	withIDBody(s, w, r, http.StatusOK, func(ctx context.Context, id int64, in distinctInput) (*intel.DistinctPair, error) {
+		if err := s.store.MarkGroupsDistinct(ctx, id, in.OtherID, in.Reason); err != nil {
+			return nil, err
+		}
+		return &intel.DistinctPair{A: min(id, in.OtherID), B: max(id, in.OtherID), Reason: strings.TrimSpace(in.Reason)}, nil
+	})
+}
+
+func (s *Server) duplicatesPage(w http.ResponseWriter, r *http.Request) {
+	d, err := s.duplicates(r.Context())
+	data := struct {
+		*duplicatesView
+		Missing, Error string
+	}{duplicatesView: d}
+	switch {
+	case intel.ErrorCode(err) == intel.CodeNotFound:
+		data.Missing = intel.ErrorMessage(err)
+	case err != nil:
+		s.error(w, r, err)
+		return
+	}
+	data.Error = r.URL.Query().Get("error")
+	s.render(w, r, http.StatusOK, "duplicates", data)
+}
+
+// distinctForm is the page's "not the same" button.
+func (s *Server) distinctForm(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	f := r.PostForm
+	a, errA := strconv.ParseInt(f.Get("a"), 10, 64)
+	b, errB := strconv.ParseInt(f.Get("b"), 10, 64)
+	if errA != nil || errB != nil {
+		s.error(w, r, intel.Errorf(intel.CodeInvalid, "a and b must be group IDs"))
+		return
+	}
+	if err := s.store.MarkGroupsDistinct(r.Context(), a, b, f.Get("reason")); err != nil {
+		if isUserError(err) {
+			http.Redirect(w, r, "/duplicates?error="+url.QueryEscape(intel.ErrorMessage(err)), http.StatusSeeOther)
+			return
+		}
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/duplicates", http.StatusSeeOther)
+}
+
+// overview is what the dashboard charts: events over time, the groups
+// most active in the last twelve months, the techniques most groups use.
+type overview struct {
+	Build      *intel.FingerprintBuild `json:"build"`
+	Timeline   []analyze.MonthCount    `json:"timeline"`
+	Active     []activeGroup           `json:"active_groups"`
+	Techniques []techniqueUse          `json:"techniques"`
+	// Since is the first month the active groups are counted from.
+	Since string `json:"since"`
+}
+
+type activeGroup struct {
+	GroupID int64  `json:"group_id"`
+	Group   string `json:"group"`
+	Events  int    `json:"events"`
+}
+
+type techniqueUse struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	ObjectID int64  `json:"object_id,omitempty"`
+	Groups   int    `json:"groups"`
+}
+
+// Sizes of the dashboard's lists.
+const (
+	overviewGroups     = 10
+	overviewTechniques = 15
+)
+
+// overviewOf sums every group's profile, once per build.
+func (s *Server) overviewOf(ctx context.Context) (*overview, error) {
+	st, err := s.analysis(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if o, ok := st.graphs.Load("overview"); ok {
+		return o.(*overview), nil
+	}
+	since := s.now().UTC().AddDate(-1, 0, 0).Format("2006-01")
+	o := &overview{Build: st.build, Since: since, Timeline: []analyze.MonthCount{}, Active: []activeGroup{}, Techniques: []techniqueUse{}}
+	months := map[string]int{}
+	uses := map[string]int{}
+	for i := range st.index.Len() {
+		p := st.index.Profile(i)
+		recent := 0
+		for m, n := range p.Months {
+			months[m] += n
+			if m >= since {
+				recent += n
+			}
+		}
+		if recent > 0 {
+			o.Active = append(o.Active, activeGroup{GroupID: p.GroupID, Group: p.Name, Events: recent})
+		}
+		for t := range p.Techniques {
+			if !strings.Contains(t, ".") {
+				uses[t]++
+			}
+		}
+	}
+	for m, n := range months {
+		o.Timeline = append(o.Timeline, analyze.MonthCount{Month: m, N: n})
+	}
+	slices.SortFunc(o.Timeline, func(a, b analyze.MonthCount) int { return strings.Compare(a.Month, b.Month) })
+	slices.SortFunc(o.Active, func(a, b activeGroup) int {
+		return cmp.Or(cmp.Compare(b.Events, a.Events), strings.Compare(a.Group, b.Group))
+	})
+	o.Active = o.Active[:min(len(o.Active), overviewGroups)]
+	for _, t := range top(uses, overviewTechniques) {
+		info := st.techniques[t.Name]
+		o.Techniques = append(o.Techniques, techniqueUse{ID: t.Name, Name: info.Name, ObjectID: info.ObjectID, Groups: t.N})
+	}
+	st.graphs.Store("overview", o)
+	return o, nil
+}
+
+func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request) {
+	o, err := s.overviewOf(r.Context())
+	answer(s, w, r, http.StatusOK, o, err)
 }

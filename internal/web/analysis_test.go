@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -189,6 +190,63 @@ func TestGroupAnalysis(t *testing.T) {
 			ExpectedContent: []string{`"b_name":"\u003cimg src=x onerror=alert(1)\u003e"`, `"T1566.001"`}},
 		{Name: "pair with itself", URL: fmt.Sprintf("/api/v1/groups/%d/similarity/%d", e.Group.ID, e.Group.ID), Bearer: "reader", ExpectedStatus: 404},
 		{Name: "graph page", URL: "/graph", As: "reader", ExpectedStatus: 200, ExpectedContent: []string{`id="graph-app"`, `data-cytoscape="/static/vendor/cytoscape.`}},
+		{Name: "dashboard", URL: "/", As: "reader", ExpectedStatus: 200,
+			ExpectedContent:    []string{`id="chart-events"`, `id="active-groups"`, "Twin Bear", `id="top-techniques"`, "Phishing", `id="freshness"`, "test-attack"},
+			NotExpectedContent: []string{hostileName}},
+		{Name: "overview", URL: "/api/v1/overview", Bearer: "reader", ExpectedStatus: 200,
+			ExpectedContent: []string{`"since":"2024-03"`, `{"month":"2024-03","n":3}`, `"id":"T1566","name":"Phishing"`}},
 		{Name: "technique has no analysis", URL: fmt.Sprintf("/api/v1/groups/%d/analysis", e.Technique.ID), Bearer: "reader", ExpectedStatus: 404},
 	})
+}
+
+// TestDuplicates: the twins (same hours, techniques, software and
+// victims) and two groups of one name are proposed; "not the same" drops a
+// pair for good, a merge from the list joins the other; readers see the
+// list without the forms.
+func TestDuplicates(t *testing.T) {
+	e := newEnv(t)
+	twin, _ := analysisGroups(t, e)
+	ctx := intel.WithActor(context.Background(), intel.Actor{UserID: e.As["admin"].User.ID, Login: "admin"})
+	other := &intel.Object{Kind: intel.KindGroup, Name: "twin bear", Confidence: 1}
+	if err := e.Store.CreateObject(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fingerprint.Rebuild(ctx, e.Store); err != nil {
+		t.Fatal(err)
+	}
+	runScenarios(t, e, []scenario{
+		{Name: "API", URL: "/api/v1/duplicates", Bearer: "reader", ExpectedStatus: 200,
+			ExpectedContent: []string{fmt.Sprintf(`"a":%d,"b":%d`, e.Group.ID, twin), `"why":"same name"`, `"b_name":"twin bear"`}},
+		{Name: "reader sees no forms", URL: "/duplicates", As: "reader", ExpectedStatus: 200,
+			ExpectedContent: []string{`id="duplicates"`, "Twin Bear"}, NotExpectedContent: []string{"Not the same", hostileName}},
+		{Name: "analyst says APT28 and Twin Bear differ", Method: "POST", URL: "/duplicates/distinct", As: "analyst",
+			Form: url.Values{"a": {fmt.Sprint(twin)}, "b": {fmt.Sprint(e.Group.ID)}, "reason": {"different operators"}}, ExpectedStatus: 303},
+		{Name: "a reason is needed", Method: "POST", URL: "/duplicates/distinct", As: "analyst",
+			Form: url.Values{"a": {fmt.Sprint(twin)}, "b": {fmt.Sprint(other.ID)}}, ExpectedStatus: 303,
+			ExpectedHeader: map[string]string{"Location": "/duplicates?error=two+different+groups+and+a+reason+are+needed"}},
+		{Name: "the pair is gone", URL: "/api/v1/duplicates", Bearer: "reader", ExpectedStatus: 200,
+			NotExpectedContent: []string{fmt.Sprintf(`"a":%d,"b":%d`, e.Group.ID, twin)}, ExpectedContent: []string{`"b_name":"twin bear"`}},
+		{Name: "reader may not answer", Method: "POST", URL: fmt.Sprintf("/api/v1/groups/%d/distinct", twin), Bearer: "reader",
+			JSON: fmt.Sprintf(`{"other_id":%d,"reason":"x"}`, e.Group.ID), ExpectedStatus: 403},
+	})
+	before, err := e.Store.FindFingerprintBuild(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scenario{Name: "merge from the list by ID", Method: "POST", URL: fmt.Sprintf("/groups/%d/merge", twin), As: "analyst",
+		Form: url.Values{"other_id": {fmt.Sprint(other.ID)}, "reason": {"one name"}}, ExpectedStatus: 303}.run(t, e)
+	if _, err := e.Store.FindObjectByID(ctx, other.ID); intel.ErrorCode(err) != intel.CodeNotFound {
+		t.Errorf("the merged group is still there: %v", err)
+	}
+	// The merge rebuilds the fingerprints in the background.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if b, err := e.Store.FindFingerprintBuild(ctx); err == nil && b.ID > before.ID {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no rebuild after the merge")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

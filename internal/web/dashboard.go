@@ -6,6 +6,8 @@ import (
 	"context"
 	"maps"
 	"net/http"
+	"slices"
+	"time"
 
 	"github.com/spoor/spoor/internal/intel"
 )
@@ -63,5 +65,60 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		{"Sources", c["source"], "/sources"},
 		{"Users", c["user"], ""},
 	}
-	s.render(w, r, http.StatusOK, "dashboard", items)
+	data := dashboardData{Counts: items}
+	data.Overview, err = s.overviewOf(r.Context())
+	if intel.ErrorCode(err) == intel.CodeNotFound {
+		data.Missing = intel.ErrorMessage(err)
+	} else if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if data.Sources, err = s.freshness(r.Context()); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "dashboard", data)
+}
+
+// dashboardData is the dashboard: counts, the charts' data (Missing says
+// why there is none) and how fresh each source is.
+type dashboardData struct {
+	Counts   []countItem
+	Overview *overview
+	Missing  string
+	Sources  []sourceFreshness
+}
+
+// sourceFreshness is a source with its last run.
+type sourceFreshness struct {
+	ID     int64
+	Name   string
+	Status string
+	Last   time.Time // when the last run finished (or started, if running)
+	Error  string
+}
+
+// freshness lists the sources, the least recently collected first.
+func (s *Server) freshness(ctx context.Context) ([]sourceFreshness, error) {
+	srcs, err := s.store.FindSources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	runs, err := s.store.FindLatestRuns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []sourceFreshness
+	for _, src := range srcs {
+		f := sourceFreshness{ID: src.ID, Name: src.Name, Status: "never collected"}
+		if run := runs[src.ID]; run != nil {
+			f.Status, f.Error, f.Last = run.Status, run.Error, run.FinishedAt
+			if f.Last.IsZero() {
+				f.Last = run.StartedAt
+			}
+		}
+		out = append(out, f)
+	}
+	slices.SortStableFunc(out, func(a, b sourceFreshness) int { return a.Last.Compare(b.Last) })
+	return out, nil
 }

@@ -140,6 +140,9 @@ type eventData struct {
 	Document   *intel.Document // the report the event comes from, if stored
 }
 
+// AttributeLink opens the Attribute page with the event's facts.
+func (d *eventData) AttributeLink() string { return attributeLink(d.Event) }
+
 func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) {
 	renderByID(s, w, r, "event", s.eventData)
 }

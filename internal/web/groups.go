@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spoor/spoor/internal/intel"
@@ -230,7 +231,11 @@ func (s *Server) mergeGroups(ctx context.Context, keepID int64, in mergeInput) (
 	if drop.ID == keep.ID {
 		return nil, intel.Errorf(intel.CodeInvalid, "%q is this group: pick another to merge in", other)
 	}
-	return s.store.MergeObjects(ctx, keep.ID, drop.ID, reason)
+	merged, err := s.store.MergeObjects(ctx, keep.ID, drop.ID, reason)
+	if err == nil {
+		s.refreshFingerprints()
+	}
+	return merged, err
 }
 
 // splitGroup moves records out of group id into a new group, which it
@@ -246,7 +251,11 @@ func (s *Server) splitGroup(ctx context.Context, id int64, in splitInput) (*inte
 	case len(picks) == 0:
 		return nil, intel.Errorf(intel.CodeInvalid, "pick the records to split off (by import key or by name)")
 	}
-	return s.store.SplitObject(ctx, id, picks, strings.TrimSpace(in.Reason))
+	split, err := s.store.SplitObject(ctx, id, picks, strings.TrimSpace(in.Reason))
+	if err == nil {
+		s.refreshFingerprints()
+	}
+	return split, err
 }
 
 // The group page.
@@ -301,6 +310,12 @@ func (s *Server) groupMergeForm(w http.ResponseWriter, r *http.Request) {
 	}
 	f := r.PostForm
 	in := mergeInput{Other: f.Get("other"), Reason: f.Get("reason")}
+	if v := f.Get("other_id"); v != "" {
+		if in.OtherID, err = strconv.ParseInt(v, 10, 64); err != nil {
+			s.error(w, r, intel.Errorf(intel.CodeInvalid, "other_id %q is not a group ID", v))
+			return
+		}
+	}
 	g, err := s.mergeGroups(r.Context(), id, in)
 	if err != nil {
 		if !isUserError(err) {

@@ -74,6 +74,7 @@ func loadAssets(fsys fs.FS) (*assets, error) {
 		"took":      took,
 		"duration":  shortDuration,
 		"dims":      func() []fingerprint.Dimension { return fingerprint.Dimensions },
+		"inc":       func(i int) int { return i + 1 },
 	}
 	tfs, err := fs.Sub(fsys, "templates")
 	if err != nil {

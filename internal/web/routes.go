@@ -3,7 +3,9 @@ package web
 import (
 	"net/http"
 
+	"github.com/spoor/spoor/internal/attribute"
 	"github.com/spoor/spoor/internal/auth"
+	"github.com/spoor/spoor/internal/fingerprint"
 	"github.com/spoor/spoor/internal/intel"
 )
 
@@ -87,7 +89,15 @@ func (s *Server) apiRoutes() []apiRoute {
 		apiRoute{Method: "GET", Path: "/groups/{id}/analysis", Perm: auth.ReadIntel, Summary: "A group's fingerprint: activity hours in UTC and at the inferred UTC offset, weekend, victim and infrastructure countries, ATT&CK techniques by tactic, software, sectors, timeline, and the most similar groups with per-dimension scores and shared evidence",
 			Status: 200, Result: groupAnalysis{}, Handler: s.apiGroupAnalysis},
 		apiRoute{Method: "GET", Path: "/groups/{id}/similarity/{other}", Perm: auth.ReadIntel, Summary: "How two groups' fingerprints compare: combined score, per-dimension scores and the evidence they share, rarest first",
-			Status: 200, Result: groupPair{}, Handler: s.apiGroupPair},
+			Status: 200, Result: fingerprint.PairView{}, Handler: s.apiGroupPair},
+		apiRoute{Method: "GET", Path: "/duplicates", Perm: auth.ReadIntel, Summary: "Possible duplicates: stored groups very similar across several dimensions that no analyst has said are distinct, with the evidence",
+			Status: 200, Result: duplicatesView{}, Handler: s.apiDuplicates},
+		apiRoute{Method: "POST", Path: "/groups/{id}/distinct", Perm: auth.WriteIntel, Summary: "Say a group is not the same as another (other_id), with a reason: the duplicates list leaves the pair out from then on",
+			Body: distinctInput{}, Status: 200, Result: intel.DistinctPair{}, Handler: s.apiGroupDistinct},
+		apiRoute{Method: "POST", Path: "/attribute", Perm: auth.ReadIntel, Summary: "Rank the groups most likely behind an event (techniques, software, indicators, sectors, victim countries) with probabilities and the features that moved each; abstains below a threshold",
+			Body: attribute.Query{}, Status: 200, Result: attribute.Result{}, Handler: s.apiAttribute},
+		apiRoute{Method: "GET", Path: "/overview", Perm: auth.ReadIntel, Summary: "What the dashboard charts: events by month, the groups most active in the last twelve months, the techniques most groups use",
+			Status: 200, Result: overview{}, Handler: s.apiOverview},
 		apiRoute{Method: "GET", Path: "/graph", Perm: auth.ReadIntel, Summary: "The similarity graph: groups whose combined fingerprint score reaches min, with per-dimension scores",
 			Query: []queryParam{{"min", "number", "lowest combined score, 0.05 to 1 (default 0.25)"}}, Status: 200, Result: graphView{}, Handler: s.apiGraph},
 		apiRoute{Method: "GET", Path: "/groups/{id}/events", Perm: auth.ReadIntel, Summary: "Events attributed to a group, newest first",
@@ -235,6 +245,9 @@ func (s *Server) routes() {
 	s.handle("GET /extract", s.require(auth.ReadIntel, s.extractPage))
 	s.handle("POST /extract", s.require(auth.ReadIntel, s.extractSubmit))
 	s.handle("GET /graph", s.require(auth.ReadIntel, s.graphPage))
+	s.handle("GET /attribute", s.require(auth.ReadIntel, s.attributePage))
+	s.handle("POST /attribute", s.require(auth.ReadIntel, s.attributeSubmit))
+	s.handle("GET /duplicates", s.require(auth.ReadIntel, s.duplicatesPage))
 	s.handle("GET /sources", s.require(auth.ReadIntel, s.sourcesPage))
 	s.handle("GET /sources/{id}", s.require(auth.ReadIntel, s.sourcePage))
 
@@ -260,6 +273,7 @@ func (s *Server) routes() {
 	s.handle("GET /indicators/{id}/delete", s.require(auth.WriteIntel, s.deleteConfirm("indicators")))
 	s.handle("POST /indicators/{id}/delete", s.require(auth.WriteIntel, s.indicatorDelete))
 	s.handle("POST /extract/save", s.require(auth.WriteIntel, s.extractSave))
+	s.handle("POST /duplicates/distinct", s.require(auth.WriteIntel, s.distinctForm))
 	// Sources: analysts add, tune and run them; the credibility form is
 	// checked for an admin inside, as the API's PATCH is.
 	s.handle("POST /sources", s.require(auth.WriteIntel, s.sourceAdd))

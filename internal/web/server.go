@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spoor/spoor/internal/attribute"
 	"github.com/spoor/spoor/internal/auth"
 	"github.com/spoor/spoor/internal/collect"
 	"github.com/spoor/spoor/internal/ioc"
@@ -83,6 +84,8 @@ type Server struct {
 	// fingerprints holds the similarity index of the newest stored
 	// fingerprint build (analysis.go).
 	fingerprints analysisCache
+	// attributor holds the newest attribution model (attribution.go).
+	attributor *attribute.Attributor
 }
 
 // New builds the server, parsing every template and hashing every static
@@ -104,6 +107,7 @@ func New(deps Deps) (*Server, error) {
 		dev:          deps.Dev,
 		proxies:      deps.TrustedProxies,
 		allowedHosts: deps.AllowedHosts,
+		attributor:   &attribute.Attributor{Store: deps.Store},
 	}
 	if s.log == nil {
 		s.log = slog.Default()

@@ -24,6 +24,8 @@ type Store interface {
 	sourceStore
 	readyStore
 	analysisStore
+	duplicateStore
+	attributionStore
 	stixObjectStore
 }
 

@@ -69,6 +69,30 @@ func testGroupEvidence(t *testing.T, open Opener) {
 		got = append(got, string(in.Type)+":"+in.Value)
 	}
 	mustDiff(t, "Operation A indicators", []string{"domain:c2.evil.test", "ipv4:198.51.100.9"}, got)
+	// Documentation space has no country.
+	if len(opA.InfraCountries) != 0 {
+		t.Errorf("Operation A's infrastructure countries %v, want none (198.51.100.9 is documentation space)", opA.InfraCountries)
+	}
+	// A public address is placed; a warninglisted one is not.
+	_, err = s.ImportIndicators(ctx, &intel.IndicatorBatch{
+		Sources: []intel.Source{{Name: "infra", Kind: intel.SourceIOCList, Credibility: 1}},
+		Events:  []intel.EventRow{{Key: "apt29\x1finfra", Title: "Infra", GroupLabel: "APT29"}},
+		Indicators: []intel.IndicatorRow{
+			{Type: intel.IndicatorIPv4, Value: "81.2.69.142", Confidence: 1, Event: 1},
+			{Type: intel.IndicatorIPv4, Value: "1.1.1.1", Warninglist: "public-resolvers", Confidence: 1, Event: 1},
+		}, Rows: 2}, nil)
+	must(t, "import infrastructure", err)
+	ev, err = s.FindGroupEvidence(ctx)
+	must(t, "find group evidence again", err)
+	var infra []string
+	for _, g := range ev {
+		for _, e := range g.Events {
+			if e.Title == "Infra" {
+				infra = e.InfraCountries
+			}
+		}
+	}
+	mustDiff(t, "infrastructure countries", []string{"GB"}, infra)
 	// APT29's Mimikatz link cites a report; Lazarus has none.
 	if len(by["APT29"].Events) < 1 || len(by["Lazarus Group"].Events) != 0 || len(by["Lazarus Group"].Techniques) != 0 {
 		t.Errorf("Lazarus has no uses and no events: %+v", by["Lazarus Group"])
@@ -156,5 +180,36 @@ func testFingerprints(t *testing.T, open Opener) {
 	}
 	if _, err := s.FindFingerprint(ctx, apt28.ID); intel.ErrorCode(err) != intel.CodeNotFound {
 		t.Errorf("APT28's old fingerprint survived the rebuild: %v", err)
+	}
+}
+
+// testDistinctGroups checks the "not the same group" answers: stored once
+// per pair whichever way round, a new reason replaces the old, and bad
+// pairs are refused.
+func testDistinctGroups(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := ctxAs(t, 2, "analyst")
+	MustImport(t, s, FixtureBundle())
+	apt28, err := s.FindObjectByName(ctx, intel.KindGroup, "APT28")
+	must(t, "find APT28", err)
+	apt29, err := s.FindObjectByName(ctx, intel.KindGroup, "APT29")
+	must(t, "find APT29", err)
+	tech, err := s.FindObjectByName(ctx, intel.KindTechnique, "PowerShell")
+	must(t, "find technique", err)
+	must(t, "mark", s.MarkGroupsDistinct(ctx, apt29.ID, apt28.ID, "different services"))
+	must(t, "mark again", s.MarkGroupsDistinct(ctx, apt28.ID, apt29.ID, "GRU and SVR"))
+	got, err := s.FindDistinctGroups(ctx)
+	must(t, "find", err)
+	lo, hi := min(apt28.ID, apt29.ID), max(apt28.ID, apt29.ID)
+	if len(got) != 1 || got[0].A != lo || got[0].B != hi || got[0].Reason != "GRU and SVR" || got[0].DecidedBy != "analyst" {
+		t.Errorf("distinct pairs %+v, want one with the newer reason", got)
+	}
+	for _, bad := range [][2]int64{{apt28.ID, apt28.ID}, {apt28.ID, tech.ID}, {apt28.ID, 1 << 40}} {
+		if err := s.MarkGroupsDistinct(ctx, bad[0], bad[1], "x"); err == nil {
+			t.Errorf("MarkGroupsDistinct(%v) accepted", bad)
+		}
+	}
+	if err := s.MarkGroupsDistinct(ctx, apt28.ID, apt29.ID, " "); intel.ErrorCode(err) != intel.CodeInvalid {
+		t.Errorf("no reason: %v", err)
 	}
 }

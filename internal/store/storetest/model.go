@@ -22,6 +22,12 @@ func testModels(t *testing.T, open Opener) {
 	second := &intel.Model{Kind: "attribution", Version: 1, Data: `{"trees":2}`}
 	must(t, "save", s.SaveModel(ctx, second))
 	must(t, "save other kind", s.SaveModel(ctx, &intel.Model{Kind: "reputation", Version: 3, Data: `{}`}))
+	if id, err := s.LatestModelID(ctx, "attribution"); err != nil || id != second.ID {
+		t.Errorf("latest attribution model ID = %d (%v), want %d", id, err, second.ID)
+	}
+	if _, err := s.LatestModelID(ctx, "nlp"); intel.ErrorCode(err) != intel.CodeNotFound {
+		t.Errorf("no nlp model: %v", err)
+	}
 	got, err := s.FindLatestModel(ctx, "attribution")
 	must(t, "find", err)
 	if got.ID != second.ID || got.Data != `{"trees":2}` || got.Params != "{}" || got.Evaluation != "{}" || got.CreatedAt.IsZero() {

@@ -54,7 +54,7 @@ func Run(t *testing.T, open Opener) {
 		{"IOCImport", testIOCImport}, {"IOCImportIdempotent", testIOCImportIdempotent}, {"IOCImportRollback", testIOCImportRollback},
 		{"GroupEvidence", testGroupEvidence},
 		{"RelatedGroupPairs", testRelatedGroupPairs},
-		{"Models", testModels}, {"Fingerprints", testFingerprints}, {"CreateEvent", testCreateEvent},
+		{"Models", testModels}, {"Fingerprints", testFingerprints}, {"CreateEvent", testCreateEvent}, {"DistinctGroups", testDistinctGroups},
 		{"SchemaStatus", testSchemaStatus}, {"StuckRuns", testStuckRuns},
 		{"Export", testExport}, {"ExportPaging", testExportPaging},
 	}

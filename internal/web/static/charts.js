@@ -258,7 +258,32 @@
     load(root.dataset.cytoscape).then(fetchGraph).catch(function (err) { status.textContent = err.message; });
   }
 
+  // Dashboard: events by month (the tables beside it list the rest).
+  function dashboard(root) {
+    if (root.dataset.drawn) { return; }
+    root.dataset.drawn = "1";
+    Promise.all([load(root.dataset.echarts), getJSON(root.dataset.api)]).then(function (res) {
+      var o = res[1];
+      var el = root.querySelector("#chart-events");
+      if (!o.timeline.length) { el.textContent = "No dated events."; return; }
+      var chart = window.echarts.init(el);
+      chart.setOption({
+        animation: false,
+        grid: { left: 48, right: 16, top: 12, bottom: 48 },
+        tooltip: { trigger: "axis", formatter: function (ps) { return esc(ps[0].name + ": " + ps[0].value + " events"); } },
+        dataZoom: [{ type: "slider", bottom: 4, height: 16 }],
+        xAxis: { type: "category", data: o.timeline.map(function (m) { return m.month; }) },
+        yAxis: { type: "value", minInterval: 1 },
+        series: [{ type: "bar", data: o.timeline.map(function (m) { return m.n; }), itemStyle: { color: "#1f5fa8" } }]
+      });
+      window.spoorCharts = [chart];
+      window.addEventListener("resize", function () { chart.resize(); });
+    }).catch(function (err) { root.querySelector("#chart-events").textContent = "Chart unavailable: " + err.message; });
+  }
+
   function start() {
+    var d = document.getElementById("overview");
+    if (d) { dashboard(d); }
     var a = document.getElementById("analysis");
     if (a) { groupAnalysis(a); }
     var g = document.getElementById("graph-app");

@@ -1,0 +1,189 @@
+package attribute
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/ioc"
+)
+
+// Store is what an Attributor reads: the stored model, and the objects it
+// resolves names through and names groups by.
+type Store interface {
+	FindLatestModel(ctx context.Context, kind string) (*intel.Model, error)
+	LatestModelID(ctx context.Context, kind string) (int64, error)
+	FindObjectByName(ctx context.Context, kind intel.ObjectKind, name string) (*intel.Object, error)
+	FindObjectByID(ctx context.Context, id int64) (*intel.Object, error)
+}
+
+// Query is an event to attribute as a person describes it: ATT&CK
+// technique IDs, software names or aliases, indicator values (defanged or
+// not), sectors and victim countries.
+type Query struct {
+	Techniques      []string `json:"techniques,omitempty"`
+	Software        []string `json:"software,omitempty"`
+	Indicators      []string `json:"indicators,omitempty"`
+	Sectors         []string `json:"sectors,omitempty"`
+	VictimCountries []string `json:"victim_countries,omitempty"`
+	// Top is how many groups to rank (5 when 0); Abstain the probability
+	// below which the answer is "unknown group" (0.3 when nil).
+	Top     int      `json:"top,omitempty"`
+	Abstain *float64 `json:"abstain,omitempty"`
+}
+
+// RankedGroup is a ranked group with its name.
+type RankedGroup struct {
+	Ranked
+	Group string `json:"group"`
+}
+
+// Result is an attribution as the CLI, API and page show it.
+type Result struct {
+	Model     int64         `json:"model_id"`
+	Groups    []RankedGroup `json:"groups"`
+	Abstained bool          `json:"abstained"`
+	Threshold float64       `json:"threshold"`
+	// Features are the event's features the model knows; with none the
+	// ranking is the prior.
+	Features []string `json:"features"`
+}
+
+// Attributor answers queries with the newest stored attribution model,
+// loaded once and again only when a newer one is stored.
+type Attributor struct {
+	Store Store
+	mu    sync.Mutex
+	id    int64
+	model *GBDT
+}
+
+// evidencePerGroup is how many explaining features each ranked group gets.
+const evidencePerGroup = 5
+
+// Attribute ranks the groups most likely behind the event q describes.
+func (a *Attributor) Attribute(ctx context.Context, q Query) (*Result, error) {
+	if q.Top == 0 {
+		q.Top = 5
+	}
+	abstain := 0.3
+	if q.Abstain != nil {
+		abstain = *q.Abstain
+	}
+	if q.Top < 1 || q.Top > 100 || abstain < 0 || abstain > 1 {
+		return nil, intel.Errorf(intel.CodeInvalid, "top must be 1 to 100 and abstain between 0 and 1")
+	}
+	ev, err := a.event(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	model, id, err := a.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res := model.Attribute(model.Enc.Encode(ev), q.Top, evidencePerGroup, abstain)
+	return a.named(ctx, res, id)
+}
+
+// event turns a query into the event the encoder reads: techniques in
+// upper case, software resolved through aliases to the stored name the
+// model was trained on, each indicator checked to be exactly one.
+func (a *Attributor) event(ctx context.Context, q Query) (*intel.Event, error) {
+	ev := &intel.Event{Sectors: q.Sectors, VictimCountries: q.VictimCountries}
+	for _, t := range q.Techniques {
+		t = strings.ToUpper(strings.TrimSpace(t))
+		if !intel.IsAttackID(t) || !strings.HasPrefix(t, "T") || strings.HasPrefix(t, "TA") {
+			return nil, intel.Errorf(intel.CodeInvalid, "technique %q is not an ATT&CK technique ID (T1566 or T1566.001)", t)
+		}
+		ev.Techniques = append(ev.Techniques, t)
+	}
+	for _, name := range q.Software {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		o, err := a.Store.FindObjectByName(ctx, intel.KindSoftware, name)
+		switch {
+		case err == nil:
+			name = o.Name
+		case intel.ErrorCode(err) != intel.CodeNotFound:
+			return nil, err
+		}
+		ev.Software = append(ev.Software, name)
+	}
+	for _, v := range q.Indicators {
+		m, err := ioc.Check(v)
+		if err != nil {
+			return nil, intel.Errorf(intel.CodeInvalid, "indicator %q: %v", v, err)
+		}
+		ev.Indicators = append(ev.Indicators, &intel.Indicator{Type: intel.IndicatorType(m.Type.String()), Value: m.Value})
+	}
+	return ev, nil
+}
+
+func (a *Attributor) load(ctx context.Context) (*GBDT, int64, error) {
+	id, err := a.Store.LatestModelID(ctx, "attribution")
+	if intel.ErrorCode(err) == intel.CodeNotFound {
+		return nil, 0, intel.Errorf(intel.CodeNotFound, "no attribution model is stored: run spoor train attribution first")
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.model != nil && a.id == id {
+		return a.model, id, nil
+	}
+	stored, err := a.Store.FindLatestModel(ctx, "attribution")
+	if err != nil {
+		return nil, 0, err
+	}
+	model, err := Load(strings.NewReader(stored.Data))
+	if err != nil {
+		return nil, 0, intel.Errorf(intel.CodeInvalid, "stored attribution model %d: %v", stored.ID, err)
+	}
+	a.model, a.id = model, stored.ID
+	return model, stored.ID, nil
+}
+
+// named adds the groups' names, and names the group behind each
+// indicator-overlap feature.
+func (a *Attributor) named(ctx context.Context, r Attribution, modelID int64) (*Result, error) {
+	out := &Result{Model: modelID, Abstained: r.Abstained, Threshold: r.Threshold, Features: r.Features, Groups: []RankedGroup{}}
+	if out.Features == nil {
+		out.Features = []string{}
+	}
+	names := map[int64]string{}
+	nameOf := func(id int64) (string, error) {
+		if n, ok := names[id]; ok {
+			return n, nil
+		}
+		n := "group " + strconv.FormatInt(id, 10)
+		if o, err := a.Store.FindObjectByID(ctx, id); err == nil {
+			n = o.Name
+		} else if intel.ErrorCode(err) != intel.CodeNotFound {
+			return "", err
+		}
+		names[id] = n
+		return n, nil
+	}
+	for _, g := range r.Groups {
+		name, err := nameOf(g.GroupID)
+		if err != nil {
+			return nil, err
+		}
+		for i, c := range g.Evidence {
+			if c.GroupID != 0 {
+				n, err := nameOf(c.GroupID)
+				if err != nil {
+					return nil, err
+				}
+				g.Evidence[i].Feature = "indicators known for " + n
+			}
+		}
+		out.Groups = append(out.Groups, RankedGroup{Ranked: g, Group: name})
+	}
+	return out, nil
+}
