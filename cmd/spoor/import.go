@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"os/exec"
@@ -192,6 +193,24 @@ func writeStats(w io.Writer, stats *intel.ImportStats) error {
 	}
 	if err := t.flush(); err != nil {
 		return err
+	}
+	if len(stats.Types) > 0 {
+		// What the parser made of each type of the input: modelled as
+		// spoor records, kept whole, flagged with reasons.
+		fmt.Fprintln(w)
+		tt := newTable(w, "INPUT TYPE", "SEEN", "MODELLED", "KEPT", "FLAGGED", "REASONS")
+		for _, typ := range slices.Sorted(maps.Keys(stats.Types)) {
+			c := stats.Types[typ]
+			var reasons []string
+			for _, r := range slices.Sorted(maps.Keys(c.Reasons)) {
+				reasons = append(reasons, fmt.Sprintf("%s %d", r, c.Reasons[r]))
+			}
+			tt.row(typ, fmt.Sprint(c.Seen), fmt.Sprint(c.Modelled), fmt.Sprint(c.Kept), fmt.Sprint(c.Flagged),
+				oneLine(strings.Join(reasons, "; ")))
+		}
+		if err := tt.flush(); err != nil {
+			return err
+		}
 	}
 	for _, warn := range stats.Warnings {
 		fmt.Fprintln(w, oneLine(warn))

@@ -51,6 +51,7 @@ func commands() []*command {
 		groupCmd(),
 		relatedCmd(),
 		duplicatesCmd(),
+		stixCmd(),
 		graphCmd(),
 		evalCmd(),
 		trainCmd(),

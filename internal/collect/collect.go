@@ -156,6 +156,7 @@ func ImportSTIX(ctx context.Context, sink Sink, r io.Reader, name string, src in
 		}
 		mergeStats(stats, links)
 	}
+	stats.Types = res.Types
 	return &STIXResult{Stats: stats, Ignored: res.Ignored, Author: res.Author, Notes: res.Notes}, nil
 }
 

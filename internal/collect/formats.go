@@ -17,8 +17,8 @@ func Formats() map[string]Format { return NewCollector(nil, nil).Formats }
 // the collector's settings.
 func (c *Collector) formats() map[string]Format {
 	list := []Format{
-		{Name: "stix", Kind: intel.SourceSTIX, Short: "STIX 2.1 bundle (JSON, plain or gzip): ATT&CK, vendor bundles", Run: runSTIX},
-		{Name: "misp-event", Kind: intel.SourceMISP, Short: "MISP event JSON (one event or a list): indicators, the event as a document, its galaxy groups", Run: runMISPEvent},
+		{Name: "stix", Kind: intel.SourceSTIX, Short: "STIX 2.1 bundle or one object (JSON, plain or gzip): ATT&CK, vendor bundles; every object modelled or kept whole", Run: runSTIX},
+		{Name: "misp-event", Kind: intel.SourceMISP, Short: "MISP event JSON (one event or a list, with or without uuid): indicators, the event as a document, its galaxy groups, sightings; the event kept whole", Run: runMISPEvent},
 		{Name: "misp-feed", Kind: intel.SourceMISP, Short: "MISP feed, a directory or URL (manifest.json + <uuid>.json events); reads only events changed since the last run; option authkey for a MISP server", Pull: c.pullMISPFeed},
 		{Name: "misp-galaxy", Kind: intel.SourceMISP, Short: "MISP galaxy cluster (threat actors, tools, Malpedia…): groups merged on explicit cross-references", Run: c.runMISPGalaxy},
 		{Name: "trail", Kind: intel.SourceIOCList, Short: "one indicator per line, # comments (maltrail style); options type=, tags=", Run: c.listFormat(readTrail)},
@@ -39,9 +39,10 @@ func runSTIX(ctx context.Context, st Store, r io.Reader, name string, src *intel
 	if err != nil {
 		return nil, err
 	}
-	// What the parser passed over is worth seeing in the run record.
+	// What the parser made of each type, and the pattern comparisons
+	// that gave no value, are worth seeing in the run record.
 	if len(res.Ignored) > 0 {
-		res.Stats.Warnings = append(res.Stats.Warnings, "not imported: "+countList(res.Ignored))
+		res.Stats.Warnings = append(res.Stats.Warnings, "pattern comparisons without an indicator value (the patterns are kept): "+countList(res.Ignored))
 	}
 	res.Stats.Warnings = append(res.Stats.Warnings, res.Notes...)
 	return res.Stats, nil

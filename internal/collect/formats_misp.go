@@ -93,6 +93,16 @@ func importEvents(ctx context.Context, st Store, res *misp.EventResult, name str
 	if err != nil {
 		return nil, fmt.Errorf("import %s: %w", name, err)
 	}
+	if res.Links != nil && res.Links.Len() > 0 {
+		// The attributes' sightings, in a second idempotent transaction
+		// as a STIX bundle's links are.
+		links, err := st.ImportLinks(ctx, res.Links)
+		if err != nil {
+			return nil, fmt.Errorf("import %s: sightings: %w", name, err)
+		}
+		mergeStats(stats, links)
+	}
+	stats.Types = res.Types
 	res.AddTo(stats)
 	stats.Warnings = append(stats.Warnings, res.Notes...)
 	if len(res.Ignored) > 0 {

@@ -11,6 +11,8 @@ type Bundle struct {
 	Relationships []Link
 	Indicators    []Indicator
 	Documents     []Document
+	// STIXObjects are the STIX objects kept whole (see STIXObject).
+	STIXObjects []STIXObject
 }
 
 // Link is a relationship as an importer sees it: its ends are STIX IDs
@@ -55,7 +57,10 @@ func (c ImportCount) Active() int { return c.Seen - c.Inactive - c.Rejected }
 // "technique", "software", "campaign", "relationship", "document",
 // "indicator").
 type ImportStats struct {
-	Counts   map[string]*ImportCount `json:"counts"`
+	Counts map[string]*ImportCount `json:"counts"`
+	// Types says, per STIX type (or MISP record kind) of the input, what
+	// the parser made of its objects.
+	Types    map[string]*TypeSummary `json:"types,omitempty"`
 	Warnings []string                `json:"warnings,omitempty"`
 }
 

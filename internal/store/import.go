@@ -83,7 +83,10 @@ func (s *Store) ImportBundle(ctx context.Context, b *intel.Bundle, progress func
 	for _, k := range []string{"group", "technique", "software", "campaign", "relationship", "document", "indicator"} {
 		stats.Count(k)
 	}
-	total := len(b.Objects) + len(b.Relationships) + len(b.Documents) + len(b.Indicators)
+	if len(b.STIXObjects) > 0 {
+		stats.Count("stix-object")
+	}
+	total := len(b.Objects) + len(b.Relationships) + len(b.Documents) + len(b.Indicators) + len(b.STIXObjects)
 	done := 0
 	step := func() error {
 		done++
@@ -139,6 +142,14 @@ func (s *Store) ImportBundle(ctx context.Context, b *intel.Bundle, progress func
 				return err
 			}
 		}
+		for i := range b.STIXObjects {
+			if err := im.stixObject(ctx, &b.STIXObjects[i]); err != nil {
+				return fmt.Errorf("STIX object %d (%s): %w", i, b.STIXObjects[i].StixID, err)
+			}
+			if err := step(); err != nil {
+				return err
+			}
+		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -162,6 +173,9 @@ func importSummary(st *intel.ImportStats) string {
 			continue
 		}
 		parts = append(parts, fmt.Sprintf("%s %d new %d changed", k, c.Created, c.Updated))
+	}
+	if p := stixObjectsSummary(st); p != "" {
+		parts = append(parts, p)
 	}
 	if len(parts) == 0 {
 		return "empty"

@@ -206,6 +206,12 @@ func (s *Server) apiRoutes() []apiRoute {
 		apiRoute{Method: "GET", Path: "/audit", Perm: auth.ManageUsers, Summary: "The audit log, newest first",
 			Query:  pageParams(queryParam{"user_id", "integer", "only this user's writes"}),
 			Status: 200, Result: intel.Page[*intel.AuditEntry]{}, Handler: s.apiAudit},
+		apiRoute{Method: "GET", Path: "/stix-objects", Perm: auth.ReadIntel, Summary: "STIX objects kept whole by imports, by STIX ID",
+			Query: pageParams(queryParam{"type", "string", "only this STIX type"}, queryParam{"value", "string", "only objects that hold this value"},
+				queryParam{"ref", "string", "only relationships and sightings that name this STIX ID"}, queryParam{"flagged", "boolean", "only flagged objects"}),
+			Status: 200, Result: intel.Page[*intel.STIXObject]{}, Handler: s.apiSTIXObjectList},
+		apiRoute{Method: "GET", Path: "/stix-objects/{stix_id}", Perm: auth.ReadIntel, Summary: "One kept STIX object with its JSON as written, the kept relationships that name it and the reports that cover it",
+			Status: 200, Result: intel.STIXObjectView{}, Handler: s.apiSTIXObjectGet},
 		apiRoute{Method: "GET", Path: "/openapi.json", Perm: public, Summary: "This document",
 			Status: 200, Handler: s.apiOpenAPI},
 	)

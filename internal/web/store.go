@@ -26,6 +26,7 @@ type Store interface {
 	analysisStore
 	duplicateStore
 	attributionStore
+	stixObjectStore
 }
 
 // Collector runs and defines sources; *collect.Collector is one. The

@@ -56,7 +56,7 @@ func ParseFeed(fsys fs.FS, name string, src intel.Source, since map[string]int64
 		return nil, d.fail("$", 0, "a feed manifest is a JSON object of event UUIDs")
 	}
 	res := &FeedResult{
-		EventResult: EventResult{Bundle: &intel.Bundle{Source: src}, Ignored: map[string]int{}},
+		EventResult: *newEventResult(src),
 		Timestamps:  map[string]int64{},
 	}
 	uuids := make([]string, 0, len(manifest))
@@ -83,7 +83,7 @@ func ParseFeed(fsys fs.FS, name string, src intel.Source, since map[string]int64
 			return nil, err
 		}
 	}
-	res.Notes = res.Bundle.Tidy()
+	res.finish()
 	return res, nil
 }
 

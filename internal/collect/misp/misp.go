@@ -1,7 +1,8 @@
 // Package misp reads MISP data into intel values: events (with their
-// attributes, objects, tags and galaxies), feeds (a manifest.json and one
-// file per event) and galaxy clusters (threat actors, tools, malware
-// families, countries).
+// attributes, objects and their templates, tags, galaxies, sightings,
+// proposals and event reports; each event also kept whole), feeds (a
+// manifest.json and one file per event) and galaxy clusters (threat
+// actors, tools, malware families, countries).
 //
 // The parsers are pure: they take readers or an fs.FS and return bundles
 // for the store, never touching it. Inputs may be gzip-compressed. Every

@@ -91,7 +91,7 @@ func TestParseEvent(t *testing.T) {
 				{Type: intel.IndicatorIPv4, Value: "203.0.113.9", Description: "Sofacy phishing wave", Tags: tags, FirstSeen: ts, LastSeen: ts, Confidence: 0.8, TLP: intel.TLPAmber,
 					Warninglist: "documentation"},
 				{Type: intel.IndicatorSHA256, Value: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", Description: "Sofacy phishing wave",
-					Tags: append(append([]string{}, tags...), "tlp:red", "misp:to_ids=false"), FirstSeen: time.Date(2024, 1, 10, 8, 0, 0, 0, time.UTC), Confidence: 0.4, TLP: intel.TLPRed},
+					Tags: append(append([]string{}, tags...), "tlp:red", "misp-object:file", "misp:to_ids=false"), FirstSeen: time.Date(2024, 1, 10, 8, 0, 0, 0, time.UTC), Confidence: 0.4, TLP: intel.TLPRed},
 			}
 			if d := cmp.Diff(want, res.Bundle.Indicators, cmpopts.EquateEmpty()); d != "" {
 				t.Errorf("indicators (-want +got):\n%s", d)
@@ -174,9 +174,13 @@ func TestErrors(t *testing.T) {
 }
 
 func FuzzParseEvent(f *testing.F) {
-	b, _ := os.ReadFile("testdata/event.json")
-	f.Add(b)
+	for _, name := range []string{"event.json", "event-full.json", "event-pymisp.json", "object-template.json", "sighting.json"} {
+		b, _ := os.ReadFile("testdata/" + name)
+		f.Add(b)
+	}
 	f.Add([]byte(`{"uuid":"x","info":"y","Attribute":[{"type":"url","value":"hxxp://a[.]b/c"}]}`))
+	f.Add([]byte(`[{"info":"y","Attribute":[{"type":"ip-dst","value":"198.51.100.1","Sighting":[{"date_sighting":"1"}]}]}]`))
+	f.Add([]byte(`{"response":[{"Event":{"info":"y","EventReport":[{"name":"r","content":"c"}]}}]}`))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		res, err := misp.ParseEvent(bytes.NewReader(in), "fuzz.json", src)
 		if err != nil {
@@ -188,6 +192,14 @@ func FuzzParseEvent(f *testing.F) {
 		for _, in := range res.Bundle.Indicators {
 			if err := in.Validate(); err != nil {
 				t.Fatalf("parser returned an invalid indicator %+v: %v", in, err)
+			}
+		}
+		if len(res.Bundle.STIXObjects) != len(res.Events) {
+			t.Fatalf("%d events, %d kept", len(res.Events), len(res.Bundle.STIXObjects))
+		}
+		for _, o := range res.Bundle.STIXObjects {
+			if err := o.Validate(); err != nil {
+				t.Fatalf("kept event does not validate: %v", err)
 			}
 		}
 	})

@@ -76,22 +76,37 @@ func TestParseIndicators(t *testing.T) {
 	if d := cmp.Diff(wantIndicates, res.Links.Indicates); d != "" {
 		t.Errorf("indicates (-want +got):\n%s", d)
 	}
+	// The comparisons that yield no value are counted; their patterns
+	// are kept whole, as is every object of the bundle.
 	wantIgnored := map[string]int{
-		"marking-definition":                              1,
-		"x-acme-widget":                                   1, // custom types are counted, not errors
-		"pattern: pattern_type snort":                     1,
-		"pattern: syntax error":                           1,
 		"pattern: unsupported object path (file:name)":    1,
 		"pattern: unsupported object path (process:name)": 1,
-		"relationship":                                    1, // indicates from the process:name indicator
-		"report: object_ref to identity":                  1,
-		"sighting: of malware":                            1,
 	}
 	if d := cmp.Diff(wantIgnored, res.Ignored); d != "" {
 		t.Errorf("ignored (-want +got):\n%s", d)
 	}
-	if len(res.Notes) != 3 || !strings.Contains(res.Notes[2], `indicator--e0000000-0000-4000-8000-000000000004: pattern offset 37: "]" expected`) {
-		t.Errorf("notes = %q, want the syntax error with its offset last", res.Notes)
+	wantTypes := map[string]string{
+		"identity":           "4 seen, 4 modelled, 4 kept",
+		"location":           "3 seen, 3 modelled, 3 kept",
+		"intrusion-set":      "1 seen, 1 modelled, 0 kept",
+		"threat-actor":       "1 seen, 1 modelled, 0 kept",
+		"malware":            "1 seen, 1 modelled, 0 kept",
+		"indicator":          "6 seen, 3 modelled, 6 kept, 1 flagged (pattern syntax error 1)",
+		"relationship":       "12 seen, 11 modelled, 10 kept",
+		"report":             "1 seen, 1 modelled, 1 kept",
+		"sighting":           "2 seen, 1 modelled, 2 kept",
+		"marking-definition": "1 seen, 0 modelled, 1 kept",
+		"x-acme-widget":      "1 seen, 0 modelled, 1 kept", // custom types are kept, not errors
+	}
+	gotTypes := map[string]string{}
+	for k, v := range res.Types {
+		gotTypes[k] = v.String()
+	}
+	if d := cmp.Diff(wantTypes, gotTypes); d != "" {
+		t.Errorf("types (-want +got):\n%s", d)
+	}
+	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], `indicator--e0000000-0000-4000-8000-000000000004: flagged: pattern offset 37: "]" expected`) {
+		t.Errorf("notes = %q, want the syntax error with its offset", res.Notes)
 	}
 }
 
@@ -106,11 +121,12 @@ func TestParseReportsVictimsSightings(t *testing.T) {
 	if d := cmp.Diff(wantDocs, res.Bundle.Documents); d != "" {
 		t.Errorf("documents (-want +got):\n%s", d)
 	}
-	// Refs to objects outside the bundle stay: an earlier import may have
-	// stored them. The identity ref is counted as ignored; the indicator
-	// that yielded nothing is dropped.
+	// Every ref stays: to objects outside the bundle (an earlier import
+	// may have stored them), to the identity and to the indicator that
+	// yielded no value, both kept whole.
 	wantReports := []intel.ReportLink{{StixID: "report--10000000-0000-4000-8000-000000000001", Title: "Ember Bear wipes Ukraine",
-		URL: "https://blog.example.com/ember-bear", ObjectRefs: []string{ember, wg, missing}, IndicatorRefs: []string{ind1}}}
+		URL: "https://blog.example.com/ember-bear", ObjectRefs: []string{ember, wg, "identity--a0000000-0000-4000-8000-000000000002", missing},
+		IndicatorRefs: []string{ind1, "indicator--e0000000-0000-4000-8000-000000000003"}}}
 	if d := cmp.Diff(wantReports, res.Links.Reports); d != "" {
 		t.Errorf("reports (-want +got):\n%s", d)
 	}

@@ -274,6 +274,17 @@ func (l *lexer) next() (token, error) {
 			return token{}, err
 		}
 		return token{kind: tString, text: s, pos: start}, nil
+	case c == '.' && l.pos+1 < len(l.src) && isDigit(l.src[l.pos+1]),
+		(c == '-' || c == '+') && l.pos+2 < len(l.src) && l.src[l.pos+1] == '.' && isDigit(l.src[l.pos+2]):
+		// A float without an integer part (.5, -.5), as the grammar allows.
+		if c != '.' {
+			l.pos++
+		}
+		l.pos++
+		for l.pos < len(l.src) && isDigit(l.src[l.pos]) {
+			l.pos++
+		}
+		return token{kind: tFloat, text: l.src[start:l.pos], pos: start}, nil
 	case isDigit(c) || ((c == '-' || c == '+') && l.pos+1 < len(l.src) && isDigit(l.src[l.pos+1])):
 		l.pos++
 		for l.pos < len(l.src) && isDigit(l.src[l.pos]) {
@@ -478,6 +489,12 @@ func (p *patParser) obsQual(depth int) (ObsExpr, error) {
 }
 
 func (p *patParser) timestamp(after string) (time.Time, error) {
+	if p.tok.kind == tString {
+		// STIX 2.0 wrote START '…' STOP '…' without the t prefix.
+		if t, err := parseTime(p.tok.text); err == nil {
+			return t, p.advance()
+		}
+	}
 	if p.tok.kind != tTimestamp {
 		return time.Time{}, p.errorf("t'…' timestamp expected after %s, found %s", after, p.tok)
 	}

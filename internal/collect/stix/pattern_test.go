@@ -200,6 +200,14 @@ func FuzzPattern(f *testing.F) {
 			}
 			return
 		}
+		// The text String writes reads back into the same tree.
+		q, err := stix.ParsePattern(p.String())
+		if err != nil {
+			t.Fatalf("String() = %s of %q does not parse: %v", p.String(), s, err)
+		}
+		if q.TreeJSON() != p.TreeJSON() {
+			t.Fatalf("String() of %q changed the tree: %s vs %s", s, p.TreeJSON(), q.TreeJSON())
+		}
 		found, _ := p.Observables()
 		for _, o := range found {
 			if !o.Type.Valid() || o.Value == "" {

@@ -1,7 +1,14 @@
-// Package stix reads STIX 2.1 bundles (MITRE ATT&CK among them) into an
-// intel.Bundle: intrusion sets become groups, attack patterns techniques,
-// malware and tools software, campaigns campaigns, and relationships
-// between them links with the citations that back them.
+// Package stix reads STIX 2.1 bundles (MITRE ATT&CK among them), or a
+// file of one STIX object, into an intel.Bundle: intrusion sets become
+// groups, attack patterns techniques, malware and tools software,
+// campaigns campaigns, and relationships between them links with the
+// citations that back them; indicators give the values their patterns
+// name, reports documents, sightings and victims links. Every object
+// (these too, but for the knowledge base) is also kept whole as an
+// intel.STIXObject, so that nothing valid is lost: identities, locations,
+// observables, notes, custom x- objects, relationships to any of them.
+// An invalid value in an object flags it, with the reason, rather than
+// refusing it. ParsePattern reads the whole STIX patterning language.
 //
 // The parser streams the bundle's objects array, so memory stays near the
 // size of the result, and every error names where it happened: the JSON
@@ -10,8 +17,10 @@ package stix
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -28,10 +37,13 @@ type Result struct {
 	// Links are the edges the store resolves after writing Bundle:
 	// indicator → object, report → covered objects, victims, sightings.
 	Links *intel.BundleLinks
-	// Ignored counts objects of types spoor does not import (course-of-action,
-	// x-mitre-data-component, …), relationships that touch them, and the
-	// pattern comparisons and sightings that yield nothing, by reason
-	// ("pattern: unsupported object path process:name").
+	// Types says, per STIX type, how many objects were read, modelled
+	// (became spoor records), kept (stored whole as STIX objects) and
+	// flagged, with the reasons. Every valid object is modelled or kept.
+	Types map[string]*intel.TypeSummary
+	// Ignored counts the comparisons of patterns that yield no indicator
+	// value, by reason ("pattern: unsupported object path (process:name)");
+	// their patterns are kept whole.
 	Ignored map[string]int
 	// Author is the name of the identity that created most objects
 	// (created_by_ref), "" when the bundle names none.
@@ -103,6 +115,21 @@ type rawObject struct {
 	SightingOfRef    string   `json:"sighting_of_ref"`
 	Count            *int     `json:"count"`
 	WhereSightedRefs []string `json:"where_sighted_refs"`
+	// cyber-observable objects
+	Value  json.RawMessage   `json:"value"`
+	Hashes map[string]string `json:"hashes"`
+	Number json.RawMessage   `json:"number"`
+}
+
+// head is what every STIX object has; it is read alone from an object of
+// a type spoor keeps whole when a property spoor reads has an unexpected
+// JSON type.
+type head struct {
+	Type        string `json:"type"`
+	ID          string `json:"id"`
+	SpecVersion string `json:"spec_version"`
+	Created     string `json:"created"`
+	Modified    string `json:"modified"`
 }
 
 type rawRef struct {
@@ -246,6 +273,10 @@ func (p *parser) parse() error {
 	var (
 		sawType    string
 		sawObjects bool
+		// fields are the top-level members as written: a file that holds
+		// one STIX object rather than a bundle is read from them.
+		fields  []member
+		typeEnd int64
 	)
 	for p.dec.More() {
 		keyTok, err := p.dec.Token()
@@ -255,14 +286,7 @@ func (p *parser) parse() error {
 		key, _ := keyTok.(string)
 		start := p.dec.InputOffset()
 		switch {
-		case key == "type" && !p.envelope:
-			if err := p.dec.Decode(&sawType); err != nil {
-				return p.jsonFail("$.type", err, start)
-			}
-			if sawType != "bundle" {
-				return p.fail("$.type", p.dec.InputOffset(), "type is %q, want \"bundle\"", sawType)
-			}
-		case key == "objects":
+		case key == "objects" && (p.envelope || sawType == "" || sawType == "bundle"):
 			sawObjects = true
 			if err := p.objects(); err != nil {
 				return err
@@ -276,9 +300,18 @@ func (p *parser) parse() error {
 				return p.jsonFail("$.next", err, start)
 			}
 		default:
-			var skip json.RawMessage
-			if err := p.dec.Decode(&skip); err != nil {
+			var v json.RawMessage
+			if err := p.dec.Decode(&v); err != nil {
 				return p.jsonFail("$."+key, err, start)
+			}
+			if key == "type" && !p.envelope {
+				if err := json.Unmarshal(v, &sawType); err != nil {
+					return p.fail("$.type", p.lines.SkipSpace(start), "type is %s, want a string", v)
+				}
+				typeEnd = p.dec.InputOffset()
+			}
+			if len(fields) < maxFields {
+				fields = append(fields, member{key, v})
 			}
 		}
 	}
@@ -296,8 +329,18 @@ func (p *parser) parse() error {
 		// An envelope without objects is an empty page, which TAXII allows.
 		return nil
 	}
-	if sawType != "bundle" {
+	if sawType == "" {
+		if kind := otherFormat(fields); kind != "" {
+			return p.fail("$", 0, "this is %s, not a STIX bundle", kind)
+		}
 		return p.fail("$", p.dec.InputOffset(), "not a STIX bundle: \"type\": \"bundle\" is missing")
+	}
+	if sawType != "bundle" {
+		if sawObjects {
+			return p.fail("$.type", typeEnd, "type is %q, want \"bundle\"", sawType)
+		}
+		// One object on its own: a bundle of one.
+		return p.single(fields)
 	}
 	if !sawObjects {
 		return p.fail("$", p.dec.InputOffset(), "the bundle has no \"objects\" array")
@@ -305,11 +348,138 @@ func (p *parser) parse() error {
 	return nil
 }
 
+// maxFields bounds the top-level members kept for a single-object file.
+const maxFields = 10000
+
+type member struct {
+	key   string
+	value json.RawMessage
+}
+
+// single adds the one object a file holds instead of a bundle.
+func (p *parser) single(fields []member) error {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, f := range fields {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(f.key)
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(f.value)
+	}
+	b.WriteByte('}')
+	o := parsedObject{path: "$", offset: 0}
+	if err := p.decodeObject(b.Bytes(), &o, -1); err != nil {
+		return err
+	}
+	if o.raw.ID != "" {
+		o.path = "$ (" + o.raw.ID + ")"
+	}
+	if err := p.check(&o); err != nil {
+		return err
+	}
+	p.c.add1(&o)
+	return nil
+}
+
+// otherFormat says what a JSON object that is not STIX looks like, from
+// its top-level members, or "".
+func otherFormat(fields []member) string {
+	has := map[string]bool{}
+	for _, f := range fields {
+		has[f.key] = true
+	}
+	switch {
+	case has["Event"] || has["response"]:
+		return "a MISP event (format misp-event)"
+	case has["requiredOneOf"] || (has["attributes"] && has["meta-category"]):
+		return "a MISP object template"
+	case has["values"] && has["uuid"] && has["name"]:
+		return "a MISP galaxy cluster (format misp-galaxy)"
+	case has["Sighting"] || (has["date_sighting"] && has["attribute_id"]):
+		return "a MISP sighting"
+	case has["api_roots"] || has["collections"]:
+		return "a TAXII discovery or collections answer (format taxii)"
+	}
+	return ""
+}
+
 // parsedObject is a raw object with where it was found, for errors.
 type parsedObject struct {
 	raw    rawObject
+	json   json.RawMessage // the object as written, compacted
 	path   string
 	offset int64
+
+	// What build made of the object.
+	modelled string   // what spoor made of it; "" for none
+	keep     bool     // stored whole as an intel.STIXObject
+	flags    []string // why it needs a look, with values
+	reasons  []string // the same without values, to count
+	values   []string // what it is found by
+	tree     string   // pattern tree JSON
+}
+
+func (o *parsedObject) flag(reason, detail string) {
+	o.reasons = append(o.reasons, reason)
+	o.flags = append(o.flags, detail)
+}
+
+// decodeObject reads an object of the objects array (raw) into o. An
+// object of a type spoor keeps whole whose property has an unexpected
+// JSON type is read by its head and flagged; of a type spoor models, the
+// bundle is refused at that property. start is the input offset of raw,
+// or -1 when raw is not a slice of the input.
+func (p *parser) decodeObject(raw json.RawMessage, o *parsedObject, start int64) error {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err == nil {
+		o.json = buf.Bytes()
+	} else {
+		o.json = slices.Clone(raw)
+	}
+	err := json.Unmarshal(raw, &o.raw)
+	if err == nil {
+		return nil
+	}
+	var h head
+	if typ, ok := errors.AsType[*json.UnmarshalTypeError](err); ok && json.Unmarshal(raw, &h) == nil && !modelledType(h.Type) {
+		o.raw = rawObject{Type: h.Type, ID: h.ID, SpecVersion: h.SpecVersion, Created: h.Created, Modified: h.Modified}
+		o.flag("property of an unexpected JSON type", fmt.Sprintf("%s: expected %s, found JSON %s", typ.Field, typ.Type, typ.Value))
+		return nil
+	}
+	if start < 0 {
+		return p.fail(o.path, o.offset, "%v", err)
+	}
+	at, msg := p.lines.Explain(p.dec, err, start, "the bundle")
+	return p.fail(o.path, at, "%s", msg)
+}
+
+// modelledType reports whether spoor reads the properties of a STIX type
+// into its own records, so that an object of it must be well formed.
+func modelledType(t string) bool {
+	if _, ok := kindOf(t); ok {
+		return true
+	}
+	switch t {
+	case "relationship", "indicator", "report", "sighting":
+		return true
+	}
+	return false
+}
+
+// add1 adds a checked object; of several versions of one object the
+// newest modified wins, as the specification says.
+func (c *Collector) add1(o *parsedObject) {
+	if j, dup := c.seen[o.raw.ID]; dup {
+		if newer(o.raw.Modified, c.objs[j].raw.Modified) {
+			c.objs[j] = o
+		}
+		return
+	}
+	c.seen[o.raw.ID] = len(c.objs)
+	c.objs = append(c.objs, o)
 }
 
 func (p *parser) objects() error {
@@ -323,37 +493,28 @@ func (p *parser) objects() error {
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
 		return p.fail("$.objects", p.dec.InputOffset()-1, "objects must be an array")
 	}
-	out, seen := p.c.objs, p.c.seen
-	defer func() { p.c.objs = out }()
 	for i := 0; p.dec.More(); i++ {
 		path := fmt.Sprintf("$.objects[%d]", i)
 		start := p.dec.InputOffset()
 		p.lines.Mark(start)
-		var o parsedObject
-		if err := p.dec.Decode(&o.raw); err != nil {
+		var raw json.RawMessage
+		if err := p.dec.Decode(&raw); err != nil {
 			return p.jsonFail(path, err, start)
 		}
 		if p.env != nil {
 			p.env.Objects++
 		}
-		o.path, o.offset = path, p.lines.SkipSpace(start)
-		if o.raw.ID != "" {
-			path += " (" + o.raw.ID + ")"
-			o.path = path
-		}
-		if err := p.check(&o); err != nil {
+		o := &parsedObject{path: path, offset: p.lines.SkipSpace(start)}
+		if err := p.decodeObject(raw, o, o.offset); err != nil {
 			return err
 		}
-		if j, dup := seen[o.raw.ID]; dup {
-			// STIX allows several versions of one object in a bundle; the
-			// newest modified wins, as the specification says.
-			if newer(o.raw.Modified, out[j].raw.Modified) {
-				out[j] = &o
-			}
-			continue
+		if o.raw.ID != "" {
+			o.path = path + " (" + o.raw.ID + ")"
 		}
-		seen[o.raw.ID] = len(out)
-		out = append(out, &o)
+		if err := p.check(o); err != nil {
+			return err
+		}
+		p.c.add1(o)
 	}
 	if _, err := p.dec.Token(); err != nil {
 		return p.jsonFail("$.objects", err, -1)
@@ -380,6 +541,17 @@ func (p *parser) check(o *parsedObject) error {
 		imported = true
 	}
 	if !imported {
+		// Kept whole whatever it holds; a missing or malformed common
+		// property of a specified SDO flags it.
+		if keptSDOs[r.Type] {
+			for _, f := range []struct{ name, val string }{{"created", r.Created}, {"modified", r.Modified}} {
+				if f.val == "" {
+					o.flag("no "+f.name, fmt.Sprintf("%q is required", f.name))
+				} else if _, err := parseTime(f.val); err != nil {
+					o.flag(f.name+" is not a timestamp", fmt.Sprintf("%s: %v", f.name, err))
+				}
+			}
+		}
 		return nil
 	}
 	for _, f := range []struct{ name, val string }{{"created", r.Created}, {"modified", r.Modified}} {
@@ -430,6 +602,14 @@ func (p *parser) check(o *parsedObject) error {
 	return nil
 }
 
+// keptSDOs are the STIX 2.1 domain and meta objects spoor keeps whole
+// that must have created and modified.
+var keptSDOs = map[string]bool{
+	"course-of-action": true, "grouping": true, "identity": true, "incident": true, "infrastructure": true,
+	"location": true, "malware-analysis": true, "note": true, "observed-data": true, "opinion": true,
+	"vulnerability": true, "language-content": true, "extension-definition": true,
+}
+
 // parseTime reads a STIX timestamp (RFC 3339, UTC, optional fraction).
 func parseTime(s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, s)
@@ -445,9 +625,12 @@ func newer(a, b string) bool {
 	return ta.After(tb)
 }
 
-// build turns validated raw objects into a bundle.
+// build turns validated raw objects into a bundle. Every object is
+// modelled (a group, technique, software, campaign or relationship between
+// them; an indicator value, a document, a sighting, a victim) or kept
+// whole as an intel.STIXObject, or both; Result.Types counts which.
 func build(objs []*parsedObject, source intel.Source) *Result {
-	res := &Result{Ignored: map[string]int{}}
+	res := &Result{Ignored: map[string]int{}, Types: map[string]*intel.TypeSummary{}}
 	x := newExtras(objs, res)
 	if source.Name == "" && res.Author != "" {
 		// Provenance: a bundle without a named source is the author's.
@@ -455,35 +638,39 @@ func build(objs []*parsedObject, source intel.Source) *Result {
 	}
 	res.Bundle = &intel.Bundle{Source: source}
 	res.Links = &intel.BundleLinks{Source: source}
+	x.source = source
 	kept := map[string]int{} // STIX ID → index in Bundle.Objects
-	var rels []*rawObject
+	var rels []*parsedObject
 	for _, po := range objs {
 		r := &po.raw
 		if r.Type == "relationship" {
-			rels = append(rels, r)
+			rels = append(rels, po)
 			continue
 		}
-		if x.object(r, source) {
+		if x.object(po) {
 			continue
 		}
 		kind, ok := kindOf(r.Type)
 		if !ok {
-			res.Ignored[r.Type]++
+			// Everything else is kept whole; observables also give the
+			// indicator values they hold.
+			po.keep = true
+			x.observable(po)
 			continue
 		}
+		po.modelled = string(kind)
 		kept[r.ID] = len(res.Bundle.Objects)
 		res.Bundle.Objects = append(res.Bundle.Objects, object(r, kind, source))
 	}
-	for _, r := range rels {
-		if x.relationship(r, kept) {
-			continue
-		}
-		if _, ok := kept[r.SourceRef]; !ok {
-			res.Ignored["relationship"]++
-			continue
-		}
-		if _, ok := kept[r.TargetRef]; !ok {
-			res.Ignored["relationship"]++
+	for _, po := range rels {
+		r := &po.raw
+		if handled, modelled := x.relationship(r, kept); handled {
+			// Links of indicators, victims and origins: modelled in their
+			// own tables and kept whole.
+			po.keep = true
+			if modelled {
+				po.modelled = "link"
+			}
 			continue
 		}
 		created, _ := parseTime(r.Created)
@@ -495,6 +682,20 @@ func build(objs []*parsedObject, source intel.Source) *Result {
 			Revoked: r.Revoked, Deprecated: r.XMitreDeprecated,
 			Created: created, Modified: modified,
 		}
+		_, okS := kept[r.SourceRef]
+		_, okT := kept[r.TargetRef]
+		if !okS || !okT {
+			// An end spoor keeps as a STIX object, or one outside the
+			// bundle: the relationship is kept, its ends resolved when read.
+			po.keep = true
+			if objectRef(r.SourceRef) && objectRef(r.TargetRef) && (!x.inBundle[r.SourceRef] || !x.inBundle[r.TargetRef]) {
+				// Objects of an earlier import (another TAXII pull): the
+				// store links them when it holds both ends.
+				res.Bundle.Relationships = append(res.Bundle.Relationships, link)
+			}
+			continue
+		}
+		po.modelled = "relationship"
 		res.Bundle.Relationships = append(res.Bundle.Relationships, link)
 		// ATT&CK replaces a revoked object by the target of its revoked-by
 		// relationship; the old name stays findable as an alias of the new.
@@ -515,7 +716,74 @@ func build(objs []*parsedObject, source intel.Source) *Result {
 	for _, n := range res.Links.Tidy() {
 		res.note("%s", n)
 	}
+	for _, po := range objs {
+		summarise(res, po)
+	}
 	return res
+}
+
+// summarise counts what build made of po and keeps it when it is kept.
+func summarise(res *Result, po *parsedObject) {
+	t := res.Types[po.raw.Type]
+	if t == nil {
+		t = &intel.TypeSummary{}
+		res.Types[po.raw.Type] = t
+	}
+	t.Seen++
+	if po.modelled != "" {
+		t.Modelled++
+	}
+	if len(po.flags) > 0 {
+		t.Flagged++
+		if t.Reasons == nil {
+			t.Reasons = map[string]int{}
+		}
+		for _, r := range po.reasons {
+			t.Reasons[r]++
+		}
+		for _, f := range po.flags {
+			res.note("%s: flagged: %s", po.raw.ID, f)
+		}
+	}
+	if !po.keep {
+		return
+	}
+	t.Kept++
+	r := &po.raw
+	created, _ := parseTime(r.Created)
+	modified, _ := parseTime(r.Modified)
+	so := intel.STIXObject{StixID: r.ID, Type: r.Type, SpecVersion: r.SpecVersion, Name: strings.TrimSpace(r.Name),
+		Created: created, Modified: modified, Values: po.values, Flags: po.flags, Modelled: po.modelled,
+		Raw: po.json, PatternTree: po.tree}
+	switch r.Type {
+	case "relationship":
+		so.SourceRef, so.TargetRef = r.SourceRef, r.TargetRef
+		if so.Name == "" {
+			so.Name = r.RelationshipType
+		}
+	case "sighting":
+		so.SourceRef = r.SightingOfRef
+	case "indicator":
+		so.Pattern, so.PatternType = r.Pattern, r.PatternType
+		if so.PatternType == "" {
+			so.PatternType = "stix"
+		}
+	}
+	if so.Name == "" {
+		if v := stringValue(r.Value); v != "" {
+			so.Name = v
+		}
+	}
+	res.Bundle.STIXObjects = append(res.Bundle.STIXObjects, so)
+}
+
+// stringValue is a JSON string's value, "" for anything else.
+func stringValue(raw json.RawMessage) string {
+	var s string
+	if len(raw) == 0 || json.Unmarshal(raw, &s) != nil {
+		return ""
+	}
+	return s
 }
 
 func object(r *rawObject, kind intel.ObjectKind, source intel.Source) intel.Object {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -136,9 +137,18 @@ func TestParseSmallBundle(t *testing.T) {
 	if len(uses.Refs) != 1 || uses.Refs[0].URL != "https://www.trendmicro.example/pawn-storm" {
 		t.Errorf("uses relationship refs = %+v, want the Trend Micro citation", uses.Refs)
 	}
-	wantIgnored := map[string]int{"marking-definition": 1, "course-of-action": 1, "relationship": 1}
-	if diff := cmp.Diff(wantIgnored, res.Ignored); diff != "" {
-		t.Errorf("ignored (-want +got):\n%s", diff)
+	if len(res.Ignored) > 0 {
+		t.Errorf("ignored = %v, want nothing", res.Ignored)
+	}
+	// The course of action, the marking and the relationship to the
+	// course of action are kept whole.
+	var keptTypes []string
+	for _, o := range res.Bundle.STIXObjects {
+		keptTypes = append(keptTypes, o.Type)
+	}
+	slices.Sort(keptTypes)
+	if diff := cmp.Diff([]string{"course-of-action", "marking-definition", "relationship"}, keptTypes); diff != "" {
+		t.Errorf("kept objects (-want +got):\n%s", diff)
 	}
 }
 
@@ -176,7 +186,10 @@ func TestParseErrors(t *testing.T) {
 		{"empty", "", "in.json:1:1: $: unexpected end of input: the bundle is truncated"},
 		{"truncated", string(valid[:len(valid)/2]), "in.json:84:17: $.objects[7]: unexpected end of input: the bundle is truncated"},
 		{"not an object", `[1,2]`, "in.json:1:1: $: a STIX bundle is a JSON object"},
-		{"wrong type", `{"type":"report","objects":[]}`, `$.type: type is "report", want "bundle"`},
+		{"wrong type", `{"type":"report","objects":[]}`, `$: report object has no "id"`},
+		{"misp event", `{"Event":{"info":"x"}}`, `$: this is a MISP event (format misp-event), not a STIX bundle`},
+		{"misp template", `{"name":"file","meta-category":"file","attributes":{},"requiredOneOf":["md5"]}`, `this is a MISP object template, not a STIX bundle`},
+		{"single object bad", `{"type":"tool","id":"tool--ff6caf67-ea1f-4895-b80e-4bb0fc31c6db","name":"x"}`, `"created" is required`},
 		{"no type", `{"objects":[]}`, `not a STIX bundle`},
 		{"no objects", `{"type":"bundle"}`, `the bundle has no "objects" array`},
 		{"objects not array", `{"type":"bundle","objects":{}}`, `$.objects: objects must be an array`},
@@ -256,7 +269,7 @@ func containsFold(list []string, s string) bool {
 // small seeds keep the fuzzer at thousands of executions a second and
 // let it minimise what it finds.
 func FuzzParse(f *testing.F) {
-	for _, file := range []string{"testdata/small-bundle.json", "testdata/intel-bundle.json"} {
+	for _, file := range []string{"testdata/small-bundle.json", "testdata/intel-bundle.json", "testdata/every-type.json"} {
 		data, err := os.ReadFile(file)
 		if err != nil {
 			f.Fatal(err)
@@ -286,9 +299,26 @@ func FuzzParse(f *testing.F) {
 			}
 			ids[o.StixID] = true
 		}
+		kept := map[string]bool{}
+		for _, o := range res.Bundle.STIXObjects {
+			kept[o.StixID] = true
+		}
 		for _, l := range res.Bundle.Relationships {
-			if !ids[l.SourceRef] || !ids[l.TargetRef] {
-				t.Fatalf("relationship %s points outside the bundle", l.StixID)
+			// Between objects of the bundle, or kept and left to the store
+			// to resolve against earlier imports.
+			if (!ids[l.SourceRef] || !ids[l.TargetRef]) && !kept[l.StixID] {
+				t.Fatalf("relationship %s points outside the bundle and is not kept", l.StixID)
+			}
+		}
+		// Every object is modelled or kept, and what is kept can be stored.
+		for typ, c := range res.Types {
+			if c.Modelled+c.Kept < c.Seen || c.Flagged > c.Seen {
+				t.Fatalf("type %s: %s", typ, c)
+			}
+		}
+		for _, o := range res.Bundle.STIXObjects {
+			if err := o.Validate(); err != nil {
+				t.Fatalf("kept object does not validate: %v", err)
 			}
 		}
 	})

@@ -152,7 +152,7 @@ type Stats struct {
 	Newest     time.Time          `json:"newest,omitzero"`      // where the next one starts
 	Import     *intel.ImportStats `json:"import,omitempty"`     // ImportBundle
 	Links      *intel.ImportStats `json:"links,omitempty"`      // ImportLinks
-	Ignored    map[string]int     `json:"ignored,omitempty"`    // what the STIX reader passed over
+	Ignored    map[string]int     `json:"ignored,omitempty"`    // pattern comparisons without a value
 	Notes      []string           `json:"notes,omitempty"`      // why, with values
 	Warnings   []string           `json:"warnings,omitempty"`   // of both imports
 	Author     string             `json:"author,omitempty"`     // the bundle's main identity
@@ -205,6 +205,7 @@ func Pull(ctx context.Context, client *http.Client, cfg Config, sink Sink, state
 		if stats.Import, err = sink.ImportBundle(ctx, res.Bundle, progress); err != nil {
 			return nil, fmt.Errorf("taxii: import %s: %w", coll.ID, err)
 		}
+		stats.Import.Types = res.Types
 		if stats.Links, err = sink.ImportLinks(ctx, res.Links); err != nil {
 			return nil, fmt.Errorf("taxii: import links of %s: %w", coll.ID, err)
 		}

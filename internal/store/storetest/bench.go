@@ -41,7 +41,7 @@ func AttackBundle(tb testing.TB) *intel.Bundle {
 }
 
 func records(b *intel.Bundle) int {
-	return len(b.Objects) + len(b.Relationships) + len(b.Documents) + len(b.Indicators)
+	return len(b.Objects) + len(b.Relationships) + len(b.Documents) + len(b.Indicators) + len(b.STIXObjects)
 }
 
 // cloneBundle copies the slices ImportBundle normalises in place, so every
@@ -52,6 +52,7 @@ func cloneBundle(b *intel.Bundle) *intel.Bundle {
 	c.Relationships = append([]intel.Link(nil), b.Relationships...)
 	c.Documents = append([]intel.Document(nil), b.Documents...)
 	c.Indicators = append([]intel.Indicator(nil), b.Indicators...)
+	c.STIXObjects = append([]intel.STIXObject(nil), b.STIXObjects...)
 	return &c
 }
 

@@ -62,6 +62,8 @@ func FillEveryTable(t testing.TB, s *store.Store) {
 	mustT("import the STIX links", err)
 	_, err = s.ImportIndicators(ctx, iocBatch(), nil)
 	mustT("import the IOC list", err)
+	_, err = s.ImportBundle(ctx, keptBundle(time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), "C2 cluster"), nil)
+	mustT("import the kept STIX objects", err)
 
 	dict, err := s.MentionDictionary(ctx)
 	mustT("dictionary", err)

@@ -47,7 +47,7 @@ func Run(t *testing.T, open Opener) {
 		{"PasswordEndsSessions", testPasswordEndsSessions},
 		{"LastAdmin", testLastAdmin},
 		{"Audit", testAudit},
-		{"STIXLinks", testSTIXLinks}, {"TAXIIState", testTAXIIState},
+		{"STIXLinks", testSTIXLinks}, {"TAXIIState", testTAXIIState}, {"STIXObjects", testSTIXObjects},
 		{"Merge", testMerge},
 		{"ImportReport", testImportReport}, {"ReportTerms", testReportTerms}, {"SourceMarks", testSourceMarks}, {"IndicatorOwnSource", testIndicatorOwnSource}, {"RunLeases", testRunLeases}, {"FetchState", testFetchState},
 		{"InputRules", testInputRules},

@@ -1,0 +1,171 @@
+package storetest
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/spoor/spoor/internal/intel"
+)
+
+const (
+	keptInfra   = "infrastructure--10000000-0000-4000-8000-000000000001"
+	keptPattern = "indicator--20000000-0000-4000-8000-000000000001"
+	keptRel     = "relationship--30000000-0000-4000-8000-000000000001"
+	keptWidget  = "x-acme-widget--40000000-0000-4000-8000-000000000001"
+)
+
+// keptBundle is what stix.Parse makes of objects spoor keeps whole: an
+// infrastructure, a flagged pattern indicator, a relationship between
+// them, a custom object, and a report that covers the infrastructure.
+func keptBundle(t0 time.Time, name string) *intel.Bundle {
+	src := intel.Source{Name: "kept feed", Kind: intel.SourceSTIX, Credibility: 0.5}
+	raw := func(v map[string]any) json.RawMessage {
+		b, err := json.Marshal(v)
+		if err != nil {
+			panic(err)
+		}
+		return b
+	}
+	return &intel.Bundle{
+		Source:    src,
+		Documents: []intel.Document{{Title: "Infra report", URL: "https://blog.example.com/infra", Published: t0}},
+		STIXObjects: []intel.STIXObject{
+			{StixID: keptInfra, Type: "infrastructure", SpecVersion: "2.1", Name: name, Created: t0, Modified: t0,
+				Raw: raw(map[string]any{"type": "infrastructure", "id": keptInfra, "name": name})},
+			{StixID: keptPattern, Type: "indicator", SpecVersion: "2.1", Created: t0, Modified: t0,
+				Pattern: "[x509-certificate:serial_number = '4c:0b' AND domain-name:value = 'domain autuo.xicp.net']", PatternType: "stix",
+				PatternTree: `{"op":"observation"}`, Values: []string{"4c:0b", "Domain autuo.xicp.net", "4C:0B"},
+				Flags: []string{"domain-name:value 'domain autuo.xicp.net': value is not a valid domain"},
+				Raw:   raw(map[string]any{"type": "indicator", "id": keptPattern})},
+			{StixID: keptRel, Type: "relationship", SpecVersion: "2.1", Name: "indicates", Created: t0, Modified: t0,
+				SourceRef: keptPattern, TargetRef: keptInfra, Modelled: "",
+				Raw: raw(map[string]any{"type": "relationship", "id": keptRel})},
+			{StixID: keptWidget, Type: "x-acme-widget", Created: t0, Modified: t0,
+				Raw: raw(map[string]any{"type": "x-acme-widget", "id": keptWidget, "x_colour": "red"})},
+		},
+	}
+}
+
+func testSTIXObjects(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := ctxAs(t, 0, "importer")
+	t0 := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	b := keptBundle(t0, "C2 cluster")
+	stats, err := s.ImportBundle(ctx, b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := stats.Counts["stix-object"]; c == nil || c.Seen != 4 || c.Created != 4 {
+		t.Errorf("stix-object counts = %+v, want 4 seen, 4 created", c)
+	}
+	// The report covers the infrastructure (ImportLinks keeps every ref).
+	if _, err := s.ImportLinks(ctx, &intel.BundleLinks{Source: b.Source, Reports: []intel.ReportLink{
+		{Title: "Infra report", URL: "https://blog.example.com/infra", ObjectRefs: []string{keptInfra}}}}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Found again by value, case-insensitively, once each.
+	page, err := s.FindSTIXObjects(ctx, intel.STIXObjectFilter{Value: "DOMAIN AUTUO.XICP.NET"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != 1 || page.Items[0].StixID != keptPattern {
+		t.Fatalf("by value: %+v, want the pattern indicator", page.Items)
+	}
+	got := page.Items[0]
+	want := b.STIXObjects[1]
+	want.Values = nil // not read back: the index finds objects
+	if d := cmp.Diff(want, *got, cmpopts.IgnoreFields(intel.STIXObject{}, "ID", "SourceID", "UpdatedAt"), cmpopts.EquateEmpty()); d != "" {
+		t.Errorf("stored object (-want +got):\n%s", d)
+	}
+	if got.SourceID == 0 || got.UpdatedAt.IsZero() {
+		t.Errorf("source %d, updated %v: want both set", got.SourceID, got.UpdatedAt)
+	}
+	// By type, flagged, by reference; paged by STIX ID.
+	for _, tt := range []struct {
+		name string
+		f    intel.STIXObjectFilter
+		want []string
+	}{
+		{"all", intel.STIXObjectFilter{}, []string{keptPattern, keptInfra, keptRel, keptWidget}},
+		{"type", intel.STIXObjectFilter{Type: "x-acme-widget"}, []string{keptWidget}},
+		{"flagged", intel.STIXObjectFilter{Flagged: true}, []string{keptPattern}},
+		{"ref", intel.STIXObjectFilter{Ref: keptInfra}, []string{keptRel}},
+		{"value none", intel.STIXObjectFilter{Value: "4c:0"}, nil},
+	} {
+		var ids []string
+		f := tt.f
+		f.Limit = 1
+		for {
+			page, err := s.FindSTIXObjects(ctx, f)
+			if err != nil {
+				t.Fatalf("%s: %v", tt.name, err)
+			}
+			for _, o := range page.Items {
+				ids = append(ids, o.StixID)
+			}
+			if page.Next == "" {
+				break
+			}
+			f.After = page.Next
+		}
+		if d := cmp.Diff(tt.want, ids, cmpopts.EquateEmpty()); d != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.name, d)
+		}
+	}
+
+	view, err := s.FindSTIXObject(ctx, keptInfra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(view.Object.Raw) != string(b.STIXObjects[0].Raw) {
+		t.Errorf("raw = %s, want it as imported: %s", view.Object.Raw, b.STIXObjects[0].Raw)
+	}
+	if len(view.Relationships) != 1 || view.Relationships[0].StixID != keptRel {
+		t.Errorf("relationships = %+v, want the indicates relationship", view.Relationships)
+	}
+	if len(view.Reports) != 1 || view.Reports[0].Title != "Infra report" {
+		t.Errorf("reports = %+v, want the report that covers it", view.Reports)
+	}
+	if _, err := s.FindSTIXObject(ctx, "infrastructure--ffffffff-0000-4000-8000-000000000001"); intel.ErrorCode(err) != intel.CodeNotFound {
+		t.Errorf("unknown object: err = %v, want not found", err)
+	}
+
+	// A re-import changes nothing; an older version changes nothing; a
+	// newer one is written.
+	again, err := s.ImportBundle(ctx, keptBundle(t0, "C2 cluster"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := again.Counts["stix-object"]; c.Unchanged != 4 || c.Created+c.Updated != 0 {
+		t.Errorf("re-import: %+v, want 4 unchanged", c)
+	}
+	older := keptBundle(t0.Add(-time.Hour), "old name")
+	if st, err := s.ImportBundle(ctx, older, nil); err != nil || st.Counts["stix-object"].Unchanged != 4 {
+		t.Errorf("older version: %v %+v, want 4 unchanged", err, st)
+	}
+	newer := keptBundle(t0.Add(time.Hour), "C2 cluster v2")
+	if st, err := s.ImportBundle(ctx, newer, nil); err != nil || st.Counts["stix-object"].Updated != 4 {
+		t.Errorf("newer version: %v %+v, want 4 updated", err, st)
+	}
+	if v, err := s.FindSTIXObject(ctx, keptInfra); err != nil || v.Object.Name != "C2 cluster v2" {
+		t.Errorf("after the newer version: %+v %v, want the new name", v, err)
+	}
+	if p, err := s.FindSTIXObjects(ctx, intel.STIXObjectFilter{Value: "4c:0b"}); err != nil || len(p.Items) != 1 {
+		t.Errorf("values after an update: %+v %v, want the indicator once", p.Items, err)
+	}
+
+	// An invalid object rolls the whole import back.
+	bad := keptBundle(t0.Add(2*time.Hour), "never stored")
+	bad.STIXObjects[3].Raw = json.RawMessage(`{"type":`)
+	if _, err := s.ImportBundle(ctx, bad, nil); intel.ErrorCode(err) != intel.CodeInvalid {
+		t.Errorf("invalid raw: err = %v, want invalid", err)
+	}
+	if v, err := s.FindSTIXObject(ctx, keptInfra); err != nil || v.Object.Name != "C2 cluster v2" {
+		t.Errorf("after a failed import: %q %v, want the name unchanged", v.Object.Name, err)
+	}
+}
