@@ -83,7 +83,7 @@ type Index struct {
 	metas   []meta
 
 	domains, urls, hashes, emails, ip6 strTable
-	ip4                                 u64Table
+	ip4                                u64Table
 	// cidr4 holds IPv4 ranges keyed by bits<<32 | network; bits4 lists
 	// the prefix lengths present, longest first. cidr6 likewise with the
 	// network as 16 bytes and a length byte.
