@@ -121,6 +121,10 @@ func (s *Server) apiRoutes() []apiRoute {
 			Body: intel.IndicatorUpdate{}, Status: 200, Result: intel.Indicator{}, Handler: s.apiIndicatorUpdate},
 		apiRoute{Method: "DELETE", Path: "/indicators/{id}", Perm: auth.WriteIntel, Summary: "Delete an indicator",
 			Status: 204, Handler: s.apiIndicatorDelete},
+		apiRoute{Method: "GET", Path: "/indicators/{id}/sightings", Perm: auth.ReadIntel, Summary: "Where and when an indicator was seen, latest first",
+			Status: 200, Result: []intel.Sighting{}, Handler: s.apiIndicatorSightings},
+		apiRoute{Method: "POST", Path: "/sightings", Perm: auth.WriteIntel, Summary: "Record a sighting of a stored indicator (by ID, or type and value)",
+			Body: sightingInput{}, Status: 201, Result: intel.Sighting{}, Handler: s.apiSightingCreate},
 
 		apiRoute{Method: "POST", Path: "/extract", Perm: auth.ReadIntel,
 			Summary: "Find indicators in text (defanged or not); also takes multipart/form-data with a file, or text/plain with the options as query parameters",

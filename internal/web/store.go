@@ -50,6 +50,7 @@ type Store interface {
 	DeleteIndicator(ctx context.Context, id int64) error
 	FindIndicatorSources(ctx context.Context, id int64) ([]intel.Provenance, error)
 	FindSightings(ctx context.Context, indicatorID int64) ([]intel.Sighting, error)
+	RecordSightings(ctx context.Context, sgs []*intel.Sighting) error
 	FindIndicatorRelations(ctx context.Context, objectID, indicatorID int64) ([]intel.IndicatorRelation, error)
 
 	Search(ctx context.Context, q intel.SearchQuery) ([]intel.SearchHit, error)
