@@ -24,6 +24,7 @@
 package match
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/binary"
 	"hash/maphash"
@@ -91,14 +92,18 @@ type Index struct {
 	bits4 []int
 	cidr6 strTable
 	bits6 []int
-	// tlds are the last labels of the stored domains, and labels bit k
+	// tlds are the last labels of the stored domains and URL hosts, and labels bit k
 	// says a stored domain has k labels: a token is looked up only for
 	// suffixes that could be stored.
-	tlds   map[string]struct{}
+	tlds   nameSet
 	labels uint64
 	// urlHosts are the hosts of stored URLs: a URL in a log is normalised
 	// and looked up only when its host is one of them.
-	urlHosts map[string]struct{}
+	urlHosts nameSet
+	// net24 has a bit for every /24 network holding a stored address or
+	// inside a stored range: most addresses in a log are
+	// turned away by one bit test, in cache, before a table lookup.
+	net24 []uint64
 
 	skipped map[string]int
 	types   map[intel.IndicatorType]int
@@ -132,8 +137,9 @@ func maps(m map[string]int) map[string]int {
 func (ix *Index) Bytes() int {
 	n := len(ix.arena) + len(ix.entries)*32 + ix.ip4.bytes() + ix.cidr4.bytes()
 	for _, t := range []*strTable{&ix.domains, &ix.urls, &ix.hashes, &ix.emails, &ix.ip6, &ix.cidr6} {
-		n += len(t.slots) * 8
+		n += len(t.slots)*8 + len(t.bloom)*8
 	}
+	n += len(ix.net24) * 8
 	return n
 }
 
@@ -184,7 +190,7 @@ func NewBuilder(opts Options) *Builder {
 	}
 	return &Builder{
 		ix: &Index{skipped: map[string]int{}, types: map[intel.IndicatorType]int{},
-			tlds: map[string]struct{}{}, urlHosts: map[string]struct{}{}},
+			tlds: newNameSet(), urlHosts: newNameSet()},
 		lists: lists, allow: ioc.NewWarninglist(ReasonAllowList, opts.Allow...),
 		metaIDs: map[string]uint32{}, seen: map[string]struct{}{},
 	}
@@ -247,13 +253,21 @@ func (b *Builder) Add(in Indicator, warninglist string) {
 	switch in.Type {
 	case intel.IndicatorIPv4:
 		a := netip.MustParseAddr(key).As4()
-		ix.ip4.put(uint64(binary.BigEndian.Uint32(a[:])), idx)
+		v := binary.BigEndian.Uint32(a[:])
+		ix.ip4.put(uint64(v), idx)
+		ix.mark24(v>>8, v>>8)
 		return
 	case intel.IndicatorCIDR:
 		p := netip.MustParsePrefix(key)
 		if p.Addr().Is4() {
 			a := p.Addr().As4()
-			ix.cidr4.put(uint64(p.Bits())<<32|uint64(binary.BigEndian.Uint32(a[:])), idx)
+			v := binary.BigEndian.Uint32(a[:])
+			ix.cidr4.put(uint64(p.Bits())<<32|uint64(v), idx)
+			span := uint32(1)
+			if p.Bits() < 24 {
+				span = 1 << (24 - p.Bits())
+			}
+			ix.mark24(v>>8, v>>8+span-1)
 			if !slices.Contains(ix.bits4, p.Bits()) {
 				ix.bits4 = append(ix.bits4, p.Bits())
 			}
@@ -263,11 +277,12 @@ func (b *Builder) Add(in Indicator, warninglist string) {
 			ix.bits6 = append(ix.bits6, p.Bits())
 		}
 	case intel.IndicatorDomain:
-		ix.tlds[key[strings.LastIndexByte(key, '.')+1:]] = struct{}{}
+		ix.tlds.add(key[strings.LastIndexByte(key, '.')+1:])
 		ix.labels |= 1 << min(strings.Count(key, ".")+1, 63)
 	case intel.IndicatorURL:
 		if h, ok := urlHost([]byte(key)); ok {
-			ix.urlHosts[string(h)] = struct{}{}
+			ix.urlHosts.add(string(h))
+			ix.tlds.add(string(h[bytes.LastIndexByte(h, '.')+1:]))
 		}
 	}
 	// The key of a string table is kept in the arena after the value
@@ -381,9 +396,11 @@ func (b *Builder) Index() *Index {
 	for ti, t := range tables {
 		t.init(seed, len(b.pending[ti]))
 		for _, idx := range b.pending[ti] {
-			t.put(ix, idx, ix.key(idx))
+			t.put(idx, ix.key(idx))
 		}
 	}
+	ix.tlds.finish(seed)
+	ix.urlHosts.finish(seed)
 	slices.SortFunc(ix.bits4, func(a, b int) int { return cmp.Compare(b, a) })
 	slices.SortFunc(ix.bits6, func(a, b int) int { return cmp.Compare(b, a) })
 	b.seen, b.metaIDs = nil, nil
@@ -404,24 +421,42 @@ func (ix *Index) key(idx uint32) []byte {
 	return ix.arena[e.off : e.off+e.n]
 }
 
-// strTable is an open-addressing hash set of arena byte strings: a slot
-// is the top 32 bits of the key's hash and the entry index plus one.
+// keySource gives the key of an entry of a strTable.
+type keySource interface{ key(idx uint32) []byte }
+
+// strTable is an open-addressing hash set of byte strings kept elsewhere
+// (a keySource): a slot is the top 32 bits of the key's hash and the entry
+// index plus one. A one-hash Bloom filter of 8 bits an entry, small
+// enough to stay in cache, turns most absent keys away before the slots
+// (which miss the cache) are read.
 type strTable struct {
 	seed  maphash.Seed
 	slots []uint64
 	mask  uint64
+	bloom []uint64
+	bmask uint64
 }
 
 func (t *strTable) init(seed maphash.Seed, n int) {
+	if n == 0 {
+		return
+	}
 	size := 8
 	for size < 2*n {
 		size *= 2
 	}
+	bits := 512
+	for bits < 8*n {
+		bits *= 2
+	}
 	t.seed, t.slots, t.mask = seed, make([]uint64, size), uint64(size-1)
+	t.bloom, t.bmask = make([]uint64, bits/64), uint64(bits-1)
 }
 
-func (t *strTable) put(ix *Index, idx uint32, key []byte) {
+func (t *strTable) put(idx uint32, key []byte) {
 	h := maphash.Bytes(t.seed, key)
+	b := (h >> 24) & t.bmask
+	t.bloom[b>>6] |= 1 << (b & 63)
 	tag := h >> 32 << 32
 	for i := h & t.mask; ; i = (i + 1) & t.mask {
 		if t.slots[i] == 0 {
@@ -432,11 +467,14 @@ func (t *strTable) put(ix *Index, idx uint32, key []byte) {
 }
 
 // get returns the entry whose key is key.
-func (t *strTable) get(ix *Index, key []byte) (uint32, bool) {
+func (t *strTable) get(src keySource, key []byte) (uint32, bool) {
 	if len(t.slots) == 0 || len(key) == 0 {
 		return 0, false
 	}
 	h := maphash.Bytes(t.seed, key)
+	if b := (h >> 24) & t.bmask; t.bloom[b>>6]&(1<<(b&63)) == 0 {
+		return 0, false
+	}
 	tag := h >> 32 << 32
 	for i := h & t.mask; ; i = (i + 1) & t.mask {
 		s := t.slots[i]
@@ -445,9 +483,65 @@ func (t *strTable) get(ix *Index, key []byte) (uint32, bool) {
 		}
 		if s&^0xffffffff == tag {
 			idx := uint32(s) - 1
-			if string(ix.key(idx)) == string(key) {
+			if string(src.key(idx)) == string(key) {
 				return idx, true
 			}
+		}
+	}
+}
+
+// nameSet is a set of short strings (last labels of domains, hosts of
+// URLs) in one arena, looked up without allocating.
+type nameSet struct {
+	arena []byte
+	offs  []uint32
+	seen  map[string]bool // while building
+	t     strTable
+}
+
+func newNameSet() nameSet { return nameSet{seen: map[string]bool{}, offs: []uint32{0}} }
+
+func (n *nameSet) add(v string) {
+	if n.seen[v] {
+		return
+	}
+	n.seen[v] = true
+	n.arena = append(n.arena, v...)
+	n.offs = append(n.offs, uint32(len(n.arena)))
+}
+
+func (n *nameSet) finish(seed maphash.Seed) {
+	n.seen = nil
+	n.t.init(seed, len(n.offs)-1)
+	for i := range len(n.offs) - 1 {
+		n.t.put(uint32(i), n.key(uint32(i)))
+	}
+	n.seen = nil
+}
+
+func (n *nameSet) key(i uint32) []byte { return n.arena[n.offs[i]:n.offs[i+1]] }
+
+func (n *nameSet) len() int { return len(n.offs) - 1 }
+
+func (n *nameSet) has(v []byte) bool {
+	_, ok := n.t.get(n, v)
+	return ok
+}
+
+// mark24 sets the bits of /24 networks lo..hi in net24.
+func (ix *Index) mark24(lo, hi uint32) {
+	if ix.net24 == nil {
+		ix.net24 = make([]uint64, 1<<24/64)
+	}
+	for n := lo; n <= hi; n++ {
+		if n&63 == 0 && hi-n >= 63 {
+			ix.net24[n>>6] = ^uint64(0)
+			n += 63
+			continue
+		}
+		ix.net24[n>>6] |= 1 << (n & 63)
+		if n == hi {
+			break
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package match
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"fmt"
@@ -115,21 +114,27 @@ func (s *Scanner) Line(line []byte) []Indicator {
 // An error from fn stops the scan and is returned.
 func (s *Scanner) Scan(r io.Reader, file string, fn func(*Hit) error) (Stats, error) {
 	var st Stats
-	br := bufio.NewReaderSize(r, 64<<10)
-	var src io.Reader = br
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		gz, err := gzip.NewReader(br)
-		if err != nil {
-			return st, fmt.Errorf("%s: %w", file, err)
-		}
-		defer gz.Close()
-		src = gz
-	}
 	if s.buf == nil {
 		s.buf = make([]byte, bufSize)
 	}
 	buf := s.buf
-	carry := 0
+	// The first bytes say whether the stream is gzip-compressed; a plain
+	// stream is then read straight into buf, without a copy between.
+	head, err := io.ReadAtLeast(r, buf[:2], 2)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return st, fmt.Errorf("%s: %w", file, err)
+	}
+	src := r
+	if head == 2 && buf[0] == 0x1f && buf[1] == 0x8b {
+		gz, err := gzip.NewReader(io.MultiReader(bytes.NewReader([]byte{0x1f, 0x8b}), r))
+		if err != nil {
+			return st, fmt.Errorf("%s: %w", file, err)
+		}
+		defer gz.Close()
+		src, head = gz, 0
+	}
+	carry := head
+	st.Bytes = int64(head)
 	lineNo := int64(0)
 	partial := false // the line in progress was partly scanned already
 	emit := func(line []byte, n int64) error {
@@ -230,7 +235,7 @@ func (s *Scanner) line(l []byte) {
 	ix := s.ix
 	n := len(l)
 	hasIP6 := len(ix.ip6.slots) > 0 || len(ix.bits6) > 0
-	hasURL := len(ix.urlHosts) > 0
+	hasURL := ix.urlHosts.len() > 0
 	hasEmail := len(ix.emails.slots) > 0
 	s.host = s.host[:0]
 	i := 0
@@ -357,8 +362,12 @@ func (s *Scanner) token(t []byte, m uint8) {
 			p = p[j+1:]
 		}
 	}
-	if len(ix.urlHosts) > 0 {
-		if _, ok := ix.urlHosts[string(s.lower(t, m&cUpper != 0))]; ok {
+	d := s.lower(t, m&cUpper != 0)
+	if !ix.tlds.has(d[bytes.LastIndexByte(d, '.')+1:]) {
+		return
+	}
+	if ix.urlHosts.len() > 0 {
+		if ix.urlHosts.has(d) {
 			s.host = append(s.host[:0], s.lower(t, m&cUpper != 0)...)
 		}
 	}
@@ -393,17 +402,14 @@ func (s *Scanner) hash(t []byte) {
 }
 
 // domain looks up a name and those of its suffixes that have as many
-// labels as some stored domain, after its last label is one of theirs.
+// labels as some stored domain (token has checked that its last label is
+// one of theirs).
 func (s *Scanner) domain(t []byte, upper bool) {
 	ix := s.ix
 	if len(ix.domains.slots) == 0 {
 		return
 	}
 	d := s.lower(t, upper)
-	last := bytes.LastIndexByte(d, '.')
-	if _, ok := ix.tlds[string(d[last+1:])]; !ok {
-		return
-	}
 	labels := bytes.Count(d, []byte{'.'}) + 1
 	for p, k := 0, labels; k >= 1; k-- {
 		if ix.labels&(1<<min(k, 63)) != 0 {
@@ -426,6 +432,9 @@ func (s *Scanner) ipv4(t []byte) {
 		return
 	}
 	ix := s.ix
+	if ix.net24 == nil || ix.net24[a>>14]&(1<<(a>>8&63)) == 0 {
+		return
+	}
 	if idx, ok := ix.ip4.get(uint64(a)); ok {
 		s.hit(idx)
 	}
@@ -551,7 +560,7 @@ func (s *Scanner) url(l []byte, st, colon int) {
 	if !ok {
 		return
 	}
-	if _, ok := s.ix.urlHosts[string(s.lower(h, true))]; !ok {
+	if !s.ix.urlHosts.has(s.lower(h, true)) {
 		return
 	}
 	s.key = normURL(u, s.key[:0])
