@@ -109,7 +109,7 @@ type Index struct {
 	types   map[intel.IndicatorType]int
 }
 
-// Len is the number of indicators in the index.
+// Len is the number of indicators added to the index.
 func (ix *Index) Len() int { return len(ix.entries) }
 
 // Skipped counts the indicators left out, by reason: a warninglist's name
@@ -157,7 +157,10 @@ type Builder struct {
 	lists   []*ioc.Warninglist
 	allow   *ioc.Warninglist
 	metaIDs map[string]uint32
-	seen    map[string]struct{}
+	// lastSources, lastGroups and lastMeta short-cut meta for runs of
+	// indicators with the same sources and groups (the store's order).
+	lastSources, lastGroups []string
+	lastMeta                uint32
 	// pending entries per table, hashed into the tables by Index.
 	pending [numTables][]uint32
 }
@@ -192,7 +195,7 @@ func NewBuilder(opts Options) *Builder {
 		ix: &Index{skipped: map[string]int{}, types: map[intel.IndicatorType]int{},
 			tlds: newNameSet(), urlHosts: newNameSet()},
 		lists: lists, allow: ioc.NewWarninglist(ReasonAllowList, opts.Allow...),
-		metaIDs: map[string]uint32{}, seen: map[string]struct{}{},
+		metaIDs: map[string]uint32{}, lastMeta: ^uint32(0),
 	}
 }
 
@@ -239,11 +242,6 @@ func (b *Builder) Add(in Indicator, warninglist string) {
 		ix.skipped[ReasonInvalid]++
 		return
 	}
-	dedup := string(rune('0'+ti)) + key
-	if _, dup := b.seen[dedup]; dup {
-		return
-	}
-	b.seen[dedup] = struct{}{}
 	idx := uint32(len(ix.entries))
 	e := entry{id: in.ID, off: uint32(len(ix.arena)), n: uint32(len(in.Value)), meta: b.meta(in.Sources, in.Groups),
 		conf: in.Confidence, typ: uint8(ti)}
@@ -378,6 +376,15 @@ func keyOf(t intel.IndicatorType, v string) (string, int, bool) {
 
 // meta interns a set of sources and groups.
 func (b *Builder) meta(sources, groups []string) uint32 {
+	if b.lastMeta != ^uint32(0) && slices.Equal(sources, b.lastSources) && slices.Equal(groups, b.lastGroups) {
+		return b.lastMeta
+	}
+	id := b.internMeta(sources, groups)
+	b.lastSources, b.lastGroups, b.lastMeta = b.ix.metas[id].sources, b.ix.metas[id].groups, id
+	return id
+}
+
+func (b *Builder) internMeta(sources, groups []string) uint32 {
 	k := strings.Join(sources, "\x00") + "\x01" + strings.Join(groups, "\x00")
 	if id, ok := b.metaIDs[k]; ok {
 		return id
@@ -396,14 +403,14 @@ func (b *Builder) Index() *Index {
 	for ti, t := range tables {
 		t.init(seed, len(b.pending[ti]))
 		for _, idx := range b.pending[ti] {
-			t.put(idx, ix.key(idx))
+			t.put(ix, idx, ix.key(idx))
 		}
 	}
 	ix.tlds.finish(seed)
 	ix.urlHosts.finish(seed)
 	slices.SortFunc(ix.bits4, func(a, b int) int { return cmp.Compare(b, a) })
 	slices.SortFunc(ix.bits6, func(a, b int) int { return cmp.Compare(b, a) })
-	b.seen, b.metaIDs = nil, nil
+	b.metaIDs = nil
 	return ix
 }
 
@@ -453,15 +460,19 @@ func (t *strTable) init(seed maphash.Seed, n int) {
 	t.bloom, t.bmask = make([]uint64, bits/64), uint64(bits-1)
 }
 
-func (t *strTable) put(idx uint32, key []byte) {
+func (t *strTable) put(src keySource, idx uint32, key []byte) {
 	h := maphash.Bytes(t.seed, key)
 	b := (h >> 24) & t.bmask
 	t.bloom[b>>6] |= 1 << (b & 63)
 	tag := h >> 32 << 32
 	for i := h & t.mask; ; i = (i + 1) & t.mask {
-		if t.slots[i] == 0 {
+		s := t.slots[i]
+		if s == 0 {
 			t.slots[i] = tag | uint64(idx+1)
 			return
+		}
+		if s&^0xffffffff == tag && string(src.key(uint32(s)-1)) == string(key) {
+			return // the same key again (two spellings of one URL): the first stays
 		}
 	}
 }
@@ -514,7 +525,7 @@ func (n *nameSet) finish(seed maphash.Seed) {
 	n.seen = nil
 	n.t.init(seed, len(n.offs)-1)
 	for i := range len(n.offs) - 1 {
-		n.t.put(uint32(i), n.key(uint32(i)))
+		n.t.put(n, uint32(i), n.key(uint32(i)))
 	}
 	n.seen = nil
 }

@@ -237,6 +237,7 @@ func (s *Scanner) line(l []byte) {
 	hasIP6 := len(ix.ip6.slots) > 0 || len(ix.bits6) > 0
 	hasURL := ix.urlHosts.len() > 0
 	hasEmail := len(ix.emails.slots) > 0
+	hasHash := len(ix.hashes.slots) > 0
 	s.host = s.host[:0]
 	i := 0
 	for i < n {
@@ -272,6 +273,13 @@ func (s *Scanner) line(l []byte) {
 					s.email(l, st, i)
 				}
 			}
+		}
+		if m&cDot == 0 {
+			// Without a dot a token can only be a hash.
+			if hasHash && isHashLen(i-st) {
+				s.hash(l[st:i])
+			}
+			continue
 		}
 		s.token(l[st:i], m)
 	}
