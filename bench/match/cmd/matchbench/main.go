@@ -109,6 +109,8 @@ type result struct {
 	ScanSeconds  float64 `json:"scan_s"`
 	TotalSeconds float64 `json:"total_s"`
 	CPUSeconds   float64 `json:"cpu_s"`
+	ScanCPU      float64 `json:"scan_cpu_s"`
+	ScanCPUMBps  float64 `json:"scan_cpu_mb_per_s"`
 	Bytes        int64   `json:"bytes"`
 	ScanMBps     float64 `json:"scan_mb_per_s"`
 	TotalMBps    float64 `json:"total_mb_per_s"`
@@ -140,7 +142,7 @@ func matchLogs(stdout io.Writer, in, hitsPath string, logs []string) error {
 		return err
 	}
 	ix := b.Index()
-	built := time.Now()
+	built, cpu1 := time.Now(), cpu()
 	w := io.Discard
 	if hitsPath != "" {
 		hf, err := os.Create(hitsPath)
@@ -173,10 +175,11 @@ func matchLogs(stdout io.Writer, in, hitsPath string, logs []string) error {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	r := result{Indicators: ix.Len(), IndexBytes: ix.Bytes(), BuildSeconds: built.Sub(start).Seconds(),
-		ScanSeconds: done.Sub(built).Seconds(), TotalSeconds: done.Sub(start).Seconds(), CPUSeconds: cpu() - cpu0,
+		ScanSeconds: done.Sub(built).Seconds(), TotalSeconds: done.Sub(start).Seconds(), CPUSeconds: cpu() - cpu0, ScanCPU: cpu() - cpu1,
 		Bytes: total.Bytes, Hits: total.Hits, LinesWithHit: total.LinesWithHit, MaxRSSMB: float64(ru.Maxrss) / 1024}
 	r.ScanMBps = float64(r.Bytes) / 1e6 / r.ScanSeconds
 	r.TotalMBps = float64(r.Bytes) / 1e6 / r.TotalSeconds
+	r.ScanCPUMBps = float64(r.Bytes) / 1e6 / r.ScanCPU
 	return json.NewEncoder(stdout).Encode(r)
 }
 
