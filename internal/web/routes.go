@@ -255,6 +255,18 @@ func (s *Server) routes() {
 	s.handle("POST /sources/{id}", s.require(auth.WriteIntel, s.sourceUpdateForm))
 	s.handle("POST /sources/{id}/run", s.require(auth.WriteIntel, s.sourceRunForm))
 
+	// TAXII 2.1 (taxii.go): read-only; each handler checks its caller
+	// and answers in the TAXII media type and error format.
+	s.handle("GET /taxii2/{$}", http.HandlerFunc(s.taxiiDiscovery))
+	s.handle("GET /taxii2/api/{$}", http.HandlerFunc(s.taxiiAPIRoot))
+	s.handle("GET /taxii2/api/collections/{$}", http.HandlerFunc(s.taxiiCollections))
+	s.handle("GET /taxii2/api/collections/{coll}/{$}", http.HandlerFunc(s.taxiiCollectionGet))
+	s.handle("GET /taxii2/api/collections/{coll}/objects/{$}", s.taxiiList("objects"))
+	s.handle("GET /taxii2/api/collections/{coll}/objects/{object}/{$}", s.taxiiList("objects"))
+	s.handle("GET /taxii2/api/collections/{coll}/objects/{object}/versions/{$}", s.taxiiList("versions"))
+	s.handle("GET /taxii2/api/collections/{coll}/manifest/{$}", s.taxiiList("manifest"))
+	s.handle("/taxii2/", http.HandlerFunc(s.taxiiRefuse))
+
 	// Own account and API tokens: every signed-in user.
 	s.handle("GET /account", s.require(auth.ReadIntel, s.accountPage))
 	s.handle("POST /account/password", s.require(auth.ReadIntel, s.accountPasswordForm))

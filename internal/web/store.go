@@ -51,6 +51,8 @@ type Store interface {
 	FindIndicatorSources(ctx context.Context, id int64) ([]intel.Provenance, error)
 	FindSightings(ctx context.Context, indicatorID int64) ([]intel.Sighting, error)
 	RecordSightings(ctx context.Context, sgs []*intel.Sighting) error
+	ExportSummary(ctx context.Context, f intel.ExportFilter) (intel.ExportSummary, error)
+	ExportIndicators(ctx context.Context, f intel.ExportFilter, fn func(*intel.ExportIndicator) error) error
 	FindIndicatorRelations(ctx context.Context, objectID, indicatorID int64) ([]intel.IndicatorRelation, error)
 
 	Search(ctx context.Context, q intel.SearchQuery) ([]intel.SearchHit, error)
