@@ -48,6 +48,7 @@ func commands() []*command {
 		importCmd(),
 		searchCmd(),
 		exportCmd(),
+		matchCmd(),
 		groupCmd(),
 		relatedCmd(),
 		duplicatesCmd(),

@@ -130,4 +130,46 @@ type Sighting struct {
 	// Where names where it was seen: identities (organisations, sectors)
 	// and locations (ISO country codes) of where_sighted_refs.
 	Where []string `json:"where,omitempty"`
+
+	// Sensor is the host or sensor it was seen on, as the recorder named
+	// it; LogFile the log it was found in.
+	Sensor  string `json:"sensor,omitempty"`
+	LogFile string `json:"log_file,omitempty"`
+	// Origin is how the sighting came in: SightingMatch, SightingAPI or
+	// SightingSTIX.
+	Origin string `json:"origin,omitempty"`
+	// RecordedBy is the login of who recorded it ("system" for imports),
+	// RecordedAt when; both set by the store.
+	RecordedBy string    `json:"recorded_by,omitempty"`
+	RecordedAt time.Time `json:"recorded_at,omitzero"`
+}
+
+// How sightings come in.
+const (
+	SightingMatch = "match" // spoor match --record
+	SightingAPI   = "api"   // POST /api/v1/sightings
+	SightingSTIX  = "stix"  // a STIX sighting object on import
+)
+
+// Validate checks a sighting recorded by hand or by spoor match, by the
+// input rules: a stored indicator, a count of at least one, a time, and
+// the sensor, log file and note as names and text.
+func (sg *Sighting) Validate() error {
+	c := &check{}
+	if sg.IndicatorID <= 0 {
+		c.refuse("indicator_id", "a sighting needs the ID of a stored indicator")
+	}
+	if sg.Count < 1 {
+		c.refuse("count", "%d is not a count of at least 1", sg.Count)
+	}
+	if sg.SeenAt.IsZero() {
+		c.refuse("seen_at", "a sighting needs the time it was seen")
+	}
+	if !sg.FirstSeen.IsZero() && !sg.LastSeen.IsZero() && sg.LastSeen.Before(sg.FirstSeen) {
+		c.refuse("last_seen", "is before first_seen")
+	}
+	c.name("sensor", &sg.Sensor, MaxNameLen)
+	c.name("log_file", &sg.LogFile, MaxURLLen)
+	c.text("note", &sg.Note, MaxTextLen)
+	return c.err
 }

@@ -225,7 +225,7 @@ func (w *linkWriter) sightings(ctx context.Context, l *intel.BundleLinks) error 
 		for _, id := range ids {
 			c.Seen++
 			sg := sg
-			sg.IndicatorID, sg.SourceID = id, w.src
+			sg.IndicatorID, sg.SourceID, sg.Origin = id, w.src, intel.SightingSTIX
 			sg.SeenAt, sg.FirstSeen, sg.LastSeen = truncMS(sg.SeenAt), truncMS(sg.FirstSeen), truncMS(sg.LastSeen)
 			old, err := scanSighting(w.s.queryRow(ctx, w.tx, `SELECT `+sightingCols+` FROM sightings g
 WHERE g.stix_id = ? AND g.indicator_id = ?`, sg.StixID, id))
@@ -279,25 +279,28 @@ func (s *Store) queryIDs(ctx context.Context, q querier, query string, args ...a
 }
 
 const sightingCols = `g.id, g.indicator_id, g.seen_at, g.count, COALESCE(g.source_id, 0), g.note, COALESCE(g.stix_id, ''),
-	g.first_seen, g.last_seen, g.where_sighted`
+	g.first_seen, g.last_seen, g.where_sighted, g.sensor, g.log_file, g.origin, g.recorded_by, g.recorded_at`
 
 func scanSighting(r scanner) (*intel.Sighting, error) {
 	var sg intel.Sighting
-	var seen, first, last int64
+	var seen, first, last, recorded int64
 	var where string
 	if err := r.Scan(&sg.ID, &sg.IndicatorID, &seen, &sg.Count, &sg.SourceID, &sg.Note, &sg.StixID,
-		&first, &last, &where); err != nil {
+		&first, &last, &where, &sg.Sensor, &sg.LogFile, &sg.Origin, &sg.RecordedBy, &recorded); err != nil {
 		return nil, err
 	}
-	sg.SeenAt, sg.FirstSeen, sg.LastSeen = fromMS(seen), fromMS(first), fromMS(last)
+	sg.SeenAt, sg.FirstSeen, sg.LastSeen, sg.RecordedAt = fromMS(seen), fromMS(first), fromMS(last), fromMS(recorded)
 	sg.Where = fromJSON[string](where)
 	return &sg, nil
 }
 
 func (s *Store) insertSighting(ctx context.Context, q querier, sg *intel.Sighting) error {
+	sg.RecordedBy, sg.RecordedAt = intel.ActorFrom(ctx).Login, truncMS(s.now())
 	return s.queryRow(ctx, q, `INSERT INTO sightings (indicator_id, seen_at, count, source_id, note, stix_id, first_seen,
-	last_seen, where_sighted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, sg.IndicatorID, ms(sg.SeenAt), sg.Count,
-		nullID(sg.SourceID), sg.Note, nullStr(sg.StixID), ms(sg.FirstSeen), ms(sg.LastSeen), jsonText(sg.Where)).Scan(&sg.ID)
+	last_seen, where_sighted, sensor, log_file, origin, recorded_by, recorded_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, sg.IndicatorID, ms(sg.SeenAt), sg.Count,
+		nullID(sg.SourceID), sg.Note, nullStr(sg.StixID), ms(sg.FirstSeen), ms(sg.LastSeen), jsonText(sg.Where),
+		sg.Sensor, sg.LogFile, sg.Origin, sg.RecordedBy, ms(sg.RecordedAt)).Scan(&sg.ID)
 }
 
 // FindSightings lists the sightings of an indicator, latest first.

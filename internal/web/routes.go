@@ -139,6 +139,10 @@ func (s *Server) apiRoutes() []apiRoute {
 			Body: intel.IndicatorUpdate{}, Status: 200, Result: intel.Indicator{}, Handler: s.apiIndicatorUpdate},
 		apiRoute{Method: "DELETE", Path: "/indicators/{id}", Perm: auth.WriteIntel, Summary: "Delete an indicator",
 			Status: 204, Handler: s.apiIndicatorDelete},
+		apiRoute{Method: "GET", Path: "/indicators/{id}/sightings", Perm: auth.ReadIntel, Summary: "Where and when an indicator was seen, latest first",
+			Status: 200, Result: []intel.Sighting{}, Handler: s.apiIndicatorSightings},
+		apiRoute{Method: "POST", Path: "/sightings", Perm: auth.WriteIntel, Summary: "Record a sighting of a stored indicator (by ID, or type and value)",
+			Body: sightingInput{}, Status: 201, Result: intel.Sighting{}, Handler: s.apiSightingCreate},
 
 		apiRoute{Method: "POST", Path: "/extract", Perm: auth.ReadIntel,
 			Summary: "Find indicators in text (defanged or not); also takes multipart/form-data with a file, or text/plain with the options as query parameters",
@@ -279,6 +283,18 @@ func (s *Server) routes() {
 	s.handle("POST /sources", s.require(auth.WriteIntel, s.sourceAdd))
 	s.handle("POST /sources/{id}", s.require(auth.WriteIntel, s.sourceUpdateForm))
 	s.handle("POST /sources/{id}/run", s.require(auth.WriteIntel, s.sourceRunForm))
+
+	// TAXII 2.1 (taxii.go): read-only; each handler checks its caller
+	// and answers in the TAXII media type and error format.
+	s.handle("GET /taxii2/{$}", http.HandlerFunc(s.taxiiDiscovery))
+	s.handle("GET /taxii2/api/{$}", http.HandlerFunc(s.taxiiAPIRoot))
+	s.handle("GET /taxii2/api/collections/{$}", http.HandlerFunc(s.taxiiCollections))
+	s.handle("GET /taxii2/api/collections/{coll}/{$}", http.HandlerFunc(s.taxiiCollectionGet))
+	s.handle("GET /taxii2/api/collections/{coll}/objects/{$}", s.taxiiList("objects"))
+	s.handle("GET /taxii2/api/collections/{coll}/objects/{object}/{$}", s.taxiiList("objects"))
+	s.handle("GET /taxii2/api/collections/{coll}/objects/{object}/versions/{$}", s.taxiiList("versions"))
+	s.handle("GET /taxii2/api/collections/{coll}/manifest/{$}", s.taxiiList("manifest"))
+	s.handle("/taxii2/", http.HandlerFunc(s.taxiiRefuse))
 
 	// Own account and API tokens: every signed-in user.
 	s.handle("GET /account", s.require(auth.ReadIntel, s.accountPage))

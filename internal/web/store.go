@@ -27,6 +27,7 @@ type Store interface {
 	duplicateStore
 	attributionStore
 	stixObjectStore
+	handlingStore
 }
 
 // Collector runs and defines sources; *collect.Collector is one. The
@@ -44,4 +45,12 @@ type Collector interface {
 	// CheckLocation refuses a server path the collector would not read
 	// (outside its import directories).
 	CheckLocation(location string) error
+}
+
+// handlingStore records sightings and streams indicators for the TAXII
+// server (sightings.go, taxii.go).
+type handlingStore interface {
+	RecordSightings(ctx context.Context, sgs []*intel.Sighting) error
+	ExportSummary(ctx context.Context, f intel.ExportFilter) (intel.ExportSummary, error)
+	ExportIndicators(ctx context.Context, f intel.ExportFilter, fn func(*intel.ExportIndicator) error) error
 }

@@ -144,7 +144,8 @@ func testSTIXLinks(t *testing.T, open Opener) {
 	t0 := time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)
 	mustDiff(t, "sighting", intel.Sighting{ID: sights[0].ID, IndicatorID: ipID, SeenAt: t0.Add(48 * time.Hour), Count: 7,
 		SourceID: src.ID, Note: "reported by ACME", StixID: "sighting--1", FirstSeen: t0.Add(24 * time.Hour),
-		LastSeen: t0.Add(48 * time.Hour), Where: []string{"Example GmbH", "DE"}}, sights[0])
+		LastSeen: t0.Add(48 * time.Hour), Where: []string{"Example GmbH", "DE"}, Origin: intel.SightingSTIX,
+		RecordedBy: intel.ActorFrom(ctx).Login, RecordedAt: sights[0].RecordedAt}, sights[0])
 
 	// A later pull updates the sighting and brings the missing malware:
 	// the early indicates link now resolves.

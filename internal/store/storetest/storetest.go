@@ -57,6 +57,7 @@ func Run(t *testing.T, open Opener) {
 		{"Models", testModels}, {"Fingerprints", testFingerprints}, {"CreateEvent", testCreateEvent}, {"DistinctGroups", testDistinctGroups},
 		{"SchemaStatus", testSchemaStatus}, {"StuckRuns", testStuckRuns},
 		{"Export", testExport}, {"ExportPaging", testExportPaging},
+		{"Sightings", testSightings},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
