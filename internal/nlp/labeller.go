@@ -1,0 +1,388 @@
+package nlp
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+)
+
+// Labeller is a trained sequence labeller: an averaged structured
+// perceptron over the features of features.go with first-order tag
+// transitions, decoded by Viterbi under the BIO constraint (I-X follows
+// B-X or I-X).
+type Labeller struct {
+	Info  ModelInfo
+	Tags  []string // Tags[0] is "O"
+	Gaz   *Gazetteer
+	index map[uint64]int32 // feature hash → row
+	w     []float32        // row*len(Tags) + tag
+	trans []float32        // (prev+1)*len(Tags) + tag; prev -1 is the start
+	allow []bool           // same layout as trans: the transition is allowed
+}
+
+// ModelInfo describes how a model was trained.
+type ModelInfo struct {
+	Name      string   `json:"name"`
+	Corpus    string   `json:"corpus"`
+	Types     []string `json:"types"`
+	Sentences int      `json:"sentences"`
+	Tokens    int      `json:"tokens"`
+	Epochs    int      `json:"epochs"`
+	DevF1     float64  `json:"dev_f1"`
+	Features  int      `json:"features"`
+	Gazetteer int      `json:"gazetteer"`
+	Trained   string   `json:"trained,omitempty"`
+}
+
+// TrainOptions control training.
+type TrainOptions struct {
+	// Epochs is the most passes over the training data; with Dev the
+	// averaged weights of the best epoch on Dev are kept.
+	Epochs int
+	Dev    []Sentence
+	Seed   uint64
+	// Gazetteer, if set, adds its matches as features and is saved with
+	// the model.
+	Gazetteer *Gazetteer
+	// Progress, if set, is called after each epoch.
+	Progress func(epoch int, devF1 float64)
+}
+
+func tagSet(types []string) []string {
+	tags := []string{"O"}
+	for _, t := range types {
+		tags = append(tags, "B-"+t, "I-"+t)
+	}
+	return tags
+}
+
+func (m *Labeller) setAllowed() {
+	nt := len(m.Tags)
+	m.allow = make([]bool, (nt+1)*nt)
+	for p := -1; p < nt; p++ {
+		for t := 0; t < nt; t++ {
+			ok := true
+			if m.Tags[t][0] == 'I' {
+				ok = p >= 0 && m.Tags[p] != "O" && m.Tags[p][2:] == m.Tags[t][2:]
+			}
+			m.allow[(p+1)*nt+t] = ok
+		}
+	}
+}
+
+// encoded is a sentence with the feature rows of each token (-1 dropped)
+// and its gold tag indices.
+type encoded struct {
+	feats [][]int32
+	gold  []int
+}
+
+// Train fits a labeller to sents over the entity types given.
+func Train(sents []Sentence, types []string, opt TrainOptions) (*Labeller, error) {
+	if len(sents) == 0 {
+		return nil, fmt.Errorf("nlp: train: no sentences")
+	}
+	if opt.Epochs <= 0 {
+		opt.Epochs = 10
+	}
+	m := &Labeller{Tags: tagSet(types), Gaz: opt.Gazetteer, index: map[uint64]int32{}}
+	m.setAllowed()
+	tagIdx := map[string]int{}
+	for i, t := range m.Tags {
+		tagIdx[t] = i
+	}
+	nt := len(m.Tags)
+	data := make([]encoded, len(sents))
+	var buf []uint64
+	tokens := 0
+	for si, s := range sents {
+		inf := infos(s.Tokens, m.Gaz)
+		enc := encoded{feats: make([][]int32, len(s.Tokens)), gold: make([]int, len(s.Tokens))}
+		for i := range s.Tokens {
+			buf = features(buf[:0], s.Tokens, inf, i)
+			rows := make([]int32, len(buf))
+			for k, h := range buf {
+				r, ok := m.index[h]
+				if !ok {
+					r = int32(len(m.index))
+					m.index[h] = r
+				}
+				rows[k] = r
+			}
+			enc.feats[i] = rows
+			g, ok := tagIdx[s.Tags[i]]
+			if !ok {
+				return nil, fmt.Errorf("nlp: train: sentence %d: tag %q is not one of the types", si+1, s.Tags[i])
+			}
+			enc.gold[i] = g
+		}
+		tokens += len(s.Tokens)
+		data[si] = enc
+	}
+	nf := len(m.index)
+	w := make([]float32, nf*nt)
+	u := make([]float64, nf*nt) // Σ c·Δ for the averaging
+	tr := make([]float32, (nt+1)*nt)
+	tu := make([]float64, (nt+1)*nt)
+	m.w, m.trans = w, tr
+	c := 1.0
+	rng := rand.New(rand.NewPCG(opt.Seed, 0x6e6c70))
+	order := make([]int, len(data))
+	for i := range order {
+		order[i] = i
+	}
+	var best *Labeller
+	bestF1 := -1.0
+	bestEpoch := 0
+	var em []float32
+	var pred []int
+	for ep := 1; ep <= opt.Epochs; ep++ {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for _, di := range order {
+			d := &data[di]
+			em = m.emissionsRows(em[:0], d.feats)
+			pred = m.viterbi(pred[:0], em, len(d.gold))
+			if !slices.Equal(pred, d.gold) {
+				for i := range d.gold {
+					g, p := d.gold[i], pred[i]
+					if g != p {
+						for _, r := range d.feats[i] {
+							w[int(r)*nt+g]++
+							u[int(r)*nt+g] += c
+							w[int(r)*nt+p]--
+							u[int(r)*nt+p] -= c
+						}
+					}
+					gp, pp := -1, -1
+					if i > 0 {
+						gp, pp = d.gold[i-1], pred[i-1]
+					}
+					if g != p || gp != pp {
+						tr[(gp+1)*nt+g]++
+						tu[(gp+1)*nt+g] += c
+						tr[(pp+1)*nt+p]--
+						tu[(pp+1)*nt+p] -= c
+					}
+				}
+			}
+			c++
+		}
+		avg := m.averaged(u, tu, c)
+		f1 := math.NaN()
+		if len(opt.Dev) > 0 {
+			f1 = Evaluate(avg, opt.Dev).Micro.F1
+			if f1 > bestF1 {
+				best, bestF1, bestEpoch = avg, f1, ep
+			}
+		} else {
+			best, bestEpoch = avg, ep
+		}
+		if opt.Progress != nil {
+			opt.Progress(ep, f1)
+		}
+	}
+	best.prune()
+	best.Info = ModelInfo{Types: slices.Clone(types), Sentences: len(sents), Tokens: tokens, Epochs: bestEpoch,
+		DevF1: bestF1, Features: len(best.index)}
+	if best.Gaz != nil {
+		best.Info.Gazetteer = best.Gaz.Len()
+	}
+	return best, nil
+}
+
+// averaged returns a labeller with the averaged weights w − u/c.
+func (m *Labeller) averaged(u, tu []float64, c float64) *Labeller {
+	a := &Labeller{Tags: m.Tags, Gaz: m.Gaz, index: m.index, allow: m.allow}
+	a.w = make([]float32, len(m.w))
+	for i, v := range m.w {
+		a.w[i] = v - float32(u[i]/c)
+	}
+	a.trans = make([]float32, len(m.trans))
+	for i, v := range m.trans {
+		a.trans[i] = v - float32(tu[i]/c)
+	}
+	return a
+}
+
+// prune drops the features whose weights are all (nearly) zero and
+// renumbers the rest.
+func (m *Labeller) prune() {
+	nt := len(m.Tags)
+	keep := map[uint64]int32{}
+	var w []float32
+	for h, r := range m.index {
+		row := m.w[int(r)*nt : int(r+1)*nt]
+		nz := false
+		for _, v := range row {
+			if math.Abs(float64(v)) > 1e-3 {
+				nz = true
+				break
+			}
+		}
+		if nz {
+			keep[h] = int32(len(keep))
+			w = append(w, row...)
+		}
+	}
+	m.index, m.w = keep, w
+}
+
+// emissionsRows computes the score of every tag at every token.
+func (m *Labeller) emissionsRows(dst []float32, feats [][]int32) []float32 {
+	nt := len(m.Tags)
+	for _, rows := range feats {
+		base := len(dst)
+		dst = append(dst, make([]float32, nt)...)
+		e := dst[base:]
+		for _, r := range rows {
+			row := m.w[int(r)*nt : int(r+1)*nt]
+			for t, v := range row {
+				e[t] += v
+			}
+		}
+	}
+	return dst
+}
+
+// emissions computes the tag scores of a tokenised sentence.
+func (m *Labeller) emissions(dst []float32, tokens []string) []float32 {
+	nt := len(m.Tags)
+	inf := infos(tokens, m.Gaz)
+	var buf []uint64
+	for i := range tokens {
+		buf = features(buf[:0], tokens, inf, i)
+		base := len(dst)
+		dst = append(dst, make([]float32, nt)...)
+		e := dst[base:]
+		for _, h := range buf {
+			r, ok := m.index[h]
+			if !ok {
+				continue
+			}
+			row := m.w[int(r)*nt : int(r+1)*nt]
+			for t, v := range row {
+				e[t] += v
+			}
+		}
+	}
+	return dst
+}
+
+// viterbi returns the best allowed tag path for emission scores em of n
+// tokens.
+func (m *Labeller) viterbi(dst []int, em []float32, n int) []int {
+	nt := len(m.Tags)
+	if n == 0 {
+		return dst
+	}
+	const neg = float32(-1e30)
+	score := make([]float32, n*nt)
+	back := make([]int32, n*nt)
+	for t := 0; t < nt; t++ {
+		if m.allow[t] {
+			score[t] = em[t] + m.trans[t]
+		} else {
+			score[t] = neg
+		}
+	}
+	for i := 1; i < n; i++ {
+		for t := 0; t < nt; t++ {
+			best, arg := neg, int32(0)
+			for p := 0; p < nt; p++ {
+				if !m.allow[(p+1)*nt+t] {
+					continue
+				}
+				if s := score[(i-1)*nt+p] + m.trans[(p+1)*nt+t]; s > best {
+					best, arg = s, int32(p)
+				}
+			}
+			score[i*nt+t] = best + em[i*nt+t]
+			back[i*nt+t] = arg
+		}
+	}
+	bt, bs := 0, neg
+	for t := 0; t < nt; t++ {
+		if s := score[(n-1)*nt+t]; s > bs {
+			bs, bt = s, t
+		}
+	}
+	for len(dst) < n {
+		dst = append(dst, 0)
+	}
+	dst = dst[:n]
+	for i := n - 1; i >= 0; i-- {
+		dst[i] = bt
+		bt = int(back[i*nt+bt])
+	}
+	return dst
+}
+
+// Tag returns the predicted tag of every token.
+func (m *Labeller) Tag(tokens []string) []string {
+	em := m.emissions(nil, tokens)
+	path := m.viterbi(nil, em, len(tokens))
+	out := make([]string, len(path))
+	for i, t := range path {
+		out[i] = m.Tags[t]
+	}
+	return out
+}
+
+// marginals returns, for each token, the posterior of each tag when the
+// scores are read as log-potentials of a linear-chain model
+// (forward–backward restricted to allowed transitions).
+func (m *Labeller) marginals(em []float32, n int) []float64 {
+	nt := len(m.Tags)
+	alpha := make([]float64, n*nt)
+	beta := make([]float64, n*nt)
+	lse := func(xs []float64) float64 {
+		mx := math.Inf(-1)
+		for _, x := range xs {
+			mx = max(mx, x)
+		}
+		if math.IsInf(mx, -1) {
+			return mx
+		}
+		s := 0.0
+		for _, x := range xs {
+			s += math.Exp(x - mx)
+		}
+		return mx + math.Log(s)
+	}
+	tmp := make([]float64, nt)
+	for t := 0; t < nt; t++ {
+		alpha[t] = math.Inf(-1)
+		if m.allow[t] {
+			alpha[t] = float64(em[t] + m.trans[t])
+		}
+	}
+	for i := 1; i < n; i++ {
+		for t := 0; t < nt; t++ {
+			for p := 0; p < nt; p++ {
+				tmp[p] = math.Inf(-1)
+				if m.allow[(p+1)*nt+t] {
+					tmp[p] = alpha[(i-1)*nt+p] + float64(m.trans[(p+1)*nt+t])
+				}
+			}
+			alpha[i*nt+t] = lse(tmp) + float64(em[i*nt+t])
+		}
+	}
+	for i := n - 2; i >= 0; i-- {
+		for p := 0; p < nt; p++ {
+			for t := 0; t < nt; t++ {
+				tmp[t] = math.Inf(-1)
+				if m.allow[(p+1)*nt+t] {
+					tmp[t] = beta[(i+1)*nt+t] + float64(m.trans[(p+1)*nt+t]+em[(i+1)*nt+t])
+				}
+			}
+			beta[i*nt+p] = lse(tmp)
+		}
+	}
+	z := lse(alpha[(n-1)*nt : n*nt])
+	out := make([]float64, n*nt)
+	for i := range out {
+		out[i] = math.Exp(alpha[i] + beta[i] - z)
+	}
+	return out
+}
