@@ -55,6 +55,7 @@ func commands() []*command {
 		trainCmd(),
 		attributeCmd(),
 		reputationCmd(),
+		nlpCmd(),
 		analyzeCmd(),
 		userCmd(),
 		extractCmd(),

@@ -195,6 +195,12 @@ const (
 	fKindPrev
 	fKindNext
 	fLowerNoDigits
+	fPrevNext
+	fSufPrev
+	fSufNext
+	fTri
+	fWordShapeNext
+	fWordShapePrev
 )
 
 const (
@@ -325,7 +331,17 @@ func features(dst []uint64, tokens []string, inf []tokInfo, i int) []uint64 {
 		hashFeat(fKindPrev, kindAt(i-1)),
 		hashFeat(fKindNext, kindAt(i+1)),
 		hashFeat(fLowerNoDigits, stripDigits(t.lower)),
+		hashFeat2(fPrevNext, at(i-1), at(i+1)),
+		hashFeat2(fTri, at(i-1)+" "+t.lower, at(i+1)),
+		hashFeat2(fWordShapeNext, t.lower, shortAt(i+1)),
+		hashFeat2(fWordShapePrev, shortAt(i-1), t.lower),
 	)
+	if i > 0 {
+		dst = append(dst, hashFeat(fSufPrev, suffix(inf[i-1].lower, 3)))
+	}
+	if i+1 < len(inf) {
+		dst = append(dst, hashFeat(fSufNext, suffix(inf[i+1].lower, 3)))
+	}
 	if i == 0 {
 		dst = append(dst, hashFeat(fFirst, t.short))
 	}

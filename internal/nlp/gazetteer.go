@@ -45,13 +45,18 @@ func (g *Gazetteer) add(name, typ string) {
 	for i, t := range toks {
 		words[i] = strings.ToLower(t.Text)
 	}
-	key := strings.Join(words, " ")
-	if _, ok := g.phrases[key]; ok {
+	g.addKey(strings.Join(words, " "), typ)
+}
+
+// addKey adds an already tokenised, lower-cased, space-joined name.
+func (g *Gazetteer) addKey(key, typ string) {
+	if _, ok := g.phrases[key]; ok || key == "" {
 		return
 	}
 	g.phrases[key] = typ
-	if len(words) > g.first[words[0]] {
-		g.first[words[0]] = len(words)
+	first, _, _ := strings.Cut(key, " ")
+	if n := strings.Count(key, " ") + 1; n > g.first[first] {
+		g.first[first] = n
 	}
 }
 
