@@ -15,7 +15,7 @@ func TestSpans(t *testing.T) {
 		want []nlp.Span
 	}{
 		{"B-A I-A O B-B", []nlp.Span{{"A", 0, 2}, {"B", 3, 4}}},
-		{"I-A I-A", []nlp.Span{{"A", 0, 2}}},       // conlleval: I- after O starts one
+		{"I-A I-A", []nlp.Span{{"A", 0, 2}}}, // conlleval: I- after O starts one
 		{"B-A B-A", []nlp.Span{{"A", 0, 1}, {"A", 1, 2}}},
 		{"B-A I-B", []nlp.Span{{"A", 0, 1}, {"B", 1, 2}}},
 		{"O O", nil},

@@ -269,7 +269,6 @@ func (m *TechniqueModel) perceptronScores(text string) []float64 {
 	return s
 }
 
-
 func softmax(s []float64, temp float64) []float64 {
 	out := make([]float64, len(s))
 	mx := math.Inf(-1)

@@ -147,7 +147,9 @@ func splitInner(toks []Token, text string, s, e int, protected [][2]int) []Token
 	return toks
 }
 
-func isSep(b byte) bool { return b == ',' || b == ';' || b == '(' || b == ')' || b == '"' || b == '\'' || b == '=' }
+func isSep(b byte) bool {
+	return b == ',' || b == ';' || b == '(' || b == ')' || b == '"' || b == '\'' || b == '='
+}
 
 // appendTrim appends text[s:e] as tokens, separators standing alone.
 func appendTrim(toks []Token, text string, s, e int) []Token {
