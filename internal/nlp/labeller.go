@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 )
 
 // Labeller is a trained sequence labeller: an averaged structured
@@ -86,6 +87,7 @@ func Train(sents []Sentence, types []string, opt TrainOptions) (*Labeller, error
 	if opt.Epochs <= 0 {
 		opt.Epochs = 10
 	}
+	sents = chunk(sents, maxTrainTokens)
 	m := &Labeller{Tags: tagSet(types), Gaz: opt.Gazetteer, index: map[uint64]int32{}}
 	m.setAllowed()
 	tagIdx := map[string]int{}
@@ -189,6 +191,32 @@ func Train(sents []Sentence, types []string, opt TrainOptions) (*Labeller, error
 		best.Info.Gazetteer = best.Gaz.Len()
 	}
 	return best, nil
+}
+
+// maxTrainTokens bounds the sentences training sees: AnnoCTR's dev split
+// holds one "sentence" of 18,029 tokens (a code listing), whose single
+// perceptron update would outweigh thousands of ordinary sentences.
+const maxTrainTokens = 200
+
+// chunk splits sentences longer than n tokens into pieces of about n,
+// cutting only before a token that does not continue an entity.
+func chunk(sents []Sentence, n int) []Sentence {
+	var out []Sentence
+	for _, s := range sents {
+		for len(s.Tokens) > n {
+			cut := n
+			for cut < len(s.Tokens) && strings.HasPrefix(s.Tags[cut], "I-") {
+				cut++
+			}
+			if cut == len(s.Tokens) {
+				break
+			}
+			out = append(out, Sentence{Tokens: s.Tokens[:cut], Tags: s.Tags[:cut], Doc: s.Doc})
+			s = Sentence{Tokens: s.Tokens[cut:], Tags: s.Tags[cut:], Doc: s.Doc}
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // averaged returns a labeller with the averaged weights w − u/c.

@@ -32,8 +32,8 @@ type savedLabeller struct {
 	Hashes []uint64 // sorted, delta-encoded
 	Counts []uint8  // nonzero tags per feature
 	TagIdx []uint8
-	Q      []int16 // weight / Scale
-	Scale  float32
+	Q      []int16   // weight / the row's scale
+	Scales []float32 // one a feature: its largest absolute weight / 32767
 	Trans  []float32
 }
 
@@ -144,20 +144,22 @@ func (m *Labeller) Save(w io.Writer) error {
 		hashes = append(hashes, h)
 	}
 	sort.Slice(hashes, func(i, j int) bool { return hashes[i] < hashes[j] })
-	maxAbs := 0.0
-	for _, v := range m.w {
-		maxAbs = max(maxAbs, math.Abs(float64(v)))
-	}
-	s := savedLabeller{Info: m.Info, Tags: m.Tags, Trans: m.trans, Scale: quantScale(maxAbs)}
+	s := savedLabeller{Info: m.Info, Tags: m.Tags, Trans: m.trans}
 	if m.Gaz != nil {
 		s.Gaz = m.Gaz.Entries()
 	}
 	var kept []uint64
 	for _, h := range hashes {
 		r := int(m.index[h])
+		row := m.w[r*nt : (r+1)*nt]
+		maxAbs := 0.0
+		for _, v := range row {
+			maxAbs = max(maxAbs, math.Abs(float64(v)))
+		}
+		scale := quantScale(maxAbs)
 		n := uint8(0)
-		for t, v := range m.w[r*nt : (r+1)*nt] {
-			if q := quant(float64(v), s.Scale); q != 0 {
+		for t, v := range row {
+			if q := quant(float64(v), scale); q != 0 {
 				s.TagIdx = append(s.TagIdx, uint8(t))
 				s.Q = append(s.Q, q)
 				n++
@@ -166,6 +168,7 @@ func (m *Labeller) Save(w io.Writer) error {
 		if n > 0 {
 			kept = append(kept, h)
 			s.Counts = append(s.Counts, n)
+			s.Scales = append(s.Scales, scale)
 		}
 	}
 	s.Hashes = deltas(kept)
@@ -179,7 +182,7 @@ func LoadLabeller(r io.Reader) (*Labeller, error) {
 		return nil, err
 	}
 	nt := len(s.Tags)
-	if nt == 0 || len(s.Trans) != (nt+1)*nt || len(s.Counts) != len(s.Hashes) || len(s.TagIdx) != len(s.Q) {
+	if nt == 0 || len(s.Trans) != (nt+1)*nt || len(s.Counts) != len(s.Hashes) || len(s.Scales) != len(s.Hashes) || len(s.TagIdx) != len(s.Q) {
 		return nil, fmt.Errorf("nlp: load model: inconsistent labeller (%w)", ErrTruncated)
 	}
 	m := &Labeller{Info: s.Info, Tags: s.Tags, trans: s.Trans, index: make(map[uint64]int32, len(s.Hashes))}
@@ -191,7 +194,7 @@ func LoadLabeller(r io.Reader) (*Labeller, error) {
 			if k >= len(s.Q) || int(s.TagIdx[k]) >= nt {
 				return nil, fmt.Errorf("nlp: load model: inconsistent labeller (%w)", ErrTruncated)
 			}
-			m.w[i*nt+int(s.TagIdx[k])] = float32(s.Q[k]) * s.Scale
+			m.w[i*nt+int(s.TagIdx[k])] = float32(s.Q[k]) * s.Scales[i]
 			k++
 		}
 	}

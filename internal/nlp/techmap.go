@@ -111,8 +111,9 @@ type TechniqueTrainOptions struct {
 	Temperature, Alpha float64
 }
 
-// DefaultTemperature and DefaultAlpha are the values SelectTechniqueParams
-// chose on held-out software procedures of ATT&CK 13.1.
+// DefaultTemperature and DefaultAlpha are used when training is not given
+// the values SelectTechniqueParams chooses (spoor train nlp always runs it
+// and stores its choice in the model).
 const (
 	DefaultTemperature = 2.0
 	DefaultAlpha       = 0.5
