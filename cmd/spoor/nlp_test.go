@@ -154,9 +154,13 @@ func TestAcceptanceNLPEval(t *testing.T) {
 	testenv.DataFile(t, "ti-text", "dnrti", "test.txt.gz")
 	c := newCLI(t)
 	var ev struct {
-		DNRTI       struct{ MicroF1 float64 `json:"micro_f1"` } `json:"dnrti"`
-		DNRTIUnseen struct{ MicroF1 float64 `json:"micro_f1"` } `json:"dnrti_unseen"`
-		AnnoCTR     struct {
+		DNRTI struct {
+			MicroF1 float64 `json:"micro_f1"`
+		} `json:"dnrti"`
+		DNRTIUnseen struct {
+			MicroF1 float64 `json:"micro_f1"`
+		} `json:"dnrti_unseen"`
+		AnnoCTR struct {
 			MicroF1 float64                    `json:"micro_f1"`
 			PerType map[string]json.RawMessage `json:"per_type"`
 		} `json:"annoctr"`
