@@ -20,6 +20,8 @@ type Labeller struct {
 	w     []float32        // row*len(Tags) + tag
 	trans []float32        // (prev+1)*len(Tags) + tag; prev -1 is the start
 	allow []bool           // same layout as trans: the transition is allowed
+	prevs [][]int          // per tag: the tags that may precede it
+	tab   *featTable       // index for tagging, built once trained or loaded
 }
 
 // ModelInfo describes how a model was trained.
@@ -68,6 +70,14 @@ func (m *Labeller) setAllowed() {
 				ok = p >= 0 && m.Tags[p] != "O" && m.Tags[p][2:] == m.Tags[t][2:]
 			}
 			m.allow[(p+1)*nt+t] = ok
+		}
+	}
+	m.prevs = make([][]int, nt)
+	for t := 0; t < nt; t++ {
+		for p := 0; p < nt; p++ {
+			if m.allow[(p+1)*nt+t] {
+				m.prevs[t] = append(m.prevs[t], p)
+			}
 		}
 	}
 }
@@ -221,7 +231,7 @@ func chunk(sents []Sentence, n int) []Sentence {
 
 // averaged returns a labeller with the averaged weights w − u/c.
 func (m *Labeller) averaged(u, tu []float64, c float64) *Labeller {
-	a := &Labeller{Tags: m.Tags, Gaz: m.Gaz, index: m.index, allow: m.allow}
+	a := &Labeller{Tags: m.Tags, Gaz: m.Gaz, index: m.index, allow: m.allow, prevs: m.prevs}
 	a.w = make([]float32, len(m.w))
 	for i, v := range m.w {
 		a.w[i] = v - float32(u[i]/c)
@@ -254,6 +264,7 @@ func (m *Labeller) prune() {
 		}
 	}
 	m.index, m.w = keep, w
+	m.tab = newFeatTable(keep)
 }
 
 // emissionsRows computes the score of every tag at every token.
@@ -284,7 +295,13 @@ func (m *Labeller) emissions(dst []float32, tokens []string) []float32 {
 		dst = append(dst, make([]float32, nt)...)
 		e := dst[base:]
 		for _, h := range buf {
-			r, ok := m.index[h]
+			var r int32
+			var ok bool
+			if m.tab != nil {
+				r, ok = m.tab.get(h)
+			} else {
+				r, ok = m.index[h]
+			}
 			if !ok {
 				continue
 			}
@@ -315,13 +332,11 @@ func (m *Labeller) viterbi(dst []int, em []float32, n int) []int {
 		}
 	}
 	for i := 1; i < n; i++ {
+		prev := score[(i-1)*nt : i*nt]
 		for t := 0; t < nt; t++ {
 			best, arg := neg, int32(0)
-			for p := 0; p < nt; p++ {
-				if !m.allow[(p+1)*nt+t] {
-					continue
-				}
-				if s := score[(i-1)*nt+p] + m.trans[(p+1)*nt+t]; s > best {
+			for _, p := range m.prevs[t] {
+				if s := prev[p] + m.trans[(p+1)*nt+t]; s > best {
 					best, arg = s, int32(p)
 				}
 			}
@@ -359,58 +374,83 @@ func (m *Labeller) Tag(tokens []string) []string {
 
 // marginals returns, for each token, the posterior of each tag when the
 // scores are read as log-potentials of a linear-chain model
-// (forward–backward restricted to allowed transitions).
+// (forward–backward over allowed transitions, scaled per token).
 func (m *Labeller) marginals(em []float32, n int) []float64 {
 	nt := len(m.Tags)
+	// Transition potentials, zero where not allowed.
+	tp := make([]float64, (nt+1)*nt)
+	for i, v := range m.trans {
+		if m.allow[i] {
+			tp[i] = math.Exp(float64(v))
+		}
+	}
+	// Emission potentials, each token shifted by its largest score.
+	ep := make([]float64, n*nt)
+	for i := 0; i < n; i++ {
+		mx := float32(math.Inf(-1))
+		for _, v := range em[i*nt : (i+1)*nt] {
+			mx = max(mx, v)
+		}
+		for t := 0; t < nt; t++ {
+			ep[i*nt+t] = math.Exp(float64(em[i*nt+t] - mx))
+		}
+	}
 	alpha := make([]float64, n*nt)
 	beta := make([]float64, n*nt)
-	lse := func(xs []float64) float64 {
-		mx := math.Inf(-1)
-		for _, x := range xs {
-			mx = max(mx, x)
-		}
-		if math.IsInf(mx, -1) {
-			return mx
-		}
+	scale := make([]float64, n)
+	norm := func(v []float64) float64 {
 		s := 0.0
-		for _, x := range xs {
-			s += math.Exp(x - mx)
+		for _, x := range v {
+			s += x
 		}
-		return mx + math.Log(s)
+		if s > 0 {
+			for k := range v {
+				v[k] /= s
+			}
+		}
+		return s
 	}
-	tmp := make([]float64, nt)
 	for t := 0; t < nt; t++ {
-		alpha[t] = math.Inf(-1)
-		if m.allow[t] {
-			alpha[t] = float64(em[t] + m.trans[t])
-		}
+		alpha[t] = tp[t] * ep[t]
 	}
+	scale[0] = norm(alpha[:nt])
 	for i := 1; i < n; i++ {
 		for t := 0; t < nt; t++ {
-			for p := 0; p < nt; p++ {
-				tmp[p] = math.Inf(-1)
-				if m.allow[(p+1)*nt+t] {
-					tmp[p] = alpha[(i-1)*nt+p] + float64(m.trans[(p+1)*nt+t])
-				}
+			s := 0.0
+			for _, p := range m.prevs[t] {
+				s += alpha[(i-1)*nt+p] * tp[(p+1)*nt+t]
 			}
-			alpha[i*nt+t] = lse(tmp) + float64(em[i*nt+t])
+			alpha[i*nt+t] = s * ep[i*nt+t]
 		}
+		scale[i] = norm(alpha[i*nt : (i+1)*nt])
+	}
+	for t := 0; t < nt; t++ {
+		beta[(n-1)*nt+t] = 1
 	}
 	for i := n - 2; i >= 0; i-- {
 		for p := 0; p < nt; p++ {
+			s := 0.0
 			for t := 0; t < nt; t++ {
-				tmp[t] = math.Inf(-1)
-				if m.allow[(p+1)*nt+t] {
-					tmp[t] = beta[(i+1)*nt+t] + float64(m.trans[(p+1)*nt+t]+em[(i+1)*nt+t])
+				if w := tp[(p+1)*nt+t]; w != 0 {
+					s += w * ep[(i+1)*nt+t] * beta[(i+1)*nt+t]
 				}
 			}
-			beta[i*nt+p] = lse(tmp)
+			beta[i*nt+p] = s
 		}
+		norm(beta[i*nt : (i+1)*nt])
 	}
-	z := lse(alpha[(n-1)*nt : n*nt])
 	out := make([]float64, n*nt)
-	for i := range out {
-		out[i] = math.Exp(alpha[i] + beta[i] - z)
+	for i := 0; i < n; i++ {
+		s := 0.0
+		for t := 0; t < nt; t++ {
+			out[i*nt+t] = alpha[i*nt+t] * beta[i*nt+t]
+			s += out[i*nt+t]
+		}
+		if s > 0 {
+			for t := 0; t < nt; t++ {
+				out[i*nt+t] /= s
+			}
+		}
 	}
 	return out
 }

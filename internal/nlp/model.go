@@ -205,6 +205,7 @@ func LoadLabeller(r io.Reader) (*Labeller, error) {
 		}
 	}
 	m.setAllowed()
+	m.tab = newFeatTable(m.index)
 	return m, nil
 }
 
