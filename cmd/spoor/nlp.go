@@ -301,12 +301,18 @@ type nlpEvaluation struct {
 	DNRTI       nlp.Scores `json:"dnrti"`
 	DNRTIUnseen nlp.Scores `json:"dnrti_unseen"`
 	AnnoCTR     nlp.Scores `json:"annoctr"`
+	// Baseline is the most-frequent-tag baseline on the same sets.
+	Baseline struct {
+		DNRTI       nlp.Scores `json:"dnrti"`
+		DNRTIUnseen nlp.Scores `json:"dnrti_unseen"`
+		AnnoCTR     nlp.Scores `json:"annoctr"`
+	} `json:"baseline"`
 }
 
 func evalNLP(e *env, dir, format string) error {
 	var ev nlpEvaluation
 	for _, corpus := range []string{"dnrti", "annoctr"} {
-		train, _, test, err := readSplits(dir, corpus)
+		train, dev, test, err := readSplits(dir, corpus)
 		if err != nil {
 			return err
 		}
@@ -314,11 +320,15 @@ func evalNLP(e *env, dir, format string) error {
 		if err != nil {
 			return err
 		}
+		// The baseline learns from what the shipped model learnt from.
+		base := nlp.TrainFrequentTag(append(append([]nlp.Sentence{}, train...), dev...))
 		if corpus == "dnrti" {
-			ev.DNRTI = nlp.Evaluate(m, test)
-			ev.DNRTIUnseen = nlp.Evaluate(m, nlp.Unseen(train, test))
+			unseen := nlp.Unseen(train, test)
+			ev.DNRTI, ev.DNRTIUnseen = nlp.Evaluate(m, test), nlp.Evaluate(m, unseen)
+			ev.Baseline.DNRTI, ev.Baseline.DNRTIUnseen = nlp.Evaluate(base, test), nlp.Evaluate(base, unseen)
 		} else {
 			ev.AnnoCTR = nlp.Evaluate(m, test)
+			ev.Baseline.AnnoCTR = nlp.Evaluate(base, test)
 		}
 	}
 	if format == "json" {
@@ -338,6 +348,8 @@ func evalNLP(e *env, dir, format string) error {
 			return err
 		}
 	}
+	fmt.Fprintf(e.stdout, "baseline (most frequent training tag): dnrti F1 %.3f, dnrti_unseen F1 %.3f, annoctr F1 %.3f\n",
+		ev.Baseline.DNRTI.MicroF1, ev.Baseline.DNRTIUnseen.MicroF1, ev.Baseline.AnnoCTR.MicroF1)
 	return nil
 }
 

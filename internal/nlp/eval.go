@@ -102,7 +102,7 @@ func Score(gold, pred [][]string) Scores {
 }
 
 // Evaluate tags every sentence and scores the result against its tags.
-func Evaluate(m *Labeller, sents []Sentence) Scores {
+func Evaluate(m Tagger, sents []Sentence) Scores {
 	gold := make([][]string, len(sents))
 	pred := make([][]string, len(sents))
 	for i, s := range sents {
