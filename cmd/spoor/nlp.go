@@ -264,8 +264,9 @@ func tagCoNLL(w io.Writer, m *nlp.Labeller, r io.Reader, name string) error {
 			continue
 		}
 		if strings.HasPrefix(line, "<DOCSTART>") || strings.HasPrefix(line, "-DOCSTART-") {
+			// A document marker stays a one-token sentence of its own.
 			flush()
-			fmt.Fprintf(bw, "%s\n\n", line)
+			fmt.Fprintf(bw, "%s\tO\n\n", strings.Fields(line)[0])
 			continue
 		}
 		tok := line
@@ -560,7 +561,7 @@ func trainLabeller(e *env, dir, corpus string, epochs int, useGaz bool) (*nlp.La
 		return nil, intel.Errorf(intel.CodeInvalid, "%v", err)
 	}
 	best, devF1 := m.Info.Epochs, m.Info.DevF1
-	opt.Dev, opt.Epochs = nil, best
+	opt.Dev, opt.Epochs, opt.Temperature = nil, best, m.Info.Temperature
 	bar = newProgress(e.stderr, "train nlp "+filepath.Base(corpus)+" on train+dev")
 	opt.Progress = func(ep int, f1 float64) { bar.update(ep, best) }
 	m, err = nlp.Train(append(append([]nlp.Sentence{}, train...), dev...), types, opt)

@@ -174,3 +174,18 @@ func TestAcceptanceNLPEval(t *testing.T) {
 		t.Errorf("nlp eval below the floors: %s", out)
 	}
 }
+
+// TestNLPTagCoNLLDocStart keeps AnnoCTR's document markers as one-token
+// sentences, so that the output lines up with the input.
+func TestNLPTagCoNLLDocStart(t *testing.T) {
+	c := newCLI(t)
+	in := "<DOCSTART>\tO\tO\tO\tO\tO\tO\n\nTurla\tO\tO\tO\tB-GROUP\tO\tB-GROUP\nused\tO\tO\tO\tO\tO\tO\n"
+	out, errOut, err := c.run(in, "nlp", "tag", "--model", "annoctr", "--format", "conll", "-")
+	if err != nil {
+		t.Fatalf("%v: %s", err, errOut)
+	}
+	lines := strings.Split(out, "\n")
+	if len(lines) != 6 || lines[0] != "<DOCSTART>\tO" || lines[1] != "" || !strings.HasPrefix(lines[2], "Turla\t") || !strings.HasPrefix(lines[3], "used\t") || lines[4] != "" {
+		t.Errorf("output %q", out)
+	}
+}

@@ -35,6 +35,9 @@ type ModelInfo struct {
 	DevF1     float64  `json:"dev_f1"`
 	Features  int      `json:"features"`
 	Gazetteer int      `json:"gazetteer"`
+	// Temperature divides the scores before forward–backward gives the
+	// confidences; chosen on the dev split (token log-loss).
+	Temperature float64 `json:"temperature"`
 	Trained   string   `json:"trained,omitempty"`
 }
 
@@ -48,6 +51,8 @@ type TrainOptions struct {
 	// Gazetteer, if set, adds its matches as features and is saved with
 	// the model.
 	Gazetteer *Gazetteer
+	// Temperature of the confidences when there is no Dev to choose it.
+	Temperature float64
 	// Progress, if set, is called after each epoch.
 	Progress func(epoch int, devF1 float64)
 }
@@ -196,11 +201,54 @@ func Train(sents []Sentence, types []string, opt TrainOptions) (*Labeller, error
 	}
 	best.prune()
 	best.Info = ModelInfo{Types: slices.Clone(types), Sentences: len(sents), Tokens: tokens, Epochs: bestEpoch,
-		DevF1: bestF1, Features: len(best.index)}
+		DevF1: bestF1, Features: len(best.index), Temperature: opt.Temperature}
+	if len(opt.Dev) > 0 {
+		best.Info.Temperature = best.calibrate(opt.Dev)
+	}
+	if best.Info.Temperature <= 0 {
+		best.Info.Temperature = 1
+	}
 	if best.Gaz != nil {
 		best.Info.Gazetteer = best.Gaz.Len()
 	}
 	return best, nil
+}
+
+// calibrate returns the temperature, of a grid, whose tag posteriors give
+// the dev tokens' gold tags the least log-loss.
+func (m *Labeller) calibrate(dev []Sentence) float64 {
+	tagIdx := map[string]int{}
+	for i, t := range m.Tags {
+		tagIdx[t] = i
+	}
+	nt := len(m.Tags)
+	type pre struct {
+		em   []float32
+		gold []int
+	}
+	var pres []pre
+	for _, s := range dev {
+		p := pre{em: m.emissions(nil, s.Tokens)}
+		for _, t := range s.Tags {
+			p.gold = append(p.gold, tagIdx[t])
+		}
+		pres = append(pres, p)
+	}
+	best, bestLoss := 1.0, math.Inf(1)
+	for _, temp := range []float64{1, 2, 4, 8, 16, 32, 64} {
+		m.Info.Temperature = temp
+		loss := 0.0
+		for _, p := range pres {
+			post := m.marginals(p.em, len(p.gold))
+			for i, g := range p.gold {
+				loss -= math.Log(max(post[i*nt+g], 1e-9))
+			}
+		}
+		if loss < bestLoss {
+			best, bestLoss = temp, loss
+		}
+	}
+	return best
 }
 
 // maxTrainTokens bounds the sentences training sees: AnnoCTR's dev split
@@ -377,11 +425,15 @@ func (m *Labeller) Tag(tokens []string) []string {
 // (forward–backward over allowed transitions, scaled per token).
 func (m *Labeller) marginals(em []float32, n int) []float64 {
 	nt := len(m.Tags)
+	inv := float32(1)
+	if m.Info.Temperature > 0 {
+		inv = float32(1 / m.Info.Temperature)
+	}
 	// Transition potentials, zero where not allowed.
 	tp := make([]float64, (nt+1)*nt)
 	for i, v := range m.trans {
 		if m.allow[i] {
-			tp[i] = math.Exp(float64(v))
+			tp[i] = math.Exp(float64(v * inv))
 		}
 	}
 	// Emission potentials, each token shifted by its largest score.
@@ -392,7 +444,7 @@ func (m *Labeller) marginals(em []float32, n int) []float64 {
 			mx = max(mx, v)
 		}
 		for t := 0; t < nt; t++ {
-			ep[i*nt+t] = math.Exp(float64(em[i*nt+t] - mx))
+			ep[i*nt+t] = math.Exp(float64((em[i*nt+t] - mx) * inv))
 		}
 	}
 	alpha := make([]float64, n*nt)
