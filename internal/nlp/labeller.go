@@ -38,7 +38,7 @@ type ModelInfo struct {
 	// Temperature divides the scores before forward–backward gives the
 	// confidences; chosen on the dev split (token log-loss).
 	Temperature float64 `json:"temperature"`
-	Trained   string   `json:"trained,omitempty"`
+	Trained     string  `json:"trained,omitempty"`
 }
 
 // TrainOptions control training.
