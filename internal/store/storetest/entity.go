@@ -24,7 +24,7 @@ func testReportEntities(t *testing.T, open Opener) {
 		{Type: "Tool", Text: "<script>alert(1)</script>", Start: 11, End: 36, Confidence: 0.5, Model: "dnrti 2026-12-03"},
 		{Type: "Area", Text: "Ukraine", Start: 59, End: 66, Confidence: 0.8, Model: "dnrti 2026-12-03"},
 		{Type: "Area", Text: "Poland", Start: 59, End: 66, Confidence: 0.8, Model: "dnrti 2026-12-03"}, // not at those offsets
-		{Type: "Area", Text: "x", Start: 60, End: 999, Confidence: 0.8, Model: "dnrti 2026-12-03"},      // outside the text
+		{Type: "Area", Text: "x", Start: 60, End: 999, Confidence: 0.8, Model: "dnrti 2026-12-03"},     // outside the text
 	}
 	techs := []intel.TechniqueMention{
 		{Technique: "T1059.001", Score: 1, Method: "id", Sentence: text, Start: 0, End: len(text), Model: "techniques 2026-12-03"},
