@@ -375,7 +375,7 @@ func evalTechniques(e *env, dir, format string) error {
 	if err != nil {
 		return err
 	}
-	opt := nlp.TechniqueTrainOptions{Epochs: 10, Seed: 1}
+	opt := nlp.TechniqueTrainOptions{Epochs: 10, Seed: 1, Bags: 3}
 	if opt.Temperature, opt.Alpha, err = nlp.SelectTechniqueParams(a.Techniques, a.Procedures, opt); err != nil {
 		return err
 	}
@@ -461,7 +461,7 @@ func trainNLP(e *env, f trainNLPFlags) error {
 		if err != nil {
 			return err
 		}
-		opt := nlp.TechniqueTrainOptions{Epochs: *f.epochs, Seed: 1}
+		opt := nlp.TechniqueTrainOptions{Epochs: *f.epochs, Seed: 1, Bags: 3}
 		if opt.Epochs <= 0 {
 			opt.Epochs = 10
 		}

@@ -38,6 +38,7 @@ type TechniqueInfo struct {
 	Features   int     `json:"features"`
 	Temp       float64 `json:"temperature"`
 	Alpha      float64 `json:"alpha"`
+	Bags       int     `json:"bags,omitempty"`
 }
 
 type classWeight struct {
@@ -106,6 +107,9 @@ func nameWords(name string) map[string]bool {
 type TechniqueTrainOptions struct {
 	Epochs int
 	Seed   uint64
+	// Bags perceptrons trained on different shuffles (seeds Seed,
+	// Seed+1, …) are averaged into one; 0 or 1 trains one.
+	Bags int
 	// Temperature and Alpha of the combined score; zero Temperature and
 	// negative Alpha take the defaults.
 	Temperature, Alpha float64
@@ -149,58 +153,73 @@ func TrainTechniques(techs []Technique, procs []Procedure, opt TechniqueTrainOpt
 	type acc struct {
 		w, u float64
 	}
-	w := map[uint64]map[uint16]*acc{}
-	bias := make([]acc, nc)
-	c := 1.0
-	rng := rand.New(rand.NewPCG(opt.Seed, 0x74656368))
-	scores := make([]float64, nc)
-	for ep := 0; ep < opt.Epochs; ep++ {
-		rng.Shuffle(len(data), func(i, j int) { data[i], data[j] = data[j], data[i] })
-		for _, d := range data {
-			for k := range scores {
-				scores[k] = bias[k].w
-			}
-			for _, h := range d.f {
-				for cl, a := range w[h] {
-					scores[cl] += a.w
+	bags := max(opt.Bags, 1)
+	sumW := map[uint64]map[uint16]float64{}
+	sumBias := make([]float64, nc)
+	for bag := 0; bag < bags; bag++ {
+		w := map[uint64]map[uint16]*acc{}
+		bias := make([]acc, nc)
+		c := 1.0
+		rng := rand.New(rand.NewPCG(opt.Seed+uint64(bag), 0x74656368))
+		scores := make([]float64, nc)
+		for ep := 0; ep < opt.Epochs; ep++ {
+			rng.Shuffle(len(data), func(i, j int) { data[i], data[j] = data[j], data[i] })
+			for _, d := range data {
+				for k := range scores {
+					scores[k] = bias[k].w
 				}
-			}
-			best := 0
-			for k := range scores {
-				if scores[k] > scores[best] {
-					best = k
-				}
-			}
-			if best != d.y {
 				for _, h := range d.f {
-					row := w[h]
-					if row == nil {
-						row = map[uint16]*acc{}
-						w[h] = row
+					for cl, a := range w[h] {
+						scores[cl] += a.w
 					}
-					for _, cl := range [2]int{d.y, best} {
-						if row[uint16(cl)] == nil {
-							row[uint16(cl)] = &acc{}
-						}
-					}
-					row[uint16(d.y)].w++
-					row[uint16(d.y)].u += c
-					row[uint16(best)].w--
-					row[uint16(best)].u -= c
 				}
-				bias[d.y].w++
-				bias[d.y].u += c
-				bias[best].w--
-				bias[best].u -= c
+				best := 0
+				for k := range scores {
+					if scores[k] > scores[best] {
+						best = k
+					}
+				}
+				if best != d.y {
+					for _, h := range d.f {
+						row := w[h]
+						if row == nil {
+							row = map[uint16]*acc{}
+							w[h] = row
+						}
+						for _, cl := range [2]int{d.y, best} {
+							if row[uint16(cl)] == nil {
+								row[uint16(cl)] = &acc{}
+							}
+						}
+						row[uint16(d.y)].w++
+						row[uint16(d.y)].u += c
+						row[uint16(best)].w--
+						row[uint16(best)].u -= c
+					}
+					bias[d.y].w++
+					bias[d.y].u += c
+					bias[best].w--
+					bias[best].u -= c
+				}
+				c++
 			}
-			c++
+		}
+		for h, row := range w {
+			if sumW[h] == nil {
+				sumW[h] = map[uint16]float64{}
+			}
+			for cl, a := range row {
+				sumW[h][cl] += (a.w - a.u/c) / float64(bags)
+			}
+		}
+		for k := range bias {
+			sumBias[k] += (bias[k].w - bias[k].u/c) / float64(bags)
 		}
 	}
 	m.weights = map[uint64][]classWeight{}
-	for h, row := range w {
+	for h, row := range sumW {
 		var cw []classWeight
-		for cl, a := range row {
-			v := a.w - a.u/c
+		for cl, v := range row {
 			if math.Abs(v) > 1e-3 {
 				cw = append(cw, classWeight{cl, float32(v)})
 			}
@@ -211,8 +230,8 @@ func TrainTechniques(techs []Technique, procs []Procedure, opt TechniqueTrainOpt
 		}
 	}
 	m.bias = make([]float32, nc)
-	for k := range bias {
-		m.bias[k] = float32(bias[k].w - bias[k].u/c)
+	for k, v := range sumBias {
+		m.bias[k] = float32(v)
 	}
 	m.Temperature, m.Alpha = opt.Temperature, opt.Alpha
 	if m.Temperature <= 0 {
@@ -222,7 +241,7 @@ func TrainTechniques(techs []Technique, procs []Procedure, opt TechniqueTrainOpt
 		m.Alpha = DefaultAlpha
 	}
 	m.centroid = TrainTFIDF(techs, procs)
-	m.Info = TechniqueInfo{Procedures: len(data), Classes: nc, Epochs: opt.Epochs, Features: len(m.weights), Temp: m.Temperature, Alpha: m.Alpha}
+	m.Info = TechniqueInfo{Procedures: len(data), Classes: nc, Epochs: opt.Epochs, Features: len(m.weights), Temp: m.Temperature, Alpha: m.Alpha, Bags: opt.Bags}
 	return m, nil
 }
 
