@@ -58,6 +58,7 @@ func commands() []*command {
 		trainCmd(),
 		attributeCmd(),
 		reputationCmd(),
+		nlpCmd(),
 		analyzeCmd(),
 		userCmd(),
 		extractCmd(),

@@ -16,7 +16,7 @@ import (
 func trainCmd() *command {
 	return &command{
 		name:  "train",
-		usage: "attribution [--min-events 3] [--folds 5] | reputation [--data CSV] [--out FILE] [--skip-bad] [--fpr 0.02]",
+		usage: "attribution [--min-events 3] [--folds 5] | reputation [--data CSV] [--out FILE] [--skip-bad] [--fpr 0.02] | nlp [--corpus dnrti|annoctr|techniques|FILE] [-o FILE]",
 		short: "train a model: attribution (stored in the base) or reputation (domain reputation)",
 		long: `Train fits one of spoor's models and keeps it where the commands that use it
 look.
@@ -36,22 +36,35 @@ look.
                             families. A malformed row is an error naming its
                             line, unless --skip-bad. Writes
                             reputation-model.json.gz beside the database (or
-                            --out), which spoor reputation then uses.`,
+                            --out), which spoor reputation then uses.
+  spoor train nlp           the entity labeller on --corpus dnrti (default),
+                            annoctr or a CoNLL FILE (token first, BIO tag
+                            last), with the gazetteer of ATT&CK, MISP galaxy,
+                            country and sector names from --data-dir: the epochs
+                            are chosen on the dev split (a tenth of a FILE),
+                            then it is trained on train and dev together.
+                            --corpus techniques trains the technique mapper on
+                            ATT&CK's procedure examples. Writes -o (default
+                            nlp-CORPUS.gz beside the database), which spoor
+                            nlp tag --model FILE reads.`,
 		flags: config.FlagDB | config.FlagFormat,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			minEvents := fs.Int("min-events", 3, "attribution: events a group needs to be a class")
 			folds := fs.Int("folds", 5, "attribution: evaluate on this many folds first (0: no evaluation)")
 			rep := addTrainReputationFlags(fs)
+			nlpFlags := addTrainNLPFlags(fs)
 			return func(ctx context.Context) error {
 				if len(e.args) != 1 {
-					return usagef("usage: spoor train attribution | reputation")
+					return usagef("usage: spoor train attribution | reputation | nlp")
 				}
 				switch e.args[0] {
 				case "reputation":
 					return trainReputation(ctx, e, rep)
+				case "nlp":
+					return trainNLP(e, nlpFlags)
 				case "attribution":
 				default:
-					return usagef("spoor train: unknown model %q (attribution, reputation)", e.args[0])
+					return usagef("spoor train: unknown model %q (attribution, reputation, nlp)", e.args[0])
 				}
 				if *minEvents < 1 || *folds < 0 || *folds == 1 {
 					return usagef("--min-events must be at least 1 and --folds 0 or at least 2")

@@ -12,8 +12,9 @@ import (
 
 // pullReport reads one report: a URL through the polite crawler (robots,
 // rate limit, conditional GET, no private addresses unless the source
-// allows them), or a file; then links its text to the base's names and
-// stores it with its indicators and mentions in one transaction.
+// allows them), or a file; then links its text to the base's names, reads
+// it with the built-in models (entities, techniques) and stores it with
+// its indicators, mentions, entities and techniques in one transaction.
 func (c *Collector) pullReport(ctx context.Context, st Store, src *intel.Source, location string, _ func(int, int)) (*intel.ImportStats, error) {
 	dict, err := st.MentionDictionary(ctx)
 	if err != nil {
@@ -51,6 +52,9 @@ func (c *Collector) pullReport(ctx context.Context, st Store, src *intel.Source,
 		if err != nil {
 			return nil, err
 		}
+	}
+	if err := readReport(imp); err != nil {
+		return nil, err
 	}
 	stats, err := st.ImportReport(ctx, imp)
 	if err != nil {

@@ -61,6 +61,9 @@ type ReportImport struct {
 	Mentions   []Mention         `json:"mentions,omitempty"`
 	// Terms are the countries and sectors the text names.
 	Terms []TermMention `json:"terms,omitempty"`
+	// Entities and Techniques are what the text-reading models found.
+	Entities   []EntityMention    `json:"entities,omitempty"`
+	Techniques []TechniqueMention `json:"techniques,omitempty"`
 	// Notes say which values of the document broke the input rules and
 	// were repaired (Document.Tidy).
 	Notes []string `json:"notes,omitempty"`

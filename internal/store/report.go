@@ -23,8 +23,8 @@ const maxMentionList = 1000
 // The document is deduplicated by URL, then by content hash: importing the
 // same report again, from the same or another URL, changes nothing and
 // counts everything Unchanged. A known URL with new text updates the
-// document and replaces its mentions, countries, sectors and indicator
-// links. A stored
+// document and replaces its mentions, countries, sectors, recognised
+// entities, mapped techniques and indicator links. A stored
 // citation (a document with the URL but no text, from a STIX reference)
 // gets the text. Mentions of objects that do not exist are rejected with a
 // warning rather than failing the import.
@@ -75,7 +75,15 @@ func (s *Store) ImportReport(ctx context.Context, imp *intel.ReportImport) (*int
 		if err != nil {
 			return fmt.Errorf("countries and sectors: %w", err)
 		}
-		if !docChanged && !indChanged && !menChanged && !termChanged {
+		entChanged, err := s.reportEntities(ctx, tx, d.ID, d.Text, imp.Entities, stats)
+		if err != nil {
+			return fmt.Errorf("entities: %w", err)
+		}
+		techChanged, err := s.reportTechniques(ctx, tx, d.ID, imp.Techniques, stats)
+		if err != nil {
+			return fmt.Errorf("techniques: %w", err)
+		}
+		if !docChanged && !indChanged && !menChanged && !termChanged && !entChanged && !techChanged {
 			return nil
 		}
 		return s.audit(ctx, tx, "report.import", "document", d.ID, importSummary(stats))

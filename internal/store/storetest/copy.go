@@ -70,9 +70,14 @@ func FillEveryTable(t testing.TB, s *store.Store) {
 	doc, err := report.Text([]byte(reportText), "r.txt", "https://labs.example.com/paper-kite", report.Options{})
 	mustT("read the report", err)
 	known := report.NewKnown(append(dict, report.Vocabulary()...))
-	_, err = s.ImportReport(ctx, report.BuildImport(doc, report.Analyze(doc.Text, known), report.ImportOptions{
+	rimp := report.BuildImport(doc, report.Analyze(doc.Text, known), report.ImportOptions{
 		Source: intel.Source{Name: "paper-kite-labs", Kind: intel.SourceReport, Credibility: 0.6, TLP: intel.TLPGreen},
-	}))
+	})
+	if k := strings.Index(rimp.Document.Text, "APT28"); k >= 0 {
+		rimp.Entities = []intel.EntityMention{{Type: "HackOrg", Text: "APT28", Start: k, End: k + 5, Confidence: 0.9, Model: "fill"}}
+	}
+	rimp.Techniques = []intel.TechniqueMention{{Technique: "T1059.001", Score: 1, Method: "id", Sentence: "The actor ran PowerShell (T1059.001)", Model: "fill"}}
+	_, err = s.ImportReport(ctx, rimp)
 	mustT("import the report", err)
 
 	apt28, err := s.FindObjectByName(ctx, intel.KindGroup, "APT28")

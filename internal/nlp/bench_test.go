@@ -1,0 +1,92 @@
+package nlp_test
+
+import (
+	"compress/gzip"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/spoor/spoor/internal/nlp"
+	"github.com/spoor/spoor/internal/testenv"
+)
+
+func dnrtiTest(b *testing.B) []nlp.Sentence {
+	b.Helper()
+	f, err := os.Open(testenv.DataFile(b, "ti-text", "dnrti", "test.txt.gz"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := nlp.ReadDNRTI(zr, "test.txt.gz")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// BenchmarkTag measures the built-in DNRTI labeller on pre-tokenised
+// sentences (the CoNLL path): features, scores and Viterbi.
+func BenchmarkTag(b *testing.B) {
+	sents := dnrtiTest(b)
+	m, err := nlp.DefaultLabeller("dnrti")
+	if err != nil {
+		b.Fatal(err)
+	}
+	tokens := 0
+	for _, s := range sents {
+		tokens += len(s.Tokens)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		for _, s := range sents {
+			m.Tag(s.Tokens)
+		}
+	}
+	b.ReportMetric(float64(tokens)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
+}
+
+// BenchmarkEntities measures the plain-text path: sentence splitting,
+// tokenising (with the IOC scanner), tagging and confidences.
+func BenchmarkEntities(b *testing.B) {
+	sents := dnrtiTest(b)
+	m, err := nlp.DefaultLabeller("dnrti")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var sb strings.Builder
+	for _, s := range sents {
+		sb.WriteString(strings.Join(s.Tokens, " "))
+		sb.WriteString("\n\n")
+	}
+	text := sb.String()
+	tokens := len(nlp.Tokenize(text))
+	b.ResetTimer()
+	for b.Loop() {
+		m.Entities(text)
+	}
+	b.ReportMetric(float64(tokens)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
+}
+
+// BenchmarkTechniques measures the technique mapper on report-like text.
+func BenchmarkTechniques(b *testing.B) {
+	sents := dnrtiTest(b)
+	m, err := nlp.DefaultTechniques()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var sb strings.Builder
+	for _, s := range sents[:200] {
+		sb.WriteString(strings.Join(s.Tokens, " "))
+		sb.WriteString("\n\n")
+	}
+	text := sb.String()
+	b.ResetTimer()
+	for b.Loop() {
+		m.Map(text, nlp.MapOptions{MinScore: 0.3})
+	}
+	b.ReportMetric(200*float64(b.N)/b.Elapsed().Seconds(), "sentences/s")
+}

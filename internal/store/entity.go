@@ -1,0 +1,169 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"math"
+	"strings"
+
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// reportEntities replaces the document's recognised entities when they
+// differ from the stored ones. An entity whose offsets do not lie in the
+// text, or whose text is not the text at them, is rejected with a warning.
+func (s *Store) reportEntities(ctx context.Context, tx *sql.Tx, docID int64, text string, ents []intel.EntityMention, stats *intel.ImportStats) (bool, error) {
+	c := &intel.ImportCount{}
+	if len(ents) > 0 {
+		c = stats.Count("entity")
+	}
+	type key struct {
+		start int
+		typ   string
+	}
+	type row struct {
+		end        int
+		text       string
+		confidence float64
+		model      string
+	}
+	want := map[key]row{}
+	for _, e := range ents {
+		c.Seen++
+		if e.Start < 0 || e.End <= e.Start || e.End > len(text) || text[e.Start:e.End] != e.Text || e.Type == "" {
+			c.Rejected++
+			warn(stats, "entity %q at [%d,%d): not the text at those offsets", e.Text, e.Start, e.End)
+			continue
+		}
+		want[key{e.Start, e.Type}] = row{e.End, e.Text, roundConf(e.Confidence), e.Model}
+	}
+	stored := map[key]row{}
+	rows, err := s.query(ctx, tx, `SELECT start_offset, type, end_offset, text, confidence, model FROM document_entities WHERE document_id = ?`, docID)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k key
+		var r row
+		if err := rows.Scan(&k.start, &k.typ, &r.end, &r.text, &r.confidence, &r.model); err != nil {
+			return false, err
+		}
+		r.confidence = roundConf(r.confidence)
+		stored[k] = r
+	}
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	return replaceRows(c, want, stored, func() error {
+		_, err := s.exec(ctx, tx, `DELETE FROM document_entities WHERE document_id = ?`, docID)
+		return err
+	}, func(k key, r row) error {
+		_, err := s.exec(ctx, tx, `INSERT INTO document_entities (document_id, start_offset, end_offset, type, text, confidence, model)
+VALUES (?, ?, ?, ?, ?, ?, ?)`, docID, k.start, r.end, k.typ, r.text, r.confidence, r.model)
+		return err
+	})
+}
+
+// roundConf keeps three decimals, so that a stored value compares equal
+// to the one a re-import computes.
+func roundConf(v float64) float64 { return math.Round(v*1000) / 1000 }
+
+// reportTechniques replaces the document's mapped techniques when they
+// differ from the stored ones. A technique that is no ATT&CK ID, or with
+// another method than id, name or classifier, is rejected with a warning.
+func (s *Store) reportTechniques(ctx context.Context, tx *sql.Tx, docID int64, techs []intel.TechniqueMention, stats *intel.ImportStats) (bool, error) {
+	c := &intel.ImportCount{}
+	if len(techs) > 0 {
+		c = stats.Count("technique mapping")
+	}
+	type row struct {
+		score      float64
+		method     string
+		sentence   string
+		start, end int
+		model      string
+	}
+	want := map[string]row{}
+	for _, t := range techs {
+		c.Seen++
+		if !isTechniqueID(t.Technique) || t.Method != "id" && t.Method != "name" && t.Method != "classifier" {
+			c.Rejected++
+			warn(stats, "technique %q (%s): not an ATT&CK technique ID found by id, name or classifier", t.Technique, t.Method)
+			continue
+		}
+		want[t.Technique] = row{roundConf(t.Score), t.Method, t.Sentence, t.Start, t.End, t.Model}
+	}
+	stored := map[string]row{}
+	rows, err := s.query(ctx, tx, `SELECT technique, score, method, sentence, start_offset, end_offset, model FROM document_techniques WHERE document_id = ?`, docID)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		var r row
+		if err := rows.Scan(&k, &r.score, &r.method, &r.sentence, &r.start, &r.end, &r.model); err != nil {
+			return false, err
+		}
+		r.score = roundConf(r.score)
+		stored[k] = r
+	}
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	return replaceRows(c, want, stored, func() error {
+		_, err := s.exec(ctx, tx, `DELETE FROM document_techniques WHERE document_id = ?`, docID)
+		return err
+	}, func(k string, r row) error {
+		_, err := s.exec(ctx, tx, `INSERT INTO document_techniques (document_id, technique, score, method, sentence, start_offset, end_offset, model)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, docID, k, r.score, r.method, r.sentence, r.start, r.end, r.model)
+		return err
+	})
+}
+
+// isTechniqueID reports whether id is an ATT&CK technique or
+// sub-technique ID (not a tactic's).
+func isTechniqueID(id string) bool {
+	return intel.IsAttackID(id) && strings.HasPrefix(id, "T") && !strings.HasPrefix(id, "TA")
+}
+
+// FindDocumentEntities lists the entities recognised in a document, in
+// text order.
+func (s *Store) FindDocumentEntities(ctx context.Context, documentID int64) ([]intel.EntityMention, error) {
+	rows, err := s.query(ctx, s.rdb, `SELECT document_id, type, text, start_offset, end_offset, confidence, model FROM document_entities
+WHERE document_id = ? ORDER BY start_offset, type`, documentID)
+	if err != nil {
+		return nil, s.wrap("find document entities", err)
+	}
+	defer rows.Close()
+	out := []intel.EntityMention{}
+	for rows.Next() {
+		var e intel.EntityMention
+		if err := rows.Scan(&e.DocumentID, &e.Type, &e.Text, &e.Start, &e.End, &e.Confidence, &e.Model); err != nil {
+			return nil, s.wrap("find document entities", err)
+		}
+		out = append(out, e)
+	}
+	return out, s.wrap("find document entities", rows.Err())
+}
+
+// FindDocumentTechniques lists the techniques mapped from a document,
+// best score first.
+func (s *Store) FindDocumentTechniques(ctx context.Context, documentID int64) ([]intel.TechniqueMention, error) {
+	rows, err := s.query(ctx, s.rdb, `SELECT document_id, technique, score, method, sentence, start_offset, end_offset, model FROM document_techniques
+WHERE document_id = ? ORDER BY score DESC, technique`, documentID)
+	if err != nil {
+		return nil, s.wrap("find document techniques", err)
+	}
+	defer rows.Close()
+	out := []intel.TechniqueMention{}
+	for rows.Next() {
+		var t intel.TechniqueMention
+		if err := rows.Scan(&t.DocumentID, &t.Technique, &t.Score, &t.Method, &t.Sentence, &t.Start, &t.End, &t.Model); err != nil {
+			return nil, s.wrap("find document techniques", err)
+		}
+		out = append(out, t)
+	}
+	return out, s.wrap("find document techniques", rows.Err())
+}
