@@ -213,30 +213,30 @@ func loadLabeller(name string) (*nlp.Labeller, error) {
 	if name == "dnrti" || name == "annoctr" {
 		return nlp.DefaultLabeller(name)
 	}
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, intel.Errorf(intel.CodeInvalid, "--model: %q is not dnrti, annoctr or a readable model file: %v", name, errors.Unwrap(err))
+	if !fileExists(name) {
+		return nil, intel.Errorf(intel.CodeInvalid, "--model: %q is not dnrti, annoctr or a readable model file", name)
 	}
-	defer f.Close()
-	m, err := nlp.LoadLabeller(f)
-	if err != nil {
-		return nil, intel.Errorf(intel.CodeInvalid, "%s: %v", name, err)
-	}
-	return m, nil
+	return loadModelFile(name, nlp.LoadLabeller)
 }
 
 func loadTechniqueModel(path string) (*nlp.TechniqueModel, error) {
 	if path == "" {
 		return nlp.DefaultTechniques()
 	}
+	return loadModelFile(path, nlp.LoadTechniques)
+}
+
+// loadModelFile reads a model file with its package's loader; a file that
+// cannot be opened or read is the user's mistake, named with its path.
+func loadModelFile[M any](path string, load func(io.Reader) (M, error)) (M, error) {
+	var m M
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, intel.Errorf(intel.CodeInvalid, "open %s: %v", path, errors.Unwrap(err))
+		return m, intel.Errorf(intel.CodeInvalid, "open model %s: %v", path, errors.Unwrap(err))
 	}
 	defer f.Close()
-	m, err := nlp.LoadTechniques(f)
-	if err != nil {
-		return nil, intel.Errorf(intel.CodeInvalid, "%s: %v", path, err)
+	if m, err = load(f); err != nil {
+		return m, intel.Errorf(intel.CodeInvalid, "%s: %v", path, err)
 	}
 	return m, nil
 }

@@ -91,16 +91,7 @@ func loadReputationModel(e *env, path string) (*reputation.Model, error) {
 		}
 		return m, nil
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, intel.Errorf(intel.CodeInvalid, "open model %s: %v", path, errors.Unwrap(err))
-	}
-	defer f.Close()
-	m, err := reputation.Load(f)
-	if err != nil {
-		return nil, intel.Errorf(intel.CodeInvalid, "%s: %v", path, err)
-	}
-	return m, nil
+	return loadModelFile(path, reputation.Load)
 }
 
 func newReputationScorer(e *env, modelPath, wlPath string) (*reputation.Scorer, error) {

@@ -11,7 +11,6 @@ import (
 	"mime"
 	"net/http"
 	"path"
-	"regexp"
 	"strings"
 	"time"
 
@@ -65,7 +64,6 @@ func loadAssets(fsys fs.FS) (*assets, error) {
 	funcs := template.FuncMap{
 		"static":    func(name string) string { return a.urls[name] },
 		"highlight": highlight,
-		"prose":     prose,
 		"date":      formatDate,
 		"datetime":  formatDateTime,
 		"join":      strings.Join,
@@ -197,21 +195,6 @@ func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", f.ctype)
 	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.body))
-}
-
-// ATT&CK writes descriptions in Markdown with citation keys: "[APT28]
-// (https://attack.mitre.org/groups/G0007) … (Citation: FireEye APT28)".
-var (
-	citationRE = regexp.MustCompile(`\s*\(Citation:[^)]*\)`)
-	mdLinkRE   = regexp.MustCompile(`\[([^\]\n]+)\]\((?:https?://[^)\s]+)\)`)
-)
-
-// prose turns a source's Markdown description into plain reading text:
-// link targets and citation keys go (the cited reports are listed on the
-// page); the result is still escaped by the template.
-func prose(s string) string {
-	s = citationRE.ReplaceAllString(s, "")
-	return mdLinkRE.ReplaceAllString(s, "$1")
 }
 
 // highlight renders a search snippet: it escapes the whole snippet first
