@@ -121,7 +121,7 @@ func (s *Server) apiRoutes() []apiRoute {
 			Status: 200, Result: intel.Page[*intel.Document]{}, Handler: s.apiDocumentList},
 		apiRoute{Method: "POST", Path: "/documents", Perm: auth.WriteIntel, Summary: "Create a document",
 			Body: documentInput{}, Status: 201, Result: intel.Document{}, Handler: s.apiDocumentCreate},
-		apiRoute{Method: "GET", Path: "/documents/{id}", Perm: auth.ReadIntel, Summary: "One document with its text, the objects it mentions and the indicators found in it",
+		apiRoute{Method: "GET", Path: "/documents/{id}", Perm: auth.ReadIntel, Summary: "One document with its text, the objects it mentions, the indicators found in it, and the entities (with offsets) and ATT&CK techniques (with sentences) the reading models found",
 			Status: 200, Result: documentView{}, Handler: s.apiDocumentGet},
 		apiRoute{Method: "PATCH", Path: "/documents/{id}", Perm: auth.WriteIntel, Summary: "Change a document",
 			Body: intel.DocumentUpdate{}, Status: 200, Result: intel.Document{}, Handler: s.apiDocumentUpdate},
