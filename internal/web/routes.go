@@ -245,6 +245,8 @@ func (s *Server) routes() {
 	s.handle("GET /indicators/{id}", s.require(auth.ReadIntel, s.indicatorPage))
 	s.handle("GET /events", s.require(auth.ReadIntel, s.eventsPage))
 	s.handle("GET /events/{id}", s.require(auth.ReadIntel, s.eventPage))
+	s.handle("GET /events/new", s.require(auth.WriteIntel, s.eventForm))
+	s.handle("POST /events", s.require(auth.WriteIntel, s.eventSave))
 	// Extracting only reads; saving the picks writes.
 	s.handle("GET /extract", s.require(auth.ReadIntel, s.extractPage))
 	s.handle("POST /extract", s.require(auth.ReadIntel, s.extractSubmit))
