@@ -61,6 +61,6 @@ func TestDocumentWithoutEntitiesShowsPlainText(t *testing.T) {
 		t.Fatal(err)
 	}
 	runScenarios(t, e, []scenario{{Name: "plain text", URL: fmt.Sprintf("/documents/%d", imp.Document.ID), As: "reader", ExpectedStatus: 200,
-		ExpectedContent: []string{`<div class="prose" id="doc-text">nothing &lt;i&gt;marked&lt;/i&gt; here</div>`},
+		ExpectedContent:    []string{`<div class="prose" id="doc-text">nothing &lt;i&gt;marked&lt;/i&gt; here</div>`},
 		NotExpectedContent: []string{`id="doc-entities"`, "<mark"}}})
 }
