@@ -254,6 +254,8 @@ func (s *Server) routes() {
 	s.handle("GET /attribute", s.require(auth.ReadIntel, s.attributePage))
 	s.handle("POST /attribute", s.require(auth.ReadIntel, s.attributeSubmit))
 	s.handle("GET /duplicates", s.require(auth.ReadIntel, s.duplicatesPage))
+	s.handle("GET /stix-objects", s.require(auth.ReadIntel, s.stixObjectsPage))
+	s.handle("GET /stix-objects/{stix_id}", s.require(auth.ReadIntel, s.stixObjectPage))
 	s.handle("GET /sources", s.require(auth.ReadIntel, s.sourcesPage))
 	s.handle("GET /sources/{id}", s.require(auth.ReadIntel, s.sourcePage))
 
