@@ -31,7 +31,7 @@ func Run(t *testing.T, open Opener) {
 		{"Objects", testObjects},
 		{"ObjectPaging", testObjectPaging},
 		{"Documents", testDocuments},
-		{"Indicators", testIndicators},
+		{"Indicators", testIndicators}, {"IndicatorList", testIndicatorList},
 		{"Import", testImport},
 		{"ImportIdempotent", testImportIdempotent},
 		{"ImportRollback", testImportRollback},
