@@ -33,7 +33,7 @@ func TestIndicatorListFilters(t *testing.T) {
 	}
 	page := func(q url.Values) string { return "/indicators?" + q.Encode() }
 	scenario{Name: "first page", URL: page(url.Values{"prefix": {"C2-"}, "limit": {"2"}}), As: "reader", ExpectedStatus: 200,
-		ExpectedContent: []string{`id="indicator-total">5 indicators match`, "c2-4.bad.test", "c2-3.bad.test", "Next page"},
+		ExpectedContent:    []string{`id="indicator-total">5 indicators match`, "c2-4.bad.test", "c2-3.bad.test", "Next page"},
 		NotExpectedContent: []string{"c2-2.bad.test", "evil.example.com", "first page"}}.run(t, e)
 	runScenarios(t, e, []scenario{
 		{Name: "second page links back", URL: page(url.Values{"prefix": {"c2-"}, "limit": {"2"}, "after": {cursorAfter(t, e, "c2-3.bad.test")}}), As: "reader",
