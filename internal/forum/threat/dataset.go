@@ -23,9 +23,12 @@ const (
 var Targets = []Target{TargetTechnique, TargetTactic, TargetKind, TargetRole}
 
 // Kinds of forum activity. A thread gets the one its opening post is
-// about; "discussion" is everything else (questions of opinion, news,
+// about: a tool or malware release, a trade (sale or purchase of access,
+// data, cards, accounts or a job; the role says which side), a service
+// offer (DDoS, crypting, cash-out), a tutorial, a request for help,
+// recruitment, a leak; "discussion" is everything else (opinion, news,
 // chatter).
-var Kinds = []string{"release", "sale", "purchase", "service", "tutorial", "request", "recruitment", "leak", "discussion"}
+var Kinds = []string{"release", "trade", "service", "tutorial", "request", "recruitment", "leak", "discussion"}
 
 // Example is one thread (or several threads with the same title: one
 // thread posted twice, or copied between files, counts once) with every

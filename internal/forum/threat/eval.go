@@ -2,6 +2,7 @@ package threat
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sort"
 )
@@ -44,6 +45,10 @@ type Score struct {
 	// AnyLabel counts a prediction right when it is any of the thread's
 	// labels, not only its first (threads have several techniques).
 	AnyLabel float64 `json:"any_label_accuracy"`
+	// Temperature is the softmax temperature of the least out-of-fold log
+	// loss (LogLoss), which the trained model's scores then use.
+	Temperature float64 `json:"temperature,omitempty"`
+	LogLoss     float64 `json:"log_loss,omitempty"`
 }
 
 // Evaluation is the cross-validation table.
@@ -53,6 +58,17 @@ type Evaluation struct {
 	// Left out per target: examples whose label has fewer than MinClass
 	// examples.
 	Dropped map[Target]int `json:"dropped"`
+}
+
+// Temperature returns the calibrated temperature of model on t (1 when
+// the evaluation has none).
+func (ev *Evaluation) Temperature(t Target, model string) float64 {
+	for _, r := range ev.Rows {
+		if r.Target == t && r.Model == model && r.Temperature > 0 {
+			return r.Temperature
+		}
+	}
+	return 1
 }
 
 // Best returns the model with the higher macro-F1 on target (linear on a
@@ -163,6 +179,7 @@ func Evaluate(ds *Dataset, opt Options) (*Evaluation, error) {
 		}
 		folds := GroupFolds(groups, opt.Folds, opt.Seed)
 		preds := map[string][]int{}
+		margins := map[string][][]float64{ModelLinear: make([][]float64, len(xs)), ModelFastText: make([][]float64, len(xs))}
 		for f := 0; f < opt.Folds; f++ {
 			var trX [][]uint32
 			var trY, test []int
@@ -180,10 +197,12 @@ func Evaluate(ds *Dataset, opt Options) (*Evaluation, error) {
 			lin := trainLinear(trX, trY, len(classes), opt.Linear)
 			ft := trainFastText(trX, trY, len(classes), opt.FastText)
 			for _, i := range test {
+				margins[ModelLinear][i] = lin.margins(feats[i])
+				margins[ModelFastText][i] = ft.margins(feats[i])
 				for _, m := range []struct {
 					name string
 					p    int
-				}{{ModelMajority, maj}, {ModelLinear, argmax(lin.scores(feats[i]))}, {ModelFastText, argmax(ft.scores(feats[i]))}} {
+				}{{ModelMajority, maj}, {ModelLinear, argmax(margins[ModelLinear][i])}, {ModelFastText, argmax(margins[ModelFastText][i])}} {
 					if preds[m.name] == nil {
 						preds[m.name] = make([]int, len(xs))
 					}
@@ -192,7 +211,12 @@ func Evaluate(ds *Dataset, opt Options) (*Evaluation, error) {
 			}
 		}
 		for _, name := range []string{ModelMajority, ModelLinear, ModelFastText} {
-			ev.Rows = append(ev.Rows, score(t, name, xs, classes, ys, preds[name]))
+			s := score(t, name, xs, classes, ys, preds[name])
+			if ms := margins[name]; ms != nil {
+				s.Temperature, s.LogLoss = fitTemperature(ms, ys)
+				s.LogLoss = math.Round(s.LogLoss*1000) / 1000
+			}
+			ev.Rows = append(ev.Rows, s)
 		}
 	}
 	return ev, nil

@@ -80,7 +80,7 @@ var recogniserTypes = map[string]string{
 }
 
 var (
-	pricePattern = regexp.MustCompile(`(?i)(?:[$€£]\s?\d[\d,]*(?:\.\d+)?\s?k?\b|\b\d[\d,]*(?:\.\d+)?\s?(?:k\s?)?(?:usd|eur|gbp|dollars?|bucks|euros?|btc|xmr|ltc|eth|usdt)\b|\b\d[\d,]*(?:\.\d+)?\$)`)
+	pricePattern    = regexp.MustCompile(`(?i)(?:[$€£]\s?\d[\d,]*(?:\.\d+)?\s?k?\b|\b\d[\d,]*(?:\.\d+)?\s?(?:k\s?)?(?:usd|eur|gbp|dollars?|bucks|euros?|btc|xmr|ltc|eth|usdt)\b|\b\d[\d,]*(?:\.\d+)?\$)`)
 	contactPatterns = []struct {
 		kind string
 		re   *regexp.Regexp
@@ -140,11 +140,14 @@ func (x *Extractor) Extract(p Post) (ThreatEvent, error) {
 			ents = append(ents, Entity{Type: "contact", Kind: cp.kind, Text: text[m[2]:m[3]], Start: m[2], End: m[3], Source: "pattern"})
 		}
 	}
+	ents = dropShadowedEmails(ents)
 	if x.Lookup != nil {
 		for i := range ents {
 			if ents[i].Source == "recogniser" && ents[i].Type != "target" {
 				if l, ok := x.Lookup(ents[i].Text); ok {
-					ents[i].Link = &l
+					// The stored object's kind wins over the recogniser's
+					// guess (DNRTI tags malware as Tool).
+					ents[i].Link, ents[i].Type = &l, l.Kind
 				}
 			}
 		}
@@ -159,6 +162,24 @@ func (x *Extractor) Extract(p Post) (ThreatEvent, error) {
 	te.Entities = ents
 	te.Event = x.event(p, te)
 	return te, nil
+}
+
+// dropShadowedEmails leaves out an e-mail contact where a Jabber contact
+// names the same address.
+func dropShadowedEmails(ents []Entity) []Entity {
+	jabber := map[int]bool{}
+	for _, e := range ents {
+		if e.Type == "contact" && e.Kind == "jabber" {
+			jabber[e.Start] = true
+		}
+	}
+	out := ents[:0]
+	for _, e := range ents {
+		if !(e.Type == "contact" && e.Kind == "email" && jabber[e.Start]) {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func contactWord(before string) bool {

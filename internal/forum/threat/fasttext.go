@@ -23,6 +23,7 @@ type fastText struct {
 	emb          map[uint32][]float32
 	out          []float32 // classes × dim
 	bias         []float32
+	temp         float64 // softmax temperature (0 means 1)
 }
 
 func trainFastText(xs [][]uint32, ys []int, classes int, opt FastTextOptions) *fastText {
@@ -119,6 +120,10 @@ func (m *fastText) hidden(h []float64, x []uint32) {
 }
 
 func (m *fastText) scores(x []uint32) []float64 {
+	return softmaxAt(m.margins(x), m.temp)
+}
+
+func (m *fastText) margins(x []uint32) []float64 {
 	h := make([]float64, m.dim)
 	m.hidden(h, x)
 	s := make([]float64, m.classes)
@@ -132,5 +137,5 @@ func (m *fastText) scores(x []uint32) []float64 {
 	if math.IsNaN(s[0]) {
 		clear(s)
 	}
-	return softmax(s)
+	return s
 }

@@ -18,6 +18,7 @@ type linear struct {
 	classes int
 	w       map[uint32][]float32
 	bias    []float32
+	temp    float64 // softmax temperature (0 means 1)
 }
 
 func trainLinear(xs [][]uint32, ys []int, classes int, opt LinearOptions) *linear {
@@ -90,8 +91,12 @@ func trainLinear(xs [][]uint32, ys []int, classes int, opt LinearOptions) *linea
 }
 
 // scores are the perceptron's margins turned into probabilities by a
-// softmax: a ranking with a rough confidence, not a calibrated one.
+// softmax at the temperature the cross-validation chose.
 func (m *linear) scores(x []uint32) []float64 {
+	return softmaxAt(m.margins(x), m.temp)
+}
+
+func (m *linear) margins(x []uint32) []float64 {
 	s := make([]float64, m.classes)
 	for k, b := range m.bias {
 		s[k] = float64(b)
@@ -103,7 +108,7 @@ func (m *linear) scores(x []uint32) []float64 {
 			}
 		}
 	}
-	return softmax(s)
+	return s
 }
 
 func argmax(s []float64) int {
@@ -114,6 +119,39 @@ func argmax(s []float64) int {
 		}
 	}
 	return best
+}
+
+// softmaxAt divides s by temp (when positive) before the softmax.
+func softmaxAt(s []float64, temp float64) []float64 {
+	if temp > 0 && temp != 1 {
+		d := make([]float64, len(s))
+		for k, v := range s {
+			d[k] = v / temp
+		}
+		s = d
+	}
+	return softmax(s)
+}
+
+// temperatures are the softmax temperatures tried when calibrating.
+var temperatures = []float64{0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128}
+
+// fitTemperature returns the temperature of the least mean log loss of
+// the gold classes ys under the out-of-fold margins.
+func fitTemperature(margins [][]float64, ys []int) (temp, logLoss float64) {
+	temp, logLoss = 1, math.Inf(1)
+	for _, t := range temperatures {
+		l := 0.0
+		for i, m := range margins {
+			p := softmaxAt(m, t)[ys[i]]
+			l -= math.Log(math.Max(p, 1e-12))
+		}
+		l /= float64(max(len(margins), 1))
+		if l < logLoss {
+			temp, logLoss = t, l
+		}
+	}
+	return temp, logLoss
 }
 
 func softmax(s []float64) []float64 {

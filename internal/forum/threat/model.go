@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"embed"
 	"encoding/gob"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -73,10 +74,13 @@ func Train(ds *Dataset, opt Options, ev *Evaluation) (*Model, error) {
 			feats[i], ys[i] = Features(x.Text), idx[x.Label]
 		}
 		tm := &targetModel{kind: ev.Best(t), classes: classes}
+		temp := ev.Temperature(t, tm.kind)
 		if tm.kind == ModelFastText {
 			tm.ft = trainFastText(feats, ys, len(classes), opt.FastText)
+			tm.ft.temp = temp
 		} else {
 			tm.lin = trainLinear(feats, ys, len(classes), opt.Linear)
+			tm.lin.temp = temp
 		}
 		m.targets[t] = tm
 		if t == TargetTechnique {
@@ -172,10 +176,14 @@ type savedTarget struct {
 	Bias     []float32
 	Dim      int
 	Out      []float32
+	Temp     float64
 }
 
+// savedModel keeps Info as JSON, whose maps are written in key order, so
+// that one training gives one file byte for byte (gob writes maps in
+// iteration order).
 type savedModel struct {
-	Info    ModelInfo
+	Info    []byte
 	Targets []savedTarget
 }
 
@@ -196,7 +204,11 @@ func quantScale(rows map[uint32][]float32) float32 {
 // Loading it gives the same predictions up to the 16-bit weights, which
 // Save applies to the model itself, so the saved and the kept model agree.
 func (m *Model) Save(w io.Writer) error {
-	sm := savedModel{Info: m.Info}
+	info, err := json.Marshal(m.Info)
+	if err != nil {
+		return fmt.Errorf("threat: save model: %w", err)
+	}
+	sm := savedModel{Info: info}
 	for _, t := range Targets {
 		tm := m.targets[t]
 		if tm == nil {
@@ -205,9 +217,9 @@ func (m *Model) Save(w io.Writer) error {
 		rows := map[uint32][]float32{}
 		st := savedTarget{Target: t, Kind: tm.kind, Classes: tm.classes}
 		if tm.kind == ModelFastText {
-			rows, st.Bias, st.Dim, st.Out = tm.ft.emb, tm.ft.bias, tm.ft.dim, tm.ft.out
+			rows, st.Bias, st.Dim, st.Out, st.Temp = tm.ft.emb, tm.ft.bias, tm.ft.dim, tm.ft.out, tm.ft.temp
 		} else {
-			rows, st.Bias = tm.lin.w, tm.lin.bias
+			rows, st.Bias, st.Temp = tm.lin.w, tm.lin.bias, tm.lin.temp
 		}
 		st.Scale = quantScale(rows)
 		for f := range rows {
@@ -271,7 +283,10 @@ func Load(r io.Reader) (*Model, error) {
 	if _, err := io.Copy(io.Discard, zr); err != nil {
 		return nil, fmt.Errorf("threat: load model: %w (%v)", ErrTruncated, err)
 	}
-	m := &Model{Info: sm.Info, targets: map[Target]*targetModel{}}
+	m := &Model{targets: map[Target]*targetModel{}}
+	if err := json.Unmarshal(sm.Info, &m.Info); err != nil {
+		return nil, fmt.Errorf("threat: load model: %w (%v)", ErrTruncated, err)
+	}
 	for _, st := range sm.Targets {
 		n := len(st.Classes)
 		width := n
@@ -292,9 +307,9 @@ func Load(r io.Reader) (*Model, error) {
 		}
 		tm := &targetModel{kind: st.Kind, classes: st.Classes}
 		if st.Kind == ModelFastText {
-			tm.ft = &fastText{dim: st.Dim, classes: n, emb: rows, out: st.Out, bias: st.Bias}
+			tm.ft = &fastText{dim: st.Dim, classes: n, emb: rows, out: st.Out, bias: st.Bias, temp: st.Temp}
 		} else {
-			tm.lin = &linear{classes: n, w: rows, bias: st.Bias}
+			tm.lin = &linear{classes: n, w: rows, bias: st.Bias, temp: st.Temp}
 		}
 		m.targets[st.Target] = tm
 	}
