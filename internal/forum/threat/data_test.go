@@ -101,10 +101,10 @@ func TestThreadKey(t *testing.T) {
 func TestRepairMojibake(t *testing.T) {
 	for in, want := range map[string]string{
 		"‚òÖ‚òÖULTIMATE‚òÖ‚òÖ": "★★ULTIMATE★★",
-		"*~¬∞¬∞Easy¬∞¬∞~*":   "*~°°Easy°°~*",
-		"plain ascii":        "plain ascii",
-		"déjà vu":            "déjà vu", // not Mac Roman mojibake: kept
-		"“quoted”":           "“quoted”",
+		"*~¬∞¬∞Easy¬∞¬∞~*":     "*~°°Easy°°~*",
+		"plain ascii":          "plain ascii",
+		"déjà vu":              "déjà vu", // not Mac Roman mojibake: kept
+		"“quoted”":             "“quoted”",
 	} {
 		if got := threat.RepairMojibake(in); got != want {
 			t.Errorf("RepairMojibake(%q) = %q, want %q", in, got, want)
