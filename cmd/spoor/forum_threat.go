@@ -22,28 +22,56 @@ const forumDir = "hacker-forum"
 
 // forumDataset reads the labelled forum files of the data directory and
 // the ATT&CK names that resolve their techniques.
-func forumDataset(dir string) (*threat.Dataset, error) {
+func forumDataset(dir string) (*threat.Dataset, *threat.Names, error) {
 	a, err := readATTACK(dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	rows, err := threat.ReadFiles(threat.LabelledFiles, func(n string) (io.ReadCloser, error) {
 		return openData(filepath.Join(dir, forumDir, n))
 	})
 	if err != nil {
-		var pe *threat.ParseError
-		if errors.As(err, &pe) {
-			return nil, intel.Errorf(intel.CodeInvalid, "%s/%s", filepath.Join(dir, forumDir), pe.Error())
-		}
+		return nil, nil, forumParseError(dir, err)
+	}
+	names := threat.NamesFromATTACK(a.Techniques)
+	return threat.Build(rows, names, threat.HandKinds()), names, nil
+}
+
+// forumParseError names the file of a malformed row by its path.
+func forumParseError(dir string, err error) error {
+	var pe *threat.ParseError
+	if errors.As(err, &pe) {
+		return intel.Errorf(intel.CodeInvalid, "%s/%s", filepath.Join(dir, forumDir), pe.Error())
+	}
+	return err
+}
+
+// forumFamilies resolves the ransomware reference file, when the data
+// directory has one.
+func forumFamilies(dir string, names *threat.Names) (*threat.FamilyResolution, error) {
+	path := filepath.Join(dir, forumDir, threat.FamiliesFile)
+	if !fileExists(path) {
+		return nil, nil
+	}
+	rc, err := openData(path)
+	if err != nil {
 		return nil, err
 	}
-	return threat.Build(rows, threat.NamesFromATTACK(a.Techniques), threat.HandKinds()), nil
+	defer rc.Close()
+	fams, err := threat.ReadFamilies(rc, threat.FamiliesFile)
+	if err != nil {
+		return nil, forumParseError(dir, err)
+	}
+	r := names.ResolveFamilies(fams)
+	return &r, nil
 }
 
 // forumEvaluation is what spoor eval forum --format json prints.
 type forumEvaluation struct {
 	Dataset    *threat.Dataset    `json:"dataset"`
 	Evaluation *threat.Evaluation `json:"evaluation"`
+	// Ransomware is how the reference file's technique names resolve.
+	Ransomware *threat.FamilyResolution `json:"ransomware,omitempty"`
 }
 
 // evalForum runs spoor eval forum: the thread-grouped cross-validation of
@@ -52,7 +80,11 @@ func evalForum(e *env, dir string, folds int, seed uint64) error {
 	if folds < 2 {
 		return usagef("--folds must be at least 2")
 	}
-	ds, err := forumDataset(dir)
+	ds, names, err := forumDataset(dir)
+	if err != nil {
+		return err
+	}
+	fams, err := forumFamilies(dir, names)
 	if err != nil {
 		return err
 	}
@@ -64,13 +96,16 @@ func evalForum(e *env, dir string, folds int, seed uint64) error {
 		return err
 	}
 	if e.cfg.Format == "json" {
-		return printJSON(e.stdout, forumEvaluation{ds, ev})
+		return printJSON(e.stdout, forumEvaluation{ds, ev, fams})
 	}
 	r := ds.Resolution
 	fmt.Fprintf(e.stdout, "%d rows, %d threads, %d examples (threads with one title together; %d threads without title or post left out)\n",
 		ds.Rows, ds.Threads, len(ds.Examples), ds.Untitled)
 	fmt.Fprintf(e.stdout, "technique names: %d (%d exact, %d plural, %d within two edits, %d unmatched); tactic names: %d (%d unmatched); hand-labelled kinds: %d\n",
 		r.TechniqueNames, r.Exact, r.Plural, r.Edit, r.UnmatchedRows(), r.TacticNames, len(r.TacticUnknown), ds.KindLabels)
+	if fams != nil {
+		fmt.Fprintf(e.stdout, "ransomware reference: %d families, %d technique names, %d resolved\n", fams.Families, fams.Names, fams.Resolved)
+	}
 	fmt.Fprintf(e.stdout, "%d folds by thread, seed %d; labels with fewer than %d examples left out\n\n", opt.Folds, opt.Seed, opt.MinClass)
 	t := newTable(e.stdout, "TARGET", "MODEL", "EXAMPLES", "CLASSES", "ACCURACY", "MACRO-F1", "ANY-LABEL ACC", "LEFT OUT")
 	for _, s := range ev.Rows {
@@ -84,6 +119,12 @@ func evalForum(e *env, dir string, folds int, seed uint64) error {
 		fmt.Fprintln(e.stdout, "\nunmatched technique names (rows):")
 		for _, n := range sortedKeys(r.Unmatched) {
 			fmt.Fprintf(e.stdout, "  %s (%d)\n", oneLine(n), r.Unmatched[n])
+		}
+	}
+	if fams != nil && len(fams.Unmatched) > 0 {
+		fmt.Fprintln(e.stdout, "\nunmatched ransomware technique names (cells):")
+		for _, n := range sortedKeys(fams.Unmatched) {
+			fmt.Fprintf(e.stdout, "  %s (%d)\n", oneLine(n), fams.Unmatched[n])
 		}
 	}
 	return nil
@@ -104,7 +145,7 @@ func trainForum(e *env, dir, out string, seed uint64) error {
 	if out == "" {
 		return usagef("spoor train forum needs -o FILE")
 	}
-	ds, err := forumDataset(dir)
+	ds, _, err := forumDataset(dir)
 	if err != nil {
 		return err
 	}

@@ -287,3 +287,19 @@ func TestDefaultModel(t *testing.T) {
 		t.Errorf("kind of a [TUT] title: %+v", l[threat.TargetKind])
 	}
 }
+
+func TestResolveFamilies(t *testing.T) {
+	rc, _ := openFixture("families.csv")
+	defer rc.Close()
+	fams, err := threat.ReadFamilies(rc, "families.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := threat.NewNames([]threat.TechniqueName{{ID: "T1566", Name: "Phishing"}, {ID: "T1078", Name: "Valid Accounts"}, {ID: "T1486", Name: "Data Encrypted for Impact"}})
+	got := n.ResolveFamilies(fams)
+	want := threat.FamilyResolution{Families: 2, Names: 5, Resolved: 4, Unmatched: map[string]int{"Inhibit System Recovery": 1},
+		Techniques: map[string][]string{"Examplelocker": {"T1078", "T1486", "T1566"}, "Tinycrypt": {"T1486"}}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

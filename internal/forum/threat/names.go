@@ -199,3 +199,39 @@ func NamesFromATTACK(techs []nlp.Technique) *Names {
 	}
 	return NewNames(out)
 }
+
+// FamilyResolution says how the technique names of the ransomware
+// reference resolve.
+type FamilyResolution struct {
+	Families  int            `json:"families"`
+	Names     int            `json:"names"`
+	Resolved  int            `json:"resolved"`
+	Unmatched map[string]int `json:"unmatched"`
+	// Techniques are the resolved IDs per family, sorted.
+	Techniques map[string][]string `json:"techniques"`
+}
+
+// ResolveFamilies resolves the technique names of ransomware families.
+func (n *Names) ResolveFamilies(fams []Family) FamilyResolution {
+	r := FamilyResolution{Families: len(fams), Unmatched: map[string]int{}, Techniques: map[string][]string{}}
+	for _, f := range fams {
+		seen := map[string]bool{}
+		for _, names := range f.Techniques {
+			for _, name := range names {
+				r.Names++
+				t, _, ok := n.Technique(name)
+				if !ok {
+					r.Unmatched[name]++
+					continue
+				}
+				r.Resolved++
+				if !seen[t.ID] {
+					seen[t.ID] = true
+					r.Techniques[f.Name] = append(r.Techniques[f.Name], t.ID)
+				}
+			}
+		}
+		sort.Strings(r.Techniques[f.Name])
+	}
+	return r
+}
