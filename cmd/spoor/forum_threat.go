@@ -13,8 +13,10 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/spoor/spoor/internal/config"
 	"github.com/spoor/spoor/internal/forum/threat"
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/store"
 )
 
 // forumDir is the hacker-forum directory of the shared data.
@@ -221,10 +223,54 @@ func runForumClassify(ctx context.Context, args []string, stdin io.Reader, stdou
 		}
 		return &usageError{err.Error()}
 	}
-	return forumClassify(ctx, opts, rest, stdin, stdout)
+	return forumClassify(ctx, opts, rest, stdin, stdout, nil)
 }
 
-func forumClassify(ctx context.Context, opts forumClassifyOptions, args []string, stdin io.Reader, stdout io.Writer) error {
+// storeLookup links a name to the store's group or software of that name,
+// alias or ATT&CK ID (groups first), remembering answers; err holds the
+// first store error, which ends the command.
+func storeLookup(ctx context.Context, st *store.Store) (threat.Lookup, func() error) {
+	cache := map[string]*threat.Link{}
+	var first error
+	lookup := func(name string) (threat.Link, bool) {
+		key := intel.NormalizeName(name)
+		if l, ok := cache[key]; ok {
+			if l == nil {
+				return threat.Link{}, false
+			}
+			return *l, true
+		}
+		var found *threat.Link
+		for _, kind := range []intel.ObjectKind{intel.KindGroup, intel.KindSoftware} {
+			o, err := st.FindObjectByName(ctx, kind, name)
+			if err != nil {
+				if intel.ErrorCode(err) != intel.CodeNotFound && first == nil {
+					first = err
+				}
+				continue
+			}
+			k := "group"
+			if kind == intel.KindSoftware {
+				k = "malware"
+				if o.SoftwareType == "tool" {
+					k = "tool"
+				}
+			}
+			found = &threat.Link{Kind: k, ID: o.ID, Name: o.Name}
+			break
+		}
+		cache[key] = found
+		if found == nil {
+			return threat.Link{}, false
+		}
+		return *found, true
+	}
+	return lookup, func() error { return first }
+}
+
+// forumClassify classifies the inputs; lookup (nil: none) links names to
+// stored groups and software.
+func forumClassify(ctx context.Context, opts forumClassifyOptions, args []string, stdin io.Reader, stdout io.Writer, lookup threat.Lookup) error {
 	if len(args) == 0 {
 		return usagef("usage: spoor forum classify [--format jsonl] [--model FILE] TEXT…|-")
 	}
@@ -244,7 +290,7 @@ func forumClassify(ctx context.Context, opts forumClassifyOptions, args []string
 	if err != nil {
 		return err
 	}
-	x := &threat.Extractor{Model: m, MinScore: *opts.minScore}
+	x := &threat.Extractor{Model: m, MinScore: *opts.minScore, Lookup: lookup}
 	enc := json.NewEncoder(stdout)
 	n := 0
 	one := func(text string) error {
@@ -287,7 +333,7 @@ func forumClassify(ctx context.Context, opts forumClassifyOptions, args []string
 func forumClassifyCmd() *command {
 	return &command{
 		name:  "forum-classify",
-		usage: "[--format jsonl] [--model FILE] [--min-score 0.3] TEXT…|-",
+		usage: "[--format jsonl] [--model FILE] [--min-score 0.3] [--link] TEXT…|-",
 		short: "classify forum titles or posts: ATT&CK technique and tactic, kind of activity, poster role, entities (offline)",
 		long: `Forum-classify reads each TEXT argument, or each line of stdin for -, as a
 forum thread title (a first line, then the post, when given as one argument)
@@ -295,11 +341,27 @@ and prints one JSON line per input, in input order: the labels of the
 built-in model (or --model, from spoor train forum) for technique, tactic,
 kind of activity and poster role, each with scores; the entities found
 (groups, tools, malware and targets from the entity recogniser, indicators,
-prices and contact handles); and the event the analysis would read.`,
+prices and contact handles); and the event the analysis would read. With
+--link, names in the text that are a stored group's or software's name,
+alias or ATT&CK ID (--db) are linked to it, and the event names them.`,
+		flags: config.FlagDB,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			opts := addForumClassifyFlags(fs)
+			link := fs.Bool("link", false, "link names to the store's groups and software (--db)")
 			return func(ctx context.Context) error {
-				return forumClassify(ctx, opts, e.args, e.stdin, e.stdout)
+				if !*link {
+					return forumClassify(ctx, opts, e.args, e.stdin, e.stdout, nil)
+				}
+				st, err := e.openStore(ctx)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				lookup, lookupErr := storeLookup(ctx, st)
+				if err := forumClassify(ctx, opts, e.args, e.stdin, e.stdout, lookup); err != nil {
+					return err
+				}
+				return lookupErr()
 			}
 		},
 	}

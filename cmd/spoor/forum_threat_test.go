@@ -183,3 +183,38 @@ func TestRunForumClassify(t *testing.T) {
 		t.Errorf("missing model: %v", err)
 	}
 }
+
+// forum-classify --link names the stored group and software a post
+// mentions by alias, and the event carries them.
+func TestForumClassifyLink(t *testing.T) {
+	c := newCLI(t)
+	c.ok("import", "stix", "testdata/attack-small.json")
+	out := c.ok("forum-classify", "--link", "Selling X-Agent builds, same crew as Fancy Bear; mimikatz included")
+	var o forumClassifyOutput
+	if err := json.Unmarshal([]byte(out), &o); err != nil {
+		t.Fatal(err)
+	}
+	linked := map[string]string{}
+	for _, e := range o.Entities {
+		if e.Link != nil {
+			linked[e.Link.Name] = e.Type
+		}
+	}
+	for name, kind := range map[string]string{"APT28": "group", "CHOPSTICK": "malware", "Mimikatz": "tool"} {
+		if linked[name] != kind {
+			t.Errorf("%s not linked as %s: %v", name, kind, linked)
+		}
+	}
+	if o.Event.GroupLabel != "APT28" || o.Event.GroupID == 0 {
+		t.Errorf("event group %q %d", o.Event.GroupLabel, o.Event.GroupID)
+	}
+	for _, s := range []string{"CHOPSTICK", "Mimikatz"} {
+		found := false
+		for _, x := range o.Event.Software {
+			found = found || x == s
+		}
+		if !found {
+			t.Errorf("event software %v lacks %s", o.Event.Software, s)
+		}
+	}
+}

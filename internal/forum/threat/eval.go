@@ -12,6 +12,8 @@ const (
 	ModelMajority = "majority"
 	ModelLinear   = "linear"
 	ModelFastText = "fasttext"
+	// ModelRules is KindByRules, a second baseline for kind only.
+	ModelRules = "rules"
 )
 
 // Options configure evaluation and training.
@@ -210,7 +212,19 @@ func Evaluate(ds *Dataset, opt Options) (*Evaluation, error) {
 				}
 			}
 		}
-		for _, name := range []string{ModelMajority, ModelLinear, ModelFastText} {
+		names := []string{ModelMajority, ModelLinear, ModelFastText}
+		if t == TargetKind {
+			names = append(names, ModelRules)
+			preds[ModelRules] = make([]int, len(xs))
+			for i, x := range xs {
+				k, ok := idx[KindByRules(x.Text)]
+				if !ok {
+					k = idx["discussion"]
+				}
+				preds[ModelRules][i] = k
+			}
+		}
+		for _, name := range names {
 			s := score(t, name, xs, classes, ys, preds[name])
 			if ms := margins[name]; ms != nil {
 				s.Temperature, s.LogLoss = fitTemperature(ms, ys)

@@ -246,7 +246,9 @@ func lookupWords(text string, lookup Lookup, have []Entity) []Entity {
 		for k := min(3, len(toks)-i); k >= 1; k-- {
 			s, e := toks[i].s, toks[i+k-1].e
 			name := strings.Trim(text[s:e], ".-_")
-			if len(name) < 3 || covered(s, e) {
+			// One short word matches too much ("net", "tor" are software
+			// names of ATT&CK).
+			if len(name) < 3 || k == 1 && len(name) < 4 || covered(s, e) {
 				continue
 			}
 			if l, ok := lookup(name); ok {

@@ -303,3 +303,20 @@ func TestResolveFamilies(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+func TestKindByRules(t *testing.T) {
+	for in, want := range map[string]string{
+		"[TUT] SQLMap usage":                    "tutorial",
+		"WTS fresh fullz, 10$ each":             "trade",
+		"Cheap DDoS service, 24/7":              "service",
+		"Hiring coders for a crew":              "recruitment",
+		"Million email:pass combo hits":         "leak",
+		"GhostRat v0.1 released":                "release",
+		"how do i hide my ip?":                  "request",
+		"I'm an old hacker, times have changed": "discussion",
+	} {
+		if got := threat.KindByRules(in); got != want {
+			t.Errorf("KindByRules(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
