@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/spoor/spoor/internal/forum/threat"
@@ -60,5 +61,39 @@ func TestAcceptanceEvaluate(t *testing.T) {
 	}
 	if len(ds.Resolution.Unmatched) == 0 && ds.Resolution.TechniqueNames == 0 {
 		t.Error("no technique names read")
+	}
+}
+
+// On the real files, the folds of every target hold each thread and each
+// title on one side only.
+func TestAcceptanceFoldsKeepThreadsAndTitlesTogether(t *testing.T) {
+	ds := realData(t)
+	byGroup := map[int]*threat.Example{}
+	for _, ex := range ds.Examples {
+		byGroup[ex.Group] = ex
+	}
+	for _, target := range threat.Targets {
+		xs := ds.For(target)
+		groups := make([]int, len(xs))
+		for i, x := range xs {
+			groups[i] = x.Group
+		}
+		folds := threat.GroupFolds(groups, 5, 1)
+		foldOf := map[string]int{}
+		check := func(key string, f int) {
+			if g, ok := foldOf[key]; ok && g != f {
+				t.Fatalf("%s: %q in folds %d and %d", target, key, g, f)
+			}
+			foldOf[key] = f
+		}
+		for i, x := range xs {
+			ex := byGroup[x.Group]
+			for _, th := range ex.Threads {
+				check("thread "+th, folds[i])
+			}
+			if title := strings.Join(strings.Fields(strings.ToLower(ex.Title)), " "); title != "" {
+				check("title "+title, folds[i])
+			}
+		}
 	}
 }
