@@ -93,7 +93,7 @@ func attr(n *html.Node, name string) (string, bool) {
 
 // htmlEngine is a compiled Selectors.
 type htmlEngine struct {
-	section, sectionTitle, threadRow, thread, marker, listNext *field
+	section, sectionTitle, threadRow, thread, marker, listNext  *field
 	threadKey                                                   *regexp.Regexp
 	threadTitle, post, postKey, author, authorTitle, time, body *field
 	postKeyRe, timeRe, quoteRef, editedTimeRe                   *regexp.Regexp
