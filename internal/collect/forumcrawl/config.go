@@ -123,7 +123,7 @@ var Presets = map[string]Selectors{
 		TimeLayouts:  []string{"Mon Jan 02, 2006 3:04 pm", "Mon Jan 02, 2006 15:04"},
 	},
 	MyBB: {
-		Section:      "td strong > a[href*='forumdisplay.php']",
+		Section:      "td.trow1 strong > a[href*='forumdisplay.php'], td.trow2 strong > a[href*='forumdisplay.php']",
 		SectionTitle: ".navigation .active",
 		ThreadRow:    "tr.inline_row",
 		Thread:       "span.subject_old > a, span.subject_new > a",

@@ -20,9 +20,11 @@ func renderText(n *html.Node, isQuote, isDrop func(*html.Node) bool) string {
 	return strings.Join(w.finish(), "\n")
 }
 
-// plainText is the collapsed text of n on one line (titles, names).
+// plainText is the collapsed text of n on one line (titles, names,
+// markers). Images are left out: beside a name they are decoration (rank
+// stars, status icons), not text.
 func plainText(n *html.Node) string {
-	w := &textWriter{isQuote: func(*html.Node) bool { return false }, isDrop: func(*html.Node) bool { return false }}
+	w := &textWriter{isQuote: func(*html.Node) bool { return false }, isDrop: func(n *html.Node) bool { return n.DataAtom == atom.Img }}
 	w.node(n)
 	return strings.Join(strings.Fields(strings.Join(w.finish(), " ")), " ")
 }
