@@ -305,6 +305,7 @@ type engineCase struct {
 var engines = []engineCase{
 	{engine: forumcrawl.PhpBB, dir: "phpbb", start: []string{"/index.php"}, posts: 8, added: 3, edited: "103", newThread: "21", disallowed: 1},
 	{engine: forumcrawl.MyBB, dir: "mybb", start: []string{"/index.php"}, posts: 8, added: 3, edited: "103", newThread: "21", disallowed: 1},
+	{engine: forumcrawl.VBulletin, dir: "vbulletin", start: []string{"/forum.php"}, posts: 8, added: 3, edited: "103", newThread: "21", disallowed: 1},
 	{engine: forumcrawl.XenForo, dir: "xenforo", start: []string{"/forums/"}, posts: 8, added: 3, edited: "103", newThread: "21", disallowed: 1},
 }
 
