@@ -90,7 +90,7 @@ func (f *forum) file(path, query string) ([]byte, string) {
 		for _, ext := range []string{".html", ""} {
 			if b, err := os.ReadFile(filepath.Join(d, filepath.FromSlash(name)+ext)); err == nil {
 				ct := "text/html; charset=UTF-8"
-				if strings.HasSuffix(name, ".json") {
+				if strings.Contains(name, ".json") {
 					ct = "application/json; charset=utf-8"
 				}
 				if name == "robots.txt" {
@@ -306,6 +306,7 @@ var engines = []engineCase{
 	{engine: forumcrawl.PhpBB, dir: "phpbb", start: []string{"/index.php"}, posts: 8, added: 3, edited: "103", newThread: "21", disallowed: 1},
 	{engine: forumcrawl.MyBB, dir: "mybb", start: []string{"/index.php"}, posts: 8, added: 3, edited: "103", newThread: "21", disallowed: 1},
 	{engine: forumcrawl.VBulletin, dir: "vbulletin", start: []string{"/forum.php"}, posts: 8, added: 3, edited: "103", newThread: "21", disallowed: 1},
+	{engine: forumcrawl.Discourse, dir: "discourse", start: []string{"/categories.json"}, posts: 28, added: 3, edited: "1022", newThread: "21", disallowed: 1},
 	{engine: forumcrawl.XenForo, dir: "xenforo", start: []string{"/forums/"}, posts: 8, added: 3, edited: "103", newThread: "21", disallowed: 1},
 }
 
