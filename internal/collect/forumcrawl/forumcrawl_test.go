@@ -367,9 +367,14 @@ func TestCrawlForums(t *testing.T) {
 			sink := newSink(t)
 			ctx := context.Background()
 
-			st1, err := forumcrawl.Crawl(ctx, cfg, fetcher(cfg), sink, nil)
+			var last forumcrawl.Progress
+			reports := 0
+			st1, err := forumcrawl.Crawl(ctx, cfg, fetcher(cfg), sink, func(p forumcrawl.Progress) { last = p; reports++ })
 			if err != nil {
 				t.Fatalf("first run: %v", err)
+			}
+			if reports != st1.Listings+st1.Pages || last.Forum != cfg.Name || last.Stats.Added != st1.Added || last.Stats.Pages != st1.Pages {
+				t.Errorf("progress: %d reports, last %+v; stats %v", reports, last, st1)
 			}
 			hits1 := f.Hits()
 			if st1.Added != ec.posts || len(sink.current()) != ec.posts || st1.Edited != 0 {

@@ -249,6 +249,20 @@ func TestCustomEngine(t *testing.T) {
 	if err != nil || st.Added != 2 {
 		t.Fatalf("custom: %v, %v", st, err)
 	}
+	// Without a marker the listing cannot say a thread is unchanged: the
+	// thread's last page is asked for again with its validators, and the
+	// 304 costs nothing. After the change, the new thread is read, and the
+	// old one answers 304 again.
+	cfg.Selectors.Marker, cfg.Selectors.ThreadRow = "", ""
+	st2, err := forumcrawl.Crawl(context.Background(), cfg, fetcher(cfg), sink, nil)
+	if err != nil || st2.Pages != 1 || st2.NotModified != 1 || st2.Added != 0 || st2.Skipped != 0 {
+		t.Errorf("custom, second run: %v, %v", st2, err)
+	}
+	f.change()
+	st3, err := forumcrawl.Crawl(context.Background(), cfg, fetcher(cfg), sink, nil)
+	if err != nil || st3.Pages != 2 || st3.NotModified != 1 || st3.Added != 1 {
+		t.Errorf("custom, after the change: %v, %v", st3, err)
+	}
 	got := sink.current()
 	if got[1].Author != "buyer42" || got[1].Time.Time != time.Date(2024, 2, 28, 23, 30, 0, 0, time.UTC) ||
 		got[1].Time.Precision.String() != "minute" || len(got[1].Quotes) != 1 || got[1].Quotes[0] != "201" {
