@@ -48,8 +48,8 @@ type Config struct {
 	// Full reads every page of every thread again, to notice edits on
 	// pages an incremental run does not revisit.
 	Full bool
-	// MaxPages bounds the pages one thread or listing is followed
-	// through (a loop guard); zero means 10000.
+	// MaxPages bounds the pages one thread is followed through, and the
+	// listing pages of one run (a loop guard); zero means 10000.
 	MaxPages int
 }
 
@@ -319,7 +319,7 @@ func (c *Config) FetcherOptions(base crawl.Options) crawl.Options {
 	return base
 }
 
-// mustRe compiles an optional regular expression that needs one group.
+// compileRe compiles an optional regular expression that needs a group.
 func compileRe(name, expr string) (*regexp.Regexp, error) {
 	if expr == "" {
 		return nil, nil

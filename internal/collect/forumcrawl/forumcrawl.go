@@ -348,8 +348,10 @@ func (r *run) discourseThread(ctx context.Context, st ThreadState, known bool, t
 	chunks := (len(rest) + discourseChunk - 1) / discourseChunk
 	last := chunks + 1 // pages: the first, then the chunks
 	from := 2
-	if known && !r.c.cfg.Full && st.LastPage > from {
-		from = min(st.LastPage, last)
+	if known && !r.c.cfg.Full {
+		// The last chunk saved again (edits, and posts added to it), or
+		// the first chunk when posts were deleted and the stream shrank.
+		from = max(2, min(st.LastPage, last))
 	}
 	st.LastPageURL = first
 	st.Validators = crawl.Validators{ETag: resp.ETag, LastModified: resp.LastModified}
