@@ -466,6 +466,12 @@ func TestCrawlResume(t *testing.T) {
 				}
 				killedHits := len(f.Hits())
 				sink.onSaved, sink.failAt = nil, 0
+				done := 0
+				for _, st := range sink.threads {
+					if st.Done {
+						done++
+					}
+				}
 
 				st2, err := forumcrawl.Crawl(context.Background(), cfg, fetcher(cfg), sink, nil)
 				if err != nil {
@@ -474,6 +480,10 @@ func TestCrawlResume(t *testing.T) {
 				resumedHits := len(f.Hits())
 				if st1.Added+st2.Added != ec.posts || len(sink.current()) != ec.posts || st2.Edited != 0 {
 					t.Errorf("killed run added %d, resumed run %v; sink holds %d, want %d", st1.Added, st2, len(sink.current()), ec.posts)
+				}
+				// Threads the killed run finished are not fetched again.
+				if st2.Skipped != done {
+					t.Errorf("resumed run skipped %d threads; the killed run had finished %d", st2.Skipped, done)
 				}
 				keys := func(ps []forumcrawl.Post) []string {
 					var out []string
