@@ -42,8 +42,9 @@ type Config struct {
 	Cookie string
 	// Proxy is a SOCKS5 proxy URL, socks5h://127.0.0.1:9050 for Tor.
 	Proxy string
-	// TimeZone is the IANA zone the board shows times in (for pages
-	// whose times carry no offset); empty means UTC.
+	// TimeZone is the IANA zone the board shows times in (its default,
+	// or the session user's setting), for pages whose times carry no
+	// offset; empty means UTC.
 	TimeZone string
 	// Full reads every page of every thread again, to notice edits on
 	// pages an incremental run does not revisit.
@@ -94,9 +95,17 @@ type Selectors struct {
 	TimeLayouts []string
 }
 
-// Presets are the selectors of each engine's default theme: phpBB 3.3
-// prosilver, MyBB 1.8 default, vBulletin 4 default, XenForo 2 default.
-var Presets = map[string]Selectors{
+// Preset returns the selectors of an HTML engine's default theme: phpBB
+// 3.3 prosilver, MyBB 1.8 default, vBulletin 4 default, XenForo 2
+// default. ok is false for Discourse (read through its API), custom and
+// unknown engines.
+func Preset(engine string) (s Selectors, ok bool) {
+	s, ok = presets[engine]
+	s.TimeLayouts = append([]string(nil), s.TimeLayouts...)
+	return s, ok
+}
+
+var presets = map[string]Selectors{
 	PhpBB: {
 		Section:      "a.forumtitle",
 		SectionTitle: "h2.forum-title",
@@ -201,7 +210,7 @@ var Presets = map[string]Selectors{
 
 // selectors returns the preset merged with the overrides.
 func (c *Config) selectors() Selectors {
-	s := Presets[c.Engine]
+	s, _ := Preset(c.Engine)
 	o := c.Selectors
 	for _, f := range []struct{ dst, src *string }{
 		{&s.Section, &o.Section}, {&s.SectionTitle, &o.SectionTitle}, {&s.ThreadRow, &o.ThreadRow},

@@ -54,11 +54,11 @@ func TestParseTime(t *testing.T) {
 		prec    string
 	}{
 		{"2024-03-01T10:15:00+00:00", nil, time.UTC, time.Date(2024, 3, 1, 10, 15, 0, 0, time.UTC), "second"},
-		{"03-01-2024, 10:15 PM", Presets[MyBB].TimeLayouts, time.UTC, time.Date(2024, 3, 1, 22, 15, 0, 0, time.UTC), "minute"},
-		{"03-01-2024, 10:15 PM", Presets[MyBB].TimeLayouts, est, time.Date(2024, 3, 2, 3, 15, 0, 0, time.UTC), "minute"},
-		{"Fri Mar 01, 2024 9:02 am", Presets[PhpBB].TimeLayouts, time.UTC, time.Date(2024, 3, 1, 9, 2, 0, 0, time.UTC), "minute"},
-		{"2024-03-01T10:15:00+0000", Presets[XenForo].TimeLayouts, time.UTC, time.Date(2024, 3, 1, 10, 15, 0, 0, time.UTC), "second"},
-		{"Yesterday", Presets[MyBB].TimeLayouts, time.UTC, time.Time{}, ""},
+		{"03-01-2024, 10:15 PM", presets[MyBB].TimeLayouts, time.UTC, time.Date(2024, 3, 1, 22, 15, 0, 0, time.UTC), "minute"},
+		{"03-01-2024, 10:15 PM", presets[MyBB].TimeLayouts, est, time.Date(2024, 3, 2, 3, 15, 0, 0, time.UTC), "minute"},
+		{"Fri Mar 01, 2024 9:02 am", presets[PhpBB].TimeLayouts, time.UTC, time.Date(2024, 3, 1, 9, 2, 0, 0, time.UTC), "minute"},
+		{"2024-03-01T10:15:00+0000", presets[XenForo].TimeLayouts, time.UTC, time.Date(2024, 3, 1, 10, 15, 0, 0, time.UTC), "second"},
+		{"Yesterday", presets[MyBB].TimeLayouts, time.UTC, time.Time{}, ""},
 	} {
 		got := parseTime(tc.in, tc.layouts, tc.loc)
 		if !got.Time.Equal(tc.want) || got.Precision.String() != tc.prec && !(tc.prec == "" && got.Precision == 0) {
@@ -94,7 +94,7 @@ func FuzzParseHTML(f *testing.F) {
 	f.Add([]byte(`<div class="post" id="p1"><p class="author"><span class="username">a</span></p><div class="content"><blockquote><blockquote>x`))
 	var engines []*htmlEngine
 	for _, name := range []string{PhpBB, MyBB, VBulletin, XenForo} {
-		e, err := compileHTML(Presets[name])
+		e, err := compileHTML(presets[name])
 		if err != nil {
 			f.Fatal(err)
 		}

@@ -237,7 +237,7 @@ func TestConfigValidate(t *testing.T) {
 // preset knows (here: phpBB's pages described from scratch).
 func TestCustomEngine(t *testing.T) {
 	f := newForum(t, "phpbb")
-	p := forumcrawl.Presets[forumcrawl.PhpBB]
+	p, _ := forumcrawl.Preset(forumcrawl.PhpBB)
 	cfg := forumcrawl.Config{Name: "custom", Engine: forumcrawl.CustomHTML, Start: []string{f.srv.URL + "/viewforum.php?f=3"},
 		Selectors: forumcrawl.Selectors{
 			ThreadRow: "li.row", Thread: "a.topictitle", Marker: "dd.posts", ThreadKey: `t=(\d+)`,
