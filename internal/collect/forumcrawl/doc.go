@@ -27,7 +27,9 @@
 // (conditionally, with the validators saved with it, when the thread was
 // complete: a 304 means nothing changed), then the pages after it. So a
 // run killed midway continues with the page after the last one saved,
-// and a later run reads only changed threads and their new pages.
+// and a later run reads only changed threads and their new pages. A
+// Discourse topic is read again from its /t/{id}.json, the only place its
+// post stream is given, then from the last chunk saved.
 // Listing pages are read every run: they are few, and only they say
 // which threads changed.
 //

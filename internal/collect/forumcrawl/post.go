@@ -98,7 +98,8 @@ type Sink interface {
 	// by thread key.
 	Known(ctx context.Context, forum string) (map[string]ThreadState, error)
 	// Save stores one page of a thread: its posts and the thread's state
-	// after it.
+	// after it. posts may be empty (the page answered 304, or holds no
+	// post): the state is stored all the same.
 	Save(ctx context.Context, forum string, thread ThreadState, posts []Post) (SaveResult, error)
 }
 
