@@ -20,6 +20,7 @@ func TestRenderText(t *testing.T) {
 		{"br breaks, twice leaves a blank line", "one<br>two<br><br>three", "one\ntwo\n\nthree"},
 		{"blocks are lines", "<p>one</p><p>two</p><div>three <span>four</span></div>", "one\ntwo\nthree four"},
 		{"lists", "Features:<ul><li>a</li><li>b <i>c</i></li></ul>after", "Features:\n- a\n- b c\nafter"},
+		{"list items with whitespace", "<ol>\n <li>\n  a\n </li>\n <li>b</li></ol>", "- a\n- b"},
 		{"quote", "<blockquote><cite>bob wrote:</cite>hi<br>there</blockquote>reply", "> bob wrote:\n> hi\n> there\nreply"},
 		{"nested quote", "<blockquote>outer<blockquote>inner</blockquote></blockquote>x", "> outer\n> > inner\nx"},
 		{"quote with a blank line", "<blockquote>a<br><br>b</blockquote>", "> a\n>\n> b"},

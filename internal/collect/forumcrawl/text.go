@@ -106,7 +106,10 @@ func (w *textWriter) node(n *html.Node) {
 		w.block()
 	}
 	if n.DataAtom == atom.Li {
-		w.cur.WriteString("- ")
+		// The space is pending, so the item's own leading whitespace
+		// does not double it.
+		w.cur.WriteString("-")
+		w.space = true
 	}
 	if n.DataAtom == atom.Pre {
 		w.pre++
