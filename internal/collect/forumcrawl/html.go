@@ -11,6 +11,7 @@ import (
 
 	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 
 	"github.com/spoor/spoor/internal/analyze"
 )
@@ -59,6 +60,24 @@ func (f *field) get(n *html.Node) (string, bool) {
 		return strings.TrimSpace(v), ok
 	}
 	return plainText(target), true
+}
+
+// getTime is get for a shown time: an element inside it whose title is
+// a date stands for that date. MyBB shows recent posts as
+// <span title="03-12-2024">Yesterday</span>, 10:15 PM.
+func (f *field) getTime(n *html.Node) (string, bool) {
+	if f == nil || f.attr != "" {
+		return f.get(n)
+	}
+	target := n
+	if f.sel != nil {
+		if target = f.sel.MatchFirst(n); target == nil {
+			return "", false
+		}
+	}
+	w := &textWriter{isQuote: func(*html.Node) bool { return false }, isDrop: func(n *html.Node) bool { return n.DataAtom == atom.Img }, titleDates: true}
+	w.node(target)
+	return strings.Join(strings.Fields(strings.Join(w.finish(), " ")), " "), true
 }
 
 // all returns the values of every match, joined with " | ".
@@ -285,7 +304,7 @@ func (e *htmlEngine) parsePost(pn *html.Node, base *url.URL, loc *time.Location)
 	p.Key = key
 	p.Author, _ = e.author.get(pn)
 	p.AuthorTitle, _ = e.authorTitle.get(pn)
-	if s, ok := e.time.get(pn); ok {
+	if s, ok := e.time.getTime(pn); ok {
 		p.TimeText = pick(e.timeRe, s)
 		p.Time = parseTime(p.TimeText, e.layouts, loc)
 	}
@@ -295,7 +314,7 @@ func (e *htmlEngine) parsePost(pn *html.Node, base *url.URL, loc *time.Location)
 	}
 	if e.edited != nil && e.edited.MatchFirst(pn) != nil {
 		p.Edited = true
-		if s, ok := e.editedTime.get(pn); ok {
+		if s, ok := e.editedTime.getTime(pn); ok {
 			p.EditedTime = parseTime(pick(e.editedTimeRe, s), e.layouts, loc)
 		}
 	}

@@ -142,3 +142,23 @@ func FuzzParseDiscourse(f *testing.F) {
 		}
 	})
 }
+
+// MyBB shows recent posts with a relative day whose title is the date.
+func TestRelativeDay(t *testing.T) {
+	e, err := compileHTML(presets[MyBB])
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := `<div class="post" id="post_7"><div class="author_information"><span class="largetext"><a href="member.php?uid=1">eve</a></span></div>
+<span class="post_date"><span title="03-12-2024">Yesterday</span>, 10:15 PM <span class="post_edit" id="edited_by_7"><span class="edited_post">(This post was last modified: <span title="03-13-2024">Today</span>, 08:00 AM by eve.)</span></span></span>
+<div class="post_body">hi</div></div>`
+	tp, err := e.parseThread("https://forum.example/showthread.php?tid=1", []byte(page), time.UTC)
+	if err != nil || len(tp.Posts) != 1 {
+		t.Fatalf("%+v, %v", tp, err)
+	}
+	p := tp.Posts[0]
+	if !p.Time.Time.Equal(time.Date(2024, 3, 12, 22, 15, 0, 0, time.UTC)) || !p.Edited ||
+		!p.EditedTime.Time.Equal(time.Date(2024, 3, 13, 8, 0, 0, 0, time.UTC)) || p.Author != "eve" {
+		t.Errorf("post = %+v", p)
+	}
+}

@@ -1,6 +1,7 @@
 package forumcrawl
 
 import (
+	"regexp"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -35,7 +36,12 @@ type textWriter struct {
 	cur             strings.Builder
 	space           bool // a collapsed space is pending
 	pre             int
+	titleDates      bool // an element titled with a date is that date (shown times)
 }
+
+// titledDate is a date in a title attribute: "03-12-2024", "2024-03-12",
+// "12.03.2024".
+var titledDate = regexp.MustCompile(`^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}$`)
 
 // blocks are the elements a browser lays out as blocks by default, and
 // <cite>, which every forum theme shows on a line of its own.
@@ -71,6 +77,12 @@ func (w *textWriter) node(n *html.Node) {
 	}
 	if skipped[n.DataAtom] || w.isDrop(n) {
 		return
+	}
+	if w.titleDates {
+		if t, ok := attr(n, "title"); ok && titledDate.MatchString(strings.TrimSpace(t)) {
+			w.text(strings.TrimSpace(t))
+			return
+		}
 	}
 	if w.isQuote(n) {
 		sub := &textWriter{isQuote: w.isQuote, isDrop: w.isDrop}
