@@ -355,11 +355,11 @@ func golden(t *testing.T, name string, posts []forumcrawl.Post) {
 	}
 }
 
-// TestCrawlForums is the acceptance test: each forum is collected
+// TestAcceptanceForumCrawl is the acceptance test: each forum is collected
 // completely, then again adding nothing and fetching no thread page; after
 // the forum changes (posts appended, a new page, a new thread, an edit),
 // a third run adds exactly the new posts and the edit.
-func TestCrawlForums(t *testing.T) {
+func TestAcceptanceForumCrawl(t *testing.T) {
 	for _, ec := range engines {
 		t.Run(ec.dir, func(t *testing.T) {
 			f := newForum(t, ec.dir)
@@ -425,11 +425,11 @@ func TestCrawlForums(t *testing.T) {
 	}
 }
 
-// TestCrawlResume kills a crawl midway (the context is cancelled once some
+// TestAcceptanceForumCrawlResume kills a crawl midway (the context is cancelled once some
 // posts are stored, or the sink's transaction fails) and checks that the
 // next run stores the rest exactly once, without reading again what was
 // stored.
-func TestCrawlResume(t *testing.T) {
+func TestAcceptanceForumCrawlResume(t *testing.T) {
 	for _, ec := range engines {
 		for _, kill := range []string{"cancel", "failed save"} {
 			t.Run(ec.dir+"/"+kill, func(t *testing.T) {
