@@ -53,3 +53,17 @@ func TestSegments(t *testing.T) {
 		t.Errorf("marked %q, want %q", marked, want)
 	}
 }
+
+func TestSnippetText(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"Malware used by [Lazarus Group](https://attack.mitre.org/groups/G0032) correlates", "Malware used by Lazarus Group correlates"},
+		{"by [APT28](https://attack.mitre.org/gro", "by APT28"},
+		{"spearphishing.(Citation: FireEye APT28) Later", "spearphishing. Later"},
+		{"cut (Citation: Kaspersky Sof", "cut"},
+		{"[not a link] and (parentheses)", "[not a link] and (parentheses)"},
+	} {
+		if got := snippetText(tt.in); got != tt.want {
+			t.Errorf("snippetText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

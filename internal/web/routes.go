@@ -54,9 +54,16 @@ func (s *Server) apiRoutes() []apiRoute {
 			get.Summary = "One group with its relationships, reports and provenance: the sources of its names, its records and merge log, victims, the most confident indicators and newest events attributed to it, and reports that mention it"
 			get.Result, get.Handler = groupView{}, s.apiGroupGet
 		}
+		params := []queryParam{{"prefix", "string", "case-insensitive name prefix"}}
+		if op.Kind == intel.KindGroup {
+			params = append(params, queryParam{"country", "string", "attributed to this country (ISO 3166 code or name)"},
+				queryParam{"sector", "string", "targets this sector (a sector key or any of its names)"},
+				queryParam{"motivation", "string", "a motivation as sources name it (Espionage, Financial Gain)"},
+				queryParam{"source_id", "integer", "a source that holds a record of the group"})
+		}
 		routes = append(routes,
 			apiRoute{Method: "GET", Path: "/" + op.Seg, Perm: auth.ReadIntel, Summary: "List " + op.Seg + " by name",
-				Query: pageParams(queryParam{"prefix", "string", "case-insensitive name prefix"}), Status: 200, Result: intel.Page[*intel.Object]{}, Handler: s.apiObjectList(op.Kind)},
+				Query: pageParams(params...), Status: 200, Result: intel.Page[*intel.Object]{}, Handler: s.apiObjectList(op.Kind)},
 			get,
 		)
 	}
