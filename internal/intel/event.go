@@ -52,6 +52,14 @@ type EventFilter struct {
 	GroupLabel  string // events whose source label equals this (exact)
 	SourceID    int64
 	IndicatorID int64 // events that hold this indicator
-	After       string
-	Limit       int
+	// Technique (an ATT&CK ID) and VictimCountry (an alpha-2 code) are
+	// held by the event; Since and Until bound its time (an event counts
+	// when it was active at some point between them).
+	Technique     string
+	VictimCountry string
+	Since, Until  time.Time
+	// Lists are ordered by first seen, newest first (undated events
+	// last), then by ID.
+	After string
+	Limit int
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"strings"
 
 	"github.com/spoor/spoor/internal/intel"
@@ -101,19 +102,40 @@ func (s *Store) FindEvents(ctx context.Context, f intel.EventFilter) (intel.Page
 		where = append(where, "e.id IN (SELECT event_id FROM event_indicators WHERE indicator_id = ?)")
 		args = append(args, f.IndicatorID)
 	}
+	// Techniques and victim countries are JSON arrays of IDs and codes.
+	if f.Technique != "" {
+		where = append(where, `e.techniques LIKE ? ESCAPE '\'`)
+		args = append(args, `%"`+likeEscape(strings.ToUpper(f.Technique))+`"%`)
+	}
+	if f.VictimCountry != "" {
+		where = append(where, `e.victim_countries LIKE ? ESCAPE '\'`)
+		args = append(args, `%"`+likeEscape(strings.ToUpper(f.VictimCountry))+`"%`)
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "(e.last_seen >= ? OR (e.last_seen = 0 AND e.first_seen >= ?))")
+		args = append(args, ms(f.Since), ms(f.Since))
+	}
+	if !f.Until.IsZero() {
+		where = append(where, "e.first_seen <> 0 AND e.first_seen <= ?")
+		args = append(args, ms(f.Until))
+	}
 	if f.After != "" {
-		_, id, err := decodeCursor(f.After)
+		key, id, err := decodeCursor(f.After)
 		if err != nil {
 			return page, s.wrap("find events", err)
 		}
-		where = append(where, "e.id < ?")
-		args = append(args, id)
+		at, err := strconv.ParseInt(key, 10, 64)
+		if err != nil {
+			return page, s.wrap("find events", intel.Errorf(intel.CodeInvalid, "bad page cursor"))
+		}
+		where = append(where, "(e.first_seen < ? OR (e.first_seen = ? AND e.id < ?))")
+		args = append(args, at, at, id)
 	}
 	query := `SELECT ` + eventCols + ` FROM events e`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
-	rows, err := s.query(ctx, s.rdb, query+" ORDER BY e.id DESC LIMIT ?", append(args, limit+1)...)
+	rows, err := s.query(ctx, s.rdb, query+" ORDER BY e.first_seen DESC, e.id DESC LIMIT ?", append(args, limit+1)...)
 	if err != nil {
 		return page, s.wrap("find events", err)
 	}
@@ -130,7 +152,8 @@ func (s *Store) FindEvents(ctx context.Context, f intel.EventFilter) (intel.Page
 	}
 	if len(page.Items) > limit {
 		page.Items = page.Items[:limit]
-		page.Next = encodeCursor("", page.Items[limit-1].ID)
+		last := page.Items[limit-1]
+		page.Next = encodeCursor(strconv.FormatInt(ms(last.FirstSeen), 10), last.ID)
 	}
 	return page, nil
 }

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -70,5 +71,30 @@ func TestEventForm(t *testing.T) {
 			ExpectedContent: []string{"techniques[0]"}},
 		{Name: "bad confidence", Method: "POST", URL: "/events", As: "analyst", Form: bad("confidence", "7"), ExpectedStatus: 400,
 			ExpectedContent: []string{"confidence must be"}},
+	})
+}
+
+// TestEventListFilters: the events page and API filter by technique,
+// victim country (code or name) and time, and refuse bad values by name.
+func TestEventListFilters(t *testing.T) {
+	e := newEnv(t)
+	for _, body := range []string{
+		`{"title":"Spring wave","group_id":%d,"first_seen":"2024-03-01T00:00:00Z","techniques":["T1566.001"],"victim_countries":["GE"]}`,
+		`{"title":"Old wave","group_id":%d,"first_seen":"2018-03-01T00:00:00Z","techniques":["T1059"],"victim_countries":["UA"]}`,
+	} {
+		scenario{Method: "POST", URL: "/api/v1/events", Bearer: "analyst", JSON: fmt.Sprintf(body, e.Group.ID), ExpectedStatus: http.StatusCreated}.run(t, e)
+	}
+	runScenarios(t, e, []scenario{
+		{Name: "newest first", URL: "/api/v1/events", Bearer: "reader", ExpectedStatus: 200, ExpectedContent: []string{`"title":"Spring wave"`}},
+		{Name: "technique", URL: "/events?technique=t1566.001", As: "reader", ExpectedStatus: 200,
+			ExpectedContent: []string{"Spring wave", `value="t1566.001"`}, NotExpectedContent: []string{"Old wave"}},
+		{Name: "country by name", URL: "/events?country=Ukraine", As: "reader", ExpectedStatus: 200,
+			ExpectedContent: []string{"Old wave"}, NotExpectedContent: []string{"Spring wave"}},
+		{Name: "until", URL: "/api/v1/events?until=2020-01-01", Bearer: "reader", ExpectedStatus: 200,
+			ExpectedContent: []string{"Old wave"}, NotExpectedContent: []string{"Spring wave"}},
+		{Name: "none match", URL: "/events?since=2030-01-01", As: "reader", ExpectedStatus: 200, ExpectedContent: []string{"No events match."}},
+		{Name: "bad technique", URL: "/api/v1/events?technique=phishing", Bearer: "reader", ExpectedStatus: 400, ExpectedContent: []string{"PHISHING"}},
+		{Name: "bad country", URL: "/api/v1/events?country=Atlantis", Bearer: "reader", ExpectedStatus: 400},
+		{Name: "bad since", URL: "/events?since=later", As: "reader", ExpectedStatus: 400},
 	})
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/spoor/spoor/internal/analyze"
+	"github.com/spoor/spoor/internal/export"
+	"github.com/spoor/spoor/internal/geo"
 	"github.com/spoor/spoor/internal/intel"
 )
 
@@ -169,7 +171,33 @@ func eventFilter(r *http.Request) (intel.EventFilter, error) {
 		return intel.EventFilter{}, err
 	}
 	q := r.URL.Query()
-	return intel.EventFilter{GroupID: group, SourceID: src, GroupLabel: q.Get("label"), After: q.Get("after"), Limit: limit}, nil
+	f := intel.EventFilter{GroupID: group, SourceID: src, GroupLabel: q.Get("label"), After: q.Get("after"), Limit: limit}
+	if v := strings.ToUpper(strings.TrimSpace(q.Get("technique"))); v != "" {
+		if !intel.IsAttackID(v) || !strings.HasPrefix(v, "T") || strings.HasPrefix(v, "TA") {
+			return f, intel.Errorf(intel.CodeInvalid, "technique %q is not an ATT&CK technique ID (T1566 or T1566.001)", v)
+		}
+		f.Technique = v
+	}
+	if v := strings.TrimSpace(q.Get("country")); v != "" {
+		c, ok := geo.Find(v)
+		if !ok {
+			return f, intel.Errorf(intel.CodeInvalid, "country %q is not a country name or ISO 3166 code", v)
+		}
+		f.VictimCountry = c.Code
+	}
+	for _, b := range []struct {
+		name string
+		t    *time.Time
+	}{{"since", &f.Since}, {"until", &f.Until}} {
+		if v := strings.TrimSpace(q.Get(b.name)); v != "" {
+			t, err := export.ParseSince(v, time.Now())
+			if err != nil {
+				return f, intel.Errorf(intel.CodeInvalid, "%s: %v", b.name, intel.ErrorMessage(err))
+			}
+			*b.t = t
+		}
+	}
+	return f, nil
 }
 
 func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
@@ -204,6 +232,7 @@ func (s *Server) apiEventGet(w http.ResponseWriter, r *http.Request) {
 // eventsData is the events list page.
 type eventsData struct {
 	Group *intel.Object // the group the list is limited to, if any
+	Q     url.Values    // the filters as typed
 	Items []eventRow
 	Next  string
 }
@@ -214,7 +243,7 @@ func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	data := eventsData{}
+	data := eventsData{Q: r.URL.Query()}
 	if f.GroupID != 0 {
 		if data.Group, err = s.findObject(r.Context(), intel.KindGroup, f.GroupID); err != nil {
 			s.error(w, r, err)

@@ -110,11 +110,15 @@ func (s *Server) apiRoutes() []apiRoute {
 		apiRoute{Method: "GET", Path: "/groups/{id}/events", Perm: auth.ReadIntel, Summary: "Events attributed to a group, newest first",
 			Query: pageParams(), Status: 200, Result: intel.Page[*intel.Event]{}, Handler: s.apiGroupEvents},
 
-		apiRoute{Method: "GET", Path: "/events", Perm: auth.ReadIntel, Summary: "List events, newest first",
+		apiRoute{Method: "GET", Path: "/events", Perm: auth.ReadIntel, Summary: "List events, newest first seen first (undated last)",
 			Query: pageParams(
 				queryParam{"group_id", "integer", "only events attributed to this group"},
 				queryParam{"source_id", "integer", "only events of this source"},
-				queryParam{"label", "string", "only events whose source named the actor exactly so"}),
+				queryParam{"label", "string", "only events whose source named the actor exactly so"},
+				queryParam{"technique", "string", "only events with this ATT&CK technique ID"},
+				queryParam{"country", "string", "only events with this victim country (code or name)"},
+				queryParam{"since", "string", "only events active since: a time, a date or an age (90d)"},
+				queryParam{"until", "string", "only events first seen by then: a time or a date"}),
 			Status: 200, Result: intel.Page[*intel.Event]{}, Handler: s.apiEvents},
 		apiRoute{Method: "POST", Path: "/events", Perm: auth.WriteIntel, Summary: "Record an event by hand: title, group, dates, activity timestamps, techniques, software, sectors, purpose, victim countries",
 			Body: eventInput{}, Status: 201, Result: intel.Event{}, Handler: s.apiEventCreate},

@@ -28,7 +28,7 @@ func Run(t *testing.T, open Opener) {
 		{"Sources", testSources},
 		{"Collection", testCollection},
 		{"Secrets", testSecrets},
-		{"Objects", testObjects}, {"ObjectFilters", testObjectFilters},
+		{"Objects", testObjects}, {"ObjectFilters", testObjectFilters}, {"EventList", testEventList},
 		{"ObjectPaging", testObjectPaging},
 		{"Documents", testDocuments},
 		{"Indicators", testIndicators}, {"IndicatorList", testIndicatorList},
