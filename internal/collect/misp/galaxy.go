@@ -89,6 +89,23 @@ func ParseCluster(r io.Reader, name string, src intel.Source, countries Countrie
 	return res, nil
 }
 
+// trackingID is a vendor's tracking ID: APT-C-29, TA-505, UNC-2452 — a
+// letter prefix, hyphenated parts, digits at the end.
+var trackingID = regexp.MustCompile(`^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+$`)
+
+// splitTrackingID splits "name - ID" into the name and the ID.
+func splitTrackingID(value string) (name, id string, ok bool) {
+	i := strings.LastIndex(value, " - ")
+	if i <= 0 {
+		return "", "", false
+	}
+	name, id = strings.TrimSpace(value[:i]), strings.TrimSpace(value[i+3:])
+	if name == "" || !trackingID.MatchString(id) {
+		return "", "", false
+	}
+	return name, id, true
+}
+
 func clusterObject(v *rawValue, kind intel.ObjectKind, swType string, src intel.Source, countries Countries) intel.Object {
 	uuid := strings.ToLower(v.UUID)
 	o := intel.Object{
@@ -96,6 +113,13 @@ func clusterObject(v *rawValue, kind intel.ObjectKind, swType string, src intel.
 		Description: v.Description, SoftwareType: swType,
 		Confidence: src.Credibility, TLP: src.TLP,
 		XRefs: []intel.XRef{{Key: "uuid:" + uuid, Type: intel.XRefHolds}},
+	}
+	// "Turla - APT-C-29": a name and the vendor's tracking ID in one
+	// value. The name is the group's, so that it meets its namesakes; the
+	// ID and the whole value stay as aliases.
+	if name, id, ok := splitTrackingID(o.Name); ok && kind == intel.KindGroup {
+		o.Name = name
+		o.Aliases = addName(addName(o.Aliases, id), strings.TrimSpace(v.Value))
 	}
 	m := v.Meta
 	if id := strings.ToUpper(strings.TrimSpace(m.str("group_attack_id"))); attackGroupID.MatchString(id) {

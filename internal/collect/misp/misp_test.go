@@ -287,3 +287,29 @@ func TestParseEventNewTypes(t *testing.T) {
 		t.Errorf("rejected = %+v, want the bad checksum", res.Rejected)
 	}
 }
+
+// TestParseClusterSplitsTrackingIDs: "Turla - APT-C-29" (the 360.net
+// cluster's form) is the group Turla with APT-C-29 and the whole value as
+// aliases; a hyphenated name that is not followed by an ID stays whole.
+func TestParseClusterSplitsTrackingIDs(t *testing.T) {
+	cluster := `{"type":"360net-threat-actor","name":"360.net","uuid":"7cdff317-a673-4474-84ec-4f1754947824","values":[
+{"value":"Turla - APT-C-29","uuid":"11111111-1111-4111-8111-111111111112","meta":{"synonyms":["Snake"]}},
+{"value":"海莲花 - APT-C-00","uuid":"11111111-1111-4111-8111-111111111113"},
+{"value":"Sea Turtle - Cyber Espionage","uuid":"11111111-1111-4111-8111-111111111114"}]}`
+	res, err := misp.ParseCluster(strings.NewReader(cluster), "360.json", src, countries(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got [][]string
+	for _, o := range res.Bundle.Objects {
+		got = append(got, append([]string{o.Name}, o.Aliases...))
+	}
+	want := [][]string{
+		{"Turla", "APT-C-29", "Turla - APT-C-29", "Snake"},
+		{"海莲花", "APT-C-00", "海莲花 - APT-C-00"},
+		{"Sea Turtle - Cyber Espionage"},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("names (-want +got):\n%s", d)
+	}
+}
