@@ -61,6 +61,7 @@ func commands() []*command {
 		nlpCmd(),
 		analyzeCmd(),
 		userCmd(),
+		tokenCmd(),
 		extractCmd(),
 		collectCmd(),
 		sourceCmd(),
