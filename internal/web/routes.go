@@ -296,6 +296,12 @@ func (s *Server) routes() {
 	s.handle("GET /taxii2/api/collections/{coll}/manifest/{$}", s.taxiiList("manifest"))
 	s.handle("/taxii2/", http.HandlerFunc(s.taxiiRefuse))
 
+	// Feeds (feeds.go): each handler checks its caller and answers in
+	// plain text; the exports page builds the same request.
+	s.handle("GET /feeds/{format}", http.HandlerFunc(s.feed))
+	s.handle("GET /exports", s.require(auth.ReadIntel, s.exportsPage))
+	s.handle("GET /exports/download", s.require(auth.ReadIntel, s.exportDownload))
+
 	// Own account and API tokens: every signed-in user.
 	s.handle("GET /account", s.require(auth.ReadIntel, s.accountPage))
 	s.handle("POST /account/password", s.require(auth.ReadIntel, s.accountPasswordForm))
