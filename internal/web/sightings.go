@@ -76,6 +76,9 @@ func (s *Server) apiSightingCreate(w http.ResponseWriter, r *http.Request) {
 		if err := s.store.RecordSightings(ctx, []*intel.Sighting{sg}); err != nil {
 			return nil, err
 		}
+		if s.notifier != nil {
+			s.notifier.Sighted(ctx, []*intel.Sighting{sg})
+		}
 		return sg, nil
 	})
 }
