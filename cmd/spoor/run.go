@@ -62,6 +62,7 @@ func commands() []*command {
 		analyzeCmd(),
 		userCmd(),
 		tokenCmd(),
+		watchCmd(),
 		extractCmd(),
 		collectCmd(),
 		sourceCmd(),

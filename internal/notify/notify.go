@@ -86,8 +86,11 @@ type Options struct {
 	// AllowPrivate lets webhooks reach private and loopback addresses
 	// (an intranet receiver, tests).
 	AllowPrivate bool
-	Logger       *slog.Logger
-	Now          func() time.Time
+	// Sync delivers before Collected and Sighted return, for a command
+	// that closes its store when it is done; a server leaves it off.
+	Sync   bool
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 // Service records notifications and delivers them. It is safe for
@@ -386,6 +389,10 @@ func (s *Service) record(ctx context.Context, ns []*intel.Notification) error {
 			hooks[n.UserID] = hs
 		}
 		for _, h := range hs {
+			if s.opts.Sync {
+				s.deliver(ctx, h, n)
+				continue
+			}
 			s.wg.Add(1)
 			go func() {
 				defer s.wg.Done()
