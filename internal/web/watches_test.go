@@ -40,7 +40,7 @@ func TestWatchesAPI(t *testing.T) {
 			JSON: fmt.Sprintf(`{"indicator_id":%d,"sensor":"dns-1"}`, e.Indicator.ID), ExpectedStatus: 201},
 		{Name: "notified", URL: "/api/v1/notifications", Bearer: "reader", ExpectedStatus: 200,
 			ExpectedContent: []string{`"unread":1`, `"title":"domain evil.example.com seen on dns-1"`, `"event":"sighting"`}},
-		{Name: "header count", URL: "/", As: "reader", ExpectedStatus: 200, ExpectedContent: []string{`<span class="badge" id="unread">1</span>`}},
+		{Name: "header count", URL: "/", As: "reader", ExpectedStatus: 200, ExpectedContent: []string{`id="unread" title="unread notifications">1</span>`}},
 		{Name: "page", URL: "/notifications", As: "reader", ExpectedStatus: 200,
 			ExpectedContent: []string{"domain evil.example.com seen on dns-1", fmt.Sprintf(`href="/indicators/%d"`, e.Indicator.ID)}},
 		{Name: "read", Method: "POST", URL: "/api/v1/notifications/read", Bearer: "reader", ExpectedStatus: 204},
