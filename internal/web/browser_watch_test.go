@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -37,10 +38,15 @@ func TestBrowserWatch(t *testing.T) {
 	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#unread").length`)); err != nil || n != 0 {
 		t.Fatalf("an unread count before anything happened: %d, %v", n, err)
 	}
-	step(t, ctx, "watch the group",
-		chromedp.Click(chromedp.CSS("#watch-group")),
-		chromedp.WaitVisible(chromedp.CSS("#watch-group")))
-	ws, err := e.Store.FindWatches(context.Background(), e.As["reader"].User.ID)
+	step(t, ctx, "watch the group", chromedp.Click(chromedp.CSS("#watch-group")))
+	// The answer is the same group page: wait for the stored watch.
+	var ws []*intel.Watch
+	var err error
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if ws, err = e.Store.FindWatches(context.Background(), e.As["reader"].User.ID); err != nil || len(ws) > 0 {
+			break
+		}
+	}
 	if err != nil || len(ws) != 1 || ws[0].ObjectID != e.Group.ID {
 		t.Fatalf("watches after the click: %+v, %v", ws, err)
 	}
@@ -68,10 +74,30 @@ func TestBrowserWatch(t *testing.T) {
 	if err != nil || !strings.Contains(text, "indicators of APT28 new or changed") {
 		t.Errorf("notifications page: %q, %v", text, err)
 	}
-	step(t, ctx, "mark read",
-		chromedp.Click(chromedp.CSS("#mark-read")),
-		chromedp.WaitVisible(chromedp.CSS("#notification-list")))
+	step(t, ctx, "mark read", chromedp.Click(chromedp.CSS("#mark-read")))
+	// The answer replaces the page without the button (nothing unread).
+	waitFor(t, ctx, "marked read", `!document.getElementById("mark-read") && !!document.getElementById("notification-list")`)
 	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#unread").length`)); err != nil || n != 0 {
 		t.Errorf("unread count after marking read: %d, %v", n, err)
+	}
+
+	// The indicator page draws its sightings by day.
+	for _, day := range []int{3, 3, 5} {
+		sg := &intel.Sighting{IndicatorID: e.Indicator.ID, Count: 2, Sensor: "proxy-1", SeenAt: time.Date(2025, 2, day, 10, 0, 0, 0, time.UTC)}
+		if err := e.Store.RecordSightings(context.Background(), []*intel.Sighting{sg}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step(t, ctx, "open the indicator",
+		chromedp.Navigate(srv.URL+fmt.Sprintf("/indicators/%d", e.Indicator.ID)),
+		chromedp.WaitVisible(chromedp.CSS(".sightings-timeline canvas")))
+	waitFor(t, ctx, "timeline", `document.querySelector(".sightings-timeline").dataset.days !== undefined`)
+	days, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector(".sightings-timeline").dataset.days`))
+	if err != nil || days != "2025-02-03 2025-02-05" {
+		t.Errorf("timeline days = %q, %v", days, err)
+	}
+	bars, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify(window.spoorSightings.getOption().series[0].data)`))
+	if err != nil || bars != `[["2025-02-03",4],["2025-02-05",2]]` {
+		t.Errorf("timeline bars = %s, %v", bars, err)
 	}
 }

@@ -141,6 +141,8 @@ func (s *Server) apiRoutes() []apiRoute {
 			Status: 204, Handler: s.apiIndicatorDelete},
 		apiRoute{Method: "GET", Path: "/indicators/{id}/sightings", Perm: auth.ReadIntel, Summary: "Where and when an indicator was seen, latest first",
 			Status: 200, Result: []intel.Sighting{}, Handler: s.apiIndicatorSightings},
+		apiRoute{Method: "GET", Path: "/groups/{id}/sightings", Perm: auth.ReadIntel, Summary: "Sightings of the indicators of a group, latest first (at most 500), each with its indicator",
+			Status: 200, Result: []intel.IndicatorSighting{}, Handler: s.apiGroupSightings},
 		apiRoute{Method: "POST", Path: "/sightings", Perm: auth.WriteIntel, Summary: "Record a sighting of a stored indicator (by ID, or type and value)",
 			Body: sightingInput{}, Status: 201, Result: intel.Sighting{}, Handler: s.apiSightingCreate},
 

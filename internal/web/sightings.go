@@ -95,3 +95,16 @@ func (s *Server) apiIndicatorSightings(w http.ResponseWriter, r *http.Request) {
 		return sgs, err
 	})
 }
+
+// groupSightings is how many sightings the group page lists.
+const groupSightings = 50
+
+func (s *Server) apiGroupSightings(w http.ResponseWriter, r *http.Request) {
+	withID(s, w, r, http.StatusOK, func(ctx context.Context, id int64) ([]intel.IndicatorSighting, error) {
+		if _, err := s.findObject(ctx, intel.KindGroup, id); err != nil {
+			return nil, err
+		}
+		sgs, err := s.store.FindGroupSightings(ctx, id)
+		return orEmpty(sgs), err
+	})
+}
