@@ -59,6 +59,7 @@ func Run(t *testing.T, open Opener) {
 		{"Export", testExport}, {"ExportPaging", testExportPaging},
 		{"Sightings", testSightings},
 		{"Watches", testWatches},
+		{"SightedSearch", testSightedSearch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
