@@ -274,3 +274,31 @@ func TestWebhookTargets(t *testing.T) {
 		t.Errorf("failing receiver: log %+v, calls %d; want 3 attempts, the last failed", ds, fails.calls)
 	}
 }
+
+// Sightings a collection imported (STIX sighting objects, MISP
+// sightings) notify the watchers of their indicators' groups.
+func TestCollectedSightings(t *testing.T) {
+	f := newFixture(t)
+	svc := notify.New(f.st, notify.Options{})
+	if err := svc.AddWatch(f.ctx, &intel.Watch{UserID: f.user.ID, Kind: intel.WatchGroup, Target: "APT28"}); err != nil {
+		t.Fatal(err)
+	}
+	started := time.Now().Add(-time.Minute)
+	sg := &intel.Sighting{IndicatorID: f.ind.ID, Count: 4, SeenAt: time.Now(), Origin: intel.SightingSTIX}
+	if err := f.st.RecordSightings(f.ctx, []*intel.Sighting{sg}); err != nil {
+		t.Fatal(err)
+	}
+	svc.Collected(f.ctx, &intel.CollectionRun{ID: 3, SourceName: "partner TAXII", Status: intel.RunOK, StartedAt: started})
+	ns, _ := f.st.FindNotifications(f.ctx, f.user.ID, 10)
+	var events []string
+	for _, n := range ns {
+		events = append(events, n.Event+": "+n.Title+" ("+n.Detail+")")
+	}
+	want := []string{
+		"sighting: domain c2.fancy.example seen (imported from partner TAXII)",
+		"collection: 1 indicators of APT28 new or changed (collected from partner TAXII)",
+	}
+	if strings.Join(events, "\n") != strings.Join(want, "\n") {
+		t.Errorf("notifications:\n%s\nwant:\n%s", strings.Join(events, "\n"), strings.Join(want, "\n"))
+	}
+}
