@@ -104,3 +104,25 @@ func testSightedSearch(t *testing.T, open Opener) {
 		t.Errorf("after sighting the other indicator, %s still ranks first", after)
 	}
 }
+
+// Exports carry how often an indicator was seen and when last.
+func testSightedExport(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := intel.WithActor(context.Background(), intel.Actor{UserID: 7, Login: "ana"})
+	seen, plain := &intel.Indicator{Type: intel.IndicatorDomain, Value: "seen.kite.test", Confidence: 0.5},
+		&intel.Indicator{Type: intel.IndicatorDomain, Value: "unseen.kite.test", Confidence: 0.5}
+	must(t, "create", s.CreateIndicator(ctx, seen))
+	must(t, "create", s.CreateIndicator(ctx, plain))
+	t0 := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	must(t, "sight", s.RecordSightings(ctx, []*intel.Sighting{
+		{IndicatorID: seen.ID, SeenAt: t0, Count: 3}, {IndicatorID: seen.ID, SeenAt: t0.Add(time.Hour), Count: 2}}))
+	got := map[string][2]any{}
+	must(t, "export", s.ExportIndicators(ctx, intel.ExportFilter{}, func(in *intel.ExportIndicator) error {
+		got[in.Value] = [2]any{in.Sightings, in.LastSighted}
+		return nil
+	}))
+	mustDiff(t, "sightings in the export", map[string][2]any{
+		"seen.kite.test":   {5, t0.Add(time.Hour)},
+		"unseen.kite.test": {0, time.Time{}},
+	}, got)
+}

@@ -60,6 +60,7 @@ func Run(t *testing.T, open Opener) {
 		{"Sightings", testSightings},
 		{"Watches", testWatches},
 		{"SightedSearch", testSightedSearch},
+		{"SightedExport", testSightedExport},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
