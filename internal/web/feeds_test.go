@@ -62,6 +62,16 @@ func TestFeeds(t *testing.T) {
 		{Name: "bad filter", URL: "/feeds/list?min-confidence=lots", Bearer: "reader", ExpectedStatus: 400},
 		{Name: "unknown group", URL: "/feeds/list?group=Nobody", Bearer: "reader", ExpectedStatus: 404},
 		{Name: "session cookie", URL: "/feeds/hosts", As: "reader", ExpectedStatus: 200, ExpectedContent: []string{"0.0.0.0 evil.example.com"}},
+		{Name: "no sign-in page for a feed", URL: "/feeds/list", Header: hdr("Bearer spoor_nonsense"), ExpectedStatus: 401,
+			ExpectedHeader: map[string]string{"Content-Type": "text/plain; charset=utf-8"}, NotExpectedContent: []string{"<html"}},
+
+		// TAXII takes the same credentials and refuses in its own format.
+		{Name: "taxii over basic", URL: "/taxii2/api/collections/", Header: hdr(basic("reader", reader.Token)), ExpectedStatus: 200,
+			ExpectedContent: []string{`"can_read":true`}},
+		{Name: "taxii with a revoked token", URL: "/taxii2/", Header: hdr(basic("gone", revoked.Token)), ExpectedStatus: 401,
+			ExpectedContent: []string{`"http_status":"401"`}, ExpectedHeader: map[string]string{"Content-Type": "application/taxii+json;version=2.1"}},
+		{Name: "taxii with another user's name", URL: "/taxii2/", Header: hdr(basic("admin", reader.Token)), ExpectedStatus: 401,
+			ExpectedContent: []string{`"http_status":"401"`}},
 	})
 }
 
