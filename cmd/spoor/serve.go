@@ -102,9 +102,10 @@ func serveHTTP(ctx context.Context, e *env, st *store.Store, c *collect.Collecto
 	// not yet written.
 	svc := authService(st)
 	// One notifier for the pages, the API and the scheduler's
-	// collections; its deliveries finish before the store closes.
+	// collections; its attempts under way finish before the store closes,
+	// and retries still waiting are given up (and logged).
 	notifier := notify.New(st, notify.Options{Logger: log})
-	defer notifier.Wait()
+	defer notifier.Close()
 	if c != nil {
 		c.Notify = notifier
 	}

@@ -100,6 +100,9 @@ type Service struct {
 	opts   Options
 	client *http.Client
 	wg     sync.WaitGroup
+	// stop ends the waits between retries (Close).
+	stop     chan struct{}
+	stopOnce sync.Once
 }
 
 // New returns a Service over st.
@@ -120,7 +123,7 @@ func New(st Store, opts Options) *Service {
 		opts.Now = time.Now
 	}
 	f := crawl.New(crawl.Options{AllowPrivate: opts.AllowPrivate, Timeout: opts.Timeout})
-	return &Service{st: st, opts: opts, client: &http.Client{
+	return &Service{st: st, opts: opts, stop: make(chan struct{}), client: &http.Client{
 		Transport: f.Transport(),
 		Timeout:   opts.Timeout,
 		// A redirect is a failed delivery: following it would let a
@@ -129,8 +132,16 @@ func New(st Store, opts Options) *Service {
 	}}
 }
 
-// Wait waits for the deliveries under way (the CLI, before it exits).
+// Wait waits for the deliveries under way.
 func (s *Service) Wait() { s.wg.Wait() }
+
+// Close gives up the retries still waiting (each is logged as failed)
+// and waits for the attempts under way: a stopping server does not wait
+// out a receiver's backoff.
+func (s *Service) Close() {
+	s.stopOnce.Do(func() { close(s.stop) })
+	s.wg.Wait()
+}
 
 // tlpCeiling is the highest TLP a role is told of: readers up to
 // TLP:AMBER, analysts and admins everything.
@@ -451,6 +462,12 @@ func (s *Service) deliver(ctx context.Context, h *intel.Webhook, n *intel.Notifi
 		}
 		d.Error, d.Status = err.Error(), intel.DeliveryRetry
 		last := attempt == s.opts.Attempts || errors.Is(err, crawl.ErrPrivateAddress)
+		select {
+		case <-s.stop:
+			last = true
+			d.Error += "; not retried: spoor is stopping"
+		default:
+		}
 		if last {
 			d.Status = intel.DeliveryFailed
 		}
@@ -458,10 +475,17 @@ func (s *Service) deliver(ctx context.Context, h *intel.Webhook, n *intel.Notifi
 		if last {
 			return
 		}
+		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			timer.Stop()
 			return
-		case <-time.After(wait):
+		case <-s.stop:
+			timer.Stop()
+			s.log(ctx, &intel.WebhookDelivery{WebhookID: h.ID, NotificationID: n.ID, Attempt: attempt + 1, Status: intel.DeliveryFailed,
+				Error: "not attempted: spoor stopped before the retry"})
+			return
+		case <-timer.C:
 		}
 		wait *= 2
 	}

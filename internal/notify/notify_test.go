@@ -302,3 +302,36 @@ func TestCollectedSightings(t *testing.T) {
 		t.Errorf("notifications:\n%s\nwant:\n%s", strings.Join(events, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// Close gives up the retries that wait, logging them as failed.
+func TestCloseGivesUpRetries(t *testing.T) {
+	f := newFixture(t)
+	svc := notify.New(f.st, notify.Options{AllowPrivate: true, Backoff: time.Hour, Attempts: 5})
+	rc := &receiver{secret: "0123456789abcdef-secret", fail: 100}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	h := &intel.Webhook{UserID: f.user.ID, Name: "down", URL: srv.URL}
+	if _, err := svc.AddWebhook(f.ctx, h, rc.secret); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.AddWatch(f.ctx, &intel.Watch{UserID: f.user.ID, Kind: intel.WatchType, Target: "domain"}); err != nil {
+		t.Fatal(err)
+	}
+	svc.Collected(f.ctx, &intel.CollectionRun{ID: 1, SourceName: "v", Status: intel.RunOK, StartedAt: time.Now().Add(-time.Hour)})
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if ds, _ := f.st.FindDeliveries(f.ctx, h.ID, 10); len(ds) > 0 {
+			break
+		}
+	}
+	done := make(chan struct{})
+	go func() { svc.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close waited out an hour's backoff")
+	}
+	ds, _ := f.st.FindDeliveries(f.ctx, h.ID, 10)
+	if len(ds) != 2 || ds[0].Status != intel.DeliveryFailed || !strings.Contains(ds[0].Error, "stopped") || ds[1].Status != intel.DeliveryRetry {
+		t.Errorf("delivery log %+v; want a retry, then a failure for the stop", ds)
+	}
+}
