@@ -39,20 +39,21 @@ type Watch struct {
 // MaxWatchTarget bounds a watch's target.
 const MaxWatchTarget = 200
 
-// Validate checks a watch before it is stored.
+// Validate checks a watch before it is stored. A group watch names its
+// group by ObjectID; the store sets Target to the group's name.
 func (w *Watch) Validate() error {
 	w.Target = strings.TrimSpace(w.Target)
 	switch {
 	case !w.Kind.Valid():
 		return Errorf(CodeInvalid, "unknown watch kind %q: use group, search or type", w.Kind)
-	case w.Target == "":
-		return Errorf(CodeInvalid, "a watch needs a target: a group, search words or an indicator type")
+	case w.Kind == WatchGroup && w.ObjectID == 0:
+		return Errorf(CodeInvalid, "a group watch needs the group")
+	case w.Target == "" && w.Kind != WatchGroup:
+		return Errorf(CodeInvalid, "a watch needs a target: search words or an indicator type")
 	case len(w.Target) > MaxWatchTarget || strings.ContainsFunc(w.Target, isControl):
 		return Errorf(CodeInvalid, "watch target must be at most %d characters without control characters", MaxWatchTarget)
 	case w.Kind == WatchType && !IndicatorType(w.Target).Valid():
 		return Errorf(CodeInvalid, "unknown indicator type %q", w.Target)
-	case w.Kind == WatchGroup && w.ObjectID == 0:
-		return Errorf(CodeInvalid, "a group watch needs the group")
 	}
 	return nil
 }

@@ -169,9 +169,6 @@ func (s *Service) AddWatch(ctx context.Context, w *intel.Watch) error {
 			}
 			w.ObjectID, w.Target = g.ID, g.Name
 		}
-		if w.Target == "" {
-			w.Target = "group " + strconv.FormatInt(w.ObjectID, 10) // replaced by the name
-		}
 	case intel.WatchType:
 		w.Target = strings.ToLower(w.Target)
 	case intel.WatchSearch:

@@ -26,7 +26,7 @@ func testWatches(t *testing.T, open Opener) {
 	g := &intel.Object{Kind: intel.KindGroup, Name: "APT28", Confidence: 1}
 	must(t, "create group", s.CreateObject(ctx, g))
 
-	gw := &intel.Watch{UserID: ana, Kind: intel.WatchGroup, ObjectID: g.ID, Target: "placeholder"}
+	gw := &intel.Watch{UserID: ana, Kind: intel.WatchGroup, ObjectID: g.ID}
 	must(t, "watch group", s.CreateWatch(ctx, gw))
 	if gw.ID == 0 || gw.Target != "APT28" {
 		t.Errorf("group watch = %+v, want the group's name", gw)
