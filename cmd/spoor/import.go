@@ -16,6 +16,7 @@ import (
 	"github.com/spoor/spoor/internal/collect"
 	"github.com/spoor/spoor/internal/config"
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/notify"
 	"github.com/spoor/spoor/internal/store"
 )
 
@@ -122,6 +123,9 @@ func (e *env) collector(st *store.Store, ranks string) (*collect.Collector, erro
 	}
 	c := collect.NewCollector(st, cred)
 	c.Stdin, c.Files = e.stdin, collect.AnyFile{}
+	// Watches hear of what the command collects; deliveries finish
+	// before it returns and closes the store.
+	c.Notify = notify.New(st, notify.Options{Sync: true, Logger: e.logger()})
 	if e.keys != nil {
 		c.Secrets = e.keys // the keys of the store openStore opened
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/ioc"
 	"github.com/spoor/spoor/internal/match"
+	"github.com/spoor/spoor/internal/notify"
 )
 
 func matchCmd() *command {
@@ -167,6 +168,7 @@ where it was seen, and the user ($USER) as who recorded it.`,
 					if err := st.RecordSightings(rctx, sightings); err != nil {
 						return err
 					}
+					notify.New(st, notify.Options{Sync: true, Logger: e.logger()}).Sighted(rctx, sightings)
 					fmt.Fprintf(e.stderr, "match: recorded %d sightings (sensor %s)\n", len(sightings), oneLine(where))
 				}
 				return nil

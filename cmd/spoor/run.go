@@ -62,6 +62,8 @@ func commands() []*command {
 		forumClassifyCmd(),
 		analyzeCmd(),
 		userCmd(),
+		tokenCmd(),
+		watchCmd(),
 		extractCmd(),
 		collectCmd(),
 		sourceCmd(),

@@ -15,6 +15,7 @@ import (
 	"github.com/spoor/spoor/internal/auth"
 	"github.com/spoor/spoor/internal/collect"
 	"github.com/spoor/spoor/internal/config"
+	"github.com/spoor/spoor/internal/notify"
 	"github.com/spoor/spoor/internal/store"
 	"github.com/spoor/spoor/internal/web"
 )
@@ -100,8 +101,16 @@ func serveHTTP(ctx context.Context, e *env, st *store.Store, c *collect.Collecto
 	// One service for the server and its upkeep: it holds the token uses
 	// not yet written.
 	svc := authService(st)
+	// One notifier for the pages, the API and the scheduler's
+	// collections; its attempts under way finish before the store closes,
+	// and retries still waiting are given up (and logged).
+	notifier := notify.New(st, notify.Options{Logger: log})
+	defer notifier.Close()
+	if c != nil {
+		c.Notify = notifier
+	}
 	deps := web.Deps{
-		Store: st, Auth: svc, Collector: c, Logger: log,
+		Store: st, Auth: svc, Collector: c, Notifier: notifier, Logger: log,
 		Version: version, SecureCookies: e.cfg.SecureCookies, TrustedProxies: e.cfg.TrustedProxies,
 	}
 	if devDir != "" {

@@ -37,59 +37,19 @@ func (s *Service) IssueToken(ctx context.Context, sess *intel.Session, password 
 	if sess == nil {
 		return "", nil, intel.Errorf(intel.CodeForbidden, "creating an API token needs a signed-in browser session, not an API token")
 	}
-	name := strings.TrimSpace(req.Name)
-	if name == "" {
-		return "", nil, intel.Errorf(intel.CodeInvalid, "token name is required")
-	}
-	if len(name) > MaxTokenNameLen {
-		return "", nil, intel.Errorf(intel.CodeInvalid, "token name must have at most %d characters", MaxTokenNameLen)
-	}
-	scope, ttl := req.Scope, req.TTL
-	if scope == "" {
-		scope = intel.ScopeRead
-	}
-	if !scope.Valid() {
-		return "", nil, intel.Errorf(intel.CodeInvalid, "unknown token scope %q (read, write or admin)", scope)
-	}
-	if ttl == 0 {
-		ttl = DefaultTokenTTL
-	}
-	if ttl < time.Hour || ttl > MaxTokenTTL {
-		return "", nil, intel.Errorf(intel.CodeInvalid, "a token lives from 1 hour to %d days", MaxTokenTTL/(24*time.Hour))
-	}
 	u, err := s.store.FindUserByID(ctx, sess.UserID)
 	if err != nil {
 		return "", nil, err
 	}
-	if !u.Enabled {
-		return "", nil, intel.Errorf(intel.CodeInvalid, "user %q is disabled", u.Login)
-	}
-	if !ScopeFits(u.Role, scope) {
-		return "", nil, intel.Errorf(intel.CodeForbidden, "role %s may not hold a token of scope %s", u.Role, scope)
-	}
-	now := s.now().UTC()
-	if !s.RecentlyAuthenticated(sess) {
+	return s.issue(ctx, u, req, func() error {
+		if s.RecentlyAuthenticated(sess) {
+			return nil
+		}
 		if password == "" {
-			return "", nil, errReauth()
+			return errReauth()
 		}
-		if err := s.Reauthenticate(ctx, sess, password); err != nil {
-			return "", nil, err
-		}
-	}
-	plain := TokenPrefix + randomToken()
-	t := &intel.APIToken{
-		UserID:    u.ID,
-		Name:      name,
-		Prefix:    plain[:tokenPrefixLen],
-		Hash:      HashToken(plain),
-		Scope:     scope,
-		CreatedAt: now,
-		ExpiresAt: now.Add(ttl),
-	}
-	if err := s.store.CreateAPIToken(ctx, t); err != nil {
-		return "", nil, fmt.Errorf("issue token: %w", err)
-	}
-	return plain, t, nil
+		return s.Reauthenticate(ctx, sess, password)
+	})
 }
 
 // ListTokens returns the user's tokens, newest first, with the last uses
@@ -247,4 +207,127 @@ func (s *Service) RevokeToken(ctx context.Context, acting *intel.User, tokenID i
 func (s *Service) RevokeAllTokens(ctx context.Context, userID int64) error {
 	_, err := s.store.UpdateUser(ctx, userID, intel.UserUpdate{RevokeTokens: true})
 	return err
+}
+
+// IssueHostToken creates an API token for the user called login, for an
+// operator at the server host (spoor token add): whoever can run spoor
+// there holds the database already, so no session or password is asked.
+// The rules of IssueToken hold otherwise: a name, a scope no more than the
+// role, a life of 1 hour to MaxTokenTTL, an enabled user. The creation is
+// audited as the ctx actor. The plain token is returned once.
+func (s *Service) IssueHostToken(ctx context.Context, login string, req TokenRequest) (string, *intel.APIToken, error) {
+	u, err := s.store.FindUserByLogin(ctx, login)
+	if err != nil {
+		return "", nil, err
+	}
+	if strings.TrimSpace(req.Name) == "" {
+		req.Name = "spoor token add"
+	}
+	return s.issue(ctx, u, req, nil)
+}
+
+// issue checks req for u, then runs check (the session's password, when
+// not nil), and stores the new token.
+func (s *Service) issue(ctx context.Context, u *intel.User, req TokenRequest, check func() error) (string, *intel.APIToken, error) {
+	name := strings.TrimSpace(req.Name)
+	if name == "" {
+		return "", nil, intel.Errorf(intel.CodeInvalid, "token name is required")
+	}
+	if len(name) > MaxTokenNameLen {
+		return "", nil, intel.Errorf(intel.CodeInvalid, "token name must have at most %d characters", MaxTokenNameLen)
+	}
+	scope, ttl := req.Scope, req.TTL
+	if scope == "" {
+		scope = intel.ScopeRead
+	}
+	if !scope.Valid() {
+		return "", nil, intel.Errorf(intel.CodeInvalid, "unknown token scope %q (read, write or admin)", scope)
+	}
+	if ttl == 0 {
+		ttl = DefaultTokenTTL
+	}
+	if ttl < time.Hour || ttl > MaxTokenTTL {
+		return "", nil, intel.Errorf(intel.CodeInvalid, "a token lives from 1 hour to %d days", MaxTokenTTL/(24*time.Hour))
+	}
+	if !u.Enabled {
+		return "", nil, intel.Errorf(intel.CodeInvalid, "user %q is disabled", u.Login)
+	}
+	if !ScopeFits(u.Role, scope) {
+		return "", nil, intel.Errorf(intel.CodeForbidden, "role %s may not hold a token of scope %s", u.Role, scope)
+	}
+	if check != nil {
+		if err := check(); err != nil {
+			return "", nil, err
+		}
+	}
+	now := s.now().UTC()
+	plain := TokenPrefix + randomToken()
+	t := &intel.APIToken{
+		UserID:    u.ID,
+		Name:      name,
+		Prefix:    plain[:tokenPrefixLen],
+		Hash:      HashToken(plain),
+		Scope:     scope,
+		CreatedAt: now,
+		ExpiresAt: now.Add(ttl),
+	}
+	if err := s.store.CreateAPIToken(ctx, t); err != nil {
+		return "", nil, fmt.Errorf("issue token: %w", err)
+	}
+	return plain, t, nil
+}
+
+// HostToken is a token as the server host lists it: with its owner and
+// its state.
+type HostToken struct {
+	*intel.APIToken
+	Login  string `json:"login"`
+	Status string `json:"status"` // active, expired or revoked
+}
+
+// TokenStatus says whether t is active, expired or revoked at now.
+func TokenStatus(t *intel.APIToken, now time.Time) string {
+	switch {
+	case !t.RevokedAt.IsZero():
+		return "revoked"
+	case !now.Before(t.ExpiresAt):
+		return "expired"
+	}
+	return "active"
+}
+
+// ListHostTokens returns the tokens of the user called login, or of every
+// user when login is empty, by user then newest first (spoor token list).
+func (s *Service) ListHostTokens(ctx context.Context, login string) ([]HostToken, error) {
+	var users []*intel.User
+	if login != "" {
+		u, err := s.store.FindUserByLogin(ctx, login)
+		if err != nil {
+			return nil, err
+		}
+		users = []*intel.User{u}
+	} else {
+		var err error
+		if users, err = s.store.FindUsers(ctx); err != nil {
+			return nil, err
+		}
+	}
+	now := s.now().UTC()
+	var out []HostToken
+	for _, u := range users {
+		tokens, err := s.ListTokens(ctx, u.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range tokens {
+			out = append(out, HostToken{APIToken: t, Login: u.Login, Status: TokenStatus(t, now)})
+		}
+	}
+	return out, nil
+}
+
+// RevokeHostToken revokes any token by its ID, for an operator at the
+// server host (spoor token revoke), or gives CodeNotFound.
+func (s *Service) RevokeHostToken(ctx context.Context, tokenID int64) error {
+	return s.store.RevokeAPIToken(ctx, tokenID)
 }

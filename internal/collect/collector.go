@@ -80,6 +80,9 @@ type Collector struct {
 	// LeaseRenewal is how often a running collection renews its lease;
 	// intel.RunLease/3 when zero.
 	LeaseRenewal time.Duration
+	// Notify hears of every collection that changed the base, once its
+	// run is recorded (watches and their notifications); nil hears none.
+	Notify Notifier
 	// Secrets opens the secret options the store keeps sealed, where a
 	// format uses one (a TAXII password or token, a MISP feed's authkey);
 	// without it only plain legacy values can be used.
@@ -194,7 +197,19 @@ func (c *Collector) Collect(ctx context.Context, src *intel.Source, opts Options
 	if err != nil {
 		return run, fmt.Errorf("source %q: %w", src.Name, err)
 	}
+	if c.Notify != nil && changedBase(stats) {
+		if run.SourceName == "" {
+			run.SourceName = src.Name
+		}
+		c.Notify.Collected(ctx, run)
+	}
 	return run, nil
+}
+
+// Notifier hears of what collections add (notify.Service). It reports
+// its own failures: a collection never fails for its notifications.
+type Notifier interface {
+	Collected(ctx context.Context, run *intel.CollectionRun)
 }
 
 // errLeaseLost ends a collection whose run another process found dead

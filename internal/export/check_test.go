@@ -73,7 +73,7 @@ func validateSTIX(t *testing.T, sch *jsonschema.Schema, bundle string) {
 	// type: check that no object passed as a custom one.
 	for i, o := range doc.(map[string]any)["objects"].([]any) {
 		switch typ := o.(map[string]any)["type"]; typ {
-		case "identity", "indicator", "relationship", "intrusion-set", "marking-definition":
+		case "identity", "indicator", "relationship", "sighting", "intrusion-set", "marking-definition":
 		default:
 			t.Errorf("object %d has type %v", i, typ)
 		}

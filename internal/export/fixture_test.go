@@ -99,6 +99,7 @@ func fixture() *reader {
 	hostileDomain.Description = hostile
 	hostileDomain.Sources = []string{"abuse.ch", hostile}
 	hostileDomain.Tags = []string{"c2", hostile}
+	hostileDomain.Sightings, hostileDomain.LastSighted = 7, t0.Add(36*time.Hour) // seen in our own logs
 	badValue := ind(intel.IndicatorDomain, "badcorp.net\n0.0.0.0 google.com", intel.TLPGreen)
 	hostileURL := ind(intel.IndicatorURL, `http://badcorp.net:8080/a'b"c\d;e|f:g?q=1`, intel.TLPGreen, apt28)
 	warned := ind(intel.IndicatorIPv4, "198.51.100.7", "")

@@ -23,7 +23,7 @@ type csvWriter struct {
 func newCSV(b *base) writer { return &csvWriter{base: b, cw: csv.NewWriter(b.w)} }
 
 var csvHeader = []string{"type", "value", "confidence", "tlp", "first_seen", "last_seen", "groups", "sources",
-	"tags", "warninglist", "description"}
+	"tags", "warninglist", "description", "sightings", "last_sighted"}
 
 func (w *csvWriter) begin() error { return w.write(csvHeader) }
 
@@ -61,7 +61,7 @@ func (w *csvWriter) add(in *intel.ExportIndicator) error {
 	}
 	if err := w.write([]string{string(in.Type), in.Value, decimal(in.Confidence), string(tlp), csvTime(in.FirstSeen),
 		csvTime(in.LastSeen), csvList(groupNames(in)), csvList(in.Sources), csvList(in.Tags), in.Warninglist,
-		in.Description}); err != nil {
+		in.Description, strconv.Itoa(in.Sightings), csvTime(in.LastSighted)}); err != nil {
 		return err
 	}
 	w.wrote()

@@ -107,6 +107,21 @@ type stixRelationship struct {
 	ObjectMarkingRefs []string `json:"object_marking_refs,omitempty"`
 }
 
+// stixSighting says how often an exported indicator was seen, and when
+// last; spoor writes one per sighted indicator (the counts added up).
+type stixSighting struct {
+	Type              string   `json:"type"`
+	SpecVersion       string   `json:"spec_version"`
+	ID                string   `json:"id"`
+	CreatedByRef      string   `json:"created_by_ref"`
+	Created           string   `json:"created"`
+	Modified          string   `json:"modified"`
+	Count             int      `json:"count"`
+	LastSeen          string   `json:"last_seen"`
+	SightingOfRef     string   `json:"sighting_of_ref"`
+	ObjectMarkingRefs []string `json:"object_marking_refs,omitempty"`
+}
+
 type stixExternalRef struct {
 	SourceName string `json:"source_name"`
 	ExternalID string `json:"external_id,omitempty"`
@@ -225,6 +240,14 @@ func (w *stixWriter) add(in *intel.ExportIndicator) error {
 		return err
 	}
 	w.wrote()
+	if in.Sightings > 0 && !in.LastSighted.IsZero() {
+		seen := stixTime(in.LastSighted)
+		if err := w.object(stixSighting{Type: "sighting", SpecVersion: "2.1", ID: "sighting--" + uuid5("sighting|"+indicatorKey(in)),
+			CreatedByRef: w.producer, Created: seen, Modified: seen, Count: min(in.Sightings, 999_999_999), LastSeen: seen,
+			SightingOfRef: id, ObjectMarkingRefs: marks}); err != nil {
+			return err
+		}
+	}
 	for _, g := range in.Groups {
 		w.groups[g.ID] = g
 		gid := "intrusion-set--" + uuid5("group|"+groupKey(g))

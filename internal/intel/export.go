@@ -87,6 +87,11 @@ type ExportIndicator struct {
 	// filter's TLP ceiling, sorted by name. Indicators of one export share
 	// the *Object of a group.
 	Groups []*Object `json:"groups,omitempty"`
+	// Sightings is how many times the indicator was seen (the counts of
+	// its sightings added up), LastSighted the latest of them: what was
+	// seen in one's own logs stands higher than what was only reported.
+	Sightings   int       `json:"sightings,omitempty"`
+	LastSighted time.Time `json:"last_sighted,omitzero"`
 }
 
 // ExportSummary describes what a filter selects without reading it: how

@@ -201,3 +201,11 @@ func (sg *Sighting) Validate() error {
 	c.text("note", &sg.Note, MaxTextLen)
 	return c.err
 }
+
+// IndicatorSighting is a sighting with the indicator it is of, as a
+// group's sightings list them.
+type IndicatorSighting struct {
+	Sighting
+	IndicatorType  IndicatorType `json:"indicator_type"`
+	IndicatorValue string        `json:"indicator_value"`
+}

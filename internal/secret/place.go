@@ -104,3 +104,13 @@ func Inspect(o Opener, secrets []Stored) Report {
 // KeyIDs lists the ids of the keys the report's sealed values need,
 // sorted.
 func (r Report) KeyIDs() []string { return slices.Sorted(maps.Keys(r.ByKey)) }
+
+// WebhookSecret is the place of the secret a user's webhook signs its
+// deliveries with. Webhooks are named per user, and named rather than
+// numbered for the reason sources are.
+func WebhookSecret(login, name string) Place {
+	return Place{
+		What: fmt.Sprintf("secret of webhook %q of %s", name, login),
+		AD:   "webhook-secret:" + strconv.Itoa(len(login)) + ":" + login + ":" + name,
+	}
+}

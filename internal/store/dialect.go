@@ -37,8 +37,10 @@ type Dialect interface {
 	// external_id, snippet, score (higher is better) and exact (2 when the
 	// name, alias or external ID equals the whole query, 1 when the name
 	// starts with it, else 0; documents and indicators use 1 for equal
-	// title or value). SearchObjects
-	// has one %s where the kind filter ("AND o.kind IN (…)") goes.
+	// title or value). An indicator that was sighted scores half as
+	// much again: what was seen in one's own logs stands higher than what
+	// was only reported. SearchObjects has one %s where the kind filter
+	// ("AND o.kind IN (…)") goes.
 	SearchObjects() string
 	SearchDocuments() string
 	SearchIndicators() string

@@ -87,7 +87,7 @@ func (postgresDialect) SearchIndicators() string {
 SELECT i.id, 'indicator', i.value, i.type,
 	ts_headline('english', i.value || ' ' || i.description, q.q,
 		'MaxFragments=1, MaxWords=24, MinWords=8, StartSel=' || p.hs || ', StopSel=' || p.he),
-	ts_rank(i.search, q.q) AS score,
+	ts_rank(i.search, q.q) * (CASE WHEN EXISTS (SELECT 1 FROM sightings g WHERE g.indicator_id = i.id) THEN 1.5 ELSE 1 END) AS score,
 	CASE WHEN i.value = p.raw THEN 1 ELSE 0 END AS exact
 FROM p, q, indicators i
 WHERE i.search @@ q.q

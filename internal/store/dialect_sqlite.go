@@ -80,7 +80,7 @@ ORDER BY exact DESC, score DESC, d.id LIMIT ?`
 func (sqliteDialect) SearchIndicators() string {
 	return searchParams + `SELECT i.id, 'indicator', i.value, i.type,
 	snippet(indicators_fts, -1, p.hs, p.he, '…', 16),
-	-bm25(indicators_fts, 10.0, 1.0, 2.0) AS score,
+	-bm25(indicators_fts, 10.0, 1.0, 2.0) * (CASE WHEN EXISTS (SELECT 1 FROM sightings g WHERE g.indicator_id = i.id) THEN 1.5 ELSE 1 END) AS score,
 	CASE WHEN i.value = p.raw THEN 1 ELSE 0 END AS exact
 FROM p, indicators_fts JOIN indicators i ON i.id = indicators_fts.rowid
 WHERE indicators_fts MATCH p.m

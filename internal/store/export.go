@@ -211,6 +211,9 @@ func (ex *exporter) page(ctx context.Context, query string, args []any) ([]*inte
 	if err := ex.addGroups(ctx, ids, byID); err != nil {
 		return nil, err
 	}
+	if err := ex.addSightings(ctx, ids, byID); err != nil {
+		return nil, err
+	}
 	for _, e := range page {
 		slices.Sort(e.Sources)
 		e.Sources = slices.Compact(e.Sources)
@@ -220,6 +223,27 @@ func (ex *exporter) page(ctx context.Context, query string, args []any) ([]*inte
 		e.Groups = slices.Compact(e.Groups)
 	}
 	return page, nil
+}
+
+// addSightings adds how often each indicator was seen, and when last.
+func (ex *exporter) addSightings(ctx context.Context, ids []int64, byID map[int64]*intel.ExportIndicator) error {
+	in, args := ex.s.d.inInt(ids)
+	rows, err := ex.s.query(ctx, ex.s.rdb, `SELECT indicator_id, SUM(count), MAX(seen_at) FROM sightings WHERE indicator_id `+in+`
+GROUP BY indicator_id`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, n, last int64
+		if err := rows.Scan(&id, &n, &last); err != nil {
+			return err
+		}
+		if e := byID[id]; e != nil {
+			e.Sightings, e.LastSighted = int(n), fromMS(last)
+		}
+	}
+	return rows.Err()
 }
 
 // addSources adds the sources of the provenance rows (IOC lists); an

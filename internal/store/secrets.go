@@ -91,7 +91,39 @@ func (s *Store) FindSecrets(ctx context.Context) ([]secret.Stored, error) {
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, s.wrap("find secrets", err)
+	}
+	hooks, err := s.webhookSecrets(ctx, s.rdb)
+	for _, h := range hooks {
+		out = append(out, secret.Stored{Place: secret.WebhookSecret(h.login, h.name), Value: h.sealed})
+	}
 	return out, s.wrap("find secrets", err)
+}
+
+// storedWebhookSecret is a webhook's sealed secret with what names its place.
+type storedWebhookSecret struct {
+	id                  int64
+	login, name, sealed string
+}
+
+// webhookSecrets reads every webhook's stored secret, by owner and name.
+func (s *Store) webhookSecrets(ctx context.Context, q querier) ([]storedWebhookSecret, error) {
+	rows, err := s.query(ctx, q, `SELECT h.id, u.login, h.name, h.secret FROM webhooks h JOIN users u ON u.id = h.user_id
+ORDER BY u.login, h.name, h.id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []storedWebhookSecret
+	for rows.Next() {
+		var h storedWebhookSecret
+		if err := rows.Scan(&h.id, &h.login, &h.name, &h.sealed); err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
 }
 
 // SealPlainSecrets seals, with the store's Secrets, the secret options
@@ -146,8 +178,38 @@ func (s *Store) reseal(ctx context.Context, sec Secrets, all bool) (int, error) 
 			}
 			return nil
 		})
-		if err != nil || n == 0 {
+		if err != nil {
 			return err
+		}
+		// Webhook secrets are sealed when stored; a rotation seals them
+		// again under the new key.
+		if all {
+			hooks, err := s.webhookSecrets(ctx, tx)
+			if err != nil {
+				return err
+			}
+			for _, h := range hooks {
+				if sec == nil {
+					return fmt.Errorf("cannot encrypt %s: %w", secret.WebhookSecret(h.login, h.name).What, secret.ErrNoKey)
+				}
+				place := secret.WebhookSecret(h.login, h.name)
+				plain, err := place.Reveal(sec, h.sealed)
+				if err != nil {
+					return &intel.Error{Code: intel.CodeInvalid, Message: err.Error(), Err: err}
+				}
+				sealed, err := place.Seal(sec, plain)
+				if err != nil {
+					return err
+				}
+				if _, err := s.exec(ctx, tx, `UPDATE webhooks SET secret = ? WHERE id = ?`, sealed, h.id); err != nil {
+					return err
+				}
+				keyID, _ = secret.KeyID(sealed)
+				n++
+			}
+		}
+		if n == 0 {
+			return nil
 		}
 		for _, c := range changes {
 			if _, err := s.exec(ctx, tx, `UPDATE sources SET options = ? WHERE id = ?`, optionsText(c.opts), c.id); err != nil {

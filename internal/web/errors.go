@@ -72,6 +72,14 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.ErrorContext(r.Context(), "request failed",
 			"method", r.Method, "path", r.URL.Path, "request_id", requestID(r.Context()), "err", err)
 	}
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/feeds/"):
+		feedFail(w, status, msg)
+		return
+	case strings.HasPrefix(r.URL.Path, "/taxii2/"):
+		taxiiFail(w, status, http.StatusText(status), msg)
+		return
+	}
 	if isAPI(r) {
 		if status == http.StatusUnauthorized {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="spoor"`)

@@ -59,6 +59,9 @@ type groupView struct {
 	// MentionTotal counts them all (up to the store's 1000).
 	Mentions     []intel.DocumentMention `json:"mentions"`
 	MentionTotal int                     `json:"mention_total"`
+	// Sightings are the newest sightings of the group's indicators (the
+	// timeline draws GET /api/v1/groups/{id}/sightings).
+	Sightings []intel.IndicatorSighting `json:"sightings"`
 }
 
 // eventRow is an event in a list, with its source's name.
@@ -131,6 +134,11 @@ func (s *Server) loadGroupView(ctx context.Context, p *intel.Profile) (*groupVie
 	}
 	v.MentionTotal = len(ms)
 	v.Mentions = ms[:min(len(ms), groupMentions)]
+	sgs, err := s.store.FindGroupSightings(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	v.Sightings = sgs[:min(len(sgs), groupSightings)]
 	v.emptyLists()
 	return v, nil
 }
@@ -145,6 +153,7 @@ func (v *groupView) emptyLists() {
 	v.Indicators = orEmpty(v.Indicators)
 	v.Events = orEmpty(v.Events)
 	v.Mentions = orEmpty(v.Mentions)
+	v.Sightings = orEmpty(v.Sightings)
 }
 
 // eventRows adds source names to events.

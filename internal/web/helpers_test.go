@@ -17,6 +17,7 @@ import (
 	"github.com/spoor/spoor/internal/auth"
 	"github.com/spoor/spoor/internal/collect"
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/notify"
 	"github.com/spoor/spoor/internal/secret"
 	"github.com/spoor/spoor/internal/store"
 	"github.com/spoor/spoor/internal/store/sqlite"
@@ -87,6 +88,7 @@ func newEnvWith(t *testing.T, configure func(*web.Deps)) *testEnv {
 		Store:     st,
 		Auth:      e.Auth,
 		Collector: c,
+		Notifier:  notify.New(st, notify.Options{Now: now}),
 		Logger:    slog.New(slog.NewTextHandler(e.Log, nil)),
 		Now:       now,
 		Version:   "test",

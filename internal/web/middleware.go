@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -254,7 +255,8 @@ func authOf(ctx context.Context) *authInfo {
 }
 
 // authenticate finds the user of a request: an API token in
-// "Authorization: Bearer spoor_…", or else the session cookie. A bad
+// "Authorization: Bearer spoor_…" (or HTTP Basic, see tokenAuth), or else
+// the session cookie. A bad
 // token is refused outright; a stale cookie is dropped and the request
 // goes on anonymously. The context carries the actor (the user, or no one,
 // and the client address) for the audit log.
@@ -268,12 +270,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		ctx := intel.WithActor(r.Context(), actor)
 		a := &authInfo{}
 		if h := r.Header.Get("Authorization"); h != "" {
-			scheme, tok, _ := strings.Cut(h, " ")
-			if !strings.EqualFold(scheme, "Bearer") {
-				s.error(w, r, intel.Errorf(intel.CodeUnauthorized, "use Authorization: Bearer <API token>"))
-				return
-			}
-			t, u, err := s.auth.TokenUser(ctx, strings.TrimSpace(tok))
+			t, u, err := s.tokenAuth(ctx, h)
 			if err != nil {
 				s.error(w, r, err)
 				return
@@ -302,6 +299,35 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// tokenAuth reads the API token of an Authorization header: "Bearer
+// <token>", or "Basic" with the user name and the token as the password,
+// which is what TAXII clients and firewalls polling a feed URL can send.
+// A Basic user name that is not the token's owner is refused like a bad
+// token, so a token pasted under the wrong account is caught.
+func (s *Server) tokenAuth(ctx context.Context, header string) (*intel.APIToken, *intel.User, error) {
+	scheme, tok, _ := strings.Cut(header, " ")
+	tok = strings.TrimSpace(tok)
+	switch {
+	case strings.EqualFold(scheme, "Bearer"):
+		return s.auth.TokenUser(ctx, tok)
+	case strings.EqualFold(scheme, "Basic"):
+		raw, err := base64.StdEncoding.DecodeString(tok)
+		login, plain, ok := strings.Cut(string(raw), ":")
+		if err != nil || !ok {
+			return nil, nil, intel.Errorf(intel.CodeUnauthorized, "HTTP Basic credentials must be user:API token")
+		}
+		t, u, err := s.auth.TokenUser(ctx, plain)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !strings.EqualFold(login, u.Login) {
+			return nil, nil, intel.Errorf(intel.CodeUnauthorized, "invalid API token")
+		}
+		return t, u, nil
+	}
+	return nil, nil, intel.Errorf(intel.CodeUnauthorized, "use Authorization: Bearer <API token>, or Basic with user name and API token")
 }
 
 // checkCSRF requires the session's CSRF token on every unsafe request

@@ -120,6 +120,7 @@ type view struct {
 	IsAdmin   bool
 	Version   string
 	Query     string // the search box's text
+	Unread    int    // the user's unread notifications, in the header
 	Data      any
 }
 
@@ -151,6 +152,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		v.User = ai.User
 		v.CanWrite = auth.Can(ai.User.Role, auth.WriteIntel)
 		v.IsAdmin = auth.Can(ai.User.Role, auth.ManageUsers)
+		if n, err := s.store.CountUnread(r.Context(), ai.User.ID); err == nil {
+			v.Unread = n
+		} else {
+			s.log.ErrorContext(r.Context(), "count notifications", "err", err)
+		}
 		if ai.Session != nil {
 			v.CSRFToken = ai.Session.CSRFToken
 			hdr, _ := json.Marshal(map[string]string{"X-CSRF-Token": ai.Session.CSRFToken})

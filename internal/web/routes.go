@@ -159,6 +159,8 @@ func (s *Server) apiRoutes() []apiRoute {
 			Status: 204, Handler: s.apiIndicatorDelete},
 		apiRoute{Method: "GET", Path: "/indicators/{id}/sightings", Perm: auth.ReadIntel, Summary: "Where and when an indicator was seen, latest first",
 			Status: 200, Result: []intel.Sighting{}, Handler: s.apiIndicatorSightings},
+		apiRoute{Method: "GET", Path: "/groups/{id}/sightings", Perm: auth.ReadIntel, Summary: "Sightings of the indicators of a group, latest first (at most 500), each with its indicator",
+			Status: 200, Result: []intel.IndicatorSighting{}, Handler: s.apiGroupSightings},
 		apiRoute{Method: "POST", Path: "/sightings", Perm: auth.WriteIntel, Summary: "Record a sighting of a stored indicator (by ID, or type and value)",
 			Body: sightingInput{}, Status: 201, Result: intel.Sighting{}, Handler: s.apiSightingCreate},
 
@@ -224,6 +226,28 @@ func (s *Server) apiRoutes() []apiRoute {
 			Status: 204, Handler: s.apiTokenRevokeAll},
 		apiRoute{Method: "DELETE", Path: "/tokens/{id}", Perm: auth.ReadIntel, Summary: "Revoke an API token (your own; admins any)",
 			Status: 204, Handler: s.apiTokenRevoke},
+
+		apiRoute{Method: "GET", Path: "/watches", Perm: auth.ReadIntel, Summary: "Your watches: groups, saved searches and indicator types you are told about",
+			Status: 200, Result: intel.Page[*intel.Watch]{}, Handler: s.apiWatchList},
+		apiRoute{Method: "POST", Path: "/watches", Perm: auth.ReadIntel,
+			Summary: "Watch a group (target: name, alias or ATT&CK ID, or group_id), a saved search (target: its words; only later hits notify) or an indicator type",
+			Body:    watchInput{}, Status: 201, Result: intel.Watch{}, Handler: s.apiWatchCreate},
+		apiRoute{Method: "DELETE", Path: "/watches/{id}", Perm: auth.ReadIntel, Summary: "Stop a watch of yours",
+			Status: 204, Handler: s.apiWatchDelete},
+		apiRoute{Method: "GET", Path: "/notifications", Perm: auth.ReadIntel, Summary: "Your notifications, newest first, with the unread count",
+			Query:  []queryParam{{"limit", "integer", "at most this many, 1 to 500 (default 50)"}},
+			Status: 200, Result: notificationList{}, Handler: s.apiNotificationList},
+		apiRoute{Method: "POST", Path: "/notifications/read", Perm: auth.ReadIntel, Summary: "Mark all your notifications read",
+			Status: 204, Handler: s.apiNotificationsRead},
+		apiRoute{Method: "GET", Path: "/webhooks", Perm: auth.ReadIntel, Summary: "Your webhooks, with the fingerprint of each secret (never the secret)",
+			Status: 200, Result: intel.Page[*intel.Webhook]{}, Handler: s.apiWebhookList},
+		apiRoute{Method: "POST", Path: "/webhooks", Perm: auth.ReadIntel,
+			Summary: "Send your notifications to a URL (public addresses only), signed with HMAC-SHA256 (docs/security.md); a secret left out is generated and answered only here",
+			Body:    webhookInput{}, Status: 201, Result: webhookCreated{}, Handler: s.apiWebhookCreate},
+		apiRoute{Method: "DELETE", Path: "/webhooks/{id}", Perm: auth.ReadIntel, Summary: "Remove a webhook of yours and its delivery log",
+			Status: 204, Handler: s.apiWebhookDelete},
+		apiRoute{Method: "GET", Path: "/webhooks/{id}/deliveries", Perm: auth.ReadIntel, Summary: "A webhook's delivery log, newest first: every attempt with its status",
+			Status: 200, Result: intel.Page[intel.WebhookDelivery]{}, Handler: s.apiWebhookDeliveries},
 
 		apiRoute{Method: "GET", Path: "/audit", Perm: auth.ManageUsers, Summary: "The audit log, newest first",
 			Query:  pageParams(queryParam{"user_id", "integer", "only this user's writes"}),
@@ -317,6 +341,21 @@ func (s *Server) routes() {
 	s.handle("GET /taxii2/api/collections/{coll}/objects/{object}/versions/{$}", s.taxiiList("versions"))
 	s.handle("GET /taxii2/api/collections/{coll}/manifest/{$}", s.taxiiList("manifest"))
 	s.handle("/taxii2/", http.HandlerFunc(s.taxiiRefuse))
+
+	// Feeds (feeds.go): each handler checks its caller and answers in
+	// plain text; the exports page builds the same request.
+	s.handle("GET /feeds/{format}", http.HandlerFunc(s.feed))
+	s.handle("GET /exports", s.require(auth.ReadIntel, s.exportsPage))
+	s.handle("GET /exports/download", s.require(auth.ReadIntel, s.exportDownload))
+
+	// Watches, notifications, webhooks (watches.go): each user their own.
+	s.handle("GET /watches", s.require(auth.ReadIntel, s.watchesPage))
+	s.handle("POST /watches", s.require(auth.ReadIntel, s.watchAdd))
+	s.handle("POST /watches/{id}/delete", s.require(auth.ReadIntel, s.watchRemove))
+	s.handle("POST /webhooks", s.require(auth.ReadIntel, s.webhookAdd))
+	s.handle("POST /webhooks/{id}/delete", s.require(auth.ReadIntel, s.webhookRemove))
+	s.handle("GET /notifications", s.require(auth.ReadIntel, s.notificationsPage))
+	s.handle("POST /notifications/read", s.require(auth.ReadIntel, s.notificationsRead))
 
 	// Own account and API tokens: every signed-in user.
 	s.handle("GET /account", s.require(auth.ReadIntel, s.accountPage))

@@ -34,7 +34,10 @@ type Deps struct {
 	// Collector runs sources for the Sources page and API; nil leaves
 	// sources read-only.
 	Collector Collector
-	Logger    *slog.Logger // slog.Default() when nil
+	// Notifier adds watches and webhooks and hears of sightings
+	// (*notify.Service); nil leaves watches read-only.
+	Notifier Notifier
+	Logger   *slog.Logger // slog.Default() when nil
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Dev, when set, is a directory holding templates/ and static/ (for
@@ -60,6 +63,7 @@ type Server struct {
 	store     Store
 	auth      *auth.Service
 	collector Collector // nil: sources are read-only
+	notifier  Notifier  // nil: watches are read-only
 	// cred scores the site a pasted text came from; warninglists flag
 	// known-benign extracted values. Both are built once and only read.
 	cred         *collect.Credibility
@@ -98,6 +102,7 @@ func New(deps Deps) (*Server, error) {
 		store:        deps.Store,
 		auth:         deps.Auth,
 		collector:    deps.Collector,
+		notifier:     deps.Notifier,
 		cred:         collect.DefaultCredibility(),
 		warninglists: ioc.DefaultWarninglists(),
 		log:          deps.Logger,

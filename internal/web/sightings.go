@@ -76,6 +76,9 @@ func (s *Server) apiSightingCreate(w http.ResponseWriter, r *http.Request) {
 		if err := s.store.RecordSightings(ctx, []*intel.Sighting{sg}); err != nil {
 			return nil, err
 		}
+		if s.notifier != nil {
+			s.notifier.Sighted(ctx, []*intel.Sighting{sg})
+		}
 		return sg, nil
 	})
 }
@@ -90,5 +93,18 @@ func (s *Server) apiIndicatorSightings(w http.ResponseWriter, r *http.Request) {
 			sgs = []intel.Sighting{}
 		}
 		return sgs, err
+	})
+}
+
+// groupSightings is how many sightings the group page lists.
+const groupSightings = 50
+
+func (s *Server) apiGroupSightings(w http.ResponseWriter, r *http.Request) {
+	withID(s, w, r, http.StatusOK, func(ctx context.Context, id int64) ([]intel.IndicatorSighting, error) {
+		if _, err := s.findObject(ctx, intel.KindGroup, id); err != nil {
+			return nil, err
+		}
+		sgs, err := s.store.FindGroupSightings(ctx, id)
+		return orEmpty(sgs), err
 	})
 }

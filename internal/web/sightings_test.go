@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
+
+	"github.com/spoor/spoor/internal/intel"
 )
 
 func TestSightingsAPI(t *testing.T) {
@@ -39,4 +42,40 @@ func TestSightingsAPI(t *testing.T) {
 	if err != nil || len(sgs) != 2 {
 		t.Fatalf("stored sightings %+v, %v: want the two recorded", sgs, err)
 	}
+}
+
+func TestGroupSightings(t *testing.T) {
+	e := newEnv(t)
+	ctx := intel.WithActor(context.Background(), intel.Actor{Login: "analyst"})
+	_, err := e.Store.ImportIndicators(ctx, &intel.IndicatorBatch{
+		Sources:    []intel.Source{{Name: "apt-iocs", Kind: intel.SourceIOCList, Credibility: 1}},
+		Events:     []intel.EventRow{{Key: "wave-1", Title: "Phishing wave", GroupLabel: "APT28"}},
+		Indicators: []intel.IndicatorRow{{Type: intel.IndicatorDomain, Value: "c2.fancy.example", Confidence: 0.9, Event: 1}},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := e.Store.FindIndicators(ctx, intel.IndicatorFilter{Value: "c2.fancy.example"})
+	if err != nil || len(page.Items) != 1 {
+		t.Fatal(page, err)
+	}
+	seen := time.Date(2025, 2, 27, 9, 0, 0, 0, time.UTC)
+	for _, sg := range []*intel.Sighting{
+		{IndicatorID: page.Items[0].ID, SeenAt: seen, Count: 3, Sensor: "proxy-1"},
+		{IndicatorID: e.Indicator.ID, SeenAt: seen, Count: 1, Sensor: "elsewhere"}, // not the group's
+	} {
+		if err := e.Store.RecordSightings(ctx, []*intel.Sighting{sg}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gid := e.Group.ID
+	runScenarios(t, e, []scenario{
+		{Name: "api", URL: fmt.Sprintf("/api/v1/groups/%d/sightings", gid), Bearer: "reader", ExpectedStatus: 200,
+			ExpectedContent: []string{`"indicator_value":"c2.fancy.example"`, `"count":3`, `"sensor":"proxy-1"`}, NotExpectedContent: []string{"elsewhere"}},
+		{Name: "not a group", URL: fmt.Sprintf("/api/v1/groups/%d/sightings", e.Technique.ID), Bearer: "reader", ExpectedStatus: 404},
+		{Name: "group page", URL: fmt.Sprintf("/groups/%d", gid), As: "reader", ExpectedStatus: 200,
+			ExpectedContent: []string{`id="group-sightings"`, `data-api="/api/v1/groups/` + fmt.Sprint(gid) + `/sightings"`, "proxy-1"}},
+		{Name: "indicator page", URL: fmt.Sprintf("/indicators/%d", e.Indicator.ID), As: "reader", ExpectedStatus: 200,
+			ExpectedContent: []string{`class="sightings-timeline"`, "elsewhere"}},
+	})
 }

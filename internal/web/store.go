@@ -28,6 +28,7 @@ type Store interface {
 	attributionStore
 	stixObjectStore
 	handlingStore
+	watchStore
 }
 
 // Collector runs and defines sources; *collect.Collector is one. The
@@ -51,6 +52,7 @@ type Collector interface {
 // server (sightings.go, taxii.go).
 type handlingStore interface {
 	RecordSightings(ctx context.Context, sgs []*intel.Sighting) error
+	FindGroupSightings(ctx context.Context, groupID int64) ([]intel.IndicatorSighting, error)
 	ExportSummary(ctx context.Context, f intel.ExportFilter) (intel.ExportSummary, error)
 	ExportIndicators(ctx context.Context, f intel.ExportFilter, fn func(*intel.ExportIndicator) error) error
 }

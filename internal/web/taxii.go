@@ -26,8 +26,8 @@ import (
 // date_added and version are its modified time (created when it has none),
 // which the store sets, never the clock.
 //
-// Clients authenticate with an API token as a bearer token (the session
-// cookie works too); readers see the collection up to TLP:AMBER, analysts
+// Clients authenticate with an API token as a bearer token or as the
+// password of HTTP Basic (the session cookie works too); readers see the collection up to TLP:AMBER, analysts
 // and admins all of it. Every answer, errors included, is
 // application/taxii+json;version=2.1 with the spec's error document.
 
@@ -76,10 +76,7 @@ func (s *Server) taxiiGuard(w http.ResponseWriter, r *http.Request) (intel.TLP, 
 		taxiiFail(w, http.StatusForbidden, "Forbidden", "this token or role may not read intelligence")
 		return "", false
 	}
-	if a.User.Role == intel.RoleReader {
-		return intel.TLPAmber, true
-	}
-	return "", true
+	return roleTLPCeiling(a.User.Role), true
 }
 
 func (s *Server) taxiiDiscovery(w http.ResponseWriter, r *http.Request) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spoor/spoor/internal/collect/report"
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/secret"
 	"github.com/spoor/spoor/internal/store"
 )
 
@@ -101,6 +102,15 @@ func FillEveryTable(t testing.TB, s *store.Store) {
 		CreatedAt: now, ExpiresAt: now.Add(time.Hour)}))
 	mustT("create token", s.CreateAPIToken(ctx, &intel.APIToken{UserID: u.ID, Name: "ci", Prefix: "spr_abcd", Hash: "token-hash",
 		Scope: intel.ScopeRead, CreatedAt: now, ExpiresAt: now.Add(90 * 24 * time.Hour)}))
+	w := &intel.Watch{UserID: u.ID, Kind: intel.WatchType, Target: "domain"}
+	mustT("create watch", s.CreateWatch(ctx, w))
+	n := &intel.Notification{UserID: u.ID, WatchID: w.ID, Event: intel.NotifyCollection, Title: "2 domain indicators new or changed", Hits: 2}
+	mustT("notify", s.CreateNotifications(ctx, []*intel.Notification{n}))
+	s.UseSecrets(secret.NewBox(secret.NewKey()))
+	h := &intel.Webhook{UserID: u.ID, Name: "soc", URL: "https://hooks.example.com/spoor"}
+	mustT("create webhook", s.CreateWebhook(ctx, h, "0123456789abcdef-secret"))
+	mustT("record delivery", s.RecordDelivery(ctx, &intel.WebhookDelivery{WebhookID: h.ID, NotificationID: n.ID, Attempt: 1,
+		Status: intel.DeliveryOK, HTTPStatus: 204, At: now}))
 	mustT("save model", s.SaveModel(ctx, &intel.Model{Kind: "attribution", Version: 1, Data: `{"trees":[]}`, CreatedAt: now}))
 
 	src, err := s.FindSourceByName(ctx, "vendor")

@@ -74,3 +74,55 @@ func testSightings(t *testing.T, open Opener) {
 		t.Errorf("sightings of a deleted indicator: %+v", got)
 	}
 }
+
+// A sighted indicator stands higher in search than an alike one only
+// reported.
+func testSightedSearch(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := intel.WithActor(context.Background(), intel.Actor{UserID: 7, Login: "ana"})
+	var ids []int64
+	for _, v := range []string{"alpha.kitecloud.test", "beta.kitecloud.test"} {
+		ind := &intel.Indicator{Type: intel.IndicatorDomain, Value: v, Description: "kitecloud relay", Confidence: 0.5}
+		must(t, "create indicator", s.CreateIndicator(ctx, ind))
+		ids = append(ids, ind.ID)
+	}
+	first := func() string {
+		hits, err := s.Search(ctx, intel.SearchQuery{Text: "kitecloud relay", Kinds: []string{"indicator"}})
+		must(t, "search", err)
+		if len(hits) != 2 {
+			t.Fatalf("hits %+v, want both", hits)
+		}
+		return hits[0].Title
+	}
+	before := first()
+	other := ids[0]
+	if before == "alpha.kitecloud.test" {
+		other = ids[1]
+	}
+	must(t, "sight", s.RecordSightings(ctx, []*intel.Sighting{{IndicatorID: other, SeenAt: time.Now(), Count: 1}}))
+	if after := first(); after == before {
+		t.Errorf("after sighting the other indicator, %s still ranks first", after)
+	}
+}
+
+// Exports carry how often an indicator was seen and when last.
+func testSightedExport(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := intel.WithActor(context.Background(), intel.Actor{UserID: 7, Login: "ana"})
+	seen, plain := &intel.Indicator{Type: intel.IndicatorDomain, Value: "seen.kite.test", Confidence: 0.5},
+		&intel.Indicator{Type: intel.IndicatorDomain, Value: "unseen.kite.test", Confidence: 0.5}
+	must(t, "create", s.CreateIndicator(ctx, seen))
+	must(t, "create", s.CreateIndicator(ctx, plain))
+	t0 := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	must(t, "sight", s.RecordSightings(ctx, []*intel.Sighting{
+		{IndicatorID: seen.ID, SeenAt: t0, Count: 3}, {IndicatorID: seen.ID, SeenAt: t0.Add(time.Hour), Count: 2}}))
+	got := map[string][2]any{}
+	must(t, "export", s.ExportIndicators(ctx, intel.ExportFilter{}, func(in *intel.ExportIndicator) error {
+		got[in.Value] = [2]any{in.Sightings, in.LastSighted}
+		return nil
+	}))
+	mustDiff(t, "sightings in the export", map[string][2]any{
+		"seen.kite.test":   {5, t0.Add(time.Hour)},
+		"unseen.kite.test": {0, time.Time{}},
+	}, got)
+}

@@ -58,6 +58,9 @@ func Run(t *testing.T, open Opener) {
 		{"SchemaStatus", testSchemaStatus}, {"StuckRuns", testStuckRuns},
 		{"Export", testExport}, {"ExportPaging", testExportPaging},
 		{"Sightings", testSightings},
+		{"Watches", testWatches},
+		{"SightedSearch", testSightedSearch},
+		{"SightedExport", testSightedExport},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -281,7 +281,38 @@
     }).catch(function (err) { root.querySelector("#chart-events").textContent = "Chart unavailable: " + err.message; });
   }
 
+  // Sightings timeline (indicator and group pages): counts by day; the
+  // table below the chart lists them.
+  function sightings(root) {
+    if (root.dataset.drawn) { return; }
+    root.dataset.drawn = "1";
+    var el = root.querySelector(".chart");
+    Promise.all([load(root.dataset.echarts), getJSON(root.dataset.api)]).then(function (res) {
+      var byDay = {};
+      (res[1] || []).forEach(function (s) {
+        var d = String(s.seen_at || "").slice(0, 10);
+        if (d) { byDay[d] = (byDay[d] || 0) + (s.count || 1); }
+      });
+      var days = Object.keys(byDay).sort();
+      if (!days.length) { el.textContent = "No dated sightings."; return; }
+      var chart = window.echarts.init(el);
+      chart.setOption({
+        animation: false,
+        grid: { left: 48, right: 16, top: 12, bottom: 48 },
+        tooltip: { trigger: "axis", formatter: function (ps) { return esc(ps[0].value[0] + ": seen " + ps[0].value[1] + " times"); } },
+        dataZoom: [{ type: "slider", bottom: 4, height: 16 }],
+        xAxis: { type: "time" },
+        yAxis: { type: "value", minInterval: 1 },
+        series: [{ type: "bar", barMaxWidth: 24, data: days.map(function (d) { return [d, byDay[d]]; }), itemStyle: { color: "#b3261e" } }]
+      });
+      root.dataset.days = days.join(" ");
+      window.spoorSightings = chart;
+      window.addEventListener("resize", function () { chart.resize(); });
+    }).catch(function (err) { el.textContent = "Chart unavailable: " + err.message + " (see the table below)."; });
+  }
+
   function start() {
+    document.querySelectorAll(".sightings-timeline").forEach(sightings);
     var d = document.getElementById("overview");
     if (d) { dashboard(d); }
     var a = document.getElementById("analysis");
