@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -85,8 +86,16 @@ site the file was published on: 1 for well-known organisations, 0.2 for blogs,
 				if err != nil {
 					return err
 				}
+				isNew := src.ID == 0
 				run, err := c.Collect(ctx, src, collect.Options{From: location, Trigger: "cli", Progress: newProgress(e.stderr, "import").update})
 				if err != nil {
+					// A first import that failed stored nothing: the
+					// source row it made would only be clutter.
+					if isNew && src.ID != 0 {
+						if _, derr := st.DeleteFailedSource(ctx, src.ID); derr != nil {
+							err = errors.Join(err, derr)
+						}
+					}
 					return err
 				}
 				if err := refreshAnalysis(ctx, e, c); err != nil {

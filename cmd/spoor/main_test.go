@@ -407,3 +407,28 @@ func TestMaintainPrunesOnTicks(t *testing.T) {
 		t.Errorf("log = %q", logBuf.String())
 	}
 }
+
+// TestFailedImportLeavesNoSource: a first import that fails stores
+// nothing, not even its source row; a named source that already worked
+// keeps its row and its failed run.
+func TestFailedImportLeavesNoSource(t *testing.T) {
+	c := newCLI(t)
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"type":"bundle","id":"bundle--1","objects":[{"type":"indicator"`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, err := c.run("", "import", "stix", bad); err == nil || !strings.Contains(err.Error()+stderr, "truncated") {
+		t.Fatalf("bad import: %v\n%s", err, stderr)
+	}
+	if n := c.counts()["source"]; n != 0 {
+		t.Errorf("%d sources after a failed first import, want 0", n)
+	}
+	c.ok("import", "--source", "Vendor", "stix", "testdata/attack-small.json")
+	if _, _, err := c.run("", "import", "--source", "Vendor", "stix", bad); err == nil {
+		t.Fatal("the bad import succeeded")
+	}
+	list := c.ok("source", "list")
+	if !strings.Contains(list, "Vendor") || !strings.Contains(list, "failed") {
+		t.Errorf("the source that worked before is gone or shows no failed run:\n%s", list)
+	}
+}

@@ -432,3 +432,38 @@ WHERE r.id IN (SELECT MAX(id) FROM collection_runs GROUP BY source_id)`)
 	}
 	return out, s.wrap("find latest runs", rows.Err())
 }
+
+// DeleteFailedSource deletes a source none of whose runs succeeded and
+// that nothing stored names (no object record, document, indicator, event
+// or kept STIX object): what a first import that failed leaves behind.
+// It reports whether it deleted; a source with data or a good run stays.
+func (s *Store) DeleteFailedSource(ctx context.Context, id int64) (bool, error) {
+	var deleted bool
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var used int
+		if err := s.queryRow(ctx, tx, `SELECT
+	(SELECT COUNT(*) FROM collection_runs WHERE source_id = ? AND status <> ?) +
+	(SELECT COUNT(*) FROM object_records WHERE source_id = ?) +
+	(SELECT COUNT(*) FROM documents WHERE source_id = ?) +
+	(SELECT COUNT(*) FROM indicators WHERE source_id = ?) +
+	(SELECT COUNT(*) FROM indicator_sources WHERE source_id = ?) +
+	(SELECT COUNT(*) FROM events WHERE source_id = ?) +
+	(SELECT COUNT(*) FROM stix_objects WHERE source_id = ?)`,
+			id, intel.RunFailed, id, id, id, id, id, id).Scan(&used); err != nil {
+			return err
+		}
+		if used > 0 {
+			return nil
+		}
+		res, err := s.exec(ctx, tx, `DELETE FROM sources WHERE id = ?`, id)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		if deleted = n > 0; deleted {
+			return s.audit(ctx, tx, "source.delete", "source", id, "a first import that failed")
+		}
+		return nil
+	})
+	return deleted, s.wrap("delete failed source", err)
+}
