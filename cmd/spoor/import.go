@@ -16,6 +16,7 @@ import (
 	"github.com/spoor/spoor/internal/collect"
 	"github.com/spoor/spoor/internal/config"
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/reputation"
 	"github.com/spoor/spoor/internal/store"
 )
 
@@ -45,6 +46,9 @@ site the file was published on: 1 for well-known organisations, 0.2 for blogs,
 					return usagef("usage: spoor import FORMAT [flags] FILE|URL|-  (spoor import formats lists them)")
 				}
 				format, location := e.args[0], e.args[1]
+				if format == "vt-domain" {
+					return importVT(ctx, e, location)
+				}
 				if _, ok := collect.Formats()[format]; !ok {
 					return usagef("unknown format %q; spoor import formats lists them", format)
 				}
@@ -122,6 +126,7 @@ func (e *env) collector(st *store.Store, ranks string) (*collect.Collector, erro
 	}
 	c := collect.NewCollector(st, cred)
 	c.Stdin, c.Files = e.stdin, collect.AnyFile{}
+	c.Reputation = &reputation.Service{Store: st}
 	if e.keys != nil {
 		c.Secrets = e.keys // the keys of the store openStore opened
 	}

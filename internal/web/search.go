@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/reputation"
 )
 
 // searchStore runs full-text search.
@@ -58,6 +59,9 @@ type searchData struct {
 	Kinds []string
 	Hits  []intel.SearchHit
 	Error string
+	// Reputation is the rating of the domain indicators among the hits,
+	// by value.
+	Reputation map[string]*reputation.Result
 }
 
 func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
@@ -76,5 +80,12 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 		status, data.Error = http.StatusBadRequest, intel.ErrorMessage(err)
 	}
 	data.Hits = hits
+	var domains []string
+	for _, h := range hits {
+		if h.Kind == "indicator" && h.ExternalID == string(intel.IndicatorDomain) {
+			domains = append(domains, h.Title)
+		}
+	}
+	data.Reputation = s.domainReputation(r.Context(), domains)
 	s.render(w, r, status, "search", data)
 }
