@@ -31,7 +31,9 @@ func (m *memStore) LatestModelID(_ context.Context, kind string) (int64, error) 
 	return m.models[len(m.models)-1].ID, nil
 }
 
-func (m *memStore) ListWhitelist(context.Context) ([]intel.WhitelistEntry, error) { return m.whitelist, nil }
+func (m *memStore) ListWhitelist(context.Context) ([]intel.WhitelistEntry, error) {
+	return m.whitelist, nil
+}
 
 func (m *memStore) FindDomainReports(_ context.Context, domains []string) (map[string]*intel.DomainReport, error) {
 	out := map[string]*intel.DomainReport{}
