@@ -195,17 +195,19 @@ type trainReputationFlags struct {
 	skipBad   *bool
 	eval      *bool
 	fpr       *float64
+	familyCap *int
 	seed      *uint64
 }
 
 func addTrainReputationFlags(fs *flag.FlagSet) trainReputationFlags {
 	return trainReputationFlags{
-		data:    fs.String("data", "", "reputation: labelled CSV (domain,label,category,family,rank,source), plain or .gz"),
-		out:     fs.String("out", "", "reputation: write the model to this file instead of storing it in the base"),
-		eval:    fs.Bool("eval", false, "reputation: evaluate first (spoor eval reputation, several minutes) and store the figures with the model"),
-		skipBad: fs.Bool("skip-bad", false, "reputation: skip malformed rows and count them"),
-		fpr:     fs.Float64("fpr", 0.02, "reputation: false-positive rate the threshold is chosen for"),
-		seed:    fs.Uint64("seed", 1, "reputation: seed of the validation split"),
+		data:      fs.String("data", "", "reputation: labelled CSV (domain,label,category,family,rank,source), plain or .gz"),
+		out:       fs.String("out", "", "reputation: write the model to this file instead of storing it in the base"),
+		eval:      fs.Bool("eval", false, "reputation: evaluate first (spoor eval reputation, several minutes) and store the figures with the model"),
+		skipBad:   fs.Bool("skip-bad", false, "reputation: skip malformed rows and count them"),
+		fpr:       fs.Float64("fpr", 0.02, "reputation: false-positive rate the threshold is chosen for"),
+		familyCap: fs.Int("family-cap", 0, "reputation: at most this many names of one family train the binary model (0: all)"),
+		seed:      fs.Uint64("seed", 1, "reputation: seed of the validation split"),
 	}
 }
 
@@ -246,12 +248,12 @@ func trainReputation(ctx context.Context, e *env, f trainReputationFlags) error 
 	var ev *reputation.Evaluation
 	if *f.eval {
 		ev, err = reputation.Evaluate(exs, sum, reputation.EvalOptions{Folds: 10, LongTail: reputation.LongTail(), Seed: *f.seed,
-			Train: reputation.TrainOptions{TargetFPR: *f.fpr}, Progress: bar.note})
+			Train: reputation.TrainOptions{TargetFPR: *f.fpr, FamilyCap: *f.familyCap}, Progress: bar.note})
 		if err != nil {
 			return intel.Errorf(intel.CodeInvalid, "eval reputation on %s: %v", *f.data, err)
 		}
 	}
-	m, err := reputation.Train(exs, reputation.TrainOptions{TargetFPR: *f.fpr, Seed: *f.seed, Progress: bar.note})
+	m, err := reputation.Train(exs, reputation.TrainOptions{TargetFPR: *f.fpr, Seed: *f.seed, FamilyCap: *f.familyCap, Progress: bar.note})
 	if err != nil {
 		return intel.Errorf(intel.CodeInvalid, "train reputation on %s: %v", *f.data, err)
 	}
@@ -327,17 +329,18 @@ func writeModel(path string, m *reputation.Model) error {
 // evalReputationFlags are spoor eval reputation's own flags (--folds and
 // --seed are eval's).
 type evalReputationFlags struct {
-	data, longTail *string
-	sample         *int
-	skipBad        *bool
+	data, longTail    *string
+	sample, familyCap *int
+	skipBad           *bool
 }
 
 func addEvalReputationFlags(fs *flag.FlagSet) evalReputationFlags {
 	return evalReputationFlags{
-		data:     fs.String("data", "", "reputation: labelled CSV (domain,label,category,family,rank,source), plain or .gz"),
-		longTail: fs.String("long-tail", "", "reputation: file of benign names on no popularity list (default: the built-in list)"),
-		sample:   fs.Int("sample", 120000, "reputation: names in the cross-validation (every benign one, malicious ones at random)"),
-		skipBad:  fs.Bool("skip-bad", false, "reputation: skip malformed rows and count them"),
+		data:      fs.String("data", "", "reputation: labelled CSV (domain,label,category,family,rank,source), plain or .gz"),
+		longTail:  fs.String("long-tail", "", "reputation: file of benign names on no popularity list (default: the built-in list)"),
+		sample:    fs.Int("sample", 120000, "reputation: names in the cross-validation (every benign one, malicious ones at random)"),
+		skipBad:   fs.Bool("skip-bad", false, "reputation: skip malformed rows and count them"),
+		familyCap: fs.Int("family-cap", 0, "reputation: at most this many names of one family train the binary model (0: all)"),
 	}
 }
 
@@ -373,7 +376,8 @@ func evalReputation(ctx context.Context, e *env, fs *flag.FlagSet, f evalReputat
 		return err
 	}
 	bar := newProgress(e.stderr, "eval reputation")
-	ev, err := reputation.Evaluate(exs, sum, reputation.EvalOptions{Folds: folds, Sample: *f.sample, LongTail: lt, Seed: seed, Progress: bar.note})
+	ev, err := reputation.Evaluate(exs, sum, reputation.EvalOptions{Folds: folds, Sample: *f.sample, LongTail: lt, Seed: seed,
+		Train: reputation.TrainOptions{FamilyCap: *f.familyCap}, Progress: bar.note})
 	if err != nil {
 		return intel.Errorf(intel.CodeInvalid, "eval reputation: %v", err)
 	}

@@ -2,6 +2,7 @@ package reputation
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -120,5 +121,73 @@ func TestServiceWhitelistAndReports(t *testing.T) {
 	wl, err := svc.Whitelist(ctx)
 	if err != nil || wl.Len() != 2 {
 		t.Errorf("merged whitelist: %v entries, %v", wl.Len(), err)
+	}
+}
+
+// BenchmarkServiceScore rates batches of 4,096 names through the Service,
+// as spoor reputation and the API do: a whitelist of 200 entries and the
+// report look-up come on top of BenchmarkScore's work (in-memory store).
+func BenchmarkServiceScore(b *testing.B) {
+	ctx := context.Background()
+	st := &memStore{reports: map[string]*intel.DomainReport{}}
+	for i := range 200 {
+		st.whitelist = append(st.whitelist, intel.WhitelistEntry{Domain: fmt.Sprintf("partner%d.example.org", i)})
+	}
+	svc := &Service{Store: st}
+	names := benchNames()
+	const batch = 4096
+	for len(names) < batch {
+		names = append(names, names...)
+	}
+	names = names[:batch]
+	if _, err := svc.Score(ctx, names); err != nil {
+		b.Fatal(err)
+	}
+	n := 0
+	cpu0 := cpuSeconds()
+	for b.Loop() {
+		if _, err := svc.Score(ctx, names); err != nil {
+			b.Fatal(err)
+		}
+		n += batch
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "domains/s")
+	b.ReportMetric(float64(n)/(cpuSeconds()-cpu0), "domains/cpu-s")
+}
+
+func TestCapFamilies(t *testing.T) {
+	var exs []*Example
+	var x [][]float64
+	var y []float64
+	add := func(domain, family string, mal bool) {
+		exs = append(exs, &Example{Name: Name{Domain: domain}, Family: family, Malicious: mal})
+		x, y = append(x, []float64{float64(len(x))}), append(y, b2f(mal))
+	}
+	for i := range 10 {
+		add(fmt.Sprintf("big%d.top", i), "big", true)
+	}
+	add("small.top", "small", true)
+	add("fine.org", "", false)
+	add("good.org", "", false)
+	cx, cy := capFamilies(exs, x, y, 3, 1)
+	var mal, ben int
+	for _, v := range cy {
+		if v == 1 {
+			mal++
+		} else {
+			ben++
+		}
+	}
+	if len(cx) != 6 || mal != 4 || ben != 2 {
+		t.Errorf("capped to %d rows, %d malicious and %d benign; want 3 of big, small and both benign", len(cx), mal, ben)
+	}
+	again, _ := capFamilies(exs, x, y, 3, 1)
+	for i := range cx {
+		if cx[i][0] != again[i][0] {
+			t.Fatalf("the draw differs between runs: %v, %v", cx, again)
+		}
+	}
+	if all, _ := capFamilies(exs, x, y, 0, 1); len(all) != len(x) {
+		t.Errorf("no cap kept %d of %d", len(all), len(x))
 	}
 }

@@ -174,3 +174,16 @@ func FuzzReadVT(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkReadVT(b *testing.B) {
+	data, err := os.ReadFile("testdata/vt/bad-domain.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := ReadVT(bytes.NewReader(data), "bench"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
