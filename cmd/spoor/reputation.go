@@ -206,7 +206,7 @@ func addTrainReputationFlags(fs *flag.FlagSet) trainReputationFlags {
 		eval:      fs.Bool("eval", false, "reputation: evaluate first (spoor eval reputation, several minutes) and store the figures with the model"),
 		skipBad:   fs.Bool("skip-bad", false, "reputation: skip malformed rows and count them"),
 		fpr:       fs.Float64("fpr", 0.02, "reputation: false-positive rate the threshold is chosen for"),
-		familyCap: fs.Int("family-cap", 0, "reputation: at most this many names of one family train the binary model (0: all)"),
+		familyCap: fs.Int("family-cap", 2000, "reputation: at most this many names of one family train the binary model (0: all)"),
 		seed:      fs.Uint64("seed", 1, "reputation: seed of the validation split"),
 	}
 }
@@ -340,7 +340,7 @@ func addEvalReputationFlags(fs *flag.FlagSet) evalReputationFlags {
 		longTail:  fs.String("long-tail", "", "reputation: file of benign names on no popularity list (default: the built-in list)"),
 		sample:    fs.Int("sample", 120000, "reputation: names in the cross-validation (every benign one, malicious ones at random)"),
 		skipBad:   fs.Bool("skip-bad", false, "reputation: skip malformed rows and count them"),
-		familyCap: fs.Int("family-cap", 0, "reputation: at most this many names of one family train the binary model (0: all)"),
+		familyCap: fs.Int("family-cap", 2000, "reputation: at most this many names of one family train the binary model (0: all)"),
 	}
 }
 

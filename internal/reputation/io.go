@@ -160,7 +160,9 @@ var loadDefault = sync.OnceValues(func() (*Model, error) { return Load(bytes.New
 func Default() (*Model, error) { return loadDefault() }
 
 // defaultEval is the evaluation of the training that made the default
-// model (spoor eval reputation --format json on the same data).
+// model: spoor eval reputation --data
+// ../shared/data/domain-reputation/domains.csv.gz --format json (the same
+// data and options), gzip-compressed.
 //
 //go:embed model/default-eval.json.gz
 var defaultEval []byte
