@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -59,6 +60,7 @@ document.addEventListener("securitypolicyviolation", e => window.spoorCSP.push(e
 		t.Errorf("reputations %q (%v)", reps, err)
 	}
 
+	screenshot(t, ctx, "reputation-batch.png")
 	step(t, ctx, "open the model page",
 		chromedp.Click(chromedp.CSS(`a[href="/reputation/model"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#cv-table")))
@@ -77,15 +79,7 @@ document.addEventListener("securitypolicyviolation", e => window.spoorCSP.push(e
 	if err != nil || title != "gbdt+rules, family split" {
 		t.Errorf("heatmap title %q (%v)", title, err)
 	}
-	if dir := os.Getenv("SPOOR_SCREENSHOTS"); dir != "" {
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err == nil {
-			err = os.WriteFile(filepath.Join(dir, "reputation-model.png"), png, 0o644)
-		}
-		if err != nil {
-			t.Logf("screenshot: %v", err)
-		}
-	}
+	screenshot(t, ctx, "reputation-model.png")
 	alerts, err := chromedp.Run(ctx, chromedp.Evaluate[int](`window.spoorAlert`))
 	if err != nil || alerts != 0 {
 		t.Errorf("alerts ran: %d (%v)", alerts, err)
@@ -93,5 +87,22 @@ document.addEventListener("securitypolicyviolation", e => window.spoorCSP.push(e
 	violations, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.spoorCSP || []`))
 	if err != nil || len(violations) > 0 {
 		t.Errorf("CSP violations: %q (%v)", violations, err)
+	}
+}
+
+// screenshot saves the page to $SPOOR_SCREENSHOTS/name when that is set,
+// for a person to look at.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("SPOOR_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, name), png, 0o644)
+	}
+	if err != nil {
+		t.Logf("screenshot %s: %v", name, err)
 	}
 }
