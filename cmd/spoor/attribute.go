@@ -112,6 +112,9 @@ func writeAttribution(e *env, a *attribute.Result) error {
 	if len(a.Features) == 0 {
 		fmt.Fprintln(e.stdout, "the model knows none of the event's features: the ranking below is the prior")
 	}
+	if len(a.Unknown) > 0 {
+		fmt.Fprintf(e.stdout, "not known to the model, so not used: %s\n", strings.Join(a.Unknown, ", "))
+	}
 	if a.Abstained {
 		fmt.Fprintf(e.stdout, "unknown group: no group reaches %.0f %%\n\n", 100*a.Threshold)
 	}

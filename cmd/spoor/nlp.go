@@ -438,7 +438,7 @@ type trainNLPFlags struct {
 func addTrainNLPFlags(fs *flag.FlagSet) trainNLPFlags {
 	return trainNLPFlags{
 		corpus: fs.String("corpus", "dnrti", "nlp: dnrti, annoctr, techniques, or a CoNLL FILE (token first, tag last)"),
-		out:    fs.String("o", "", "nlp: model file to write (default: nlp-CORPUS.gz beside the database)"),
+		out:    fs.String("o", "", "nlp: model file to write (default: nlp-CORPUS.gz beside the database); forum: the model file"),
 		data:   fs.String("data-dir", "", "nlp: the shared data directory (default $SPOOR_DATA, else ../shared/data)"),
 		epochs: fs.Int("epochs", 0, "nlp: most passes over the training data (default 40; techniques 10)"),
 		noGaz:  fs.Bool("no-gazetteer", false, "nlp: train without the gazetteer features"),

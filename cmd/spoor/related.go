@@ -224,7 +224,7 @@ Cytoscape), DOT (for Graphviz) or a table of edges.`,
 func evalCmd() *command {
 	return &command{
 		name:  "eval",
-		usage: "related [--ratio 20] [--seed 1] [--weights …] | attribution [--folds 5] [--min-events 3] [--abstain 0.3] | reputation [--data CSV] [--folds 10]",
+		usage: "related [--ratio 20] [--seed 1] [--weights …] | attribution [--folds 5] [--min-events 3] [--abstain 0.3] | reputation [--data CSV] [--folds 10] | forum [--data DIR] [--folds 5]",
 		short: "measure how well spoor's models do on the base (related: group similarity)",
 		long: `Eval computes the figures docs/benchmarks.md quotes.
 
@@ -255,7 +255,17 @@ func evalCmd() *command {
                        F1 at the test mix and at 50/50, category macro-F1,
                        confusion matrices, and the false-positive rate on
                        long-tail benign names (--long-tail, default the
-                       built-in list).`,
+                       built-in list).
+  spoor eval forum     how well spoor classifies hacker-forum threads, on
+                       the labelled files of DIR/hacker-forum (--data, the
+                       shared data directory; default $SPOOR_DATA, else
+                       ../shared/data) with technique names resolved through
+                       DIR's ATT&CK bundle: the averaged perceptron over word
+                       and character n-grams, the fastText-style model and
+                       the majority baseline, on --folds that keep each
+                       thread (and every thread of the same title) on one
+                       side; accuracy and macro-F1 for technique, tactic,
+                       kind of activity (hand labels) and poster role.`,
 		flags: config.FlagDB | config.FlagFormat,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			sf := addSimilarityFlags(fs, 0)
@@ -267,6 +277,9 @@ func evalCmd() *command {
 			events := fs.String("events", "all", "attribution: all, reports (techniques and software) or indicators (IOC-list events)")
 			rep := addEvalReputationFlags(fs)
 			return func(ctx context.Context) error {
+				if len(e.args) == 1 && e.args[0] == "forum" {
+					return evalForum(e, dataDir(e, *rep.data), *folds, *seed)
+				}
 				if len(e.args) == 1 && e.args[0] == "reputation" {
 					return evalReputation(ctx, e, fs, rep, *folds, *seed)
 				}
@@ -280,7 +293,7 @@ func evalCmd() *command {
 					return evalAttribution(ctx, e, *folds, *minEvents, *abstain, *events)
 				}
 				if len(e.args) != 1 || e.args[0] != "related" {
-					return usagef("usage: spoor eval related | attribution | reputation")
+					return usagef("usage: spoor eval related | attribution | reputation | forum")
 				}
 				if *ratio < 1 {
 					return usagef("--ratio must be at least 1")

@@ -201,13 +201,13 @@ type trainReputationFlags struct {
 
 func addTrainReputationFlags(fs *flag.FlagSet) trainReputationFlags {
 	return trainReputationFlags{
-		data:      fs.String("data", "", "reputation: labelled CSV (domain,label,category,family,rank,source), plain or .gz"),
+		data:      fs.String("data", "", "reputation: labelled CSV (domain,label,category,family,rank,source), plain or .gz; forum: the shared data directory"),
 		out:       fs.String("out", "", "reputation: write the model to this file instead of storing it in the base"),
 		eval:      fs.Bool("eval", false, "reputation: evaluate first (spoor eval reputation, several minutes) and store the figures with the model"),
 		skipBad:   fs.Bool("skip-bad", false, "reputation: skip malformed rows and count them"),
 		fpr:       fs.Float64("fpr", 0.02, "reputation: false-positive rate the threshold is chosen for"),
 		familyCap: fs.Int("family-cap", 2000, "reputation: at most this many names of one family train the binary model (0: all)"),
-		seed:      fs.Uint64("seed", 1, "reputation: seed of the validation split"),
+		seed:      fs.Uint64("seed", 1, "reputation: seed of the validation split; forum: seed of the folds and models"),
 	}
 }
 
@@ -336,7 +336,7 @@ type evalReputationFlags struct {
 
 func addEvalReputationFlags(fs *flag.FlagSet) evalReputationFlags {
 	return evalReputationFlags{
-		data:      fs.String("data", "", "reputation: labelled CSV (domain,label,category,family,rank,source), plain or .gz"),
+		data:      fs.String("data", "", "reputation: labelled CSV (domain,label,category,family,rank,source), plain or .gz; forum: the shared data directory"),
 		longTail:  fs.String("long-tail", "", "reputation: file of benign names on no popularity list (default: the built-in list)"),
 		sample:    fs.Int("sample", 120000, "reputation: names in the cross-validation (every benign one, malicious ones at random)"),
 		skipBad:   fs.Bool("skip-bad", false, "reputation: skip malformed rows and count them"),

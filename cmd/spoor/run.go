@@ -59,6 +59,7 @@ func commands() []*command {
 		attributeCmd(),
 		reputationCmd(),
 		nlpCmd(),
+		forumClassifyCmd(),
 		analyzeCmd(),
 		userCmd(),
 		extractCmd(),

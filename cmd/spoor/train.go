@@ -16,7 +16,7 @@ import (
 func trainCmd() *command {
 	return &command{
 		name:  "train",
-		usage: "attribution [--min-events 3] [--folds 5] | reputation [--data CSV] [--out FILE] [--skip-bad] [--fpr 0.02] | nlp [--corpus dnrti|annoctr|techniques|FILE] [-o FILE]",
+		usage: "attribution [--min-events 3] [--folds 5] | reputation [--data CSV] [--out FILE] [--skip-bad] [--fpr 0.02] | nlp [--corpus dnrti|annoctr|techniques|FILE] [-o FILE] | forum [--data DIR] -o FILE",
 		short: "train a model: attribution (stored in the base) or reputation (domain reputation)",
 		long: `Train fits one of spoor's models and keeps it where the commands that use it
 look.
@@ -46,7 +46,14 @@ look.
                             --corpus techniques trains the technique mapper on
                             ATT&CK's procedure examples. Writes -o (default
                             nlp-CORPUS.gz beside the database), which spoor
-                            nlp tag --model FILE reads.`,
+                            nlp tag --model FILE reads.
+  spoor train forum         the forum threat classifiers on the labelled
+                            files of DIR/hacker-forum (--data, the shared data
+                            directory): cross-validation by thread, then for
+                            technique, tactic, kind and role the better of
+                            the perceptron and the fastText-style model
+                            trained on every thread (seed --seed). Writes -o,
+                            which spoor forum-classify --model reads.`,
 		flags: config.FlagDB | config.FlagFormat,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			minEvents := fs.Int("min-events", 3, "attribution: events a group needs to be a class")
@@ -55,16 +62,18 @@ look.
 			nlpFlags := addTrainNLPFlags(fs)
 			return func(ctx context.Context) error {
 				if len(e.args) != 1 {
-					return usagef("usage: spoor train attribution | reputation | nlp")
+					return usagef("usage: spoor train attribution | reputation | nlp | forum")
 				}
 				switch e.args[0] {
 				case "reputation":
 					return trainReputation(ctx, e, rep)
 				case "nlp":
 					return trainNLP(e, nlpFlags)
+				case "forum":
+					return trainForum(e, dataDir(e, *rep.data), *nlpFlags.out, *rep.seed)
 				case "attribution":
 				default:
-					return usagef("spoor train: unknown model %q (attribution, reputation, nlp)", e.args[0])
+					return usagef("spoor train: unknown model %q (attribution, reputation, nlp, forum)", e.args[0])
 				}
 				if *minEvents < 1 || *folds < 0 || *folds == 1 {
 					return usagef("--min-events must be at least 1 and --folds 0 or at least 2")

@@ -183,6 +183,35 @@ func (enc *Encoder) encode(e *intel.Event, own int) []Feature {
 	return out
 }
 
+// unknownInputs names the inputs of e that no feature of the vocabulary
+// stands for, as "software:x-agent". A sub-technique counts as known when
+// its parent is.
+func (enc *Encoder) unknownInputs(e *intel.Event) []string {
+	out := []string{}
+	check := func(input string, one *intel.Event) {
+		for _, tok := range eventTokens(one) {
+			if _, ok := enc.index[tok]; ok {
+				return
+			}
+		}
+		out = append(out, input)
+	}
+	for _, t := range e.Techniques {
+		check("technique:"+t, &intel.Event{Techniques: []string{t}})
+	}
+	for _, s := range e.Software {
+		check("software:"+s, &intel.Event{Software: []string{s}})
+	}
+	for _, s := range e.Sectors {
+		check("sector:"+s, &intel.Event{Sectors: []string{s}})
+	}
+	for _, c := range e.VictimCountries {
+		check("victim:"+c, &intel.Event{VictimCountries: []string{c}})
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // dense writes features into a zeroed row of NumFeatures.
 func dense(fs []Feature, row []float64) []float64 {
 	clear(row)

@@ -52,3 +52,28 @@ func TestTrainingOverlapLeavesTheEventOut(t *testing.T) {
 		t.Errorf("new event: %v, want group 2 at 1", got)
 	}
 }
+
+// TestUnknownInputs: an input is unknown when no feature stands for it; a
+// new sub-technique of a known parent is known through the parent.
+func TestUnknownInputs(t *testing.T) {
+	train := []Example{
+		{Event: &intel.Event{Techniques: []string{"T1059.001"}, Software: []string{"Mimikatz"}, VictimCountries: []string{"GE"}}, Group: 1, SplitKey: "1"},
+		{Event: &intel.Event{Techniques: []string{"T1059.003"}, Software: []string{"mimikatz"}, VictimCountries: []string{"GE"}}, Group: 2, SplitKey: "2"},
+	}
+	enc := NewEncoder(train, 1)
+	got := enc.unknownInputs(&intel.Event{
+		Techniques:      []string{"T1059.009", "T9999"},
+		Software:        []string{"MIMIKATZ", "NoSuchTool"},
+		VictimCountries: []string{"GE", "UA"},
+		Sectors:         []string{"energy"},
+	})
+	want := []string{"sector:energy", "software:NoSuchTool", "technique:T9999", "victim:UA"}
+	if len(got) != len(want) {
+		t.Fatalf("unknown inputs %q, want %q", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("unknown inputs %q, want %q", got, want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/spoor/spoor/internal/geo"
 	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/ioc"
 )
@@ -49,6 +50,10 @@ type Result struct {
 	// Features are the event's features the model knows; with none the
 	// ranking is the prior.
 	Features []string `json:"features"`
+	// Unknown are the inputs the model has never seen (a software name no
+	// training event had, say): they change nothing, and a person should
+	// know that rather than read the ranking as using them.
+	Unknown []string `json:"unknown"`
 }
 
 // Attributor answers queries with the newest stored attribution model,
@@ -84,14 +89,41 @@ func (a *Attributor) Attribute(ctx context.Context, q Query) (*Result, error) {
 		return nil, err
 	}
 	res := model.Attribute(model.Enc.Encode(ev), q.Top, evidencePerGroup, abstain)
-	return a.named(ctx, res, id)
+	out, err := a.named(ctx, res, id)
+	if err != nil {
+		return nil, err
+	}
+	out.Unknown = model.Enc.unknownInputs(ev)
+	return out, nil
 }
 
 // event turns a query into the event the encoder reads: techniques in
 // upper case, software resolved through aliases to the stored name the
 // model was trained on, each indicator checked to be exactly one.
 func (a *Attributor) event(ctx context.Context, q Query) (*intel.Event, error) {
-	ev := &intel.Event{Sectors: q.Sectors, VictimCountries: q.VictimCountries}
+	ev := &intel.Event{}
+	// Sectors and countries are read as the training events hold them:
+	// sector keys and ISO codes, whatever name a person typed.
+	for _, s := range q.Sectors {
+		s = strings.TrimSpace(s)
+		if k := intel.FindSector(s); k != "" {
+			s = k
+		}
+		if s != "" {
+			ev.Sectors = append(ev.Sectors, s)
+		}
+	}
+	for _, c := range q.VictimCountries {
+		c = strings.TrimSpace(c)
+		if c == "" {
+			continue
+		}
+		country, ok := geo.Find(c)
+		if !ok {
+			return nil, intel.Errorf(intel.CodeInvalid, "victim country %q is not a country name or ISO 3166 code", c)
+		}
+		ev.VictimCountries = append(ev.VictimCountries, country.Code)
+	}
 	for _, t := range q.Techniques {
 		t = strings.ToUpper(strings.TrimSpace(t))
 		if !intel.IsAttackID(t) || !strings.HasPrefix(t, "T") || strings.HasPrefix(t, "TA") {

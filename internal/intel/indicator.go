@@ -105,8 +105,36 @@ type IndicatorUpdate struct {
 type IndicatorFilter struct {
 	Type  IndicatorType
 	Value string // exact canonical value
-	After string
-	Limit int
+	// Prefix selects values that start with it, as typed or in lower case.
+	Prefix string
+	// SourceID selects what one source gave (its own indicators and those
+	// its IOC lists confirmed); GroupID what is tied to one group (through
+	// its events or STIX indicates relationships).
+	SourceID int64
+	GroupID  int64
+	// MinConfidence and Since (last seen, first seen or changed on or
+	// after) as in exports.
+	MinConfidence float64
+	Since         time.Time
+	// Warninglisted is "only" (warninglisted values only), "exclude" or "".
+	Warninglisted string
+	After         string
+	Limit         int
+}
+
+// Validate checks the filter's values.
+func (f IndicatorFilter) Validate() error {
+	switch {
+	case f.Type != "" && !f.Type.Valid():
+		return Errorf(CodeInvalid, "unknown indicator type %q", f.Type)
+	case f.MinConfidence < 0 || f.MinConfidence > 1:
+		return Errorf(CodeInvalid, "min_confidence must be from 0 to 1")
+	case f.Warninglisted != "" && f.Warninglisted != "only" && f.Warninglisted != "exclude":
+		return Errorf(CodeInvalid, "warninglisted must be only or exclude, not %q", f.Warninglisted)
+	case len(f.Prefix) > 1024:
+		return Errorf(CodeInvalid, "prefix is longer than 1024 bytes")
+	}
+	return nil
 }
 
 // Sighting records that an indicator was seen somewhere (a log match, a

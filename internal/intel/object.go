@@ -140,8 +140,16 @@ type ObjectFilter struct {
 	Kind            ObjectKind
 	NamePrefix      string // case-insensitive prefix of the name
 	IncludeInactive bool   // also revoked and deprecated objects
-	After           string
-	Limit           int
+	// Country (an ISO 3166 alpha-2 code), Sector (a key of Sectors: any of
+	// its names matches), Motivation (as sources name it, any case) and
+	// SourceID (a source that holds a record of the object) narrow the
+	// list.
+	Country    string
+	Sector     string
+	Motivation string
+	SourceID   int64
+	After      string
+	Limit      int
 }
 
 // Relationship is a typed edge between two objects ("uses",

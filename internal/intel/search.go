@@ -15,7 +15,14 @@ type SearchQuery struct {
 	Text  string
 	Kinds []string // "document", "indicator", or an ObjectKind; empty = all
 	Limit int
+	// Offset skips the best hits of earlier pages (ranked results have no
+	// keyset); at most MaxSearchOffset.
+	Offset int
 }
+
+// MaxSearchOffset bounds how deep search pages go: past it a person
+// should narrow the query, and the store need not rank ever more rows.
+const MaxSearchOffset = 1000
 
 // SearchHit is one search result, best first.
 type SearchHit struct {

@@ -91,6 +91,22 @@ type STIXObjectFilter struct {
 	Limit   int
 }
 
+// STIXRef is what a STIX ID stands for in spoor's model: an object (its
+// ID and kind) or an indicator.
+type STIXRef struct {
+	ObjectID    int64      `json:"object_id,omitempty"`
+	Kind        ObjectKind `json:"kind,omitempty"`
+	IndicatorID int64      `json:"indicator_id,omitempty"`
+}
+
+// STIXTypeCount is how many kept STIX objects one type has, and how many
+// of them are flagged.
+type STIXTypeCount struct {
+	Type    string `json:"type"`
+	Count   int    `json:"count"`
+	Flagged int    `json:"flagged"`
+}
+
 // STIXObjectView is a kept object with what touches it: the kept
 // relationships and sightings that name it, and the reports (documents)
 // whose object_refs list it.

@@ -42,6 +42,9 @@ type Dialect interface {
 	SearchObjects() string
 	SearchDocuments() string
 	SearchIndicators() string
+	// SearchCounts counts the hits of a match argument per kind (object
+	// kinds, 'document', 'indicator'): the facets of a search.
+	SearchCounts() string
 
 	// BulkIndicators names the statements ImportIndicators runs to write
 	// a large batch fast; see BulkHooks.

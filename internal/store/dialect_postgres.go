@@ -94,6 +94,13 @@ WHERE i.search @@ q.q
 ORDER BY exact DESC, score DESC, i.id LIMIT ?`
 }
 
+func (postgresDialect) SearchCounts() string {
+	return `WITH q AS (SELECT plainto_tsquery('english', CAST(? AS TEXT)) AS q)
+SELECT o.kind, COUNT(*) FROM q, objects o WHERE o.search @@ q.q AND o.revoked = 0 AND o.deprecated = 0 GROUP BY o.kind
+UNION ALL SELECT 'document', COUNT(*) FROM q, documents d WHERE d.search @@ q.q
+UNION ALL SELECT 'indicator', COUNT(*) FROM q, indicators i WHERE i.search @@ q.q`
+}
+
 // BulkIndicators: custom plans for the lookups of stored rows. After
 // five runs PostgreSQL may switch a prepared statement to a generic plan;
 // for the chunked lookups (type = ? AND value IN (500 values)) one costed

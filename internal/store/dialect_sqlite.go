@@ -87,6 +87,14 @@ WHERE indicators_fts MATCH p.m
 ORDER BY exact DESC, score DESC, i.id LIMIT ?`
 }
 
+func (sqliteDialect) SearchCounts() string {
+	return `WITH p AS (SELECT CAST(? AS TEXT) AS m)
+SELECT o.kind, COUNT(*) FROM p, objects_fts JOIN objects o ON o.id = objects_fts.rowid
+WHERE objects_fts MATCH p.m AND o.revoked = 0 AND o.deprecated = 0 GROUP BY o.kind
+UNION ALL SELECT 'document', COUNT(*) FROM p, documents_fts WHERE documents_fts MATCH p.m
+UNION ALL SELECT 'indicator', COUNT(*) FROM p, indicators_fts WHERE indicators_fts MATCH p.m`
+}
+
 // BulkIndicators: a 256 MiB page cache for the import's connection (the
 // transaction of a large list is ~100 MiB and would otherwise spill to the
 // WAL before it commits; Unsession restores the 32 MiB of sqlite.Open);

@@ -5,6 +5,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spoor/spoor/internal/intel"
 )
@@ -27,28 +28,36 @@ JOIN indicator_links l ON l.indicator_ref = si.stix_id AND l.type = 'indicates'
 JOIN object_records r ON r.record_key = l.object_ref
 WHERE si.indicator_id %s`
 
-// exportWhere returns the conditions and arguments of f, without the
-// type (which ExportIndicators walks one at a time).
-func (s *Store) exportWhere(f intel.ExportFilter) ([]string, []any) {
-	var where []string
-	var args []any
-	if f.GroupID > 0 {
+// indicatorWhere adds the conditions exports and indicator lists share:
+// tied to a group (through its events or STIX indicates relationships),
+// seen or changed since a time, at least a confidence.
+func indicatorWhere(where []string, args []any, groupID int64, since time.Time, minConfidence float64) ([]string, []any) {
+	if groupID > 0 {
 		where = append(where, `i.id IN (SELECT ei.indicator_id FROM event_indicators ei JOIN events e ON e.id = ei.event_id
 	WHERE e.group_id = ?
 UNION SELECT si.indicator_id FROM stix_indicators si
 	JOIN indicator_links l ON l.indicator_ref = si.stix_id AND l.type = 'indicates'
 	JOIN object_records r ON r.record_key = l.object_ref WHERE r.object_id = ?)`)
-		args = append(args, f.GroupID, f.GroupID)
+		args = append(args, groupID, groupID)
 	}
-	if !f.Since.IsZero() {
-		t := ms(f.Since)
+	if !since.IsZero() {
+		t := ms(since)
 		where = append(where, "(i.last_seen >= ? OR i.first_seen >= ? OR i.updated_at >= ?)")
 		args = append(args, t, t, t)
 	}
-	if f.MinConfidence > 0 {
+	if minConfidence > 0 {
 		where = append(where, "i.confidence >= ?")
-		args = append(args, f.MinConfidence)
+		args = append(args, minConfidence)
 	}
+	return where, args
+}
+
+// exportWhere returns the conditions and arguments of f, without the
+// type (which ExportIndicators walks one at a time).
+func (s *Store) exportWhere(f intel.ExportFilter) ([]string, []any) {
+	var where []string
+	var args []any
+	where, args = indicatorWhere(where, args, f.GroupID, f.Since, f.MinConfidence)
 	if f.TLPMax != "" {
 		var allowed []string
 		for _, t := range []intel.TLP{"", intel.TLPClear, intel.TLPGreen, intel.TLPAmber, intel.TLPAmberStrict, intel.TLPRed} {

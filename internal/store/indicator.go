@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spoor/spoor/internal/intel"
 )
@@ -59,17 +60,11 @@ func (s *Store) findIndicatorByID(ctx context.Context, q querier, id int64) (*in
 // FindIndicators lists indicators newest first with keyset paging.
 func (s *Store) FindIndicators(ctx context.Context, f intel.IndicatorFilter) (intel.Page[*intel.Indicator], error) {
 	var page intel.Page[*intel.Indicator]
+	if err := f.Validate(); err != nil {
+		return page, s.wrap("find indicators", err)
+	}
 	limit := pageLimit(f.Limit)
-	var where []string
-	var args []any
-	if f.Type != "" {
-		where = append(where, "i.type = ?")
-		args = append(args, f.Type)
-	}
-	if f.Value != "" {
-		where = append(where, "i.value = ?")
-		args = append(args, f.Value)
-	}
+	where, args := indicatorListWhere(f)
 	if f.After != "" {
 		_, id, err := decodeCursor(f.After)
 		if err != nil {
@@ -102,6 +97,53 @@ func (s *Store) FindIndicators(ctx context.Context, f intel.IndicatorFilter) (in
 		page.Next = encodeCursor("", page.Items[limit-1].ID)
 	}
 	return page, nil
+}
+
+// indicatorListWhere is the WHERE of an indicator list, without paging.
+func indicatorListWhere(f intel.IndicatorFilter) ([]string, []any) {
+	var where []string
+	var args []any
+	if f.Type != "" {
+		where = append(where, "i.type = ?")
+		args = append(args, f.Type)
+	}
+	if f.Value != "" {
+		where = append(where, "i.value = ?")
+		args = append(args, f.Value)
+	}
+	if f.Prefix != "" {
+		// substr is the same on both engines and exact, whatever the
+		// collation; values are mostly stored in lower case.
+		n := utf8.RuneCountInString(f.Prefix)
+		where = append(where, "(substr(i.value, 1, ?) = ? OR substr(i.value, 1, ?) = ?)")
+		args = append(args, n, f.Prefix, n, strings.ToLower(f.Prefix))
+	}
+	if f.SourceID > 0 {
+		where = append(where, "(i.source_id = ? OR i.id IN (SELECT indicator_id FROM indicator_sources WHERE source_id = ?))")
+		args = append(args, f.SourceID, f.SourceID)
+	}
+	switch f.Warninglisted {
+	case "only":
+		where = append(where, "i.warninglist <> ''")
+	case "exclude":
+		where = append(where, "i.warninglist = ''")
+	}
+	return indicatorWhere(where, args, f.GroupID, f.Since, f.MinConfidence)
+}
+
+// CountIndicators counts what an indicator list selects, over every page.
+func (s *Store) CountIndicators(ctx context.Context, f intel.IndicatorFilter) (int, error) {
+	if err := f.Validate(); err != nil {
+		return 0, s.wrap("count indicators", err)
+	}
+	where, args := indicatorListWhere(f)
+	query := `SELECT COUNT(*) FROM indicators i`
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	var n int
+	err := s.queryRow(ctx, s.rdb, query, args...).Scan(&n)
+	return n, s.wrap("count indicators", err)
 }
 
 // CreateIndicator stores an indicator and sets i.ID; an existing (type,

@@ -133,6 +133,36 @@ func (s *Store) FindObjects(ctx context.Context, f intel.ObjectFilter) (intel.Pa
 		where = append(where, `o.name_norm LIKE ? ESCAPE '\'`)
 		args = append(args, likeEscape(p)+"%")
 	}
+	if f.Country != "" {
+		where = append(where, "o.country = ?")
+		args = append(args, strings.ToUpper(f.Country))
+	}
+	// Sectors and motivations are JSON arrays of names as the sources
+	// write them: a quoted, lower-cased name is one element.
+	anyOf := func(column string, names []string) {
+		var ors []string
+		for _, n := range names {
+			ors = append(ors, "lower("+column+`) LIKE ? ESCAPE '\'`)
+			args = append(args, `%"`+likeEscape(strings.ToLower(n))+`"%`)
+		}
+		where = append(where, "("+strings.Join(ors, " OR ")+")")
+	}
+	if f.Sector != "" {
+		names := []string{f.Sector}
+		for _, sec := range intel.Sectors {
+			if sec.Key == f.Sector {
+				names = append(names, sec.Names...)
+			}
+		}
+		anyOf("o.sectors", names)
+	}
+	if f.Motivation != "" {
+		anyOf("o.motivations", []string{f.Motivation})
+	}
+	if f.SourceID > 0 {
+		where = append(where, "(o.source_id = ? OR o.id IN (SELECT object_id FROM object_records WHERE source_id = ?))")
+		args = append(args, f.SourceID, f.SourceID)
+	}
 	if f.After != "" {
 		key, id, err := decodeCursor(f.After)
 		if err != nil {

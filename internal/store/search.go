@@ -19,7 +19,13 @@ func (s *Store) Search(ctx context.Context, q intel.SearchQuery) ([]intel.Search
 	if len(terms) == 0 {
 		return nil, nil
 	}
-	limit := pageLimit(q.Limit)
+	if q.Offset < 0 || q.Offset > intel.MaxSearchOffset {
+		return nil, s.wrap("search", intel.Errorf(intel.CodeInvalid, "offset must be from 0 to %d", intel.MaxSearchOffset))
+	}
+	// Each part ranks its best offset+limit; the merged ranking is cut
+	// to the page asked for.
+	pageSize := pageLimit(q.Limit)
+	limit := q.Offset + pageSize
 	want := func(kind string) bool { return len(q.Kinds) == 0 || slices.Contains(q.Kinds, kind) }
 	raw := strings.ToLower(strings.TrimSpace(q.Text))
 	params := []any{intel.HighlightStart, intel.HighlightEnd, intel.NormalizeName(q.Text), raw, s.d.MatchArg(terms)}
@@ -74,7 +80,36 @@ func (s *Store) Search(ctx context.Context, q intel.SearchQuery) ([]intel.Search
 	if len(hits) > limit {
 		hits = hits[:limit]
 	}
-	return hits, nil
+	if q.Offset >= len(hits) {
+		return nil, nil
+	}
+	return hits[q.Offset:], nil
+}
+
+// SearchCounts counts the hits of a query per kind over every page: the
+// facets beside the results, and their total. Blank text counts nothing.
+func (s *Store) SearchCounts(ctx context.Context, text string) (map[string]int, error) {
+	out := map[string]int{}
+	terms := searchTerms(text)
+	if len(terms) == 0 {
+		return out, nil
+	}
+	rows, err := s.query(ctx, s.rdb, s.d.SearchCounts(), s.d.MatchArg(terms))
+	if err != nil {
+		return nil, s.wrap("search counts", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, s.wrap("search counts", err)
+		}
+		if n > 0 {
+			out[k] = n
+		}
+	}
+	return out, s.wrap("search counts", rows.Err())
 }
 
 // exactBoost lifts exact name, alias and ID matches, then names that start

@@ -241,3 +241,47 @@ func stixObjectsSummary(st *intel.ImportStats) string {
 	}
 	return fmt.Sprintf("stix-object %d new %d changed", c.Created, c.Updated)
 }
+
+// STIXObjectTypes counts the kept STIX objects by type, and how many of
+// each are flagged, most numerous first: the facets of the objects page.
+func (s *Store) STIXObjectTypes(ctx context.Context) ([]intel.STIXTypeCount, error) {
+	rows, err := s.query(ctx, s.rdb, `SELECT type, COUNT(*), SUM(CASE WHEN flags <> '[]' THEN 1 ELSE 0 END)
+FROM stix_objects GROUP BY type ORDER BY COUNT(*) DESC, type`)
+	if err != nil {
+		return nil, s.wrap("count STIX object types", err)
+	}
+	defer rows.Close()
+	out := []intel.STIXTypeCount{}
+	for rows.Next() {
+		var c intel.STIXTypeCount
+		if err := rows.Scan(&c.Type, &c.Count, &c.Flagged); err != nil {
+			return nil, s.wrap("count STIX object types", err)
+		}
+		out = append(out, c)
+	}
+	return out, s.wrap("count STIX object types", rows.Err())
+}
+
+// FindBySTIXID says what a STIX ID stands for in spoor's own model: the
+// object that holds the record of that ID (after merges, the one it was
+// merged into), or an indicator an import made from it. Neither is
+// CodeNotFound.
+func (s *Store) FindBySTIXID(ctx context.Context, stixID string) (intel.STIXRef, error) {
+	var ref intel.STIXRef
+	err := s.queryRow(ctx, s.rdb, `SELECT o.id, o.kind FROM object_records r JOIN objects o ON o.id = r.object_id WHERE r.record_key = ?`, stixID).
+		Scan(&ref.ObjectID, &ref.Kind)
+	if err == nil {
+		return ref, nil
+	}
+	if err != sql.ErrNoRows {
+		return ref, s.wrap("find by STIX ID", err)
+	}
+	err = s.queryRow(ctx, s.rdb, `SELECT COALESCE(MIN(indicator_id), 0) FROM stix_indicators WHERE stix_id = ?`, stixID).Scan(&ref.IndicatorID)
+	if err != nil && err != sql.ErrNoRows {
+		return ref, s.wrap("find by STIX ID", err)
+	}
+	if ref.IndicatorID == 0 {
+		return ref, s.wrap("find by STIX ID", intel.Errorf(intel.CodeNotFound, "nothing stored for STIX ID %q", stixID))
+	}
+	return ref, nil
+}

@@ -35,7 +35,9 @@ func TestBrowserReputation(t *testing.T) {
 	step(t, ctx, "watch and open Reputation",
 		chromedp.Evaluate[chromedp.Void](`window.spoorCSP = []; window.spoorAlert = 0; window.alert = () => window.spoorAlert++;
 document.addEventListener("securitypolicyviolation", e => window.spoorCSP.push(e.violatedDirective + " " + e.blockedURI))`),
-		chromedp.Click(chromedp.CSS(`header.top a[href="/reputation"]`)),
+		chromedp.Click(chromedp.CSS(`#menu-analysis summary`)),
+		chromedp.WaitVisible(chromedp.CSS(`#menu-analysis a[href="/reputation"]`)),
+		chromedp.Click(chromedp.CSS(`#menu-analysis a[href="/reputation"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#names")))
 	step(t, ctx, "rate",
 		chromedp.SendKeys(chromedp.CSS("#names"), "kernel.org\n"+xss+"\n<img src=x onerror=alert(2)>\nxk4qz9vw7r.top\n"),

@@ -113,9 +113,17 @@ document.addEventListener("securitypolicyviolation", e => window.spoorCSP.push(e
 
 	// Paste a defanged report on the Extract page (a multipart form,
 	// posted by htmx when it is loaded) and read the refanged URL.
+	step(t, ctx, "open the Act menu",
+		chromedp.Click(chromedp.CSS(`#menu-act summary`)),
+		chromedp.WaitVisible(chromedp.CSS(`header.top a[href="/extract"]`)))
 	step(t, ctx, "open Extract",
 		chromedp.Click(chromedp.CSS(`header.top a[href="/extract"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#text")))
+	// The menu closes after the choice (charts.js), as htmx keeps the header.
+	open, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("#menu-act").open`))
+	if err != nil || open {
+		t.Errorf("the Act menu is still open after a choice (%v)", err)
+	}
 	step(t, ctx, "extract",
 		chromedp.SendKeys(chromedp.CSS("#text"), "C2 at hxxps://evil-c2[.]com/gate.php and 203.0.113.9"),
 		chromedp.Click(chromedp.CSS("#extract-form button[type=submit]")),

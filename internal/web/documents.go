@@ -5,8 +5,10 @@ package web
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +26,8 @@ type documentStore interface {
 	FindDocumentMentions(ctx context.Context, documentID int64) ([]intel.Mention, error)
 	FindDocumentTerms(ctx context.Context, documentID int64) ([]intel.TermMention, error)
 	FindDocumentIndicators(ctx context.Context, documentID int64) ([]intel.ReportIndicator, error)
+	FindDocumentEntities(ctx context.Context, documentID int64) ([]intel.EntityMention, error)
+	FindDocumentTechniques(ctx context.Context, documentID int64) ([]intel.TechniqueMention, error)
 }
 
 // documentInput creates a document.
@@ -220,6 +224,68 @@ type documentView struct {
 	Countries  []namedTerm             `json:"countries"`
 	Sectors    []namedTerm             `json:"sectors"`
 	Indicators []intel.ReportIndicator `json:"indicators"`
+	// Entities and Techniques are what the text-reading models found:
+	// each entity at its offsets, each technique with its sentence.
+	Entities   []intel.EntityMention    `json:"entities"`
+	Techniques []intel.TechniqueMention `json:"techniques"`
+	// EntityTypes counts the distinct entity texts per type, for the list
+	// beside the text; Segments is the text cut at the entities, for the
+	// page only.
+	EntityTypes []entityType  `json:"-"`
+	Segments    []textSegment `json:"-"`
+}
+
+// entityType is one type of recognised entity and its distinct texts.
+type entityType struct {
+	Type  string
+	Texts []string
+}
+
+// textSegment is a run of a document's text, marked with the entity type
+// it is (or "" for plain text). The template escapes Text like any other
+// value: reports are hostile input.
+type textSegment struct {
+	Text, Type string
+}
+
+// segments cuts text at the entities (sorted by start; an entity that
+// overlaps the one before, or whose offsets do not fit the text, is left
+// out of the marks, not out of the text).
+func segments(text string, ents []intel.EntityMention) []textSegment {
+	var out []textSegment
+	at := 0
+	for _, e := range ents {
+		if e.Start < at || e.End > len(text) || e.End <= e.Start {
+			continue
+		}
+		if e.Start > at {
+			out = append(out, textSegment{Text: text[at:e.Start]})
+		}
+		out = append(out, textSegment{Text: text[e.Start:e.End], Type: e.Type})
+		at = e.End
+	}
+	if at < len(text) {
+		out = append(out, textSegment{Text: text[at:]})
+	}
+	return out
+}
+
+// entityTypes lists the distinct texts of each entity type, types and
+// texts sorted.
+func entityTypes(ents []intel.EntityMention) []entityType {
+	byType := map[string]map[string]bool{}
+	for _, e := range ents {
+		if byType[e.Type] == nil {
+			byType[e.Type] = map[string]bool{}
+		}
+		byType[e.Type][e.Text] = true
+	}
+	out := make([]entityType, 0, len(byType))
+	for typ, texts := range byType {
+		out = append(out, entityType{Type: typ, Texts: slices.Sorted(maps.Keys(texts))})
+	}
+	slices.SortFunc(out, func(a, b entityType) int { return strings.Compare(a.Type, b.Type) })
+	return out
 }
 
 // namedTerm is a country or sector a document names, with the display
@@ -271,6 +337,14 @@ func (s *Server) documentView(ctx context.Context, id int64) (*documentView, err
 	if v.Indicators, err = s.store.FindDocumentIndicators(ctx, id); err != nil {
 		return nil, err
 	}
+	if v.Entities, err = s.store.FindDocumentEntities(ctx, id); err != nil {
+		return nil, err
+	}
+	if v.Techniques, err = s.store.FindDocumentTechniques(ctx, id); err != nil {
+		return nil, err
+	}
+	v.EntityTypes, v.Segments = entityTypes(v.Entities), segments(d.Text, v.Entities)
+	v.Entities, v.Techniques = orEmpty(v.Entities), orEmpty(v.Techniques)
 	v.Mentions, v.Indicators = orEmpty(v.Mentions), orEmpty(v.Indicators)
 	v.Countries, v.Sectors = orEmpty(v.Countries), orEmpty(v.Sectors)
 	return v, nil

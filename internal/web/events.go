@@ -2,9 +2,14 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/spoor/spoor/internal/analyze"
 	"github.com/spoor/spoor/internal/intel"
 )
 
@@ -14,6 +19,7 @@ type eventStore interface {
 	FindEventByID(ctx context.Context, id int64) (*intel.Event, error)
 	EventCounts(ctx context.Context) (intel.Counts, error)
 	CreateEvent(ctx context.Context, e *intel.Event) error
+	FindObjectByName(ctx context.Context, kind intel.ObjectKind, name string) (*intel.Object, error)
 }
 
 // eventInput creates an event by hand: what an analyst knows of one
@@ -35,16 +41,113 @@ type eventInput struct {
 }
 
 func (s *Server) apiEventCreate(w http.ResponseWriter, r *http.Request) {
-	withBody(s, w, r, http.StatusCreated, func(ctx context.Context, in eventInput) (*intel.Event, error) {
-		e := &intel.Event{Title: in.Title, GroupID: in.GroupID, FirstSeen: in.FirstSeen, LastSeen: in.LastSeen,
-			Times: in.Times, Techniques: in.Techniques, Software: cleanList(in.Software), Sectors: cleanList(in.Sectors),
-			Purpose: in.Purpose, VictimCountries: cleanList(in.VictimCountries), Confidence: confidence(in.Confidence), TLP: in.TLP}
-		if err := s.store.CreateEvent(ctx, e); err != nil {
-			return nil, err
+	withBody(s, w, r, http.StatusCreated, s.createEvent)
+}
+
+// createEvent records an event entered by hand (the API and the form) and
+// has the fingerprints rebuilt, so that the group's analysis shows it.
+func (s *Server) createEvent(ctx context.Context, in eventInput) (*intel.Event, error) {
+	e := &intel.Event{Title: in.Title, GroupID: in.GroupID, FirstSeen: in.FirstSeen, LastSeen: in.LastSeen,
+		Times: in.Times, Techniques: in.Techniques, Software: cleanList(in.Software), Sectors: cleanList(in.Sectors),
+		Purpose: in.Purpose, VictimCountries: cleanList(in.VictimCountries), Confidence: confidence(in.Confidence), TLP: in.TLP}
+	if err := s.store.CreateEvent(ctx, e); err != nil {
+		return nil, err
+	}
+	s.refreshFingerprints()
+	return e, nil
+}
+
+// eventFormData is the form of an event entered by hand, as typed.
+type eventFormData struct {
+	formMessage
+	Title, Group, FirstSeen, LastSeen, Times, Techniques, Software string
+	Sectors, Purpose, Countries, Confidence, TLP                   string
+	TLPs                                                           []intel.TLP
+}
+
+func (s *Server) eventForm(w http.ResponseWriter, r *http.Request) {
+	data := &eventFormData{TLPs: tlps(), TLP: string(intel.TLPAmber), Confidence: "0.8", Group: r.URL.Query().Get("group")}
+	s.render(w, r, http.StatusOK, "event_form", data)
+}
+
+func (s *Server) eventSave(w http.ResponseWriter, r *http.Request) {
+	saveForm(s, w, r, "event_form", "/events", func(f url.Values) *eventFormData {
+		return &eventFormData{TLPs: tlps(), Title: f.Get("title"), Group: f.Get("group"), FirstSeen: f.Get("first_seen"),
+			LastSeen: f.Get("last_seen"), Times: f.Get("times"), Techniques: f.Get("techniques"), Software: f.Get("software"),
+			Sectors: f.Get("sectors"), Purpose: f.Get("purpose"), Countries: f.Get("countries"), Confidence: f.Get("confidence"), TLP: f.Get("tlp")}
+	}, func(ctx context.Context, _ int64, d *eventFormData) (int64, error) {
+		in, err := d.input(ctx, s.store)
+		if err != nil {
+			return 0, err
 		}
-		s.refreshFingerprints()
-		return e, nil
+		e, err := s.createEvent(ctx, in)
+		if err != nil {
+			return 0, err
+		}
+		return e.ID, nil
 	})
+}
+
+// input reads the typed form as the API's input: the group by name or
+// alias, dates and activity times in any form the time dimension reads
+// (one per line), lists separated by commas or lines.
+func (d *eventFormData) input(ctx context.Context, st eventStore) (eventInput, error) {
+	in := eventInput{Title: d.Title, Techniques: splitList(strings.ToUpper(d.Techniques)), Software: splitList(d.Software),
+		Sectors: splitList(d.Sectors), Purpose: strings.TrimSpace(d.Purpose), VictimCountries: splitList(d.Countries)}
+	if name := strings.TrimSpace(d.Group); name != "" {
+		g, err := st.FindObjectByName(ctx, intel.KindGroup, name)
+		if err != nil {
+			if intel.ErrorCode(err) == intel.CodeNotFound {
+				return in, intel.Errorf(intel.CodeInvalid, "group %q: no stored group has this name or alias", name)
+			}
+			return in, err
+		}
+		in.GroupID = g.ID
+	}
+	parse := func(field, v string, need analyze.Precision) (time.Time, error) {
+		if v = strings.TrimSpace(v); v == "" {
+			return time.Time{}, nil
+		}
+		ts, err := analyze.Parse(v)
+		if err != nil {
+			return time.Time{}, intel.Errorf(intel.CodeInvalid, "%s: %v", field, err)
+		}
+		if ts.Precision < need {
+			return time.Time{}, intel.Errorf(intel.CodeInvalid, "%s: %q has no time of day, and an activity time needs one (a date says nothing of working hours)", field, v)
+		}
+		return ts.Time, nil
+	}
+	day := func(field, v string) (time.Time, error) { return parse(field, v, analyze.PrecisionDay) }
+	var err error
+	if in.FirstSeen, err = day("first seen", d.FirstSeen); err != nil {
+		return in, err
+	}
+	if in.LastSeen, err = day("last seen", d.LastSeen); err != nil {
+		return in, err
+	}
+	for i, line := range strings.Split(d.Times, "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		t, err := parse(fmt.Sprintf("activity time on line %d", i+1), line, analyze.PrecisionHour)
+		if err != nil {
+			return in, err
+		}
+		in.Times = append(in.Times, t)
+	}
+	if c := strings.TrimSpace(d.Confidence); c != "" {
+		v, err := strconv.ParseFloat(c, 64)
+		if err != nil || v < 0 || v > 1 {
+			return in, intel.Errorf(intel.CodeInvalid, "confidence must be a number from 0 to 1")
+		}
+		in.Confidence = &v
+	}
+	tlp, err := intel.ParseTLP(d.TLP)
+	if err != nil {
+		return in, err
+	}
+	in.TLP = tlp
+	return in, nil
 }
 
 // Events: what an indicator list, a report or an incident says about an

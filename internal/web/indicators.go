@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spoor/spoor/internal/export"
 	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/reputation"
 )
@@ -19,6 +20,9 @@ import (
 type indicatorStore interface {
 	FindIndicatorByID(ctx context.Context, id int64) (*intel.Indicator, error)
 	FindIndicators(ctx context.Context, f intel.IndicatorFilter) (intel.Page[*intel.Indicator], error)
+	CountIndicators(ctx context.Context, f intel.IndicatorFilter) (int, error)
+	FindSources(ctx context.Context) ([]*intel.Source, error)
+	FindObjectByName(ctx context.Context, kind intel.ObjectKind, name string) (*intel.Object, error)
 	CreateIndicator(ctx context.Context, i *intel.Indicator) error
 	UpdateIndicator(ctx context.Context, id int64, u intel.IndicatorUpdate) (*intel.Indicator, error)
 	DeleteIndicator(ctx context.Context, id int64) error
@@ -49,17 +53,49 @@ func (s *Server) apiIndicatorList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) indicators(r *http.Request) (intel.Page[*intel.Indicator], error) {
-	limit, err := queryLimit(r)
+	f, err := s.indicatorFilter(r)
 	if err != nil {
 		return intel.Page[*intel.Indicator]{}, err
 	}
-	q := r.URL.Query()
-	typ := intel.IndicatorType(q.Get("type"))
-	if typ != "" && !typ.Valid() {
-		return intel.Page[*intel.Indicator]{}, intel.Errorf(intel.CodeInvalid, "unknown indicator type %q", typ)
+	return s.store.FindIndicators(r.Context(), f)
+}
+
+// indicatorFilter reads the filters the list page and the API share: type,
+// exact value or prefix, source, group (ID or name), minimum confidence,
+// since (a time, a date or an age such as 30d) and the warninglist.
+func (s *Server) indicatorFilter(r *http.Request) (intel.IndicatorFilter, error) {
+	var f intel.IndicatorFilter
+	var err error
+	if f.Limit, err = queryLimit(r); err != nil {
+		return f, err
 	}
-	return s.store.FindIndicators(r.Context(), intel.IndicatorFilter{
-		Type: typ, Value: q.Get("value"), After: q.Get("after"), Limit: limit})
+	q := r.URL.Query()
+	f.Type, f.Value, f.Prefix, f.After = intel.IndicatorType(q.Get("type")), q.Get("value"), strings.TrimSpace(q.Get("prefix")), q.Get("after")
+	f.Warninglisted = q.Get("warninglisted")
+	if f.SourceID, err = queryInt64(r, "source_id"); err != nil {
+		return f, err
+	}
+	if f.GroupID, err = queryInt64(r, "group_id"); err != nil {
+		return f, err
+	}
+	if name := strings.TrimSpace(q.Get("group")); name != "" && f.GroupID == 0 {
+		g, err := s.store.FindObjectByName(r.Context(), intel.KindGroup, name)
+		if err != nil {
+			return f, err
+		}
+		f.GroupID = g.ID
+	}
+	if v := strings.TrimSpace(q.Get("min_confidence")); v != "" {
+		if f.MinConfidence, err = strconv.ParseFloat(v, 64); err != nil {
+			return f, intel.Errorf(intel.CodeInvalid, "min_confidence %q is not a number", v)
+		}
+	}
+	if v := strings.TrimSpace(q.Get("since")); v != "" {
+		if f.Since, err = export.ParseSince(v, time.Now()); err != nil {
+			return f, err
+		}
+	}
+	return f, f.Validate()
 }
 
 func (s *Server) apiIndicatorCreate(w http.ResponseWriter, r *http.Request) {
@@ -136,21 +172,44 @@ func (s *Server) apiIndicatorDelete(w http.ResponseWriter, r *http.Request) {
 	deleteByID(s, w, r, s.store.DeleteIndicator)
 }
 
+// indicatorListData is the list page: the filters as typed, the choices
+// of the selects, one page and the count over all pages.
 type indicatorListData struct {
-	Type  string
-	Types []intel.IndicatorType
-	Items []*intel.Indicator
-	Next  string
+	Q       url.Values
+	Types   []intel.IndicatorType
+	Sources []*intel.Source
+	Items   []*intel.Indicator
+	Total   int
+	Next    string
+	First   string // the first page's URL when this is a later one
 }
 
 func (s *Server) indicatorListPage(w http.ResponseWriter, r *http.Request) {
-	page, err := s.indicators(r)
+	f, err := s.indicatorFilter(r)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "indicators", indicatorListData{
-		Type: r.URL.Query().Get("type"), Types: intel.IndicatorTypes, Items: page.Items, Next: nextURL(r, page.Next)})
+	page, err := s.store.FindIndicators(r.Context(), f)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	data := indicatorListData{Q: r.URL.Query(), Types: intel.IndicatorTypes, Items: page.Items, Next: nextURL(r, page.Next)}
+	if data.Total, err = s.store.CountIndicators(r.Context(), f); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if data.Sources, err = s.store.FindSources(r.Context()); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if f.After != "" {
+		q := r.URL.Query()
+		q.Del("after")
+		data.First = r.URL.Path + "?" + q.Encode()
+	}
+	s.render(w, r, http.StatusOK, "indicators", data)
 }
 
 func (s *Server) indicatorPage(w http.ResponseWriter, r *http.Request) {

@@ -7,8 +7,10 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 
+	"github.com/spoor/spoor/internal/geo"
 	"github.com/spoor/spoor/internal/intel"
 )
 
@@ -21,6 +23,7 @@ type objectStore interface {
 	DeleteObject(ctx context.Context, id int64) error
 	FindProfile(ctx context.Context, id int64) (*intel.Profile, error)
 	FindObjectByName(ctx context.Context, kind intel.ObjectKind, name string) (*intel.Object, error)
+	FindSources(ctx context.Context) ([]*intel.Source, error)
 }
 
 // findObject returns the object id if it is of the kind, else CodeNotFound,
@@ -43,9 +46,13 @@ func (s *Server) apiObjectList(kind intel.ObjectKind) http.HandlerFunc {
 			s.error(w, r, err)
 			return
 		}
-		q := r.URL.Query()
-		page, err := s.store.FindObjects(r.Context(), intel.ObjectFilter{
-			Kind: kind, NamePrefix: q.Get("prefix"), After: q.Get("after"), Limit: limit})
+		f, err := objectFilter(r, kind)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		f.Limit = limit
+		page, err := s.store.FindObjects(r.Context(), f)
 		if err != nil {
 			s.error(w, r, err)
 			return
@@ -105,24 +112,68 @@ func (s *Server) deleteObject(r *http.Request, kind intel.ObjectKind) error {
 	return s.store.DeleteObject(r.Context(), id)
 }
 
+// objectFilter reads a list's filters: the name prefix for every kind,
+// and for groups the country (code or name), sector (key or any of its
+// names), motivation and source.
+func objectFilter(r *http.Request, kind intel.ObjectKind) (intel.ObjectFilter, error) {
+	q := r.URL.Query()
+	f := intel.ObjectFilter{Kind: kind, NamePrefix: q.Get("prefix"), After: q.Get("after"), Limit: defaultLimit}
+	if kind != intel.KindGroup {
+		return f, nil
+	}
+	if v := strings.TrimSpace(q.Get("country")); v != "" {
+		c, ok := geo.Find(v)
+		if !ok {
+			return f, intel.Errorf(intel.CodeInvalid, "country %q is not a country name or ISO 3166 code", v)
+		}
+		f.Country = c.Code
+	}
+	if v := strings.TrimSpace(q.Get("sector")); v != "" {
+		if f.Sector = intel.FindSector(v); f.Sector == "" {
+			return f, intel.Errorf(intel.CodeInvalid, "sector %q is not in the sector vocabulary", v)
+		}
+	}
+	f.Motivation = strings.TrimSpace(q.Get("motivation"))
+	var err error
+	if f.SourceID, err = queryInt64(r, "source_id"); err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
 type objectListData struct {
 	Seg    string
 	Prefix string
-	Items  []*intel.Object
-	Next   string // URL of the next page, "" on the last
+	Q      url.Values
+	Sector string // the sector filter's key
+	// Sectors and Sources are the choices of the groups' filters.
+	Sectors []intel.Sector
+	Sources []*intel.Source
+	Items   []*intel.Object
+	Next    string // URL of the next page, "" on the last
 }
 
 func (s *Server) objectListPage(kind intel.ObjectKind) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		page, err := s.store.FindObjects(r.Context(), intel.ObjectFilter{
-			Kind: kind, NamePrefix: q.Get("prefix"), After: q.Get("after"), Limit: defaultLimit})
+		f, err := objectFilter(r, kind)
 		if err != nil {
 			s.error(w, r, err)
 			return
 		}
-		s.render(w, r, http.StatusOK, "objects", objectListData{
-			Seg: kindPath(string(kind)), Prefix: q.Get("prefix"), Items: page.Items, Next: nextURL(r, page.Next)})
+		page, err := s.store.FindObjects(r.Context(), f)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		data := objectListData{Seg: kindPath(string(kind)), Prefix: f.NamePrefix, Q: r.URL.Query(), Sector: f.Sector, Items: page.Items, Next: nextURL(r, page.Next)}
+		if kind == intel.KindGroup {
+			data.Sectors = intel.Sectors
+			if data.Sources, err = s.store.FindSources(r.Context()); err != nil {
+				s.error(w, r, err)
+				return
+			}
+		}
+		s.render(w, r, http.StatusOK, "objects", data)
 	}
 }
 

@@ -11,10 +11,12 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"regexp"
 	"strings"
 	"time"
 
 	"github.com/spoor/spoor/internal/fingerprint"
+	"github.com/spoor/spoor/internal/geo"
 
 	"github.com/spoor/spoor/internal/auth"
 	"github.com/spoor/spoor/internal/intel"
@@ -74,6 +76,7 @@ func loadAssets(fsys fs.FS) (*assets, error) {
 		"dims":      func() []fingerprint.Dimension { return fingerprint.Dimensions },
 		"inc":       func(i int) int { return i + 1 },
 		"describe":  description,
+		"country":   geo.Name,
 	}
 	tfs, err := fs.Sub(fsys, "templates")
 	if err != nil {
@@ -197,11 +200,26 @@ func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.body))
 }
 
+// Markdown that ATT&CK and MISP descriptions carry, as it shows in a cut
+// of the raw text: links (their target possibly cut off by the snippet's
+// end) and citations.
+var (
+	snippetLinkRE     = regexp.MustCompile(`\[([^\]]*)\]\([a-z]+://[^)\s]*\)?`)
+	snippetCitationRE = regexp.MustCompile(`\s*\(Citation:[^)]*\)?`)
+)
+
+// snippetText is a snippet as prose: link text without its target, no
+// citation keys.
+func snippetText(s string) string {
+	s = snippetLinkRE.ReplaceAllString(s, "$1")
+	return snippetCitationRE.ReplaceAllString(s, "")
+}
+
 // highlight renders a search snippet: it escapes the whole snippet first
 // and only then turns the store's highlight markers into <mark>, so text
 // from hostile sources stays inert.
 func highlight(snippet string) template.HTML {
-	s := template.HTMLEscapeString(snippet)
+	s := template.HTMLEscapeString(snippetText(snippet))
 	s = strings.ReplaceAll(s, intel.HighlightStart, "<mark>")
 	s = strings.ReplaceAll(s, intel.HighlightEnd, "</mark>")
 	return template.HTML(s)

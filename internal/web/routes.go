@@ -55,9 +55,16 @@ func (s *Server) apiRoutes() []apiRoute {
 			get.Summary = "One group with its relationships, reports and provenance: the sources of its names, its records and merge log, victims, the most confident indicators and newest events attributed to it, and reports that mention it"
 			get.Result, get.Handler = groupView{}, s.apiGroupGet
 		}
+		params := []queryParam{{"prefix", "string", "case-insensitive name prefix"}}
+		if op.Kind == intel.KindGroup {
+			params = append(params, queryParam{"country", "string", "attributed to this country (ISO 3166 code or name)"},
+				queryParam{"sector", "string", "targets this sector (a sector key or any of its names)"},
+				queryParam{"motivation", "string", "a motivation as sources name it (Espionage, Financial Gain)"},
+				queryParam{"source_id", "integer", "a source that holds a record of the group"})
+		}
 		routes = append(routes,
 			apiRoute{Method: "GET", Path: "/" + op.Seg, Perm: auth.ReadIntel, Summary: "List " + op.Seg + " by name",
-				Query: pageParams(queryParam{"prefix", "string", "case-insensitive name prefix"}), Status: 200, Result: intel.Page[*intel.Object]{}, Handler: s.apiObjectList(op.Kind)},
+				Query: pageParams(params...), Status: 200, Result: intel.Page[*intel.Object]{}, Handler: s.apiObjectList(op.Kind)},
 			get,
 		)
 	}
@@ -122,7 +129,7 @@ func (s *Server) apiRoutes() []apiRoute {
 			Status: 200, Result: intel.Page[*intel.Document]{}, Handler: s.apiDocumentList},
 		apiRoute{Method: "POST", Path: "/documents", Perm: auth.WriteIntel, Summary: "Create a document",
 			Body: documentInput{}, Status: 201, Result: intel.Document{}, Handler: s.apiDocumentCreate},
-		apiRoute{Method: "GET", Path: "/documents/{id}", Perm: auth.ReadIntel, Summary: "One document with its text, the objects it mentions and the indicators found in it",
+		apiRoute{Method: "GET", Path: "/documents/{id}", Perm: auth.ReadIntel, Summary: "One document with its text, the objects it mentions, the indicators found in it, and the entities (with offsets) and ATT&CK techniques (with sentences) the reading models found",
 			Status: 200, Result: documentView{}, Handler: s.apiDocumentGet},
 		apiRoute{Method: "PATCH", Path: "/documents/{id}", Perm: auth.WriteIntel, Summary: "Change a document",
 			Body: intel.DocumentUpdate{}, Status: 200, Result: intel.Document{}, Handler: s.apiDocumentUpdate},
@@ -130,7 +137,14 @@ func (s *Server) apiRoutes() []apiRoute {
 			Status: 204, Handler: s.apiDocumentDelete},
 
 		apiRoute{Method: "GET", Path: "/indicators", Perm: auth.ReadIntel, Summary: "List indicators, newest first",
-			Query:  pageParams(queryParam{"type", "string", "only this indicator type"}, queryParam{"value", "string", "exact canonical value"}),
+			Query: pageParams(queryParam{"type", "string", "only this indicator type"}, queryParam{"value", "string", "exact canonical value"},
+				queryParam{"prefix", "string", "values that start with this, as typed or in lower case"},
+				queryParam{"source_id", "integer", "what this source gave (its own indicators and those its IOC lists confirmed)"},
+				queryParam{"group_id", "integer", "tied to this group through its events or STIX indicates relationships"},
+				queryParam{"group", "string", "the same by the group's name, alias or ATT&CK ID"},
+				queryParam{"min_confidence", "number", "at least this confidence, 0 to 1"},
+				queryParam{"since", "string", "last seen, first seen or changed since: a time, a date or an age (30d)"},
+				queryParam{"warninglisted", "string", "only (warninglisted values only) or exclude"}),
 			Status: 200, Result: intel.Page[*intel.Indicator]{}, Handler: s.apiIndicatorList},
 		apiRoute{Method: "POST", Path: "/indicators", Perm: auth.WriteIntel, Summary: "Create an indicator",
 			Body: indicatorInput{}, Status: 201, Result: intel.Indicator{}, Handler: s.apiIndicatorCreate},
@@ -261,6 +275,8 @@ func (s *Server) routes() {
 	s.handle("GET /indicators/{id}", s.require(auth.ReadIntel, s.indicatorPage))
 	s.handle("GET /events", s.require(auth.ReadIntel, s.eventsPage))
 	s.handle("GET /events/{id}", s.require(auth.ReadIntel, s.eventPage))
+	s.handle("GET /events/new", s.require(auth.WriteIntel, s.eventForm))
+	s.handle("POST /events", s.require(auth.WriteIntel, s.eventSave))
 	// Extracting only reads; saving the picks writes.
 	s.handle("GET /extract", s.require(auth.ReadIntel, s.extractPage))
 	s.handle("POST /extract", s.require(auth.ReadIntel, s.extractSubmit))
@@ -268,6 +284,8 @@ func (s *Server) routes() {
 	s.handle("GET /attribute", s.require(auth.ReadIntel, s.attributePage))
 	s.handle("POST /attribute", s.require(auth.ReadIntel, s.attributeSubmit))
 	s.handle("GET /duplicates", s.require(auth.ReadIntel, s.duplicatesPage))
+	s.handle("GET /stix-objects", s.require(auth.ReadIntel, s.stixObjectsPage))
+	s.handle("GET /stix-objects/{stix_id}", s.require(auth.ReadIntel, s.stixObjectPage))
 	s.handle("GET /reputation", s.require(auth.ReadIntel, s.reputationPage))
 	s.handle("POST /reputation", s.require(auth.ReadIntel, s.reputationSubmit))
 	s.handle("GET /reputation/model", s.require(auth.ReadIntel, s.reputationModelPage))

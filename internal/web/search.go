@@ -5,6 +5,8 @@ package web
 import (
 	"context"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spoor/spoor/internal/intel"
@@ -14,6 +16,7 @@ import (
 // searchStore runs full-text search.
 type searchStore interface {
 	Search(ctx context.Context, q intel.SearchQuery) ([]intel.SearchHit, error)
+	SearchCounts(ctx context.Context, text string) (map[string]int, error)
 }
 
 func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
@@ -25,13 +28,28 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, nonNil(intel.Page[intel.SearchHit]{Items: hits}))
 }
 
-// search runs the q, kind and limit of the request. Blank text finds
-// nothing rather than everything.
+// search runs the q, kind, limit and offset of the request. Blank text
+// finds nothing rather than everything.
 func (s *Server) search(r *http.Request) ([]intel.SearchHit, error) {
+	q, err := searchQuery(r)
+	if err != nil || q.Text == "" {
+		return nil, err
+	}
+	return s.store.Search(r.Context(), q)
+}
+
+// searchQuery reads the request's search.
+func searchQuery(r *http.Request) (intel.SearchQuery, error) {
 	q := r.URL.Query()
 	limit, err := queryLimit(r)
 	if err != nil {
-		return nil, err
+		return intel.SearchQuery{}, err
+	}
+	offset := 0
+	if v := q.Get("offset"); v != "" {
+		if offset, err = strconv.Atoi(v); err != nil || offset < 0 || offset > intel.MaxSearchOffset {
+			return intel.SearchQuery{}, intel.Errorf(intel.CodeInvalid, "offset must be a number from 0 to %d", intel.MaxSearchOffset)
+		}
 	}
 	var kinds []string
 	for _, v := range q["kind"] {
@@ -41,24 +59,34 @@ func (s *Server) search(r *http.Request) ([]intel.SearchHit, error) {
 				continue
 			}
 			if k != "document" && k != "indicator" && !intel.ObjectKind(k).Valid() {
-				return nil, intel.Errorf(intel.CodeInvalid, "unknown kind %q", k)
+				return intel.SearchQuery{}, intel.Errorf(intel.CodeInvalid, "unknown kind %q", k)
 			}
 			kinds = append(kinds, k)
 		}
 	}
-	text := strings.TrimSpace(q.Get("q"))
-	if text == "" {
-		return nil, nil
-	}
-	return s.store.Search(r.Context(), intel.SearchQuery{Text: text, Kinds: kinds, Limit: limit})
+	return intel.SearchQuery{Text: strings.TrimSpace(q.Get("q")), Kinds: kinds, Limit: limit, Offset: offset}, nil
+}
+
+// searchFacet is one kind of hit with its count, linked to the search
+// limited to it.
+type searchFacet struct {
+	Kind  string
+	Count int
+	URL   string
 }
 
 type searchData struct {
-	Query string
-	Kind  string
-	Kinds []string
-	Hits  []intel.SearchHit
-	Error string
+	Query  string
+	Kind   string
+	Kinds  []string
+	Hits   []intel.SearchHit
+	Error  string
+	Facets []searchFacet
+	// Total counts the hits of the kind shown (every kind when none);
+	// From is the rank of the first hit on this page; Prev and Next the
+	// neighbouring pages.
+	Total, From int
+	Prev, Next  string
 	// Reputation is the rating of the domain indicators among the hits,
 	// by value.
 	Reputation map[string]*reputation.Result
@@ -87,5 +115,50 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	data.Reputation = s.domainReputation(r.Context(), domains)
+	if err == nil && strings.TrimSpace(data.Query) != "" {
+		if err := s.searchFacets(r, &data); err != nil {
+			s.error(w, r, err)
+			return
+		}
+	}
 	s.render(w, r, status, "search", data)
+}
+
+// searchFacets counts the hits per kind over every page and links the
+// page's neighbours.
+func (s *Server) searchFacets(r *http.Request, data *searchData) error {
+	q, err := searchQuery(r)
+	if err != nil {
+		return err
+	}
+	counts, err := s.store.SearchCounts(r.Context(), q.Text)
+	if err != nil {
+		return err
+	}
+	for _, k := range data.Kinds {
+		if counts[k] == 0 {
+			continue
+		}
+		u := r.URL.Query()
+		u.Set("kind", k)
+		u.Del("offset")
+		data.Facets = append(data.Facets, searchFacet{Kind: k, Count: counts[k], URL: "/search?" + u.Encode()})
+		if len(q.Kinds) == 0 || slices.Contains(q.Kinds, k) {
+			data.Total += counts[k]
+		}
+	}
+	limit := q.Limit
+	data.From = q.Offset + 1
+	page := func(offset int) string {
+		u := r.URL.Query()
+		u.Set("offset", strconv.Itoa(offset))
+		return "/search?" + u.Encode()
+	}
+	if q.Offset > 0 {
+		data.Prev = page(max(0, q.Offset-limit))
+	}
+	if next := q.Offset + limit; len(data.Hits) == limit && next < data.Total && next <= intel.MaxSearchOffset {
+		data.Next = page(next)
+	}
+	return nil
 }

@@ -175,7 +175,7 @@ func TestSourcesPages(t *testing.T) {
 			ExpectedContent: []string{"Add a source", `<option value="stix">stix</option>`}, NotExpectedContent: []string{`name="allow_private"`}},
 		{Name: "list for an admin", URL: "/sources", As: "admin", ExpectedStatus: 200, ExpectedContent: []string{`name="allow_private"`}},
 		{Name: "source page for an analyst", URL: page, As: "analyst", ExpectedStatus: 200,
-			ExpectedContent:    []string{"Run now", "Save settings", `value="24h"`, `<td>ui</td>`, `status-ok`},
+			ExpectedContent:    []string{"Run now", "Save settings", `value="24h"`, `<td>ui</td>`, `status-ok`, `<tr class="run-detail">`, "<td>relationship</td>"},
 			NotExpectedContent: []string{"Set credibility"}},
 		{Name: "source page for a reader", URL: page, As: "reader", ExpectedStatus: 200,
 			ExpectedContent: []string{"Fixture STIX", "Runs"}, NotExpectedContent: []string{"Run now", "Save settings", "Set credibility"}},

@@ -114,6 +114,19 @@ type Options struct {
 	// everything but the address checks). The address checks live in the
 	// default transport's dialer, so a custom one must do its own.
 	Transport http.RoundTripper
+	// Proxy, when set, is a SOCKS5 proxy every connection goes through:
+	// "socks5://host:port" or "socks5h://host:port" (Tor:
+	// socks5h://127.0.0.1:9050), with optional user:password. The
+	// proxy's own address is exempt from the private-address refusal (it
+	// is usually loopback); targets are not: see proxy.go.
+	Proxy string
+	// Cookies are Cookie header values by URL host (host or host:port, as
+	// in the URL): a forum session sent to that host only, never to
+	// another host a redirect leads to.
+	Cookies map[string]string
+	// AcceptJSON adds application/json to the accepted content types
+	// (forum engines with a JSON API).
+	AcceptJSON bool
 }
 
 // Fetcher fetches report pages politely. It is safe for concurrent use;
@@ -173,11 +186,16 @@ func New(opts Options) *Fetcher {
 	rt := opts.Transport
 	if rt == nil {
 		dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: f.control}
+		dial := f.dialer(dialer)
+		if opts.Proxy != "" {
+			dial = f.proxyDialer(opts.Proxy)
+		}
 		rt = &http.Transport{
 			// No proxy from the environment: through a proxy the address
-			// checks would see the proxy, not the target.
+			// checks would see the proxy, not the target. A configured
+			// SOCKS proxy is dialed by proxyDialer, which checks targets.
 			Proxy:                 nil,
-			DialContext:           f.dialer(dialer),
+			DialContext:           dial,
 			ForceAttemptHTTP2:     true,
 			MaxIdleConns:          20,
 			IdleConnTimeout:       90 * time.Second,
@@ -225,15 +243,35 @@ func refused(u string, sentinel error, format string, args ...any) error {
 // conditional GET when the cache has validators, following up to
 // MaxRedirects redirects with every hop checked again, refusing private
 // addresses (unless allowed), bodies over MaxBytes, and content other than
-// HTML, PDF and plain text.
+// HTML, PDF and plain text (and JSON with AcceptJSON).
 func (f *Fetcher) Fetch(ctx context.Context, rawURL string) (*Response, error) {
-	cur, err := f.checkURL(rawURL)
-	if err != nil {
+	if _, err := f.checkURL(rawURL); err != nil {
 		return nil, err
 	}
 	v, cached, err := f.cache.Get(ctx, rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: cache: %w", rawURL, err)
+	}
+	return f.fetch(ctx, rawURL, v, cached, true)
+}
+
+// Get is Fetch with the caller's validators instead of the cache's: a
+// conditional GET when v is not nil, an unconditional one when it is, and
+// the cache neither read nor written. A caller that stores validators
+// with what it made of the page (a forum crawler keeps them with the
+// posts) uses Get, so that a 304 never stands for a page it has not
+// processed.
+func (f *Fetcher) Get(ctx context.Context, rawURL string, v *Validators) (*Response, error) {
+	if v == nil {
+		return f.fetch(ctx, rawURL, Validators{}, false, false)
+	}
+	return f.fetch(ctx, rawURL, *v, v.ETag != "" || v.LastModified != "", false)
+}
+
+func (f *Fetcher) fetch(ctx context.Context, rawURL string, v Validators, cached, useCache bool) (*Response, error) {
+	cur, err := f.checkURL(rawURL)
+	if err != nil {
+		return nil, err
 	}
 	for hop := 0; ; hop++ {
 		if err := f.allowed(ctx, cur); err != nil {
@@ -244,7 +282,14 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string) (*Response, error) {
 			return nil, refused(cur.String(), ErrScheme, "%v", err)
 		}
 		req.Header.Set("User-Agent", f.opts.UserAgent)
-		req.Header.Set("Accept", "text/html, application/xhtml+xml, application/pdf, text/plain;q=0.9")
+		if f.opts.AcceptJSON {
+			req.Header.Set("Accept", "application/json, text/html;q=0.9, application/xhtml+xml;q=0.9, text/plain;q=0.8")
+		} else {
+			req.Header.Set("Accept", "text/html, application/xhtml+xml, application/pdf, text/plain;q=0.9")
+		}
+		if c := f.opts.Cookies[cur.Host]; c != "" {
+			req.Header.Set("Cookie", c)
+		}
 		// Validators belong to the URL asked for; a redirect chain ends
 		// somewhere else, but servers key them by the final resource, and
 		// a stale validator only costs a full response.
@@ -286,7 +331,7 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string) (*Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		if out.ETag != "" || out.LastModified != "" {
+		if useCache && (out.ETag != "" || out.LastModified != "") {
 			if err := f.cache.Put(ctx, rawURL, Validators{ETag: out.ETag, LastModified: out.LastModified}); err != nil {
 				return nil, fmt.Errorf("fetch %s: cache: %w", rawURL, err)
 			}
@@ -360,7 +405,7 @@ func (f *Fetcher) read(u string, resp *http.Response) (*Response, error) {
 	if int64(len(body)) > f.opts.MaxBytes {
 		return nil, refused(u, ErrTooLarge, "the response is over the %d-byte limit", f.opts.MaxBytes)
 	}
-	ct, err := contentType(resp.Header.Get("Content-Type"), body)
+	ct, err := contentType(resp.Header.Get("Content-Type"), body, f.opts.AcceptJSON)
 	if err != nil {
 		return nil, refused(u, ErrContentType, "%v", err)
 	}
@@ -368,9 +413,9 @@ func (f *Fetcher) read(u string, resp *http.Response) (*Response, error) {
 		ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")}, nil
 }
 
-// contentType accepts HTML, PDF and plain text. A missing or generic type
-// is sniffed from the body.
-func contentType(header string, body []byte) (string, error) {
+// contentType accepts HTML, PDF and plain text, and JSON when json is
+// set. A missing or generic type is sniffed from the body.
+func contentType(header string, body []byte, json bool) (string, error) {
 	mt := ""
 	if header != "" {
 		t, _, err := mime.ParseMediaType(header)
@@ -388,6 +433,13 @@ func contentType(header string, body []byte) (string, error) {
 	switch mt {
 	case "text/html", "application/xhtml+xml", "application/pdf", "text/plain":
 		return mt, nil
+	case "application/json":
+		if json {
+			return mt, nil
+		}
+	}
+	if json {
+		return "", fmt.Errorf("content type %q is not JSON, HTML, PDF or plain text", mt)
 	}
 	return "", fmt.Errorf("content type %q is not HTML, PDF or plain text", mt)
 }

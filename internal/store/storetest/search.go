@@ -67,6 +67,33 @@ func testSearch(t *testing.T, open Opener) {
 	if len(hits) != 2 {
 		t.Errorf("limit 2 gave %d hits", len(hits))
 	}
+	// Pages by offset join up to the whole ranking, without repeats, and
+	// the counts per kind add up to it.
+	all, err := s.Search(t.Context(), intel.SearchQuery{Text: "described", Limit: 500})
+	must(t, "search", err)
+	var paged []intel.SearchHit
+	for off := 0; off < len(all)+2; off += 2 {
+		p, err := s.Search(t.Context(), intel.SearchQuery{Text: "described", Limit: 2, Offset: off})
+		must(t, "search page", err)
+		paged = append(paged, p...)
+	}
+	mustDiff(t, "pages by offset", all, paged)
+	counts, err := s.SearchCounts(t.Context(), "described")
+	must(t, "search counts", err)
+	perKind := map[string]int{}
+	for _, h := range all {
+		perKind[h.Kind]++
+	}
+	mustDiff(t, "counts per kind", perKind, counts)
+	if len(all) < 3 {
+		t.Errorf("search described: %d hits, want several kinds' worth", len(all))
+	}
+	if _, err := s.Search(t.Context(), intel.SearchQuery{Text: "described", Offset: intel.MaxSearchOffset + 1}); intel.ErrorCode(err) != intel.CodeInvalid {
+		t.Errorf("offset past the bound: %v", err)
+	}
+	if _, err := s.SearchCounts(t.Context(), `' OR 1=1 -- NEAR( "`); err != nil {
+		t.Errorf("hostile counts: %v", err)
+	}
 	// Nothing matches: no error, no hits.
 	hits, err = s.Search(t.Context(), intel.SearchQuery{Text: "zzyzx"})
 	must(t, "search", err)

@@ -118,6 +118,37 @@ func testSTIXObjects(t *testing.T, open Opener) {
 		}
 	}
 
+	types, err := s.STIXObjectTypes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantTypes := []intel.STIXTypeCount{{"indicator", 1, 1}, {"infrastructure", 1, 0}, {"relationship", 1, 0}, {"x-acme-widget", 1, 0}}
+	if d := cmp.Diff(wantTypes, types); d != "" {
+		t.Errorf("type counts (-want +got):\n%s", d)
+	}
+
+	// What a STIX ID stands for in the model: a group's record, an
+	// indicator, or nothing (a kept-only object).
+	const groupID = "intrusion-set--50000000-0000-4000-8000-000000000001"
+	const indicatorID = "indicator--60000000-0000-4000-8000-000000000001"
+	if _, err := s.ImportBundle(ctx, &intel.Bundle{Source: b.Source, Objects: []intel.Object{{Kind: intel.KindGroup, StixID: groupID, Name: "Kept Bear"}},
+		Indicators: []intel.Indicator{{Type: intel.IndicatorDomain, Value: "kept.example.com", Confidence: 1}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ImportLinks(ctx, &intel.BundleLinks{Source: b.Source, Indicators: []intel.STIXIndicator{{StixID: indicatorID,
+		Keys: []intel.IndicatorKey{{Type: intel.IndicatorDomain, Value: "kept.example.com"}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if ref, err := s.FindBySTIXID(ctx, groupID); err != nil || ref.Kind != intel.KindGroup || ref.ObjectID == 0 {
+		t.Errorf("group by STIX ID: %+v %v", ref, err)
+	}
+	if ref, err := s.FindBySTIXID(ctx, indicatorID); err != nil || ref.IndicatorID == 0 {
+		t.Errorf("indicator by STIX ID: %+v %v", ref, err)
+	}
+	if _, err := s.FindBySTIXID(ctx, keptInfra); intel.ErrorCode(err) != intel.CodeNotFound {
+		t.Errorf("a kept-only object by STIX ID: %v, want not found", err)
+	}
+
 	view, err := s.FindSTIXObject(ctx, keptInfra)
 	if err != nil {
 		t.Fatal(err)

@@ -371,3 +371,20 @@
   // htmx swaps pages into #main without loading them.
   document.addEventListener("htmx:afterSettle", start);
 })();
+
+// The navigation's menus are <details>: open one, and the others close; a
+// click outside or on a choice closes it (htmx keeps the header across
+// page swaps, so nothing else would).
+(function () {
+  "use strict";
+  document.addEventListener("click", function (e) {
+    var menus = document.querySelectorAll("header.top details.menu[open]");
+    for (var i = 0; i < menus.length; i++) {
+      var m = menus[i];
+      var inside = m.contains(e.target);
+      if (!inside || (e.target.closest && e.target.closest("a"))) {
+        if (!(inside && e.target.closest("summary"))) { m.removeAttribute("open"); }
+      }
+    }
+  });
+})();
