@@ -122,7 +122,7 @@ func testSTIXObjects(t *testing.T, open Opener) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantTypes := []intel.STIXTypeCount{{"indicator", 1, 1}, {"infrastructure", 1, 0}, {"relationship", 1, 0}, {"x-acme-widget", 1, 0}}
+	wantTypes := []intel.STIXTypeCount{{Type: "indicator", Count: 1, Flagged: 1}, {Type: "infrastructure", Count: 1}, {Type: "relationship", Count: 1}, {Type: "x-acme-widget", Count: 1}}
 	if d := cmp.Diff(wantTypes, types); d != "" {
 		t.Errorf("type counts (-want +got):\n%s", d)
 	}
