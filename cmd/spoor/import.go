@@ -18,6 +18,7 @@ import (
 	"github.com/spoor/spoor/internal/config"
 	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/notify"
+	"github.com/spoor/spoor/internal/reputation"
 	"github.com/spoor/spoor/internal/store"
 )
 
@@ -47,6 +48,9 @@ site the file was published on: 1 for well-known organisations, 0.2 for blogs,
 					return usagef("usage: spoor import FORMAT [flags] FILE|URL|-  (spoor import formats lists them)")
 				}
 				format, location := e.args[0], e.args[1]
+				if format == "vt-domain" {
+					return importVT(ctx, e, location)
+				}
 				if _, ok := collect.Formats()[format]; !ok {
 					return usagef("unknown format %q; spoor import formats lists them", format)
 				}
@@ -135,6 +139,7 @@ func (e *env) collector(st *store.Store, ranks string) (*collect.Collector, erro
 	// Watches hear of what the command collects; deliveries finish
 	// before it returns and closes the store.
 	c.Notify = notify.New(st, notify.Options{Sync: true, Logger: e.logger()})
+	c.Reputation = &reputation.Service{Store: st}
 	if e.keys != nil {
 		c.Secrets = e.keys // the keys of the store openStore opened
 	}

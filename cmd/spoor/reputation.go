@@ -24,7 +24,7 @@ func reputationCmd() *command {
 	return &command{
 		name:  "reputation",
 		usage: "[--format jsonl|table] [--model FILE] [--whitelist FILE] DOMAIN…|-",
-		short: "domain reputation and threat category from the name alone (offline)",
+		short: "domain reputation and threat category of names",
 		long: `Reputation rates each domain (arguments, or one a line from stdin with -)
 and prints one JSON line per domain in input order:
 {"domain":…, "reputation":…, "score":…, "category":…, "tags":[…], "reasons":[…]}.
@@ -32,20 +32,23 @@ and prints one JSON line per domain in input order:
 reputation is malicious, suspicious, benign, unknown or invalid (a string
 that is no domain name; its reason says why, and the run goes on). score is
 in [0, 1] with 0.5 at the model's threshold (chosen for a 2 % false-positive
-rate on names of unseen families). A whitelisted name (--whitelist: one
-domain a line, covering its subdomains) and a name on the popularity list
-are benign before the model runs; expert rules (dynamic-DNS and free-hosting
+rate on names of unseen families). A whitelisted name (the base's whitelist,
+kept on the Reputation page or through the API, and --whitelist: one domain
+a line, covering its subdomains) and a name on the popularity list are
+benign before the model runs; expert rules (dynamic-DNS and free-hosting
 parents, look-alikes of popular brands, threat-dictionary words, generated
-labels) add to the model's log-odds and give the tags; category is one of
-ransomware, apt, mobile_malware, exploit_kit_tds, backdoor_rat, botnet,
+labels, and the name's VirusTotal report when spoor import vt-domain
+brought one) add to the model's log-odds and give the tags; category is one
+of ransomware, apt, mobile_malware, exploit_kit_tds, backdoor_rat, botnet,
 web_inject, stealer or other.
 
-The model is --model, else the one spoor train reputation wrote beside the
-database (reputation-model.json.gz), else the one built into spoor.`,
+The model is --model, else the newest one spoor train reputation stored in
+the base, else the one built into spoor.`,
+		flags: config.FlagDB,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			format := fs.String("format", "jsonl", "jsonl or table")
-			modelPath := fs.String("model", "", "model file (default: the trained one beside the database, else the built-in one)")
-			wlPath := fs.String("whitelist", "", "file of whitelisted domains, one a line ('#' comments)")
+			modelPath := fs.String("model", "", "model file (default: the newest stored one, else the built-in one)")
+			wlPath := fs.String("whitelist", "", "file of whitelisted domains, one a line ('#' comments), besides the base's")
 			explain := fs.Bool("explain", true, "name the features that moved the model's score")
 			return func(ctx context.Context) error {
 				if *format != "jsonl" && *format != "table" {
@@ -54,68 +57,66 @@ database (reputation-model.json.gz), else the one built into spoor.`,
 				if len(e.args) == 0 {
 					return usagef("usage: spoor reputation DOMAIN…|-")
 				}
-				sc, err := newReputationScorer(e, *modelPath, *wlPath)
+				svc, err := newReputationService(e, *modelPath, *wlPath)
 				if err != nil {
 					return err
 				}
-				sc.Explain = *explain
-				return scoreDomains(e, sc, *format)
+				st, err := openDB(ctx, e.cfg.DB)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				svc.Store = st
+				svc.Explain = *explain
+				return scoreDomains(ctx, e, svc, *format)
 			}
 		},
 	}
 }
 
-// modelFile is where spoor train reputation writes by default and spoor
-// reputation looks first: beside a SQLite database, or in the working
-// directory for PostgreSQL. (Models move into the store later.)
-func modelFile(cfg *config.Config) string {
-	const name = "reputation-model.json.gz"
-	if cfg.IsPostgres() {
-		return name
-	}
-	return filepath.Join(filepath.Dir(cfg.DB), name)
-}
-
-// loadReputationModel reads path, else the default model file if it
-// exists, else the built-in model.
-func loadReputationModel(e *env, path string) (*reputation.Model, error) {
-	if path == "" {
-		if _, err := os.Stat(modelFile(&e.cfg)); err == nil {
-			path = modelFile(&e.cfg)
-		}
-	}
-	if path == "" {
-		m, err := reputation.Default()
+// newReputationService is the service of the CLI: a model file if given
+// and a whitelist file if given; the caller adds the store.
+func newReputationService(e *env, modelPath, wlPath string) (*reputation.Service, error) {
+	svc := &reputation.Service{}
+	if modelPath != "" {
+		m, err := loadModelFile(modelPath, reputation.Load)
 		if err != nil {
-			return nil, fmt.Errorf("built-in reputation model: %w", err)
+			return nil, err
 		}
-		return m, nil
+		svc.Model = m
 	}
-	return loadModelFile(path, reputation.Load)
-}
-
-func newReputationScorer(e *env, modelPath, wlPath string) (*reputation.Scorer, error) {
-	m, err := loadReputationModel(e, modelPath)
+	wl, err := readWhitelistFile(wlPath)
 	if err != nil {
 		return nil, err
 	}
-	sc := &reputation.Scorer{Model: m}
-	if wlPath != "" {
-		f, err := os.Open(wlPath)
-		if err != nil {
-			return nil, intel.Errorf(intel.CodeInvalid, "open whitelist %s: %v", wlPath, errors.Unwrap(err))
-		}
-		defer f.Close()
-		if sc.Whitelist, err = reputation.ReadWhitelist(f, wlPath); err != nil {
-			return nil, intel.Errorf(intel.CodeInvalid, "whitelist %v", err)
-		}
-	}
-	return sc, nil
+	svc.File = wl
+	return svc, nil
 }
+
+// readWhitelistFile reads a whitelist file; "" is none.
+func readWhitelistFile(path string) (*reputation.Whitelist, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, intel.Errorf(intel.CodeInvalid, "open whitelist %s: %v", path, errors.Unwrap(err))
+	}
+	defer f.Close()
+	wl, err := reputation.ReadWhitelist(f, path)
+	if err != nil {
+		return nil, intel.Errorf(intel.CodeInvalid, "whitelist %v", err)
+	}
+	return wl, nil
+}
+
+// scoreChunk is how many names are rated at once: stdin is read and
+// answered a chunk at a time, in input order.
+const scoreChunk = 4096
 
 // scoreDomains rates the arguments, or stdin's lines for "-", streaming
 // the answers in input order.
-func scoreDomains(e *env, sc *reputation.Scorer, format string) error {
+func scoreDomains(ctx context.Context, e *env, svc *reputation.Service, format string) error {
 	w := bufio.NewWriter(e.stdout)
 	defer w.Flush()
 	var t *table
@@ -124,17 +125,37 @@ func scoreDomains(e *env, sc *reputation.Scorer, format string) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
+	var pending []string
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		res, err := svc.Score(ctx, pending)
+		if err != nil {
+			return err
+		}
+		pending = pending[:0]
+		for _, r := range res {
+			if t == nil {
+				if err := enc.Encode(r); err != nil {
+					return err
+				}
+				continue
+			}
+			first := ""
+			if len(r.Reasons) > 0 {
+				first = r.Reasons[0]
+			}
+			t.row(clip(r.Domain, 60), r.Reputation, strconv.FormatFloat(r.Score, 'f', 3, 64), r.Category,
+				strings.Join(r.Tags, ","), clip(first, 80))
+		}
+		return nil
+	}
 	emit := func(d string) error {
-		r := sc.Score(d)
-		if t == nil {
-			return enc.Encode(r)
+		pending = append(pending, d)
+		if len(pending) >= scoreChunk {
+			return flush()
 		}
-		first := ""
-		if len(r.Reasons) > 0 {
-			first = r.Reasons[0]
-		}
-		t.row(clip(r.Domain, 60), r.Reputation, strconv.FormatFloat(r.Score, 'f', 3, 64), r.Category,
-			strings.Join(r.Tags, ","), clip(first, 80))
 		return nil
 	}
 	for _, a := range e.args {
@@ -159,6 +180,9 @@ func scoreDomains(e *env, sc *reputation.Scorer, format string) error {
 			return intel.Errorf(intel.CodeInvalid, "read stdin: %v", err)
 		}
 	}
+	if err := flush(); err != nil {
+		return err
+	}
 	if t != nil {
 		return t.flush()
 	}
@@ -169,17 +193,21 @@ func scoreDomains(e *env, sc *reputation.Scorer, format string) error {
 type trainReputationFlags struct {
 	data, out *string
 	skipBad   *bool
+	eval      *bool
 	fpr       *float64
+	familyCap *int
 	seed      *uint64
 }
 
 func addTrainReputationFlags(fs *flag.FlagSet) trainReputationFlags {
 	return trainReputationFlags{
-		data:    fs.String("data", "", "reputation: labelled CSV (domain,label,category,family,rank,source), plain or .gz; forum: the shared data directory"),
-		out:     fs.String("out", "", "reputation: model file to write (default: reputation-model.json.gz beside the database)"),
-		skipBad: fs.Bool("skip-bad", false, "reputation: skip malformed rows and count them"),
-		fpr:     fs.Float64("fpr", 0.02, "reputation: false-positive rate the threshold is chosen for"),
-		seed:    fs.Uint64("seed", 1, "reputation: seed of the validation split; forum: seed of the folds and models"),
+		data:      fs.String("data", "", "reputation: labelled CSV (domain,label,category,family,rank,source), plain or .gz; forum: the shared data directory"),
+		out:       fs.String("out", "", "reputation: write the model to this file instead of storing it in the base"),
+		eval:      fs.Bool("eval", false, "reputation: evaluate first (spoor eval reputation, several minutes) and store the figures with the model"),
+		skipBad:   fs.Bool("skip-bad", false, "reputation: skip malformed rows and count them"),
+		fpr:       fs.Float64("fpr", 0.02, "reputation: false-positive rate the threshold is chosen for"),
+		familyCap: fs.Int("family-cap", 2000, "reputation: at most this many names of one family train the binary model (0: all)"),
+		seed:      fs.Uint64("seed", 1, "reputation: seed of the validation split; forum: seed of the folds and models"),
 	}
 }
 
@@ -201,7 +229,9 @@ func readLabelled(ctx context.Context, e *env, path string, skipBad bool) ([]rep
 	return exs, st, sum, nil
 }
 
-// trainReputation runs spoor train reputation.
+// trainReputation runs spoor train reputation: the model goes into the
+// base as the newest of its kind (with its evaluation when --eval), or to
+// --out.
 func trainReputation(ctx context.Context, e *env, f trainReputationFlags) error {
 	if *f.data == "" {
 		return usagef("spoor train reputation needs --data CSV (training from the store comes later)")
@@ -209,28 +239,53 @@ func trainReputation(ctx context.Context, e *env, f trainReputationFlags) error 
 	if !(*f.fpr > 0 && *f.fpr < 1) {
 		return usagef("--fpr must be between 0 and 1")
 	}
-	out := *f.out
-	if out == "" {
-		out = modelFile(&e.cfg)
-	}
 	start := time.Now()
 	exs, st, sum, err := readLabelled(ctx, e, *f.data, *f.skipBad)
 	if err != nil {
 		return err
 	}
 	bar := newProgress(e.stderr, "train reputation")
-	m, err := reputation.Train(exs, reputation.TrainOptions{TargetFPR: *f.fpr, Seed: *f.seed, Progress: bar.note})
+	var ev *reputation.Evaluation
+	if *f.eval {
+		ev, err = reputation.Evaluate(exs, sum, reputation.EvalOptions{Folds: 10, LongTail: reputation.LongTail(), Seed: *f.seed,
+			Train: reputation.TrainOptions{TargetFPR: *f.fpr, FamilyCap: *f.familyCap}, Progress: bar.note})
+		if err != nil {
+			return intel.Errorf(intel.CodeInvalid, "eval reputation on %s: %v", *f.data, err)
+		}
+	}
+	m, err := reputation.Train(exs, reputation.TrainOptions{TargetFPR: *f.fpr, Seed: *f.seed, FamilyCap: *f.familyCap, Progress: bar.note})
 	if err != nil {
 		return intel.Errorf(intel.CodeInvalid, "train reputation on %s: %v", *f.data, err)
 	}
 	m.Info.TrainedAt = time.Now().UTC().Format(time.RFC3339)
 	m.Info.Data = filepath.Base(*f.data)
-	if err := writeModel(out, m); err != nil {
-		return err
+	res := map[string]any{"read": st, "data": sum, "info": m.Info}
+	where := ""
+	if out := *f.out; out != "" {
+		if err := writeModel(out, m); err != nil {
+			return err
+		}
+		fi, _ := os.Stat(out)
+		res["model"], res["bytes"] = out, fi.Size()
+		where = fmt.Sprintf("wrote %s (%d bytes", out, fi.Size())
+	} else {
+		rec, err := reputation.StoredModel(m, ev)
+		if err != nil {
+			return fmt.Errorf("train reputation: %w", err)
+		}
+		db, err := openDB(ctx, e.cfg.DB)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if err := db.SaveModel(ctx, rec); err != nil {
+			return err
+		}
+		res["model"], res["model_id"], res["bytes"] = fmt.Sprintf("stored model %d", rec.ID), rec.ID, len(rec.Data)
+		where = fmt.Sprintf("stored model %d in the base (%d bytes", rec.ID, len(rec.Data))
 	}
-	fi, _ := os.Stat(out)
-	res := map[string]any{"model": out, "bytes": fi.Size(), "read": st, "data": sum, "info": m.Info,
-		"seconds": time.Since(start).Seconds()}
+	res["evaluated"] = ev != nil
+	res["seconds"] = time.Since(start).Seconds()
 	if e.cfg.Format == "json" {
 		return printJSON(e.stdout, res)
 	}
@@ -239,7 +294,10 @@ func trainReputation(ctx context.Context, e *env, f trainReputationFlags) error 
 		sum.Suspicious, sum.Conflicts, sum.InvalidNames)
 	fmt.Fprintf(e.stdout, "validation (families unseen in training, %d benign, %d malicious): recall %.3f at false-positive rate %.3f (target %.3f); category macro-F1 %.3f\n",
 		m.Info.Valid.Benign, m.Info.Valid.Malicious, m.Info.ValidRecall, m.Info.ValidFPR, m.Info.TargetFPR, m.Info.CategoryMacroF1)
-	fmt.Fprintf(e.stdout, "wrote %s (%d bytes: %d + %d trees) in %.0f s\n", out, fi.Size(), m.Info.BinaryTrees, m.Info.CategoryTrees, time.Since(start).Seconds())
+	if ev != nil {
+		fmt.Fprintln(e.stdout, "evaluation stored with the model (spoor eval reputation's figures; the model page shows them)")
+	}
+	fmt.Fprintf(e.stdout, "%s: %d + %d trees) in %.0f s\n", where, m.Info.BinaryTrees, m.Info.CategoryTrees, time.Since(start).Seconds())
 	return nil
 }
 
@@ -271,17 +329,18 @@ func writeModel(path string, m *reputation.Model) error {
 // evalReputationFlags are spoor eval reputation's own flags (--folds and
 // --seed are eval's).
 type evalReputationFlags struct {
-	data, longTail *string
-	sample         *int
-	skipBad        *bool
+	data, longTail    *string
+	sample, familyCap *int
+	skipBad           *bool
 }
 
 func addEvalReputationFlags(fs *flag.FlagSet) evalReputationFlags {
 	return evalReputationFlags{
-		data:     fs.String("data", "", "reputation: labelled CSV (domain,label,category,family,rank,source), plain or .gz; forum: the shared data directory"),
-		longTail: fs.String("long-tail", "", "reputation: file of benign names on no popularity list (default: the built-in list)"),
-		sample:   fs.Int("sample", 120000, "reputation: names in the cross-validation (every benign one, malicious ones at random)"),
-		skipBad:  fs.Bool("skip-bad", false, "reputation: skip malformed rows and count them"),
+		data:      fs.String("data", "", "reputation: labelled CSV (domain,label,category,family,rank,source), plain or .gz; forum: the shared data directory"),
+		longTail:  fs.String("long-tail", "", "reputation: file of benign names on no popularity list (default: the built-in list)"),
+		sample:    fs.Int("sample", 120000, "reputation: names in the cross-validation (every benign one, malicious ones at random)"),
+		skipBad:   fs.Bool("skip-bad", false, "reputation: skip malformed rows and count them"),
+		familyCap: fs.Int("family-cap", 2000, "reputation: at most this many names of one family train the binary model (0: all)"),
 	}
 }
 
@@ -317,7 +376,8 @@ func evalReputation(ctx context.Context, e *env, fs *flag.FlagSet, f evalReputat
 		return err
 	}
 	bar := newProgress(e.stderr, "eval reputation")
-	ev, err := reputation.Evaluate(exs, sum, reputation.EvalOptions{Folds: folds, Sample: *f.sample, LongTail: lt, Seed: seed, Progress: bar.note})
+	ev, err := reputation.Evaluate(exs, sum, reputation.EvalOptions{Folds: folds, Sample: *f.sample, LongTail: lt, Seed: seed,
+		Train: reputation.TrainOptions{FamilyCap: *f.familyCap}, Progress: bar.note})
 	if err != nil {
 		return intel.Errorf(intel.CodeInvalid, "eval reputation: %v", err)
 	}
@@ -392,4 +452,61 @@ func shortCats() []string {
 		out = append(out, strings.ToUpper(c[:min(4, len(c))]))
 	}
 	return out
+}
+
+// importVT runs spoor import vt-domain FILE|DIR: every report is read
+// first, and all are stored in one transaction, so one bad report stores
+// nothing.
+func importVT(ctx context.Context, e *env, location string) error {
+	files := []string{location}
+	if fi, err := os.Stat(location); err == nil && fi.IsDir() {
+		files = nil
+		err := filepath.WalkDir(location, func(path string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			name := strings.TrimSuffix(d.Name(), ".gz")
+			if !d.IsDir() && (strings.HasSuffix(name, ".json") || strings.HasSuffix(name, ".jsonl")) {
+				files = append(files, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return intel.Errorf(intel.CodeInvalid, "read %s: %v", location, err)
+		}
+		if len(files) == 0 {
+			return intel.Errorf(intel.CodeInvalid, "%s holds no .json or .jsonl file", location)
+		}
+	}
+	var reports []*intel.DomainReport
+	for _, path := range files {
+		in, name, err := collect.Open(ctx, path, e.stdin)
+		if err != nil {
+			return err
+		}
+		reps, err := reputation.ReadVT(in, name)
+		in.Close()
+		if err != nil {
+			return intel.Errorf(intel.CodeInvalid, "%v", err)
+		}
+		for _, r := range reps {
+			reports = append(reports, &intel.DomainReport{Domain: r.Domain, AnalysedAt: r.AnalysedAt, Features: r.Features,
+				Tags: r.Tags, Report: string(r.Attributes)})
+		}
+	}
+	st, err := openDB(ctx, e.cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	n, err := st.SaveDomainReports(ctx, reports, location)
+	if err != nil {
+		return err
+	}
+	if e.cfg.Format == "json" {
+		return printJSON(e.stdout, map[string]any{"files": len(files), "reports": len(reports), "stored": n})
+	}
+	fmt.Fprintf(e.stdout, "%d VirusTotal domain reports in %d files: %d stored (%d older than the one held)\n",
+		len(reports), len(files), n, len(reports)-n)
+	return nil
 }

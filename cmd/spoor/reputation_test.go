@@ -143,14 +143,20 @@ func TestTrainReputation(t *testing.T) {
 	if res.Read.Rows != 750 || res.Read.Skipped != 1 || !cmp.Equal(res.Read.SkippedLines, []int{752}) || res.Info.TargetFPR != 0.02 {
 		t.Errorf("train result: %+v", res)
 	}
-	// The trained model sits beside the database, and spoor reputation
-	// uses it from then on: it knows the training names' popularity.
-	if want := filepath.Join(filepath.Dir(c.db), "reputation-model.json.gz"); res.Model != want {
-		t.Errorf("model written to %s, want %s", res.Model, want)
+	// The trained model is stored in the base, and spoor reputation uses
+	// it from then on: it knows the training names' popularity.
+	if res.Model != "stored model 1" {
+		t.Errorf("model %q, want stored model 1", res.Model)
 	}
 	r := decodeLines(t, c.ok("reputation", "karomi.org"))[0]
 	if r.Reputation != "benign" || !strings.Contains(r.Reasons[0], "popularity list (rank 211)") {
 		t.Errorf("after training: %+v", r)
+	}
+	// --out writes a file instead, which --model reads.
+	file := filepath.Join(dir, "model.json.gz")
+	c.ok("train", "reputation", "--data", data, "--skip-bad", "--out", file, "--fpr", "0.05")
+	if r := decodeLines(t, c.ok("reputation", "--model", file, "karomi.org"))[0]; r.Reputation != "benign" {
+		t.Errorf("with --model: %+v", r)
 	}
 	if _, _, err := c.run("", "train", "reputation"); exitCode(err) != 2 {
 		t.Errorf("no --data: %v", err)
@@ -162,5 +168,39 @@ func TestTrainReputation(t *testing.T) {
 	os.WriteFile(bad, []byte("{}"), 0o644)
 	if _, _, err := c.run("", "reputation", "--model", bad, "a.org"); err == nil || !strings.Contains(errorLine(err), "bad-model.json.gz") {
 		t.Errorf("bad model: %v", err)
+	}
+}
+
+// TestImportVTDomain: reports are read from a file or a directory, one bad
+// report stores nothing and names its file and line, and a stored report
+// reaches spoor reputation's rules.
+func TestImportVTDomain(t *testing.T) {
+	c := newCLI(t)
+	fixtures := filepath.Join("..", "..", "internal", "reputation", "testdata", "vt")
+	_, _, err := c.run("", "import", "vt-domain", fixtures)
+	if err == nil || !strings.Contains(errorLine(err), "not-domain.json:1") {
+		t.Fatalf("a directory with a bad report: %v, want an error naming not-domain.json:1", err)
+	}
+	if r := decodeLines(t, c.ok("reputation", "secure-login-paypa1.top"))[0]; strings.Contains(strings.Join(r.Reasons, " "), "VirusTotal") {
+		t.Errorf("a failed import stored a report: %+v", r)
+	}
+	dir := t.TempDir()
+	for _, name := range []string{"bad-domain.json", "reports.jsonl"} {
+		b, err := os.ReadFile(filepath.Join(fixtures, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, name), b, 0o644)
+	}
+	out := c.ok("import", "vt-domain", dir)
+	if !strings.Contains(out, "3 VirusTotal domain reports in 2 files: 3 stored") {
+		t.Errorf("import: %s", out)
+	}
+	r := decodeLines(t, c.ok("reputation", "secure-login-paypa1.top"))[0]
+	if r.Reputation != "malicious" || !strings.Contains(strings.Join(r.Reasons, " "), "rule vt-detections") {
+		t.Errorf("with its report: %+v", r)
+	}
+	if out := c.ok("import", "vt-domain", filepath.Join(dir, "bad-domain.json")); !strings.Contains(out, "1 stored") {
+		t.Errorf("the same report again: %s", out)
 	}
 }

@@ -113,6 +113,9 @@ func serveHTTP(ctx context.Context, e *env, st *store.Store, c *collect.Collecto
 		Store: st, Auth: svc, Collector: c, Notifier: notifier, Logger: log,
 		Version: version, SecureCookies: e.cfg.SecureCookies, TrustedProxies: e.cfg.TrustedProxies,
 	}
+	if c != nil {
+		deps.Reputation = c.Reputation // one loaded model for the pages and screening
+	}
 	if devDir != "" {
 		deps.Dev = os.DirFS(devDir)
 	}

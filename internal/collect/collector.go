@@ -12,6 +12,7 @@ import (
 	"github.com/spoor/spoor/internal/collect/crawl"
 	"github.com/spoor/spoor/internal/fingerprint"
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/reputation"
 	"github.com/spoor/spoor/internal/secret"
 )
 
@@ -87,6 +88,11 @@ type Collector struct {
 	// format uses one (a TAXII password or token, a MISP feed's authkey);
 	// without it only plain legacy values can be used.
 	Secrets secret.Opener
+	// Reputation, when set, flags the domains of IOC lists that are on
+	// domain reputation's popularity list ("popular-domains") or the
+	// reputation whitelist ("reputation-whitelist"), as warninglisted
+	// values are flagged: kept, and marked on the indicator.
+	Reputation *reputation.Service
 
 	// fetchers are the report fetchers (private addresses refused,
 	// allowed), built on first use; see reportFetcher.

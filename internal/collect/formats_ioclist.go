@@ -2,12 +2,40 @@ package collect
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"strings"
+
+	"github.com/spoor/spoor/internal/ioc"
 
 	"github.com/spoor/spoor/internal/collect/ioclist"
 	"github.com/spoor/spoor/internal/intel"
 )
+
+// Names of the warninglists screening adds from domain reputation.
+const (
+	PopularList   = "popular-domains"
+	WhitelistList = "reputation-whitelist"
+)
+
+// screener is the screener of one list import: the built-in warninglists,
+// and with c.Reputation the popular domains of its model and its
+// whitelist as it stands now; nil leaves the parser its default.
+func (c *Collector) screener(ctx context.Context) (*ioclist.Screener, error) {
+	if c.Reputation == nil {
+		return nil, nil
+	}
+	m, err := c.Reputation.ModelInUse(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("screening: %w", err)
+	}
+	wl, err := c.Reputation.Whitelist(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("screening: %w", err)
+	}
+	return ioclist.NewScreener(ioc.NewWarninglist(PopularList, m.PopularDomains()...),
+		ioc.NewWarninglist(WhitelistList, wl.Domains()...)), nil
+}
 
 // listOptions are the ioclist options of a source: its own credibility
 // for rows that name no publisher, the collector's scheme for those that
@@ -46,6 +74,9 @@ func (c *Collector) listFormat(read func(r io.Reader, name string, src *intel.So
 	return func(ctx context.Context, st Store, r io.Reader, name string, src *intel.Source, progress func(int, int)) (*intel.ImportStats, error) {
 		opts, want, err := c.listOptions(src)
 		if err != nil {
+			return nil, err
+		}
+		if opts.Screener, err = c.screener(ctx); err != nil {
 			return nil, err
 		}
 		batch, err := read(r, name, src, opts, want)

@@ -47,6 +47,15 @@
 // the hand-made long-tail benign names (LongTail; testdata/longtail.txt
 // says how it was built).
 //
+// Service is what the CLI, the API, the pages and screening call: the
+// newest model stored in the base (else the embedded one), the whitelist
+// analysts keep in the base together with a file's, and the VirusTotal v3
+// domain report of a name when one was imported (ReadVT: the seed's
+// twelve dimensions — detections through a truncated-normal CDF, the
+// communicating files' through a skew-normal one, popularity, community
+// reputation and votes, trusted engines, threat-dictionary verdicts and
+// categories, age — which the rules read as Signals.VT).
+//
 // The package is pure: names and rows in, verdicts and figures out. A
 // trained model is gzip-compressed JSON (Save, Load); the default one is
 // embedded (model/default.json.gz, about 1 MB).

@@ -39,7 +39,10 @@ type jsonModel struct {
 }
 
 // Save writes the model as gzip-compressed JSON.
-func (m *Model) Save(w io.Writer) error {
+func (m *Model) Save(w io.Writer) error { return m.save(w, true) }
+
+// save writes the model as JSON, gzip-compressed or not.
+func (m *Model) save(w io.Writer, compress bool) error {
 	jm := jsonModel{
 		Format: Format, Version: FormatVersion, Info: m.Info, Features: FeatureNames, Threshold: m.threshold,
 		LMBenign: m.lx.benign.quantize(), LMMalicious: m.lx.malicious.quantize(),
@@ -65,6 +68,12 @@ func (m *Model) Save(w io.Writer) error {
 		return err
 	}
 	jm.Category = bytes.TrimSpace(buf.Bytes())
+	if !compress {
+		if err := json.NewEncoder(w).Encode(&jm); err != nil {
+			return fmt.Errorf("reputation: save model: %w", err)
+		}
+		return nil
+	}
 	zw, err := gzip.NewWriterLevel(w, gzip.BestCompression)
 	if err != nil {
 		return err
@@ -149,6 +158,31 @@ var loadDefault = sync.OnceValues(func() (*Model, error) { return Load(bytes.New
 
 // Default returns the embedded model, loaded once.
 func Default() (*Model, error) { return loadDefault() }
+
+// defaultEval is the evaluation of the training that made the default
+// model: spoor eval reputation --data
+// ../shared/data/domain-reputation/domains.csv.gz --format json (the same
+// data and options), gzip-compressed.
+//
+//go:embed model/default-eval.json.gz
+var defaultEval []byte
+
+var loadDefaultEval = sync.OnceValue(func() *Evaluation {
+	zr, err := gzip.NewReader(bytes.NewReader(defaultEval))
+	if err != nil {
+		return nil
+	}
+	defer zr.Close()
+	var ev Evaluation
+	if err := json.NewDecoder(zr).Decode(&ev); err != nil || len(ev.Splits) == 0 {
+		return nil
+	}
+	return &ev
+})
+
+// DefaultEvaluation returns the evaluation shipped with the default
+// model, nil if there is none.
+func DefaultEvaluation() *Evaluation { return loadDefaultEval() }
 
 // DefaultSize is the size of the embedded model file in bytes.
 func DefaultSize() int { return len(defaultModel) }

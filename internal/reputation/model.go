@@ -301,6 +301,38 @@ func fmtFeature(v float64) string {
 	return fmt.Sprintf("%.2f", v)
 }
 
+// PopularDomains lists the model's popularity list in rank order,
+// leaving out the providers that hand out names under theirs (dynamic
+// DNS, free hosting): a list matched with subdomains, as warninglists are,
+// must not vouch for x.duckdns.org because duckdns.org is popular.
+func (m *Model) PopularDomains() []string {
+	out := make([]string, 0, len(m.popular))
+	for d := range m.popular {
+		if dynamicDNS[d] || freeHosting[d] {
+			continue
+		}
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := m.popular[out[i]], m.popular[out[j]]
+		return a < b || a == b && out[i] < out[j]
+	})
+	return out
+}
+
+// Domains lists the whitelist's entries, sorted.
+func (w *Whitelist) Domains() []string {
+	if w == nil {
+		return nil
+	}
+	out := make([]string, 0, len(w.entries))
+	for d := range w.entries {
+		out = append(out, d)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // popularRank finds the name, or the name without "www.", on the list.
 func (m *Model) popularRank(d string) (int, bool) {
 	if r, ok := m.popular[d]; ok {

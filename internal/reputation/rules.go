@@ -23,6 +23,11 @@ type Signals struct {
 	// BadCooccurrence counts the events and reports in which the name
 	// appears together with known-bad indicators or attack groups.
 	BadCooccurrence int
+	// VT is the feature vector of the name's imported VirusTotal report
+	// (VTFeatureNames), nil when there is none; VTTags the threat tags its
+	// verdicts and categories gave.
+	VT     []float64
+	VTTags []string
 }
 
 // firing is one expert rule that fired on a name.
@@ -86,6 +91,9 @@ func rules(n *Name, x []float64, fc facts, sig *Signals) []firing {
 		if sig.FeedCredibility > 0 {
 			add(firing{rule: "listed-by-feed", logOdds: 3 * min(sig.FeedCredibility, 1), suspicious: true,
 				why: fmt.Sprintf("listed as bad by a feed of credibility %.1f", sig.FeedCredibility)})
+		}
+		if sig.VT != nil {
+			out = append(out, vtRules(sig.VT, sig.VTTags)...)
 		}
 		if sig.BadCooccurrence > 0 {
 			add(firing{rule: "bad-company", logOdds: 0.5 * float64(min(sig.BadCooccurrence, 3)),

@@ -36,8 +36,13 @@ type TrainOptions struct {
 	MaxCategory int
 	// Brands is how many of the most popular names lend their label to the
 	// look-alike check (0 means 1,000).
-	Brands  int
-	Threads int
+	Brands int
+	// FamilyCap bounds the names of one family among the binary model's
+	// training rows (0: no bound), drawn at random: a handful of families
+	// hold most block-list names, and a model fitted to their spelling
+	// learns less that carries over to families it has not seen.
+	FamilyCap int
+	Threads   int
 	// Progress, if set, is told each stage as it starts.
 	Progress func(stage string)
 }
@@ -138,7 +143,8 @@ func train(exs []Example, opt TrainOptions) (*Model, *trained, error) {
 	xva, yva := m.lx.featureRows(valid)
 
 	opt.Progress("binary model")
-	dtr, err := gbdt.NewDataset(xtr, ytr)
+	btr, bytr := capFamilies(train, xtr, ytr, opt.FamilyCap, opt.Seed)
+	dtr, err := gbdt.NewDataset(btr, bytr)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -149,7 +155,11 @@ func train(exs []Example, opt TrainOptions) (*Model, *trained, error) {
 	p := gbdt.DefaultParams(gbdt.Binary, 2)
 	p.NumRounds, p.NumLeaves, p.LearningRate, p.MinDataInLeaf = opt.Rounds, opt.Leaves, 0.2, 50
 	p.NumThreads, p.Seed = opt.Threads, opt.Seed
-	p.ClassWeights = []float64{float64(m.Info.Train.Malicious) / float64(m.Info.Train.Benign), 1}
+	var nmal float64
+	for _, y := range bytr {
+		nmal += y
+	}
+	p.ClassWeights = []float64{nmal / float64(m.Info.Train.Benign), 1}
 	if m.binary, err = gbdt.Train(p, dtr, dva); err != nil {
 		return nil, nil, fmt.Errorf("reputation: train binary model: %w", err)
 	}
@@ -463,4 +473,48 @@ func unitHash(key string, seed uint64) float64 {
 	x *= 0xff51afd7ed558ccd
 	x ^= x >> 33
 	return float64(x>>11) / float64(1<<53)
+}
+
+// capFamilies keeps at most limit rows of each family (all when limit is
+// 0), chosen by a hash of the name and seed so the draw is the same on
+// every run; benign rows are all kept.
+func capFamilies(exs []*Example, x [][]float64, y []float64, limit int, seed uint64) ([][]float64, []float64) {
+	if limit <= 0 {
+		return x, y
+	}
+	byFamily := map[string][]int{}
+	for i, ex := range exs {
+		if ex.Family != "" {
+			byFamily[ex.Family] = append(byFamily[ex.Family], i)
+		}
+	}
+	drop := make([]bool, len(exs))
+	for _, idx := range byFamily {
+		if len(idx) <= limit {
+			continue
+		}
+		sort.Slice(idx, func(a, b int) bool {
+			return nameHash(exs[idx[a]].Name.Domain, seed) < nameHash(exs[idx[b]].Name.Domain, seed)
+		})
+		for _, i := range idx[limit:] {
+			drop[i] = true
+		}
+	}
+	ox, oy := make([][]float64, 0, len(x)), make([]float64, 0, len(y))
+	for i := range x {
+		if !drop[i] {
+			ox, oy = append(ox, x[i]), append(oy, y[i])
+		}
+	}
+	return ox, oy
+}
+
+// nameHash is FNV-1a of a name and a seed.
+func nameHash(s string, seed uint64) uint64 {
+	h := uint64(14695981039346656037) ^ seed
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
 }

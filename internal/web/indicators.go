@@ -13,6 +13,7 @@ import (
 
 	"github.com/spoor/spoor/internal/export"
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/reputation"
 )
 
 // indicatorStore reads and writes indicators with their provenance.
@@ -291,6 +292,8 @@ type indicatorView struct {
 	Related   []relatedObject    `json:"related"`
 	// Events are the newest events that hold the indicator.
 	Events []eventRow `json:"events"`
+	// Reputation is a domain's, rated when asked for.
+	Reputation *reputation.Result `json:"reputation,omitempty"`
 }
 
 // relatedObject is a link between the indicator and an object (an
@@ -336,5 +339,8 @@ func (s *Server) indicatorView(ctx context.Context, id int64) (*indicatorView, e
 	}
 	v.Sources, v.Sightings, v.Related = orEmpty(v.Sources), orEmpty(v.Sightings), orEmpty(v.Related)
 	v.Events = orEmpty(v.Events)
+	if i.Type == intel.IndicatorDomain {
+		v.Reputation = s.domainReputation(ctx, []string{i.Value})[i.Value]
+	}
 	return v, nil
 }

@@ -226,6 +226,8 @@ func bodyLimit(method, path string) int64 {
 		switch path {
 		case "/extract", "/extract/save", "/api/v1/extract", "/api/v1/extract/save":
 			return maxExtractBody
+		case "/reputation", "/api/v1/reputation":
+			return maxReputationBody
 		}
 	}
 	return maxBody

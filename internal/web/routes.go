@@ -7,6 +7,7 @@ import (
 	"github.com/spoor/spoor/internal/auth"
 	"github.com/spoor/spoor/internal/fingerprint"
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/reputation"
 )
 
 // public marks a route that needs no sign-in.
@@ -252,6 +253,21 @@ func (s *Server) apiRoutes() []apiRoute {
 		apiRoute{Method: "GET", Path: "/audit", Perm: auth.ManageUsers, Summary: "The audit log, newest first",
 			Query:  pageParams(queryParam{"user_id", "integer", "only this user's writes"}),
 			Status: 200, Result: intel.Page[*intel.AuditEntry]{}, Handler: s.apiAudit},
+		apiRoute{Method: "POST", Path: "/reputation", Perm: auth.ReadIntel,
+			Summary: "Rate domain names (at most 10,000): reputation, score, category, tags and reasons per name, in input order; a string that is no domain name is rated invalid with its reason",
+			Body:    reputationInput{}, Status: 200, Result: reputationAnswer{}, Handler: s.apiReputation},
+		apiRoute{Method: "GET", Path: "/reputation/model", Perm: auth.ReadIntel,
+			Summary: "The reputation model in use: where it comes from, how it was trained and the evaluation stored with it",
+			Status:  200, Result: reputation.ModelView{}, Handler: s.apiReputationModel},
+		apiRoute{Method: "GET", Path: "/reputation/whitelist", Perm: auth.ReadIntel, Summary: "The reputation whitelist, by domain",
+			Status: 200, Result: intel.Page[intel.WhitelistEntry]{}, Handler: s.apiWhitelistList},
+		apiRoute{Method: "POST", Path: "/reputation/whitelist", Perm: auth.WriteIntel,
+			Summary: "Whitelist a domain and the names under it, with a reason (audited); again replaces the reason",
+			Body:    whitelistInput{}, Status: 201, Result: intel.WhitelistEntry{}, Handler: s.apiWhitelistAdd},
+		apiRoute{Method: "DELETE", Path: "/reputation/whitelist/{domain}", Perm: auth.WriteIntel,
+			Summary: "Take a domain off the whitelist (audited with the reason given)",
+			Query:   []queryParam{{"reason", "string", "why, for the audit log"}},
+			Status:  204, Handler: s.apiWhitelistRemove},
 		apiRoute{Method: "GET", Path: "/stix-objects", Perm: auth.ReadIntel, Summary: "STIX objects kept whole by imports, by STIX ID",
 			Query: pageParams(queryParam{"type", "string", "only this STIX type"}, queryParam{"value", "string", "only objects that hold this value"},
 				queryParam{"ref", "string", "only relationships and sightings that name this STIX ID"}, queryParam{"flagged", "boolean", "only flagged objects"}),
@@ -298,6 +314,10 @@ func (s *Server) routes() {
 	s.handle("GET /duplicates", s.require(auth.ReadIntel, s.duplicatesPage))
 	s.handle("GET /stix-objects", s.require(auth.ReadIntel, s.stixObjectsPage))
 	s.handle("GET /stix-objects/{stix_id}", s.require(auth.ReadIntel, s.stixObjectPage))
+	s.handle("GET /reputation", s.require(auth.ReadIntel, s.reputationPage))
+	s.handle("POST /reputation", s.require(auth.ReadIntel, s.reputationSubmit))
+	s.handle("GET /reputation/model", s.require(auth.ReadIntel, s.reputationModelPage))
+	s.handle("GET /reputation/whitelist", s.require(auth.ReadIntel, s.whitelistPage))
 	s.handle("GET /sources", s.require(auth.ReadIntel, s.sourcesPage))
 	s.handle("GET /sources/{id}", s.require(auth.ReadIntel, s.sourcePage))
 
@@ -324,6 +344,8 @@ func (s *Server) routes() {
 	s.handle("POST /indicators/{id}/delete", s.require(auth.WriteIntel, s.indicatorDelete))
 	s.handle("POST /extract/save", s.require(auth.WriteIntel, s.extractSave))
 	s.handle("POST /duplicates/distinct", s.require(auth.WriteIntel, s.distinctForm))
+	s.handle("POST /reputation/whitelist", s.require(auth.WriteIntel, s.whitelistAddForm))
+	s.handle("POST /reputation/whitelist/remove", s.require(auth.WriteIntel, s.whitelistRemoveForm))
 	// Sources: analysts add, tune and run them; the credibility form is
 	// checked for an admin inside, as the API's PATCH is.
 	s.handle("POST /sources", s.require(auth.WriteIntel, s.sourceAdd))

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/reputation"
 )
 
 // searchStore runs full-text search.
@@ -86,6 +87,9 @@ type searchData struct {
 	// neighbouring pages.
 	Total, From int
 	Prev, Next  string
+	// Reputation is the rating of the domain indicators among the hits,
+	// by value.
+	Reputation map[string]*reputation.Result
 }
 
 func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
@@ -104,6 +108,13 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 		status, data.Error = http.StatusBadRequest, intel.ErrorMessage(err)
 	}
 	data.Hits = hits
+	var domains []string
+	for _, h := range hits {
+		if h.Kind == "indicator" && h.ExternalID == string(intel.IndicatorDomain) {
+			domains = append(domains, h.Title)
+		}
+	}
+	data.Reputation = s.domainReputation(r.Context(), domains)
 	if err == nil && strings.TrimSpace(data.Query) != "" {
 		if err := s.searchFacets(r, &data); err != nil {
 			s.error(w, r, err)

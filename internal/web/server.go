@@ -22,6 +22,7 @@ import (
 	"github.com/spoor/spoor/internal/auth"
 	"github.com/spoor/spoor/internal/collect"
 	"github.com/spoor/spoor/internal/ioc"
+	"github.com/spoor/spoor/internal/reputation"
 )
 
 //go:embed templates static
@@ -56,6 +57,9 @@ type Deps struct {
 	// AllowedHosts are the host names the server answers to (HostsFor);
 	// a request for any other gets 421. Empty allows every host.
 	AllowedHosts []string
+	// Reputation rates domains (the CLI's service, with its whitelist
+	// file); nil builds one over Store.
+	Reputation *reputation.Service
 }
 
 // Server is spoor's web front: pages, static files and the JSON API.
@@ -90,6 +94,8 @@ type Server struct {
 	fingerprints analysisCache
 	// attributor holds the newest attribution model (attribution.go).
 	attributor *attribute.Attributor
+	// reputation rates domains with the newest stored model (reputation.go).
+	reputation *reputation.Service
 }
 
 // New builds the server, parsing every template and hashing every static
@@ -113,6 +119,10 @@ func New(deps Deps) (*Server, error) {
 		proxies:      deps.TrustedProxies,
 		allowedHosts: deps.AllowedHosts,
 		attributor:   &attribute.Attributor{Store: deps.Store},
+		reputation:   deps.Reputation,
+	}
+	if s.reputation == nil {
+		s.reputation = &reputation.Service{Store: deps.Store}
 	}
 	if s.log == nil {
 		s.log = slog.Default()

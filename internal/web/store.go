@@ -29,6 +29,7 @@ type Store interface {
 	stixObjectStore
 	handlingStore
 	watchStore
+	reputationStore
 }
 
 // Collector runs and defines sources; *collect.Collector is one. The

@@ -121,6 +121,9 @@ func FillEveryTable(t testing.TB, s *store.Store) {
 	mustT("finish run", s.FinishRun(ctx, run))
 	mustT("save marks", s.SaveSourceMarks(ctx, src.ID, "misp-feed", map[string]int64{"5f0c0a3e-1111": 1700000000}))
 	mustT("save fetch state", s.SaveFetchState(ctx, &intel.FetchState{URL: "https://labs.example.com/paper-kite", ETag: `"v1"`, FetchedAt: now}))
+	mustT("whitelist", s.AddWhitelist(ctx, &intel.WhitelistEntry{Domain: "vendor.example", Reason: "the vendor's site"}))
+	_, err = s.SaveDomainReports(ctx, []*intel.DomainReport{{Domain: "paper-kite.example", AnalysedAt: now, Features: []float64{1, 0}, Report: `{}`}}, "copy test")
+	mustT("save domain report", err)
 	mustT("save TAXII state", s.SaveTAXIIState(ctx, &intel.TAXIIState{Source: "ACME TAXII", Collection: "c1", AddedAfter: now, LastPull: now, ObjectsTotal: 5}))
 }
 

@@ -61,6 +61,7 @@ func Run(t *testing.T, open Opener) {
 		{"Watches", testWatches},
 		{"SightedSearch", testSightedSearch},
 		{"SightedExport", testSightedExport},
+		{"Whitelist", testWhitelist}, {"DomainReports", testDomainReports},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

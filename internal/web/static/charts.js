@@ -311,8 +311,86 @@
     }).catch(function (err) { el.textContent = "Chart unavailable: " + err.message + " (see the table below)."; });
   }
 
+  // Reputation model page: box plots of the 10-fold F1 and the hold-out's
+  // category confusion as a heatmap (the tables below hold every figure).
+  function reputationEval(root) {
+    if (root.dataset.drawn) { return; }
+    root.dataset.drawn = "1";
+    Promise.all([load(root.dataset.echarts), getJSON(root.dataset.api)]).then(function (res) {
+      var ev = res[1].evaluation;
+      if (!ev) { return; }
+      var charts = [f1Boxes(root, ev), confusion(root, ev)];
+      window.spoorCharts = charts;
+      window.addEventListener("resize", function () { charts.forEach(function (c) { if (c) { c.resize(); } }); });
+    }).catch(function (err) {
+      root.querySelectorAll(".chart").forEach(function (el) { el.textContent = "Chart unavailable: " + err.message + " (see the tables below)."; });
+    });
+  }
+
+  function f1Boxes(root, ev) {
+    var el = root.querySelector("#chart-f1");
+    var models = ev.splits.length ? ev.splits[0].cv.models.map(function (m) { return m.model; }) : [];
+    var colors = ["#1f5fa8", "#b3261e", "#2e7d32"];
+    var chart = window.echarts.init(el);
+    chart.setOption({
+      animation: false,
+      legend: { top: 0 },
+      grid: { left: 48, right: 16, top: 28, bottom: 28 },
+      tooltip: { trigger: "item", formatter: function (p) {
+        var v = p.data.value || p.data;
+        return esc(p.seriesName + " · " + p.name + ": min " + v[1].toFixed(3) + ", q1 " + v[2].toFixed(3) + ", median " + v[3].toFixed(3) + ", q3 " + v[4].toFixed(3) + ", max " + v[5].toFixed(3));
+      } },
+      xAxis: { type: "category", data: models },
+      yAxis: { type: "value", name: "F1", min: 0, max: 1 },
+      series: ev.splits.map(function (sp, i) {
+        return { name: sp.split + " split", type: "boxplot", itemStyle: { borderColor: colors[i % colors.length] },
+          data: sp.cv.models.map(function (m) { return [m.f1.min, m.f1.q1, m.f1.median, m.f1.q3, m.f1.max]; }) };
+      })
+    });
+    return chart;
+  }
+
+  function confusion(root, ev) {
+    var el = root.querySelector("#chart-confusion");
+    var splits = ev.splits.filter(function (sp) { return sp.holdout && sp.holdout.models.length && sp.holdout.models[0].category_confusion; });
+    if (!splits.length) { el.textContent = "No category confusion stored."; return null; }
+    var chart = window.echarts.init(el);
+    function draw(sp) {
+      var m = sp.holdout.models[0], cm = m.category_confusion;
+      var n = cm.length, cats = [], data = [];
+      var labels = root.querySelectorAll("#confusion-" + CSS.escape(sp.split) + " thead th");
+      for (var k = 1; k <= n && k < labels.length; k++) { cats.push(labels[k].textContent); }
+      cm.forEach(function (row, i) {
+        var total = row.reduce(function (a, b) { return a + b; }, 0) || 1;
+        row.forEach(function (v, j) { data.push([j, i, Math.round(1000 * v / total) / 1000, v]); });
+      });
+      chart.setOption({
+        animation: false,
+        title: { text: m.model + ", " + sp.split + " split", left: "center", textStyle: { fontSize: 12 } },
+        grid: { left: 110, right: 16, top: 28, bottom: 90 },
+        tooltip: { formatter: function (p) { return esc(cats[p.value[1]] + " → " + cats[p.value[0]] + ": " + p.value[3] + " names (" + (100 * p.value[2]).toFixed(1) + " % of the row)"); } },
+        xAxis: { type: "category", data: cats, name: "predicted", nameLocation: "middle", nameGap: 70, axisLabel: { rotate: 40 } },
+        yAxis: { type: "category", data: cats, inverse: true, name: "truth" },
+        visualMap: { min: 0, max: 1, calculable: false, orient: "horizontal", left: "right", bottom: 0, itemHeight: 80, dimension: 2, inRange: { color: ["#ffffff", "#2a64ad"] } },
+        series: [{ id: "confusion", type: "heatmap", data: data, label: { show: true, formatter: function (p) { return p.value[2] ? (100 * p.value[2]).toFixed(0) : ""; } } }]
+      });
+    }
+    draw(splits[0]);
+    var tools = root.querySelector('.chart-tools[data-for="chart-confusion"]');
+    tools.addEventListener("click", function (e) {
+      var i = e.target.getAttribute("data-split");
+      if (i === null) { return; }
+      press(tools, "data-split", i);
+      var sp = ev.splits[parseInt(i, 10)];
+      if (sp && sp.holdout) { draw(sp); }
+    });
+    return chart;
+  }
+
   function start() {
     document.querySelectorAll(".sightings-timeline").forEach(sightings);
+    var re = document.getElementById("reputation-eval");
+    if (re) { reputationEval(re); }
     var d = document.getElementById("overview");
     if (d) { dashboard(d); }
     var a = document.getElementById("analysis");
