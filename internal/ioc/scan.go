@@ -128,6 +128,11 @@ func (e *engine) block(raw []byte, base int64, from, to int) {
 		if s == i {
 			break
 		}
+		if mask&(cUpper|cDigit|cDot|cColon|cAt|cSlash|cDash|cJoin) == 0 {
+			// A lower-case word, most of any text, holds no indicator,
+			// whatever its length or block: skip it before mapping offsets.
+			continue
+		}
 		rs, re := s, i
 		if len(adj) > 0 {
 			// Walk the rewrites along with the tokens instead of searching.
@@ -155,9 +160,6 @@ func (e *engine) block(raw []byte, base int64, from, to int) {
 				e.longToken(s, i, rs)
 			}
 			continue
-		}
-		if mask&(cUpper|cDigit|cDot|cColon|cAt|cSlash|cDash|cJoin) == 0 {
-			continue // a lower-case word, most of any text, holds no indicator
 		}
 		e.token(s, i, mask)
 	}
