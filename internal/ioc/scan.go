@@ -90,7 +90,13 @@ type engine struct {
 	tlds     map[string]bool // ICANN verdicts per TLD seen, bounded
 	suffixes map[string]bool // bare-public-suffix verdicts per domain, bounded
 	inPath   bool            // classifying a path component after a '/' or '\\'
-	phrases  bool            // join the spaced names of paths (off for Refang)
+	// spacedDots makes normalize look for the spaced form " dot " too; a
+	// block is read without it first (see block).
+	spacedDots bool
+	finder     triggerFinder
+	walk       int  // block's next rewrite to pass (index into adj)
+	walkDelta  int  // raw minus clean offset before adj[walk]
+	phrases    bool // join the spaced names of paths (off for Refang)
 	// claim holds the types Check was asked for (a bit per type; 0 outside
 	// Check): a value claimed to be a domain or a JA3 fingerprint is read as
 	// one where running text would need context to say so.
@@ -105,15 +111,19 @@ func newEngine(opts Options) *engine {
 // claimed reports whether Check was asked for type t.
 func (e *engine) claimed(t Type) bool { return e.claim&(1<<t) != 0 }
 
+// interesting are the classes of a token that may hold an indicator: a
+// token of lower-case letters only, most of any text, holds none.
+const interesting = cUpper | cDigit | cDot | cColon | cAt | cSlash | cDash | cJoin
+
 // block extracts from raw the matches of every token whose raw start lies in
 // [from, to), appending them to e.out. Bytes outside that range are context.
 func (e *engine) block(raw []byte, base int64, from, to int) {
+	out0 := len(e.out)
 	e.raw, e.base = raw, base
-	c := e.normalize(raw)
+	c := e.normalize(raw, e.spacedDots)
 	e.clean = c
+	e.walk, e.walkDelta = 0, 0
 	n := len(c)
-	adj := e.adj
-	ai, delta := 0, 0
 	i := 0
 	for i < n {
 		for i < n && cls[c[i]]&cDelim != 0 {
@@ -121,49 +131,104 @@ func (e *engine) block(raw []byte, base int64, from, to int) {
 		}
 		s := i
 		var mask uint16
-		for i < n && cls[c[i]]&cDelim == 0 {
-			mask |= cls[c[i]]
+		for i < n {
+			k := cls[c[i]]
+			if k&cDelim != 0 {
+				break
+			}
+			mask |= k
 			i++
 		}
 		if s == i {
 			break
 		}
-		if mask&(cUpper|cDigit|cDot|cColon|cAt|cSlash|cDash|cJoin) == 0 {
-			// A lower-case word, most of any text, holds no indicator,
-			// whatever its length or block: skip it before mapping offsets.
-			continue
-		}
-		rs, re := s, i
-		if len(adj) > 0 {
-			// Walk the rewrites along with the tokens instead of searching.
-			for ai < len(adj) && adj[ai].end <= s {
-				delta = adj[ai].delta
-				ai++
-			}
-			rs = s + delta
-			d := delta
-			for aj := ai; aj < len(adj) && adj[aj].end <= i; aj++ {
-				d = adj[aj].delta
-			}
-			re = i + d
-		}
-		if rs >= to {
-			break
-		}
-		if rs < from || re-rs > e.maxToken {
-			// Over-long, or begun in the previous block, which only an
-			// over-long run can be: a block is cut inside a run only when
-			// its window holds no delimiter (Scanner.cutPoint).
-			if mask&cJoin != 0 {
-				e.pieces(s, i, from, to)
-			} else if rs >= from {
-				e.longToken(s, i, rs)
+		if mask&interesting == 0 {
+			// A lower-case word, most of any text, holds no indicator:
+			// skipped before its offsets are mapped through the
+			// rewrites, whatever its length or block. But "dot" may be
+			// the spaced notation, which the first pass leaves out.
+			if i-s == 3 && c[s] == 'd' && e.spacedDot(s, i) {
+				e.reread(out0, from, to)
+				return
 			}
 			continue
 		}
-		e.token(s, i, mask)
+		switch e.visit(s, i, mask, from, to) {
+		case visitStop:
+			return
+		case visitReread:
+			e.reread(out0, from, to)
+			return
+		}
 	}
 }
+
+// spacedDot reports whether the first pass over the block (without the
+// spaced form) meets the word clean[s:t] as " dot " or " DOT ", which the
+// full pass may read as a notation.
+func (e *engine) spacedDot(s, t int) bool {
+	c := e.clean
+	return !e.spacedDots && s > 0 && c[s-1] == ' ' && t < len(c) && c[t] == ' ' &&
+		(string(c[s:t]) == "dot" || string(c[s:t]) == "DOT")
+}
+
+// reread discards the block's matches from out0 on and reads it again with
+// the spaced form: a block holds it rarely enough that the first pass
+// leaves it out.
+func (e *engine) reread(out0, from, to int) {
+	e.out = e.out[:out0]
+	e.spacedDots = true
+	e.block(e.raw, e.base, from, to)
+	e.spacedDots = false
+}
+
+const (
+	visitNext = iota
+	visitStop
+	visitReread
+)
+
+// visit classifies the token clean[s:t] whose classes are mask, unless its
+// raw start lies outside [from, to): visitStop once past to.
+func (e *engine) visit(s, t int, mask uint16, from, to int) int {
+	if t-s == 3 && c0(e.clean, s) == 'D' && e.spacedDot(s, t) {
+		return visitReread
+	}
+	rs, re := s, t
+	if adj := e.adj; len(adj) > 0 {
+		// Walk the rewrites along with the tokens instead of searching.
+		ai := e.walk
+		for ai < len(adj) && adj[ai].end <= s {
+			e.walkDelta = adj[ai].delta
+			ai++
+		}
+		e.walk = ai
+		rs = s + e.walkDelta
+		d := e.walkDelta
+		for aj := ai; aj < len(adj) && adj[aj].end <= t; aj++ {
+			d = adj[aj].delta
+		}
+		re = t + d
+	}
+	if rs >= to {
+		return visitStop
+	}
+	if rs < from || re-rs > e.maxToken {
+		// Over-long, or begun in the previous block, which only an
+		// over-long run can be: a block is cut inside a run only when
+		// its window holds no delimiter (Scanner.cutPoint).
+		if mask&cJoin != 0 {
+			e.pieces(s, t, from, to)
+		} else if rs >= from {
+			e.longToken(s, t, rs)
+		}
+		return visitNext
+	}
+	e.token(s, t, mask)
+	return visitNext
+}
+
+func c0(c []byte, s int) byte { return c[s] }
 
 // pieces classifies the parts of an over-long run clean[s:t] between its
 // backslashes, each as a token of its own, when its raw start lies in
