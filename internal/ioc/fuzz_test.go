@@ -24,6 +24,7 @@ var fuzzSeeds = []string{
 	"00-1a-2b-3c-4d-5e 0011.2233.44aa dropper/x.sh setup.exe JA3: e7d705a3286e19ea42f587b344ee6865 t13d1516h2_8daaf6152771_b186095e22b6",
 	"1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2 bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
 	"google[.)com 10[.]10(.10\\.10 example(.)com(/)path h**ps://evil.Com BadHost.RU user.name",
+	"Evil.com a dot b, evil DOT com [.] (dot) x.y dot z dot dot q " + strings.Repeat("hxxp://a[.]b/c ", 3),
 	"href=https://evil.com/" + strings.Repeat("x", 400) + " C:\\\\Users\\\\a.ps1",
 }
 
@@ -76,6 +77,9 @@ func FuzzExtract(f *testing.F) {
 		if diff := cmp.Diff(ms, reused.Extract(in), cmpMatches); diff != "" {
 			t.Fatalf("a reused Extractor differs from Extract (-want +got):\n%s", diff)
 		}
+		if diff := cmp.Diff(extractFull(in), ms, cmpMatches); diff != "" {
+			t.Fatalf("the first pass without the spaced form differs from the full pass (-full +first):\n%s", diff)
+		}
 		raw := Extract(in, Options{})
 		if len(raw) != len(ms) {
 			t.Fatalf("Refang changes what is found: %d vs %d matches", len(raw), len(ms))
@@ -86,6 +90,15 @@ func FuzzExtract(f *testing.F) {
 			}
 		}
 	})
+}
+
+// extractFull reads text as one block with every notation, the spaced
+// " dot " included, from the start: what block gives after its reread.
+func extractFull(text string) []Match {
+	e := newEngine(DefaultOptions())
+	e.spacedDots = true
+	e.block([]byte(text), 0, 0, len(text))
+	return e.out
 }
 
 // chunkReader returns reads of pseudo-random sizes, including empty ones.

@@ -68,3 +68,34 @@ func TestScannerReadError(t *testing.T) {
 		t.Errorf("Err() = %v, want %v", sc.Err(), boom)
 	}
 }
+
+// A block is read first without the spaced form " dot " and again, whole,
+// when it holds the word: the matches before the word in that block are
+// reported once, with their offsets, and the blocks before and after it
+// are read once.
+func TestSpacedFormReread(t *testing.T) {
+	prose := strings.Repeat("the actor moved laterally over smb and a[.]b.com then ", 6000) // ≈ 330 kB: two blocks
+	text := prose + "C2 evil dot com, " + prose
+	ms := Extract(text, DefaultOptions())
+	var spaced, bracketed int
+	for _, m := range ms {
+		if in := text[m.Offset : m.Offset+int64(len(m.Raw))]; in != m.Raw {
+			t.Fatalf("raw %q not at offset %d (%q)", m.Raw, m.Offset, in)
+		}
+		switch m.Value {
+		case "evil.com":
+			spaced++
+			if m.Raw != "evil dot com" || m.Offset != int64(len(prose)+3) {
+				t.Errorf("spaced form: %+v", m)
+			}
+		case "a.b.com":
+			bracketed++
+		}
+	}
+	if spaced != 1 || bracketed != 12000 {
+		t.Errorf("found evil.com %d times (want 1) and a.b.com %d times (want 12000)", spaced, bracketed)
+	}
+	if diff := cmp.Diff(extractFull(text), ms, cmpMatches); diff != "" {
+		t.Errorf("(-full pass +Extract):\n%s", diff)
+	}
+}
