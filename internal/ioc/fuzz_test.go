@@ -220,3 +220,45 @@ func TestExtractorMatchesExtract(t *testing.T) {
 		t.Fatal("the inputs hold no indicators: the comparison proves nothing")
 	}
 }
+
+// FuzzCheck holds the one-value check to its promise for every type, the
+// recognisers of MAC addresses, wallets, registry keys, paths, file names,
+// AS numbers and TLS fingerprints included: a value it accepts is exactly
+// one indicator, its canonical form is accepted again as the same
+// indicator (a fixed point: checksums still hold, hives keep their long
+// names), and a type asked for is the type given.
+func FuzzCheck(f *testing.F) {
+	for _, s := range []string{
+		"00-1A-2B-3C-4D-5E", "0011.2233.44aa", "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2",
+		"bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+		"44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A",
+		`HKCU\Software\Microsoft\Windows\CurrentVersion\Run`, `C:\Program Files (x86)\x\y.dll`, "/tmp/.x/run.sh",
+		"invoice.pdf.exe", "AS15169", "t13d1516h2_8daaf6152771_b186095e22b6", "e7d705a3286e19ea42f587b344ee6865",
+		"hxxps[://]evil[.]com/a", "evil.Com", "google[.)com", "h**p://x.org/", "user.name", "10.0.0.1",
+	} {
+		f.Add(s, uint8(0))
+	}
+	f.Fuzz(func(t *testing.T, in string, want uint8) {
+		var ts []Type
+		if want%uint8(numTypes) != 0 {
+			ts = []Type{Type(want % uint8(numTypes))}
+		}
+		m, err := Check(in, ts...)
+		if err != nil {
+			return
+		}
+		if len(ts) > 0 && m.Type != ts[0] {
+			t.Fatalf("Check(%q, %v) gave a %v", in, ts[0], m.Type)
+		}
+		if m.Value == "" {
+			t.Fatalf("Check(%q) accepted an empty value: %+v", in, m)
+		}
+		again, err := Check(m.Value, m.Type)
+		if err != nil {
+			t.Fatalf("the canonical form %q of %q is refused: %v", m.Value, in, err)
+		}
+		if again.Value != m.Value || again.Type != m.Type {
+			t.Fatalf("Check(%q) = %v %q, but Check of that = %v %q", in, m.Type, m.Value, again.Type, again.Value)
+		}
+	})
+}
