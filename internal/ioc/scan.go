@@ -1,6 +1,9 @@
 package ioc
 
-import "bytes"
+import (
+	"bytes"
+	"math/bits"
+)
 
 // Byte classes. One table lookup per byte tells the tokeniser everything it
 // needs; the OR of a token's classes (its mask) lets it skip plain words
@@ -115,8 +118,28 @@ func (e *engine) claimed(t Type) bool { return e.claim&(1<<t) != 0 }
 // token of lower-case letters only, most of any text, holds none.
 const interesting = cUpper | cDigit | cDot | cColon | cAt | cSlash | cDash | cJoin
 
+// stopByte marks the bytes block stops at: those whose class makes a token
+// hold an indicator (interesting), and 'd', which may start the spaced
+// notation " dot ".
+var stopByte = func() (t [256]uint8) {
+	for b := range t {
+		if cls[b]&interesting != 0 || b == 'd' {
+			t[b] = 1
+		}
+	}
+	return t
+}()
+
 // block extracts from raw the matches of every token whose raw start lies in
 // [from, to), appending them to e.out. Bytes outside that range are context.
+//
+// A token (a maximal run of non-delimiters) can hold an indicator only if
+// one of its bytes is upper-case, a digit or one of . : @ / - _ + \, and
+// most tokens of any text are lower-case words, so block does not split the
+// text into tokens: it looks for the next such byte, eight bytes per
+// branch, and reads the token around it, from the last delimiter before it
+// to the next one. Every token holding such a byte is so classified once,
+// whole and in order, and no other token is.
 func (e *engine) block(raw []byte, base int64, from, to int) {
 	out0 := len(e.out)
 	e.raw, e.base = raw, base
@@ -124,43 +147,72 @@ func (e *engine) block(raw []byte, base int64, from, to int) {
 	e.clean = c
 	e.walk, e.walkDelta = 0, 0
 	n := len(c)
-	i := 0
-	for i < n {
-		for i < n && cls[c[i]]&cDelim != 0 {
-			i++
-		}
-		s := i
-		var mask uint16
-		for i < n {
-			k := cls[c[i]]
-			if k&cDelim != 0 {
+	done := 0 // end of the last token read
+	p := 0
+	for {
+		for p+8 <= n {
+			w := c[p : p+8 : p+8]
+			x := uint(stopByte[w[0]]) | uint(stopByte[w[1]])<<1 | uint(stopByte[w[2]])<<2 | uint(stopByte[w[3]])<<3 |
+				uint(stopByte[w[4]])<<4 | uint(stopByte[w[5]])<<5 | uint(stopByte[w[6]])<<6 | uint(stopByte[w[7]])<<7
+			if x != 0 {
+				p += bits.TrailingZeros(x)
 				break
 			}
-			mask |= k
-			i++
+			p += 8
 		}
-		if s == i {
-			break
+		for p < n && stopByte[c[p]] == 0 {
+			p++
 		}
-		if mask&interesting == 0 {
-			// A lower-case word, most of any text, holds no indicator:
-			// skipped before its offsets are mapped through the
-			// rewrites, whatever its length or block. But "dot" may be
-			// the spaced notation, which the first pass leaves out.
-			if i-s == 3 && c[s] == 'd' && e.spacedDot(s, i) {
+		if p >= n {
+			return
+		}
+		if cls[c[p]]&interesting == 0 {
+			// A 'd' in a lower-case word: the spaced form " dot ",
+			// which the first pass leaves out, reads the block again.
+			if !e.spacedDots && p > 0 && c[p-1] == ' ' && p+3 < n && c[p+1] == 'o' && c[p+2] == 't' && c[p+3] == ' ' {
 				e.reread(out0, from, to)
 				return
 			}
+			p++
 			continue
 		}
-		switch e.visit(s, i, mask, from, to) {
+		s := p
+		for s > done && cls[c[s-1]]&cDelim == 0 {
+			s--
+		}
+		t, mask := tokenEnd(c, p)
+		switch e.visit(s, t, mask|e.prefixMask(s, p), from, to) {
 		case visitStop:
 			return
 		case visitReread:
 			e.reread(out0, from, to)
 			return
 		}
+		done, p = t, t
 	}
+}
+
+// prefixMask is the union of the classes of clean[s:p].
+func (e *engine) prefixMask(s, p int) uint16 {
+	var m uint16
+	for _, b := range e.clean[s:p] {
+		m |= cls[b]
+	}
+	return m
+}
+
+// tokenEnd returns the end of the token holding c[i] (the next delimiter,
+// or len(c)) and the union of the classes of c[i:end].
+func tokenEnd(c []byte, i int) (int, uint16) {
+	var mask uint16
+	for j, b := range c[i:] {
+		k := cls[b]
+		if k&cDelim != 0 {
+			return i + j, mask
+		}
+		mask |= k
+	}
+	return len(c), mask
 }
 
 // spacedDot reports whether the first pass over the block (without the
