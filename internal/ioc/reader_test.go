@@ -69,10 +69,10 @@ func TestScannerReadError(t *testing.T) {
 	}
 }
 
-// A block is read first without the spaced form " dot " and again, whole,
-// when it holds the word: the matches before the word in that block are
-// reported once, with their offsets, and the blocks before and after it
-// are read once.
+// A text is read without the spaced form " dot " until a block holds the
+// word; that block is read again, whole, and the rest with the spaced
+// form: the matches before the word in that block are reported once,
+// with their offsets, as the full pass reports them.
 func TestSpacedFormReread(t *testing.T) {
 	prose := strings.Repeat("the actor moved laterally over smb and a[.]b.com then ", 6000) // ≈ 330 kB: two blocks
 	text := prose + "C2 evil dot com, " + prose

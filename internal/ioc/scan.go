@@ -94,7 +94,7 @@ type engine struct {
 	suffixes map[string]bool // bare-public-suffix verdicts per domain, bounded
 	inPath   bool            // classifying a path component after a '/' or '\\'
 	// spacedDots makes normalize look for the spaced form " dot " too; a
-	// block is read without it first (see block).
+	// text is read without it until a block holds the word (see reread).
 	spacedDots bool
 	finder     triggerFinder
 	walk       int  // block's next rewrite to pass (index into adj)
@@ -226,12 +226,13 @@ func (e *engine) spacedDot(s, t int) bool {
 
 // reread discards the block's matches from out0 on and reads it again with
 // the spaced form: a block holds it rarely enough that the first pass
-// leaves it out.
+// leaves it out. A text that writes it once is likely to write it again,
+// so the blocks after it are read with it from the start (until the next
+// text of an Extractor): a stream is read again at most once.
 func (e *engine) reread(out0, from, to int) {
 	e.out = e.out[:out0]
 	e.spacedDots = true
 	e.block(e.raw, e.base, from, to)
-	e.spacedDots = false
 }
 
 const (
