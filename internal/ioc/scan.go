@@ -94,8 +94,9 @@ type engine struct {
 	suffixes map[string]bool // bare-public-suffix verdicts per domain, bounded
 	inPath   bool            // classifying a path component after a '/' or '\\'
 	// spacedDots makes normalize look for the spaced form " dot " too; a
-	// text is read without it until a block holds the word (see reread).
+	// text is read without it until blocks hold the word (see reread).
 	spacedDots bool
+	rereads    int // blocks read again for the spaced form
 	finder     triggerFinder
 	walk       int  // block's next rewrite to pass (index into adj)
 	walkDelta  int  // raw minus clean offset before adj[walk]
@@ -226,13 +227,17 @@ func (e *engine) spacedDot(s, t int) bool {
 
 // reread discards the block's matches from out0 on and reads it again with
 // the spaced form: a block holds it rarely enough that the first pass
-// leaves it out. A text that writes it once is likely to write it again,
-// so the blocks after it are read with it from the start (until the next
-// text of an Extractor): a stream is read again at most once.
+// leaves it out. A text with the word in a second block writes it often,
+// so its later blocks are read with the spaced form from the start
+// (until the next text of an Extractor): a stream costs at most two blocks
+// more than the full pass.
 func (e *engine) reread(out0, from, to int) {
 	e.out = e.out[:out0]
 	e.spacedDots = true
 	e.block(e.raw, e.base, from, to)
+	if e.rereads++; e.rereads < 2 {
+		e.spacedDots = false
+	}
 }
 
 const (
