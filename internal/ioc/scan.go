@@ -170,7 +170,7 @@ func (e *engine) block(raw []byte, base int64, from, to int) {
 		if cls[c[p]]&interesting == 0 {
 			// A 'd' in a lower-case word: the spaced form " dot ",
 			// which the first pass leaves out, reads the block again.
-			if !e.spacedDots && p > 0 && c[p-1] == ' ' && p+3 < n && c[p+1] == 'o' && c[p+2] == 't' && c[p+3] == ' ' {
+			if p+3 < n && e.spacedDot(p, p+3) {
 				e.reread(out0, from, to)
 				return
 			}
@@ -216,13 +216,19 @@ func tokenEnd(c []byte, i int) (int, uint16) {
 	return len(c), mask
 }
 
-// spacedDot reports whether the first pass over the block (without the
-// spaced form) meets the word clean[s:t] as " dot " or " DOT ", which the
-// full pass may read as a notation.
+// spacedDot reports whether the word clean[s:t], met by the first pass
+// over the block (which leaves the spaced form out), is the spaced form
+// " dot " or " DOT " that the full pass reads as a notation: defangAt
+// decides on the raw bytes, as the full pass does, so "a dot (.)" in
+// prose costs no second reading.
 func (e *engine) spacedDot(s, t int) bool {
 	c := e.clean
-	return !e.spacedDots && s > 0 && c[s-1] == ' ' && t < len(c) && c[t] == ' ' &&
-		(string(c[s:t]) == "dot" || string(c[s:t]) == "DOT")
+	if e.spacedDots || s == 0 || c[s-1] != ' ' || t >= len(c) || c[t] != ' ' ||
+		string(c[s:t]) != "dot" && string(c[s:t]) != "DOT" {
+		return false
+	}
+	_, n, spaced := defangAt(e.raw, e.rawPos(s-1), e.phrases)
+	return n > 0 && spaced
 }
 
 // reread discards the block's matches from out0 on and reads it again with
