@@ -255,7 +255,7 @@ const (
 // visit classifies the token clean[s:t] whose classes are mask, unless its
 // raw start lies outside [from, to): visitStop once past to.
 func (e *engine) visit(s, t int, mask uint16, from, to int) int {
-	if t-s == 3 && c0(e.clean, s) == 'D' && e.spacedDot(s, t) {
+	if t-s == 3 && e.clean[s] == 'D' && e.spacedDot(s, t) {
 		return visitReread
 	}
 	rs, re := s, t
@@ -291,8 +291,6 @@ func (e *engine) visit(s, t int, mask uint16, from, to int) int {
 	e.token(s, t, mask)
 	return visitNext
 }
-
-func c0(c []byte, s int) byte { return c[s] }
 
 // pieces classifies the parts of an over-long run clean[s:t] between its
 // backslashes, each as a token of its own, when its raw start lies in
