@@ -194,7 +194,7 @@ func (x *Extractor) checkMatches(v string, want []Type) []Match {
 	for _, t := range want {
 		e.claim |= 1 << t
 	}
-	e.out = e.checkBuf[:0]
+	e.out, e.spacedDots, e.rereads = e.checkBuf[:0], false, 0
 	raw := []byte(v)
 	e.block(raw, 0, 0, len(raw))
 	ms := e.out

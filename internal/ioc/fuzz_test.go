@@ -24,6 +24,7 @@ var fuzzSeeds = []string{
 	"00-1a-2b-3c-4d-5e 0011.2233.44aa dropper/x.sh setup.exe JA3: e7d705a3286e19ea42f587b344ee6865 t13d1516h2_8daaf6152771_b186095e22b6",
 	"1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2 bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
 	"google[.)com 10[.]10(.10\\.10 example(.)com(/)path h**ps://evil.Com BadHost.RU user.name",
+	"Evil.com a dot b, evil DOT com [.] (dot) x.y dot z dot dot q " + strings.Repeat("hxxp://a[.]b/c ", 3),
 	"href=https://evil.com/" + strings.Repeat("x", 400) + " C:\\\\Users\\\\a.ps1",
 }
 
@@ -76,6 +77,9 @@ func FuzzExtract(f *testing.F) {
 		if diff := cmp.Diff(ms, reused.Extract(in), cmpMatches); diff != "" {
 			t.Fatalf("a reused Extractor differs from Extract (-want +got):\n%s", diff)
 		}
+		if diff := cmp.Diff(extractFull(in), ms, cmpMatches); diff != "" {
+			t.Fatalf("the first pass without the spaced form differs from the full pass (-full +first):\n%s", diff)
+		}
 		raw := Extract(in, Options{})
 		if len(raw) != len(ms) {
 			t.Fatalf("Refang changes what is found: %d vs %d matches", len(raw), len(ms))
@@ -86,6 +90,15 @@ func FuzzExtract(f *testing.F) {
 			}
 		}
 	})
+}
+
+// extractFull reads text as one block with every notation, the spaced
+// " dot " included, from the start: what block gives after its reread.
+func extractFull(text string) []Match {
+	e := newEngine(DefaultOptions())
+	e.spacedDots = true
+	e.block([]byte(text), 0, 0, len(text))
+	return e.out
 }
 
 // chunkReader returns reads of pseudo-random sizes, including empty ones.
@@ -206,4 +219,46 @@ func TestExtractorMatchesExtract(t *testing.T) {
 	if found == 0 {
 		t.Fatal("the inputs hold no indicators: the comparison proves nothing")
 	}
+}
+
+// FuzzCheck holds the one-value check to its promise for every type, the
+// recognisers of MAC addresses, wallets, registry keys, paths, file names,
+// AS numbers and TLS fingerprints included: a value it accepts is exactly
+// one indicator, its canonical form is accepted again as the same
+// indicator (a fixed point: checksums still hold, hives keep their long
+// names), and a type asked for is the type given.
+func FuzzCheck(f *testing.F) {
+	for _, s := range []string{
+		"00-1A-2B-3C-4D-5E", "0011.2233.44aa", "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2",
+		"bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+		"44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A",
+		`HKCU\Software\Microsoft\Windows\CurrentVersion\Run`, `C:\Program Files (x86)\x\y.dll`, "/tmp/.x/run.sh",
+		"invoice.pdf.exe", "AS15169", "t13d1516h2_8daaf6152771_b186095e22b6", "e7d705a3286e19ea42f587b344ee6865",
+		"hxxps[://]evil[.]com/a", "evil.Com", "google[.)com", "h**p://x.org/", "user.name", "10.0.0.1",
+	} {
+		f.Add(s, uint8(0))
+	}
+	f.Fuzz(func(t *testing.T, in string, want uint8) {
+		var ts []Type
+		if want%uint8(numTypes) != 0 {
+			ts = []Type{Type(want % uint8(numTypes))}
+		}
+		m, err := Check(in, ts...)
+		if err != nil {
+			return
+		}
+		if len(ts) > 0 && m.Type != ts[0] {
+			t.Fatalf("Check(%q, %v) gave a %v", in, ts[0], m.Type)
+		}
+		if m.Value == "" {
+			t.Fatalf("Check(%q) accepted an empty value: %+v", in, m)
+		}
+		again, err := Check(m.Value, m.Type)
+		if err != nil {
+			t.Fatalf("the canonical form %q of %q is refused: %v", m.Value, in, err)
+		}
+		if again.Value != m.Value || again.Type != m.Type {
+			t.Fatalf("Check(%q) = %v %q, but Check of that = %v %q", in, m.Type, m.Value, again.Type, again.Value)
+		}
+	})
 }

@@ -1,5 +1,7 @@
 package ioc
 
+import "bytes"
+
 // Defang normalisation. Analysts break indicators on purpose so that nobody
 // clicks them: evil[.]com, hxxps[://]host, user[at]mail(.)ru. Before
 // tokenising, the engine rewrites those notations back into plain characters
@@ -193,21 +195,74 @@ func eqFold(b []byte, s string) bool {
 	return true
 }
 
+// bracketTriggers are the bytes every notation but the spaced " dot "
+// starts or (for ".]") ends at: together about one byte in a hundred of
+// report text, so normalize finds them with bytes.IndexByte, one search
+// per byte value, rather than looking at every byte.
+var bracketTriggers = [...]byte{'[', '(', '{', '\\', ']'}
+
+// triggerFinder yields the positions of bracketTriggers in order.
+type triggerFinder struct {
+	raw  []byte
+	next [len(bracketTriggers)]int // next position of each trigger at or after the last query
+}
+
+func (f *triggerFinder) reset(raw []byte) {
+	f.raw = raw
+	for k := range f.next {
+		f.next[k] = -1
+	}
+}
+
+// from returns the first trigger position at or after p, or len(raw).
+func (f *triggerFinder) from(p int) int {
+	m := len(f.raw)
+	for k, b := range bracketTriggers {
+		q := f.next[k]
+		if q < p {
+			q = len(f.raw)
+			if p < len(f.raw) {
+				if i := bytes.IndexByte(f.raw[p:], b); i >= 0 {
+					q = p + i
+				}
+			}
+			f.next[k] = q
+		}
+		m = min(m, q)
+	}
+	return m
+}
+
 // normalize rewrites defang notations of raw into e.cleanBuf and records the
 // offset shifts in e.adj. When raw has none, it returns raw itself and copies
-// nothing, which is the common case.
-func (e *engine) normalize(raw []byte) []byte {
+// nothing, which is the common case. With spaced false it leaves the spaced
+// form " dot " alone and gives what the full pass gives on any text where
+// that pass finds no spaced form: the notations are decided on raw bytes
+// alone, and the spaced form's bytes (space, "dot", space) are never part
+// of another notation.
+func (e *engine) normalize(raw []byte, spaced bool) []byte {
 	e.adj, e.hint = e.adj[:0], 0
 	var out []byte
 	started := false
 	copied := 0
+	if !spaced {
+		e.finder.reset(raw)
+	}
 	for p := 0; p < len(raw); p++ {
-		// Spaces and dots are frequent and almost never open a notation, so
-		// the loop stops on the rarer second byte of " dot " and ".]" and
-		// steps back one.
-		b := raw[p]
-		if !scanTrigger[b] {
-			continue
+		var b byte
+		if spaced {
+			// Spaces and dots are frequent and almost never open a
+			// notation, so the loop stops on the rarer second byte of
+			// " dot " and ".]" and steps back one.
+			b = raw[p]
+			if !scanTrigger[b] {
+				continue
+			}
+		} else {
+			if p = e.finder.from(p); p == len(raw) {
+				break
+			}
+			b = raw[p]
 		}
 		q := p // where the notation would start
 		if b == 'd' || b == 'D' || b == ']' {
@@ -327,7 +382,7 @@ func consumed(raw []byte, i int) bool {
 // hxxps, fxp, hXXp, h**p, ...) become http, https and ftp.
 func Refang(text string) string {
 	var e engine
-	clean := e.normalize([]byte(text))
+	clean := e.normalize([]byte(text), true)
 	out := make([]byte, 0, len(clean))
 	last := 0
 	for i := 0; i+3 <= len(clean); i++ {

@@ -44,7 +44,7 @@ func (x *Extractor) Extract(text string) []Match {
 		return extractWith(text, x.e.opts)
 	}
 	e := x.e
-	e.out = nil
+	e.out, e.spacedDots, e.rereads = nil, false, 0
 	raw := []byte(text)
 	e.block(raw, 0, 0, len(raw))
 	return e.out

@@ -68,3 +68,35 @@ func TestScannerReadError(t *testing.T) {
 		t.Errorf("Err() = %v, want %v", sc.Err(), boom)
 	}
 }
+
+// A text is read without the spaced form " dot " until a block holds the
+// word; that block is read again, whole (and after a second such block,
+// the rest with the spaced form): the matches before the word in that
+// block are reported once, with their offsets, as the full pass reports
+// them.
+func TestSpacedFormReread(t *testing.T) {
+	prose := strings.Repeat("the actor moved laterally over smb and a[.]b.com then ", 6000) // ≈ 330 kB: two blocks
+	text := prose + "C2 evil dot com, " + prose + "C2 evil dot com, " + prose + "C2 evil dot com, " + prose
+	ms := Extract(text, DefaultOptions())
+	var spaced, bracketed int
+	for _, m := range ms {
+		if in := text[m.Offset : m.Offset+int64(len(m.Raw))]; in != m.Raw {
+			t.Fatalf("raw %q not at offset %d (%q)", m.Raw, m.Offset, in)
+		}
+		switch m.Value {
+		case "evil.com":
+			spaced++
+			if k := int64(len(prose)+17)*int64(spaced-1) + int64(len(prose)+3); m.Raw != "evil dot com" || m.Offset != k {
+				t.Errorf("spaced form: %+v", m)
+			}
+		case "a.b.com":
+			bracketed++
+		}
+	}
+	if spaced != 3 || bracketed != 24000 {
+		t.Errorf("found evil.com %d times (want 3) and a.b.com %d times (want 24000)", spaced, bracketed)
+	}
+	if diff := cmp.Diff(extractFull(text), ms, cmpMatches); diff != "" {
+		t.Errorf("(-full pass +Extract):\n%s", diff)
+	}
+}

@@ -1,6 +1,9 @@
 package ioc
 
-import "bytes"
+import (
+	"bytes"
+	"math/bits"
+)
 
 // Byte classes. One table lookup per byte tells the tokeniser everything it
 // needs; the OR of a token's classes (its mask) lets it skip plain words
@@ -90,7 +93,14 @@ type engine struct {
 	tlds     map[string]bool // ICANN verdicts per TLD seen, bounded
 	suffixes map[string]bool // bare-public-suffix verdicts per domain, bounded
 	inPath   bool            // classifying a path component after a '/' or '\\'
-	phrases  bool            // join the spaced names of paths (off for Refang)
+	// spacedDots makes normalize look for the spaced form " dot " too; a
+	// text is read without it until blocks hold the word (see reread).
+	spacedDots bool
+	rereads    int // blocks read again for the spaced form
+	finder     triggerFinder
+	walk       int  // block's next rewrite to pass (index into adj)
+	walkDelta  int  // raw minus clean offset before adj[walk]
+	phrases    bool // join the spaced names of paths (off for Refang)
 	// claim holds the types Check was asked for (a bit per type; 0 outside
 	// Check): a value claimed to be a domain or a JA3 fingerprint is read as
 	// one where running text would need context to say so.
@@ -105,62 +115,181 @@ func newEngine(opts Options) *engine {
 // claimed reports whether Check was asked for type t.
 func (e *engine) claimed(t Type) bool { return e.claim&(1<<t) != 0 }
 
+// interesting are the classes of a token that may hold an indicator: a
+// token of lower-case letters only, most of any text, holds none.
+const interesting = cUpper | cDigit | cDot | cColon | cAt | cSlash | cDash | cJoin
+
+// stopByte marks the bytes block stops at: those whose class makes a token
+// hold an indicator (interesting), and 'd', which may start the spaced
+// notation " dot ".
+var stopByte = func() (t [256]uint8) {
+	for b := range t {
+		if cls[b]&interesting != 0 || b == 'd' {
+			t[b] = 1
+		}
+	}
+	return t
+}()
+
 // block extracts from raw the matches of every token whose raw start lies in
 // [from, to), appending them to e.out. Bytes outside that range are context.
+//
+// A token (a maximal run of non-delimiters) can hold an indicator only if
+// one of its bytes is upper-case, a digit or one of . : @ / - _ + \, and
+// most tokens of any text are lower-case words, so block does not split the
+// text into tokens: it looks for the next such byte, eight bytes per
+// branch, and reads the token around it, from the last delimiter before it
+// to the next one. Every token holding such a byte is so classified once,
+// whole and in order, and no other token is.
 func (e *engine) block(raw []byte, base int64, from, to int) {
+	out0 := len(e.out)
 	e.raw, e.base = raw, base
-	c := e.normalize(raw)
+	c := e.normalize(raw, e.spacedDots)
 	e.clean = c
+	e.walk, e.walkDelta = 0, 0
 	n := len(c)
-	adj := e.adj
-	ai, delta := 0, 0
-	i := 0
-	for i < n {
-		for i < n && cls[c[i]]&cDelim != 0 {
-			i++
-		}
-		s := i
-		var mask uint16
-		for i < n && cls[c[i]]&cDelim == 0 {
-			mask |= cls[c[i]]
-			i++
-		}
-		if s == i {
-			break
-		}
-		rs, re := s, i
-		if len(adj) > 0 {
-			// Walk the rewrites along with the tokens instead of searching.
-			for ai < len(adj) && adj[ai].end <= s {
-				delta = adj[ai].delta
-				ai++
+	done := 0 // end of the last token read
+	p := 0
+	for {
+		for p+8 <= n {
+			w := c[p : p+8 : p+8]
+			x := uint(stopByte[w[0]]) | uint(stopByte[w[1]])<<1 | uint(stopByte[w[2]])<<2 | uint(stopByte[w[3]])<<3 |
+				uint(stopByte[w[4]])<<4 | uint(stopByte[w[5]])<<5 | uint(stopByte[w[6]])<<6 | uint(stopByte[w[7]])<<7
+			if x != 0 {
+				p += bits.TrailingZeros(x)
+				break
 			}
-			rs = s + delta
-			d := delta
-			for aj := ai; aj < len(adj) && adj[aj].end <= i; aj++ {
-				d = adj[aj].delta
-			}
-			re = i + d
+			p += 8
 		}
-		if rs >= to {
-			break
+		for p < n && stopByte[c[p]] == 0 {
+			p++
 		}
-		if rs < from || re-rs > e.maxToken {
-			// Over-long, or begun in the previous block, which only an
-			// over-long run can be: a block is cut inside a run only when
-			// its window holds no delimiter (Scanner.cutPoint).
-			if mask&cJoin != 0 {
-				e.pieces(s, i, from, to)
-			} else if rs >= from {
-				e.longToken(s, i, rs)
+		if p >= n {
+			return
+		}
+		if cls[c[p]]&interesting == 0 {
+			// A 'd' in a lower-case word: the spaced form " dot ",
+			// which the first pass leaves out, reads the block again.
+			if p+3 < n && e.spacedDot(p, p+3) {
+				e.reread(out0, from, to)
+				return
 			}
+			p++
 			continue
 		}
-		if mask&(cUpper|cDigit|cDot|cColon|cAt|cSlash|cDash|cJoin) == 0 {
-			continue // a lower-case word, most of any text, holds no indicator
+		s := p
+		for s > done && cls[c[s-1]]&cDelim == 0 {
+			s--
 		}
-		e.token(s, i, mask)
+		t, mask := tokenEnd(c, p)
+		switch e.visit(s, t, mask|e.prefixMask(s, p), from, to) {
+		case visitStop:
+			return
+		case visitReread:
+			e.reread(out0, from, to)
+			return
+		}
+		done, p = t, t
 	}
+}
+
+// prefixMask is the union of the classes of clean[s:p].
+func (e *engine) prefixMask(s, p int) uint16 {
+	var m uint16
+	for _, b := range e.clean[s:p] {
+		m |= cls[b]
+	}
+	return m
+}
+
+// tokenEnd returns the end of the token holding c[i] (the next delimiter,
+// or len(c)) and the union of the classes of c[i:end].
+func tokenEnd(c []byte, i int) (int, uint16) {
+	var mask uint16
+	for j, b := range c[i:] {
+		k := cls[b]
+		if k&cDelim != 0 {
+			return i + j, mask
+		}
+		mask |= k
+	}
+	return len(c), mask
+}
+
+// spacedDot reports whether the word clean[s:t], met by the first pass
+// over the block (which leaves the spaced form out), is the spaced form
+// " dot " or " DOT " that the full pass reads as a notation: defangAt
+// decides on the raw bytes, as the full pass does, so "a dot (.)" in
+// prose costs no second reading.
+func (e *engine) spacedDot(s, t int) bool {
+	c := e.clean
+	if e.spacedDots || s == 0 || c[s-1] != ' ' || t >= len(c) || c[t] != ' ' ||
+		string(c[s:t]) != "dot" && string(c[s:t]) != "DOT" {
+		return false
+	}
+	_, n, spaced := defangAt(e.raw, e.rawPos(s-1), e.phrases)
+	return n > 0 && spaced
+}
+
+// reread discards the block's matches from out0 on and reads it again with
+// the spaced form: a block holds it rarely enough that the first pass
+// leaves it out. A text with the word in a second block writes it often,
+// so its later blocks are read with the spaced form from the start
+// (until the next text of an Extractor): a stream costs at most two blocks
+// more than the full pass.
+func (e *engine) reread(out0, from, to int) {
+	e.out = e.out[:out0]
+	e.spacedDots = true
+	e.block(e.raw, e.base, from, to)
+	if e.rereads++; e.rereads < 2 {
+		e.spacedDots = false
+	}
+}
+
+const (
+	visitNext = iota
+	visitStop
+	visitReread
+)
+
+// visit classifies the token clean[s:t] whose classes are mask, unless its
+// raw start lies outside [from, to): visitStop once past to.
+func (e *engine) visit(s, t int, mask uint16, from, to int) int {
+	if t-s == 3 && e.clean[s] == 'D' && e.spacedDot(s, t) {
+		return visitReread
+	}
+	rs, re := s, t
+	if adj := e.adj; len(adj) > 0 {
+		// Walk the rewrites along with the tokens instead of searching.
+		ai := e.walk
+		for ai < len(adj) && adj[ai].end <= s {
+			e.walkDelta = adj[ai].delta
+			ai++
+		}
+		e.walk = ai
+		rs = s + e.walkDelta
+		d := e.walkDelta
+		for aj := ai; aj < len(adj) && adj[aj].end <= t; aj++ {
+			d = adj[aj].delta
+		}
+		re = t + d
+	}
+	if rs >= to {
+		return visitStop
+	}
+	if rs < from || re-rs > e.maxToken {
+		// Over-long, or begun in the previous block, which only an
+		// over-long run can be: a block is cut inside a run only when
+		// its window holds no delimiter (Scanner.cutPoint).
+		if mask&cJoin != 0 {
+			e.pieces(s, t, from, to)
+		} else if rs >= from {
+			e.longToken(s, t, rs)
+		}
+		return visitNext
+	}
+	e.token(s, t, mask)
+	return visitNext
 }
 
 // pieces classifies the parts of an over-long run clean[s:t] between its
