@@ -1,0 +1,53 @@
+package forum_test
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"github.com/spoor/spoor/internal/forum"
+	"github.com/spoor/spoor/internal/testenv"
+)
+
+// The HackHound dump reads whole: every post, one forum, day precision,
+// and its graph ranks authors by ties of co-participation.
+func TestAcceptanceHackHound(t *testing.T) {
+	testenv.Acceptance(t)
+	path := testenv.DataFile(t, "hacker-forum", "hackhound_posts.csv.gz")
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res, err := forum.Read(f, "hackhound_posts.csv.gz", forum.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Format != "hackhound" || len(res.Posts) != 4178 || res.Blank != 5 || res.Skipped != 0 {
+		t.Fatalf("read %s: %d posts, %d blank, %d skipped; want hackhound, 4178, 5, 0", res.Format, len(res.Posts), res.Blank, res.Skipped)
+	}
+	authors := map[string]bool{}
+	keys := map[string]bool{}
+	for _, p := range res.Posts {
+		authors[p.Author] = true
+		if keys[p.Key] {
+			t.Fatalf("post key %s given twice", p.Key)
+		}
+		keys[p.Key] = true
+		if p.Forum != "HackHound" || p.Time.Precision.String() != "day" {
+			t.Fatalf("post %+v: want forum HackHound and day precision", p)
+		}
+	}
+	if len(authors) < 700 {
+		t.Errorf("%d authors; the dump has about 796", len(authors))
+	}
+	start := time.Now()
+	a := forum.Analyze(res.Posts, forum.DefaultWeights())
+	t.Logf("analysed %d authors, %d ties, %d communities in %v", len(a.Actors), len(a.Graph.Edges), len(a.Communities), time.Since(start))
+	for _, act := range a.Actors[:10] {
+		t.Logf("%d %s %.3f %s", act.Rank, act.Handle, act.Score, act.Why)
+	}
+	if a.Actors[0].Score <= a.Actors[len(a.Actors)-1].Score || len(a.Actors[0].Parts) != 6 {
+		t.Errorf("top actor %+v", a.Actors[0])
+	}
+}
