@@ -160,7 +160,7 @@ func (p *parser) add(line int, post Post) error {
 	if p.opts.Forum != "" {
 		post.Forum = p.opts.Forum
 	}
-	if err := check(&post); err != nil {
+	if err := CheckPost(&post); err != nil {
 		return p.bad(line, err)
 	}
 	tk := post.Forum + "\x00" + post.Thread
@@ -196,8 +196,9 @@ func DeriveKey(thread, author, timeText, text string) string {
 	return "h:" + hex.EncodeToString(h.Sum(nil)[:10])
 }
 
-// check applies the rules every stored post keeps.
-func check(p *Post) error {
+// CheckPost applies the rules every stored post keeps: a forum, thread
+// and author; names bounded; UTF-8 without NUL; text at most MaxText.
+func CheckPost(p *Post) error {
 	if p.Forum == "" {
 		return errors.New("no forum: the row names none; give one (--forum)")
 	}

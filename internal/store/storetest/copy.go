@@ -111,6 +111,8 @@ func FillEveryTable(t testing.TB, s *store.Store) {
 	mustT("finish run", s.FinishRun(ctx, run))
 	mustT("save marks", s.SaveSourceMarks(ctx, src.ID, "misp-feed", map[string]int64{"5f0c0a3e-1111": 1700000000}))
 	mustT("save fetch state", s.SaveFetchState(ctx, &intel.FetchState{URL: "https://labs.example.com/paper-kite", ETag: `"v1"`, FetchedAt: now}))
+	_, err = s.ImportForumPosts(ctx, "Copy Forum", store.ForumImport{Source: "dump.jsonl", Format: "jsonl"}, forumPosts())
+	mustT("import forum posts", err)
 	mustT("save TAXII state", s.SaveTAXIIState(ctx, &intel.TAXIIState{Source: "ACME TAXII", Collection: "c1", AddedAfter: now, LastPull: now, ObjectsTotal: 5}))
 }
 

@@ -58,6 +58,7 @@ func Run(t *testing.T, open Opener) {
 		{"SchemaStatus", testSchemaStatus}, {"StuckRuns", testStuckRuns},
 		{"Export", testExport}, {"ExportPaging", testExportPaging},
 		{"Sightings", testSightings},
+		{"Forums", testForums},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
