@@ -63,6 +63,7 @@ func commands() []*command {
 		userCmd(),
 		extractCmd(),
 		collectCmd(),
+		forumCmd(),
 		sourceCmd(),
 		workerCmd(),
 		secretsCmd(),

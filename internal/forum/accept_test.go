@@ -47,6 +47,19 @@ func TestAcceptanceHackHound(t *testing.T) {
 	for _, act := range a.Actors[:10] {
 		t.Logf("%d %s %.3f %s", act.Rank, act.Handle, act.Score, act.Why)
 	}
+	start = time.Now()
+	for _, act := range a.Actors[:10] {
+		p, err := a.Portrait(forum.AuthorKey{Forum: act.Forum, Handle: act.Handle})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Posts != act.Posts || p.Time.WeekdayCounts == [7]int{} || len(p.Sections) == 0 || len(p.Terms) == 0 || len(p.Neighbours) == 0 {
+			t.Errorf("portrait of %s: %+v", act.Handle, p)
+		}
+		t.Logf("%s: %d posts %s..%s sections %v terms %v langs %v cands %v contacts %v inds %d", p.Handle, p.Posts, p.First, p.Last,
+			p.Sections[:min(3, len(p.Sections))], p.Terms[:min(5, len(p.Terms))], p.Languages, p.Candidates, p.Contacts, len(p.Indicators))
+	}
+	t.Logf("10 portraits in %v", time.Since(start))
 	if a.Actors[0].Score <= a.Actors[len(a.Actors)-1].Score || len(a.Actors[0].Parts) != 6 {
 		t.Errorf("top actor %+v", a.Actors[0])
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Weights say how much each measure counts in the key-actor score; each
@@ -71,6 +72,9 @@ type Analysis struct {
 	Posts []Post
 	// byNode maps a graph index to its place in Actors.
 	byNode []int
+	// texts are the authors' texts reduced, made on the first portrait.
+	textsOnce sync.Once
+	texts     map[AuthorKey]*authorText
 }
 
 // Analyze builds the graph of posts and ranks its authors by the weighted

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spoor/spoor/internal/analyze"
@@ -198,36 +199,26 @@ func (s *Store) SaveForumPosts(ctx context.Context, forumName string, posts []fo
 	return r.Added, nil
 }
 
-// ImportForumPosts stores posts in the forum named forumName (every post
-// is taken to be of it, whatever its Forum says) in one transaction with a
-// record of the run, idempotent on (forum, post key). A post is kept
-// exactly as given; a thread keeps the section and title it was first
-// stored with, an author the first title seen.
+// ImportForumPosts stores posts in one transaction with a record of the
+// run per forum, idempotent on (forum, post key). forumName, when not
+// "", is the forum of every post whatever its Forum says; else each post
+// goes to its own forum (made when missing). A post is kept exactly as
+// given; a thread keeps the section and title it was first stored with,
+// an author the first title seen.
 func (s *Store) ImportForumPosts(ctx context.Context, forumName string, imp ForumImport, posts []forum.Post) (*ForumImportResult, error) {
 	res := &ForumImportResult{Forum: forumName, Seen: len(posts), Skipped: imp.Skipped}
-	f := &forum.Forum{Name: forumName, Engine: imp.Engine}
-	if err := f.Check(); err != nil {
-		return nil, &intel.Error{Code: intel.CodeInvalid, Message: err.Error(), Err: err}
+	engine := imp.Engine
+	if engine == "" {
+		engine = "import"
+	}
+	type forumState struct {
+		id, importID               int64
+		seen, added                int
+		sections, threads, authors map[string]int64
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		now := ms(s.now())
-		var forumID int64
-		err := s.queryRow(ctx, tx, `SELECT id FROM forums WHERE name = ?`, f.Name).Scan(&forumID)
-		if errors.Is(err, sql.ErrNoRows) {
-			err = s.queryRow(ctx, tx, `INSERT INTO forums (name, engine, start_urls, created_at, updated_at) VALUES (?, ?, '[]', ?, ?) RETURNING id`,
-				f.Name, f.Engine, now, now).Scan(&forumID)
-			if err == nil {
-				err = s.audit(ctx, tx, "forum.create", "forum", forumID, f.Name)
-			}
-		}
-		if err != nil {
-			return err
-		}
-		if err := s.queryRow(ctx, tx, `INSERT INTO forum_imports (forum_id, source, format, started_at, seen, added, skipped)
-VALUES (?, ?, ?, ?, ?, 0, ?) RETURNING id`, forumID, imp.Source, imp.Format, now, len(posts), imp.Skipped).Scan(&res.ImportID); err != nil {
-			return err
-		}
-		ids := func(query string) (map[string]int64, error) {
+		ids := func(query string, forumID int64) (map[string]int64, error) {
 			rows, err := s.query(ctx, tx, query, forumID)
 			if err != nil {
 				return nil, err
@@ -244,17 +235,47 @@ VALUES (?, ?, ?, ?, ?, 0, ?) RETURNING id`, forumID, imp.Source, imp.Format, now
 			}
 			return m, rows.Err()
 		}
-		sections, err := ids(`SELECT name, id FROM forum_sections WHERE forum_id = ?`)
-		if err != nil {
-			return err
-		}
-		threads, err := ids(`SELECT thread_key, id FROM forum_threads WHERE forum_id = ?`)
-		if err != nil {
-			return err
-		}
-		authors, err := ids(`SELECT handle, id FROM forum_authors WHERE forum_id = ?`)
-		if err != nil {
-			return err
+		forums := map[string]*forumState{}
+		var order []string
+		open := func(name string) (*forumState, error) {
+			if st := forums[name]; st != nil {
+				return st, nil
+			}
+			f := &forum.Forum{Name: name, Engine: engine}
+			if err := f.Check(); err != nil {
+				return nil, &intel.Error{Code: intel.CodeInvalid, Message: err.Error(), Err: err}
+			}
+			st := &forumState{}
+			err := s.queryRow(ctx, tx, `SELECT id FROM forums WHERE name = ?`, f.Name).Scan(&st.id)
+			if errors.Is(err, sql.ErrNoRows) {
+				err = s.queryRow(ctx, tx, `INSERT INTO forums (name, engine, start_urls, created_at, updated_at) VALUES (?, ?, '[]', ?, ?) RETURNING id`,
+					f.Name, f.Engine, now, now).Scan(&st.id)
+				if err == nil {
+					err = s.audit(ctx, tx, "forum.create", "forum", st.id, f.Name)
+				}
+			}
+			if err != nil {
+				return nil, err
+			}
+			if err := s.queryRow(ctx, tx, `INSERT INTO forum_imports (forum_id, source, format, started_at, seen, added, skipped)
+VALUES (?, ?, ?, ?, 0, 0, ?) RETURNING id`, st.id, imp.Source, imp.Format, now, imp.Skipped).Scan(&st.importID); err != nil {
+				return nil, err
+			}
+			if st.sections, err = ids(`SELECT name, id FROM forum_sections WHERE forum_id = ?`, st.id); err != nil {
+				return nil, err
+			}
+			if st.threads, err = ids(`SELECT thread_key, id FROM forum_threads WHERE forum_id = ?`, st.id); err != nil {
+				return nil, err
+			}
+			if st.authors, err = ids(`SELECT handle, id FROM forum_authors WHERE forum_id = ?`, st.id); err != nil {
+				return nil, err
+			}
+			forums[name] = st
+			order = append(order, name)
+			if res.ImportID == 0 {
+				res.ImportID = st.importID
+			}
+			return st, nil
 		}
 		insSection, err := s.prepare(ctx, tx, `INSERT INTO forum_sections (forum_id, name) VALUES (?, ?) RETURNING id`)
 		if err != nil {
@@ -278,9 +299,16 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (forum_id, p
 			return err
 		}
 		defer insPost.Close()
+		if forumName != "" {
+			if _, err := open(forumName); err != nil {
+				return err
+			}
+		}
 		for i := range posts {
 			p := posts[i]
-			p.Forum = f.Name
+			if forumName != "" {
+				p.Forum = forumName
+			}
 			if err := checkPost(&p); err != nil {
 				return intel.Errorf(intel.CodeInvalid, "post %d (%s): %v", i+1, p.Key, err)
 			}
@@ -289,28 +317,33 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (forum_id, p
 					return err
 				}
 			}
-			sec, ok := sections[p.Section]
+			fs, err := open(p.Forum)
+			if err != nil {
+				return err
+			}
+			fs.seen++
+			sec, ok := fs.sections[p.Section]
 			if !ok {
-				if err := insSection.QueryRowContext(ctx, forumID, p.Section).Scan(&sec); err != nil {
+				if err := insSection.QueryRowContext(ctx, fs.id, p.Section).Scan(&sec); err != nil {
 					return err
 				}
-				sections[p.Section] = sec
+				fs.sections[p.Section] = sec
 				res.Sections++
 			}
-			th, ok := threads[p.Thread]
+			th, ok := fs.threads[p.Thread]
 			if !ok {
-				if err := insThread.QueryRowContext(ctx, forumID, sec, p.Thread, p.ThreadTitle).Scan(&th); err != nil {
+				if err := insThread.QueryRowContext(ctx, fs.id, sec, p.Thread, p.ThreadTitle).Scan(&th); err != nil {
 					return err
 				}
-				threads[p.Thread] = th
+				fs.threads[p.Thread] = th
 				res.Threads++
 			}
-			au, ok := authors[p.Author]
+			au, ok := fs.authors[p.Author]
 			if !ok {
-				if err := insAuthor.QueryRowContext(ctx, forumID, p.Author, p.AuthorTitle).Scan(&au); err != nil {
+				if err := insAuthor.QueryRowContext(ctx, fs.id, p.Author, p.AuthorTitle).Scan(&au); err != nil {
 					return err
 				}
-				authors[p.Author] = au
+				fs.authors[p.Author] = au
 				res.Authors++
 			}
 			var offset any
@@ -326,19 +359,29 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (forum_id, p
 			if p.Time.Precision != 0 {
 				posted = p.Time.Time.UnixMilli()
 			}
-			r, err := insPost.ExecContext(ctx, forumID, th, au, res.ImportID, p.Key, p.Position, posted, int(p.Time.Precision),
+			r, err := insPost.ExecContext(ctx, fs.id, th, au, fs.importID, p.Key, p.Position, posted, int(p.Time.Precision),
 				offset, p.TimeText, p.AuthorTitle, p.Text, p.ReplyTo, quotes, p.URL, p.Source)
 			if err != nil {
 				return err
 			}
 			if n, _ := r.RowsAffected(); n > 0 {
+				fs.added++
 				res.Added++
 			}
 		}
-		if _, err := s.exec(ctx, tx, `UPDATE forum_imports SET added = ? WHERE id = ?`, res.Added, res.ImportID); err != nil {
-			return err
+		for _, name := range order {
+			fs := forums[name]
+			if _, err := s.exec(ctx, tx, `UPDATE forum_imports SET seen = ?, added = ? WHERE id = ?`, fs.seen, fs.added, fs.importID); err != nil {
+				return err
+			}
+			if err := s.audit(ctx, tx, "forum.import", "forum", fs.id, fmt.Sprintf("%s: %d posts read, %d added", imp.Source, fs.seen, fs.added)); err != nil {
+				return err
+			}
 		}
-		return s.audit(ctx, tx, "forum.import", "forum", forumID, fmt.Sprintf("%s: %d posts read, %d added", imp.Source, res.Seen, res.Added))
+		if res.Forum == "" {
+			res.Forum = strings.Join(order, ", ")
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, s.wrap("import forum posts", err)
