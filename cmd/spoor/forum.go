@@ -186,21 +186,11 @@ func forumAnalysis(ctx context.Context, st *store.Store, name string, text bool)
 		}
 		id = f.ID
 	}
-	posts, err := st.ForumPosts(ctx, store.ForumPostFilter{ForumID: id, Text: text})
+	posts, err := st.ForumPosts(ctx, forum.PostFilter{ForumID: id, Text: text})
 	if err != nil {
 		return nil, err
 	}
 	return forum.Analyze(posts, forum.DefaultWeights()), nil
-}
-
-// actorsView is the JSON of spoor forum actors and its API.
-type actorsView struct {
-	Forum       string            `json:"forum"` // "" for every forum
-	Authors     int               `json:"authors"`
-	Ties        int               `json:"ties"`
-	Communities []forum.Community `json:"communities"`
-	Weights     forum.Weights     `json:"weights"`
-	Actors      []forum.Actor     `json:"actors"`
 }
 
 func forumActors(ctx context.Context, e *env, st *store.Store, name string, limit int, out string) error {
@@ -208,12 +198,7 @@ func forumActors(ctx context.Context, e *env, st *store.Store, name string, limi
 	if err != nil {
 		return err
 	}
-	limit = max(1, min(limit, len(a.Actors)))
-	v := actorsView{Forum: name, Authors: len(a.Actors), Ties: len(a.Graph.Edges), Communities: a.Communities, Weights: a.Weights,
-		Actors: a.Actors[:min(limit, len(a.Actors))]}
-	if v.Communities == nil {
-		v.Communities = []forum.Community{}
-	}
+	v := a.Ranking(name, max(1, limit))
 	if out == "json" {
 		return printJSON(e.stdout, v)
 	}

@@ -115,3 +115,11 @@ type AuthorKey struct {
 }
 
 func (p *Post) authorKey() AuthorKey { return AuthorKey{p.Forum, p.Author} }
+
+// PostFilter selects stored posts.
+type PostFilter struct {
+	ForumID  int64 // 0: every forum
+	AuthorID int64 // 0: every author
+	// Text reads the posts' text; the graph does without it.
+	Text bool
+}

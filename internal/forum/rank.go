@@ -269,3 +269,70 @@ func (a *Analysis) Actor(k AuthorKey) *Actor {
 
 // ActorAt returns the actor of a graph index.
 func (a *Analysis) ActorAt(i int) *Actor { return &a.Actors[a.byNode[i]] }
+
+// Ranking is the ranked actors of an analysis as the CLI and API show
+// them: the best limit actors with their score parts, and the graph's size.
+type Ranking struct {
+	Forum       string      `json:"forum"` // "" for every forum
+	Authors     int         `json:"authors"`
+	Ties        int         `json:"ties"`
+	Communities []Community `json:"communities"`
+	Weights     Weights     `json:"weights"`
+	Actors      []Actor     `json:"actors"`
+}
+
+// Ranking returns the best limit actors (every one when limit ≤ 0).
+func (a *Analysis) Ranking(forum string, limit int) Ranking {
+	if limit <= 0 || limit > len(a.Actors) {
+		limit = len(a.Actors)
+	}
+	r := Ranking{Forum: forum, Authors: len(a.Actors), Ties: len(a.Graph.Edges), Communities: a.Communities, Weights: a.Weights,
+		Actors: a.Actors[:limit]}
+	if r.Communities == nil {
+		r.Communities = []Community{}
+	}
+	if r.Actors == nil {
+		r.Actors = []Actor{}
+	}
+	return r
+}
+
+// GraphView is the author graph as the graph page draws it: the best
+// actors as nodes and the ties between them.
+type GraphView struct {
+	Authors int         `json:"authors"` // in the whole graph
+	Nodes   []GraphNode `json:"nodes"`
+	Edges   []Edge      `json:"edges"` // Source/Target are node IDs
+}
+
+// GraphNode is one author of the drawn graph.
+type GraphNode struct {
+	ID        int     `json:"id"` // index in the graph
+	AuthorID  int64   `json:"author_id,omitempty"`
+	Handle    string  `json:"handle"`
+	Forum     string  `json:"forum"`
+	Rank      int     `json:"rank"`
+	Score     float64 `json:"score"`
+	Community int     `json:"community"`
+	Posts     int     `json:"posts"`
+}
+
+// View returns the subgraph of the best limit actors.
+func (a *Analysis) View(limit int) GraphView {
+	g := a.Graph
+	v := GraphView{Authors: len(a.Actors), Nodes: []GraphNode{}, Edges: []Edge{}}
+	keep := map[int]bool{}
+	for _, act := range a.Actors[:min(limit, len(a.Actors))] {
+		i := g.Index(AuthorKey{act.Forum, act.Handle})
+		keep[i] = true
+		v.Nodes = append(v.Nodes, GraphNode{ID: i, AuthorID: act.ID, Handle: act.Handle, Forum: act.Forum, Rank: act.Rank,
+			Score: act.Score, Community: act.Community, Posts: act.Posts})
+	}
+	for _, e := range g.Edges {
+		if keep[e.From] && keep[e.To] {
+			e.Weight, e.Co = round(e.Weight, 4), round(e.Co, 4)
+			v.Edges = append(v.Edges, e)
+		}
+	}
+	return v
+}

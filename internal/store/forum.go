@@ -398,17 +398,9 @@ func checkPost(p *forum.Post) error {
 	return forum.CheckPost(p)
 }
 
-// ForumPostFilter selects stored posts.
-type ForumPostFilter struct {
-	ForumID  int64 // 0: every forum
-	AuthorID int64 // 0: every author
-	// Text reads the posts' text; the graph does without it.
-	Text bool
-}
-
 // ForumPosts returns stored posts in the order they were stored, each
 // with its forum, section, thread, author (and AuthorID) and time.
-func (s *Store) ForumPosts(ctx context.Context, flt ForumPostFilter) ([]forum.Post, error) {
+func (s *Store) ForumPosts(ctx context.Context, flt forum.PostFilter) ([]forum.Post, error) {
 	text := `''`
 	if flt.Text {
 		text = `p.text`

@@ -86,6 +86,8 @@ type Server struct {
 	fingerprints analysisCache
 	// attributor holds the newest attribution model (attribution.go).
 	attributor *attribute.Attributor
+	// forums holds the analyses of the forums last viewed (forums.go).
+	forums forumCache
 }
 
 // New builds the server, parsing every template and hashing every static

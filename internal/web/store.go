@@ -28,6 +28,7 @@ type Store interface {
 	attributionStore
 	stixObjectStore
 	handlingStore
+	forumStore
 }
 
 // Collector runs and defines sources; *collect.Collector is one. The

@@ -101,7 +101,7 @@ func testForums(t *testing.T, open Opener) {
 	if df.Posts != 5 || df.Threads != 2 || df.Authors != 3 || df.Engine != "import" {
 		t.Errorf("dump forum %+v; want 5 posts, 2 threads, 3 authors", df)
 	}
-	stored, err := s.ForumPosts(ctx, store.ForumPostFilter{ForumID: df.ID, Text: true})
+	stored, err := s.ForumPosts(ctx, forum.PostFilter{ForumID: df.ID, Text: true})
 	must(t, "posts", err)
 	if len(stored) != 5 {
 		t.Fatalf("%d posts stored", len(stored))
@@ -148,7 +148,7 @@ func testForums(t *testing.T, open Opener) {
 	if a.Forum != "Dump Forum" || a.Handle != "zeus" {
 		t.Errorf("author %+v", a)
 	}
-	mine, err := s.ForumPosts(ctx, store.ForumPostFilter{AuthorID: a.ID})
+	mine, err := s.ForumPosts(ctx, forum.PostFilter{AuthorID: a.ID})
 	must(t, "posts of zeus", err)
 	if len(mine) != 2 || mine[0].Text != "" {
 		t.Errorf("posts of zeus without text: %+v", mine)
