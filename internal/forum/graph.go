@@ -265,10 +265,11 @@ const (
 	betweennessPivots = 256
 )
 
-// betweenness is Brandes' betweenness on the unweighted directed graph:
-// how often an author lies on the shortest chains between two others —
-// a broker between circles.
-func (g *Graph) betweenness() []float64 {
+// betweenness is Brandes' betweenness on the unweighted graph of ties,
+// either way: how often an author lies on the shortest chains between two
+// others — a broker between circles. (Directed, it would be almost always
+// 0: ties point from later posters to earlier ones.)
+func (g *Graph) betweenness(adj [][]int) []float64 {
 	n := len(g.Authors)
 	bc := make([]float64, n)
 	sources := make([]int, 0, n)
@@ -299,8 +300,7 @@ func (g *Graph) betweenness() []float64 {
 		for h := 0; h < len(queue); h++ {
 			v := queue[h]
 			stack = append(stack, v)
-			for _, e := range g.Out(v) {
-				w := e.To
+			for _, w := range adj[v] {
 				if dist[w] < 0 {
 					dist[w] = dist[v] + 1
 					queue = append(queue, w)
@@ -312,14 +312,13 @@ func (g *Graph) betweenness() []float64 {
 		}
 		for k := len(stack) - 1; k >= 0; k-- {
 			w := stack[k]
-			for _, ei := range g.in[w] {
-				v := g.Edges[ei].From
+			for _, v := range adj[w] {
 				if dist[v] >= 0 && dist[v] == dist[w]-1 {
 					delta[v] += sigma[v] / sigma[w] * (1 + delta[w])
 				}
 			}
 			if w != s {
-				bc[w] += delta[w] * scale
+				bc[w] += delta[w] * scale / 2 // each pair is counted from both ends
 			}
 		}
 		for _, v := range stack {
@@ -332,9 +331,8 @@ func (g *Graph) betweenness() []float64 {
 // coreNumbers is each author's k-core number in the undirected graph of
 // ties (Batagelj–Zaversnik): the largest k such that the author is in a
 // group where everyone has ties to at least k others of it.
-func (g *Graph) coreNumbers() []int {
+func (g *Graph) coreNumbers(adj [][]int) []int {
 	n := len(g.Authors)
-	adj := g.undirected()
 	deg := make([]int, n)
 	maxDeg := 0
 	for i := range adj {

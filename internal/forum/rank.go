@@ -89,8 +89,9 @@ func Analyze(posts []Post, w Weights) *Analysis {
 	}
 	pr := g.pageRank(0.85)
 	hub, auth := g.hits()
-	bc := g.betweenness()
-	core := g.coreNumbers()
+	adj := g.undirected()
+	bc := g.betweenness(adj)
+	core := g.coreNumbers(adj)
 	comm := g.communities()
 	ids := make([]int64, n)
 	for i := range posts {
@@ -128,7 +129,7 @@ func Analyze(posts []Post, w Weights) *Analysis {
 		total = 1
 	}
 	degree := make([]int, n)
-	for i, nb := range g.undirected() {
+	for i, nb := range adj {
 		degree[i] = len(nb)
 	}
 	a.Actors = make([]Actor, n)
