@@ -5,9 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-
-	"gonum.org/v1/gonum/graph/community"
-	"gonum.org/v1/gonum/graph/simple"
 )
 
 // Edge weights. A reply or a quote is one deliberate answer to one
@@ -257,12 +254,12 @@ func (g *Graph) hits() (hub, auth []float64) {
 	return hub, auth
 }
 
-// exactBetweenness is the size up to which betweenness is computed from
-// every author; above it, from a fixed sample of betweennessPivots
-// authors, scaled (Brandes and Pich's estimate).
+// betweennessWork bounds the work of betweenness (searches × ties):
+// within it every author is a source; beyond it a fixed sample of
+// sources, at least minPivots, scaled up (Brandes and Pich's estimate).
 const (
-	exactBetweenness  = 4000
-	betweennessPivots = 256
+	betweennessWork = 3e8
+	minPivots       = 64
 )
 
 // betweenness is Brandes' betweenness on the unweighted graph of ties,
@@ -274,16 +271,18 @@ func (g *Graph) betweenness(adj [][]int) []float64 {
 	bc := make([]float64, n)
 	sources := make([]int, 0, n)
 	scale := 1.0
-	if n <= exactBetweenness {
+	entries := 1
+	for _, a := range adj {
+		entries += len(a)
+	}
+	if pivots := max(minPivots, int(betweennessWork/float64(entries))); pivots >= n {
 		for i := range n {
 			sources = append(sources, i)
 		}
 	} else {
 		r := rand.New(rand.NewPCG(1, 2))
-		for _, i := range r.Perm(n)[:betweennessPivots] {
-			sources = append(sources, i)
-		}
-		scale = float64(n) / betweennessPivots
+		sources = append(sources, r.Perm(n)[:pivots]...)
+		scale = float64(n) / float64(pivots)
 	}
 	sigma := make([]float64, n)
 	dist := make([]int, n)
@@ -391,48 +390,4 @@ func (g *Graph) undirected() [][]int {
 		adj[i] = slices.Compact(adj[i])
 	}
 	return adj
-}
-
-// communities finds circles of authors with Louvain modularity (gonum's
-// community package) over the undirected weighted ties; the seed is fixed
-// so that the same posts give the same communities. Community 0 is the
-// largest; an author with no ties is a community alone.
-func (g *Graph) communities() []int {
-	n := len(g.Authors)
-	ug := simple.NewWeightedUndirectedGraph(0, 0)
-	for i := range n {
-		ug.AddNode(simple.Node(i))
-	}
-	w := map[[2]int]float64{}
-	for _, e := range g.Edges {
-		a, b := min(e.From, e.To), max(e.From, e.To)
-		w[[2]int{a, b}] += e.Weight
-	}
-	keys := make([][2]int, 0, len(w))
-	for k := range w {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(x, y [2]int) int { return cmp.Or(cmp.Compare(x[0], y[0]), cmp.Compare(x[1], y[1])) })
-	for _, k := range keys {
-		ug.SetWeightedEdge(ug.NewWeightedEdge(simple.Node(k[0]), simple.Node(k[1]), w[k]))
-	}
-	red := community.Modularize(ug, 1, rand.NewPCG(7, 11))
-	comms := red.Communities()
-	groups := make([][]int, 0, len(comms))
-	for _, c := range comms {
-		ids := make([]int, len(c))
-		for i, nd := range c {
-			ids[i] = int(nd.ID())
-		}
-		slices.Sort(ids)
-		groups = append(groups, ids)
-	}
-	slices.SortFunc(groups, func(x, y []int) int { return cmp.Or(cmp.Compare(len(y), len(x)), cmp.Compare(x[0], y[0])) })
-	out := make([]int, n)
-	for c, ids := range groups {
-		for _, i := range ids {
-			out[i] = c
-		}
-	}
-	return out
 }
