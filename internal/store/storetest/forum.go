@@ -65,6 +65,19 @@ func testForums(t *testing.T, open Opener) {
 	if c, _ := s.ForumCookie(ctx, cfg.Name); c != "phpbb_sid=hunter2" {
 		t.Errorf("cookie after a save without one: %q", c)
 	}
+	// A key rotation re-seals the cookie; FindSecrets lists it.
+	secrets, err := s.FindSecrets(ctx)
+	must(t, "find secrets", err)
+	if len(secrets) != 1 || secrets[0].Place != secret.ForumCookie(cfg.Name) {
+		t.Errorf("secrets %+v; want the forum cookie", secrets)
+	}
+	k2 := secret.NewKey()
+	n, err := s.ResealSecrets(ctx, secret.NewBox(k2, key))
+	must(t, "reseal", err)
+	s.UseSecrets(secret.NewBox(k2))
+	if c, err := s.ForumCookie(ctx, cfg.Name); n != 1 || err != nil || c != "phpbb_sid=hunter2" {
+		t.Errorf("after rotation (%d resealed): cookie %q, %v", n, c, err)
+	}
 	wantCode(t, "bad proxy", s.SaveForum(ctx, &forum.Forum{Name: "x", Proxy: "ftp://h"}), intel.CodeInvalid)
 	got, err := s.FindForum(ctx, cfg.Name)
 	must(t, "find forum", err)
