@@ -14,6 +14,7 @@ import (
 
 	"github.com/spoor/spoor/internal/config"
 	"github.com/spoor/spoor/internal/forum"
+	"github.com/spoor/spoor/internal/forum/actors"
 	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/store"
 )
@@ -177,7 +178,7 @@ func forumImport(ctx context.Context, e *env, st *store.Store, path string, opts
 
 // forumAnalysis ranks the authors of one forum (name "": every forum);
 // text reads the posts' text too (portraits need it).
-func forumAnalysis(ctx context.Context, st *store.Store, name string, text bool) (*forum.Analysis, error) {
+func forumAnalysis(ctx context.Context, st *store.Store, name string, text bool) (*actors.Analysis, error) {
 	var id int64
 	if name != "" {
 		f, err := st.FindForum(ctx, name)
@@ -190,7 +191,7 @@ func forumAnalysis(ctx context.Context, st *store.Store, name string, text bool)
 	if err != nil {
 		return nil, err
 	}
-	return forum.Analyze(posts, forum.DefaultWeights()), nil
+	return actors.Analyze(posts, actors.DefaultWeights()), nil
 }
 
 func forumActors(ctx context.Context, e *env, st *store.Store, name string, limit int, out string) error {
@@ -253,7 +254,7 @@ func forumPortrait(ctx context.Context, e *env, st *store.Store, handle, name, o
 
 // addSameHandle adds the authors of the portrait's handle on other forums
 // to its candidates (the analysis holds one forum).
-func addSameHandle(ctx context.Context, st *store.Store, p *forum.Portrait) {
+func addSameHandle(ctx context.Context, st *store.Store, p *actors.Portrait) {
 	others, err := st.FindForumAuthors(ctx, p.Handle, "")
 	if err != nil {
 		return
@@ -262,11 +263,11 @@ func addSameHandle(ctx context.Context, st *store.Store, p *forum.Portrait) {
 		if o.Forum == p.Forum {
 			continue
 		}
-		p.Candidates = append([]forum.Candidate{{ID: o.ID, Forum: o.Forum, Handle: o.Handle, Reasons: []string{"same handle on " + o.Forum}}}, p.Candidates...)
+		p.Candidates = append([]actors.Candidate{{ID: o.ID, Forum: o.Forum, Handle: o.Handle, Reasons: []string{"same handle on " + o.Forum}}}, p.Candidates...)
 	}
 }
 
-func writePortrait(w io.Writer, p *forum.Portrait) error {
+func writePortrait(w io.Writer, p *actors.Portrait) error {
 	line := func(k, v string) { fmt.Fprintf(w, "%-12s %s\n", k+":", oneLine(v)) }
 	fmt.Fprintf(w, "%s on %s\n", oneLine(p.Handle), oneLine(p.Forum))
 	line("rank", fmt.Sprintf("#%d of %d, score %.3f: %s", p.Actor.Rank, p.Ranked, p.Actor.Score, p.Actor.Why))
@@ -289,7 +290,7 @@ func writePortrait(w io.Writer, p *forum.Portrait) error {
 	} else {
 		line("time zone", "unknown: no post has a time of day")
 	}
-	counts := func(cs []forum.Count, n int) string {
+	counts := func(cs []actors.Count, n int) string {
 		var s []string
 		for _, c := range cs[:min(n, len(cs))] {
 			s = append(s, fmt.Sprintf("%s (%d)", c.Name, c.N))

@@ -1,11 +1,9 @@
-// Package forum models hacker forums as collected — forums, sections,
-// threads, posts and their authors — reads forum dumps (the HackHound CSV,
-// a generic CSV and JSON-lines post format), builds the directed, weighted
-// graph of authors, ranks its key actors and draws an author's portrait.
-//
-// It is pure: parsers take an io.Reader, the analysis takes posts; the
-// store keeps posts exactly as a parser or crawler produced them and the
-// CLI, API and pages all call Analyze on what it gives back.
+// Package forum models hacker forums as collected — forums (with their
+// crawl configuration), sections, threads, posts and their authors — and
+// reads forum dumps: the HackHound CSV and a generic post format as CSV or
+// JSON lines. It is pure: parsers take an io.Reader; the store keeps posts
+// exactly as a parser or crawler produced them; internal/forum/actors
+// ranks their authors.
 //
 // An author belongs to one forum. The same handle on two forums is two
 // authors; a portrait lists the other as a candidate for the same person,
@@ -114,7 +112,8 @@ type AuthorKey struct {
 	Handle string `json:"handle"`
 }
 
-func (p *Post) authorKey() AuthorKey { return AuthorKey{p.Forum, p.Author} }
+// AuthorKey names the post's author across forums.
+func (p *Post) AuthorKey() AuthorKey { return AuthorKey{p.Forum, p.Author} }
 
 // PostFilter selects stored posts.
 type PostFilter struct {

@@ -7,12 +7,13 @@ import (
 	"sync"
 
 	"github.com/spoor/spoor/internal/forum"
+	"github.com/spoor/spoor/internal/forum/actors"
 	"github.com/spoor/spoor/internal/intel"
 )
 
 // Hacker forums: the list, a forum's overview with its key-actor table,
 // the author graph and an author's portrait — pages and the JSON they
-// draw from (GET /api/v1/forums…), the same store calls and forum.Analyze
+// draw from (GET /api/v1/forums…), the same store calls and actors.Analyze
 // as spoor forum list, actors and portrait. Post text is hostile: it is
 // only ever written as escaped text, and clipped on pages.
 
@@ -35,14 +36,14 @@ type forumCache struct {
 
 type forumEntry struct {
 	version int64
-	a       *forum.Analysis
+	a       *actors.Analysis
 }
 
 const forumCacheSize = 4
 
 // forumAnalysis returns the ranked analysis of a forum's posts (with
 // their text, for portraits), made once per stored version.
-func (s *Server) forumAnalysis(ctx context.Context, f *forum.Forum) (*forum.Analysis, error) {
+func (s *Server) forumAnalysis(ctx context.Context, f *forum.Forum) (*actors.Analysis, error) {
 	v, err := s.store.ForumVersion(ctx)
 	if err != nil {
 		return nil, err
@@ -57,7 +58,7 @@ func (s *Server) forumAnalysis(ctx context.Context, f *forum.Forum) (*forum.Anal
 	if err != nil {
 		return nil, err
 	}
-	a := forum.Analyze(posts, forum.DefaultWeights())
+	a := actors.Analyze(posts, actors.DefaultWeights())
 	if c.entries == nil || len(c.entries) >= forumCacheSize {
 		c.entries = map[int64]forumEntry{}
 	}
@@ -69,10 +70,10 @@ func (s *Server) forumAnalysis(ctx context.Context, f *forum.Forum) (*forum.Anal
 type forumView struct {
 	Forum    *forum.Forum    `json:"forum"`
 	Sections []forum.Section `json:"sections"`
-	Ranking  forum.Ranking   `json:"ranking"`
+	Ranking  actors.Ranking  `json:"ranking"`
 }
 
-func (s *Server) forumOverview(ctx context.Context, id int64, limit int) (*forumView, *forum.Analysis, error) {
+func (s *Server) forumOverview(ctx context.Context, id int64, limit int) (*forumView, *actors.Analysis, error) {
 	f, err := s.store.FindForumByID(ctx, id)
 	if err != nil {
 		return nil, nil, err
@@ -90,7 +91,7 @@ func (s *Server) forumOverview(ctx context.Context, id int64, limit int) (*forum
 
 // forumPortrait draws an author of a forum, with the same handle on
 // other forums among the candidates.
-func (s *Server) forumPortrait(ctx context.Context, forumID, authorID int64) (*forum.Forum, *forum.Portrait, error) {
+func (s *Server) forumPortrait(ctx context.Context, forumID, authorID int64) (*forum.Forum, *actors.Portrait, error) {
 	au, err := s.store.FindForumAuthor(ctx, authorID)
 	if err != nil {
 		return nil, nil, err
@@ -113,7 +114,7 @@ func (s *Server) forumPortrait(ctx context.Context, forumID, authorID int64) (*f
 	if others, err := s.store.FindForumAuthors(ctx, au.Handle, ""); err == nil {
 		for _, o := range others {
 			if o.Forum != au.Forum {
-				p.Candidates = append([]forum.Candidate{{ID: o.ID, Forum: o.Forum, Handle: o.Handle, Reasons: []string{"same handle on " + o.Forum}}}, p.Candidates...)
+				p.Candidates = append([]actors.Candidate{{ID: o.ID, Forum: o.Forum, Handle: o.Handle, Reasons: []string{"same handle on " + o.Forum}}}, p.Candidates...)
 			}
 		}
 	}
@@ -161,10 +162,10 @@ func (s *Server) apiForumActors(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	withID(s, w, r, http.StatusOK, func(ctx context.Context, id int64) (forum.Ranking, error) {
+	withID(s, w, r, http.StatusOK, func(ctx context.Context, id int64) (actors.Ranking, error) {
 		v, _, err := s.forumOverview(ctx, id, limit)
 		if err != nil {
-			return forum.Ranking{}, err
+			return actors.Ranking{}, err
 		}
 		return v.Ranking, nil
 	})
@@ -176,10 +177,10 @@ func (s *Server) apiForumGraph(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	withID(s, w, r, http.StatusOK, func(ctx context.Context, id int64) (forum.GraphView, error) {
+	withID(s, w, r, http.StatusOK, func(ctx context.Context, id int64) (actors.GraphView, error) {
 		_, a, err := s.forumOverview(ctx, id, 1)
 		if err != nil {
-			return forum.GraphView{}, err
+			return actors.GraphView{}, err
 		}
 		return a.View(limit), nil
 	})
@@ -191,7 +192,7 @@ func (s *Server) apiForumAuthor(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	withID(s, w, r, http.StatusOK, func(ctx context.Context, id int64) (*forum.Portrait, error) {
+	withID(s, w, r, http.StatusOK, func(ctx context.Context, id int64) (*actors.Portrait, error) {
 		_, p, err := s.forumPortrait(ctx, id, aid)
 		return p, err
 	})
@@ -240,7 +241,7 @@ const maxPostShown = 2000
 // portraitPage data: the portrait with its posts clipped.
 type portraitPage struct {
 	Forum    *forum.Forum
-	P        *forum.Portrait
+	P        *actors.Portrait
 	Clipped  map[string]bool
 	WeekDays []string
 }

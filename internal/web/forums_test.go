@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/spoor/spoor/internal/forum"
+	"github.com/spoor/spoor/internal/forum/actors"
 	"github.com/spoor/spoor/internal/store"
 )
 
@@ -78,7 +79,7 @@ func TestForums(t *testing.T) {
 			ExpectedContent: []string{"clipped"}, NotExpectedContent: []string{"alert(9)", "<b>dump"}},
 	})
 	// The vendor everyone answers and the buyer in every thread lead.
-	var rk forum.Ranking
+	var rk actors.Ranking
 	w := scenario{URL: "/api/v1" + base + "/actors", As: "reader"}.run(t, e)
 	if err := json.Unmarshal(w.Body.Bytes(), &rk); err != nil || len(rk.Actors) != 7 {
 		t.Fatalf("ranking: %v %+v", err, rk)
@@ -94,7 +95,7 @@ func TestForums(t *testing.T) {
 	}
 	// The API gives the hostile text back as JSON text, escaped for HTML.
 	w = scenario{URL: fmt.Sprintf("/api/v1%s/authors/%d", base, hostile), As: "reader"}.run(t, e)
-	var p forum.Portrait
+	var p actors.Portrait
 	if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil || len(p.Recent) != 1 || !strings.HasPrefix(p.Recent[0].Text, "<script>") {
 		t.Errorf("portrait JSON: %v %+v", err, p.Recent)
 	}

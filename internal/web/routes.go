@@ -7,6 +7,7 @@ import (
 	"github.com/spoor/spoor/internal/auth"
 	"github.com/spoor/spoor/internal/fingerprint"
 	"github.com/spoor/spoor/internal/forum"
+	"github.com/spoor/spoor/internal/forum/actors"
 	"github.com/spoor/spoor/internal/intel"
 )
 
@@ -223,12 +224,12 @@ func (s *Server) apiRoutes() []apiRoute {
 			Status: 200, Result: forumView{}, Handler: s.apiForumGet},
 		apiRoute{Method: "GET", Path: "/forums/{id}/actors", Perm: auth.ReadIntel,
 			Summary: "A forum's authors ranked by key-actor score (PageRank, HITS authority and hub, betweenness, k-core, activity over replies, quotes and thread co-participation), each with its score parts, rank by each, community and why",
-			Query:   []queryParam{{"limit", "integer", "at most this many actors, 1 to 500 (default 50)"}}, Status: 200, Result: forum.Ranking{}, Handler: s.apiForumActors},
+			Query:   []queryParam{{"limit", "integer", "at most this many actors, 1 to 500 (default 50)"}}, Status: 200, Result: actors.Ranking{}, Handler: s.apiForumActors},
 		apiRoute{Method: "GET", Path: "/forums/{id}/graph", Perm: auth.ReadIntel, Summary: "The author graph of a forum's best actors: nodes with score and community, ties with their reply, quote and co-participation weights",
-			Query: []queryParam{{"limit", "integer", "the best this many actors, 2 to 2000 (default 150)"}}, Status: 200, Result: forum.GraphView{}, Handler: s.apiForumGraph},
+			Query: []queryParam{{"limit", "integer", "the best this many actors, 2 to 2000 (default 150)"}}, Status: 200, Result: actors.GraphView{}, Handler: s.apiForumGraph},
 		apiRoute{Method: "GET", Path: "/forums/{id}/authors/{author}", Perm: auth.ReadIntel,
 			Summary: "An author's portrait: activity by weekday, hour of week and month with the inferred UTC offset, sections, terms, languages, score and rank, neighbours and community, indicators, contact strings, other handles that may be the same person, newest posts",
-			Status:  200, Result: forum.Portrait{}, Handler: s.apiForumAuthor},
+			Status:  200, Result: actors.Portrait{}, Handler: s.apiForumAuthor},
 		apiRoute{Method: "GET", Path: "/openapi.json", Perm: public, Summary: "This document",
 			Status: 200, Handler: s.apiOpenAPI},
 	)

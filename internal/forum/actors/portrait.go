@@ -1,4 +1,4 @@
-package forum
+package actors
 
 import (
 	"cmp"
@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/spoor/spoor/internal/analyze"
+	"github.com/spoor/spoor/internal/forum"
 	"github.com/spoor/spoor/internal/ioc"
 )
 
@@ -95,14 +96,14 @@ type Portrait struct {
 
 // Portrait draws an author of the analysis from its posts (which need
 // their text for terms, indicators, contacts and writing).
-func (a *Analysis) Portrait(k AuthorKey) (*Portrait, error) {
+func (a *Analysis) Portrait(k forum.AuthorKey) (*Portrait, error) {
 	act := a.Actor(k)
 	if act == nil {
 		return nil, fmt.Errorf("no author %q on forum %q", k.Handle, k.Forum)
 	}
 	p := &Portrait{ID: act.ID, Forum: k.Forum, Handle: k.Handle, Posts: act.Posts, Threads: act.Threads, Started: act.Started,
 		Actor: *act, Ranked: len(a.Actors), Titles: []string{}, Indicators: []Indicator{}, Contacts: []string{}, Candidates: []Candidate{}}
-	var mine []*Post
+	var mine []*forum.Post
 	for i := range a.Posts {
 		if a.Posts[i].Forum == k.Forum && a.Posts[i].Author == k.Handle {
 			mine = append(mine, &a.Posts[i])
@@ -209,7 +210,7 @@ func (a *Analysis) Portrait(k AuthorKey) (*Portrait, error) {
 
 	// The newest posts, as text.
 	recent := slices.Clone(mine)
-	slices.SortStableFunc(recent, func(x, y *Post) int { return y.Time.Time.Compare(x.Time.Time) })
+	slices.SortStableFunc(recent, func(x, y *forum.Post) int { return y.Time.Time.Compare(x.Time.Time) })
 	for _, post := range recent[:min(20, len(recent))] {
 		p.Recent = append(p.Recent, PostRef{Key: post.Key, Section: post.Section, Thread: post.Thread, Title: post.ThreadTitle,
 			Time: post.TimeText, Text: post.Text, URL: post.URL})
@@ -249,12 +250,12 @@ func (t *authorText) contactList() []string {
 }
 
 // authorTexts reduces every author's posts once per analysis.
-func (a *Analysis) authorTexts() map[AuthorKey]*authorText {
+func (a *Analysis) authorTexts() map[forum.AuthorKey]*authorText {
 	a.textsOnce.Do(func() {
-		a.texts = map[AuthorKey]*authorText{}
+		a.texts = map[forum.AuthorKey]*authorText{}
 		for i := range a.Posts {
 			p := &a.Posts[i]
-			k := p.authorKey()
+			k := p.AuthorKey()
 			t := a.texts[k]
 			if t == nil {
 				t = &authorText{terms: map[string]int{}, trigrams: map[string]float64{}, contacts: map[string]bool{}}
@@ -284,7 +285,7 @@ func (a *Analysis) authorTexts() map[AuthorKey]*authorText {
 // TF-IDF over authors (trigrams everyone writes count for nothing), the
 // strongest writingDims kept, unit length, so that comparing two is one
 // dot product. Authors with fewer than minWritingPosts posts get none.
-func writingVectors(texts map[AuthorKey]*authorText) {
+func writingVectors(texts map[forum.AuthorKey]*authorText) {
 	df := map[string]int{}
 	for _, t := range texts {
 		for g := range t.trigrams {
@@ -382,10 +383,10 @@ const (
 // candidates lists other authors who may be the same person: the same
 // handle on another forum, a contact string both posted, or writing whose
 // character trigrams are very close.
-func (a *Analysis) candidates(k AuthorKey, texts map[AuthorKey]*authorText) []Candidate {
+func (a *Analysis) candidates(k forum.AuthorKey, texts map[forum.AuthorKey]*authorText) []Candidate {
 	mine := texts[k]
-	out := map[AuthorKey]*Candidate{}
-	add := func(o AuthorKey, reason string) *Candidate {
+	out := map[forum.AuthorKey]*Candidate{}
+	add := func(o forum.AuthorKey, reason string) *Candidate {
 		c := out[o]
 		if c == nil {
 			c = &Candidate{Forum: o.Forum, Handle: o.Handle}

@@ -1,4 +1,4 @@
-package forum_test
+package actors_test
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/spoor/spoor/internal/forum"
+	"github.com/spoor/spoor/internal/forum/actors"
 )
 
 func post(thread, key, author string, pos int, reply string, quotes ...string) forum.Post {
@@ -24,10 +25,10 @@ func TestBuildGraph(t *testing.T) {
 		post("t2", "5", "b", 0, ""),
 		post("t2", "6", "b", 1, "5"), // a reply to oneself ties nothing
 	}
-	a := forum.Analyze(posts, forum.DefaultWeights())
+	a := actors.Analyze(posts, actors.DefaultWeights())
 	g := a.Graph
 	idx := func(h string) int { return g.Index(forum.AuthorKey{Forum: "F", Handle: h}) }
-	tie := func(from, to string) *forum.Edge {
+	tie := func(from, to string) *actors.Edge {
 		for _, e := range g.Out(idx(from)) {
 			if e.To == idx(to) {
 				return &e
@@ -104,18 +105,18 @@ func TestAnalyzeShapes(t *testing.T) {
 	// The broker posts in both.
 	add("v0", "broker", 9, "1")
 	add("c0", "broker", 9, "")
-	a := forum.Analyze(posts, forum.DefaultWeights())
+	a := actors.Analyze(posts, actors.DefaultWeights())
 	if a.Actors[0].Handle != "vendor" {
 		t.Errorf("first actor %s, want vendor: %+v", a.Actors[0].Handle, a.Actors[:3])
 	}
-	part := func(h, name string) forum.Part {
+	part := func(h, name string) actors.Part {
 		for _, p := range a.Actor(forum.AuthorKey{Forum: "F", Handle: h}).Parts {
 			if p.Name == name {
 				return p
 			}
 		}
 		t.Fatalf("no part %s", name)
-		return forum.Part{}
+		return actors.Part{}
 	}
 	if p := part("broker", "betweenness"); p.Rank > 2 || p.Value == 0 {
 		t.Errorf("broker betweenness %+v, want among the top two", p)
@@ -131,7 +132,7 @@ func TestAnalyzeShapes(t *testing.T) {
 		t.Errorf("communities: buyer0 %d vendor %d coder1 %d coder2 %d", comm("buyer0"), comm("vendor"), comm("coder1"), comm("coder2"))
 	}
 	// The same posts give the same ranking.
-	again := forum.Analyze(posts, forum.DefaultWeights())
+	again := actors.Analyze(posts, actors.DefaultWeights())
 	for i := range a.Actors {
 		if a.Actors[i].Handle != again.Actors[i].Handle || a.Actors[i].Score != again.Actors[i].Score || a.Actors[i].Community != again.Actors[i].Community {
 			t.Fatalf("rank %d differs between runs: %+v / %+v", i+1, a.Actors[i], again.Actors[i])
@@ -153,7 +154,7 @@ func TestPortrait(t *testing.T) {
 	p3 := post("t2", "3", "z3us", 0, "")
 	p3.Text = "my jabber zeus@xmpp.example.org"
 	other := forum.Post{Forum: "G", Section: "S", Thread: "x", Key: "9", Author: "ZEUS", Text: "hi"}
-	a := forum.Analyze([]forum.Post{p1, p2, p3, other}, forum.DefaultWeights())
+	a := actors.Analyze([]forum.Post{p1, p2, p3, other}, actors.DefaultWeights())
 	p, err := a.Portrait(forum.AuthorKey{Forum: "F", Handle: "zeus"})
 	if err != nil {
 		t.Fatal(err)

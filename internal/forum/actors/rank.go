@@ -1,4 +1,4 @@
-package forum
+package actors
 
 import (
 	"cmp"
@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/spoor/spoor/internal/forum"
 )
 
 // Weights say how much each measure counts in the key-actor score; each
@@ -69,18 +71,18 @@ type Analysis struct {
 	Communities []Community
 	Weights     Weights
 	// Posts are the posts analysed (portraits read them).
-	Posts []Post
+	Posts []forum.Post
 	// byNode maps a graph index to its place in Actors.
 	byNode []int
 	// texts are the authors' texts reduced, made on the first portrait.
 	textsOnce sync.Once
-	texts     map[AuthorKey]*authorText
+	texts     map[forum.AuthorKey]*authorText
 }
 
 // Analyze builds the graph of posts and ranks its authors by the weighted
 // combination of PageRank, HITS authority and hub, betweenness, k-core and
 // activity. Posts whose AuthorID is set give their actors that ID.
-func Analyze(posts []Post, w Weights) *Analysis {
+func Analyze(posts []forum.Post, w Weights) *Analysis {
 	g, act := BuildGraph(posts)
 	n := len(g.Authors)
 	a := &Analysis{Graph: g, Weights: w, Posts: posts}
@@ -96,7 +98,7 @@ func Analyze(posts []Post, w Weights) *Analysis {
 	ids := make([]int64, n)
 	for i := range posts {
 		if posts[i].AuthorID != 0 {
-			ids[g.index[posts[i].authorKey()]] = posts[i].AuthorID
+			ids[g.index[posts[i].AuthorKey()]] = posts[i].AuthorID
 		}
 	}
 	activity := make([]float64, n)
@@ -260,7 +262,7 @@ func why(a *Actor, n int) string {
 }
 
 // Actor returns the actor of an author, or nil.
-func (a *Analysis) Actor(k AuthorKey) *Actor {
+func (a *Analysis) Actor(k forum.AuthorKey) *Actor {
 	i := a.Graph.Index(k)
 	if i < 0 {
 		return nil
@@ -324,7 +326,7 @@ func (a *Analysis) View(limit int) GraphView {
 	v := GraphView{Authors: len(a.Actors), Nodes: []GraphNode{}, Edges: []Edge{}}
 	keep := map[int]bool{}
 	for _, act := range a.Actors[:min(limit, len(a.Actors))] {
-		i := g.Index(AuthorKey{act.Forum, act.Handle})
+		i := g.Index(forum.AuthorKey{Forum: act.Forum, Handle: act.Handle})
 		keep[i] = true
 		v.Nodes = append(v.Nodes, GraphNode{ID: i, AuthorID: act.ID, Handle: act.Handle, Forum: act.Forum, Rank: act.Rank,
 			Score: act.Score, Community: act.Community, Posts: act.Posts})

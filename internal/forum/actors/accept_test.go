@@ -1,4 +1,4 @@
-package forum_test
+package actors_test
 
 import (
 	"os"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/spoor/spoor/internal/forum"
+	"github.com/spoor/spoor/internal/forum/actors"
 	"github.com/spoor/spoor/internal/testenv"
 )
 
@@ -42,7 +43,7 @@ func TestAcceptanceHackHound(t *testing.T) {
 		t.Errorf("%d authors; the dump has about 796", len(authors))
 	}
 	start := time.Now()
-	a := forum.Analyze(res.Posts, forum.DefaultWeights())
+	a := actors.Analyze(res.Posts, actors.DefaultWeights())
 	t.Logf("analysed %d authors, %d ties, %d communities in %v", len(a.Actors), len(a.Graph.Edges), len(a.Communities), time.Since(start))
 	for _, act := range a.Actors[:10] {
 		t.Logf("%d %s %.3f %s", act.Rank, act.Handle, act.Score, act.Why)

@@ -1,10 +1,19 @@
-package forum
+// Package actors finds the key actors of hacker forums: the directed,
+// weighted graph of authors (replies, quotes, thread co-participation
+// whose weight is shared over the thread's participants), PageRank, HITS
+// hubs and authorities, betweenness, k-core and activity, a combined score
+// that shows its parts and why, Louvain communities, and an author's
+// portrait. It is pure: it takes forum posts and gives answers; the CLI,
+// API and pages all call Analyze on the posts the store gives back.
+package actors
 
 import (
 	"cmp"
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/spoor/spoor/internal/forum"
 )
 
 // Edge weights. A reply or a quote is one deliberate answer to one
@@ -36,16 +45,16 @@ type Edge struct {
 // Graph is the directed, weighted author graph. Authors are indexed
 // 0…n−1 in the order of their first post.
 type Graph struct {
-	Authors []AuthorKey
+	Authors []forum.AuthorKey
 	Edges   []Edge // sorted by From, then To
-	index   map[AuthorKey]int
+	index   map[forum.AuthorKey]int
 	// out[i] are the indexes into Edges of i's ties (CSR offsets).
 	outStart []int
 	in       [][]int // in[j] are indexes into Edges of ties to j
 }
 
 // Index returns the author's index, or -1.
-func (g *Graph) Index(k AuthorKey) int {
+func (g *Graph) Index(k forum.AuthorKey) int {
 	if i, ok := g.index[k]; ok {
 		return i
 	}
@@ -67,9 +76,9 @@ type activity struct {
 // an author is a handle on one forum, so there are no ties across forums
 // unless a post answers a post of another). Posts of a thread are taken in
 // Position order; replies and quotes name post keys of the same forum.
-func BuildGraph(posts []Post) (*Graph, []activity) {
-	g := &Graph{index: map[AuthorKey]int{}}
-	node := func(k AuthorKey) int {
+func BuildGraph(posts []forum.Post) (*Graph, []activity) {
+	g := &Graph{index: map[forum.AuthorKey]int{}}
+	node := func(k forum.AuthorKey) int {
 		if i, ok := g.index[k]; ok {
 			return i
 		}
@@ -83,7 +92,7 @@ func BuildGraph(posts []Post) (*Graph, []activity) {
 	byKey := make(map[[2]string]int, len(posts))
 	for i := range posts {
 		p := &posts[i]
-		node(p.authorKey())
+		node(p.AuthorKey())
 		t := tkey{p.Forum, p.Thread}
 		if _, ok := threads[t]; !ok {
 			order = append(order, t)
@@ -104,18 +113,18 @@ func BuildGraph(posts []Post) (*Graph, []activity) {
 	}
 	for i := range posts {
 		p := &posts[i]
-		a := g.index[p.authorKey()]
+		a := g.index[p.AuthorKey()]
 		act[a].posts++
 		if p.ReplyTo != "" {
 			if j, ok := byKey[[2]string{p.Forum, p.ReplyTo}]; ok {
-				if b := g.index[posts[j].authorKey()]; b != a {
+				if b := g.index[posts[j].AuthorKey()]; b != a {
 					tie(a, b).Replies++
 				}
 			}
 		}
 		for _, q := range p.Quotes {
 			if j, ok := byKey[[2]string{p.Forum, q}]; ok {
-				if b := g.index[posts[j].authorKey()]; b != a {
+				if b := g.index[posts[j].AuthorKey()]; b != a {
 					tie(a, b).Quotes++
 				}
 			}
@@ -128,7 +137,7 @@ func BuildGraph(posts []Post) (*Graph, []activity) {
 		seen = seen[:0]
 		in := map[int]bool{}
 		for _, i := range idx {
-			a := g.index[posts[i].authorKey()]
+			a := g.index[posts[i].AuthorKey()]
 			if !in[a] {
 				in[a] = true
 				seen = append(seen, a)
