@@ -399,17 +399,67 @@ func checkPost(p *forum.Post) error {
 }
 
 // ForumPosts returns stored posts in the order they were stored, each
-// with its forum, section, thread, author (and AuthorID) and time.
+// with its forum, section, thread, author (and AuthorID) and time. The
+// names are read once per forum, section, thread and author and shared by
+// their posts, so that a million posts cost no more than they must.
 func (s *Store) ForumPosts(ctx context.Context, flt forum.PostFilter) ([]forum.Post, error) {
+	names := func(query string, args ...any) (map[int64]string, error) {
+		rows, err := s.query(ctx, s.rdb, query, args...)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		m := map[int64]string{}
+		for rows.Next() {
+			var id int64
+			var v string
+			if err := rows.Scan(&id, &v); err != nil {
+				return nil, err
+			}
+			m[id] = v
+		}
+		return m, rows.Err()
+	}
+	forums, err := names(`SELECT id, name FROM forums WHERE (? = 0 OR id = ?)`, flt.ForumID, flt.ForumID)
+	if err != nil {
+		return nil, s.wrap("forum posts", err)
+	}
+	sections, err := names(`SELECT id, name FROM forum_sections WHERE (? = 0 OR forum_id = ?)`, flt.ForumID, flt.ForumID)
+	if err != nil {
+		return nil, s.wrap("forum posts", err)
+	}
+	authors, err := names(`SELECT id, handle FROM forum_authors WHERE (? = 0 OR forum_id = ?) AND (? = 0 OR id = ?)`,
+		flt.ForumID, flt.ForumID, flt.AuthorID, flt.AuthorID)
+	if err != nil {
+		return nil, s.wrap("forum posts", err)
+	}
+	type threadRow struct{ key, title, section string }
+	threads := map[int64]threadRow{}
+	rows, err := s.query(ctx, s.rdb, `SELECT id, thread_key, title, section_id FROM forum_threads WHERE (? = 0 OR forum_id = ?)`, flt.ForumID, flt.ForumID)
+	if err != nil {
+		return nil, s.wrap("forum posts", err)
+	}
+	for rows.Next() {
+		var id, sec int64
+		var t threadRow
+		if err := rows.Scan(&id, &t.key, &t.title, &sec); err != nil {
+			rows.Close()
+			return nil, s.wrap("forum posts", err)
+		}
+		t.section = sections[sec]
+		threads[id] = t
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, s.wrap("forum posts", err)
+	}
 	text := `''`
 	if flt.Text {
-		text = `p.text`
+		text = `text`
 	}
-	rows, err := s.query(ctx, s.rdb, `SELECT f.name, sc.name, t.thread_key, t.title, p.post_key, a.handle, p.author_id, p.author_title,
- p.posted_at, p.precision, p.utc_offset, p.time_text, `+text+`, p.reply_to, p.quotes, p.url, p.position, p.source
-FROM forum_posts p JOIN forums f ON f.id = p.forum_id JOIN forum_threads t ON t.id = p.thread_id
- JOIN forum_sections sc ON sc.id = t.section_id JOIN forum_authors a ON a.id = p.author_id
-WHERE (? = 0 OR p.forum_id = ?) AND (? = 0 OR p.author_id = ?) ORDER BY p.id`, flt.ForumID, flt.ForumID, flt.AuthorID, flt.AuthorID)
+	rows, err = s.query(ctx, s.rdb, `SELECT forum_id, thread_id, author_id, post_key, author_title, posted_at, precision, utc_offset,
+ time_text, `+text+`, reply_to, quotes, url, position, source
+FROM forum_posts WHERE (? = 0 OR forum_id = ?) AND (? = 0 OR author_id = ?) ORDER BY id`, flt.ForumID, flt.ForumID, flt.AuthorID, flt.AuthorID)
 	if err != nil {
 		return nil, s.wrap("forum posts", err)
 	}
@@ -425,16 +475,18 @@ WHERE (? = 0 OR p.forum_id = ?) AND (? = 0 OR p.author_id = ?) ORDER BY p.id`, f
 	var out []forum.Post
 	for rows.Next() {
 		var p forum.Post
+		var forumID, threadID int64
 		var posted int64
 		var prec int
 		var offset sql.NullInt64
 		var quotes string
-		if err := rows.Scan(&p.Forum, &p.Section, &p.Thread, &p.ThreadTitle, &p.Key, &p.Author, &p.AuthorID, &p.AuthorTitle,
-			&posted, &prec, &offset, &p.TimeText, &p.Text, &p.ReplyTo, &quotes, &p.URL, &p.Position, &p.Source); err != nil {
+		if err := rows.Scan(&forumID, &threadID, &p.AuthorID, &p.Key, &p.AuthorTitle, &posted, &prec, &offset, &p.TimeText, &p.Text,
+			&p.ReplyTo, &quotes, &p.URL, &p.Position, &p.Source); err != nil {
 			return nil, s.wrap("forum posts", err)
 		}
-		p.Forum, p.Section, p.Thread, p.ThreadTitle = str(p.Forum), str(p.Section), str(p.Thread), str(p.ThreadTitle)
-		p.Author, p.AuthorTitle, p.Source = str(p.Author), str(p.AuthorTitle), str(p.Source)
+		t := threads[threadID]
+		p.Forum, p.Section, p.Thread, p.ThreadTitle, p.Author = forums[forumID], t.section, t.key, t.title, authors[p.AuthorID]
+		p.AuthorTitle, p.Source = str(p.AuthorTitle), str(p.Source)
 		if prec > 0 {
 			p.Time = analyze.Timestamp{Time: time.UnixMilli(posted).UTC(), Precision: analyze.Precision(prec)}
 			if offset.Valid {

@@ -89,7 +89,16 @@ func BuildGraph(posts []forum.Post) (*Graph, []activity) {
 	type tkey struct{ forum, thread string }
 	threads := map[tkey][]int{} // post indexes
 	var order []tkey
-	byKey := make(map[[2]string]int, len(posts))
+	// Post keys by forum, for replies and quotes (built only when a post
+	// has one).
+	byKey := map[string]map[string]int{}
+	linked := false
+	for i := range posts {
+		if posts[i].ReplyTo != "" || len(posts[i].Quotes) > 0 {
+			linked = true
+			break
+		}
+	}
 	for i := range posts {
 		p := &posts[i]
 		node(p.AuthorKey())
@@ -98,32 +107,44 @@ func BuildGraph(posts []forum.Post) (*Graph, []activity) {
 			order = append(order, t)
 		}
 		threads[t] = append(threads[t], i)
-		byKey[[2]string{p.Forum, p.Key}] = i
+		if linked {
+			m := byKey[p.Forum]
+			if m == nil {
+				m = map[string]int{}
+				byKey[p.Forum] = m
+			}
+			m[p.Key] = i
+		}
 	}
 	n := len(g.Authors)
 	act := make([]activity, n)
-	edges := map[[2]int]*Edge{}
+	// Ties accumulate in one slice, found by a map of (from, to) packed
+	// in a uint64: a million posts make millions of ties.
+	var all []Edge
+	edges := map[uint64]int32{}
 	tie := func(a, b int) *Edge {
-		e := edges[[2]int{a, b}]
-		if e == nil {
-			e = &Edge{From: a, To: b}
-			edges[[2]int{a, b}] = e
+		k := uint64(a)<<32 | uint64(b)
+		i, ok := edges[k]
+		if !ok {
+			i = int32(len(all))
+			all = append(all, Edge{From: a, To: b})
+			edges[k] = i
 		}
-		return e
+		return &all[i]
 	}
 	for i := range posts {
 		p := &posts[i]
 		a := g.index[p.AuthorKey()]
 		act[a].posts++
 		if p.ReplyTo != "" {
-			if j, ok := byKey[[2]string{p.Forum, p.ReplyTo}]; ok {
+			if j, ok := byKey[p.Forum][p.ReplyTo]; ok {
 				if b := g.index[posts[j].AuthorKey()]; b != a {
 					tie(a, b).Replies++
 				}
 			}
 		}
 		for _, q := range p.Quotes {
-			if j, ok := byKey[[2]string{p.Forum, q}]; ok {
+			if j, ok := byKey[p.Forum][q]; ok {
 				if b := g.index[posts[j].AuthorKey()]; b != a {
 					tie(a, b).Quotes++
 				}
@@ -131,15 +152,15 @@ func BuildGraph(posts []forum.Post) (*Graph, []activity) {
 		}
 	}
 	var seen []int
-	for _, t := range order {
+	mark := make([]int, n) // thread number + 1 of the author's last thread
+	for ti, t := range order {
 		idx := threads[t]
 		slices.SortStableFunc(idx, func(x, y int) int { return cmp.Compare(posts[x].Position, posts[y].Position) })
 		seen = seen[:0]
-		in := map[int]bool{}
 		for _, i := range idx {
 			a := g.index[posts[i].AuthorKey()]
-			if !in[a] {
-				in[a] = true
+			if mark[a] != ti+1 {
+				mark[a] = ti + 1
 				seen = append(seen, a)
 			}
 		}
@@ -159,11 +180,12 @@ func BuildGraph(posts []forum.Post) (*Graph, []activity) {
 			}
 		}
 	}
-	g.Edges = make([]Edge, 0, len(edges))
-	for _, e := range edges {
+	edges = nil
+	for i := range all {
+		e := &all[i]
 		e.Weight = ReplyWeight*float64(e.Replies) + QuoteWeight*float64(e.Quotes) + e.Co
-		g.Edges = append(g.Edges, *e)
 	}
+	g.Edges = all
 	slices.SortFunc(g.Edges, func(x, y Edge) int { return cmp.Or(cmp.Compare(x.From, y.From), cmp.Compare(x.To, y.To)) })
 	g.outStart = make([]int, n+1)
 	for _, e := range g.Edges {
@@ -195,7 +217,7 @@ func (g *Graph) pageRank(damp float64) []float64 {
 	for i := range pr {
 		pr[i] = 1 / float64(n)
 	}
-	for iter := 0; iter < 100; iter++ {
+	for iter := 0; iter < 60; iter++ {
 		dangling := 0.0
 		for i := range n {
 			if outW[i] == 0 {
@@ -214,7 +236,7 @@ func (g *Graph) pageRank(damp float64) []float64 {
 			next[i] = v
 		}
 		pr, next = next, pr
-		if diff < 1e-10 {
+		if diff < 1e-9 {
 			break
 		}
 	}
@@ -240,8 +262,9 @@ func (g *Graph) hits() (hub, auth []float64) {
 			}
 		}
 	}
-	for iter := 0; iter < 100; iter++ {
-		prevA := slices.Clone(auth)
+	prevA := make([]float64, n)
+	for iter := 0; iter < 60; iter++ {
+		copy(prevA, auth)
 		clear(auth)
 		for _, e := range g.Edges {
 			auth[e.To] += e.Weight * hub[e.From]
@@ -256,7 +279,7 @@ func (g *Graph) hits() (hub, auth []float64) {
 		for i := range auth {
 			d += math.Abs(auth[i] - prevA[i])
 		}
-		if d < 1e-10 {
+		if d < 1e-9 {
 			break
 		}
 	}
@@ -267,8 +290,8 @@ func (g *Graph) hits() (hub, auth []float64) {
 // within it every author is a source; beyond it a fixed sample of
 // sources, at least minPivots, scaled up (Brandes and Pich's estimate).
 const (
-	betweennessWork = 3e8
-	minPivots       = 64
+	betweennessWork = 2e8
+	minPivots       = 32
 )
 
 // betweenness is Brandes' betweenness on the unweighted graph of ties,

@@ -104,7 +104,7 @@ func localMoves(adj [][]wEdge) (comm []int, moved bool) {
 	}
 	w := make([]float64, n) // weight from the node being moved to each community
 	var touched []int
-	for pass := 0; pass < 50; pass++ {
+	for pass := 0; pass < 20; pass++ {
 		changed := 0
 		for i := 0; i < n; i++ {
 			touched = touched[:0]
