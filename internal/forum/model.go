@@ -119,6 +119,8 @@ func (p *Post) AuthorKey() AuthorKey { return AuthorKey{p.Forum, p.Author} }
 type PostFilter struct {
 	ForumID  int64 // 0: every forum
 	AuthorID int64 // 0: every author
-	// Text reads the posts' text; the graph does without it.
+	// Text reads the posts' text and what else was written as collected
+	// (time as written, author title, URL, source); the graph does
+	// without them.
 	Text bool
 }

@@ -399,7 +399,9 @@ func checkPost(p *forum.Post) error {
 }
 
 // ForumPosts returns stored posts in the order they were stored, each
-// with its forum, section, thread, author (and AuthorID) and time. The
+// with its forum, section, thread, author (and AuthorID) and time; with
+// Text, also the text, the time as written, the author's title, the URL
+// and the source, as collected. The
 // names are read once per forum, section, thread and author and shared by
 // their posts, so that a million posts cost no more than they must.
 func (s *Store) ForumPosts(ctx context.Context, flt forum.PostFilter) ([]forum.Post, error) {
@@ -453,12 +455,13 @@ func (s *Store) ForumPosts(ctx context.Context, flt forum.PostFilter) ([]forum.P
 	if err := rows.Err(); err != nil {
 		return nil, s.wrap("forum posts", err)
 	}
-	text := `''`
+	// Without the text, the graph's columns only: what was written as
+	// it was (time, title, address, provenance) stays in the table.
+	cols := `forum_id, thread_id, author_id, post_key, '', posted_at, precision, utc_offset, '', '', reply_to, quotes, '', position, ''`
 	if flt.Text {
-		text = `text`
+		cols = `forum_id, thread_id, author_id, post_key, author_title, posted_at, precision, utc_offset, time_text, text, reply_to, quotes, url, position, source`
 	}
-	rows, err = s.query(ctx, s.rdb, `SELECT forum_id, thread_id, author_id, post_key, author_title, posted_at, precision, utc_offset,
- time_text, `+text+`, reply_to, quotes, url, position, source
+	rows, err = s.query(ctx, s.rdb, `SELECT `+cols+`
 FROM forum_posts WHERE (? = 0 OR forum_id = ?) AND (? = 0 OR author_id = ?) ORDER BY id`, flt.ForumID, flt.ForumID, flt.AuthorID, flt.AuthorID)
 	if err != nil {
 		return nil, s.wrap("forum posts", err)

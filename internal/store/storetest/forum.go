@@ -163,7 +163,7 @@ func testForums(t *testing.T, open Opener) {
 	}
 	mine, err := s.ForumPosts(ctx, forum.PostFilter{AuthorID: a.ID})
 	must(t, "posts of zeus", err)
-	if len(mine) != 2 || mine[0].Text != "" {
+	if len(mine) != 2 || mine[0].Text != "" || mine[0].Key != "p1" || mine[0].Time.Precision == 0 || mine[1].Quotes[0] != "p2" {
 		t.Errorf("posts of zeus without text: %+v", mine)
 	}
 	if v, err := s.ForumVersion(ctx); err != nil || v == 0 {
