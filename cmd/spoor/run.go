@@ -66,6 +66,7 @@ func commands() []*command {
 		watchCmd(),
 		extractCmd(),
 		collectCmd(),
+		forumCmd(),
 		sourceCmd(),
 		workerCmd(),
 		secretsCmd(),

@@ -19,8 +19,8 @@ type Opener interface {
 }
 
 // Place is where a secret belongs: What names it in messages, AD binds
-// its seal. Each kind of secret has its constructor here (SourceOption;
-// a webhook's secret next), so every writer and reader of one agrees.
+// its seal. Each kind of secret has its constructor here (SourceOption,
+// ForumCookie; a webhook's secret next), so every writer and reader of one agrees.
 type Place struct {
 	What string
 	AD   string
@@ -35,6 +35,15 @@ func SourceOption(source, option string) Place {
 		What: fmt.Sprintf("option %s of source %q", option, source),
 		// The length keeps the parts apart whatever the name holds.
 		AD: "source-option:" + strconv.Itoa(len(source)) + ":" + source + ":" + option,
+	}
+}
+
+// ForumCookie is the place of the session cookie a forum crawl sends;
+// forums are named for the reason sources are.
+func ForumCookie(forum string) Place {
+	return Place{
+		What: fmt.Sprintf("session cookie of forum %q", forum),
+		AD:   "forum-cookie:" + strconv.Itoa(len(forum)) + ":" + forum,
 	}
 }
 

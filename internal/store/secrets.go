@@ -91,6 +91,12 @@ func (s *Store) FindSecrets(ctx context.Context) ([]secret.Stored, error) {
 		}
 		return nil
 	})
+	if err == nil {
+		err = s.eachForumCookie(ctx, s.rdb, func(_ int64, name, cookie string) error {
+			out = append(out, secret.Stored{Place: secret.ForumCookie(name), Value: cookie})
+			return nil
+		})
+	}
 	if err != nil {
 		return nil, s.wrap("find secrets", err)
 	}
@@ -124,6 +130,38 @@ ORDER BY u.login, h.name, h.id`)
 		out = append(out, h)
 	}
 	return out, rows.Err()
+}
+
+// eachForumCookie calls fn with every forum that keeps a session cookie,
+// by name; the rows are read before fn runs, so fn may write.
+func (s *Store) eachForumCookie(ctx context.Context, q querier, fn func(id int64, name, cookie string) error) error {
+	rows, err := s.query(ctx, q, `SELECT id, name, cookie FROM forums WHERE cookie <> '' ORDER BY name`)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		id           int64
+		name, cookie string
+	}
+	var all []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.name, &r.cookie); err != nil {
+			rows.Close()
+			return err
+		}
+		all = append(all, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, r := range all {
+		if err := fn(r.id, r.name, r.cookie); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SealPlainSecrets seals, with the store's Secrets, the secret options
@@ -177,6 +215,31 @@ func (s *Store) reseal(ctx context.Context, sec Secrets, all bool) (int, error) 
 				changes = append(changes, change{id, opts})
 			}
 			return nil
+		})
+		if err != nil {
+			return err
+		}
+		// Forum session cookies are sealed the same way.
+		err = s.eachForumCookie(ctx, tx, func(id int64, name, cookie string) error {
+			if !all && secret.IsSealed(cookie) {
+				return nil
+			}
+			place := secret.ForumCookie(name)
+			if sec == nil {
+				return fmt.Errorf("cannot encrypt %s: %w", place.What, secret.ErrNoKey)
+			}
+			plain, err := place.Reveal(sec, cookie)
+			if err != nil {
+				return &intel.Error{Code: intel.CodeInvalid, Message: err.Error(), Err: err}
+			}
+			sealed, err := place.Seal(sec, plain)
+			if err != nil {
+				return err
+			}
+			keyID, _ = secret.KeyID(sealed)
+			n++
+			_, err = s.exec(ctx, tx, `UPDATE forums SET cookie = ? WHERE id = ?`, sealed, id)
+			return err
 		})
 		if err != nil {
 			return err

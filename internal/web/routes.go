@@ -6,6 +6,8 @@ import (
 	"github.com/spoor/spoor/internal/attribute"
 	"github.com/spoor/spoor/internal/auth"
 	"github.com/spoor/spoor/internal/fingerprint"
+	"github.com/spoor/spoor/internal/forum"
+	"github.com/spoor/spoor/internal/forum/actors"
 	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/reputation"
 )
@@ -274,6 +276,18 @@ func (s *Server) apiRoutes() []apiRoute {
 			Status: 200, Result: intel.Page[*intel.STIXObject]{}, Handler: s.apiSTIXObjectList},
 		apiRoute{Method: "GET", Path: "/stix-objects/{stix_id}", Perm: auth.ReadIntel, Summary: "One kept STIX object with its JSON as written, the kept relationships that name it and the reports that cover it",
 			Status: 200, Result: intel.STIXObjectView{}, Handler: s.apiSTIXObjectGet},
+		apiRoute{Method: "GET", Path: "/forums", Perm: auth.ReadIntel, Summary: "Hacker forums with what is stored of each: sections, threads, authors, posts, first and last post",
+			Status: 200, Result: []forum.Forum{}, Handler: s.apiForumList},
+		apiRoute{Method: "GET", Path: "/forums/{id}", Perm: auth.ReadIntel, Summary: "One forum with its sections and its ten key actors",
+			Status: 200, Result: forumView{}, Handler: s.apiForumGet},
+		apiRoute{Method: "GET", Path: "/forums/{id}/actors", Perm: auth.ReadIntel,
+			Summary: "A forum's authors ranked by key-actor score (PageRank, HITS authority and hub, betweenness, k-core, activity over replies, quotes and thread co-participation), each with its score parts, rank by each, community and why",
+			Query:   []queryParam{{"limit", "integer", "at most this many actors, 1 to 500 (default 50)"}}, Status: 200, Result: actors.Ranking{}, Handler: s.apiForumActors},
+		apiRoute{Method: "GET", Path: "/forums/{id}/graph", Perm: auth.ReadIntel, Summary: "The author graph of a forum's best actors: nodes with score and community, ties with their reply, quote and co-participation weights",
+			Query: []queryParam{{"limit", "integer", "the best this many actors, 2 to 2000 (default 150)"}}, Status: 200, Result: actors.GraphView{}, Handler: s.apiForumGraph},
+		apiRoute{Method: "GET", Path: "/forums/{id}/authors/{author}", Perm: auth.ReadIntel,
+			Summary: "An author's portrait: activity by weekday, hour of week and month with the inferred UTC offset, sections, terms, languages, score and rank, neighbours and community, indicators, contact strings, other handles that may be the same person, newest posts",
+			Status:  200, Result: actors.Portrait{}, Handler: s.apiForumAuthor},
 		apiRoute{Method: "GET", Path: "/openapi.json", Perm: public, Summary: "This document",
 			Status: 200, Handler: s.apiOpenAPI},
 	)
@@ -318,6 +332,10 @@ func (s *Server) routes() {
 	s.handle("POST /reputation", s.require(auth.ReadIntel, s.reputationSubmit))
 	s.handle("GET /reputation/model", s.require(auth.ReadIntel, s.reputationModelPage))
 	s.handle("GET /reputation/whitelist", s.require(auth.ReadIntel, s.whitelistPage))
+	s.handle("GET /forums", s.require(auth.ReadIntel, s.forumsPage))
+	s.handle("GET /forums/{id}", s.require(auth.ReadIntel, s.forumPage))
+	s.handle("GET /forums/{id}/graph", s.require(auth.ReadIntel, s.forumGraphPage))
+	s.handle("GET /forums/{id}/authors/{author}", s.require(auth.ReadIntel, s.forumAuthorPage))
 	s.handle("GET /sources", s.require(auth.ReadIntel, s.sourcesPage))
 	s.handle("GET /sources/{id}", s.require(auth.ReadIntel, s.sourcePage))
 

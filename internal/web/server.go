@@ -96,6 +96,8 @@ type Server struct {
 	attributor *attribute.Attributor
 	// reputation rates domains with the newest stored model (reputation.go).
 	reputation *reputation.Service
+	// forums holds the analyses of the forums last viewed (forums.go).
+	forums forumCache
 }
 
 // New builds the server, parsing every template and hashing every static

@@ -30,6 +30,7 @@ type Store interface {
 	handlingStore
 	watchStore
 	reputationStore
+	forumStore
 }
 
 // Collector runs and defines sources; *collect.Collector is one. The

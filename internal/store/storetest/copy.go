@@ -124,6 +124,8 @@ func FillEveryTable(t testing.TB, s *store.Store) {
 	mustT("whitelist", s.AddWhitelist(ctx, &intel.WhitelistEntry{Domain: "vendor.example", Reason: "the vendor's site"}))
 	_, err = s.SaveDomainReports(ctx, []*intel.DomainReport{{Domain: "paper-kite.example", AnalysedAt: now, Features: []float64{1, 0}, Report: `{}`}}, "copy test")
 	mustT("save domain report", err)
+	_, err = s.ImportForumPosts(ctx, "Copy Forum", store.ForumImport{Source: "dump.jsonl", Format: "jsonl"}, forumPosts())
+	mustT("import forum posts", err)
 	mustT("save TAXII state", s.SaveTAXIIState(ctx, &intel.TAXIIState{Source: "ACME TAXII", Collection: "c1", AddedAfter: now, LastPull: now, ObjectsTotal: 5}))
 }
 

@@ -62,6 +62,7 @@ func Run(t *testing.T, open Opener) {
 		{"SightedSearch", testSightedSearch},
 		{"SightedExport", testSightedExport},
 		{"Whitelist", testWhitelist}, {"DomainReports", testDomainReports},
+		{"Forums", testForums},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,425 @@
+// Package actors finds the key actors of hacker forums: the directed,
+// weighted graph of authors (replies, quotes, thread co-participation
+// whose weight is shared over the thread's participants), PageRank, HITS
+// hubs and authorities, betweenness, k-core and activity, a combined score
+// that shows its parts and why, Louvain communities, and an author's
+// portrait. It is pure: it takes forum posts and gives answers; the CLI,
+// API and pages all call Analyze on the posts the store gives back.
+package actors
+
+import (
+	"cmp"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/spoor/spoor/internal/forum"
+)
+
+// Edge weights. A reply or a quote is one deliberate answer to one
+// author; taking part in a thread is a weaker tie, spread over the thread's
+// participants so that a big thread does not outweigh a conversation.
+const (
+	ReplyWeight = 1.0
+	QuoteWeight = 1.0
+	// CoWeight is what one author's first post in a thread gives in all
+	// to the earlier participants: each of the n−1 others gets CoWeight/(n−1).
+	CoWeight = 1.0
+	// coWindow bounds the earlier participants a newcomer is tied to in
+	// a big thread: the opener and the most recent others.
+	coWindow = 50
+)
+
+// Edge is the tie from one author to another: From answered, quoted or
+// joined a thread of To. Weight is the sum of its parts.
+type Edge struct {
+	From    int     `json:"source"`
+	To      int     `json:"target"`
+	Weight  float64 `json:"weight"`
+	Replies int     `json:"replies"`
+	Quotes  int     `json:"quotes"`
+	// Co is the co-participation weight.
+	Co float64 `json:"co"`
+}
+
+// Graph is the directed, weighted author graph. Authors are indexed
+// 0…n−1 in the order of their first post.
+type Graph struct {
+	Authors []forum.AuthorKey
+	Edges   []Edge // sorted by From, then To
+	index   map[forum.AuthorKey]int
+	// out[i] are the indexes into Edges of i's ties (CSR offsets).
+	outStart []int
+	in       [][]int // in[j] are indexes into Edges of ties to j
+}
+
+// Index returns the author's index, or -1.
+func (g *Graph) Index(k forum.AuthorKey) int {
+	if i, ok := g.index[k]; ok {
+		return i
+	}
+	return -1
+}
+
+// Out returns i's ties.
+func (g *Graph) Out(i int) []Edge { return g.Edges[g.outStart[i]:g.outStart[i+1]] }
+
+// In returns the ties to j.
+func (g *Graph) In(j int) []int { return g.in[j] }
+
+// activity counts one author's posts and threads.
+type activity struct {
+	posts, threads, started int
+}
+
+// BuildGraph draws the author graph of posts (of one forum or several:
+// an author is a handle on one forum, so there are no ties across forums
+// unless a post answers a post of another). Posts of a thread are taken in
+// Position order; replies and quotes name post keys of the same forum.
+func BuildGraph(posts []forum.Post) (*Graph, []activity) {
+	g := &Graph{index: map[forum.AuthorKey]int{}}
+	node := func(k forum.AuthorKey) int {
+		if i, ok := g.index[k]; ok {
+			return i
+		}
+		g.index[k] = len(g.Authors)
+		g.Authors = append(g.Authors, k)
+		return len(g.Authors) - 1
+	}
+	type tkey struct{ forum, thread string }
+	threads := map[tkey][]int{} // post indexes
+	var order []tkey
+	// Post keys by forum, for replies and quotes (built only when a post
+	// has one).
+	byKey := map[string]map[string]int{}
+	linked := false
+	for i := range posts {
+		if posts[i].ReplyTo != "" || len(posts[i].Quotes) > 0 {
+			linked = true
+			break
+		}
+	}
+	for i := range posts {
+		p := &posts[i]
+		node(p.AuthorKey())
+		t := tkey{p.Forum, p.Thread}
+		if _, ok := threads[t]; !ok {
+			order = append(order, t)
+		}
+		threads[t] = append(threads[t], i)
+		if linked {
+			m := byKey[p.Forum]
+			if m == nil {
+				m = map[string]int{}
+				byKey[p.Forum] = m
+			}
+			m[p.Key] = i
+		}
+	}
+	n := len(g.Authors)
+	act := make([]activity, n)
+	// Ties accumulate in one slice, found by a map of (from, to) packed
+	// in a uint64: a million posts make millions of ties.
+	var all []Edge
+	edges := map[uint64]int32{}
+	tie := func(a, b int) *Edge {
+		k := uint64(a)<<32 | uint64(b)
+		i, ok := edges[k]
+		if !ok {
+			i = int32(len(all))
+			all = append(all, Edge{From: a, To: b})
+			edges[k] = i
+		}
+		return &all[i]
+	}
+	for i := range posts {
+		p := &posts[i]
+		a := g.index[p.AuthorKey()]
+		act[a].posts++
+		if p.ReplyTo != "" {
+			if j, ok := byKey[p.Forum][p.ReplyTo]; ok {
+				if b := g.index[posts[j].AuthorKey()]; b != a {
+					tie(a, b).Replies++
+				}
+			}
+		}
+		for _, q := range p.Quotes {
+			if j, ok := byKey[p.Forum][q]; ok {
+				if b := g.index[posts[j].AuthorKey()]; b != a {
+					tie(a, b).Quotes++
+				}
+			}
+		}
+	}
+	var seen []int
+	mark := make([]int, n) // thread number + 1 of the author's last thread
+	for ti, t := range order {
+		idx := threads[t]
+		slices.SortStableFunc(idx, func(x, y int) int { return cmp.Compare(posts[x].Position, posts[y].Position) })
+		seen = seen[:0]
+		for _, i := range idx {
+			a := g.index[posts[i].AuthorKey()]
+			if mark[a] != ti+1 {
+				mark[a] = ti + 1
+				seen = append(seen, a)
+			}
+		}
+		act[seen[0]].started++
+		for _, a := range seen {
+			act[a].threads++
+		}
+		if len(seen) < 2 {
+			continue
+		}
+		w := CoWeight / float64(len(seen)-1)
+		for k := 1; k < len(seen); k++ {
+			a := seen[k]
+			tie(a, seen[0]).Co += w
+			for m := max(1, k-coWindow+1); m < k; m++ {
+				tie(a, seen[m]).Co += w
+			}
+		}
+	}
+	edges = nil
+	for i := range all {
+		e := &all[i]
+		e.Weight = ReplyWeight*float64(e.Replies) + QuoteWeight*float64(e.Quotes) + e.Co
+	}
+	g.Edges = all
+	slices.SortFunc(g.Edges, func(x, y Edge) int { return cmp.Or(cmp.Compare(x.From, y.From), cmp.Compare(x.To, y.To)) })
+	g.outStart = make([]int, n+1)
+	for _, e := range g.Edges {
+		g.outStart[e.From+1]++
+	}
+	for i := 0; i < n; i++ {
+		g.outStart[i+1] += g.outStart[i]
+	}
+	g.in = make([][]int, n)
+	for k, e := range g.Edges {
+		g.in[e.To] = append(g.in[e.To], k)
+	}
+	return g, act
+}
+
+// pageRank is weighted PageRank over the ties (an author answered by many
+// who are themselves answered ranks high); dangling authors spread evenly.
+func (g *Graph) pageRank(damp float64) []float64 {
+	n := len(g.Authors)
+	if n == 0 {
+		return nil
+	}
+	outW := make([]float64, n)
+	for _, e := range g.Edges {
+		outW[e.From] += e.Weight
+	}
+	pr := make([]float64, n)
+	next := make([]float64, n)
+	for i := range pr {
+		pr[i] = 1 / float64(n)
+	}
+	for iter := 0; iter < 60; iter++ {
+		dangling := 0.0
+		for i := range n {
+			if outW[i] == 0 {
+				dangling += pr[i]
+			}
+			next[i] = 0
+		}
+		for _, e := range g.Edges {
+			next[e.To] += pr[e.From] * e.Weight / outW[e.From]
+		}
+		base := (1-damp)/float64(n) + damp*dangling/float64(n)
+		diff := 0.0
+		for i := range n {
+			v := base + damp*next[i]
+			diff += math.Abs(v - pr[i])
+			next[i] = v
+		}
+		pr, next = next, pr
+		if diff < 1e-9 {
+			break
+		}
+	}
+	return pr
+}
+
+// hits returns weighted hub and authority scores (L2-normalised): a hub
+// answers many authorities, an authority is answered by many hubs.
+func (g *Graph) hits() (hub, auth []float64) {
+	n := len(g.Authors)
+	hub, auth = make([]float64, n), make([]float64, n)
+	for i := range hub {
+		hub[i] = 1
+	}
+	norm := func(v []float64) {
+		s := 0.0
+		for _, x := range v {
+			s += x * x
+		}
+		if s = math.Sqrt(s); s > 0 {
+			for i := range v {
+				v[i] /= s
+			}
+		}
+	}
+	prevA := make([]float64, n)
+	for iter := 0; iter < 60; iter++ {
+		copy(prevA, auth)
+		clear(auth)
+		for _, e := range g.Edges {
+			auth[e.To] += e.Weight * hub[e.From]
+		}
+		norm(auth)
+		clear(hub)
+		for _, e := range g.Edges {
+			hub[e.From] += e.Weight * auth[e.To]
+		}
+		norm(hub)
+		d := 0.0
+		for i := range auth {
+			d += math.Abs(auth[i] - prevA[i])
+		}
+		if d < 1e-9 {
+			break
+		}
+	}
+	return hub, auth
+}
+
+// betweennessWork bounds the work of betweenness (searches × ties):
+// within it every author is a source; beyond it a fixed sample of
+// sources, at least minPivots, scaled up (Brandes and Pich's estimate).
+const (
+	betweennessWork = 2e8
+	minPivots       = 32
+)
+
+// betweenness is Brandes' betweenness on the unweighted graph of ties,
+// either way: how often an author lies on the shortest chains between two
+// others — a broker between circles. (Directed, it would be almost always
+// 0: ties point from later posters to earlier ones.)
+func (g *Graph) betweenness(adj [][]int) []float64 {
+	n := len(g.Authors)
+	bc := make([]float64, n)
+	sources := make([]int, 0, n)
+	scale := 1.0
+	entries := 1
+	for _, a := range adj {
+		entries += len(a)
+	}
+	if pivots := max(minPivots, int(betweennessWork/float64(entries))); pivots >= n {
+		for i := range n {
+			sources = append(sources, i)
+		}
+	} else {
+		r := rand.New(rand.NewPCG(1, 2))
+		sources = append(sources, r.Perm(n)[:pivots]...)
+		scale = float64(n) / float64(pivots)
+	}
+	sigma := make([]float64, n)
+	dist := make([]int, n)
+	delta := make([]float64, n)
+	stack := make([]int, 0, n)
+	queue := make([]int, 0, n)
+	for i := range dist {
+		dist[i] = -1
+	}
+	for _, s := range sources {
+		stack, queue = stack[:0], queue[:0]
+		sigma[s], dist[s] = 1, 0
+		queue = append(queue, s)
+		for h := 0; h < len(queue); h++ {
+			v := queue[h]
+			stack = append(stack, v)
+			for _, w := range adj[v] {
+				if dist[w] < 0 {
+					dist[w] = dist[v] + 1
+					queue = append(queue, w)
+				}
+				if dist[w] == dist[v]+1 {
+					sigma[w] += sigma[v]
+				}
+			}
+		}
+		for k := len(stack) - 1; k >= 0; k-- {
+			w := stack[k]
+			for _, v := range adj[w] {
+				if dist[v] >= 0 && dist[v] == dist[w]-1 {
+					delta[v] += sigma[v] / sigma[w] * (1 + delta[w])
+				}
+			}
+			if w != s {
+				bc[w] += delta[w] * scale / 2 // each pair is counted from both ends
+			}
+		}
+		for _, v := range stack {
+			sigma[v], dist[v], delta[v] = 0, -1, 0
+		}
+	}
+	return bc
+}
+
+// coreNumbers is each author's k-core number in the undirected graph of
+// ties (Batagelj–Zaversnik): the largest k such that the author is in a
+// group where everyone has ties to at least k others of it.
+func (g *Graph) coreNumbers(adj [][]int) []int {
+	n := len(g.Authors)
+	deg := make([]int, n)
+	maxDeg := 0
+	for i := range adj {
+		deg[i] = len(adj[i])
+		maxDeg = max(maxDeg, deg[i])
+	}
+	bin := make([]int, maxDeg+1)
+	for _, d := range deg {
+		bin[d]++
+	}
+	start := 0
+	for d := range bin {
+		bin[d], start = start, start+bin[d]
+	}
+	pos, vert := make([]int, n), make([]int, n)
+	for v := range n {
+		pos[v] = bin[deg[v]]
+		vert[pos[v]] = v
+		bin[deg[v]]++
+	}
+	for d := maxDeg; d > 0; d-- {
+		bin[d] = bin[d-1]
+	}
+	if maxDeg >= 0 && len(bin) > 0 {
+		bin[0] = 0
+	}
+	for i := range n {
+		v := vert[i]
+		for _, u := range adj[v] {
+			if deg[u] > deg[v] {
+				du, pu := deg[u], pos[u]
+				pw := bin[du]
+				w := vert[pw]
+				if u != w {
+					pos[u], vert[pu] = pw, w
+					pos[w], vert[pw] = pu, u
+				}
+				bin[du]++
+				deg[u]--
+			}
+		}
+	}
+	return deg
+}
+
+// undirected returns each author's distinct neighbours either way.
+func (g *Graph) undirected() [][]int {
+	n := len(g.Authors)
+	adj := make([][]int, n)
+	for _, e := range g.Edges {
+		adj[e.From] = append(adj[e.From], e.To)
+		adj[e.To] = append(adj[e.To], e.From)
+	}
+	for i := range adj {
+		slices.Sort(adj[i])
+		adj[i] = slices.Compact(adj[i])
+	}
+	return adj
+}

@@ -1,0 +1,92 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowserForums imports the fixture forum and, in Chromium under the
+// strict CSP, opens the key-actor table, the portraits of the best-ranked
+// authors with their charts, the hostile author's portrait (its handle and
+// post run nothing) and the author graph, whose nodes open portraits.
+func TestBrowserForums(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	path := chromium(t)
+	e := newEnv(t)
+	f := seedForum(t, e)
+	srv := httptest.NewServer(e.Handler)
+	t.Cleanup(srv.Close)
+	ctx := newBrowser(t, path)
+
+	step(t, ctx, "sign in",
+		chromedp.Navigate(srv.URL+"/forums"),
+		chromedp.WaitVisible(chromedp.CSS("#password")),
+		chromedp.SendKeys(chromedp.CSS("#login"), "analyst"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "analyst-password-123"),
+		chromedp.Click(chromedp.CSS("section.login button")),
+		chromedp.WaitVisible(chromedp.CSS("#forums-table")))
+	step(t, ctx, "watch and open the forum",
+		chromedp.Evaluate[chromedp.Void](`window.spoorCSP = []; window.spoorAlert = 0; window.alert = () => window.spoorAlert++;
+document.addEventListener("securitypolicyviolation", e => window.spoorCSP.push(e.violatedDirective + " " + e.blockedURI))`),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`a[href="/forums/%d"]`, f.ID))),
+		chromedp.WaitVisible(chromedp.CSS("#actors-table")))
+	rows, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#actors-table a.actor")].map(a => a.getAttribute("href"))`))
+	if err != nil || len(rows) != 7 {
+		t.Fatalf("actor table links %q (%v), want 7", rows, err)
+	}
+	for i, href := range rows[:5] {
+		step(t, ctx, "open portrait "+href,
+			chromedp.Evaluate[chromedp.Void](`window.spoorPortraitCharts = undefined`),
+			chromedp.Navigate(srv.URL+href),
+			chromedp.WaitVisible(chromedp.CSS("#portrait-handle")),
+			chromedp.WaitVisible(chromedp.CSS("#chart-weekdays canvas")))
+		waitFor(t, ctx, "portrait charts", `window.spoorPortraitCharts && window.spoorPortraitCharts.length >= 2`)
+		score, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#portrait-score")))
+		if !strings.Contains(score, fmt.Sprintf("#%d ", i+1)) {
+			t.Errorf("portrait %s says %q, want rank #%d", href, score, i+1)
+		}
+		hours, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`window.spoorPortraitCharts[1].getOption().series[0].data.length`))
+		if hours != 168 {
+			t.Errorf("portrait %s: hour-of-week cells %d, want 168", href, hours)
+		}
+	}
+	hostile := authorIDOf(t, e, "<img src=x onerror=alert(7)>")
+	step(t, ctx, "open the hostile portrait",
+		chromedp.Navigate(fmt.Sprintf("%s/forums/%d/authors/%d", srv.URL, f.ID, hostile)),
+		chromedp.Evaluate[chromedp.Void](`window.spoorAlert = 0; window.alert = () => window.spoorAlert++`),
+		chromedp.WaitVisible(chromedp.CSS("#portrait-posts")))
+	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#portrait-posts")))
+	if err != nil || !strings.Contains(text, "<script>alert(1)</script>") {
+		t.Errorf("hostile post shown as %q (%v), want its text", text, err)
+	}
+	bad, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("main img, main script, #portrait-posts a, #portrait-posts style").length + window.spoorAlert`))
+	if bad != 0 {
+		t.Errorf("the hostile handle or post became markup or ran (%d)", bad)
+	}
+
+	step(t, ctx, "open the graph",
+		chromedp.Navigate(fmt.Sprintf("%s/forums/%d/graph", srv.URL, f.ID)),
+		chromedp.WaitVisible(chromedp.CSS("#forum-graph canvas")))
+	waitFor(t, ctx, "graph drawn", `window.spoorForumGraph && window.spoorForumGraph.nodes().length === 7`)
+	sizes, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`window.spoorForumGraph.nodes().map(n => n.data("size"))`))
+	if err != nil || len(sizes) != 7 {
+		t.Fatalf("node sizes %v (%v)", sizes, err)
+	}
+	colours, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`new Set(window.spoorForumGraph.nodes().map(n => n.data("color"))).size`))
+	if colours < 2 {
+		t.Errorf("%d community colours, want at least 2", colours)
+	}
+	first, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`window.spoorForumGraph.nodes()[0].id()`))
+	step(t, ctx, "tap an author",
+		chromedp.Evaluate[chromedp.Void](`void window.spoorForumGraph.getElementById("`+first+`").emit("tap")`),
+		chromedp.WaitVisible(chromedp.CSS("#portrait-handle")))
+	if violations, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.spoorCSP || []`)); err != nil || len(violations) > 0 {
+		t.Errorf("CSP violations: %q (%v)", violations, err)
+	}
+}
