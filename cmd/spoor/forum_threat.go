@@ -209,23 +209,6 @@ type forumClassifyOutput struct {
 	Event    intel.Event     `json:"event"`
 }
 
-// runForumClassify is spoor forum classify TEXT…|-: each argument, or each
-// line of stdin for "-", is a title or post; the output is one JSON line
-// per input, in input order, with its labels, entities and event.
-func runForumClassify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("spoor forum classify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	opts := addForumClassifyFlags(fs)
-	rest, err := parseInterspersed(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return &usageError{err.Error()}
-	}
-	return forumClassify(ctx, opts, rest, stdin, stdout, nil)
-}
-
 // storeLookup links a name to the store's group or software of that name,
 // alias or ATT&CK ID (groups first), remembering answers; err holds the
 // first store error, which ends the command.
@@ -328,14 +311,13 @@ func forumClassify(ctx context.Context, opts forumClassifyOptions, args []string
 	return nil
 }
 
-// forumClassifyCmd is the top-level forum-classify verb; spoor forum
-// classify calls runForumClassify with the same flags.
+// forumClassifyCmd is spoor forum classify.
 func forumClassifyCmd() *command {
 	return &command{
-		name:  "forum-classify",
+		name:  "forum classify",
 		usage: "[--format jsonl] [--model FILE] [--min-score 0.3] [--link] TEXT…|-",
 		short: "classify forum titles or posts: ATT&CK technique and tactic, kind of activity, poster role, entities (offline)",
-		long: `Forum-classify reads each TEXT argument, or each line of stdin for -, as a
+		long: `Forum classify reads each TEXT argument, or each line of stdin for -, as a
 forum thread title (a first line, then the post, when given as one argument)
 and prints one JSON line per input, in input order: the labels of the
 built-in model (or --model, from spoor train forum) for technique, tactic,

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -106,7 +105,7 @@ func TestEvalTrainClassifyForum(t *testing.T) {
 	if !strings.Contains(out, "wrote "+model) || !strings.Contains(out, "technique: ") {
 		t.Errorf("train output: %s", out)
 	}
-	out, errOut, err = c.run("", "forum-classify", "--model", model, "njrat slave darkcomet", "phishing scampage lure")
+	out, errOut, err = c.run("", "forum", "classify", "--model", model, "njrat slave darkcomet", "phishing scampage lure")
 	if err != nil {
 		t.Fatalf("%v: %s", err, errOut)
 	}
@@ -131,19 +130,19 @@ func TestEvalTrainClassifyForum(t *testing.T) {
 	}
 }
 
-// runForumClassify is what spoor forum classify calls: arguments and
-// stdin lines in input order, one JSON object each, with the built-in model.
-func TestRunForumClassify(t *testing.T) {
-	var out, errb bytes.Buffer
-	stdin := strings.NewReader("Selling fresh CC with CVV, 10$ each, telegram @cardshop01\n\n[TUT] How to make your RAT FUD\n")
-	err := runForumClassify(context.Background(), []string{"--format", "jsonl", "WTB RDP access, paying 0.01 BTC", "-"}, stdin, &out, &errb)
+// spoor forum classify: arguments and stdin lines in input order, one
+// JSON object each, with the built-in model.
+func TestForumClassify(t *testing.T) {
+	c := newCLI(t)
+	stdin := "Selling fresh CC with CVV, 10$ each, telegram @cardshop01\n\n[TUT] How to make your RAT FUD\n"
+	out, errb, err := c.run(stdin, "forum", "classify", "--format", "jsonl", "WTB RDP access, paying 0.01 BTC", "-")
 	if err != nil {
-		t.Fatalf("%v: %s", err, errb.String())
+		t.Fatalf("%v: %s", err, errb)
 	}
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
 	wantText := []string{"WTB RDP access, paying 0.01 BTC", "Selling fresh CC with CVV, 10$ each, telegram @cardshop01", "[TUT] How to make your RAT FUD"}
 	if len(lines) != len(wantText) {
-		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(wantText), out.String())
+		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(wantText), out)
 	}
 	for i, l := range lines {
 		var o forumClassifyOutput
@@ -173,23 +172,23 @@ func TestRunForumClassify(t *testing.T) {
 	}
 
 	for _, args := range [][]string{{}, {"--format", "xml", "x"}, {"--min-score", "2", "x"}, {"--nope", "x"}} {
-		err := runForumClassify(context.Background(), args, strings.NewReader(""), &out, &errb)
+		_, _, err := c.run("", append([]string{"forum", "classify"}, args...)...)
 		var ue *usageError
 		if !errors.As(err, &ue) {
 			t.Errorf("%v: err = %v, want a usage error", args, err)
 		}
 	}
-	if err := runForumClassify(context.Background(), []string{"--model", filepath.Join(t.TempDir(), "none.gz"), "x"}, strings.NewReader(""), &out, &errb); err == nil || !strings.Contains(err.Error(), "none.gz") {
+	if _, _, err := c.run("", "forum", "classify", "--model", filepath.Join(t.TempDir(), "none.gz"), "x"); err == nil || !strings.Contains(err.Error(), "none.gz") {
 		t.Errorf("missing model: %v", err)
 	}
 }
 
-// forum-classify --link names the stored group and software a post
+// forum classify --link names the stored group and software a post
 // mentions by alias, and the event carries them.
 func TestForumClassifyLink(t *testing.T) {
 	c := newCLI(t)
 	c.ok("import", "stix", "testdata/attack-small.json")
-	out := c.ok("forum-classify", "--link", "Selling X-Agent builds, same crew as Fancy Bear; mimikatz included")
+	out := c.ok("forum", "classify", "--link", "Selling X-Agent builds, same crew as Fancy Bear; mimikatz included")
 	var o forumClassifyOutput
 	if err := json.Unmarshal([]byte(out), &o); err != nil {
 		t.Fatal(err)

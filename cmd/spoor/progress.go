@@ -55,3 +55,21 @@ func (p *progress) note(msg string) {
 		fmt.Fprintf(p.w, "%s: %s\n", p.label, msg)
 	}
 }
+
+// status redraws a line of counts for work of unknown size (a crawl), at
+// most ten times a second; end closes the line.
+func (p *progress) status(msg string) {
+	if !p.on {
+		return
+	}
+	if now := time.Now(); now.Sub(p.last) >= 100*time.Millisecond {
+		p.last = now
+		fmt.Fprintf(p.w, "\r\033[K%s: %s", p.label, msg)
+	}
+}
+
+func (p *progress) end() {
+	if p.on && !p.last.IsZero() {
+		fmt.Fprintln(p.w)
+	}
+}

@@ -60,6 +60,8 @@ func commands() []*command {
 		reputationCmd(),
 		nlpCmd(),
 		forumClassifyCmd(),
+		forumCrawlCmd(),
+		forumEventsCmd(),
 		analyzeCmd(),
 		userCmd(),
 		tokenCmd(),
@@ -95,7 +97,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return nil
 	}
 	if args[0] == "help" {
-		args = []string{args[1], "--help"}
+		args = append(args[1:], "--help")
+	}
+	if args[0] == "forum" && len(args) > 1 && forumSubcommands[args[1]] {
+		args = append([]string{"forum " + args[1]}, args[2:]...)
 	}
 	var cmd *command
 	for _, c := range commands() {

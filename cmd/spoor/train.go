@@ -53,7 +53,7 @@ look.
                             technique, tactic, kind and role the better of
                             the perceptron and the fastText-style model
                             trained on every thread (seed --seed). Writes -o,
-                            which spoor forum-classify --model reads.`,
+                            which spoor forum classify --model reads.`,
 		flags: config.FlagDB | config.FlagFormat,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			minEvents := fs.Int("min-events", 3, "attribution: events a group needs to be a class")

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -319,4 +320,47 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, e.Title, gro
 		return s.audit(ctx, tx, "event.create", "event", e.ID, e.Title)
 	})
 	return s.wrap("create event", err)
+}
+
+// SaveSourceEvents stores events a source derives (a forum's threat
+// events, say) in one transaction, keyed by (source, Key): an event whose
+// key the source already has is left as stored, so deriving them again
+// adds nothing. It returns how many were new.
+func (s *Store) SaveSourceEvents(ctx context.Context, sourceID int64, events []*intel.Event) (int, error) {
+	created := 0
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		now := ms(s.now())
+		for i, e := range events {
+			if e.Key == "" {
+				return intel.Errorf(intel.CodeInvalid, "event %d (%q): a derived event needs a key", i+1, e.Title)
+			}
+			if err := e.Validate(); err != nil {
+				return err
+			}
+			times := make([]int64, len(e.Times))
+			for j, t := range e.Times {
+				times[j] = ms(t)
+			}
+			var group any
+			if e.GroupID != 0 {
+				group = e.GroupID
+			}
+			r, err := s.exec(ctx, tx, `INSERT INTO events (title, group_id, group_label, source_id, event_key, first_seen, last_seen, times,
+	techniques, software, sectors, purpose, victim_countries, confidence, tlp, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_id, event_key) DO NOTHING`, e.Title, group, e.GroupLabel, sourceID, e.Key,
+				ms(e.FirstSeen), ms(e.LastSeen), jsonText(times), jsonText(e.Techniques), jsonText(e.Software), jsonText(e.Sectors), e.Purpose,
+				jsonText(e.VictimCountries), e.Confidence, e.TLP, now, now)
+			if err != nil {
+				return fmt.Errorf("event %q: %w", e.Key, err)
+			}
+			if n, _ := r.RowsAffected(); n > 0 {
+				created++
+			}
+		}
+		if created == 0 {
+			return nil
+		}
+		return s.audit(ctx, tx, "event.derive", "source", sourceID, fmt.Sprintf("%d events derived, %d new", len(events), created))
+	})
+	return created, s.wrap("save source events", err)
 }

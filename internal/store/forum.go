@@ -211,182 +211,187 @@ func (s *Store) ImportForumPosts(ctx context.Context, forumName string, imp Foru
 	if engine == "" {
 		engine = "import"
 	}
-	type forumState struct {
-		id, importID               int64
-		seen, added                int
-		sections, threads, authors map[string]int64
-	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		now := ms(s.now())
-		ids := func(query string, forumID int64) (map[string]int64, error) {
-			rows, err := s.query(ctx, tx, query, forumID)
-			if err != nil {
-				return nil, err
-			}
-			defer rows.Close()
-			m := map[string]int64{}
-			for rows.Next() {
-				var k string
-				var id int64
-				if err := rows.Scan(&k, &id); err != nil {
-					return nil, err
-				}
-				m[k] = id
-			}
-			return m, rows.Err()
-		}
-		forums := map[string]*forumState{}
-		var order []string
-		open := func(name string) (*forumState, error) {
-			if st := forums[name]; st != nil {
-				return st, nil
-			}
-			f := &forum.Forum{Name: name, Engine: engine}
-			if err := f.Check(); err != nil {
-				return nil, &intel.Error{Code: intel.CodeInvalid, Message: err.Error(), Err: err}
-			}
-			st := &forumState{}
-			err := s.queryRow(ctx, tx, `SELECT id FROM forums WHERE name = ?`, f.Name).Scan(&st.id)
-			if errors.Is(err, sql.ErrNoRows) {
-				err = s.queryRow(ctx, tx, `INSERT INTO forums (name, engine, start_urls, created_at, updated_at) VALUES (?, ?, '[]', ?, ?) RETURNING id`,
-					f.Name, f.Engine, now, now).Scan(&st.id)
-				if err == nil {
-					err = s.audit(ctx, tx, "forum.create", "forum", st.id, f.Name)
-				}
-			}
-			if err != nil {
-				return nil, err
-			}
-			if err := s.queryRow(ctx, tx, `INSERT INTO forum_imports (forum_id, source, format, started_at, seen, added, skipped)
-VALUES (?, ?, ?, ?, 0, 0, ?) RETURNING id`, st.id, imp.Source, imp.Format, now, imp.Skipped).Scan(&st.importID); err != nil {
-				return nil, err
-			}
-			if st.sections, err = ids(`SELECT name, id FROM forum_sections WHERE forum_id = ?`, st.id); err != nil {
-				return nil, err
-			}
-			if st.threads, err = ids(`SELECT thread_key, id FROM forum_threads WHERE forum_id = ?`, st.id); err != nil {
-				return nil, err
-			}
-			if st.authors, err = ids(`SELECT handle, id FROM forum_authors WHERE forum_id = ?`, st.id); err != nil {
-				return nil, err
-			}
-			forums[name] = st
-			order = append(order, name)
-			if res.ImportID == 0 {
-				res.ImportID = st.importID
-			}
-			return st, nil
-		}
-		insSection, err := s.prepare(ctx, tx, `INSERT INTO forum_sections (forum_id, name) VALUES (?, ?) RETURNING id`)
-		if err != nil {
-			return err
-		}
-		defer insSection.Close()
-		insThread, err := s.prepare(ctx, tx, `INSERT INTO forum_threads (forum_id, section_id, thread_key, title) VALUES (?, ?, ?, ?) RETURNING id`)
-		if err != nil {
-			return err
-		}
-		defer insThread.Close()
-		insAuthor, err := s.prepare(ctx, tx, `INSERT INTO forum_authors (forum_id, handle, title) VALUES (?, ?, ?) RETURNING id`)
-		if err != nil {
-			return err
-		}
-		defer insAuthor.Close()
-		insPost, err := s.prepare(ctx, tx, `INSERT INTO forum_posts (forum_id, thread_id, author_id, import_id, post_key, position, posted_at, precision,
- utc_offset, time_text, author_title, text, reply_to, quotes, url, source)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (forum_id, post_key) DO NOTHING`)
-		if err != nil {
-			return err
-		}
-		defer insPost.Close()
-		if forumName != "" {
-			if _, err := open(forumName); err != nil {
-				return err
-			}
-		}
-		for i := range posts {
-			p := posts[i]
-			if forumName != "" {
-				p.Forum = forumName
-			}
-			if err := checkPost(&p); err != nil {
-				return intel.Errorf(intel.CodeInvalid, "post %d (%s): %v", i+1, p.Key, err)
-			}
-			if i%1000 == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
-			fs, err := open(p.Forum)
-			if err != nil {
-				return err
-			}
-			fs.seen++
-			sec, ok := fs.sections[p.Section]
-			if !ok {
-				if err := insSection.QueryRowContext(ctx, fs.id, p.Section).Scan(&sec); err != nil {
-					return err
-				}
-				fs.sections[p.Section] = sec
-				res.Sections++
-			}
-			th, ok := fs.threads[p.Thread]
-			if !ok {
-				if err := insThread.QueryRowContext(ctx, fs.id, sec, p.Thread, p.ThreadTitle).Scan(&th); err != nil {
-					return err
-				}
-				fs.threads[p.Thread] = th
-				res.Threads++
-			}
-			au, ok := fs.authors[p.Author]
-			if !ok {
-				if err := insAuthor.QueryRowContext(ctx, fs.id, p.Author, p.AuthorTitle).Scan(&au); err != nil {
-					return err
-				}
-				fs.authors[p.Author] = au
-				res.Authors++
-			}
-			var offset any
-			if p.Time.HasOffset {
-				offset = int64(p.Time.Offset / time.Minute)
-			}
-			quotes := "[]"
-			if len(p.Quotes) > 0 {
-				b, _ := json.Marshal(p.Quotes)
-				quotes = string(b)
-			}
-			posted := int64(0)
-			if p.Time.Precision != 0 {
-				posted = p.Time.Time.UnixMilli()
-			}
-			r, err := insPost.ExecContext(ctx, fs.id, th, au, fs.importID, p.Key, p.Position, posted, int(p.Time.Precision),
-				offset, p.TimeText, p.AuthorTitle, p.Text, p.ReplyTo, quotes, p.URL, p.Source)
-			if err != nil {
-				return err
-			}
-			if n, _ := r.RowsAffected(); n > 0 {
-				fs.added++
-				res.Added++
-			}
-		}
-		for _, name := range order {
-			fs := forums[name]
-			if _, err := s.exec(ctx, tx, `UPDATE forum_imports SET seen = ?, added = ? WHERE id = ?`, fs.seen, fs.added, fs.importID); err != nil {
-				return err
-			}
-			if err := s.audit(ctx, tx, "forum.import", "forum", fs.id, fmt.Sprintf("%s: %d posts read, %d added", imp.Source, fs.seen, fs.added)); err != nil {
-				return err
-			}
-		}
-		if res.Forum == "" {
-			res.Forum = strings.Join(order, ", ")
-		}
-		return nil
+		return s.importForumPostsTx(ctx, tx, forumName, imp, engine, posts, res)
 	})
 	if err != nil {
 		return nil, s.wrap("import forum posts", err)
 	}
 	return res, nil
+}
+
+// importForumPostsTx is ImportForumPosts within the transaction tx.
+func (s *Store) importForumPostsTx(ctx context.Context, tx *sql.Tx, forumName string, imp ForumImport, engine string, posts []forum.Post, res *ForumImportResult) error {
+	type forumState struct {
+		id, importID               int64
+		seen, added                int
+		sections, threads, authors map[string]int64
+	}
+	now := ms(s.now())
+	ids := func(query string, forumID int64) (map[string]int64, error) {
+		rows, err := s.query(ctx, tx, query, forumID)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		m := map[string]int64{}
+		for rows.Next() {
+			var k string
+			var id int64
+			if err := rows.Scan(&k, &id); err != nil {
+				return nil, err
+			}
+			m[k] = id
+		}
+		return m, rows.Err()
+	}
+	forums := map[string]*forumState{}
+	var order []string
+	open := func(name string) (*forumState, error) {
+		if st := forums[name]; st != nil {
+			return st, nil
+		}
+		f := &forum.Forum{Name: name, Engine: engine}
+		if err := f.Check(); err != nil {
+			return nil, &intel.Error{Code: intel.CodeInvalid, Message: err.Error(), Err: err}
+		}
+		st := &forumState{}
+		err := s.queryRow(ctx, tx, `SELECT id FROM forums WHERE name = ?`, f.Name).Scan(&st.id)
+		if errors.Is(err, sql.ErrNoRows) {
+			err = s.queryRow(ctx, tx, `INSERT INTO forums (name, engine, start_urls, created_at, updated_at) VALUES (?, ?, '[]', ?, ?) RETURNING id`,
+				f.Name, f.Engine, now, now).Scan(&st.id)
+			if err == nil {
+				err = s.audit(ctx, tx, "forum.create", "forum", st.id, f.Name)
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := s.queryRow(ctx, tx, `INSERT INTO forum_imports (forum_id, source, format, started_at, seen, added, skipped)
+VALUES (?, ?, ?, ?, 0, 0, ?) RETURNING id`, st.id, imp.Source, imp.Format, now, imp.Skipped).Scan(&st.importID); err != nil {
+			return nil, err
+		}
+		if st.sections, err = ids(`SELECT name, id FROM forum_sections WHERE forum_id = ?`, st.id); err != nil {
+			return nil, err
+		}
+		if st.threads, err = ids(`SELECT thread_key, id FROM forum_threads WHERE forum_id = ?`, st.id); err != nil {
+			return nil, err
+		}
+		if st.authors, err = ids(`SELECT handle, id FROM forum_authors WHERE forum_id = ?`, st.id); err != nil {
+			return nil, err
+		}
+		forums[name] = st
+		order = append(order, name)
+		if res.ImportID == 0 {
+			res.ImportID = st.importID
+		}
+		return st, nil
+	}
+	insSection, err := s.prepare(ctx, tx, `INSERT INTO forum_sections (forum_id, name) VALUES (?, ?) RETURNING id`)
+	if err != nil {
+		return err
+	}
+	defer insSection.Close()
+	insThread, err := s.prepare(ctx, tx, `INSERT INTO forum_threads (forum_id, section_id, thread_key, title) VALUES (?, ?, ?, ?) RETURNING id`)
+	if err != nil {
+		return err
+	}
+	defer insThread.Close()
+	insAuthor, err := s.prepare(ctx, tx, `INSERT INTO forum_authors (forum_id, handle, title) VALUES (?, ?, ?) RETURNING id`)
+	if err != nil {
+		return err
+	}
+	defer insAuthor.Close()
+	insPost, err := s.prepare(ctx, tx, `INSERT INTO forum_posts (forum_id, thread_id, author_id, import_id, post_key, position, posted_at, precision,
+ utc_offset, time_text, author_title, text, reply_to, quotes, url, source)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (forum_id, post_key) DO NOTHING`)
+	if err != nil {
+		return err
+	}
+	defer insPost.Close()
+	if forumName != "" {
+		if _, err := open(forumName); err != nil {
+			return err
+		}
+	}
+	for i := range posts {
+		p := posts[i]
+		if forumName != "" {
+			p.Forum = forumName
+		}
+		if err := checkPost(&p); err != nil {
+			return intel.Errorf(intel.CodeInvalid, "post %d (%s): %v", i+1, p.Key, err)
+		}
+		if i%1000 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		fs, err := open(p.Forum)
+		if err != nil {
+			return err
+		}
+		fs.seen++
+		sec, ok := fs.sections[p.Section]
+		if !ok {
+			if err := insSection.QueryRowContext(ctx, fs.id, p.Section).Scan(&sec); err != nil {
+				return err
+			}
+			fs.sections[p.Section] = sec
+			res.Sections++
+		}
+		th, ok := fs.threads[p.Thread]
+		if !ok {
+			if err := insThread.QueryRowContext(ctx, fs.id, sec, p.Thread, p.ThreadTitle).Scan(&th); err != nil {
+				return err
+			}
+			fs.threads[p.Thread] = th
+			res.Threads++
+		}
+		au, ok := fs.authors[p.Author]
+		if !ok {
+			if err := insAuthor.QueryRowContext(ctx, fs.id, p.Author, p.AuthorTitle).Scan(&au); err != nil {
+				return err
+			}
+			fs.authors[p.Author] = au
+			res.Authors++
+		}
+		var offset any
+		if p.Time.HasOffset {
+			offset = int64(p.Time.Offset / time.Minute)
+		}
+		quotes := "[]"
+		if len(p.Quotes) > 0 {
+			b, _ := json.Marshal(p.Quotes)
+			quotes = string(b)
+		}
+		posted := int64(0)
+		if p.Time.Precision != 0 {
+			posted = p.Time.Time.UnixMilli()
+		}
+		r, err := insPost.ExecContext(ctx, fs.id, th, au, fs.importID, p.Key, p.Position, posted, int(p.Time.Precision),
+			offset, p.TimeText, p.AuthorTitle, p.Text, p.ReplyTo, quotes, p.URL, p.Source)
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n > 0 {
+			fs.added++
+			res.Added++
+		}
+	}
+	for _, name := range order {
+		fs := forums[name]
+		if _, err := s.exec(ctx, tx, `UPDATE forum_imports SET seen = ?, added = ? WHERE id = ?`, fs.seen, fs.added, fs.importID); err != nil {
+			return err
+		}
+		if err := s.audit(ctx, tx, "forum.import", "forum", fs.id, fmt.Sprintf("%s: %d posts read, %d added", imp.Source, fs.seen, fs.added)); err != nil {
+			return err
+		}
+	}
+	if res.Forum == "" {
+		res.Forum = strings.Join(order, ", ")
+	}
+	return nil
 }
 
 // checkPost is the parsers' rule for what a post may be, applied again to
@@ -613,4 +618,100 @@ func (s *Store) ForumVersion(ctx context.Context) (int64, error) {
 	var v int64
 	err := s.queryRow(ctx, s.rdb, `SELECT COALESCE(MAX(id), 0) FROM forum_imports`).Scan(&v)
 	return v, s.wrap("forum version", err)
+}
+
+// ForumCrawlPost is a post as a crawl read it: the post, and the version
+// the crawler gives what it read (author, text, edit time), so that an
+// edited post is told from one read again.
+type ForumCrawlPost struct {
+	Post    forum.Post
+	Version string
+	Edited  bool
+}
+
+// ForumCrawlSave is what SaveForumCrawl did: posts new to the forum, and
+// posts it held whose text changed (their new version is current, the
+// earlier ones are kept).
+type ForumCrawlSave struct {
+	Added  int `json:"added"`
+	Edited int `json:"edited"`
+}
+
+// ForumCrawlStates returns the crawl state of every thread of a forum the
+// crawler saved, by thread key (the crawler's own JSON); none for a forum
+// never crawled.
+func (s *Store) ForumCrawlStates(ctx context.Context, forumName string) (map[string]string, error) {
+	rows, err := s.query(ctx, s.rdb, `SELECT c.thread_key, c.state FROM forum_crawl_threads c JOIN forums f ON f.id = c.forum_id WHERE f.name = ?`, forumName)
+	if err != nil {
+		return nil, s.wrap("forum crawl states", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var k, st string
+		if err := rows.Scan(&k, &st); err != nil {
+			return nil, s.wrap("forum crawl states", err)
+		}
+		out[k] = st
+	}
+	return out, s.wrap("forum crawl states", rows.Err())
+}
+
+// SaveForumCrawl stores one page of a crawl in one transaction: its posts
+// (new ones added as ImportForumPosts adds them), a new version of every
+// post whose version differs from the newest stored (the post's text
+// becomes the new one; every version stays in forum_post_versions), and
+// the thread's crawl state. A page saved twice changes nothing.
+func (s *Store) SaveForumCrawl(ctx context.Context, forumName, threadKey, state string, posts []ForumCrawlPost) (ForumCrawlSave, error) {
+	var out ForumCrawlSave
+	if threadKey == "" || len(state) > 1<<20 {
+		return out, s.wrap("save forum crawl", intel.Errorf(intel.CodeInvalid, "a crawl state needs a thread key and at most 1 MiB"))
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		plain := make([]forum.Post, len(posts))
+		for i, p := range posts {
+			plain[i] = p.Post
+		}
+		res := &ForumImportResult{Forum: forumName, Seen: len(posts)}
+		if err := s.importForumPostsTx(ctx, tx, forumName, ForumImport{Source: "crawl", Format: "crawl"}, "", plain, res); err != nil {
+			return err
+		}
+		out.Added = res.Added
+		var forumID int64
+		if err := s.queryRow(ctx, tx, `SELECT id FROM forums WHERE name = ?`, forumName).Scan(&forumID); err != nil {
+			return err
+		}
+		now := ms(s.now())
+		for _, p := range posts {
+			var newest string
+			err := s.queryRow(ctx, tx, `SELECT version FROM forum_post_versions WHERE forum_id = ? AND post_key = ? ORDER BY seen_at DESC, version DESC LIMIT 1`,
+				forumID, p.Post.Key).Scan(&newest)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+			case err != nil:
+				return err
+			case newest == p.Version:
+				continue
+			}
+			edited := 0
+			if p.Edited {
+				edited = 1
+			}
+			r, err := s.exec(ctx, tx, `INSERT INTO forum_post_versions (forum_id, post_key, version, text, edited, seen_at) VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (forum_id, post_key, version) DO NOTHING`, forumID, p.Post.Key, p.Version, p.Post.Text, edited, now)
+			if err != nil {
+				return err
+			}
+			if n, _ := r.RowsAffected(); n > 0 && newest != "" {
+				if _, err := s.exec(ctx, tx, `UPDATE forum_posts SET text = ? WHERE forum_id = ? AND post_key = ?`, p.Post.Text, forumID, p.Post.Key); err != nil {
+					return err
+				}
+				out.Edited++
+			}
+		}
+		_, err := s.exec(ctx, tx, `INSERT INTO forum_crawl_threads (forum_id, thread_key, state, updated_at) VALUES (?, ?, ?, ?)
+ON CONFLICT (forum_id, thread_key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`, forumID, threadKey, state, now)
+		return err
+	})
+	return out, s.wrap("save forum crawl", err)
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/spoor/spoor/internal/intel"
@@ -292,6 +293,11 @@ func (x *Extractor) event(p Post, te ThreatEvent) intel.Event {
 		name := e.Text
 		if e.Link != nil {
 			name = e.Link.Name
+		}
+		// A recognised span may run over a line break (a link, then the
+		// next line's first word): not a name an event can carry.
+		if strings.ContainsFunc(name, unicode.IsControl) {
+			continue
 		}
 		switch e.Type {
 		case "group":

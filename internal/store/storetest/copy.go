@@ -126,6 +126,8 @@ func FillEveryTable(t testing.TB, s *store.Store) {
 	mustT("save domain report", err)
 	_, err = s.ImportForumPosts(ctx, "Copy Forum", store.ForumImport{Source: "dump.jsonl", Format: "jsonl"}, forumPosts())
 	mustT("import forum posts", err)
+	_, err = s.SaveForumCrawl(ctx, "Copy Forum", "t1", `{"Key":"t1"}`, []store.ForumCrawlPost{{Post: forumPosts()[0], Version: "v1"}})
+	mustT("save forum crawl", err)
 	mustT("save TAXII state", s.SaveTAXIIState(ctx, &intel.TAXIIState{Source: "ACME TAXII", Collection: "c1", AddedAfter: now, LastPull: now, ObjectsTotal: 5}))
 }
 

@@ -46,3 +46,34 @@ func testEventList(t *testing.T, open Opener) {
 	mustDiff(t, "since", []string{"new", "same day as middle", "middle"}, list(intel.EventFilter{Since: d(2020, 1, 1)}))
 	mustDiff(t, "between", []string{"same day as middle", "middle", "old"}, list(intel.EventFilter{Since: d(2019, 1, 15), Until: d(2022, 1, 1)}))
 }
+
+// testSourceEvents: events a source derives are keyed by (source, key):
+// deriving them again adds nothing; a keyless one is refused.
+func testSourceEvents(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := ctxAs(t, 0, "deriver")
+	src := &intel.Source{Name: "forum: Bazaar", Kind: intel.SourceForum, Credibility: 0.2}
+	must(t, "source", s.UpsertSource(ctx, src))
+	evs := func() []*intel.Event {
+		return []*intel.Event{
+			{Title: "Selling crypter", Key: "Bazaar:t1", Purpose: "trade", Confidence: 0.6, Techniques: []string{"T1027"}},
+			{Title: "Tutorial", Key: "Bazaar:t2", Purpose: "tutorial", Confidence: 0.5},
+		}
+	}
+	n, err := s.SaveSourceEvents(ctx, src.ID, evs())
+	must(t, "derive", err)
+	if n != 2 {
+		t.Errorf("first derivation: %d new, want 2", n)
+	}
+	if n, err = s.SaveSourceEvents(ctx, src.ID, evs()); err != nil || n != 0 {
+		t.Errorf("second derivation: %d new (%v), want 0", n, err)
+	}
+	page, err := s.FindEvents(ctx, intel.EventFilter{SourceID: src.ID, Technique: "T1027"})
+	must(t, "find", err)
+	if len(page.Items) != 1 || page.Items[0].Title != "Selling crypter" {
+		t.Errorf("derived events by technique: %+v", page.Items)
+	}
+	if _, err := s.SaveSourceEvents(ctx, src.ID, []*intel.Event{{Title: "no key", Confidence: 1}}); intel.ErrorCode(err) != intel.CodeInvalid {
+		t.Errorf("a keyless derived event: %v", err)
+	}
+}

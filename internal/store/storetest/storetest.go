@@ -28,7 +28,7 @@ func Run(t *testing.T, open Opener) {
 		{"Sources", testSources},
 		{"Collection", testCollection},
 		{"Secrets", testSecrets},
-		{"Objects", testObjects}, {"ObjectFilters", testObjectFilters}, {"EventList", testEventList},
+		{"Objects", testObjects}, {"ObjectFilters", testObjectFilters}, {"EventList", testEventList}, {"SourceEvents", testSourceEvents},
 		{"ObjectPaging", testObjectPaging},
 		{"Documents", testDocuments},
 		{"Indicators", testIndicators}, {"IndicatorList", testIndicatorList},
@@ -62,7 +62,7 @@ func Run(t *testing.T, open Opener) {
 		{"SightedSearch", testSightedSearch},
 		{"SightedExport", testSightedExport},
 		{"Whitelist", testWhitelist}, {"DomainReports", testDomainReports},
-		{"Forums", testForums},
+		{"Forums", testForums}, {"ForumCrawl", testForumCrawl},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
