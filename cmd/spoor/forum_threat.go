@@ -210,45 +210,75 @@ type forumClassifyOutput struct {
 }
 
 // storeLookup links a name to the store's group or software of that name,
-// alias or ATT&CK ID (groups first), remembering answers; err holds the
-// first store error, which ends the command.
+// alias or ATT&CK ID (groups first, and within a kind names and IDs
+// before aliases, as FindObjectByName ranks them). The names are read once: a forum's posts
+// ask for every word and pair of words, far too many for a query each.
 func storeLookup(ctx context.Context, st *store.Store) (threat.Lookup, func() error) {
-	cache := map[string]*threat.Link{}
-	var first error
+	index, err := nameIndex(ctx, st)
 	lookup := func(name string) (threat.Link, bool) {
-		key := intel.NormalizeName(name)
-		if l, ok := cache[key]; ok {
-			if l == nil {
-				return threat.Link{}, false
-			}
-			return *l, true
-		}
-		var found *threat.Link
-		for _, kind := range []intel.ObjectKind{intel.KindGroup, intel.KindSoftware} {
-			o, err := st.FindObjectByName(ctx, kind, name)
-			if err != nil {
-				if intel.ErrorCode(err) != intel.CodeNotFound && first == nil {
-					first = err
-				}
-				continue
-			}
-			k := "group"
-			if kind == intel.KindSoftware {
-				k = "malware"
-				if o.SoftwareType == "tool" {
-					k = "tool"
-				}
-			}
-			found = &threat.Link{Kind: k, ID: o.ID, Name: o.Name}
-			break
-		}
-		cache[key] = found
-		if found == nil {
-			return threat.Link{}, false
-		}
-		return *found, true
+		l, ok := index[intel.NormalizeName(name)]
+		return l, ok
 	}
-	return lookup, func() error { return first }
+	return lookup, func() error { return err }
+}
+
+// nameIndex maps the normalised names, ATT&CK IDs and aliases of the
+// stored groups and software to their links.
+func nameIndex(ctx context.Context, st *store.Store) (map[string]threat.Link, error) {
+	type object struct {
+		link    threat.Link
+		names   []string
+		aliases []string
+	}
+	var all []object
+	for _, kind := range []intel.ObjectKind{intel.KindGroup, intel.KindSoftware} {
+		f := intel.ObjectFilter{Kind: kind, Limit: 500}
+		for {
+			page, err := st.FindObjects(ctx, f)
+			if err != nil {
+				return nil, err
+			}
+			for _, o := range page.Items {
+				k := "group"
+				if kind == intel.KindSoftware {
+					k = "malware"
+					if o.SoftwareType == "tool" {
+						k = "tool"
+					}
+				}
+				all = append(all, object{threat.Link{Kind: k, ID: o.ID, Name: o.Name}, []string{o.Name, o.ExternalID}, o.Aliases})
+			}
+			if page.Next == "" {
+				break
+			}
+			f.After = page.Next
+		}
+	}
+	index := map[string]threat.Link{}
+	add := func(name string, l threat.Link) {
+		if k := intel.NormalizeName(name); k != "" {
+			if _, taken := index[k]; !taken {
+				index[k] = l
+			}
+		}
+	}
+	for _, groups := range []bool{true, false} {
+		for _, aliases := range []bool{false, true} {
+			for _, o := range all {
+				if (o.link.Kind == "group") != groups {
+					continue
+				}
+				names := o.names
+				if aliases {
+					names = o.aliases
+				}
+				for _, n := range names {
+					add(n, o.link)
+				}
+			}
+		}
+	}
+	return index, nil
 }
 
 // forumClassify classifies the inputs; lookup (nil: none) links names to

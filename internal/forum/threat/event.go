@@ -294,9 +294,12 @@ func (x *Extractor) event(p Post, te ThreatEvent) intel.Event {
 		if e.Link != nil {
 			name = e.Link.Name
 		}
-		// A recognised span may run over a line break (a link, then the
-		// next line's first word): not a name an event can carry.
-		if strings.ContainsFunc(name, unicode.IsControl) {
+		// The event names only what links to a stored group or software:
+		// the recogniser's unlinked spans on forum text ("Please Login",
+		// "1.png 9.82KB") are too noisy for the analysis and attribution
+		// that read events. They stay in the entities. A span may also run
+		// over a line break: not a name an event can carry.
+		if e.Link == nil || strings.ContainsFunc(name, unicode.IsControl) {
 			continue
 		}
 		switch e.Type {

@@ -82,6 +82,12 @@ func TestExtract(t *testing.T) {
 			t.Errorf("event software %v lacks %s", ev.Software, s)
 		}
 	}
+	// The event names linked software only; unlinked spans stay entities.
+	for _, sw := range ev.Software {
+		if sw != "njRAT" && sw != "Cobalt Strike" {
+			t.Errorf("event software %q is no stored software", sw)
+		}
+	}
 	if ev.Purpose == "" || ev.Confidence <= 0 || ev.Confidence > 1 {
 		t.Errorf("purpose %q confidence %v", ev.Purpose, ev.Confidence)
 	}
