@@ -33,6 +33,9 @@
   var escapes = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
   function esc(s) { return String(s).replace(/[&<>"']/g, function (c) { return escapes[c]; }); }
 
+  // The helpers the other page scripts (forums.js) share; loaded first.
+  window.spoorLib = { load: load, getJSON: getJSON, esc: esc };
+
   var days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
   function press(tools, attr, value) {

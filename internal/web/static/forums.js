@@ -6,31 +6,8 @@
 (function () {
   "use strict";
 
-  var loading = {};
-  function load(src) {
-    if (!loading[src]) {
-      loading[src] = new Promise(function (ok, fail) {
-        var s = document.createElement("script");
-        s.src = src;
-        s.onload = ok;
-        s.onerror = function () { fail(new Error("cannot load " + src)); };
-        document.head.appendChild(s);
-      });
-    }
-    return loading[src];
-  }
-
-  function getJSON(url) {
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
-      return r.json().then(function (body) {
-        if (!r.ok) { throw new Error((body && body.error && body.error.message) || r.statusText); }
-        return body;
-      });
-    });
-  }
-
-  var escapes = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-  function esc(s) { return String(s).replace(/[&<>"']/g, function (c) { return escapes[c]; }); }
+  // charts.js (loaded before this file) lends its loader and escaping.
+  var lib = window.spoorLib, load = lib.load, getJSON = lib.getJSON, esc = lib.esc;
 
   var palette = ["#1f5fa8", "#b3261e", "#2e7d32", "#8e24aa", "#ef6c00", "#00838f", "#6d4c41", "#c2185b", "#546e7a", "#9e9d24"];
   function colour(c) { return palette[c % palette.length]; }
