@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spoor/spoor/internal/collect/crawl"
@@ -245,9 +246,6 @@ func forumEvents(ctx context.Context, st *store.Store, name string, x *threat.Ex
 	if err != nil {
 		return 0, nil, err
 	}
-	// Newest first, for the listing.
-	for i, j := 0, len(events)-1; i < j; i, j = i+1, j-1 {
-		events[i], events[j] = events[j], events[i]
-	}
+	slices.Reverse(events) // newest first, for the listing
 	return n, events, nil
 }

@@ -98,7 +98,12 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 		Kind:  r.URL.Query().Get("kind"),
 		Kinds: []string{"group", "technique", "software", "campaign", "document", "indicator"},
 	}
-	hits, err := s.search(r)
+	// One reading of the query serves the hits and the facets.
+	q, err := searchQuery(r)
+	var hits []intel.SearchHit
+	if err == nil && q.Text != "" {
+		hits, err = s.store.Search(r.Context(), q)
+	}
 	status := http.StatusOK
 	if err != nil {
 		if intel.ErrorCode(err) != intel.CodeInvalid {
@@ -115,8 +120,8 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	data.Reputation = s.domainReputation(r.Context(), domains)
-	if err == nil && strings.TrimSpace(data.Query) != "" {
-		if err := s.searchFacets(r, &data); err != nil {
+	if err == nil && q.Text != "" {
+		if err := s.searchFacets(r, q, &data); err != nil {
 			s.error(w, r, err)
 			return
 		}
@@ -126,11 +131,7 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 
 // searchFacets counts the hits per kind over every page and links the
 // page's neighbours.
-func (s *Server) searchFacets(r *http.Request, data *searchData) error {
-	q, err := searchQuery(r)
-	if err != nil {
-		return err
-	}
+func (s *Server) searchFacets(r *http.Request, q intel.SearchQuery, data *searchData) error {
 	counts, err := s.store.SearchCounts(r.Context(), q.Text)
 	if err != nil {
 		return err
