@@ -60,9 +60,19 @@ func dimensionNames() string {
 	return strings.Join(names, ", ")
 }
 
+// groupEvidence reads every group's evidence after bringing the events of
+// cited reports up to date, so that a base collected before they were
+// stored is read whole.
+func groupEvidence(ctx context.Context, st *store.Store) ([]*intel.GroupEvidence, error) {
+	if _, err := st.DeriveReportEvents(ctx); err != nil {
+		return nil, err
+	}
+	return st.FindGroupEvidence(ctx)
+}
+
 // loadIndex reads every group's evidence and builds the similarity index.
 func loadIndex(ctx context.Context, st *store.Store) (*fingerprint.Index, error) {
-	ev, err := st.FindGroupEvidence(ctx)
+	ev, err := groupEvidence(ctx, st)
 	if err != nil {
 		return nil, err
 	}
@@ -72,16 +82,17 @@ func loadIndex(ctx context.Context, st *store.Store) (*fingerprint.Index, error)
 func relatedCmd() *command {
 	return &command{
 		name:  "related",
-		usage: "GROUP [--min 0.3] [--limit 20] [--weights …]",
+		usage: "GROUP [--min 0.1] [--limit 20] [--weights …]",
 		short: "groups whose fingerprints resemble a group's, with the evidence they share",
 		long: `Related compares a group's fingerprint (techniques, software, indicators,
 description terms, activity hours, victim countries) with every other
 group's and lists the most similar, best first: the combined score, its
 part per dimension, and the techniques, software and indicators both share,
-rarest first. A dimension counts only where both groups have data.`,
+rarest first. A dimension counts only where both groups have data. The
+default threshold is the group page's.`,
 		flags: config.FlagDB | config.FlagFormat,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
-			sf := addSimilarityFlags(fs, 0.3)
+			sf := addSimilarityFlags(fs, fingerprint.RelatedMin)
 			limit := fs.Int("limit", 20, "at most this many groups")
 			return func(ctx context.Context) error {
 				if len(e.args) == 0 {
@@ -345,7 +356,7 @@ func evalAttribution(ctx context.Context, e *env, folds, minEvents int, abstain 
 		return err
 	}
 	defer st.Close()
-	evidence, err := st.FindGroupEvidence(ctx)
+	evidence, err := groupEvidence(ctx, st)
 	if err != nil {
 		return err
 	}

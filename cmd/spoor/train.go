@@ -111,7 +111,7 @@ type attributionSummary struct {
 // trainAttribution trains the attribution model on every event in the
 // store and saves it, with its evaluation when folds > 0.
 func trainAttribution(ctx context.Context, e *env, st *store.Store, minEvents, folds int) (*intel.Model, error) {
-	evidence, err := st.FindGroupEvidence(ctx)
+	evidence, err := groupEvidence(ctx, st)
 	if err != nil {
 		return nil, err
 	}

@@ -43,6 +43,7 @@ func Profiles(evidence []*intel.GroupEvidence) []*Profile {
 
 // Store is what a rebuild reads and writes.
 type Store interface {
+	DeriveReportEvents(ctx context.Context) (intel.DerivedEvents, error)
 	FindGroupEvidence(ctx context.Context) ([]*intel.GroupEvidence, error)
 	SaveFingerprints(ctx context.Context, fps []intel.Fingerprint, took time.Duration) (*intel.FingerprintBuild, error)
 }
@@ -51,8 +52,14 @@ type Store interface {
 // stores them, replacing the previous set in one transaction. It runs after
 // a collection that changed something and by hand (`spoor analyze
 // fingerprints`), so that pages read profiles rather than compute them.
+// It first brings the events that cited reports imply up to date, since
+// the change that calls for a rebuild (an ATT&CK release, a merge) is
+// what moves them.
 func Rebuild(ctx context.Context, st Store) (*intel.FingerprintBuild, error) {
 	start := time.Now()
+	if _, err := st.DeriveReportEvents(ctx); err != nil {
+		return nil, fmt.Errorf("rebuild fingerprints: %w", err)
+	}
 	ev, err := st.FindGroupEvidence(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("rebuild fingerprints: %w", err)

@@ -41,6 +41,12 @@ func DefaultWeights() Weights {
 // about a working week.
 const MinHours = 10
 
+// RelatedMin is the lowest combined score a group's list of related groups
+// shows by default (its page, `spoor related`): the evidence prior pulls a
+// pair compared on few dimensions toward zero, so scores above 0.3 are
+// rare even for groups known to be related.
+const RelatedMin = 0.1
+
 // Index holds every group's profile in the compact form the measures
 // need: features interned to integers, set dimensions as sorted ID lists
 // with inverse-document-frequency weights, terms as sparse TF-IDF vectors,

@@ -18,6 +18,10 @@ type memStore struct {
 	saved    []intel.Fingerprint
 }
 
+func (m *memStore) DeriveReportEvents(context.Context) (intel.DerivedEvents, error) {
+	return intel.DerivedEvents{}, nil
+}
+
 func (m *memStore) FindGroupEvidence(context.Context) ([]*intel.GroupEvidence, error) {
 	return m.evidence, nil
 }

@@ -52,8 +52,8 @@ type EventFilter struct {
 	GroupLabel  string // events whose source label equals this (exact)
 	SourceID    int64
 	IndicatorID int64 // events that hold this indicator
-	// Technique (an ATT&CK ID) and VictimCountry (an alpha-2 code) are
-	// held by the event; Since and Until bound its time (an event counts
+	// Technique (an ATT&CK ID; a technique also finds its sub-techniques)
+	// and VictimCountry (an alpha-2 code) are held by the event; Since and Until bound its time (an event counts
 	// when it was active at some point between them).
 	Technique     string
 	VictimCountry string
@@ -62,4 +62,31 @@ type EventFilter struct {
 	// last), then by ID.
 	After string
 	Limit int
+}
+
+// TechniqueUse is one group's use of a technique as its events show it:
+// how many events hold the technique and the dates of the dated ones, in
+// order.
+type TechniqueUse struct {
+	GroupID int64       `json:"group_id"`
+	Group   string      `json:"group"`
+	Events  int         `json:"events"`
+	Dates   []time.Time `json:"dates"`
+}
+
+// First is the date of the group's earliest dated event with the
+// technique, zero when none is dated.
+func (u TechniqueUse) First() time.Time {
+	if len(u.Dates) == 0 {
+		return time.Time{}
+	}
+	return u.Dates[0]
+}
+
+// Last is the date of its latest.
+func (u TechniqueUse) Last() time.Time {
+	if len(u.Dates) == 0 {
+		return time.Time{}
+	}
+	return u.Dates[len(u.Dates)-1]
 }

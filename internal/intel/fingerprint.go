@@ -73,3 +73,12 @@ type DistinctPair struct {
 	DecidedBy string    `json:"decided_by,omitempty"`
 	DecidedAt time.Time `json:"decided_at"`
 }
+
+// DerivedEvents counts what one derivation of the cited-report events
+// changed: Total is how many such events the base holds afterwards.
+type DerivedEvents struct {
+	Total   int `json:"total"`
+	Created int `json:"created"`
+	Updated int `json:"updated"`
+	Deleted int `json:"deleted"`
+}

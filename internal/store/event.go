@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spoor/spoor/internal/intel"
 )
@@ -105,8 +107,9 @@ func (s *Store) FindEvents(ctx context.Context, f intel.EventFilter) (intel.Page
 	}
 	// Techniques and victim countries are JSON arrays of IDs and codes.
 	if f.Technique != "" {
-		where = append(where, `e.techniques LIKE ? ESCAPE '\'`)
-		args = append(args, `%"`+likeEscape(strings.ToUpper(f.Technique))+`"%`)
+		clause, targs := techniqueClause(f.Technique)
+		where = append(where, clause)
+		args = append(args, targs...)
 	}
 	if f.VictimCountry != "" {
 		where = append(where, `e.victim_countries LIKE ? ESCAPE '\'`)
@@ -363,4 +366,54 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_i
 		return s.audit(ctx, tx, "event.derive", "source", sourceID, fmt.Sprintf("%d events derived, %d new", len(events), created))
 	})
 	return created, s.wrap("save source events", err)
+}
+
+// techniqueClause matches the events that hold an ATT&CK technique: a
+// technique finds its sub-techniques too (T1566 finds T1566.001), a
+// sub-technique only itself.
+func techniqueClause(technique string) (string, []any) {
+	id := likeEscape(strings.ToUpper(technique))
+	if strings.Contains(id, ".") {
+		return `e.techniques LIKE ? ESCAPE '\'`, []any{`%"` + id + `"%`}
+	}
+	return `(e.techniques LIKE ? ESCAPE '\' OR e.techniques LIKE ? ESCAPE '\')`, []any{`%"` + id + `"%`, `%"` + id + `.%`}
+}
+
+// FindTechniqueTimeline lists the stored groups whose events hold a
+// technique (or one of its sub-techniques), most events first, each with
+// the dates of those events: which groups use it, and when.
+func (s *Store) FindTechniqueTimeline(ctx context.Context, technique string) ([]intel.TechniqueUse, error) {
+	clause, args := techniqueClause(technique)
+	rows, err := s.query(ctx, s.rdb, `SELECT e.group_id, o.name, e.first_seen FROM events e JOIN objects o ON o.id = e.group_id
+WHERE `+clause+` ORDER BY e.group_id, e.first_seen`, args...)
+	if err != nil {
+		return nil, s.wrap("find technique timeline", err)
+	}
+	defer rows.Close()
+	var out []intel.TechniqueUse
+	for rows.Next() {
+		var groupID, first int64
+		var name string
+		if err := rows.Scan(&groupID, &name, &first); err != nil {
+			return nil, s.wrap("find technique timeline", err)
+		}
+		if len(out) == 0 || out[len(out)-1].GroupID != groupID {
+			out = append(out, intel.TechniqueUse{GroupID: groupID, Group: name, Dates: []time.Time{}})
+		}
+		u := &out[len(out)-1]
+		u.Events++
+		if first != 0 {
+			u.Dates = append(u.Dates, fromMS(first))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.wrap("find technique timeline", err)
+	}
+	slices.SortStableFunc(out, func(a, b intel.TechniqueUse) int {
+		if a.Events != b.Events {
+			return b.Events - a.Events
+		}
+		return strings.Compare(a.Group, b.Group)
+	})
+	return out, nil
 }

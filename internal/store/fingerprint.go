@@ -3,16 +3,15 @@ package store
 import (
 	"context"
 	"slices"
-	"strconv"
 
 	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/ipgeo"
 )
 
 // FindGroupEvidence returns, for every active group, what its fingerprint
-// is built from, ordered by group ID: its records' facts, the stored
-// events attributed to it, and one event per report cited for what it
-// uses. It reads the whole base in a few
+// is built from, ordered by group ID: its records' facts and the stored
+// events attributed to it — among them one per report cited for what it
+// uses, once DeriveReportEvents has stored those. It reads the whole base in a few
 // set-wise queries (one per kind of evidence) rather than one per group:
 // fingerprints are rebuilt for all groups at once.
 func (s *Store) FindGroupEvidence(ctx context.Context) ([]*intel.GroupEvidence, error) {
@@ -64,47 +63,6 @@ ORDER BY r.source_ref, t.kind, t.external_id, t.name`)
 			g.Techniques = append(g.Techniques, extID)
 		case kind == string(intel.KindSoftware):
 			g.Software = append(g.Software, name)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.wrap(op, err)
-	}
-	rows.Close()
-
-	// Each report that backs a group's "uses" relationships is an event of
-	// that group: the techniques and software the report is cited for, on
-	// the report's date. The events are derived on read (ID 0, keyed
-	// "report:<document id>"); they are not stored.
-	rows, err = s.query(ctx, s.rdb, `SELECT r.source_ref, d.id, d.title, d.published, t.kind, t.external_id, t.name
-FROM relationships r JOIN relationship_citations rc ON rc.relationship_id = r.id
-JOIN documents d ON d.id = rc.document_id JOIN objects t ON t.id = r.target_ref
-WHERE r.type = 'uses' AND r.revoked = 0 AND r.deprecated = 0 AND t.revoked = 0 AND t.deprecated = 0
-	AND t.kind IN ('technique', 'software')
-ORDER BY r.source_ref, d.id, t.kind, t.external_id, t.name`)
-	if err != nil {
-		return nil, s.wrap(op, err)
-	}
-	defer rows.Close()
-	var cur *intel.Event
-	for rows.Next() {
-		var groupID, docID, published int64
-		var title, kind, extID, name string
-		if err := rows.Scan(&groupID, &docID, &title, &published, &kind, &extID, &name); err != nil {
-			return nil, s.wrap(op, err)
-		}
-		g := byID[groupID]
-		if g == nil {
-			continue
-		}
-		if cur == nil || cur.GroupID != groupID || cur.DocumentID != docID {
-			cur = &intel.Event{GroupID: groupID, DocumentID: docID, Key: "report:" + strconv.FormatInt(docID, 10),
-				Title: title, FirstSeen: fromMS(published), LastSeen: fromMS(published)}
-			g.Events = append(g.Events, cur)
-		}
-		if kind == string(intel.KindTechnique) && extID != "" {
-			cur.Techniques = append(cur.Techniques, extID)
-		} else if kind == string(intel.KindSoftware) {
-			cur.Software = append(cur.Software, name)
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -414,7 +414,13 @@ func (im *importer) cite(ctx context.Context, refs []intel.ExternalRef, linkSQL 
 			if err != nil {
 				return err
 			}
-			if err := st.QueryRowContext(ctx, im.src.ID, title, r.URL, 0, "", r.Description, "", im.src.TLP, key,
+			// The reference's own date ("(2015, December 4)") is the
+			// report's: it dates the events the report backs.
+			var published int64
+			if t, ok := intel.CitationDate(r.Description); ok {
+				published = ms(t)
+			}
+			if err := st.QueryRowContext(ctx, im.src.ID, title, r.URL, published, "", r.Description, "", im.src.TLP, key,
 				ms(im.now), ms(im.now)).Scan(&docID); err != nil {
 				return fmt.Errorf("citation %q: %w", title, err)
 			}

@@ -221,7 +221,6 @@ type techniqueCell struct {
 // Limits of the lists of an analysis.
 const (
 	analysisRelated  = 15
-	analysisRelMin   = 0.1
 	analysisEvidence = 8
 	analysisTop      = 20
 )
@@ -244,7 +243,7 @@ func (s *Server) groupAnalysisOf(ctx context.Context, id int64) (*groupAnalysis,
 		VictimCountries: countries(p.VictimCountries), InfraCountries: countries(p.InfraCountries),
 		Matrix: matrix(p.Techniques, st.techniques), Software: top(p.Software, analysisTop),
 		Sectors: top(p.Sectors, analysisTop), Purposes: top(p.Purposes, analysisTop), Terms: top(p.Terms, analysisTop),
-		Related: orEmpty(st.index.RelatedGroups(i, analysisRelMin, analysisRelated, w, analysisEvidence))}
+		Related: orEmpty(st.index.RelatedGroups(i, fingerprint.RelatedMin, analysisRelated, w, analysisEvidence))}
 	tp := p.Time()
 	a.Time = tp.JSON()
 	a.Time.Months = orEmpty(a.Time.Months[:0]) // the profile's timeline below is the group's

@@ -22,6 +22,7 @@ type objectStore interface {
 	UpdateObject(ctx context.Context, id int64, u intel.ObjectUpdate) (*intel.Object, error)
 	DeleteObject(ctx context.Context, id int64) error
 	FindProfile(ctx context.Context, id int64) (*intel.Profile, error)
+	FindTechniqueTimeline(ctx context.Context, technique string) ([]intel.TechniqueUse, error)
 	FindObjectByName(ctx context.Context, kind intel.ObjectKind, name string) (*intel.Object, error)
 	FindSources(ctx context.Context) ([]*intel.Source, error)
 }
@@ -189,6 +190,9 @@ type objectData struct {
 	// is none.
 	Analysis        *groupAnalysis
 	AnalysisMissing string
+	// Timeline is set on technique pages: the groups whose events hold
+	// the technique, and when.
+	Timeline []intel.TechniqueUse
 }
 
 func (s *Server) objectPage(kind intel.ObjectKind) http.HandlerFunc {
@@ -204,7 +208,14 @@ func (s *Server) objectPage(kind intel.ObjectKind) http.HandlerFunc {
 		}
 		renderByID(s, w, r, "object", func(ctx context.Context, id int64) (objectData, error) {
 			p, err := s.profileOf(ctx, kind, id)
-			return objectData{Profile: p, Seg: kindPath(string(kind))}, err
+			if err != nil {
+				return objectData{}, err
+			}
+			data := objectData{Profile: p, Seg: kindPath(string(kind))}
+			if kind == intel.KindTechnique && p.Object.ExternalID != "" {
+				data.Timeline, err = s.store.FindTechniqueTimeline(ctx, p.Object.ExternalID)
+			}
+			return data, err
 		})
 	}
 }
@@ -246,4 +257,19 @@ func (s *Server) objectNames(ctx context.Context, ids []int64) (map[int64]object
 		out[id] = objectName{ObjectKind: o.Kind, ObjectName: o.Name, ExternalID: o.ExternalID}
 	}
 	return out, nil
+}
+
+// apiTechniqueTimeline is GET /api/v1/techniques/{id}/timeline.
+func (s *Server) apiTechniqueTimeline(w http.ResponseWriter, r *http.Request) {
+	withID(s, w, r, http.StatusOK, func(ctx context.Context, id int64) ([]intel.TechniqueUse, error) {
+		o, err := s.findObject(ctx, intel.KindTechnique, id)
+		if err != nil {
+			return nil, err
+		}
+		if o.ExternalID == "" {
+			return []intel.TechniqueUse{}, nil
+		}
+		uses, err := s.store.FindTechniqueTimeline(ctx, o.ExternalID)
+		return orEmpty(uses), err
+	})
 }

@@ -71,6 +71,8 @@ func (s *Server) apiRoutes() []apiRoute {
 		)
 	}
 	routes = append(routes,
+		apiRoute{Method: "GET", Path: "/techniques/{id}/timeline", Perm: auth.ReadIntel, Summary: "The groups whose events hold a technique (or one of its sub-techniques), most events first, with the dates of those events",
+			Status: 200, Result: []intel.TechniqueUse{}, Handler: s.apiTechniqueTimeline},
 		apiRoute{Method: "POST", Path: "/groups", Perm: auth.WriteIntel, Summary: "Create a group",
 			Body: groupInput{}, Status: 201, Result: intel.Object{}, Handler: s.apiGroupCreate},
 		apiRoute{Method: "PATCH", Path: "/groups/{id}", Perm: auth.WriteIntel, Summary: "Change a group",

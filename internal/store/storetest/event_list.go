@@ -8,7 +8,8 @@ import (
 )
 
 // testEventList: events come newest first by first seen (undated last),
-// page without repeats, and filter by technique, victim country and time.
+// page without repeats, and filter by technique (with its sub-techniques),
+// victim country and time.
 func testEventList(t *testing.T, open Opener) {
 	s := open(t)
 	ctx := ctxAs(t, 0, "analyst")
@@ -40,7 +41,7 @@ func testEventList(t *testing.T, open Opener) {
 		}
 	}
 	mustDiff(t, "by date", []string{"new", "same day as middle", "middle", "old", "undated"}, list(intel.EventFilter{}))
-	mustDiff(t, "technique", []string{"new", "middle"}, list(intel.EventFilter{Technique: "t1566"}))
+	mustDiff(t, "technique with its sub-techniques", []string{"new", "middle", "old"}, list(intel.EventFilter{Technique: "t1566"}))
 	mustDiff(t, "sub-technique", []string{"old"}, list(intel.EventFilter{Technique: "T1566.001"}))
 	mustDiff(t, "victim country", []string{"new", "old"}, list(intel.EventFilter{VictimCountry: "ua"}))
 	mustDiff(t, "since", []string{"new", "same day as middle", "middle"}, list(intel.EventFilter{Since: d(2020, 1, 1)}))

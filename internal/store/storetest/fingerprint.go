@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp/cmpopts"
 
@@ -23,6 +24,8 @@ func testGroupEvidence(t *testing.T, open Opener) {
 	}
 	_, err := s.ImportIndicators(ctx, iocBatch(), nil)
 	must(t, "import indicators", err)
+	_, err = s.DeriveReportEvents(ctx)
+	must(t, "derive report events", err)
 
 	ev, err := s.FindGroupEvidence(ctx)
 	must(t, "find group evidence", err)
@@ -55,7 +58,7 @@ func testGroupEvidence(t *testing.T, open Opener) {
 		switch {
 		case e.Title == "Operation A":
 			opA = e
-		case e.ID == 0 && e.DocumentID != 0:
+		case strings.HasPrefix(e.Key, "cited:") && e.DocumentID != 0:
 			reports = append(reports, e.Title+": "+strings.Join(append(e.Techniques, e.Software...), ","))
 		}
 	}
@@ -212,4 +215,86 @@ func testDistinctGroups(t *testing.T, open Opener) {
 	if err := s.MarkGroupsDistinct(ctx, apt28.ID, apt29.ID, " "); intel.ErrorCode(err) != intel.CodeInvalid {
 		t.Errorf("no reason: %v", err)
 	}
+}
+
+// testReportEvents checks the stored events of cited reports: one per
+// group and report with what the report is cited for (a campaign's
+// citations count for the group it is attributed to), nothing new when
+// derived again, a pair whose only link is revoked removed, dated by the
+// reference ("(2015, December 4)"), and the
+// events found by technique, a technique finding its sub-techniques.
+func testReportEvents(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := ctxAs(t, 0, "importer")
+	b := FixtureBundle()
+	// Operation Ghost, attributed to APT29, is cited for phishing.
+	b.Relationships = append(b.Relationships, intel.Link{StixID: "relationship--ghost-phish", Type: "uses",
+		SourceRef: "campaign--ghost", TargetRef: "attack-pattern--phish",
+		Refs: []intel.ExternalRef{{SourceName: "ESET Ghost", URL: "https://example.com/eset-ghost", Description: "ESET. (2019). Operation Ghost."}}})
+	MustImport(t, s, b)
+
+	got, err := s.DeriveReportEvents(ctx)
+	must(t, "derive report events", err)
+	mustDiff(t, "first derivation", intel.DerivedEvents{Total: 4, Created: 4}, got)
+	again, err := s.DeriveReportEvents(ctx)
+	must(t, "derive again", err)
+	mustDiff(t, "second derivation", intel.DerivedEvents{Total: 4}, again)
+
+	apt28 := MustFind(t, s, intel.KindGroup, "APT28")
+	apt29 := MustFind(t, s, intel.KindGroup, "APT29")
+	describe := func(f intel.EventFilter) []string {
+		t.Helper()
+		page, err := s.FindEvents(ctx, f)
+		must(t, "find events", err)
+		var out []string
+		for _, e := range page.Items {
+			if e.DocumentID == 0 || e.SourceID == 0 || !strings.HasPrefix(e.Key, "cited:") {
+				t.Errorf("event %q: document %d, source %d, key %q; want a cited report's event", e.Title, e.DocumentID, e.SourceID, e.Key)
+			}
+			out = append(out, e.GroupLabel+"|"+e.Title+"|"+e.FirstSeen.Format(time.DateOnly)+"|"+strings.Join(append(e.Techniques, e.Software...), ","))
+		}
+		slices.Sort(out)
+		return out
+	}
+	mustDiff(t, "APT28's events", []string{
+		"APT28|Kaspersky Sofacy|2015-12-04|XAgentOSX",
+		"APT28|Secureworks IRON TWILIGHT|2017-01-01|T1059.001",
+	}, describe(intel.EventFilter{GroupID: apt28.ID}))
+	mustDiff(t, "APT29's events", []string{
+		"APT29|ESET Ghost|2019-01-01|T1566",
+		"APT29|FireEye APT28|2015-01-01|Mimikatz",
+	}, describe(intel.EventFilter{GroupID: apt29.ID}))
+	mustDiff(t, "T1059 with its sub-techniques", []string{"APT28|Secureworks IRON TWILIGHT|2017-01-01|T1059.001"},
+		describe(intel.EventFilter{Technique: "t1059"}))
+	mustDiff(t, "T1059.00 is no technique", []string(nil), describe(intel.EventFilter{Technique: "T1059.00"}))
+
+	// Which groups use T1059 and when: APT28, once, through its
+	// PowerShell sub-technique.
+	uses, err := s.FindTechniqueTimeline(ctx, "T1059")
+	must(t, "technique timeline", err)
+	mustDiff(t, "T1059 timeline", []intel.TechniqueUse{{GroupID: apt28.ID, Group: "APT28", Events: 1,
+		Dates: []time.Time{time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC)}}}, uses)
+	none, err := s.FindTechniqueTimeline(ctx, "T1027")
+	must(t, "technique timeline of an unused technique", err)
+	if len(none) != 0 {
+		t.Errorf("T1027 is used by %v, want nobody", none)
+	}
+
+	// A newer release revokes the PowerShell link: its report no longer
+	// backs anything of APT28's.
+	newer := FixtureBundle()
+	for i := range newer.Relationships {
+		if newer.Relationships[i].StixID == "relationship--01" {
+			newer.Relationships[i].Revoked = true
+			newer.Relationships[i].Modified = newer.Relationships[i].Modified.AddDate(0, 1, 0)
+		}
+	}
+	MustImport(t, s, newer)
+	after, err := s.DeriveReportEvents(ctx)
+	must(t, "derive after the revocation", err)
+	if after.Deleted != 1 || after.Created != 0 {
+		t.Errorf("after the revocation: %+v, want one event removed and none added", after)
+	}
+	mustDiff(t, "APT28's events after the revocation", []string{"APT28|Kaspersky Sofacy|2015-12-04|XAgentOSX"},
+		describe(intel.EventFilter{GroupID: apt28.ID}))
 }

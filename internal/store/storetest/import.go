@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/store"
@@ -54,9 +55,10 @@ func testImport(t *testing.T, open Opener) {
 		"Kaspersky Sofacy", "FireEye APT28",
 	}, titles)
 	kasp := page.Items[4]
+	// The reference's date is the document's.
 	mustDiff(t, "citation document", &intel.Document{ID: kasp.ID, SourceID: src.ID, Title: "Kaspersky Sofacy",
-		Citation: "Kaspersky Lab's Global Research and Analysis Team. (2015, December 4). Sofacy APT hits high profile targets.",
-		TLP:      intel.TLPClear}, kasp)
+		Published: time.Date(2015, 12, 4, 0, 0, 0, 0, time.UTC), Citation: "Kaspersky Lab's Global Research and Analysis Team. (2015, December 4). Sofacy APT hits high profile targets.",
+		TLP: intel.TLPClear}, kasp)
 
 	ind, err := s.FindIndicators(ctx, intel.IndicatorFilter{Type: intel.IndicatorDomain, Value: "evil.example.com"})
 	must(t, "find indicator", err)

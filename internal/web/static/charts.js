@@ -390,8 +390,40 @@
     return chart;
   }
 
+  // Technique page: one row per group (those with most events on top),
+  // a dot per dated event holding the technique; the table is the fallback.
+  function techniqueTimeline(root) {
+    if (root.dataset.drawn) { return; }
+    root.dataset.drawn = "1";
+    var el = root.querySelector(".chart");
+    if (!el) { return; }
+    Promise.all([load(root.dataset.echarts), getJSON(root.dataset.api)]).then(function (res) {
+      var uses = (res[1] || []).filter(function (u) { return (u.dates || []).length; }).slice(0, 30).reverse();
+      if (!uses.length) { el.textContent = "No dated events (see the table below)."; return; }
+      var points = [];
+      uses.forEach(function (u, row) {
+        u.dates.forEach(function (d) { points.push([String(d).slice(0, 10), row]); });
+      });
+      el.style.height = Math.max(160, 40 + 22 * uses.length) + "px";
+      var chart = window.echarts.init(el);
+      chart.setOption({
+        animation: false,
+        grid: { left: 180, right: 16, top: 12, bottom: 48 },
+        tooltip: { formatter: function (p) { return esc(uses[p.value[1]].group + ", " + p.value[0]); } },
+        dataZoom: [{ type: "slider", bottom: 4, height: 16 }],
+        xAxis: { type: "time" },
+        yAxis: { type: "category", data: uses.map(function (u) { return u.group; }), axisLabel: { width: 170, overflow: "truncate" } },
+        series: [{ type: "scatter", symbolSize: 8, data: points, itemStyle: { color: "#1f5fa8", opacity: 0.7 } }]
+      });
+      chart.on("click", function (p) { window.location.assign("/groups/" + encodeURIComponent(uses[p.value[1]].group_id)); });
+      root.dataset.groups = uses.length;
+      window.addEventListener("resize", function () { chart.resize(); });
+    }).catch(function (err) { el.textContent = "Chart unavailable: " + err.message + " (see the table below)."; });
+  }
+
   function start() {
     document.querySelectorAll(".sightings-timeline").forEach(sightings);
+    document.querySelectorAll(".technique-timeline").forEach(techniqueTimeline);
     var re = document.getElementById("reputation-eval");
     if (re) { reputationEval(re); }
     var d = document.getElementById("overview");
