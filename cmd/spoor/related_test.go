@@ -222,3 +222,22 @@ func TestTrainAndAttribute(t *testing.T) {
 		t.Error("prose given as STIX must be refused")
 	}
 }
+
+// TestEvalAttributionSplitFlags: the split is report or time, and a cut
+// date goes with the time split only.
+func TestEvalAttributionSplitFlags(t *testing.T) {
+	c := newCLI(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"eval", "attribution", "--split", "random"}, `"random" is not report or time`},
+		{[]string{"eval", "attribution", "--until", "2021-01-01"}, "--until goes with --split time"},
+		{[]string{"eval", "attribution", "--split", "time", "--until", "last year"}, `"last year" is not a date`},
+	} {
+		_, stderr, err := c.run("", tc.args...)
+		if err == nil || !strings.Contains(stderr+err.Error(), tc.want) {
+			t.Errorf("%v: %v, %s; want an error saying %q", tc.args, err, stderr, tc.want)
+		}
+	}
+}

@@ -3,10 +3,12 @@ package attribute_test
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spoor/spoor/internal/attribute"
 	"github.com/spoor/spoor/internal/intel"
@@ -232,5 +234,85 @@ func TestAbstainsBelowTheThreshold(t *testing.T) {
 	b := m.Attribute(enc.Encode(&intel.Event{Techniques: []string{"T1004.000", "T1004.001", "T1004.002", "T1004.003"}, Software: []string{"Family4"}}), 3, 0, 0.6)
 	if b.Abstained || b.Groups[0].GroupID != 4 {
 		t.Errorf("group 4's own event: %+v", b)
+	}
+}
+
+// TestEvaluateTimeTrainsOnThePast: the time split tests only events from
+// the cut on, keeps a report whose events straddle the cut on the side of
+// its first, leaves undated events out, and the macro and top-5 figures
+// are consistent with the micro ones.
+func TestEvaluateTimeTrainsOnThePast(t *testing.T) {
+	exs := synthetic(5, 20, 7)
+	start := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range exs {
+		exs[i].Event.FirstSeen = start.AddDate(0, 0, 7*(i%20)) // each group's events spread over 20 weeks
+	}
+	exs[0].Event.FirstSeen = time.Time{} // undated
+	// One report with an event before and one after the cut.
+	cut := start.AddDate(0, 0, 7*15)
+	exs[1].SplitKey, exs[19].SplitKey = "straddling", "straddling"
+	ev, err := attribute.EvaluateTime(exs, cut, attribute.DefaultOptions(), 0.5, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Weeks 15–19 of each group are tested (5 × 5 = 25), but the
+	// straddling report's week-19 event trains with its week-1 one.
+	if ev.Split != "time" || ev.Undated != 1 || ev.Test != 24 || ev.Train != len(exs)-25 || !ev.Cut.Equal(cut) {
+		t.Errorf("time split: %+v; want 1 undated, 24 tested, %d trained, cut %s", ev, len(exs)-25, cut)
+	}
+	for _, s := range ev.Models {
+		if s.Evaluated != 24 {
+			t.Errorf("%s scored %d events, want 24", s.Model, s.Evaluated)
+		}
+		if s.Top1 > s.Top3 || s.Top3 > s.Top5 || s.MacroTop1 > s.MacroTop5 || s.MacroTop1 < 0 || s.MacroTop5 > 1 {
+			t.Errorf("%s: top-k figures out of order: %+v", s.Model, s)
+		}
+	}
+	if g := ev.Models[0]; g.Model != "gbdt" || g.MacroTop1 < 0.7 {
+		t.Errorf("trees on separable groups by time: %+v; want macro top-1 ≥ 0.7", g)
+	}
+	// No cut: four fifths of the dated events train.
+	auto, err := attribute.EvaluateTime(exs, time.Time{}, attribute.DefaultOptions(), 0.5, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if auto.Train < auto.Test*3 {
+		t.Errorf("default cut %s: %d trained, %d tested; want about four to one", auto.Cut, auto.Train, auto.Test)
+	}
+	if _, err := attribute.EvaluateTime(exs, start.AddDate(-1, 0, 0), attribute.DefaultOptions(), 0.5, nil); err == nil ||
+		!strings.Contains(err.Error(), "both sides") {
+		t.Errorf("a cut before every event: %v, want an error saying both sides need events", err)
+	}
+}
+
+// TestConfusedPairsAndMacroAccuracy: a group that always looks like
+// another is listed as confused with it, and the macro-averaged top-1
+// counts that group as much as the large one.
+func TestConfusedPairsAndMacroAccuracy(t *testing.T) {
+	var exs []attribute.Example
+	for i := 0; i < 60; i++ {
+		g := int64(1)
+		if i%6 == 0 {
+			g = 2 // a small group whose events look like group 1's
+		}
+		exs = append(exs, attribute.Example{Event: &intel.Event{Techniques: []string{"T1059", "T1566"}}, Group: g,
+			SplitKey: fmt.Sprint("r", i)})
+	}
+	for i := 0; i < 30; i++ {
+		exs = append(exs, attribute.Example{Event: &intel.Event{Techniques: []string{"T1027"}, Software: []string{"Other"}}, Group: 3,
+			SplitKey: fmt.Sprint("s", i)})
+	}
+	ev, err := attribute.Evaluate(exs, 5, attribute.DefaultOptions(), 0.5, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ev.Confused) == 0 || ev.Confused[0].Truth != 2 || ev.Confused[0].Predicted != 1 {
+		t.Fatalf("confused pairs %+v; want group 2 mistaken for group 1 first", ev.Confused)
+	}
+	g := ev.Models[0]
+	// Groups 1 and 3 are always right, group 2 never: micro top-1 is
+	// 80/90, macro (1 + 0 + 1) / 3.
+	if math.Abs(g.Top1-80.0/90) > 0.02 || math.Abs(g.MacroTop1-2.0/3) > 0.02 {
+		t.Errorf("gbdt top-1 %.3f micro, %.3f macro; want 0.889 and 0.667", g.Top1, g.MacroTop1)
 	}
 }

@@ -1,9 +1,12 @@
 package attribute
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"time"
 )
 
 // Scores are how well one model attributed the test events of all folds.
@@ -14,6 +17,13 @@ type Scores struct {
 	Evaluated int     `json:"evaluated"`
 	Top1      float64 `json:"top1_accuracy"`
 	Top3      float64 `json:"top3_accuracy"`
+	Top5      float64 `json:"top5_accuracy"`
+	// Macro top-k is the top-k accuracy of each true group, averaged over
+	// the groups: a few groups own most events, so a constant answer
+	// scores well micro-averaged and poorly here.
+	MacroTop1 float64 `json:"macro_top1_accuracy"`
+	MacroTop3 float64 `json:"macro_top3_accuracy"`
+	MacroTop5 float64 `json:"macro_top5_accuracy"`
 	MacroF1   float64 `json:"macro_f1"`
 	LogLoss   float64 `json:"log_loss"`
 	// ECE is the expected calibration error of the top probability over
@@ -26,14 +36,38 @@ type Scores struct {
 	AnsweredAccuracy float64 `json:"answered_accuracy"`
 }
 
-// Evaluation is the result of Evaluate.
+// Evaluation is the result of Evaluate and EvaluateTime.
 type Evaluation struct {
-	Folds    int      `json:"folds"`
-	Examples int      `json:"examples"`
-	Groups   int      `json:"groups"` // groups with MinEvents examples in all
-	Unseen   int      `json:"unseen"` // test events whose group the training side did not know
-	Models   []Scores `json:"models"`
+	// Split is "report" (k folds that keep each split key on one side) or
+	// "time" (train before Cut, test from Cut on).
+	Split    string    `json:"split"`
+	Folds    int       `json:"folds"`
+	Cut      time.Time `json:"cut,omitzero"`
+	Examples int       `json:"examples"`
+	// Train and Test count the examples on each side of a time split;
+	// Undated ones cannot be placed and are left out.
+	Train   int      `json:"train,omitempty"`
+	Test    int      `json:"test,omitempty"`
+	Undated int      `json:"undated,omitempty"`
+	Groups  int      `json:"groups"` // groups with MinEvents examples in all
+	Unseen  int      `json:"unseen"` // test events whose group the training side did not know
+	Models  []Scores `json:"models"`
+	// Confused are the pairs of groups the first model (the trees) most
+	// often mistook, the true group first; names are the caller's to fill.
+	Confused []Confusion `json:"confused"`
 }
+
+// Confusion is how often events of one group were attributed to another.
+type Confusion struct {
+	Truth     int64  `json:"truth_id"`
+	Predicted int64  `json:"predicted_id"`
+	TruthName string `json:"truth,omitempty"`
+	PredName  string `json:"predicted,omitempty"`
+	Count     int    `json:"count"`
+}
+
+// maxConfused is how many confused pairs an evaluation lists.
+const maxConfused = 10
 
 // Evaluate trains and tests every model on k folds that keep each split key
 // (each report, each IOC-list file) on one side, and scores the test events
@@ -49,11 +83,74 @@ func Evaluate(exs []Example, k int, opt Options, threshold float64, progress fun
 	if err != nil {
 		return nil, err
 	}
+	ev := &Evaluation{Split: "report", Folds: k, Examples: len(exs)}
+	return evaluate(ev, exs, k, func(ex Example) int { return fold[ex.SplitKey] }, opt, threshold, progress)
+}
+
+// EvaluateTime trains on the examples first seen before cut and tests on
+// the ones first seen from cut on — the real use, attributing what comes
+// next. A split key (a report) whose events straddle the cut is placed by
+// its earliest event, so that one report is never on both sides. Undated
+// examples are left out and counted. A zero cut is the date before which
+// four fifths of the dated examples fall.
+func EvaluateTime(exs []Example, cut time.Time, opt Options, threshold float64, progress func(fold, folds int)) (*Evaluation, error) {
+	first := map[string]time.Time{}
+	var dates []time.Time
+	for _, ex := range exs {
+		t := ex.Event.FirstSeen
+		if t.IsZero() {
+			continue
+		}
+		dates = append(dates, t)
+		if f, ok := first[ex.SplitKey]; !ok || t.Before(f) {
+			first[ex.SplitKey] = t
+		}
+	}
+	if len(dates) < 2 {
+		return nil, fmt.Errorf("attribute: evaluate by time: %d of %d examples are dated", len(dates), len(exs))
+	}
+	if cut.IsZero() {
+		slices.SortFunc(dates, func(a, b time.Time) int { return a.Compare(b) })
+		cut = dates[len(dates)*4/5]
+	}
+	ev := &Evaluation{Split: "time", Folds: 1, Cut: cut, Examples: len(exs)}
+	side := func(ex Example) int {
+		t, ok := first[ex.SplitKey]
+		switch {
+		case !ok || ex.Event.FirstSeen.IsZero():
+			return -1
+		case t.Before(cut):
+			return 1 // training in the one fold
+		default:
+			return 0
+		}
+	}
+	for _, ex := range exs {
+		switch side(ex) {
+		case -1:
+			ev.Undated++
+		case 0:
+			ev.Test++
+		default:
+			ev.Train++
+		}
+	}
+	if ev.Train == 0 || ev.Test == 0 {
+		return nil, fmt.Errorf("attribute: evaluate by time: %d examples before %s and %d from then on; both sides need some",
+			ev.Train, cut.Format(time.DateOnly), ev.Test)
+	}
+	return evaluate(ev, exs, 1, side, opt, threshold, progress)
+}
+
+// evaluate runs the folds: foldOf says in which fold an example is tested
+// (it trains in every other), a value outside [0, k) trains in all of them,
+// and -1 leaves it out.
+func evaluate(ev *Evaluation, exs []Example, k int, foldOf func(Example) int, opt Options, threshold float64,
+	progress func(fold, folds int)) (*Evaluation, error) {
 	per := map[int64]int{}
 	for _, ex := range exs {
 		per[ex.Group]++
 	}
-	ev := &Evaluation{Folds: k, Examples: len(exs)}
 	for g, n := range per {
 		if g != 0 && n >= opt.MinEvents {
 			ev.Groups++
@@ -67,7 +164,7 @@ func Evaluate(exs []Example, k int, opt Options, threshold float64, progress fun
 		conf        float64 // probability of the predicted group
 		rank        int     // how many groups scored above the truth
 	}
-	names := []string{"gbdt", "naive bayes", "nearest fingerprint", "majority class"}
+	names := []string{"gbdt", "naive bayes", "nearest fingerprint", "technique jaccard", "majority class"}
 	results := make([][]result, len(names))
 	for f := 0; f < k; f++ {
 		if progress != nil {
@@ -75,9 +172,11 @@ func Evaluate(exs []Example, k int, opt Options, threshold float64, progress fun
 		}
 		var train, test []Example
 		for _, ex := range exs {
-			if fold[ex.SplitKey] == f {
+			switch fo := foldOf(ex); {
+			case fo < 0:
+			case fo == f:
 				test = append(test, ex)
-			} else {
+			default:
 				train = append(train, ex)
 			}
 		}
@@ -88,7 +187,7 @@ func Evaluate(exs []Example, k int, opt Options, threshold float64, progress fun
 		if err != nil {
 			return nil, fmt.Errorf("fold %d: %w", f+1, err)
 		}
-		models := []Model{g, TrainNaiveBayes(enc, train), TrainNearest(enc, train), TrainMajority(enc, train)}
+		models := []Model{g, TrainNaiveBayes(enc, train), TrainNearest(enc, train), TrainTechniqueJaccard(enc, train), TrainMajority(enc, train)}
 		for _, ex := range test {
 			c := enc.Class(ex.Group)
 			if c < 0 {
@@ -117,20 +216,39 @@ func Evaluate(exs []Example, k int, opt Options, threshold float64, progress fun
 			ev.Models = append(ev.Models, s)
 			continue
 		}
-		var top1, top3, ll, answered, answeredRight float64
+		var top1, top3, top5, ll, answered, answeredRight float64
 		tp, fp, fn := map[int64]float64{}, map[int64]float64{}, map[int64]float64{}
+		// Per true group: events, and those ranked within 1, 3 and 5.
+		type groupTally struct{ n, top1, top3, top5 float64 }
+		tally := map[int64]*groupTally{}
+		confused := map[[2]int64]int{}
 		var bins [10]struct{ n, conf, right float64 }
 		for _, r := range results[m] {
 			right := r.rank == 0
+			gt := tally[r.truth]
+			if gt == nil {
+				gt = &groupTally{}
+				tally[r.truth] = gt
+			}
+			gt.n++
 			if right {
 				top1++
+				gt.top1++
 				tp[r.truth]++
 			} else {
 				fp[r.pred]++
 				fn[r.truth]++
+				if m == 0 && r.pred != r.truth {
+					confused[[2]int64{r.truth, r.pred}]++
+				}
 			}
 			if r.rank < 3 {
 				top3++
+				gt.top3++
+			}
+			if r.rank < 5 {
+				top5++
+				gt.top5++
 			}
 			ll -= math.Log(max(r.pTruth, 1e-15))
 			b := min(int(r.conf*10), 9)
@@ -147,7 +265,21 @@ func Evaluate(exs []Example, k int, opt Options, threshold float64, progress fun
 			}
 		}
 		n := float64(s.Evaluated)
-		s.Top1, s.Top3, s.LogLoss = top1/n, top3/n, ll/n
+		s.Top1, s.Top3, s.Top5, s.LogLoss = top1/n, top3/n, top5/n, ll/n
+		for _, gt := range tally {
+			s.MacroTop1 += gt.top1 / gt.n / float64(len(tally))
+			s.MacroTop3 += gt.top3 / gt.n / float64(len(tally))
+			s.MacroTop5 += gt.top5 / gt.n / float64(len(tally))
+		}
+		if m == 0 {
+			for pair, c := range confused {
+				ev.Confused = append(ev.Confused, Confusion{Truth: pair[0], Predicted: pair[1], Count: c})
+			}
+			slices.SortFunc(ev.Confused, func(a, b Confusion) int {
+				return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Truth, b.Truth), cmp.Compare(a.Predicted, b.Predicted))
+			})
+			ev.Confused = ev.Confused[:min(len(ev.Confused), maxConfused)]
+		}
 		for _, b := range bins {
 			if b.n > 0 {
 				s.ECE += b.n / n * math.Abs(b.right/b.n-b.conf/b.n)

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 
 	"github.com/spoor/spoor/internal/gbdt"
 )
@@ -260,18 +261,37 @@ func (m *NaiveBayes) Predict(fs []Feature) []float64 {
 // training events. Its "probabilities" are the overlaps scaled to sum to
 // one: a ranking, not a calibrated estimate.
 type Nearest struct {
+	name   string
 	idf    []float64
 	groups [][]bool
 	total  []float64 // class → Σ idf of its features
 }
 
 // Name implements Model.
-func (m *Nearest) Name() string { return "nearest fingerprint" }
+func (m *Nearest) Name() string { return m.name }
 
 // TrainNearest builds each class's fingerprint.
 func TrainNearest(enc *Encoder, train []Example) *Nearest {
+	return trainNearest(enc, train, "nearest fingerprint", nil)
+}
+
+// TrainTechniqueJaccard is the plainest baseline: the group whose
+// training events used the most of the event's techniques, by unweighted
+// Jaccard over technique features only.
+func TrainTechniqueJaccard(enc *Encoder, train []Example) *Nearest {
+	return trainNearest(enc, train, "technique jaccard", func(f int) float64 {
+		if strings.HasPrefix(enc.Names[f], "technique:") {
+			return 1
+		}
+		return 0
+	})
+}
+
+// trainNearest builds each class's fingerprint; weight, when not nil,
+// replaces the IDF weight of each feature.
+func trainNearest(enc *Encoder, train []Example, name string, weight func(f int) float64) *Nearest {
 	k, nf := len(enc.Classes), enc.NumFeatures()
-	m := &Nearest{idf: make([]float64, nf), groups: make([][]bool, k), total: make([]float64, k)}
+	m := &Nearest{name: name, idf: make([]float64, nf), groups: make([][]bool, k), total: make([]float64, k)}
 	for c := range m.groups {
 		m.groups[c] = make([]bool, nf)
 	}
@@ -291,7 +311,11 @@ func TrainNearest(enc *Encoder, train []Example) *Nearest {
 		}
 	}
 	for f := range m.idf {
-		m.idf[f] = 1 + math.Log(float64(k+1)/float64(df[f]+1))
+		if weight != nil {
+			m.idf[f] = weight(f)
+		} else {
+			m.idf[f] = 1 + math.Log(float64(k+1)/float64(df[f]+1))
+		}
 	}
 	for c := range m.groups {
 		for f, has := range m.groups[c] {
