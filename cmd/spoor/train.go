@@ -136,6 +136,7 @@ func trainAttribution(ctx context.Context, e *env, st *store.Store, minEvents, f
 	if err != nil {
 		return nil, intel.Errorf(intel.CodeInvalid, "train attribution: %v", err)
 	}
+	attribute.FitPooling(enc, exs, opt, model)
 	var data bytes.Buffer
 	if err := model.Save(&data); err != nil {
 		return nil, err

@@ -184,6 +184,10 @@ func TestSaveLoadGivesTheSameAnswers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	attribute.FitPooling(enc, exs, opt, m)
+	if m.Pool == nil || m.Pool.T <= 0 || m.Pool.W < 0 || m.Pool.W > 1 {
+		t.Fatalf("pooling %+v", m.Pool)
+	}
 	var buf bytes.Buffer
 	if err := m.Save(&buf); err != nil {
 		t.Fatal(err)
@@ -199,6 +203,12 @@ func TestSaveLoadGivesTheSameAnswers(t *testing.T) {
 	if fmt.Sprint(a1) != fmt.Sprint(a2) {
 		t.Errorf("answers differ after a round trip:\n%+v\n%+v", a1, a2)
 	}
+	// The answer is the pooled one, not the trees'.
+	if trees := m.Predict(m.Enc.Encode(probe)); m.Pool.W < 1 || m.Pool.T != 1 {
+		if fmt.Sprint(trees) == fmt.Sprint(m.Probabilities(m.Enc.Encode(probe))) {
+			t.Errorf("pooling %+v changes nothing", m.Pool)
+		}
+	}
 	if len(a1.Groups) != 3 || a1.Groups[0].Probability < a1.Groups[1].Probability {
 		t.Errorf("ranking: %+v", a1.Groups)
 	}
@@ -210,6 +220,8 @@ func TestSaveLoadGivesTheSameAnswers(t *testing.T) {
 		{"truncated", saved[:len(saved)/2]},
 		{"other version", strings.Replace(saved, `"version":1`, `"version":99`, 1)},
 		{"classes do not fit", strings.Replace(saved, `"overlap_base":`, `"overlap_base":1`, 1)},
+		{"pooling of another model", strings.Replace(saved, `"groups":[[`, `"groups":[[99999,`, 1)},
+		{"no temperature", strings.Replace(saved, `"t":`, `"t":-`, 1)},
 	} {
 		if _, err := attribute.Load(strings.NewReader(bad.text)); err == nil {
 			t.Errorf("%s: loaded", bad.name)

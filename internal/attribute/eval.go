@@ -164,7 +164,7 @@ func evaluate(ev *Evaluation, exs []Example, k int, foldOf func(Example) int, op
 		conf        float64 // probability of the predicted group
 		rank        int     // how many groups scored above the truth
 	}
-	names := []string{"gbdt", "naive bayes", "nearest fingerprint", "technique jaccard", "majority class"}
+	names := []string{"gbdt", "combination", "naive bayes", "nearest fingerprint", "technique jaccard", "majority class"}
 	results := make([][]result, len(names))
 	for f := 0; f < k; f++ {
 		if progress != nil {
@@ -187,7 +187,8 @@ func evaluate(ev *Evaluation, exs []Example, k int, foldOf func(Example) int, op
 		if err != nil {
 			return nil, fmt.Errorf("fold %d: %w", f+1, err)
 		}
-		models := []Model{g, TrainNaiveBayes(enc, train), TrainNearest(enc, train), TrainTechniqueJaccard(enc, train), TrainMajority(enc, train)}
+		FitPooling(enc, train, o, g)
+		models := []Model{g, combination{g}, TrainNaiveBayes(enc, train), g.Pool.Nearest, TrainTechniqueJaccard(enc, train), TrainMajority(enc, train)}
 		for _, ex := range test {
 			c := enc.Class(ex.Group)
 			if c < 0 {

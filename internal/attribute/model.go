@@ -53,6 +53,10 @@ func DefaultOptions() Options {
 type GBDT struct {
 	Enc   *Encoder
 	Model *gbdt.Model
+	// Pool, when set (FitPooling), blends the trees with the nearest
+	// fingerprint and calibrates them in Probabilities; Predict is the
+	// trees alone.
+	Pool *Pooling
 }
 
 // Name implements Model.

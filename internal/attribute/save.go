@@ -20,6 +20,18 @@ type savedModel struct {
 	OverlapBase int              `json:"overlap_base"`
 	Indicators  []map[string]int `json:"indicators"`
 	Trees       json.RawMessage  `json:"trees"`
+	// Pool is absent in models trained before the pooling was fitted;
+	// they answer with the trees alone.
+	Pool *savedPool `json:"pool,omitempty"`
+}
+
+// savedPool is a Pooling: its weight and temperature, and the nearest
+// fingerprint as each class's feature indices with the feature weights.
+type savedPool struct {
+	W       float64   `json:"w"`
+	T       float64   `json:"t"`
+	Weights []float64 `json:"weights"`
+	Groups  [][]int32 `json:"groups"`
 }
 
 // Save writes the model and its encoder as JSON.
@@ -29,8 +41,21 @@ func (m *GBDT) Save(w io.Writer) error {
 		return fmt.Errorf("attribute: save: %w", err)
 	}
 	e := m.Enc
-	return json.NewEncoder(w).Encode(savedModel{Version: e.Version, Names: e.Names, Classes: e.Classes,
-		OverlapBase: e.OverlapBase, Indicators: e.iocs, Trees: trees.Bytes()})
+	saved := savedModel{Version: e.Version, Names: e.Names, Classes: e.Classes,
+		OverlapBase: e.OverlapBase, Indicators: e.iocs, Trees: trees.Bytes()}
+	if p := m.Pool; p != nil {
+		sp := &savedPool{W: p.W, T: p.T, Weights: p.Nearest.idf, Groups: make([][]int32, len(p.Nearest.groups))}
+		for c, has := range p.Nearest.groups {
+			sp.Groups[c] = []int32{}
+			for f, ok := range has {
+				if ok {
+					sp.Groups[c] = append(sp.Groups[c], int32(f))
+				}
+			}
+		}
+		saved.Pool = sp
+	}
+	return json.NewEncoder(w).Encode(saved)
 }
 
 // Load reads a model written by Save. A model of another encoding version,
@@ -66,7 +91,27 @@ func Load(r io.Reader) (*GBDT, error) {
 			enc.iocs[c] = map[string]int{}
 		}
 	}
-	return &GBDT{Enc: enc, Model: trees}, nil
+	m := &GBDT{Enc: enc, Model: trees}
+	if sp := s.Pool; sp != nil {
+		nf := len(s.Names)
+		if len(sp.Weights) != nf || len(sp.Groups) != len(s.Classes) || sp.T <= 0 || sp.W < 0 || sp.W > 1 {
+			return nil, fmt.Errorf("attribute: load: the pooling has %d weights and %d groups (w %g, t %g) for %d features and %d classes",
+				len(sp.Weights), len(sp.Groups), sp.W, sp.T, nf, len(s.Classes))
+		}
+		near := &Nearest{name: "nearest fingerprint", idf: sp.Weights, groups: make([][]bool, len(sp.Groups)), total: make([]float64, len(sp.Groups))}
+		for c, fs := range sp.Groups {
+			near.groups[c] = make([]bool, nf)
+			for _, f := range fs {
+				if f < 0 || int(f) >= nf {
+					return nil, fmt.Errorf("attribute: load: the pooling names feature %d of %d", f, nf)
+				}
+				near.groups[c][f] = true
+				near.total[c] += sp.Weights[f]
+			}
+		}
+		m.Pool = &Pooling{W: sp.W, T: sp.T, Nearest: near}
+	}
+	return m, nil
 }
 
 // Ranked is one group in an attribution, best first.
@@ -91,7 +136,7 @@ type Attribution struct {
 // Attribute ranks the groups for one encoded event: the top groups with
 // their probabilities, each with up to evidence explaining features.
 func (m *GBDT) Attribute(fs []Feature, top, evidence int, threshold float64) Attribution {
-	probs := m.Predict(fs)
+	probs := m.Probabilities(fs)
 	order := make([]int, len(probs))
 	for i := range order {
 		order[i] = i
