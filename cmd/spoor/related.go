@@ -410,13 +410,7 @@ func evalAttribution(ctx context.Context, e *env, a attributionEval) error {
 	if err != nil {
 		return intel.Errorf(intel.CodeInvalid, "eval attribution: %v", err)
 	}
-	names := map[int64]string{}
-	for _, g := range evidence {
-		names[g.GroupID] = g.Name
-	}
-	for i := range ev.Confused {
-		ev.Confused[i].TruthName, ev.Confused[i].PredName = names[ev.Confused[i].Truth], names[ev.Confused[i].Predicted]
-	}
+	nameConfused(ev, evidence)
 	if e.cfg.Format == "json" {
 		return printJSON(e.stdout, ev)
 	}
@@ -447,4 +441,15 @@ func evalAttribution(ctx context.Context, e *env, a attributionEval) error {
 		t.row(strconv.Itoa(c.Count), c.TruthName, c.PredName)
 	}
 	return t.flush()
+}
+
+// nameConfused names the groups of an evaluation's confused pairs.
+func nameConfused(ev *attribute.Evaluation, evidence []*intel.GroupEvidence) {
+	names := make(map[int64]string, len(evidence))
+	for _, g := range evidence {
+		names[g.GroupID] = g.Name
+	}
+	for i := range ev.Confused {
+		ev.Confused[i].TruthName, ev.Confused[i].PredName = names[ev.Confused[i].Truth], names[ev.Confused[i].Predicted]
+	}
 }

@@ -126,6 +126,7 @@ func trainAttribution(ctx context.Context, e *env, st *store.Store, minEvents, f
 			return nil, intel.Errorf(intel.CodeInvalid, "train attribution: %v", err)
 		}
 		bar.update(folds, folds)
+		nameConfused(ev, evidence)
 		if evaluation, err = json.Marshal(ev); err != nil {
 			return nil, err
 		}

@@ -142,6 +142,25 @@ func TestEvaluateModelsBeatTheMajority(t *testing.T) {
 	if g := scores["gbdt"]; g.Coverage <= 0 || g.Coverage > 1 || g.ECE < 0 || g.ECE > 1 || g.LogLoss <= 0 {
 		t.Errorf("gbdt figures out of range: %+v", g)
 	}
+	// The curves: ten bins holding every event, and a coverage that can
+	// only fall as the threshold rises, from everything at 0.
+	for _, s := range ev.Models {
+		n := 0
+		for _, b := range s.Reliability {
+			n += b.Events
+		}
+		if len(s.Reliability) != 10 || n != s.Evaluated {
+			t.Errorf("%s: %d reliability bins holding %d of %d events", s.Model, len(s.Reliability), n, s.Evaluated)
+		}
+		if len(s.CoverageCurve) != 10 || s.CoverageCurve[0].Coverage != 1 || s.CoverageCurve[0].Accuracy != s.Top1 {
+			t.Fatalf("%s: coverage curve %+v must start at full coverage with the top-1 accuracy %.3f", s.Model, s.CoverageCurve, s.Top1)
+		}
+		for i := 1; i < 10; i++ {
+			if s.CoverageCurve[i].Coverage > s.CoverageCurve[i-1].Coverage {
+				t.Errorf("%s: coverage rises at threshold %.1f: %+v", s.Model, s.CoverageCurve[i].Threshold, s.CoverageCurve)
+			}
+		}
+	}
 }
 
 func TestExplainNamesTheDecidingFeature(t *testing.T) {

@@ -34,6 +34,28 @@ type Scores struct {
 	Threshold        float64 `json:"abstain_below"`
 	Coverage         float64 `json:"coverage"`
 	AnsweredAccuracy float64 `json:"answered_accuracy"`
+	// Reliability is the calibration curve: per tenth of top probability,
+	// how many events fell there, their mean probability and how many of
+	// them were right.
+	Reliability []ReliabilityBin `json:"reliability"`
+	// CoverageCurve is accuracy against coverage as the abstention
+	// threshold moves from 0 to 0.9.
+	CoverageCurve []CoveragePoint `json:"coverage_curve"`
+}
+
+// ReliabilityBin is one tenth of the calibration curve.
+type ReliabilityBin struct {
+	Events     int     `json:"events"`
+	Confidence float64 `json:"confidence"` // mean top probability
+	Accuracy   float64 `json:"accuracy"`   // share right
+}
+
+// CoveragePoint is what abstaining below Threshold gives: the share of
+// events answered and the top-1 accuracy on them.
+type CoveragePoint struct {
+	Threshold float64 `json:"threshold"`
+	Coverage  float64 `json:"coverage"`
+	Accuracy  float64 `json:"accuracy"`
 }
 
 // Evaluation is the result of Evaluate and EvaluateTime.
@@ -282,9 +304,29 @@ func evaluate(ev *Evaluation, exs []Example, k int, foldOf func(Example) int, op
 			ev.Confused = ev.Confused[:min(len(ev.Confused), maxConfused)]
 		}
 		for _, b := range bins {
+			rb := ReliabilityBin{Events: int(b.n)}
 			if b.n > 0 {
 				s.ECE += b.n / n * math.Abs(b.right/b.n-b.conf/b.n)
+				rb.Confidence, rb.Accuracy = b.conf/b.n, b.right/b.n
 			}
+			s.Reliability = append(s.Reliability, rb)
+		}
+		for ti := 0; ti < 10; ti++ {
+			cut := float64(ti) / 10
+			var answered, right float64
+			for _, r := range results[m] {
+				if r.conf >= cut {
+					answered++
+					if r.rank == 0 {
+						right++
+					}
+				}
+			}
+			pt := CoveragePoint{Threshold: cut, Coverage: answered / n}
+			if answered > 0 {
+				pt.Accuracy = right / answered
+			}
+			s.CoverageCurve = append(s.CoverageCurve, pt)
 		}
 		s.Coverage = answered / n
 		if answered > 0 {

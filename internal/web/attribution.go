@@ -8,10 +8,13 @@ package web
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spoor/spoor/internal/attribute"
 	"github.com/spoor/spoor/internal/intel"
@@ -58,6 +61,19 @@ type attributeData struct {
 }
 
 func (d *attributeData) setError(msg string) { d.Error = msg }
+
+// ConfirmLink is the events form filled with what was typed here and the
+// group an analyst confirms: saved, the event is attributed to it and
+// becomes training data for the next `spoor train attribution`.
+func (d *attributeData) ConfirmLink(groupID int64) string {
+	v := url.Values{}
+	v.Set("group", "#"+strconv.FormatInt(groupID, 10))
+	v.Set("techniques", d.Techniques)
+	v.Set("software", d.Software)
+	v.Set("sectors", d.Sectors)
+	v.Set("countries", d.Countries)
+	return "/events/new?" + v.Encode()
+}
 
 func (s *Server) attributePage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -107,4 +123,64 @@ func attributeLink(e *intel.Event) string {
 	v.Set("sectors", strings.Join(e.Sectors, ", "))
 	v.Set("countries", strings.Join(e.VictimCountries, ", "))
 	return "/attribute?" + v.Encode()
+}
+
+// attributionModelView is the stored attribution model as its page and
+// GET /api/v1/attribution/model show it: what it was trained on, with
+// which parameters, and its evaluation (absent when trained with
+// --folds 0).
+type attributionModelView struct {
+	ID         int64                 `json:"id"`
+	CreatedAt  time.Time             `json:"created_at"`
+	Version    int                   `json:"version"`
+	Summary    json.RawMessage       `json:"summary"`
+	Params     json.RawMessage       `json:"params"`
+	Evaluation *attribute.Evaluation `json:"evaluation"`
+}
+
+// attributionModel reads the newest stored attribution model; CodeNotFound
+// before the first `spoor train attribution`.
+func (s *Server) attributionModel(ctx context.Context) (*attributionModelView, error) {
+	m, err := s.store.FindLatestModel(ctx, "attribution")
+	if intel.ErrorCode(err) == intel.CodeNotFound {
+		return nil, intel.Errorf(intel.CodeNotFound, "no attribution model is stored: run spoor train attribution")
+	}
+	if err != nil {
+		return nil, err
+	}
+	v := &attributionModelView{ID: m.ID, CreatedAt: m.CreatedAt, Version: m.Version,
+		Summary: rawJSON(m.Summary), Params: rawJSON(m.Params)}
+	if ev := strings.TrimSpace(m.Evaluation); ev != "" && ev != "{}" {
+		v.Evaluation = &attribute.Evaluation{}
+		if err := json.Unmarshal([]byte(ev), v.Evaluation); err != nil {
+			return nil, fmt.Errorf("attribution model %d: stored evaluation: %w", m.ID, err)
+		}
+	}
+	return v, nil
+}
+
+// rawJSON is stored JSON text as a message, null when empty.
+func rawJSON(s string) json.RawMessage {
+	if strings.TrimSpace(s) == "" {
+		return json.RawMessage("null")
+	}
+	return json.RawMessage(s)
+}
+
+func (s *Server) apiAttributionModel(w http.ResponseWriter, r *http.Request) {
+	v, err := s.attributionModel(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) attributionModelPage(w http.ResponseWriter, r *http.Request) {
+	v, err := s.attributionModel(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "attribution_model", v)
 }

@@ -3,8 +3,10 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"testing"
 
 	"github.com/spoor/spoor/internal/attribute"
@@ -78,6 +80,73 @@ func TestAttribution(t *testing.T) {
 			ExpectedContent: []string{"technique:T1059", "software:x-agent"}},
 		{Name: "prose on the page", Method: "POST", URL: "/attribute", As: "reader",
 			Form: url.Values{"text": {"Spearphishing (T1566.001) again."}, "abstain": {"0"}}, ExpectedStatus: 200,
-			ExpectedContent: []string{`id="attribution-groups"`, "Spearphishing (T1566.001) again."}},
+			ExpectedContent: []string{`id="attribution-groups"`, "Spearphishing (T1566.001) again."}, NotExpectedContent: []string{`class="button confirm"`}},
+		{Name: "an analyst may confirm a candidate", Method: "POST", URL: "/attribute", As: "analyst",
+			Form: url.Values{"techniques": {"T1566.001"}, "countries": {"GE"}, "abstain": {"0"}}, ExpectedStatus: 200,
+			ExpectedContent: []string{`class="button confirm"`, fmt.Sprintf(`href="/events/new?countries=GE&amp;group=%%23%d&amp;`, e.Group.ID)}},
+		{Name: "the confirm link fills the event form", URL: fmt.Sprintf("/events/new?group=%%23%d&techniques=T1566.001&countries=GE", e.Group.ID),
+			As: "analyst", ExpectedStatus: 200, ExpectedContent: []string{fmt.Sprintf(`value="#%d"`, e.Group.ID), `value="T1566.001"`, `value="GE"`}},
 	})
+	// Saved, the event is the group's (by ID, whatever other group shares
+	// its name): training data for the next model.
+	scenario{Method: "POST", URL: "/events", As: "analyst", Form: url.Values{"title": {"confirmed phish"},
+		"group": {fmt.Sprintf("#%d", e.Group.ID)}, "techniques": {"T1566.001"}, "countries": {"GE"}, "confidence": {"0.9"}, "tlp": {"amber"}},
+		ExpectedStatus: 303}.run(t, e)
+	page, err := e.Store.FindEvents(context.Background(), intel.EventFilter{GroupID: e.Group.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, ev := range page.Items {
+		found = found || ev.Title == "confirmed phish" && slices.Equal(ev.VictimCountries, []string{"GE"})
+	}
+	if !found {
+		t.Errorf("the confirmed event is not among the group's %d events", len(page.Items))
+	}
+	scenario{Method: "POST", URL: "/events", As: "analyst", Form: url.Values{"title": {"bad"}, "group": {fmt.Sprintf("#%d", e.Technique.ID)}},
+		ExpectedStatus: 400, ExpectedContent: []string{"no stored group"}}.run(t, e)
+}
+
+// TestAttributionModelPage: before a model the page says how to train
+// one; after, the page and the API show the stored evaluation, with the
+// confused groups named as text.
+func TestAttributionModelPage(t *testing.T) {
+	e := newEnv(t)
+	scenario{URL: "/attribute/model", As: "reader", ExpectedStatus: 404, ExpectedContent: []string{"spoor train attribution"}}.run(t, e)
+	ctx := intel.WithActor(context.Background(), intel.Actor{UserID: e.As["admin"].User.ID, Login: "admin"})
+	var exs []attribute.Example
+	for i := 0; i < 40; i++ {
+		g, tech := int64(i%2+1), fmt.Sprint("T100", i%2)
+		exs = append(exs, attribute.Example{Event: &intel.Event{Techniques: []string{tech, "T1566"}}, Group: g, SplitKey: fmt.Sprint("r", i)})
+	}
+	exs[0].Group, exs[2].Group = 2, 2 // two events of group 2 that look like group 1's
+	ev, err := attribute.Evaluate(exs, 4, attribute.DefaultOptions(), 0.3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ev.Confused) == 0 {
+		t.Fatalf("no confused pairs in %+v", ev)
+	}
+	ev.Confused[0].TruthName = xss
+	evaluation, _ := json.Marshal(ev)
+	if err := e.Store.SaveModel(ctx, &intel.Model{Kind: "attribution", Version: attribute.EncodingVersion, Data: "{}",
+		Summary: `{"events":40,"groups":2}`, Evaluation: string(evaluation)}); err != nil {
+		t.Fatal(err)
+	}
+	scenario{URL: "/attribute/model", As: "reader", ExpectedStatus: 200,
+		ExpectedContent: []string{`id="eval-table"`, "combination", "technique jaccard", `id="chart-calibration"`, `id="coverage-table"`,
+			`id="confused-table"`, "&lt;script&gt;alert(1)&lt;/script&gt;", `data-api="/api/v1/attribution/model"`},
+		NotExpectedContent: []string{xss}}.run(t, e)
+	w := scenario{URL: "/api/v1/attribution/model", Bearer: "reader", ExpectedStatus: 200}.run(t, e)
+	var got struct {
+		Evaluation attribute.Evaluation `json:"evaluation"`
+		Summary    map[string]int       `json:"summary"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Summary["events"] != 40 || len(got.Evaluation.Models) != len(ev.Models) || len(got.Evaluation.Models[0].Reliability) != 10 {
+		t.Errorf("API model view: %s", w.Body)
+	}
+	scenario{URL: "/api/v1/attribution/model", ExpectedStatus: 401}.run(t, e)
 }

@@ -22,6 +22,7 @@ type eventStore interface {
 	EventCounts(ctx context.Context) (intel.Counts, error)
 	CreateEvent(ctx context.Context, e *intel.Event) error
 	FindObjectByName(ctx context.Context, kind intel.ObjectKind, name string) (*intel.Object, error)
+	FindObjectByID(ctx context.Context, id int64) (*intel.Object, error)
 }
 
 // eventInput creates an event by hand: what an analyst knows of one
@@ -68,7 +69,11 @@ type eventFormData struct {
 }
 
 func (s *Server) eventForm(w http.ResponseWriter, r *http.Request) {
-	data := &eventFormData{TLPs: tlps(), TLP: string(intel.TLPAmber), Confidence: "0.8", Group: r.URL.Query().Get("group")}
+	// The attribution page links here to record an event it attributed:
+	// the group and the facts come filled in.
+	q := r.URL.Query()
+	data := &eventFormData{TLPs: tlps(), TLP: string(intel.TLPAmber), Confidence: "0.8", Group: q.Get("group"), Title: q.Get("title"),
+		Techniques: q.Get("techniques"), Software: q.Get("software"), Sectors: q.Get("sectors"), Countries: q.Get("countries")}
 	s.render(w, r, http.StatusOK, "event_form", data)
 }
 
@@ -90,6 +95,21 @@ func (s *Server) eventSave(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// findGroupNamed finds a group by name or alias, or by "#ID" (names are
+// not unique: the attribution page links its candidates by ID).
+func findGroupNamed(ctx context.Context, st eventStore, name string) (*intel.Object, error) {
+	if rest, ok := strings.CutPrefix(name, "#"); ok {
+		if id, err := strconv.ParseInt(rest, 10, 64); err == nil {
+			g, err := st.FindObjectByID(ctx, id)
+			if err == nil && g.Kind != intel.KindGroup {
+				return nil, intel.Errorf(intel.CodeNotFound, "%s is a %s, not a group", name, g.Kind)
+			}
+			return g, err
+		}
+	}
+	return st.FindObjectByName(ctx, intel.KindGroup, name)
+}
+
 // input reads the typed form as the API's input: the group by name or
 // alias, dates and activity times in any form the time dimension reads
 // (one per line), lists separated by commas or lines.
@@ -97,7 +117,7 @@ func (d *eventFormData) input(ctx context.Context, st eventStore) (eventInput, e
 	in := eventInput{Title: d.Title, Techniques: splitList(strings.ToUpper(d.Techniques)), Software: splitList(d.Software),
 		Sectors: splitList(d.Sectors), Purpose: strings.TrimSpace(d.Purpose), VictimCountries: splitList(d.Countries)}
 	if name := strings.TrimSpace(d.Group); name != "" {
-		g, err := st.FindObjectByName(ctx, intel.KindGroup, name)
+		g, err := findGroupNamed(ctx, st, name)
 		if err != nil {
 			if intel.ErrorCode(err) == intel.CodeNotFound {
 				return in, intel.Errorf(intel.CodeInvalid, "group %q: no stored group has this name or alias", name)

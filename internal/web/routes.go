@@ -108,6 +108,8 @@ func (s *Server) apiRoutes() []apiRoute {
 			Body: distinctInput{}, Status: 200, Result: intel.DistinctPair{}, Handler: s.apiGroupDistinct},
 		apiRoute{Method: "POST", Path: "/attribute", Perm: auth.ReadIntel, Summary: "Rank the groups most likely behind an event (techniques, software, indicators, sectors, victim countries, and prose to read more of them from) with probabilities and the features that moved each; abstains below a threshold",
 			Body: attributeInput{}, Status: 200, Result: attribute.Result{}, Handler: s.apiAttribute},
+		apiRoute{Method: "GET", Path: "/attribution/model", Perm: auth.ReadIntel, Summary: "The stored attribution model: its training data, parameters and evaluation (per model: top-k accuracy micro and macro, macro-F1, log loss, calibration curve, accuracy against coverage; the most-confused groups)",
+			Status: 200, Result: attributionModelView{}, Handler: s.apiAttributionModel},
 		apiRoute{Method: "GET", Path: "/overview", Perm: auth.ReadIntel, Summary: "What the dashboard charts: events by month, the groups most active in the last twelve months, the techniques most groups use",
 			Status: 200, Result: overview{}, Handler: s.apiOverview},
 		apiRoute{Method: "GET", Path: "/graph", Perm: auth.ReadIntel, Summary: "The similarity graph: groups whose combined fingerprint score reaches min, with per-dimension scores",
@@ -327,6 +329,7 @@ func (s *Server) routes() {
 	s.handle("GET /graph", s.require(auth.ReadIntel, s.graphPage))
 	s.handle("GET /attribute", s.require(auth.ReadIntel, s.attributePage))
 	s.handle("POST /attribute", s.require(auth.ReadIntel, s.attributeSubmit))
+	s.handle("GET /attribute/model", s.require(auth.ReadIntel, s.attributionModelPage))
 	s.handle("GET /duplicates", s.require(auth.ReadIntel, s.duplicatesPage))
 	s.handle("GET /stix-objects", s.require(auth.ReadIntel, s.stixObjectsPage))
 	s.handle("GET /stix-objects/{stix_id}", s.require(auth.ReadIntel, s.stixObjectPage))

@@ -421,7 +421,78 @@
     }).catch(function (err) { el.textContent = "Chart unavailable: " + err.message + " (see the table below)."; });
   }
 
+  // Attribution model page: calibration curves, accuracy against
+  // coverage, and the most-confused pairs as a heatmap (tables below).
+  function attributionEval(root) {
+    if (root.dataset.drawn) { return; }
+    root.dataset.drawn = "1";
+    Promise.all([load(root.dataset.echarts), getJSON(root.dataset.api)]).then(function (res) {
+      var ev = res[1].evaluation;
+      if (!ev) { return; }
+      var models = ev.models || [];
+      var charts = [];
+      var cal = root.querySelector("#chart-calibration");
+      if (cal) {
+        var c = window.echarts.init(cal);
+        c.setOption({
+          animation: false, legend: { top: 0 }, grid: { left: 48, right: 16, top: 32, bottom: 40 },
+          tooltip: { formatter: function (p) { return esc(p.seriesName + ": " + (p.value[0] * 100).toFixed(0) + " % sure, " + (p.value[1] * 100).toFixed(0) + " % right (" + p.value[2] + " events)"); } },
+          xAxis: { type: "value", min: 0, max: 1, name: "top probability", nameLocation: "middle", nameGap: 24 },
+          yAxis: { type: "value", min: 0, max: 1, name: "share right" },
+          series: [{ name: "perfect", type: "line", data: [[0, 0, 0], [1, 1, 0]], lineStyle: { type: "dashed", color: "#999" }, symbol: "none", silent: true }].concat(
+            models.map(function (m) {
+              return { name: m.model, type: "line", data: (m.reliability || []).filter(function (b) { return b.events > 0; }).map(function (b) { return [b.confidence, b.accuracy, b.events]; }) };
+            }))
+        });
+        charts.push(c);
+      }
+      var cov = root.querySelector("#chart-coverage");
+      if (cov) {
+        var v = window.echarts.init(cov);
+        v.setOption({
+          animation: false, legend: { top: 0 }, grid: { left: 48, right: 16, top: 32, bottom: 40 },
+          tooltip: { formatter: function (p) { return esc(p.seriesName + " at ≥ " + p.value[2].toFixed(1) + ": " + (p.value[0] * 100).toFixed(0) + " % answered, " + (p.value[1] * 100).toFixed(0) + " % right"); } },
+          xAxis: { type: "value", min: 0, max: 1, name: "coverage", nameLocation: "middle", nameGap: 24 },
+          yAxis: { type: "value", min: 0, max: 1, name: "accuracy" },
+          series: models.map(function (m) {
+            return { name: m.model, type: "line", data: (m.coverage_curve || []).filter(function (p) { return p.coverage > 0; }).map(function (p) { return [p.coverage, p.accuracy, p.threshold]; }) };
+          })
+        });
+        charts.push(v);
+      }
+      var conf = root.querySelector("#chart-confused");
+      if (conf && (ev.confused || []).length) {
+        var truths = [], preds = [];
+        ev.confused.forEach(function (c) {
+          var t = c.truth || String(c.truth_id), p = c.predicted || String(c.predicted_id);
+          if (truths.indexOf(t) < 0) { truths.push(t); }
+          if (preds.indexOf(p) < 0) { preds.push(p); }
+        });
+        var cells = ev.confused.map(function (c) {
+          return [preds.indexOf(c.predicted || String(c.predicted_id)), truths.indexOf(c.truth || String(c.truth_id)), c.count];
+        });
+        var h = window.echarts.init(conf);
+        h.setOption({
+          animation: false, grid: { left: 160, right: 16, top: 12, bottom: 90 },
+          tooltip: { formatter: function (p) { return esc(truths[p.value[1]] + " taken for " + preds[p.value[0]] + ": " + p.value[2] + " events"); } },
+          xAxis: { type: "category", data: preds, axisLabel: { rotate: 30, width: 120, overflow: "truncate" } },
+          yAxis: { type: "category", data: truths, axisLabel: { width: 150, overflow: "truncate" } },
+          visualMap: { min: 0, max: Math.max.apply(null, cells.map(function (c) { return c[2]; })), show: false, inRange: { color: ["#e8eef7", "#1f5fa8"] } },
+          series: [{ type: "heatmap", data: cells, label: { show: true } }]
+        });
+        charts.push(h);
+        root.dataset.confused = cells.length;
+      }
+      window.spoorCharts = charts;
+      window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+    }).catch(function (err) {
+      root.querySelectorAll(".chart").forEach(function (el) { el.textContent = "Chart unavailable: " + err.message + " (see the tables below)."; });
+    });
+  }
+
   function start() {
+    var ae = document.getElementById("attribution-eval");
+    if (ae) { attributionEval(ae); }
     document.querySelectorAll(".sightings-timeline").forEach(sightings);
     document.querySelectorAll(".technique-timeline").forEach(techniqueTimeline);
     var re = document.getElementById("reputation-eval");

@@ -1,0 +1,79 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/spoor/spoor/internal/attribute"
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// TestBrowserAttributionModel opens the attribution model page from the
+// Analysis menu in Chromium under the strict CSP: it draws the
+// calibration curve and the coverage curve for every model and the
+// confused pairs as a heatmap, with a hostile group name run as nothing.
+func TestBrowserAttributionModel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	path := chromium(t)
+	e := newEnv(t)
+	ctx0 := intel.WithActor(context.Background(), intel.Actor{UserID: e.As["admin"].User.ID, Login: "admin"})
+	var exs []attribute.Example
+	for i := 0; i < 40; i++ {
+		exs = append(exs, attribute.Example{Event: &intel.Event{Techniques: []string{fmt.Sprint("T100", i%2), "T1566"}},
+			Group: int64(i%2 + 1), SplitKey: fmt.Sprint("r", i)})
+	}
+	exs[0].Group, exs[2].Group = 2, 2
+	ev, err := attribute.Evaluate(exs, 4, attribute.DefaultOptions(), 0.3, nil)
+	if err != nil || len(ev.Confused) == 0 {
+		t.Fatalf("evaluate: %v, %d confused pairs", err, len(ev.Confused))
+	}
+	ev.Confused[0].TruthName = `<img src=x onerror=alert(1)>`
+	evaluation, _ := json.Marshal(ev)
+	if err := e.Store.SaveModel(ctx0, &intel.Model{Kind: "attribution", Version: attribute.EncodingVersion, Data: "{}",
+		Summary: `{"events":40}`, Evaluation: string(evaluation)}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e.Handler)
+	t.Cleanup(srv.Close)
+	ctx := newBrowser(t, path)
+
+	step(t, ctx, "sign in",
+		chromedp.Navigate(srv.URL+"/groups"),
+		chromedp.WaitVisible(chromedp.CSS("#password")),
+		chromedp.SendKeys(chromedp.CSS("#login"), "reader"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "reader-password-123"),
+		chromedp.Click(chromedp.CSS("section.login button")),
+		chromedp.WaitVisible(chromedp.CSS("h1.cap")))
+	step(t, ctx, "open the model page",
+		chromedp.Click(chromedp.CSS(`#menu-analysis summary`)),
+		chromedp.WaitVisible(chromedp.CSS(`#menu-analysis a[href="/attribute/model"]`)),
+		chromedp.Click(chromedp.CSS(`#menu-analysis a[href="/attribute/model"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#eval-table")))
+	waitFor(t, ctx, "charts", `window.spoorCharts && window.spoorCharts.length === 3 && document.querySelector("#chart-confused canvas")`)
+	lines, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.spoorCharts[1].getOption().series.map(s => s.name)`))
+	if err != nil || len(lines) != len(ev.Models) {
+		t.Errorf("coverage curves %q (%v), want one per model (%d)", lines, err, len(ev.Models))
+	}
+	cells, err := chromedp.Run(ctx, chromedp.Evaluate[int](`window.spoorCharts[2].getOption().series[0].data.length`))
+	if err != nil || cells != len(ev.Confused) {
+		t.Errorf("confused heatmap cells %d (%v), want %d", cells, err, len(ev.Confused))
+	}
+	name, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#confused-table tbody td a").textContent`))
+	if err != nil || name != `<img src=x onerror=alert(1)>` {
+		t.Errorf("confused group shown as %q (%v), want the name as text", name, err)
+	}
+	// The hostile name made no element (the heatmap's labels and
+	// tooltips are drawn on a canvas or escaped).
+	imgs, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("main img, .chart div img").length`))
+	if err != nil || imgs != 0 {
+		t.Errorf("%d img elements on the page (%v), want none", imgs, err)
+	}
+	screenshot(t, ctx, "attribution-model.png")
+}
