@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/spoor/spoor/internal/attribute"
@@ -30,7 +28,7 @@ func commaList(l listFlag) []string {
 func attributeCmd() *command {
 	return &command{
 		name:  "attribute",
-		usage: "[--technique T1566 …] [--software NAME …] [--indicator VALUE …] [--event FILE.json] [--stix FILE] [--misp FILE] [--text FILE] [--top 5] [--abstain 0.3]",
+		usage: "[FILE|-] [--technique T1566 …] [--software NAME …] [--indicator VALUE …] [--event FILE.json] [--stix FILE] [--misp FILE] [--text FILE] [--top 5] [--abstain 0.3]",
 		short: "name the groups most likely behind an event, with probabilities and evidence",
 		long: `Attribute describes an event by its techniques (ATT&CK IDs), software
 (names or aliases), indicators (values, defanged or not) — or a JSON event
@@ -42,7 +40,16 @@ the features that moved it. Below --abstain the answer is "unknown group".
 event (techniques, software, indicators, victims; the groups they name are
 left out); --text FILE out of prose such as a report or a forum post (the
 technique IDs written in it, the indicators found in it, and the software
-and sectors the model knows by name). FILE may be "-" for stdin.`,
+and sectors the model knows by name). FILE may be "-" for stdin.
+
+FILE (or "-") without a flag is read for what it is: an event JSON
+({"techniques":["T1566.001"], "software":["S0002" or a name],
+"indicators":[…], "countries":[…], "sectors":[…]}; other fields are named
+as not used), a STIX bundle, a MISP event, or a PDF, HTML or text report.
+With --format json the answer is {"model":{…}, "abstained":…,
+"candidates":[{"group_id":"G0007", "group":"APT28", "probability":…,
+"evidence":[…]}, …]}, best first; as text, one candidate a line: its ID,
+name and probability, then its strongest evidence.`,
 		flags: config.FlagDB | config.FlagFormat,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			var techniques, software, indicators listFlag
@@ -56,33 +63,41 @@ and sectors the model knows by name). FILE may be "-" for stdin.`,
 			top := fs.Int("top", 5, "how many groups to list")
 			abstain := fs.Float64("abstain", 0.3, "answer \"unknown group\" below this probability")
 			return func(ctx context.Context) error {
-				if len(e.args) > 0 {
-					return usagef("attribute takes flags only (got %q)", e.args[0])
+				if len(e.args) > 1 {
+					return usagef("attribute reads one input (got %d)", len(e.args))
 				}
 				if *top < 1 || *abstain < 0 || *abstain > 1 {
 					return usagef("--top must be at least 1 and --abstain between 0 and 1")
 				}
 				q := attribute.Query{Techniques: commaList(techniques), Software: commaList(software),
 					Indicators: commaList(indicators), Top: *top, Abstain: abstain}
+				var warnings []string
 				if *eventFile != "" {
 					b, err := os.ReadFile(*eventFile)
 					if err != nil {
 						return intel.Errorf(intel.CodeInvalid, "read event: %v", err)
 					}
-					var ev intel.Event
-					if err := json.Unmarshal(b, &ev); err != nil {
-						return intel.Errorf(intel.CodeInvalid, "%s: not a JSON event: %v", *eventFile, err)
+					ev, w, err := attribute.ParseEvent(b, *eventFile)
+					if err != nil {
+						return intel.Errorf(intel.CodeInvalid, "%v", err)
 					}
-					q.Techniques = append(ev.Techniques, q.Techniques...)
-					q.Software = append(ev.Software, q.Software...)
-					for _, in := range ev.Indicators {
-						q.Indicators = append(q.Indicators, in.Value)
-					}
-					q.Sectors, q.VictimCountries = ev.Sectors, ev.VictimCountries
+					q = addQuery(q, ev)
+					warnings = append(warnings, w...)
 				}
 				text, err := eventFromFiles(ctx, e, &q, *stixFile, *mispFile, *textFile)
 				if err != nil {
 					return err
+				}
+				if len(e.args) == 1 {
+					if *eventFile != "" || *stixFile != "" || *mispFile != "" || *textFile != "" {
+						return usagef("give the input as FILE or with one of --event, --stix, --misp and --text, not both")
+					}
+					in, err := readAttributeInput(ctx, e, e.args[0])
+					if err != nil {
+						return err
+					}
+					q, text = addQuery(q, in.query), in.text
+					warnings = append(warnings, in.warnings...)
 				}
 				st, err := e.openStore(ctx)
 				if err != nil {
@@ -91,7 +106,7 @@ and sectors the model knows by name). FILE may be "-" for stdin.`,
 				defer st.Close()
 				a := &attribute.Attributor{Store: st}
 				var out *attribute.Result
-				if *textFile != "" {
+				if text != "" {
 					out, err = a.AttributeText(ctx, text, q)
 				} else {
 					out, err = a.Attribute(ctx, q)
@@ -99,6 +114,7 @@ and sectors the model knows by name). FILE may be "-" for stdin.`,
 				if err != nil {
 					return err
 				}
+				out.Warnings = warnings
 				if e.cfg.Format == "json" {
 					return printJSON(e.stdout, out)
 				}
@@ -108,7 +124,20 @@ and sectors the model knows by name). FILE may be "-" for stdin.`,
 	}
 }
 
+// addQuery adds b's facts to a's.
+func addQuery(a, b attribute.Query) attribute.Query {
+	a.Techniques = append(a.Techniques, b.Techniques...)
+	a.Software = append(a.Software, b.Software...)
+	a.Indicators = append(a.Indicators, b.Indicators...)
+	a.Sectors = append(a.Sectors, b.Sectors...)
+	a.VictimCountries = append(a.VictimCountries, b.VictimCountries...)
+	return a
+}
+
 func writeAttribution(e *env, a *attribute.Result) error {
+	for _, w := range a.Warnings {
+		fmt.Fprintln(e.stderr, "warning:", w)
+	}
 	if len(a.Features) == 0 {
 		fmt.Fprintln(e.stdout, "the model knows none of the event's features: the ranking below is the prior")
 	}
@@ -118,8 +147,8 @@ func writeAttribution(e *env, a *attribute.Result) error {
 	if a.Abstained {
 		fmt.Fprintf(e.stdout, "unknown group: no group reaches %.0f %%\n\n", 100*a.Threshold)
 	}
-	t := newTable(e.stdout, "RANK", "GROUP", "PROBABILITY", "EVIDENCE")
-	for i, g := range a.Groups {
+	t := newTable(e.stdout, "ID", "GROUP", "PROBABILITY", "EVIDENCE")
+	for _, g := range a.Candidates {
 		var why []string
 		for _, c := range g.Evidence {
 			f := c.Feature
@@ -128,7 +157,7 @@ func writeAttribution(e *env, a *attribute.Result) error {
 			}
 			why = append(why, fmt.Sprintf("%s %+.2f", f, c.Value))
 		}
-		t.row(strconv.Itoa(i+1), clip(g.Group, 40), fmt.Sprintf("%.2f%%", 100*g.Probability), clip(strings.Join(why, ", "), 100))
+		t.row(g.GroupID, clip(g.Group, 40), fmt.Sprintf("%.2f%%", 100*g.Probability), clip(strings.Join(why, ", "), 100))
 	}
 	return t.flush()
 }
@@ -183,11 +212,7 @@ func eventFromFiles(ctx context.Context, e *env, q *attribute.Query, stixFile, m
 		}
 		return string(b), nil
 	}
-	q.Techniques = append(q.Techniques, add.Techniques...)
-	q.Software = append(q.Software, add.Software...)
-	q.Indicators = append(q.Indicators, add.Indicators...)
-	q.Sectors = append(q.Sectors, add.Sectors...)
-	q.VictimCountries = append(q.VictimCountries, add.VictimCountries...)
+	*q = addQuery(*q, add)
 	return "", nil
 }
 

@@ -221,6 +221,45 @@ func TestTrainAndAttribute(t *testing.T) {
 	if _, _, err := c.run("", "attribute", "--stix", report); err == nil {
 		t.Error("prose given as STIX must be refused")
 	}
+
+	// One input, on stdin or named, read for what it is: an event JSON
+	// (fields that are not evidence named, not fatal), prose.
+	out, stderr, err := c.run(`{"techniques":["t1041"],"software":["Quillwort"],"group":"Alpha Bear"}`, "attribute", "--format", "json", "-")
+	if err != nil {
+		t.Fatalf("attribute - : %v %s", err, stderr)
+	}
+	var fromStdin struct {
+		Model      struct{ ID int64 } `json:"model"`
+		Abstained  *bool              `json:"abstained"`
+		Candidates []struct {
+			GroupID     string  `json:"group_id"`
+			Group       string  `json:"group"`
+			Probability float64 `json:"probability"`
+		} `json:"candidates"`
+		Warnings []string `json:"warnings"`
+	}
+	if err := json.Unmarshal([]byte(out), &fromStdin); err != nil {
+		t.Fatal(err)
+	}
+	if fromStdin.Model.ID == 0 || fromStdin.Abstained == nil || len(fromStdin.Candidates) == 0 ||
+		fromStdin.Candidates[0].Group != got.Groups[0].Group || fromStdin.Candidates[0].GroupID == "" {
+		t.Errorf("attribute - : %s", out)
+	}
+	if len(fromStdin.Warnings) != 1 || !strings.Contains(fromStdin.Warnings[0], "group") {
+		t.Errorf("warnings %q: the group field is not evidence and must be named", fromStdin.Warnings)
+	}
+	if out := c.ok("attribute", report); !strings.Contains(out, got.Groups[0].Group) || !strings.Contains(out, "%") {
+		t.Errorf("attribute FILE (prose), as text: %s", out)
+	}
+	for _, bad := range []struct{ stdin, want string }{
+		{`{"group":"Alpha Bear"}`, "has no techniques"},
+		{`{"techniques":"T1041"}`, `"techniques" must be a list`},
+		{"", "is empty"},
+	} {
+		if _, _, err := c.run(bad.stdin, "attribute", "-"); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("attribute - with %q: %v, want %q", bad.stdin, err, bad.want)
+		}
+	}
 }
 
 // TestEvalAttributionSplitFlags: the split is report or time, and a cut

@@ -43,10 +43,16 @@ type RankedGroup struct {
 
 // Result is an attribution as the CLI, API and page show it.
 type Result struct {
-	Model     int64         `json:"model_id"`
-	Groups    []RankedGroup `json:"groups"`
-	Abstained bool          `json:"abstained"`
-	Threshold float64       `json:"threshold"`
+	Model int64 `json:"model_id"`
+	// ModelInfo names the stored model that answered.
+	ModelInfo ModelInfo `json:"model"`
+	// Candidates are the ranked groups by their ATT&CK ID where they have
+	// one ("G0007"), else spoor's ID, best first: the answer as the
+	// attribution's users read it. Groups holds the same with spoor's IDs.
+	Candidates []Candidate   `json:"candidates"`
+	Groups     []RankedGroup `json:"groups"`
+	Abstained  bool          `json:"abstained"`
+	Threshold  float64       `json:"threshold"`
 	// Features are the event's features the model knows; with none the
 	// ranking is the prior.
 	Features []string `json:"features"`
@@ -54,6 +60,28 @@ type Result struct {
 	// training event had, say): they change nothing, and a person should
 	// know that rather than read the ranking as using them.
 	Unknown []string `json:"unknown"`
+	// Warnings are what the input held that was not used (fields of an
+	// event JSON that are not evidence, say).
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// ModelInfo names a stored attribution model.
+type ModelInfo struct {
+	ID       int64  `json:"id"`
+	Kind     string `json:"kind"`
+	Encoding int    `json:"encoding"`
+	// Pooled says whether the trees are pooled with the nearest
+	// fingerprint and calibrated (models trained before are not).
+	Pooled bool `json:"pooled"`
+}
+
+// Candidate is one ranked group of a Result.
+type Candidate struct {
+	GroupID     string         `json:"group_id"` // the ATT&CK ID, else spoor's ID
+	ID          int64          `json:"id"`       // spoor's ID
+	Group       string         `json:"group"`
+	Probability float64        `json:"probability"`
+	Evidence    []Contribution `json:"evidence"`
 }
 
 // Attributor answers queries with the newest stored attribution model,
@@ -93,6 +121,7 @@ func (a *Attributor) Attribute(ctx context.Context, q Query) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	out.ModelInfo = ModelInfo{ID: id, Kind: "attribution", Encoding: model.Enc.Version, Pooled: model.Pool != nil}
 	out.Unknown = model.Enc.unknownInputs(ev)
 	return out, nil
 }
@@ -183,22 +212,26 @@ func (a *Attributor) load(ctx context.Context) (*GBDT, int64, error) {
 // named adds the groups' names, and names the group behind each
 // indicator-overlap feature.
 func (a *Attributor) named(ctx context.Context, r Attribution, modelID int64) (*Result, error) {
-	out := &Result{Model: modelID, Abstained: r.Abstained, Threshold: r.Threshold, Features: r.Features, Groups: []RankedGroup{}}
+	out := &Result{Model: modelID, Abstained: r.Abstained, Threshold: r.Threshold, Features: r.Features, Groups: []RankedGroup{},
+		Candidates: []Candidate{}}
 	if out.Features == nil {
 		out.Features = []string{}
 	}
-	names := map[int64]string{}
+	names, extIDs := map[int64]string{}, map[int64]string{}
 	nameOf := func(id int64) (string, error) {
 		if n, ok := names[id]; ok {
 			return n, nil
 		}
-		n := "group " + strconv.FormatInt(id, 10)
+		n, ext := "group "+strconv.FormatInt(id, 10), strconv.FormatInt(id, 10)
 		if o, err := a.Store.FindObjectByID(ctx, id); err == nil {
 			n = o.Name
+			if o.ExternalID != "" {
+				ext = o.ExternalID
+			}
 		} else if intel.ErrorCode(err) != intel.CodeNotFound {
 			return "", err
 		}
-		names[id] = n
+		names[id], extIDs[id] = n, ext
 		return n, nil
 	}
 	for _, g := range r.Groups {
@@ -206,6 +239,7 @@ func (a *Attributor) named(ctx context.Context, r Attribution, modelID int64) (*
 		if err != nil {
 			return nil, err
 		}
+
 		for i, c := range g.Evidence {
 			if c.GroupID != 0 {
 				n, err := nameOf(c.GroupID)
@@ -216,6 +250,14 @@ func (a *Attributor) named(ctx context.Context, r Attribution, modelID int64) (*
 			}
 		}
 		out.Groups = append(out.Groups, RankedGroup{Ranked: g, Group: name})
+	}
+	for _, g := range out.Groups {
+		ev := g.Evidence
+		if ev == nil {
+			ev = []Contribution{}
+		}
+		out.Candidates = append(out.Candidates, Candidate{GroupID: extIDs[g.GroupID], ID: g.GroupID, Group: g.Group,
+			Probability: g.Probability, Evidence: ev})
 	}
 	return out, nil
 }

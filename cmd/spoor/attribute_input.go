@@ -1,0 +1,91 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/spoor/spoor/internal/attribute"
+	"github.com/spoor/spoor/internal/collect"
+	"github.com/spoor/spoor/internal/collect/misp"
+	"github.com/spoor/spoor/internal/collect/report"
+	"github.com/spoor/spoor/internal/collect/stix"
+	"github.com/spoor/spoor/internal/intel"
+)
+
+// attributeInput is what `spoor attribute FILE|-` read: the facts of the
+// event, and prose to read more of them out of.
+type attributeInput struct {
+	query    attribute.Query
+	text     string
+	warnings []string
+}
+
+// readAttributeInput reads the one input `spoor attribute` names and tells
+// what it is by its content: an event JSON, a STIX bundle (or one STIX
+// object), a MISP event, a PDF or HTML report, or plain prose.
+func readAttributeInput(ctx context.Context, e *env, location string) (*attributeInput, error) {
+	in, name, err := collect.Open(ctx, location, e.stdin)
+	if err != nil {
+		return nil, err
+	}
+	defer in.Close()
+	data, err := io.ReadAll(io.LimitReader(in, maxAttributeText+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if len(data) > maxAttributeText {
+		return nil, intel.Errorf(intel.CodeInvalid, "%s is larger than %d MB: attribute a report, not a corpus", name, maxAttributeText>>20)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, intel.Errorf(intel.CodeInvalid, "%s is empty: give an event JSON, a STIX bundle, a MISP event or a report", name)
+	}
+	out := &attributeInput{}
+	switch sniffAttributeInput(data) {
+	case "stix":
+		res, err := stix.Parse(bytes.NewReader(data), name, intel.Source{Name: "attribute"})
+		if err != nil {
+			return nil, err
+		}
+		out.query = attribute.QueryFromBundle(res.Bundle, res.Links)
+	case "misp":
+		res, err := misp.ParseEvent(bytes.NewReader(data), name, intel.Source{Name: "attribute"})
+		if err != nil {
+			return nil, err
+		}
+		out.query = attribute.QueryFromBundle(res.Bundle, nil)
+	case "event":
+		q, warnings, err := attribute.ParseEvent(data, name)
+		if err != nil {
+			return nil, intel.Errorf(intel.CodeInvalid, "%v", err)
+		}
+		out.query, out.warnings = q, warnings
+	default:
+		doc, err := report.Read(bytes.NewReader(data), name, "", "", report.Options{})
+		if err != nil {
+			return nil, err
+		}
+		out.text = doc.Text
+	}
+	return out, nil
+}
+
+// sniffAttributeInput names the kind of an input by its first bytes and,
+// for JSON, its top-level keys.
+func sniffAttributeInput(data []byte) string {
+	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return "text"
+	}
+	head := trimmed[:min(len(trimmed), 4096)]
+	switch {
+	case bytes.Contains(head, []byte(`"Event"`)) || bytes.Contains(head, []byte(`"Attribute"`)):
+		return "misp"
+	case bytes.Contains(head, []byte(`"spec_version"`)) || bytes.Contains(head, []byte(`"type": "bundle"`)) ||
+		bytes.Contains(head, []byte(`"type":"bundle"`)):
+		return "stix"
+	default:
+		return "event"
+	}
+}
