@@ -439,10 +439,11 @@
           tooltip: { formatter: function (p) { return esc(p.seriesName + ": " + (p.value[0] * 100).toFixed(0) + " % sure, " + (p.value[1] * 100).toFixed(0) + " % right (" + p.value[2] + " events)"); } },
           xAxis: { type: "value", min: 0, max: 1, name: "top probability", nameLocation: "middle", nameGap: 24 },
           yAxis: { type: "value", min: 0, max: 1, name: "share right" },
-          series: [{ name: "perfect", type: "line", data: [[0, 0, 0], [1, 1, 0]], lineStyle: { type: "dashed", color: "#999" }, symbol: "none", silent: true }].concat(
-            models.map(function (m) {
-              return { name: m.model, type: "line", data: (m.reliability || []).filter(function (b) { return b.events > 0; }).map(function (b) { return [b.confidence, b.accuracy, b.events]; }) };
-            }))
+          // The diagonal comes last so that each model keeps the colour
+          // it has in the coverage chart.
+          series: models.map(function (m) {
+            return { name: m.model, type: "line", data: (m.reliability || []).filter(function (b) { return b.events > 0; }).map(function (b) { return [b.confidence, b.accuracy, b.events]; }) };
+          }).concat([{ name: "perfect", type: "line", data: [[0, 0, 0], [1, 1, 0]], lineStyle: { type: "dashed" }, itemStyle: { color: "#999" }, symbol: "none", silent: true }])
         });
         charts.push(c);
       }
