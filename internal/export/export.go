@@ -152,6 +152,9 @@ type Reader interface {
 	FindObjectByName(ctx context.Context, kind intel.ObjectKind, name string) (*intel.Object, error)
 	ExportSummary(ctx context.Context, f intel.ExportFilter) (intel.ExportSummary, error)
 	ExportIndicators(ctx context.Context, f intel.ExportFilter, fn func(*intel.ExportIndicator) error) error
+	// ExportSTIXObjects gives the kept STIX objects f selects (the STIX
+	// format writes them after the indicators).
+	ExportSTIXObjects(ctx context.Context, f intel.ExportFilter, fn func(*intel.ExportSTIXObject) error) error
 }
 
 // Stats says what an export wrote.
@@ -164,6 +167,10 @@ type Stats struct {
 	Skipped map[string]int `json:"skipped,omitempty"`
 	// Rules is how many rules a rule format wrote (several per domain).
 	Rules int `json:"rules,omitempty"`
+	// Objects is how many kept STIX objects the STIX format wrote, and
+	// ObjectsSkipped why it left others out.
+	Objects        int            `json:"stix_objects,omitempty"`
+	ObjectsSkipped map[string]int `json:"stix_objects_skipped,omitempty"`
 }
 
 // String is the summary line the CLI prints.
@@ -173,21 +180,31 @@ func (s *Stats) String() string {
 	if s.Rules > 0 {
 		fmt.Fprintf(&b, " (%d rules)", s.Rules)
 	}
-	if len(s.Skipped) > 0 {
-		var reasons []string
-		for r := range s.Skipped {
-			reasons = append(reasons, r)
-		}
-		slices.Sort(reasons)
-		b.WriteString("; left out:")
-		for i, r := range reasons {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			fmt.Fprintf(&b, " %d %s", s.Skipped[r], r)
-		}
+	leftOut(&b, s.Skipped)
+	if s.Objects > 0 || len(s.ObjectsSkipped) > 0 {
+		fmt.Fprintf(&b, "; %d kept STIX objects", s.Objects)
+		leftOut(&b, s.ObjectsSkipped)
 	}
 	return b.String()
+}
+
+// leftOut writes the reasons of what an export left out.
+func leftOut(b *strings.Builder, skipped map[string]int) {
+	if len(skipped) == 0 {
+		return
+	}
+	var reasons []string
+	for r := range skipped {
+		reasons = append(reasons, r)
+	}
+	slices.Sort(reasons)
+	b.WriteString("; left out:")
+	for i, r := range reasons {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(b, " %d %s", skipped[r], r)
+	}
 }
 
 // Run writes the export req asks for to w.
@@ -227,8 +244,8 @@ func Run(ctx context.Context, r Reader, w io.Writer, req Request) (*Stats, error
 		return nil, err
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	st := &Stats{Format: req.Format, Skipped: map[string]int{}}
-	b := &base{w: bw, stats: st, opts: opts, sum: sum, filter: f, group: group}
+	st := &Stats{Format: req.Format, Skipped: map[string]int{}, ObjectsSkipped: map[string]int{}}
+	b := &base{ctx: ctx, r: r, w: bw, stats: st, opts: opts, sum: sum, filter: f, group: group}
 	wr := newWriter(b)
 	if err := wr.begin(); err != nil {
 		return nil, err
@@ -255,6 +272,9 @@ func Run(ctx context.Context, r Reader, w io.Writer, req Request) (*Stats, error
 	if len(st.Skipped) == 0 {
 		st.Skipped = nil
 	}
+	if len(st.ObjectsSkipped) == 0 {
+		st.ObjectsSkipped = nil
+	}
 	return st, nil
 }
 
@@ -268,6 +288,8 @@ type writer interface {
 // base is what every writer shares: the output, the statistics and what
 // the export is of.
 type base struct {
+	ctx    context.Context
+	r      Reader
 	w      *bufio.Writer
 	err    error // the first write error
 	stats  *Stats

@@ -18,9 +18,11 @@ import (
 
 // The STIX bundle is written one object a line: the producer's identity,
 // then each indicator followed by its "indicates" relationships, then the
-// intrusion sets they point at (by name) and the TLP marking definitions
-// used (by ID). Every ID is a UUIDv5 of a stored key, every time a stored
-// time, so the same store gives the same bundle.
+// kept STIX objects as they were imported (by STIX ID, relationships
+// last), then the intrusion sets they point at (by name) and the TLP
+// marking definitions used (by ID). Every ID spoor makes is a UUIDv5 of a
+// stored key (an intrusion set keeps the STIX ID it was imported with),
+// every time a stored time, so the same store gives the same bundle.
 
 // stixTime writes a STIX timestamp: UTC with milliseconds, as STIX 2.1
 // requires of created and modified.
@@ -189,7 +191,11 @@ func (w *stixWriter) marking(t intel.TLP) []string {
 func (w *stixWriter) begin() error {
 	// The bundle's ID names what it holds: the filter and the state of
 	// the store it was read from.
-	id := uuid5(fmt.Sprintf("bundle|%s|%d|%d", w.describe(), w.sum.Count, w.sum.LastChange.UnixMilli()))
+	name := fmt.Sprintf("bundle|%s|%d|%d", w.describe(), w.sum.Count, w.sum.LastChange.UnixMilli())
+	if w.sum.STIXObjects > 0 {
+		name += fmt.Sprintf("|%d|%d", w.sum.STIXObjects, w.sum.STIXChange.UnixMilli())
+	}
+	id := uuid5(name)
 	w.print(`{"type":"bundle","id":"bundle--`, id, `","objects":[`, "\n")
 	t := stixTime(producerCreated)
 	return w.object(stixIdentity{Type: "identity", SpecVersion: "2.1", ID: w.producer, Created: t, Modified: t,
@@ -250,7 +256,7 @@ func (w *stixWriter) add(in *intel.ExportIndicator) error {
 	}
 	for _, g := range in.Groups {
 		w.groups[g.ID] = g
-		gid := "intrusion-set--" + uuid5("group|"+groupKey(g))
+		gid := groupSTIXID(g)
 		// The edge is as shareable as the less shareable of its ends.
 		tlp := in.TLP
 		if g.TLP.Rank() > tlp.Rank() {
@@ -271,6 +277,11 @@ func (w *stixWriter) add(in *intel.ExportIndicator) error {
 var attackGroupID = regexp.MustCompile(`^G\d{4}$`)
 
 func (w *stixWriter) end() error {
+	if w.filter.STIXObjects() {
+		if err := w.r.ExportSTIXObjects(w.ctx, w.filter, w.kept); err != nil {
+			return err
+		}
+	}
 	groups := make([]*intel.Object, 0, len(w.groups))
 	for _, g := range w.groups {
 		groups = append(groups, g)
@@ -278,7 +289,7 @@ func (w *stixWriter) end() error {
 	slices.SortFunc(groups, func(a, b *intel.Object) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
 	for _, g := range groups {
 		created, modified := createdModified(g.Created, g.Modified, g.UpdatedAt, w.lastChange())
-		is := stixIntrusionSet{Type: "intrusion-set", SpecVersion: "2.1", ID: "intrusion-set--" + uuid5("group|"+groupKey(g)),
+		is := stixIntrusionSet{Type: "intrusion-set", SpecVersion: "2.1", ID: groupSTIXID(g),
 			CreatedByRef: w.producer, Created: created, Modified: modified, Name: g.Name, Description: g.Description,
 			Aliases: g.Aliases, Confidence: confidence(g.Confidence), ObjectMarkingRefs: w.marking(g.TLP)}
 		if attackGroupID.MatchString(g.ExternalID) {
@@ -307,6 +318,114 @@ func (w *stixWriter) end() error {
 	}
 	w.print("\n]}\n")
 	return nil
+}
+
+// groupSTIXID is the ID an export gives a group: the STIX ID of its
+// primary record when that is an intrusion set's, so that a round trip
+// and the kept objects that point at it keep it, else a UUIDv5 of its
+// stored key (a threat actor, a MISP galaxy cluster, a group made here).
+func groupSTIXID(g *intel.Object) string {
+	if t, _, ok := strings.Cut(g.StixID, "--"); ok && t == "intrusion-set" {
+		return g.StixID
+	}
+	return "intrusion-set--" + uuid5("group|"+groupKey(g))
+}
+
+// kept writes a kept STIX object as it was imported. What the export
+// makes itself is not written twice: the producer's identity, the
+// objects it created (a spoor export imported back) and the TLP marking
+// definitions the export writes. A relationship keeps its ends when they
+// are in the bundle: a kept object, or a group under the ID the export
+// gives it; otherwise it is left out and counted.
+func (w *stixWriter) kept(o *intel.ExportSTIXObject) error {
+	so := &o.Object
+	if so.StixID == w.producer || o.CreatedBy == w.producer || w.ownMarking(so.StixID) {
+		w.stats.ObjectsSkipped["made by this export"]++
+		return nil
+	}
+	raw := []byte(so.Raw)
+	if so.Type == "relationship" {
+		moved := map[string]string{}
+		for _, end := range []string{so.SourceRef, so.TargetRef} {
+			e := o.Ends[end]
+			switch {
+			case e.Kept && e.CreatedBy != w.producer && end != w.producer && !w.ownMarking(end):
+			case e.Group != nil:
+				w.groups[e.Group.ID] = e.Group
+				if id := groupSTIXID(e.Group); id != end {
+					moved[end] = id
+				}
+			default:
+				w.stats.ObjectsSkipped["relationship whose end is not in the bundle"]++
+				return nil
+			}
+		}
+		if len(moved) > 0 {
+			var err error
+			if raw, err = moveEnds(raw, moved); err != nil {
+				return fmt.Errorf("export: stix: %s: %w", so.StixID, err)
+			}
+		}
+	}
+	for _, m := range markingRefs(raw) {
+		for t, tm := range tlpMarkings {
+			if tm.id == m {
+				w.tlps[t] = true
+			}
+		}
+	}
+	if w.objects > 0 {
+		w.print(",\n")
+	}
+	w.objects++
+	w.print(string(raw))
+	w.stats.Objects++
+	return nil
+}
+
+// ownMarking reports whether id is a TLP marking definition the export
+// writes itself.
+func (w *stixWriter) ownMarking(id string) bool {
+	for _, m := range tlpMarkings {
+		if m.id == id {
+			return true
+		}
+	}
+	return false
+}
+
+// moveEnds rewrites a relationship's source_ref and target_ref by moved;
+// every other property stays as it was.
+func moveEnds(raw []byte, moved map[string]string) ([]byte, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, err
+	}
+	for _, k := range []string{"source_ref", "target_ref"} {
+		var ref string
+		if json.Unmarshal(m[k], &ref) != nil {
+			continue
+		}
+		if id, ok := moved[ref]; ok {
+			m[k], _ = json.Marshal(id)
+		}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// markingRefs are the object_marking_refs of a STIX object's JSON.
+func markingRefs(raw []byte) []string {
+	var h struct {
+		Refs []string `json:"object_marking_refs"`
+	}
+	_ = json.Unmarshal(raw, &h) // a property of another JSON type is absent
+	return h.Refs
 }
 
 // stixPattern returns the STIX 2.1 pattern of an indicator, or why it
