@@ -145,6 +145,10 @@ type Request struct {
 	Group   string
 	Filter  intel.ExportFilter
 	Options Options
+	// Stored, when set, is told the STIX ID of each kept STIX object the
+	// STIX format writes and when spoor stored it: a TAXII server's
+	// date_added for an object without created and modified (an SCO).
+	Stored func(stixID string, at time.Time)
 }
 
 // Reader is what an export reads: the store's export queries.
@@ -245,7 +249,7 @@ func Run(ctx context.Context, r Reader, w io.Writer, req Request) (*Stats, error
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	st := &Stats{Format: req.Format, Skipped: map[string]int{}, ObjectsSkipped: map[string]int{}}
-	b := &base{ctx: ctx, r: r, w: bw, stats: st, opts: opts, sum: sum, filter: f, group: group}
+	b := &base{ctx: ctx, r: r, w: bw, stats: st, opts: opts, sum: sum, filter: f, group: group, stored: req.Stored}
 	wr := newWriter(b)
 	if err := wr.begin(); err != nil {
 		return nil, err
@@ -297,6 +301,7 @@ type base struct {
 	sum    intel.ExportSummary
 	filter intel.ExportFilter
 	group  string // the name of the filter's group
+	stored func(string, time.Time)
 }
 
 func (b *base) print(s ...string) {

@@ -380,6 +380,9 @@ func (w *stixWriter) kept(o *intel.ExportSTIXObject) error {
 	w.objects++
 	w.print(string(raw))
 	w.stats.Objects++
+	if w.stored != nil {
+		w.stored(so.StixID, so.UpdatedAt)
+	}
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -130,8 +131,11 @@ type taxiiObject struct {
 // date_added and ID.
 func (s *Server) taxiiObjects(r *http.Request, tlpMax intel.TLP) ([]taxiiObject, error) {
 	var buf bytes.Buffer
+	stored := map[string]time.Time{}
 	if _, err := export.Run(r.Context(), s.store, &buf, export.Request{Format: export.STIX,
-		Filter: intel.ExportFilter{TLPMax: tlpMax}}); err != nil {
+		Filter: intel.ExportFilter{TLPMax: tlpMax}, Stored: func(id string, at time.Time) {
+			stored[id] = at
+		}}); err != nil {
 		return nil, err
 	}
 	var b struct {
@@ -146,10 +150,15 @@ func (s *Server) taxiiObjects(r *http.Request, tlpMax intel.TLP) ([]taxiiObject,
 		if err := json.Unmarshal(raw, &h); err != nil {
 			return nil, err
 		}
-		v := cmp.Or(h.Modified, h.Created)
-		t, err := time.Parse(time.RFC3339Nano, v)
+		t, err := time.Parse(time.RFC3339Nano, cmp.Or(h.Modified, h.Created))
 		if err != nil {
-			return nil, err
+			// A kept object without times (a cyber-observable), or with
+			// one that is not a timestamp, was added when spoor stored it.
+			at, ok := stored[h.ID]
+			if !ok {
+				return nil, fmt.Errorf("taxii: %s: %w", h.ID, err)
+			}
+			t = at
 		}
 		out = append(out, taxiiObject{id: h.ID, typ: h.Type, added: t.UTC(), version: t.UTC().Format("2006-01-02T15:04:05.000Z"), raw: raw})
 	}
