@@ -27,6 +27,8 @@ func keptFixture(t *testing.T) (*reader, map[string]string) {
 	apt28 := r.groups[0]
 	actor := &intel.Object{ID: 9, Kind: intel.KindGroup, StixID: "threat-actor--00000000-0000-4000-8000-000000000009",
 		Name: "Actor", Confidence: 1, TLP: intel.TLPClear}
+	tool := &intel.Object{ID: 10, Kind: intel.KindSoftware, SoftwareType: "tool", StixID: "tool--00000000-0000-4000-8000-000000000010",
+		ExternalID: "S0002", Name: "Mimikatz", Confidence: 1, TLP: intel.TLPClear}
 	producer := "identity--00f73dc0-8037-5ea5-b788-63bd9a8c400d" // the default producer's
 	raws := map[string]string{
 		"identity--00000000-0000-4000-8000-000000000001":           `{"type":"identity","spec_version":"2.1","id":"identity--00000000-0000-4000-8000-000000000001","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"Victim Corp","identity_class":"organization"}`,
@@ -37,6 +39,7 @@ func keptFixture(t *testing.T) (*reader, map[string]string) {
 		"relationship--00000000-0000-4000-8000-000000000010":       `{"type":"relationship","spec_version":"2.1","id":"relationship--00000000-0000-4000-8000-000000000010","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","relationship_type":"related-to","source_ref":"x-acme-widget--00000000-0000-4000-8000-000000000003","target_ref":"identity--00000000-0000-4000-8000-000000000001","x_why":"kept"}`,
 		"relationship--00000000-0000-4000-8000-000000000011":       `{"type":"relationship","spec_version":"2.1","id":"relationship--00000000-0000-4000-8000-000000000011","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","relationship_type":"uses","source_ref":"threat-actor--00000000-0000-4000-8000-000000000009","target_ref":"infrastructure--00000000-0000-4000-8000-000000000002","x_why":"moved"}`,
 		"relationship--00000000-0000-4000-8000-000000000012":       `{"type":"relationship","spec_version":"2.1","id":"relationship--00000000-0000-4000-8000-000000000012","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","relationship_type":"targets","source_ref":"` + apt28.StixID + `","target_ref":"identity--00000000-0000-4000-8000-000000000001"}`,
+		"relationship--00000000-0000-4000-8000-000000000014":       `{"type":"relationship","spec_version":"2.1","id":"relationship--00000000-0000-4000-8000-000000000014","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","relationship_type":"related-to","source_ref":"` + tool.StixID + `","target_ref":"identity--00000000-0000-4000-8000-000000000001"}`,
 		"relationship--00000000-0000-4000-8000-000000000013":       `{"type":"relationship","spec_version":"2.1","id":"relationship--00000000-0000-4000-8000-000000000013","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","relationship_type":"uses","source_ref":"malware--00000000-0000-4000-8000-000000000099","target_ref":"identity--00000000-0000-4000-8000-000000000001"}`,
 	}
 	kept := func(tlp intel.TLP) intel.STIXEnd { return intel.STIXEnd{Kept: true, TLP: tlp} }
@@ -44,14 +47,16 @@ func keptFixture(t *testing.T) (*reader, map[string]string) {
 		"identity--00000000-0000-4000-8000-000000000001":       kept(intel.TLPClear),
 		"infrastructure--00000000-0000-4000-8000-000000000002": kept(intel.TLPAmber),
 		"x-acme-widget--00000000-0000-4000-8000-000000000003":  kept(intel.TLPClear),
-		actor.StixID: {Group: actor},
-		apt28.StixID: {Group: apt28},
+		actor.StixID: {Object: actor},
+		apt28.StixID: {Object: apt28},
+		tool.StixID:  {Object: tool},
 	}
 	ids := []string{"identity--00000000-0000-4000-8000-000000000001", "identity--00000000-0000-4000-8000-000000000005",
 		"infrastructure--00000000-0000-4000-8000-000000000002", "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da",
 		"x-acme-widget--00000000-0000-4000-8000-000000000003",
 		"relationship--00000000-0000-4000-8000-000000000010", "relationship--00000000-0000-4000-8000-000000000011",
-		"relationship--00000000-0000-4000-8000-000000000012", "relationship--00000000-0000-4000-8000-000000000013"}
+		"relationship--00000000-0000-4000-8000-000000000012", "relationship--00000000-0000-4000-8000-000000000013",
+		"relationship--00000000-0000-4000-8000-000000000014"}
 	for _, id := range ids {
 		raw := raws[id]
 		var m struct {
@@ -174,7 +179,7 @@ func TestSTIXKeptObjects(t *testing.T) {
 	// Written as imported, byte for byte.
 	for _, id := range []string{"identity--00000000-0000-4000-8000-000000000001", "infrastructure--00000000-0000-4000-8000-000000000002",
 		"x-acme-widget--00000000-0000-4000-8000-000000000003", "relationship--00000000-0000-4000-8000-000000000010",
-		"relationship--00000000-0000-4000-8000-000000000012"} {
+		"relationship--00000000-0000-4000-8000-000000000012", "relationship--00000000-0000-4000-8000-000000000014"} {
 		if got[id] != raws[id] {
 			t.Errorf("%s written as\n%s\nwant\n%s", id, got[id], raws[id])
 		}
@@ -196,6 +201,9 @@ func TestSTIXKeptObjects(t *testing.T) {
 	if !strings.Contains(got[r.groups[0].StixID], `"name":"APT28"`) {
 		t.Errorf("APT28 is not in the bundle under its STIX ID %s", r.groups[0].StixID)
 	}
+	if m := got["tool--00000000-0000-4000-8000-000000000010"]; !strings.Contains(m, `"type":"tool"`) || !strings.Contains(m, `"external_id":"S0002"`) {
+		t.Errorf("the tool a relationship names is written as %q", m)
+	}
 	// What the export writes itself is not written twice, and the
 	// relationship to nothing stored is left out.
 	if _, ok := got["identity--00000000-0000-4000-8000-000000000005"]; ok {
@@ -208,10 +216,10 @@ func TestSTIXKeptObjects(t *testing.T) {
 		t.Error("the amber marking the infrastructure names is not defined")
 	}
 	wantSkipped := map[string]int{"made by this export": 2, "relationship whose end is not in the bundle": 1}
-	if st.Objects != 6 || !maps.Equal(st.ObjectsSkipped, wantSkipped) {
-		t.Errorf("stats: %d objects, skipped %v; want 6, %v", st.Objects, st.ObjectsSkipped, wantSkipped)
+	if st.Objects != 7 || !maps.Equal(st.ObjectsSkipped, wantSkipped) {
+		t.Errorf("stats: %d objects, skipped %v; want 7, %v", st.Objects, st.ObjectsSkipped, wantSkipped)
 	}
-	if !strings.Contains(st.String(), "6 kept STIX objects; left out: 2 made by this export, 1 relationship whose end is not in the bundle") {
+	if !strings.Contains(st.String(), "7 kept STIX objects; left out: 2 made by this export, 1 relationship whose end is not in the bundle") {
 		t.Errorf("summary %q", st.String())
 	}
 

@@ -19,9 +19,10 @@ import (
 // The STIX bundle is written one object a line: the producer's identity,
 // then each indicator followed by its "indicates" relationships, then the
 // kept STIX objects as they were imported (by STIX ID, relationships
-// last), then the intrusion sets they point at (by name) and the TLP
+// last), then the modelled objects they point at (intrusion sets, attack
+// patterns, malware and tools, campaigns; by kind and name) and the TLP
 // marking definitions used (by ID). Every ID spoor makes is a UUIDv5 of a
-// stored key (an intrusion set keeps the STIX ID it was imported with),
+// stored key (a modelled object keeps the STIX ID it was imported with),
 // every time a stored time, so the same store gives the same bundle.
 
 // stixTime writes a STIX timestamp: UTC with milliseconds, as STIX 2.1
@@ -130,7 +131,14 @@ type stixExternalRef struct {
 	URL        string `json:"url,omitempty"`
 }
 
-type stixIntrusionSet struct {
+type stixPhase struct {
+	KillChainName string `json:"kill_chain_name"`
+	PhaseName     string `json:"phase_name"`
+}
+
+// stixModelled is an object of spoor's knowledge base: an intrusion set,
+// an attack pattern, malware or a tool, a campaign.
+type stixModelled struct {
 	Type               string            `json:"type"`
 	SpecVersion        string            `json:"spec_version"`
 	ID                 string            `json:"id"`
@@ -140,6 +148,10 @@ type stixIntrusionSet struct {
 	Name               string            `json:"name"`
 	Description        string            `json:"description,omitempty"`
 	Aliases            []string          `json:"aliases,omitempty"`
+	IsFamily           *bool             `json:"is_family,omitempty"`
+	KillChainPhases    []stixPhase       `json:"kill_chain_phases,omitempty"`
+	FirstSeen          string            `json:"first_seen,omitempty"`
+	LastSeen           string            `json:"last_seen,omitempty"`
 	Confidence         int               `json:"confidence"`
 	ExternalReferences []stixExternalRef `json:"external_references,omitempty"`
 	ObjectMarkingRefs  []string          `json:"object_marking_refs,omitempty"`
@@ -149,14 +161,16 @@ type stixWriter struct {
 	*base
 	producer string
 	objects  int
-	groups   map[int64]*intel.Object
-	tlps     map[intel.TLP]bool
-	buf      bytes.Buffer
-	enc      *json.Encoder
+	// named are the modelled objects the bundle names: the groups of its
+	// indicators and the ends of its kept relationships.
+	named map[int64]*intel.Object
+	tlps  map[intel.TLP]bool
+	buf   bytes.Buffer
+	enc   *json.Encoder
 }
 
 func newSTIX(b *base) writer {
-	w := &stixWriter{base: b, groups: map[int64]*intel.Object{}, tlps: map[intel.TLP]bool{}}
+	w := &stixWriter{base: b, named: map[int64]*intel.Object{}, tlps: map[intel.TLP]bool{}}
 	w.enc = json.NewEncoder(&w.buf)
 	w.enc.SetEscapeHTML(false)
 	w.producer = "identity--" + uuid5("identity|"+b.opts.Producer)
@@ -255,8 +269,8 @@ func (w *stixWriter) add(in *intel.ExportIndicator) error {
 		}
 	}
 	for _, g := range in.Groups {
-		w.groups[g.ID] = g
-		gid := groupSTIXID(g)
+		w.named[g.ID] = g
+		gid := modelledID(g)
 		// The edge is as shareable as the less shareable of its ends.
 		tlp := in.TLP
 		if g.TLP.Rank() > tlp.Rank() {
@@ -272,9 +286,75 @@ func (w *stixWriter) add(in *intel.ExportIndicator) error {
 	return nil
 }
 
-// attackGroupID matches an ATT&CK group ID, the catalogue ID an intrusion
-// set carries as an external reference.
-var attackGroupID = regexp.MustCompile(`^G\d{4}$`)
+// attackIDs match the ATT&CK IDs of each kind, the catalogue ID a
+// modelled object carries as an external reference.
+var attackIDs = map[intel.ObjectKind]*regexp.Regexp{
+	intel.KindGroup:     regexp.MustCompile(`^G\d{4}$`),
+	intel.KindTechnique: regexp.MustCompile(`^T\d{4}(\.\d{3})?$`),
+	intel.KindSoftware:  regexp.MustCompile(`^S\d{4}$`),
+	intel.KindCampaign:  regexp.MustCompile(`^C\d{4}$`),
+}
+
+// stixType is the STIX type a modelled object is written as.
+func stixType(o *intel.Object) string {
+	switch o.Kind {
+	case intel.KindTechnique:
+		return "attack-pattern"
+	case intel.KindSoftware:
+		if o.SoftwareType == "tool" {
+			return "tool"
+		}
+		return "malware"
+	case intel.KindCampaign:
+		return "campaign"
+	}
+	return "intrusion-set"
+}
+
+// modelledID is the ID an export gives a modelled object: the STIX ID of
+// its primary record when that is of the type it is written as, so that
+// a round trip and the kept objects that point at it keep it, else a
+// UUIDv5 of its stored key (a threat actor, a MISP galaxy cluster, an
+// object made here).
+func modelledID(o *intel.Object) string {
+	typ := stixType(o)
+	if t, _, ok := strings.Cut(o.StixID, "--"); ok && t == typ {
+		return o.StixID
+	}
+	return typ + "--" + uuid5(string(o.Kind)+"|"+groupKey(o))
+}
+
+// modelled is the STIX object of a modelled object.
+func (w *stixWriter) modelled(o *intel.Object) stixModelled {
+	created, modified := createdModified(o.Created, o.Modified, o.UpdatedAt, w.lastChange())
+	m := stixModelled{Type: stixType(o), SpecVersion: "2.1", ID: modelledID(o), CreatedByRef: w.producer,
+		Created: created, Modified: modified, Name: o.Name, Description: o.Description, Aliases: o.Aliases,
+		Confidence: confidence(o.Confidence), ObjectMarkingRefs: w.marking(o.TLP)}
+	switch m.Type {
+	case "malware":
+		family := true // spoor's software is a family, not one sample
+		m.IsFamily = &family
+	case "attack-pattern":
+		for _, t := range o.Tactics {
+			m.KillChainPhases = append(m.KillChainPhases, stixPhase{KillChainName: "mitre-attack", PhaseName: t})
+		}
+	case "campaign":
+		if !o.FirstSeen.IsZero() {
+			m.FirstSeen = stixTime(o.FirstSeen)
+		}
+		if !o.LastSeen.IsZero() {
+			m.LastSeen = stixTime(o.LastSeen)
+		}
+	}
+	if re := attackIDs[o.Kind]; re != nil && re.MatchString(o.ExternalID) {
+		ref := stixExternalRef{SourceName: "mitre-attack", ExternalID: o.ExternalID}
+		if u, err := url.Parse(o.URL); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+			ref.URL = o.URL
+		}
+		m.ExternalReferences = []stixExternalRef{ref}
+	}
+	return m
+}
 
 func (w *stixWriter) end() error {
 	if w.filter.STIXObjects() {
@@ -282,24 +362,15 @@ func (w *stixWriter) end() error {
 			return err
 		}
 	}
-	groups := make([]*intel.Object, 0, len(w.groups))
-	for _, g := range w.groups {
-		groups = append(groups, g)
+	named := make([]*intel.Object, 0, len(w.named))
+	for _, o := range w.named {
+		named = append(named, o)
 	}
-	slices.SortFunc(groups, func(a, b *intel.Object) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
-	for _, g := range groups {
-		created, modified := createdModified(g.Created, g.Modified, g.UpdatedAt, w.lastChange())
-		is := stixIntrusionSet{Type: "intrusion-set", SpecVersion: "2.1", ID: groupSTIXID(g),
-			CreatedByRef: w.producer, Created: created, Modified: modified, Name: g.Name, Description: g.Description,
-			Aliases: g.Aliases, Confidence: confidence(g.Confidence), ObjectMarkingRefs: w.marking(g.TLP)}
-		if attackGroupID.MatchString(g.ExternalID) {
-			ref := stixExternalRef{SourceName: "mitre-attack", ExternalID: g.ExternalID}
-			if u, err := url.Parse(g.URL); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
-				ref.URL = g.URL
-			}
-			is.ExternalReferences = []stixExternalRef{ref}
-		}
-		if err := w.object(is); err != nil {
+	slices.SortFunc(named, func(a, b *intel.Object) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+	})
+	for _, o := range named {
+		if err := w.object(w.modelled(o)); err != nil {
 			return err
 		}
 	}
@@ -320,23 +391,13 @@ func (w *stixWriter) end() error {
 	return nil
 }
 
-// groupSTIXID is the ID an export gives a group: the STIX ID of its
-// primary record when that is an intrusion set's, so that a round trip
-// and the kept objects that point at it keep it, else a UUIDv5 of its
-// stored key (a threat actor, a MISP galaxy cluster, a group made here).
-func groupSTIXID(g *intel.Object) string {
-	if t, _, ok := strings.Cut(g.StixID, "--"); ok && t == "intrusion-set" {
-		return g.StixID
-	}
-	return "intrusion-set--" + uuid5("group|"+groupKey(g))
-}
-
 // kept writes a kept STIX object as it was imported. What the export
 // makes itself is not written twice: the producer's identity, the
 // objects it created (a spoor export imported back) and the TLP marking
 // definitions the export writes. A relationship keeps its ends when they
-// are in the bundle: a kept object, or a group under the ID the export
-// gives it; otherwise it is left out and counted.
+// are in the bundle: a kept object, or a modelled object (written at the
+// end) under the ID the export gives it; otherwise it is left out and
+// counted.
 func (w *stixWriter) kept(o *intel.ExportSTIXObject) error {
 	so := &o.Object
 	if so.StixID == w.producer || o.CreatedBy == w.producer || w.ownMarking(so.StixID) {
@@ -350,9 +411,9 @@ func (w *stixWriter) kept(o *intel.ExportSTIXObject) error {
 			e := o.Ends[end]
 			switch {
 			case e.Kept && e.CreatedBy != w.producer && end != w.producer && !w.ownMarking(end):
-			case e.Group != nil:
-				w.groups[e.Group.ID] = e.Group
-				if id := groupSTIXID(e.Group); id != end {
+			case e.Object != nil:
+				w.named[e.Object.ID] = e.Object
+				if id := modelledID(e.Object); id != end {
 					moved[end] = id
 				}
 			default:

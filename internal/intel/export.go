@@ -129,13 +129,14 @@ type ExportSTIXObject struct {
 }
 
 // STIXEnd is what a relationship's end is in the store: a kept object
-// (with its TLP and creator), a group (the object the record of that ID
-// belongs to, active and within the ceiling), or neither.
+// (with its TLP and creator), a modelled object (a group, technique,
+// software or campaign: the object the record of that ID belongs to,
+// active and within the ceiling), or neither.
 type STIXEnd struct {
 	Kept      bool
 	TLP       TLP
 	CreatedBy string
-	Group     *Object
+	Object    *Object
 }
 
 // STIXMarkings are the TLP marking-definition IDs of TLP 2.0 and 1.0, as

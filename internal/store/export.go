@@ -438,7 +438,7 @@ func (s *Store) exportSTIXPage(ctx context.Context, query string, args []any) ([
 
 // exportSTIXEnds says what the ends of a page of relationships stand for:
 // a kept object the export holds (within the ceiling and since), or the
-// active group within the ceiling that a record of that ID belongs to.
+// active object within the ceiling that a record of that ID belongs to.
 func (s *Store) exportSTIXEnds(ctx context.Context, f intel.ExportFilter, since string, sinceArgs []any,
 	page []*intel.ExportSTIXObject) error {
 	var ids []string
@@ -480,21 +480,21 @@ WHERE r.record_key `+in, args...)
 		return err
 	}
 	defer rows.Close()
-	groups := map[int64]*intel.Object{}
+	objs := map[int64]*intel.Object{}
 	for rows.Next() {
 		var key string
 		o, err := scanObject(scanFunc(func(dest ...any) error { return rows.Scan(append([]any{&key}, dest...)...) }))
 		if err != nil {
 			return err
 		}
-		if _, kept := ends[key]; kept || o.Kind != intel.KindGroup || !o.Active() || !o.TLP.AtMost(f.TLPMax) {
+		if _, kept := ends[key]; kept || !o.Active() || !o.TLP.AtMost(f.TLPMax) {
 			continue
 		}
-		if g := groups[o.ID]; g != nil {
-			o = g // one *Object a group, as ExportIndicators gives
+		if same := objs[o.ID]; same != nil {
+			o = same // one *Object an object, as ExportIndicators gives
 		}
-		groups[o.ID] = o
-		ends[key] = intel.STIXEnd{Group: o}
+		objs[o.ID] = o
+		ends[key] = intel.STIXEnd{Object: o}
 	}
 	if err := rows.Err(); err != nil {
 		return err

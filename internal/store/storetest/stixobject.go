@@ -283,8 +283,8 @@ func testExportSTIXObjects(t *testing.T, open Opener) {
 					r.Ends = map[string]end{}
 				}
 				x := end{Kept: e.Kept, TLP: e.TLP, By: e.CreatedBy}
-				if e.Group != nil {
-					x.Group = e.Group.Name
+				if e.Object != nil {
+					x.Group = e.Object.Name
 				}
 				r.Ends[id] = x
 			}
