@@ -1,16 +1,19 @@
 package export_test
 
 import (
+	"cmp"
 	"encoding/json"
 	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/spoor/spoor/internal/collect/stix"
 	"github.com/spoor/spoor/internal/export"
 	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/testenv"
@@ -239,5 +242,87 @@ func TestSTIXKeptObjects(t *testing.T) {
 	again, _ := run(t, r, export.Request{Format: export.STIX})
 	if again != out {
 		t.Error("two exports of the same objects differ")
+	}
+}
+
+// TestSTIXEveryKeptType exports what spoor keeps of the bundle of every
+// STIX type: each kept object goes out as it came in, the bundle's
+// objects validate against their OASIS schemas, and every relationship
+// has both ends in the bundle.
+func TestSTIXEveryKeptType(t *testing.T) {
+	f, err := os.Open("../collect/stix/testdata/every-type.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res, err := stix.Parse(f, "every-type.json", intel.Source{Name: "every", Credibility: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	modelled := map[string]*intel.Object{}
+	for i := range res.Bundle.Objects {
+		o := &res.Bundle.Objects[i]
+		o.ID = int64(i + 1)
+		modelled[o.StixID] = o
+	}
+	kept := map[string]bool{}
+	for _, so := range res.Bundle.STIXObjects {
+		kept[so.StixID] = true
+	}
+	r := &reader{}
+	for _, so := range res.Bundle.STIXObjects {
+		var h struct {
+			Marks []string `json:"object_marking_refs"`
+			By    string   `json:"created_by_ref"`
+		}
+		if err := json.Unmarshal(so.Raw, &h); err != nil {
+			t.Fatal(err)
+		}
+		o := &intel.ExportSTIXObject{Object: so, TLP: intel.STIXTLP(h.Marks, ""), CreatedBy: h.By}
+		if so.Type == "relationship" {
+			o.Ends = map[string]intel.STIXEnd{}
+			for _, end := range []string{so.SourceRef, so.TargetRef} {
+				o.Ends[end] = intel.STIXEnd{Kept: kept[end], Object: modelled[end]}
+			}
+		}
+		r.objects = append(r.objects, o)
+	}
+	last := func(o *intel.ExportSTIXObject) int { // relationships after the others, as the store gives them
+		if o.Object.Type == "relationship" {
+			return 1
+		}
+		return 0
+	}
+	slices.SortFunc(r.objects, func(a, b *intel.ExportSTIXObject) int {
+		return cmp.Or(cmp.Compare(last(a), last(b)), cmp.Compare(a.Object.StixID, b.Object.StixID))
+	})
+	out, st := run(t, r, export.Request{Format: export.STIX})
+	got := bundleObjects(t, out)
+	if n := validateEach(t, out); n < len(res.Bundle.STIXObjects) {
+		t.Errorf("checked %d objects against their schemas, want at least the %d kept", n, len(res.Bundle.STIXObjects))
+	}
+	for _, so := range res.Bundle.STIXObjects {
+		if so.StixID == "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da" {
+			continue // the export's own TLP:GREEN
+		}
+		if got[so.StixID] != string(so.Raw) {
+			t.Errorf("%s written as\n%s\nwant\n%s", so.StixID, got[so.StixID], so.Raw)
+		}
+	}
+	for id, raw := range got {
+		var rel struct {
+			Type      string `json:"type"`
+			SourceRef string `json:"source_ref"`
+			TargetRef string `json:"target_ref"`
+		}
+		if err := json.Unmarshal([]byte(raw), &rel); err != nil {
+			t.Fatal(err)
+		}
+		if rel.Type == "relationship" && (got[rel.SourceRef] == "" || got[rel.TargetRef] == "") {
+			t.Errorf("%s points outside the bundle: %s", id, raw)
+		}
+	}
+	if len(st.ObjectsSkipped) != 1 || st.ObjectsSkipped["made by this export"] != 1 {
+		t.Errorf("left out %v, want only the TLP:GREEN definition the export writes itself", st.ObjectsSkipped)
 	}
 }
