@@ -400,7 +400,12 @@ func (w *stixWriter) end() error {
 // counted.
 func (w *stixWriter) kept(o *intel.ExportSTIXObject) error {
 	so := &o.Object
-	if so.StixID == w.producer || o.CreatedBy == w.producer || w.ownMarking(so.StixID) {
+	if t, ok := w.ownMarking(so.StixID); ok {
+		// The definition the specification fixes, written once at the end.
+		w.tlps[t] = true
+		return nil
+	}
+	if so.StixID == w.producer || o.CreatedBy == w.producer {
 		w.stats.ObjectsSkipped["made by this export"]++
 		return nil
 	}
@@ -410,7 +415,7 @@ func (w *stixWriter) kept(o *intel.ExportSTIXObject) error {
 		for _, end := range []string{so.SourceRef, so.TargetRef} {
 			e := o.Ends[end]
 			switch {
-			case e.Kept && e.CreatedBy != w.producer && end != w.producer && !w.ownMarking(end):
+			case e.Kept && e.CreatedBy != w.producer && end != w.producer:
 			case e.Object != nil:
 				w.named[e.Object.ID] = e.Object
 				if id := modelledID(e.Object); id != end {
@@ -429,10 +434,8 @@ func (w *stixWriter) kept(o *intel.ExportSTIXObject) error {
 		}
 	}
 	for _, m := range markingRefs(raw) {
-		for t, tm := range tlpMarkings {
-			if tm.id == m {
-				w.tlps[t] = true
-			}
+		if t, ok := w.ownMarking(m); ok {
+			w.tlps[t] = true
 		}
 	}
 	if w.objects > 0 {
@@ -447,15 +450,15 @@ func (w *stixWriter) kept(o *intel.ExportSTIXObject) error {
 	return nil
 }
 
-// ownMarking reports whether id is a TLP marking definition the export
-// writes itself.
-func (w *stixWriter) ownMarking(id string) bool {
-	for _, m := range tlpMarkings {
+// ownMarking returns the TLP whose marking definition id is, when the
+// export writes that definition itself.
+func (w *stixWriter) ownMarking(id string) (intel.TLP, bool) {
+	for t, m := range tlpMarkings {
 		if m.id == id {
-			return true
+			return t, true
 		}
 	}
-	return false
+	return "", false
 }
 
 // moveEnds rewrites a relationship's source_ref and target_ref by moved;
