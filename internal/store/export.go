@@ -103,9 +103,9 @@ func (s *Store) ExportSummary(ctx context.Context, f intel.ExportFilter) (intel.
 	}
 	sum.LastChange = fromMS(last)
 	if f.STIXObjects() {
-		query, args := `SELECT COUNT(*), COALESCE(MAX(x.updated_at), 0) FROM stix_objects x`, []any{}
+		query, args := `SELECT COUNT(*), COALESCE(MAX(x.updated_at), 0) FROM stix_objects x WHERE x.spec_version <> 'misp'`, []any{}
 		if !f.Since.IsZero() {
-			query += ` WHERE x.updated_at >= ? OR x.modified >= ?`
+			query += ` AND (x.updated_at >= ? OR x.modified >= ?)`
 			args = append(args, ms(f.Since), ms(f.Since))
 		}
 		if err := s.queryRow(ctx, s.rdb, query, args...).Scan(&sum.STIXObjects, &last); err != nil {
@@ -345,7 +345,8 @@ func (ex *exporter) loadGroups(ctx context.Context, ids []int64) error {
 }
 
 // ExportSTIXObjects calls fn with the kept STIX objects an export of f
-// holds (none when f.STIXObjects is false): those within f.TLPMax (by
+// holds (none when f.STIXObjects is false; never the MISP events kept
+// whole, which are not STIX): those within f.TLPMax (by
 // their TLP marking, else their source's TLP; unmarked is clear) and
 // changed since f.Since, ordered by STIX ID, the relationships after the
 // others, each relationship with what its ends stand for. It reads a
@@ -364,9 +365,10 @@ func (s *Store) ExportSTIXObjects(ctx context.Context, f intel.ExportFilter, fn 
 		sinceArgs = []any{ms(f.Since), ms(f.Since)}
 	}
 	for _, rels := range []bool{false, true} {
-		cond := "x.type <> 'relationship'"
+		// MISP events kept whole (spec version "misp") are not STIX.
+		cond := "x.spec_version <> 'misp' AND x.type <> 'relationship'"
 		if rels {
-			cond = "x.type = 'relationship'"
+			cond = "x.spec_version <> 'misp' AND x.type = 'relationship'"
 		}
 		query := `SELECT ` + stixObjectCols + `, COALESCE(src.tlp, '') FROM stix_objects x LEFT JOIN sources src ON src.id = x.source_id
 WHERE ` + cond + ` AND x.stix_id > ?` + since + ` ORDER BY x.stix_id LIMIT ?`
@@ -455,7 +457,7 @@ func (s *Store) exportSTIXEnds(ctx context.Context, f intel.ExportFilter, since 
 	ends := map[string]intel.STIXEnd{}
 	in, args := s.d.inText(ids)
 	rows, err := s.query(ctx, s.rdb, `SELECT x.stix_id, x.raw, COALESCE(src.tlp, '') FROM stix_objects x
-LEFT JOIN sources src ON src.id = x.source_id WHERE x.stix_id `+in+since, append(args, sinceArgs...)...)
+LEFT JOIN sources src ON src.id = x.source_id WHERE x.stix_id `+in+` AND x.spec_version <> 'misp'`+since, append(args, sinceArgs...)...)
 	if err != nil {
 		return err
 	}
