@@ -3,6 +3,8 @@
 // and plain lists for spreadsheets and firewalls (external dynamic lists),
 // hosts files, DNS response policy zones and Unbound local zones for
 // resolvers, Suricata and Snort rules and Zeek intel files for sensors.
+// The STIX bundle also carries the STIX objects an import kept whole, as
+// they came in (Reader.ExportSTIXObjects).
 //
 // Run is the one path every caller takes (the CLI, later the pages and
 // feed URLs): it resolves the group, reads the indicators a filter
@@ -56,7 +58,7 @@ var formats = []struct {
 	what string
 	new  func(b *base) writer
 }{
-	{STIX, "STIX 2.1 bundle: indicators with patterns, groups as intrusion sets, indicates relationships, TLP markings", newSTIX},
+	{STIX, "STIX 2.1 bundle: indicators with patterns, groups as intrusion sets, indicates relationships, TLP markings, the STIX objects kept whole", newSTIX},
 	{MISP, "MISP event JSON: attributes with types and to_ids, threat-actor galaxy clusters, TLP tags", newMISP},
 	{CSV, "CSV with a header: type, value, confidence, TLP, dates, groups, sources, tags, description", newCSV},
 	{List, "plain list, one value a line (firewall external dynamic lists; choose types with --type)", newList},

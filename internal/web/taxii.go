@@ -21,11 +21,13 @@ import (
 // one API root, and its collection "all" holds the stored indicators as
 // STIX 2.1 (what spoor export --format stix writes: indicators with
 // patterns, groups as intrusion sets, indicates relationships, TLP
-// marking definitions). Objects and the manifest page by keyset: a next
-// token is the (date_added, id) of the last object given, so pages neither
-// lose nor repeat an object while others are added. An object's
-// date_added and version are its modified time (created when it has none),
-// which the store sets, never the clock.
+// marking definitions, and the STIX objects kept whole as imported).
+// Objects and the manifest page by keyset: a next token is the
+// (date_added, id) of the last object given, so pages neither lose nor
+// repeat an object while others are added. An object's date_added and
+// version are its modified time (created when it has none; for a kept
+// object with neither, when spoor stored it), which the store sets, never
+// the clock.
 //
 // Clients authenticate with an API token as a bearer token or as the
 // password of HTTP Basic (the session cookie works too); readers see the collection up to TLP:AMBER, analysts
