@@ -20,7 +20,7 @@ import (
 func exportCmd() *command {
 	return &command{
 		name:  "export",
-		usage: "--format FORMAT [--group G] [--type T,…] [--since T] [--min-confidence X] [--tlp-max TLP] [--exclude-warninglisted] [-o FILE]",
+		usage: "--format FORMAT [--group G] [--type T,…] [--since T] [--min-confidence X] [--tlp-max TLP] [--exclude-warninglisted] [--objects=false] [-o FILE]",
 		short: "write indicators as STIX, MISP, CSV, block lists, DNS zones, IDS rules or Zeek intel",
 		long: `Export writes the stored indicators that the filters select in one format
 ("spoor export formats" lists them) to standard output, or with -o to FILE,
@@ -36,6 +36,14 @@ an age such as 30d: indicators seen or changed since), --min-confidence
 --exclude-warninglisted. The same store gives the same bytes: indicators are
 sorted by type and value, identifiers are UUIDv5 of stored keys, and times
 come from the store.
+
+The STIX bundle also holds the STIX objects kept whole at import (identities,
+locations, observables, pattern indicators, notes, custom x- objects, their
+relationships, …) exactly as they came in, within --tlp-max (by their TLP
+marking, else their source's) and --since; --objects=false, or a filter by
+type, group, confidence or warninglist, leaves them out. A relationship goes
+out only with both ends in the bundle (a group end under the ID the export
+gives the group); the others are counted on standard error.
 
 Suricata and Snort SIDs are drawn from --sid-base and --sid-count: a rule's
 SID is the base plus a hash of what it matches, modulo the count, so it keeps
@@ -56,6 +64,7 @@ host name) is left out and counted on standard error.`,
 			minConf := fs.Float64("min-confidence", 0, "only indicators of at least this confidence, 0..1")
 			tlpMax := fs.String("tlp-max", "", "only indicators marked at most this TLP: clear, green, amber, amber+strict, red")
 			noWarn := fs.Bool("exclude-warninglisted", false, "leave out indicators on a warninglist or in a special range")
+			objects := fs.Bool("objects", true, "STIX: also write the kept STIX objects, as imported (not with --type, --group, --min-confidence, --exclude-warninglisted)")
 			var out string
 			fs.StringVar(&out, "o", "", "write to this file (replaced atomically) instead of standard output")
 			fs.StringVar(&out, "output", "", "same as -o")
@@ -82,6 +91,7 @@ host name) is left out and counted on standard error.`,
 				if req.Filter, err = exportFilter(*types, *since, *minConf, *tlpMax, *noWarn); err != nil {
 					return err
 				}
+				req.Filter.NoSTIXObjects = !*objects
 				st, err := e.openStore(ctx)
 				if err != nil {
 					return err

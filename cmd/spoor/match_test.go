@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -113,5 +114,49 @@ func TestMatchCLI(t *testing.T) {
 	if _, _, err := c.run("", "match", filepath.Join(dir, "missing.log")); intel.ErrorCode(err) != intel.CodeInvalid ||
 		!strings.Contains(err.Error(), "missing.log") {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+// TestMatchCompoundPattern: the plain values inside compound patterns
+// (an OR of a hash and a domain, an address beside a port test, an
+// observation followed by another) are matched in logs, each on its own;
+// the pattern itself is kept whole.
+func TestMatchCompoundPattern(t *testing.T) {
+	c := newCLI(t)
+	ind := func(n int, pattern string) map[string]any {
+		return map[string]any{"type": "indicator", "spec_version": "2.1", "id": fmt.Sprintf("indicator--70000000-0000-4000-8000-%012d", n),
+			"created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z", "pattern_type": "stix",
+			"pattern": pattern, "valid_from": "2024-01-01T00:00:00.000Z"}
+	}
+	b, err := json.Marshal(map[string]any{"type": "bundle", "id": "bundle--70000000-0000-4000-8000-000000000000", "objects": []any{
+		ind(1, "[file:hashes.MD5 = '0cc175b9c0f1b6a831c399e269772661' OR domain-name:value = 'or-branch.spoor-match.net']"),
+		ind(2, "[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = '45.77.12.201' AND network-traffic:dst_port = 4444]"),
+		ind(3, "[process:name = 'evil.exe'] FOLLOWEDBY [url:value = 'http://next.spoor-match.net/stage2'] WITHIN 300 SECONDS"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundle := filepath.Join(t.TempDir(), "compound.json")
+	if err := os.WriteFile(bundle, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.ok("import", "stix", bundle, "--credibility", "1")
+	log := "a GET http://next.spoor-match.net/stage2\nb 45.77.12.201 port 4444\nc or-branch.spoor-match.net\nd 0cc175b9c0f1b6a831c399e269772661\ne quiet.example\n"
+	out, errOut, err := c.run(log, "match", "--format", "text", "-")
+	if err != nil {
+		t.Fatalf("match: %v\n%s", err, errOut)
+	}
+	for _, want := range []string{"-:1: url http://next.spoor-match.net/stage2", "-:2: ipv4 45.77.12.201", "-:3: domain or-branch.spoor-match.net",
+		"-:4: md5 0cc175b9c0f1b6a831c399e269772661"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("match lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "-:5:") {
+		t.Errorf("a line without a value matched:\n%s", out)
+	}
+	// The patterns are kept whole too, found by their values.
+	if list := c.ok("stix", "--value", "45.77.12.201"); !strings.Contains(list, "indicator--70000000-0000-4000-8000-000000000002") {
+		t.Errorf("the compound pattern is not found by its value:\n%s", list)
 	}
 }

@@ -3,6 +3,8 @@
 // and plain lists for spreadsheets and firewalls (external dynamic lists),
 // hosts files, DNS response policy zones and Unbound local zones for
 // resolvers, Suricata and Snort rules and Zeek intel files for sensors.
+// The STIX bundle also carries the STIX objects an import kept whole, as
+// they came in (Reader.ExportSTIXObjects).
 //
 // Run is the one path every caller takes (the CLI, later the pages and
 // feed URLs): it resolves the group, reads the indicators a filter
@@ -56,7 +58,7 @@ var formats = []struct {
 	what string
 	new  func(b *base) writer
 }{
-	{STIX, "STIX 2.1 bundle: indicators with patterns, groups as intrusion sets, indicates relationships, TLP markings", newSTIX},
+	{STIX, "STIX 2.1 bundle: indicators with patterns, groups as intrusion sets, indicates relationships, TLP markings, the STIX objects kept whole", newSTIX},
 	{MISP, "MISP event JSON: attributes with types and to_ids, threat-actor galaxy clusters, TLP tags", newMISP},
 	{CSV, "CSV with a header: type, value, confidence, TLP, dates, groups, sources, tags, description", newCSV},
 	{List, "plain list, one value a line (firewall external dynamic lists; choose types with --type)", newList},
@@ -145,6 +147,10 @@ type Request struct {
 	Group   string
 	Filter  intel.ExportFilter
 	Options Options
+	// Stored, when set, is told the STIX ID of each kept STIX object the
+	// STIX format writes and when spoor stored it: a TAXII server's
+	// date_added for an object without created and modified (an SCO).
+	Stored func(stixID string, at time.Time)
 }
 
 // Reader is what an export reads: the store's export queries.
@@ -152,6 +158,9 @@ type Reader interface {
 	FindObjectByName(ctx context.Context, kind intel.ObjectKind, name string) (*intel.Object, error)
 	ExportSummary(ctx context.Context, f intel.ExportFilter) (intel.ExportSummary, error)
 	ExportIndicators(ctx context.Context, f intel.ExportFilter, fn func(*intel.ExportIndicator) error) error
+	// ExportSTIXObjects gives the kept STIX objects f selects (the STIX
+	// format writes them after the indicators).
+	ExportSTIXObjects(ctx context.Context, f intel.ExportFilter, fn func(*intel.ExportSTIXObject) error) error
 }
 
 // Stats says what an export wrote.
@@ -164,6 +173,10 @@ type Stats struct {
 	Skipped map[string]int `json:"skipped,omitempty"`
 	// Rules is how many rules a rule format wrote (several per domain).
 	Rules int `json:"rules,omitempty"`
+	// Objects is how many kept STIX objects the STIX format wrote, and
+	// ObjectsSkipped why it left others out.
+	Objects        int            `json:"stix_objects,omitempty"`
+	ObjectsSkipped map[string]int `json:"stix_objects_skipped,omitempty"`
 }
 
 // String is the summary line the CLI prints.
@@ -173,21 +186,31 @@ func (s *Stats) String() string {
 	if s.Rules > 0 {
 		fmt.Fprintf(&b, " (%d rules)", s.Rules)
 	}
-	if len(s.Skipped) > 0 {
-		var reasons []string
-		for r := range s.Skipped {
-			reasons = append(reasons, r)
-		}
-		slices.Sort(reasons)
-		b.WriteString("; left out:")
-		for i, r := range reasons {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			fmt.Fprintf(&b, " %d %s", s.Skipped[r], r)
-		}
+	leftOut(&b, s.Skipped)
+	if s.Objects > 0 || len(s.ObjectsSkipped) > 0 {
+		fmt.Fprintf(&b, "; %d kept STIX objects", s.Objects)
+		leftOut(&b, s.ObjectsSkipped)
 	}
 	return b.String()
+}
+
+// leftOut writes the reasons of what an export left out.
+func leftOut(b *strings.Builder, skipped map[string]int) {
+	if len(skipped) == 0 {
+		return
+	}
+	var reasons []string
+	for r := range skipped {
+		reasons = append(reasons, r)
+	}
+	slices.Sort(reasons)
+	b.WriteString("; left out:")
+	for i, r := range reasons {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(b, " %d %s", skipped[r], r)
+	}
 }
 
 // Run writes the export req asks for to w.
@@ -227,8 +250,8 @@ func Run(ctx context.Context, r Reader, w io.Writer, req Request) (*Stats, error
 		return nil, err
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	st := &Stats{Format: req.Format, Skipped: map[string]int{}}
-	b := &base{w: bw, stats: st, opts: opts, sum: sum, filter: f, group: group}
+	st := &Stats{Format: req.Format, Skipped: map[string]int{}, ObjectsSkipped: map[string]int{}}
+	b := &base{ctx: ctx, r: r, w: bw, stats: st, opts: opts, sum: sum, filter: f, group: group, stored: req.Stored}
 	wr := newWriter(b)
 	if err := wr.begin(); err != nil {
 		return nil, err
@@ -255,6 +278,9 @@ func Run(ctx context.Context, r Reader, w io.Writer, req Request) (*Stats, error
 	if len(st.Skipped) == 0 {
 		st.Skipped = nil
 	}
+	if len(st.ObjectsSkipped) == 0 {
+		st.ObjectsSkipped = nil
+	}
 	return st, nil
 }
 
@@ -268,6 +294,8 @@ type writer interface {
 // base is what every writer shares: the output, the statistics and what
 // the export is of.
 type base struct {
+	ctx    context.Context
+	r      Reader
 	w      *bufio.Writer
 	err    error // the first write error
 	stats  *Stats
@@ -275,6 +303,7 @@ type base struct {
 	sum    intel.ExportSummary
 	filter intel.ExportFilter
 	group  string // the name of the filter's group
+	stored func(string, time.Time)
 }
 
 func (b *base) print(s ...string) {

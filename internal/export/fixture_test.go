@@ -15,7 +15,8 @@ import (
 type reader struct {
 	groups     []*intel.Object
 	indicators []*intel.ExportIndicator
-	filters    []intel.ExportFilter // what each ExportIndicators call asked for
+	objects    []*intel.ExportSTIXObject // kept STIX objects, sorted as the store sorts them
+	filters    []intel.ExportFilter      // what each ExportIndicators call asked for
 }
 
 func (r *reader) FindObjectByName(_ context.Context, kind intel.ObjectKind, name string) (*intel.Object, error) {
@@ -67,6 +68,20 @@ func (r *reader) ExportIndicators(_ context.Context, f intel.ExportFilter, fn fu
 	for _, in := range r.selected(f) {
 		if err := fn(in); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+func (r *reader) ExportSTIXObjects(_ context.Context, f intel.ExportFilter, fn func(*intel.ExportSTIXObject) error) error {
+	if !f.STIXObjects() {
+		return nil
+	}
+	for _, o := range r.objects {
+		if o.TLP.AtMost(f.TLPMax) {
+			if err := fn(o); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -18,9 +18,12 @@ import (
 
 // The STIX bundle is written one object a line: the producer's identity,
 // then each indicator followed by its "indicates" relationships, then the
-// intrusion sets they point at (by name) and the TLP marking definitions
-// used (by ID). Every ID is a UUIDv5 of a stored key, every time a stored
-// time, so the same store gives the same bundle.
+// kept STIX objects as they were imported (by STIX ID, relationships
+// last), then the modelled objects they point at (intrusion sets, attack
+// patterns, malware and tools, campaigns; by kind and name) and the TLP
+// marking definitions used (by ID). Every ID spoor makes is a UUIDv5 of a
+// stored key (a modelled object keeps the STIX ID it was imported with),
+// every time a stored time, so the same store gives the same bundle.
 
 // stixTime writes a STIX timestamp: UTC with milliseconds, as STIX 2.1
 // requires of created and modified.
@@ -128,7 +131,14 @@ type stixExternalRef struct {
 	URL        string `json:"url,omitempty"`
 }
 
-type stixIntrusionSet struct {
+type stixPhase struct {
+	KillChainName string `json:"kill_chain_name"`
+	PhaseName     string `json:"phase_name"`
+}
+
+// stixModelled is an object of spoor's knowledge base: an intrusion set,
+// an attack pattern, malware or a tool, a campaign.
+type stixModelled struct {
 	Type               string            `json:"type"`
 	SpecVersion        string            `json:"spec_version"`
 	ID                 string            `json:"id"`
@@ -138,6 +148,10 @@ type stixIntrusionSet struct {
 	Name               string            `json:"name"`
 	Description        string            `json:"description,omitempty"`
 	Aliases            []string          `json:"aliases,omitempty"`
+	IsFamily           *bool             `json:"is_family,omitempty"`
+	KillChainPhases    []stixPhase       `json:"kill_chain_phases,omitempty"`
+	FirstSeen          string            `json:"first_seen,omitempty"`
+	LastSeen           string            `json:"last_seen,omitempty"`
 	Confidence         int               `json:"confidence"`
 	ExternalReferences []stixExternalRef `json:"external_references,omitempty"`
 	ObjectMarkingRefs  []string          `json:"object_marking_refs,omitempty"`
@@ -147,14 +161,16 @@ type stixWriter struct {
 	*base
 	producer string
 	objects  int
-	groups   map[int64]*intel.Object
-	tlps     map[intel.TLP]bool
-	buf      bytes.Buffer
-	enc      *json.Encoder
+	// named are the modelled objects the bundle names: the groups of its
+	// indicators and the ends of its kept relationships.
+	named map[int64]*intel.Object
+	tlps  map[intel.TLP]bool
+	buf   bytes.Buffer
+	enc   *json.Encoder
 }
 
 func newSTIX(b *base) writer {
-	w := &stixWriter{base: b, groups: map[int64]*intel.Object{}, tlps: map[intel.TLP]bool{}}
+	w := &stixWriter{base: b, named: map[int64]*intel.Object{}, tlps: map[intel.TLP]bool{}}
 	w.enc = json.NewEncoder(&w.buf)
 	w.enc.SetEscapeHTML(false)
 	w.producer = "identity--" + uuid5("identity|"+b.opts.Producer)
@@ -189,7 +205,11 @@ func (w *stixWriter) marking(t intel.TLP) []string {
 func (w *stixWriter) begin() error {
 	// The bundle's ID names what it holds: the filter and the state of
 	// the store it was read from.
-	id := uuid5(fmt.Sprintf("bundle|%s|%d|%d", w.describe(), w.sum.Count, w.sum.LastChange.UnixMilli()))
+	name := fmt.Sprintf("bundle|%s|%d|%d", w.describe(), w.sum.Count, w.sum.LastChange.UnixMilli())
+	if w.sum.STIXObjects > 0 {
+		name += fmt.Sprintf("|%d|%d", w.sum.STIXObjects, w.sum.STIXChange.UnixMilli())
+	}
+	id := uuid5(name)
 	w.print(`{"type":"bundle","id":"bundle--`, id, `","objects":[`, "\n")
 	t := stixTime(producerCreated)
 	return w.object(stixIdentity{Type: "identity", SpecVersion: "2.1", ID: w.producer, Created: t, Modified: t,
@@ -249,8 +269,8 @@ func (w *stixWriter) add(in *intel.ExportIndicator) error {
 		}
 	}
 	for _, g := range in.Groups {
-		w.groups[g.ID] = g
-		gid := "intrusion-set--" + uuid5("group|"+groupKey(g))
+		w.named[g.ID] = g
+		gid := modelledID(g)
 		// The edge is as shareable as the less shareable of its ends.
 		tlp := in.TLP
 		if g.TLP.Rank() > tlp.Rank() {
@@ -266,29 +286,91 @@ func (w *stixWriter) add(in *intel.ExportIndicator) error {
 	return nil
 }
 
-// attackGroupID matches an ATT&CK group ID, the catalogue ID an intrusion
-// set carries as an external reference.
-var attackGroupID = regexp.MustCompile(`^G\d{4}$`)
+// attackIDs match the ATT&CK IDs of each kind, the catalogue ID a
+// modelled object carries as an external reference.
+var attackIDs = map[intel.ObjectKind]*regexp.Regexp{
+	intel.KindGroup:     regexp.MustCompile(`^G\d{4}$`),
+	intel.KindTechnique: regexp.MustCompile(`^T\d{4}(\.\d{3})?$`),
+	intel.KindSoftware:  regexp.MustCompile(`^S\d{4}$`),
+	intel.KindCampaign:  regexp.MustCompile(`^C\d{4}$`),
+}
+
+// stixType is the STIX type a modelled object is written as.
+func stixType(o *intel.Object) string {
+	switch o.Kind {
+	case intel.KindTechnique:
+		return "attack-pattern"
+	case intel.KindSoftware:
+		if o.SoftwareType == "tool" {
+			return "tool"
+		}
+		return "malware"
+	case intel.KindCampaign:
+		return "campaign"
+	}
+	return "intrusion-set"
+}
+
+// modelledID is the ID an export gives a modelled object: the STIX ID of
+// its primary record when that is of the type it is written as, so that
+// a round trip and the kept objects that point at it keep it, else a
+// UUIDv5 of its stored key (a threat actor, a MISP galaxy cluster, an
+// object made here).
+func modelledID(o *intel.Object) string {
+	typ := stixType(o)
+	if t, _, ok := strings.Cut(o.StixID, "--"); ok && t == typ {
+		return o.StixID
+	}
+	return typ + "--" + uuid5(string(o.Kind)+"|"+groupKey(o))
+}
+
+// modelled is the STIX object of a modelled object.
+func (w *stixWriter) modelled(o *intel.Object) stixModelled {
+	created, modified := createdModified(o.Created, o.Modified, o.UpdatedAt, w.lastChange())
+	m := stixModelled{Type: stixType(o), SpecVersion: "2.1", ID: modelledID(o), CreatedByRef: w.producer,
+		Created: created, Modified: modified, Name: o.Name, Description: o.Description, Aliases: o.Aliases,
+		Confidence: confidence(o.Confidence), ObjectMarkingRefs: w.marking(o.TLP)}
+	switch m.Type {
+	case "malware":
+		family := true // spoor's software is a family, not one sample
+		m.IsFamily = &family
+	case "attack-pattern":
+		for _, t := range o.Tactics {
+			m.KillChainPhases = append(m.KillChainPhases, stixPhase{KillChainName: "mitre-attack", PhaseName: t})
+		}
+	case "campaign":
+		if !o.FirstSeen.IsZero() {
+			m.FirstSeen = stixTime(o.FirstSeen)
+		}
+		if !o.LastSeen.IsZero() {
+			m.LastSeen = stixTime(o.LastSeen)
+		}
+	}
+	if re := attackIDs[o.Kind]; re != nil && re.MatchString(o.ExternalID) {
+		ref := stixExternalRef{SourceName: "mitre-attack", ExternalID: o.ExternalID}
+		if u, err := url.Parse(o.URL); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+			ref.URL = o.URL
+		}
+		m.ExternalReferences = []stixExternalRef{ref}
+	}
+	return m
+}
 
 func (w *stixWriter) end() error {
-	groups := make([]*intel.Object, 0, len(w.groups))
-	for _, g := range w.groups {
-		groups = append(groups, g)
-	}
-	slices.SortFunc(groups, func(a, b *intel.Object) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
-	for _, g := range groups {
-		created, modified := createdModified(g.Created, g.Modified, g.UpdatedAt, w.lastChange())
-		is := stixIntrusionSet{Type: "intrusion-set", SpecVersion: "2.1", ID: "intrusion-set--" + uuid5("group|"+groupKey(g)),
-			CreatedByRef: w.producer, Created: created, Modified: modified, Name: g.Name, Description: g.Description,
-			Aliases: g.Aliases, Confidence: confidence(g.Confidence), ObjectMarkingRefs: w.marking(g.TLP)}
-		if attackGroupID.MatchString(g.ExternalID) {
-			ref := stixExternalRef{SourceName: "mitre-attack", ExternalID: g.ExternalID}
-			if u, err := url.Parse(g.URL); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
-				ref.URL = g.URL
-			}
-			is.ExternalReferences = []stixExternalRef{ref}
+	if w.filter.STIXObjects() {
+		if err := w.r.ExportSTIXObjects(w.ctx, w.filter, w.kept); err != nil {
+			return err
 		}
-		if err := w.object(is); err != nil {
+	}
+	named := make([]*intel.Object, 0, len(w.named))
+	for _, o := range w.named {
+		named = append(named, o)
+	}
+	slices.SortFunc(named, func(a, b *intel.Object) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+	})
+	for _, o := range named {
+		if err := w.object(w.modelled(o)); err != nil {
 			return err
 		}
 	}
@@ -307,6 +389,110 @@ func (w *stixWriter) end() error {
 	}
 	w.print("\n]}\n")
 	return nil
+}
+
+// kept writes a kept STIX object as it was imported. What the export
+// makes itself is not written twice: the producer's identity, the
+// objects it created (a spoor export imported back) and the TLP marking
+// definitions the export writes. A relationship keeps its ends when they
+// are in the bundle: a kept object, or a modelled object (written at the
+// end) under the ID the export gives it; otherwise it is left out and
+// counted.
+func (w *stixWriter) kept(o *intel.ExportSTIXObject) error {
+	so := &o.Object
+	if t, ok := w.ownMarking(so.StixID); ok {
+		// The definition the specification fixes, written once at the end.
+		w.tlps[t] = true
+		return nil
+	}
+	if so.StixID == w.producer || o.CreatedBy == w.producer {
+		w.stats.ObjectsSkipped["made by this export"]++
+		return nil
+	}
+	raw := []byte(so.Raw)
+	if so.Type == "relationship" {
+		moved := map[string]string{}
+		for _, end := range []string{so.SourceRef, so.TargetRef} {
+			e := o.Ends[end]
+			switch {
+			case e.Kept && e.CreatedBy != w.producer && end != w.producer:
+			case e.Object != nil:
+				w.named[e.Object.ID] = e.Object
+				if id := modelledID(e.Object); id != end {
+					moved[end] = id
+				}
+			default:
+				w.stats.ObjectsSkipped["relationship whose end is not in the bundle"]++
+				return nil
+			}
+		}
+		if len(moved) > 0 {
+			var err error
+			if raw, err = moveEnds(raw, moved); err != nil {
+				return fmt.Errorf("export: stix: %s: %w", so.StixID, err)
+			}
+		}
+	}
+	for _, m := range markingRefs(raw) {
+		if t, ok := w.ownMarking(m); ok {
+			w.tlps[t] = true
+		}
+	}
+	if w.objects > 0 {
+		w.print(",\n")
+	}
+	w.objects++
+	w.print(string(raw))
+	w.stats.Objects++
+	if w.stored != nil {
+		w.stored(so.StixID, so.UpdatedAt)
+	}
+	return nil
+}
+
+// ownMarking returns the TLP whose marking definition id is, when the
+// export writes that definition itself.
+func (w *stixWriter) ownMarking(id string) (intel.TLP, bool) {
+	for t, m := range tlpMarkings {
+		if m.id == id {
+			return t, true
+		}
+	}
+	return "", false
+}
+
+// moveEnds rewrites a relationship's source_ref and target_ref by moved;
+// every other property stays as it was.
+func moveEnds(raw []byte, moved map[string]string) ([]byte, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, err
+	}
+	for _, k := range []string{"source_ref", "target_ref"} {
+		var ref string
+		if json.Unmarshal(m[k], &ref) != nil {
+			continue
+		}
+		if id, ok := moved[ref]; ok {
+			m[k], _ = json.Marshal(id)
+		}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// markingRefs are the object_marking_refs of a STIX object's JSON.
+func markingRefs(raw []byte) []string {
+	var h struct {
+		Refs []string `json:"object_marking_refs"`
+	}
+	_ = json.Unmarshal(raw, &h) // a property of another JSON type is absent
+	return h.Refs
 }
 
 // stixPattern returns the STIX 2.1 pattern of an indicator, or why it

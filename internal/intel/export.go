@@ -47,6 +47,16 @@ type ExportFilter struct {
 	// ExcludeWarninglisted drops indicators on a warninglist or in a
 	// special range.
 	ExcludeWarninglisted bool `json:"exclude_warninglisted,omitempty"`
+	// NoSTIXObjects leaves the kept STIX objects out of a STIX export.
+	NoSTIXObjects bool `json:"no_stix_objects,omitempty"`
+}
+
+// STIXObjects reports whether an export of f holds the kept STIX
+// objects: they are of no indicator type and no group, and most carry no
+// confidence, so a filter by type, group, confidence or warninglist
+// selects indicators only. Since and the TLP ceiling apply to them.
+func (f *ExportFilter) STIXObjects() bool {
+	return !f.NoSTIXObjects && len(f.Types) == 0 && f.GroupID == 0 && f.MinConfidence == 0 && !f.ExcludeWarninglisted
 }
 
 // Validate checks the filter's values.
@@ -100,4 +110,60 @@ type ExportIndicator struct {
 type ExportSummary struct {
 	Count      int       `json:"count"`
 	LastChange time.Time `json:"last_change,omitzero"`
+	// STIXObjects counts the kept STIX objects of the filter (before the
+	// TLP ceiling) and STIXChange is when the latest changed: they name
+	// a STIX bundle's state with the indicators'.
+	STIXObjects int       `json:"stix_objects,omitempty"`
+	STIXChange  time.Time `json:"stix_change,omitzero"`
+}
+
+// ExportSTIXObject is a kept STIX object as an export reads it: its TLP
+// (its TLP marking, else its source's; unmarked is clear), who created
+// it, and for a relationship what each end stands for.
+type ExportSTIXObject struct {
+	Object    STIXObject
+	TLP       TLP
+	CreatedBy string
+	// Ends are a relationship's source_ref and target_ref, by STIX ID.
+	Ends map[string]STIXEnd
+}
+
+// STIXEnd is what a relationship's end is in the store: a kept object
+// (with its TLP and creator), a modelled object (a group, technique,
+// software or campaign: the object the record of that ID belongs to,
+// active and within the ceiling), or neither.
+type STIXEnd struct {
+	Kept      bool
+	TLP       TLP
+	CreatedBy string
+	Object    *Object
+}
+
+// STIXMarkings are the TLP marking-definition IDs of TLP 2.0 and 1.0, as
+// the STIX 2.1 specification and the OASIS TLP 2.0 extension fix them.
+var STIXMarkings = map[string]TLP{
+	"marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487": TLPClear, // TLP 2.0 CLEAR
+	"marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9": TLPClear, // TLP 1.0 WHITE
+	"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb": TLPGreen,
+	"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da": TLPGreen,
+	"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421": TLPAmber,
+	"marking-definition--f88d31f6-486f-44da-b317-01333bde0b82": TLPAmber,
+	"marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003": TLPAmberStrict,
+	"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1": TLPRed,
+	"marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": TLPRed,
+}
+
+// STIXTLP is the TLP of a STIX object's object_marking_refs: the least
+// shareable TLP marking among them, else def.
+func STIXTLP(refs []string, def TLP) TLP {
+	out, marked := TLP(""), false
+	for _, r := range refs {
+		if t, ok := STIXMarkings[r]; ok && (!marked || t.Rank() > out.Rank()) {
+			out, marked = t, true
+		}
+	}
+	if !marked {
+		return def
+	}
+	return out
 }

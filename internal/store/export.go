@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -101,6 +102,17 @@ func (s *Store) ExportSummary(ctx context.Context, f intel.ExportFilter) (intel.
 		return sum, s.wrap("export summary", err)
 	}
 	sum.LastChange = fromMS(last)
+	if f.STIXObjects() {
+		query, args := `SELECT COUNT(*), COALESCE(MAX(x.updated_at), 0) FROM stix_objects x WHERE x.spec_version <> 'misp'`, []any{}
+		if !f.Since.IsZero() {
+			query += ` AND (x.updated_at >= ? OR x.modified >= ?)`
+			args = append(args, ms(f.Since), ms(f.Since))
+		}
+		if err := s.queryRow(ctx, s.rdb, query, args...).Scan(&sum.STIXObjects, &last); err != nil {
+			return sum, s.wrap("export summary", err)
+		}
+		sum.STIXChange = fromMS(last)
+	}
 	return sum, nil
 }
 
@@ -330,4 +342,170 @@ func (ex *exporter) loadGroups(ctx context.Context, ids []int64) error {
 		}
 	}
 	return rows.Err()
+}
+
+// ExportSTIXObjects calls fn with the kept STIX objects an export of f
+// holds (none when f.STIXObjects is false; never the MISP events kept
+// whole, which are not STIX): those within f.TLPMax (by
+// their TLP marking, else their source's TLP; unmarked is clear) and
+// changed since f.Since, ordered by STIX ID, the relationships after the
+// others, each relationship with what its ends stand for. It reads a
+// page at a time, so memory does not grow with the store.
+func (s *Store) ExportSTIXObjects(ctx context.Context, f intel.ExportFilter, fn func(*intel.ExportSTIXObject) error) error {
+	if err := f.Validate(); err != nil {
+		return s.wrap("export STIX objects", err)
+	}
+	if !f.STIXObjects() {
+		return nil
+	}
+	since := ""
+	var sinceArgs []any
+	if !f.Since.IsZero() {
+		since = " AND (x.updated_at >= ? OR x.modified >= ?)"
+		sinceArgs = []any{ms(f.Since), ms(f.Since)}
+	}
+	for _, rels := range []bool{false, true} {
+		// MISP events kept whole (spec version "misp") are not STIX.
+		cond := "x.spec_version <> 'misp' AND x.type <> 'relationship'"
+		if rels {
+			cond = "x.spec_version <> 'misp' AND x.type = 'relationship'"
+		}
+		query := `SELECT ` + stixObjectCols + `, COALESCE(src.tlp, '') FROM stix_objects x LEFT JOIN sources src ON src.id = x.source_id
+WHERE ` + cond + ` AND x.stix_id > ?` + since + ` ORDER BY x.stix_id LIMIT ?`
+		after := ""
+		for {
+			page, err := s.exportSTIXPage(ctx, query, append(append([]any{after}, sinceArgs...), exportPage))
+			if err != nil {
+				return s.wrap("export STIX objects", err)
+			}
+			if rels {
+				if err := s.exportSTIXEnds(ctx, f, since, sinceArgs, page); err != nil {
+					return s.wrap("export STIX objects", err)
+				}
+			}
+			for _, o := range page {
+				if o.TLP.AtMost(f.TLPMax) {
+					if err := fn(o); err != nil {
+						return err
+					}
+				}
+			}
+			if len(page) < exportPage {
+				break
+			}
+			after = page[len(page)-1].Object.StixID
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// stixHead is what an export reads of a kept object's JSON.
+type stixHead struct {
+	CreatedByRef      string   `json:"created_by_ref"`
+	ObjectMarkingRefs []string `json:"object_marking_refs"`
+}
+
+func readSTIXHead(raw []byte, sourceTLP intel.TLP) (intel.TLP, string) {
+	var h stixHead
+	// A kept object is valid JSON; a property of another JSON type is
+	// read as absent.
+	_ = json.Unmarshal(raw, &h)
+	return intel.STIXTLP(h.ObjectMarkingRefs, sourceTLP), h.CreatedByRef
+}
+
+// exportSTIXPage reads one page of kept objects with their TLP (of all
+// TLPs: the caller applies the ceiling, so that paging sees every row).
+func (s *Store) exportSTIXPage(ctx context.Context, query string, args []any) ([]*intel.ExportSTIXObject, error) {
+	rows, err := s.query(ctx, s.rdb, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var page []*intel.ExportSTIXObject
+	for rows.Next() {
+		var srcTLP string
+		o, err := scanSTIXObject(scanFunc(func(dest ...any) error { return rows.Scan(append(dest, &srcTLP)...) }))
+		if err != nil {
+			return nil, err
+		}
+		e := &intel.ExportSTIXObject{Object: *o}
+		e.TLP, e.CreatedBy = readSTIXHead(o.Raw, intel.TLP(srcTLP))
+		page = append(page, e)
+	}
+	return page, rows.Err()
+}
+
+// exportSTIXEnds says what the ends of a page of relationships stand for:
+// a kept object the export holds (within the ceiling and since), or the
+// active object within the ceiling that a record of that ID belongs to.
+func (s *Store) exportSTIXEnds(ctx context.Context, f intel.ExportFilter, since string, sinceArgs []any,
+	page []*intel.ExportSTIXObject) error {
+	var ids []string
+	for _, o := range page {
+		for _, id := range []string{o.Object.SourceRef, o.Object.TargetRef} {
+			if id != "" && !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	ends := map[string]intel.STIXEnd{}
+	in, args := s.d.inText(ids)
+	rows, err := s.query(ctx, s.rdb, `SELECT x.stix_id, x.raw, COALESCE(src.tlp, '') FROM stix_objects x
+LEFT JOIN sources src ON src.id = x.source_id WHERE x.stix_id `+in+` AND x.spec_version <> 'misp'`+since, append(args, sinceArgs...)...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id, raw, srcTLP string
+		if err := rows.Scan(&id, &raw, &srcTLP); err != nil {
+			rows.Close()
+			return err
+		}
+		tlp, by := readSTIXHead([]byte(raw), intel.TLP(srcTLP))
+		if tlp.AtMost(f.TLPMax) {
+			ends[id] = intel.STIXEnd{Kept: true, TLP: tlp, CreatedBy: by}
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = s.query(ctx, s.rdb, `SELECT r.record_key, `+objectCols+` FROM object_records r JOIN objects o ON o.id = r.object_id
+WHERE r.record_key `+in, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	objs := map[int64]*intel.Object{}
+	for rows.Next() {
+		var key string
+		o, err := scanObject(scanFunc(func(dest ...any) error { return rows.Scan(append([]any{&key}, dest...)...) }))
+		if err != nil {
+			return err
+		}
+		if _, kept := ends[key]; kept || !o.Active() || !o.TLP.AtMost(f.TLPMax) {
+			continue
+		}
+		if same := objs[o.ID]; same != nil {
+			o = same // one *Object an object, as ExportIndicators gives
+		}
+		objs[o.ID] = o
+		ends[key] = intel.STIXEnd{Object: o}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, o := range page {
+		o.Ends = map[string]intel.STIXEnd{}
+		for _, id := range []string{o.Object.SourceRef, o.Object.TargetRef} {
+			o.Ends[id] = ends[id]
+		}
+	}
+	return nil
 }

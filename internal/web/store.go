@@ -57,4 +57,5 @@ type handlingStore interface {
 	FindGroupSightings(ctx context.Context, groupID int64) ([]intel.IndicatorSighting, error)
 	ExportSummary(ctx context.Context, f intel.ExportFilter) (intel.ExportSummary, error)
 	ExportIndicators(ctx context.Context, f intel.ExportFilter, fn func(*intel.ExportIndicator) error) error
+	ExportSTIXObjects(ctx context.Context, f intel.ExportFilter, fn func(*intel.ExportSTIXObject) error) error
 }

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -20,11 +21,13 @@ import (
 // one API root, and its collection "all" holds the stored indicators as
 // STIX 2.1 (what spoor export --format stix writes: indicators with
 // patterns, groups as intrusion sets, indicates relationships, TLP
-// marking definitions). Objects and the manifest page by keyset: a next
-// token is the (date_added, id) of the last object given, so pages neither
-// lose nor repeat an object while others are added. An object's
-// date_added and version are its modified time (created when it has none),
-// which the store sets, never the clock.
+// marking definitions, and the STIX objects kept whole as imported).
+// Objects and the manifest page by keyset: a next token is the
+// (date_added, id) of the last object given, so pages neither lose nor
+// repeat an object while others are added. An object's date_added and
+// version are its modified time (created when it has none; for a kept
+// object with neither, when spoor stored it), which the store sets, never
+// the clock.
 //
 // Clients authenticate with an API token as a bearer token or as the
 // password of HTTP Basic (the session cookie works too); readers see the collection up to TLP:AMBER, analysts
@@ -130,8 +133,11 @@ type taxiiObject struct {
 // date_added and ID.
 func (s *Server) taxiiObjects(r *http.Request, tlpMax intel.TLP) ([]taxiiObject, error) {
 	var buf bytes.Buffer
+	stored := map[string]time.Time{}
 	if _, err := export.Run(r.Context(), s.store, &buf, export.Request{Format: export.STIX,
-		Filter: intel.ExportFilter{TLPMax: tlpMax}}); err != nil {
+		Filter: intel.ExportFilter{TLPMax: tlpMax}, Stored: func(id string, at time.Time) {
+			stored[id] = at
+		}}); err != nil {
 		return nil, err
 	}
 	var b struct {
@@ -146,10 +152,15 @@ func (s *Server) taxiiObjects(r *http.Request, tlpMax intel.TLP) ([]taxiiObject,
 		if err := json.Unmarshal(raw, &h); err != nil {
 			return nil, err
 		}
-		v := cmp.Or(h.Modified, h.Created)
-		t, err := time.Parse(time.RFC3339Nano, v)
+		t, err := time.Parse(time.RFC3339Nano, cmp.Or(h.Modified, h.Created))
 		if err != nil {
-			return nil, err
+			// A kept object without times (a cyber-observable), or with
+			// one that is not a timestamp, was added when spoor stored it.
+			at, ok := stored[h.ID]
+			if !ok {
+				return nil, fmt.Errorf("taxii: %s: %w", h.ID, err)
+			}
+			t = at
 		}
 		out = append(out, taxiiObject{id: h.ID, typ: h.Type, added: t.UTC(), version: t.UTC().Format("2006-01-02T15:04:05.000Z"), raw: raw})
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/spoor/spoor/internal/collect/taxii"
 	"github.com/spoor/spoor/internal/intel"
@@ -166,4 +167,40 @@ func domains(t *testing.T, st *store.Store) map[string]bool {
 		}
 		f.After = page.Next
 	}
+}
+
+// TestTAXIIServesKeptObjects: the collection is the STIX export, so the
+// STIX objects kept whole are served as imported, within the caller's
+// TLP, and an observable without times is dated by when it was stored.
+func TestTAXIIServesKeptObjects(t *testing.T) {
+	e := newEnv(t)
+	const (
+		sco   = "ipv4-addr--60000000-0000-4000-8000-000000000001"
+		note  = "note--60000000-0000-4000-8000-000000000002"
+		infra = "infrastructure--60000000-0000-4000-8000-000000000003"
+	)
+	t0 := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	b := &intel.Bundle{Source: intel.Source{Name: "kept feed", Kind: intel.SourceSTIX, Credibility: 0.5},
+		STIXObjects: []intel.STIXObject{
+			{StixID: sco, Type: "ipv4-addr", Raw: json.RawMessage(`{"type":"ipv4-addr","spec_version":"2.1","id":"` + sco + `","value":"198.51.100.77","x_seen_by":"sensor 4"}`)},
+			{StixID: note, Type: "note", Created: t0, Modified: t0, Raw: json.RawMessage(`{"type":"note","spec_version":"2.1","id":"` + note +
+				`","created":"2024-03-01T00:00:00.000Z","modified":"2024-03-01T00:00:00.000Z","content":"kept <b>note</b>","object_refs":["` + sco + `"]}`)},
+			{StixID: infra, Type: "infrastructure", Created: t0, Modified: t0, Raw: json.RawMessage(`{"type":"infrastructure","spec_version":"2.1","id":"` + infra +
+				`","created":"2024-03-01T00:00:00.000Z","modified":"2024-03-01T00:00:00.000Z","name":"red-only infra","object_marking_refs":["marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed"]}`)},
+		}}
+	if _, err := e.Store.ImportBundle(intel.WithActor(context.Background(), intel.Actor{UserID: e.As["admin"].User.ID, Login: "admin"}), b, nil); err != nil {
+		t.Fatal(err)
+	}
+	runScenarios(t, e, []scenario{
+		{Name: "an observable as imported", URL: taxiiColl + "objects/" + sco + "/", Bearer: "reader", ExpectedStatus: 200,
+			ExpectedContent: []string{`"value":"198.51.100.77","x_seen_by":"sensor 4"`}},
+		{Name: "dated by when it was stored", URL: taxiiColl + "manifest/?match[type]=ipv4-addr", Bearer: "reader", ExpectedStatus: 200,
+			ExpectedContent: []string{`"id":"` + sco + `"`, `"date_added":"`}},
+		{Name: "a note", URL: taxiiColl + "objects/?match[type]=note", Bearer: "reader", ExpectedStatus: 200,
+			ExpectedContent: []string{`"content":"kept \u003cb\u003enote\u003c/b\u003e"`}},
+		{Name: "readers see up to amber", URL: taxiiColl + "objects/?match[type]=infrastructure", Bearer: "reader", ExpectedStatus: 200,
+			NotExpectedContent: []string{"red-only infra"}},
+		{Name: "analysts see red", URL: taxiiColl + "objects/?match[type]=infrastructure", Bearer: "analyst", ExpectedStatus: 200,
+			ExpectedContent: []string{"red-only infra"}},
+	})
 }

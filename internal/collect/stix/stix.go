@@ -159,19 +159,8 @@ func kindOf(stixType string) (intel.ObjectKind, bool) {
 	return "", false
 }
 
-// TLP 2.0 and 1.0 marking-definition IDs as the STIX 2.1 specification
-// fixes them.
-var tlpMarkings = map[string]intel.TLP{
-	"marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487": intel.TLPClear, // TLP 2.0 CLEAR
-	"marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9": intel.TLPClear, // TLP 1.0 WHITE
-	"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb": intel.TLPGreen,
-	"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da": intel.TLPGreen,
-	"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421": intel.TLPAmber,
-	"marking-definition--f88d31f6-486f-44da-b317-01333bde0b82": intel.TLPAmber,
-	"marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003": intel.TLPAmberStrict,
-	"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1": intel.TLPRed,
-	"marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": intel.TLPRed,
-}
+// tlpMarkings are the TLP marking-definition IDs.
+var tlpMarkings = intel.STIXMarkings
 
 // Parse reads a STIX 2.1 bundle, plain or gzip-compressed, from r. name
 // is how errors refer to the input (a file name). The source describes who

@@ -2,6 +2,9 @@ package storetest
 
 import (
 	"encoding/json"
+	"fmt"
+	"maps"
+	"strings"
 	"testing"
 	"time"
 
@@ -198,5 +201,144 @@ func testSTIXObjects(t *testing.T, open Opener) {
 	}
 	if v, err := s.FindSTIXObject(ctx, keptInfra); err != nil || v.Object.Name != "C2 cluster v2" {
 		t.Errorf("after a failed import: %q %v, want the name unchanged", v.Object.Name, err)
+	}
+}
+
+// testExportSTIXObjects: an export reads the kept objects a page at a
+// time, by STIX ID with the relationships last, each with its TLP (its
+// marking, else its source's) and, for a relationship, what its ends are
+// within the ceiling: kept objects, a group, or nothing.
+func testExportSTIXObjects(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := ctxAs(t, 0, "importer")
+	t0 := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	const (
+		red     = "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed"
+		clear   = "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"
+		group   = "intrusion-set--50000000-0000-4000-8000-000000000001"
+		victim  = "identity--50000000-0000-4000-8000-000000000002"
+		missing = "malware--50000000-0000-4000-8000-000000000003"
+	)
+	kept := func(id, typ string, props map[string]any) intel.STIXObject {
+		v := map[string]any{"type": typ, "id": id, "spec_version": "2.1"}
+		maps.Copy(v, props)
+		raw, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := intel.STIXObject{StixID: id, Type: typ, Created: t0, Modified: t0, Raw: raw}
+		o.SourceRef, _ = props["source_ref"].(string)
+		o.TargetRef, _ = props["target_ref"].(string)
+		return o
+	}
+	rel := func(n int, src, dst string) intel.STIXObject {
+		return kept(fmt.Sprintf("relationship--50000000-0000-4000-8000-00000000010%d", n), "relationship",
+			map[string]any{"source_ref": src, "target_ref": dst, "relationship_type": "related-to", "created_by_ref": victim})
+	}
+	b := &intel.Bundle{
+		Source:  intel.Source{Name: "green feed", Kind: intel.SourceSTIX, Credibility: 0.5, TLP: intel.TLPGreen},
+		Objects: []intel.Object{{Kind: intel.KindGroup, StixID: group, Name: "Kept Bear", Confidence: 0.5, TLP: intel.TLPClear}},
+		STIXObjects: []intel.STIXObject{
+			kept(keptInfra, "infrastructure", map[string]any{"name": "C2"}),
+			kept(victim, "identity", map[string]any{"name": "Victim", "object_marking_refs": []string{red}}),
+			kept(keptWidget, "x-acme-widget", map[string]any{"x_colour": "red", "object_marking_refs": []string{clear}}),
+			rel(1, keptWidget, keptInfra), rel(2, keptWidget, victim), rel(3, group, keptInfra), rel(4, keptWidget, missing),
+		},
+	}
+	// A MISP event kept whole is not STIX: never exported as such.
+	b.STIXObjects = append(b.STIXObjects, intel.STIXObject{StixID: "x-misp-event--50000000-0000-4000-8000-000000000009",
+		Type: "x-misp-event", SpecVersion: "misp", Name: "MISP event", Created: t0, Modified: t0,
+		Raw: json.RawMessage(`{"info":"MISP event","uuid":"50000000-0000-4000-8000-000000000009"}`)})
+	// More objects than a page holds.
+	for i := range 510 {
+		b.STIXObjects = append(b.STIXObjects, kept(fmt.Sprintf("mutex--50000000-0000-4000-8000-%012d", i), "mutex",
+			map[string]any{"name": fmt.Sprint("m", i)}))
+	}
+	if _, err := s.ImportBundle(ctx, b, nil); err != nil {
+		t.Fatal(err)
+	}
+	type end struct {
+		Kept  bool
+		TLP   intel.TLP
+		By    string
+		Group string
+	}
+	type row struct {
+		ID   string
+		TLP  intel.TLP
+		By   string
+		Ends map[string]end
+	}
+	read := func(f intel.ExportFilter) []row {
+		t.Helper()
+		var out []row
+		err := s.ExportSTIXObjects(ctx, f, func(o *intel.ExportSTIXObject) error {
+			r := row{ID: o.Object.StixID, TLP: o.TLP, By: o.CreatedBy}
+			if len(o.Object.Raw) == 0 {
+				t.Errorf("%s has no JSON", r.ID)
+			}
+			if strings.HasPrefix(r.ID, "mutex--") {
+				if r.ID != "mutex--50000000-0000-4000-8000-000000000509" {
+					return nil // counted by the last one only
+				}
+			}
+			for id, e := range o.Ends {
+				if r.Ends == nil {
+					r.Ends = map[string]end{}
+				}
+				x := end{Kept: e.Kept, TLP: e.TLP, By: e.CreatedBy}
+				if e.Object != nil {
+					x.Group = e.Object.Name
+				}
+				r.Ends[id] = x
+			}
+			out = append(out, r)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	g := intel.TLPGreen
+	all := []row{
+		{ID: victim, TLP: intel.TLPRed},
+		{ID: keptInfra, TLP: g},
+		{ID: "mutex--50000000-0000-4000-8000-000000000509", TLP: g},
+		{ID: keptWidget, TLP: intel.TLPClear},
+		{ID: "relationship--50000000-0000-4000-8000-000000000101", TLP: g, By: victim,
+			Ends: map[string]end{keptWidget: {Kept: true, TLP: intel.TLPClear}, keptInfra: {Kept: true, TLP: g}}},
+		{ID: "relationship--50000000-0000-4000-8000-000000000102", TLP: g, By: victim,
+			Ends: map[string]end{keptWidget: {Kept: true, TLP: intel.TLPClear}, victim: {Kept: true, TLP: intel.TLPRed}}},
+		{ID: "relationship--50000000-0000-4000-8000-000000000103", TLP: g, By: victim,
+			Ends: map[string]end{group: {Group: "Kept Bear"}, keptInfra: {Kept: true, TLP: g}}},
+		{ID: "relationship--50000000-0000-4000-8000-000000000104", TLP: g, By: victim,
+			Ends: map[string]end{keptWidget: {Kept: true, TLP: intel.TLPClear}, missing: {}}},
+	}
+	if d := cmp.Diff(all, read(intel.ExportFilter{})); d != "" {
+		t.Errorf("all kept objects (-want +got):\n%s", d)
+	}
+	// Under TLP:CLEAR only the widget and the relationships marked clear
+	// remain (none: they are green by their source); ends above the
+	// ceiling are not kept ones.
+	if d := cmp.Diff([]row{{ID: keptWidget, TLP: intel.TLPClear}}, read(intel.ExportFilter{TLPMax: intel.TLPClear})); d != "" {
+		t.Errorf("TLP:CLEAR (-want +got):\n%s", d)
+	}
+	green := read(intel.ExportFilter{TLPMax: intel.TLPGreen})
+	if len(green) != 7 || green[4].Ends[victim].Kept || !green[3].Ends[keptInfra].Kept {
+		t.Errorf("TLP:GREEN = %+v, want all but the red identity, which is no kept end", green)
+	}
+	for _, f := range []intel.ExportFilter{{NoSTIXObjects: true}, {Types: []intel.IndicatorType{intel.IndicatorDomain}},
+		{Since: t0.AddDate(10, 0, 0)}} {
+		if got := read(f); len(got) != 0 {
+			t.Errorf("filter %+v gave %d kept objects, want none", f, len(got))
+		}
+	}
+	sum, err := s.ExportSummary(ctx, intel.ExportFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.STIXObjects != len(b.STIXObjects)-1 || sum.STIXChange.IsZero() {
+		t.Errorf("summary = %+v, want %d kept STIX objects and when they changed", sum, len(b.STIXObjects)-1)
 	}
 }
