@@ -2,6 +2,7 @@ package collect
 
 import (
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/spoor/spoor/internal/collect/report"
@@ -63,12 +64,41 @@ func readReport(imp *intel.ReportImport, known *report.Known) error {
 	return nil
 }
 
+// headWords are the words that a recogniser's entity often carries around
+// the name itself ("the Fancy Bear group", "the Mimikatz tool"); they are
+// dropped when the whole text names nothing.
+var headWords = map[string]bool{
+	"the": true, "group": true, "gang": true, "team": true, "actor": true, "actors": true, "crew": true, "apt": true,
+	"tool": true, "tools": true, "toolkit": true, "backdoor": true, "malware": true, "trojan": true, "rat": true,
+	"ransomware": true, "loader": true, "downloader": true, "dropper": true, "implant": true, "family": true,
+	"variant": true, "stealer": true, "botnet": true, "worm": true, "framework": true, "payload": true,
+}
+
 // linkEntity returns the stored object an entity names, or 0.
 func linkEntity(known *report.Known, typ, text string) int64 {
 	kind, ok := linkKinds[typ]
 	if !ok || known == nil {
 		return 0
 	}
+	if id := linkName(known, kind, text); id != 0 {
+		return id
+	}
+	words := strings.Fields(text)
+	for len(words) > 1 && headWords[strings.ToLower(words[0])] {
+		words = words[1:]
+	}
+	for len(words) > 1 && headWords[strings.ToLower(words[len(words)-1])] {
+		words = words[:len(words)-1]
+	}
+	if name := strings.Join(words, " "); name != text {
+		return linkName(known, kind, name)
+	}
+	return 0
+}
+
+// linkName returns the stored object of a kind that has the name (or
+// alias) text, or 0.
+func linkName(known *report.Known, kind intel.ObjectKind, text string) int64 {
 	hits := known.Lookup(text, string(kind))
 	switch {
 	case len(hits) == 0:
