@@ -53,7 +53,7 @@ func (c *Collector) pullReport(ctx context.Context, st Store, src *intel.Source,
 			return nil, err
 		}
 	}
-	if err := readReport(imp); err != nil {
+	if err := readReport(imp, known); err != nil {
 		return nil, err
 	}
 	stats, err := st.ImportReport(ctx, imp)

@@ -2,8 +2,10 @@ package collect
 
 import (
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
+	"github.com/spoor/spoor/internal/collect/report"
 	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/nlp"
 )
@@ -12,11 +14,24 @@ import (
 // offsets still locate the whole sentence in the text.
 const maxSentence = 2000
 
+// linkKinds are the object kinds an entity of a recogniser's type names:
+// DNRTI's HackOrg, Tool and SamFile (a sample file is usually named after
+// its malware), AnnoCTR's GROUP, MALWARE and TOOL.
+var linkKinds = map[string]intel.ObjectKind{
+	"HackOrg": intel.KindGroup, "Tool": intel.KindSoftware, "SamFile": intel.KindSoftware,
+	"GROUP": intel.KindGroup, "MALWARE": intel.KindSoftware, "TOOL": intel.KindSoftware,
+}
+
 // readReport runs the built-in text-reading models over a report's text
 // and adds what they find to the import: the entities of the DNRTI
 // labeller (groups, tools, files, places, sectors, purposes, times…) and
-// the ATT&CK techniques, each with the model that found it.
-func readReport(imp *intel.ReportImport) error {
+// the ATT&CK techniques, each with the model that found it. Entities of
+// groups and software are linked to the stored object that has the
+// entity's text as its name or alias (by known's rules, so a common
+// English word links nothing; a name stored on two objects links the one
+// it is the canonical name of, else neither); techniques to the stored
+// technique of their ID.
+func readReport(imp *intel.ReportImport, known *report.Known) error {
 	lab, err := nlp.DefaultLabeller("dnrti")
 	if err != nil {
 		return fmt.Errorf("read report: %w", err)
@@ -30,7 +45,7 @@ func readReport(imp *intel.ReportImport) error {
 	imp.Entities = imp.Entities[:0]
 	for _, e := range lab.Entities(text) {
 		imp.Entities = append(imp.Entities, intel.EntityMention{Type: e.Type, Text: e.Text, Start: e.Start, End: e.End,
-			Confidence: e.Confidence, Model: model})
+			Confidence: e.Confidence, Model: model, ObjectID: linkEntity(known, e.Type, e.Text)})
 	}
 	tmodel := fmt.Sprintf("techniques v%d", nlp.FormatVersion)
 	imp.Techniques = imp.Techniques[:0]
@@ -44,7 +59,62 @@ func readReport(imp *intel.ReportImport) error {
 			s = s[:n]
 		}
 		imp.Techniques = append(imp.Techniques, intel.TechniqueMention{Technique: h.ID, Score: h.Score, Method: h.Method,
-			Sentence: s, Start: h.Start, End: h.End, Model: tmodel})
+			Sentence: s, Start: h.Start, End: h.End, Model: tmodel, ObjectID: linkTechnique(known, h.ID)})
 	}
 	return nil
+}
+
+// headWords are the words that a recogniser's entity often carries around
+// the name itself ("the Fancy Bear group", "the Mimikatz tool"); they are
+// dropped when the whole text names nothing.
+var headWords = map[string]bool{
+	"the": true, "group": true, "gang": true, "team": true, "actor": true, "actors": true, "crew": true, "apt": true,
+	"tool": true, "tools": true, "toolkit": true, "backdoor": true, "malware": true, "trojan": true, "rat": true,
+	"ransomware": true, "loader": true, "downloader": true, "dropper": true, "implant": true, "family": true,
+	"variant": true, "stealer": true, "botnet": true, "worm": true, "framework": true, "payload": true,
+}
+
+// linkEntity returns the stored object an entity names, or 0.
+func linkEntity(known *report.Known, typ, text string) int64 {
+	kind, ok := linkKinds[typ]
+	if !ok || known == nil {
+		return 0
+	}
+	if id := linkName(known, kind, text); id != 0 {
+		return id
+	}
+	words := strings.Fields(text)
+	for len(words) > 1 && headWords[strings.ToLower(words[0])] {
+		words = words[1:]
+	}
+	for len(words) > 1 && headWords[strings.ToLower(words[len(words)-1])] {
+		words = words[:len(words)-1]
+	}
+	if name := strings.Join(words, " "); name != text {
+		return linkName(known, kind, name)
+	}
+	return 0
+}
+
+// linkName returns the stored object of a kind that has the name (or
+// alias) text, or 0.
+func linkName(known *report.Known, kind intel.ObjectKind, text string) int64 {
+	hits := known.Lookup(text, string(kind))
+	switch {
+	case len(hits) == 0:
+		return 0
+	case len(hits) == 1 || intel.NormalizeName(hits[0].Key) == intel.NormalizeName(text) &&
+		intel.NormalizeName(hits[1].Key) != intel.NormalizeName(text):
+		return hits[0].ObjectID
+	}
+	return 0 // an alias of several objects, or the name of two
+}
+
+// linkTechnique returns the stored technique of an ATT&CK ID, or 0.
+func linkTechnique(known *report.Known, id string) int64 {
+	if known == nil {
+		return 0
+	}
+	e, _ := known.Technique(id)
+	return e.ObjectID
 }

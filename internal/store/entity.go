@@ -26,7 +26,9 @@ func (s *Store) reportEntities(ctx context.Context, tx *sql.Tx, docID int64, tex
 		text       string
 		confidence float64
 		model      string
+		objectID   int64
 	}
+	exists := objectChecker(ctx, s, tx)
 	want := map[key]row{}
 	for _, e := range ents {
 		c.Seen++
@@ -35,10 +37,18 @@ func (s *Store) reportEntities(ctx context.Context, tx *sql.Tx, docID int64, tex
 			warn(stats, "entity %q at [%d,%d): not the text at those offsets", e.Text, e.Start, e.End)
 			continue
 		}
-		want[key{e.Start, e.Type}] = row{e.End, e.Text, roundConf(e.Confidence), e.Model}
+		ok, err := exists(e.ObjectID)
+		if err != nil {
+			return false, err
+		}
+		if !ok {
+			warn(stats, "entity %q: object %d does not exist, left unlinked", e.Text, e.ObjectID)
+			e.ObjectID = 0
+		}
+		want[key{e.Start, e.Type}] = row{e.End, e.Text, roundConf(e.Confidence), e.Model, e.ObjectID}
 	}
 	stored := map[key]row{}
-	rows, err := s.query(ctx, tx, `SELECT start_offset, type, end_offset, text, confidence, model FROM document_entities WHERE document_id = ?`, docID)
+	rows, err := s.query(ctx, tx, `SELECT start_offset, type, end_offset, text, confidence, model, COALESCE(object_id, 0) FROM document_entities WHERE document_id = ?`, docID)
 	if err != nil {
 		return false, err
 	}
@@ -46,7 +56,7 @@ func (s *Store) reportEntities(ctx context.Context, tx *sql.Tx, docID int64, tex
 	for rows.Next() {
 		var k key
 		var r row
-		if err := rows.Scan(&k.start, &k.typ, &r.end, &r.text, &r.confidence, &r.model); err != nil {
+		if err := rows.Scan(&k.start, &k.typ, &r.end, &r.text, &r.confidence, &r.model, &r.objectID); err != nil {
 			return false, err
 		}
 		r.confidence = roundConf(r.confidence)
@@ -59,8 +69,8 @@ func (s *Store) reportEntities(ctx context.Context, tx *sql.Tx, docID int64, tex
 		_, err := s.exec(ctx, tx, `DELETE FROM document_entities WHERE document_id = ?`, docID)
 		return err
 	}, func(k key, r row) error {
-		_, err := s.exec(ctx, tx, `INSERT INTO document_entities (document_id, start_offset, end_offset, type, text, confidence, model)
-VALUES (?, ?, ?, ?, ?, ?, ?)`, docID, k.start, r.end, k.typ, r.text, r.confidence, r.model)
+		_, err := s.exec(ctx, tx, `INSERT INTO document_entities (document_id, start_offset, end_offset, type, text, confidence, model, object_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, docID, k.start, r.end, k.typ, r.text, r.confidence, r.model, nullID(r.objectID))
 		return err
 	})
 }
@@ -83,7 +93,9 @@ func (s *Store) reportTechniques(ctx context.Context, tx *sql.Tx, docID int64, t
 		sentence   string
 		start, end int
 		model      string
+		objectID   int64
 	}
+	exists := objectChecker(ctx, s, tx)
 	want := map[string]row{}
 	for _, t := range techs {
 		c.Seen++
@@ -92,10 +104,18 @@ func (s *Store) reportTechniques(ctx context.Context, tx *sql.Tx, docID int64, t
 			warn(stats, "technique %q (%s): not an ATT&CK technique ID found by id, name or classifier", t.Technique, t.Method)
 			continue
 		}
-		want[t.Technique] = row{roundConf(t.Score), t.Method, t.Sentence, t.Start, t.End, t.Model}
+		ok, err := exists(t.ObjectID)
+		if err != nil {
+			return false, err
+		}
+		if !ok {
+			warn(stats, "technique %s: object %d does not exist, left unlinked", t.Technique, t.ObjectID)
+			t.ObjectID = 0
+		}
+		want[t.Technique] = row{roundConf(t.Score), t.Method, t.Sentence, t.Start, t.End, t.Model, t.ObjectID}
 	}
 	stored := map[string]row{}
-	rows, err := s.query(ctx, tx, `SELECT technique, score, method, sentence, start_offset, end_offset, model FROM document_techniques WHERE document_id = ?`, docID)
+	rows, err := s.query(ctx, tx, `SELECT technique, score, method, sentence, start_offset, end_offset, model, COALESCE(object_id, 0) FROM document_techniques WHERE document_id = ?`, docID)
 	if err != nil {
 		return false, err
 	}
@@ -103,7 +123,7 @@ func (s *Store) reportTechniques(ctx context.Context, tx *sql.Tx, docID int64, t
 	for rows.Next() {
 		var k string
 		var r row
-		if err := rows.Scan(&k, &r.score, &r.method, &r.sentence, &r.start, &r.end, &r.model); err != nil {
+		if err := rows.Scan(&k, &r.score, &r.method, &r.sentence, &r.start, &r.end, &r.model, &r.objectID); err != nil {
 			return false, err
 		}
 		r.score = roundConf(r.score)
@@ -116,8 +136,8 @@ func (s *Store) reportTechniques(ctx context.Context, tx *sql.Tx, docID int64, t
 		_, err := s.exec(ctx, tx, `DELETE FROM document_techniques WHERE document_id = ?`, docID)
 		return err
 	}, func(k string, r row) error {
-		_, err := s.exec(ctx, tx, `INSERT INTO document_techniques (document_id, technique, score, method, sentence, start_offset, end_offset, model)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, docID, k, r.score, r.method, r.sentence, r.start, r.end, r.model)
+		_, err := s.exec(ctx, tx, `INSERT INTO document_techniques (document_id, technique, score, method, sentence, start_offset, end_offset, model, object_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, docID, k, r.score, r.method, r.sentence, r.start, r.end, r.model, nullID(r.objectID))
 		return err
 	})
 }
@@ -129,10 +149,14 @@ func isTechniqueID(id string) bool {
 }
 
 // FindDocumentEntities lists the entities recognised in a document, in
-// text order.
+// text order, with their links and the analyst's decisions on them.
 func (s *Store) FindDocumentEntities(ctx context.Context, documentID int64) ([]intel.EntityMention, error) {
-	rows, err := s.query(ctx, s.rdb, `SELECT document_id, type, text, start_offset, end_offset, confidence, model FROM document_entities
-WHERE document_id = ? ORDER BY start_offset, type`, documentID)
+	reviews, err := s.documentReviews(ctx, s.rdb, documentID)
+	if err != nil {
+		return nil, s.wrap("find document entities", err)
+	}
+	rows, err := s.query(ctx, s.rdb, `SELECT document_id, type, text, start_offset, end_offset, confidence, model, COALESCE(object_id, 0)
+FROM document_entities WHERE document_id = ? ORDER BY start_offset, type`, documentID)
 	if err != nil {
 		return nil, s.wrap("find document entities", err)
 	}
@@ -140,19 +164,24 @@ WHERE document_id = ? ORDER BY start_offset, type`, documentID)
 	out := []intel.EntityMention{}
 	for rows.Next() {
 		var e intel.EntityMention
-		if err := rows.Scan(&e.DocumentID, &e.Type, &e.Text, &e.Start, &e.End, &e.Confidence, &e.Model); err != nil {
+		if err := rows.Scan(&e.DocumentID, &e.Type, &e.Text, &e.Start, &e.End, &e.Confidence, &e.Model, &e.ObjectID); err != nil {
 			return nil, s.wrap("find document entities", err)
 		}
+		e.Decision = reviews[entityReviewKey(e.Type, e.Text)].Decision
 		out = append(out, e)
 	}
 	return out, s.wrap("find document entities", rows.Err())
 }
 
 // FindDocumentTechniques lists the techniques mapped from a document,
-// best score first.
+// best score first, with their links and the analyst's decisions.
 func (s *Store) FindDocumentTechniques(ctx context.Context, documentID int64) ([]intel.TechniqueMention, error) {
-	rows, err := s.query(ctx, s.rdb, `SELECT document_id, technique, score, method, sentence, start_offset, end_offset, model FROM document_techniques
-WHERE document_id = ? ORDER BY score DESC, technique`, documentID)
+	reviews, err := s.documentReviews(ctx, s.rdb, documentID)
+	if err != nil {
+		return nil, s.wrap("find document techniques", err)
+	}
+	rows, err := s.query(ctx, s.rdb, `SELECT document_id, technique, score, method, sentence, start_offset, end_offset, model,
+	COALESCE(object_id, 0) FROM document_techniques WHERE document_id = ? ORDER BY score DESC, technique`, documentID)
 	if err != nil {
 		return nil, s.wrap("find document techniques", err)
 	}
@@ -160,10 +189,29 @@ WHERE document_id = ? ORDER BY score DESC, technique`, documentID)
 	out := []intel.TechniqueMention{}
 	for rows.Next() {
 		var t intel.TechniqueMention
-		if err := rows.Scan(&t.DocumentID, &t.Technique, &t.Score, &t.Method, &t.Sentence, &t.Start, &t.End, &t.Model); err != nil {
+		if err := rows.Scan(&t.DocumentID, &t.Technique, &t.Score, &t.Method, &t.Sentence, &t.Start, &t.End, &t.Model, &t.ObjectID); err != nil {
 			return nil, s.wrap("find document techniques", err)
 		}
+		t.Decision = reviews[techniqueReviewKey(t.Technique)].Decision
 		out = append(out, t)
 	}
 	return out, s.wrap("find document techniques", rows.Err())
+}
+
+// objectChecker reports whether an object ID (0: none, always fine) is
+// stored, asking once per ID.
+func objectChecker(ctx context.Context, s *Store, q querier) func(int64) (bool, error) {
+	known := map[int64]bool{0: true}
+	return func(id int64) (bool, error) {
+		if ok, asked := known[id]; asked {
+			return ok, nil
+		}
+		var one int
+		err := s.queryRow(ctx, q, `SELECT 1 FROM objects WHERE id = ?`, id).Scan(&one)
+		if err != nil && err != sql.ErrNoRows {
+			return false, err
+		}
+		known[id] = err == nil
+		return err == nil, nil
+	}
 }

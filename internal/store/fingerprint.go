@@ -115,7 +115,51 @@ WHERE e.group_id IS NOT NULL ORDER BY ei.event_id, i.type, i.value`)
 			}
 		}
 	}
-	return out, s.wrap(op, rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, s.wrap(op, err)
+	}
+	for _, g := range out {
+		g.Events = joinDocumentEvents(g.Events)
+	}
+	return out, nil
+}
+
+// joinDocumentEvents makes the events of one group that stand for the same
+// document one event, so that a report counts once: the event derived from
+// a report ATT&CK cites and the event the report became when imported
+// with its text (ReportEventKey), say. The first keeps its key, title and
+// dates and takes the others' techniques, software, sectors, countries and
+// indicators.
+func joinDocumentEvents(events []*intel.Event) []*intel.Event {
+	first := map[int64]*intel.Event{}
+	out := events[:0]
+	for _, e := range events {
+		if e.DocumentID == 0 {
+			out = append(out, e)
+			continue
+		}
+		f := first[e.DocumentID]
+		if f == nil {
+			first[e.DocumentID] = e
+			out = append(out, e)
+			continue
+		}
+		f.Techniques = union(f.Techniques, e.Techniques)
+		f.Software = union(f.Software, e.Software)
+		f.Sectors = union(f.Sectors, e.Sectors)
+		f.VictimCountries = union(f.VictimCountries, e.VictimCountries)
+		f.InfraCountries = union(f.InfraCountries, e.InfraCountries)
+		f.Times = append(f.Times, e.Times...)
+		if f.Purpose == "" {
+			f.Purpose = e.Purpose
+		}
+		for _, in := range e.Indicators {
+			if !slices.ContainsFunc(f.Indicators, func(x *intel.Indicator) bool { return x.Type == in.Type && x.Value == in.Value }) {
+				f.Indicators = append(f.Indicators, in)
+			}
+		}
+	}
+	return out
 }
 
 // FindRelatedGroupPairs returns pairs of distinct active groups that a

@@ -28,6 +28,9 @@ const maxMentionList = 1000
 // citation (a document with the URL but no text, from a STIX reference)
 // gets the text. Mentions of objects that do not exist are rejected with a
 // warning rather than failing the import.
+//
+// The report becomes one event (reportEvent), written again whenever what
+// it is built from changes.
 func (s *Store) ImportReport(ctx context.Context, imp *intel.ReportImport) (*intel.ImportStats, error) {
 	d := imp.Document
 	if err := d.Validate(); err != nil {
@@ -83,7 +86,11 @@ func (s *Store) ImportReport(ctx context.Context, imp *intel.ReportImport) (*int
 		if err != nil {
 			return fmt.Errorf("techniques: %w", err)
 		}
-		if !docChanged && !indChanged && !menChanged && !termChanged && !entChanged && !techChanged {
+		evChanged, err := s.reportEvent(ctx, tx, d.ID, stats.Count("event"))
+		if err != nil {
+			return fmt.Errorf("event: %w", err)
+		}
+		if !docChanged && !indChanged && !menChanged && !termChanged && !entChanged && !techChanged && !evChanged {
 			return nil
 		}
 		return s.audit(ctx, tx, "report.import", "document", d.ID, importSummary(stats))

@@ -389,3 +389,46 @@ func (a *Analysis) keys(kind string) []string {
 	}
 	return out
 }
+
+// Lookup returns the dictionary entries of one of kinds whose name or
+// alias is the whole of name, by the rules of Known (as written for short
+// all-caps and lower-case names, any case otherwise); a name Known does
+// not look for (a common English word, too short) finds nothing. An entry
+// whose canonical name is name comes before those that have it as an
+// alias.
+func (k *Known) Lookup(name string, kinds ...string) []intel.NameEntry {
+	toks := tokenize(name)
+	if len(toks) == 0 || len(toks) > MaxNameTokens {
+		return nil
+	}
+	words := make([]string, len(toks))
+	for i, t := range toks {
+		words[i] = name[t.start:t.end]
+	}
+	key := strings.Join(words, " ")
+	hits := append(slices.Clip(k.exact[key]), k.folded[strings.ToLower(key)]...)
+	var byName, byAlias []intel.NameEntry
+	seen := map[int]bool{}
+	for _, i := range hits {
+		e := k.entries[i]
+		if seen[i] || !slices.Contains(kinds, e.Kind) {
+			continue
+		}
+		seen[i] = true
+		if intel.NormalizeName(e.Key) == intel.NormalizeName(name) {
+			byName = append(byName, e)
+		} else {
+			byAlias = append(byAlias, e)
+		}
+	}
+	return append(byName, byAlias...)
+}
+
+// Technique returns the dictionary's technique of an ATT&CK ID.
+func (k *Known) Technique(id string) (intel.NameEntry, bool) {
+	i, ok := k.tech[strings.ToUpper(strings.TrimSpace(id))]
+	if !ok {
+		return intel.NameEntry{}, false
+	}
+	return k.entries[i], true
+}

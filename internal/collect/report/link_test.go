@@ -215,3 +215,53 @@ func TestBuildImportAppliesTheInputRules(t *testing.T) {
 		t.Errorf("the document does not validate: %v", err)
 	}
 }
+
+// TestKnownLookup: a whole name finds the objects that have it as name or
+// alias (any case, canonical names first), of the kinds asked for only; a
+// common English word, a short name or a part of a name finds nothing.
+func TestKnownLookup(t *testing.T) {
+	k := report.NewKnown([]intel.NameEntry{
+		{Kind: "group", ObjectID: 1, Key: "APT28", Names: []string{"APT28", "Sofacy", "Fancy Bear"}},
+		{Kind: "software", ObjectID: 10, Key: "X-Agent", Names: []string{"X-Agent", "CHOPSTICK", "Sofacy"}},
+		{Kind: "software", ObjectID: 11, Key: "Sofacy", Names: []string{"Sofacy"}},
+		{Kind: "software", ObjectID: 12, Key: "Empire", Names: []string{"Empire", "PowerShell Empire"}},
+		{Kind: "software", ObjectID: 13, Key: "Net", Names: []string{"Net", "at"}},
+		{Kind: "technique", ObjectID: 20, Key: "PowerShell", ExternalID: "T1059.001", Names: []string{"PowerShell"}},
+	})
+	ids := func(es []intel.NameEntry) []int64 {
+		var out []int64
+		for _, e := range es {
+			out = append(out, e.ObjectID)
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		name  string
+		kinds []string
+		want  []int64
+	}{
+		{"fancy bear", []string{"group"}, []int64{1}},
+		{"Fancy  Bear", []string{"group", "software"}, []int64{1}},
+		{"Fancy Bear", []string{"software"}, nil},
+		{"Sofacy", []string{"software"}, []int64{11, 10}}, // the name before the alias
+		{"Sofacy", []string{"group", "software"}, []int64{11, 1, 10}},
+		{"CHOPSTICK", []string{"software"}, []int64{10}},
+		{"chopstick", []string{"software"}, nil}, // a short all-caps name matches as written
+		{"Empire", []string{"software"}, nil},    // common word
+		{"PowerShell Empire", []string{"software"}, []int64{12}},
+		{"Net", []string{"software"}, nil},
+		{"Fancy", []string{"group"}, nil},
+		{"PowerShell", []string{"technique"}, nil}, // techniques go by ID
+		{"", []string{"group"}, nil},
+	} {
+		if got := ids(k.Lookup(tt.name, tt.kinds...)); !cmp.Equal(got, tt.want) {
+			t.Errorf("Lookup(%q, %v) = %v, want %v", tt.name, tt.kinds, got, tt.want)
+		}
+	}
+	if e, ok := k.Technique("t1059.001"); !ok || e.ObjectID != 20 {
+		t.Errorf("Technique(t1059.001) = %+v, %v", e, ok)
+	}
+	if _, ok := k.Technique("T1003"); ok {
+		t.Error("Technique(T1003) found an unknown ID")
+	}
+}

@@ -80,6 +80,8 @@ func FillEveryTable(t testing.TB, s *store.Store) {
 	rimp.Techniques = []intel.TechniqueMention{{Technique: "T1059.001", Score: 1, Method: "id", Sentence: "The actor ran PowerShell (T1059.001)", Model: "fill"}}
 	_, err = s.ImportReport(ctx, rimp)
 	mustT("import the report", err)
+	mustT("review a mapping", s.ReviewMapping(ctx, &intel.MappingReview{DocumentID: rimp.Document.ID, Kind: intel.ReviewTechnique,
+		Technique: "T1059.001", Decision: intel.ReviewConfirmed}))
 
 	apt28, err := s.FindObjectByName(ctx, intel.KindGroup, "APT28")
 	mustT("find APT28", err)

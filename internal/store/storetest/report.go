@@ -54,6 +54,7 @@ func testImportReport(t *testing.T, open Opener) {
 	must(t, "import", err)
 	wantCounts(t, "first import", st, map[string]intel.ImportCount{
 		"document":  {Seen: 1, Created: 1},
+		"event":     {Seen: 1, Created: 1},
 		"indicator": {Seen: 2, Created: 2},
 		"mention":   {Seen: 2, Created: 2},
 		"term":      {Seen: 2, Created: 2},
@@ -127,6 +128,7 @@ func testImportReport(t *testing.T, open Opener) {
 		must(t, "re-import", err)
 		wantCounts(t, "re-import "+url, st, map[string]intel.ImportCount{
 			"document":  {Seen: 1, Unchanged: 1},
+			"event":     {Seen: 1, Unchanged: 1},
 			"indicator": {Seen: 2, Unchanged: 2},
 			"mention":   {Seen: 2, Unchanged: 2},
 			"term":      {Seen: 2, Unchanged: 2},
@@ -158,6 +160,7 @@ func testImportReport(t *testing.T, open Opener) {
 	must(t, "revised", err)
 	wantCounts(t, "revised", st, map[string]intel.ImportCount{
 		"document":  {Seen: 1, Updated: 1},
+		"event":     {Seen: 1, Updated: 1},
 		"indicator": {Seen: 1, Updated: 1},
 		"mention":   {Seen: 1, Created: 1},
 	})
