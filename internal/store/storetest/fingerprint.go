@@ -217,13 +217,13 @@ func testDistinctGroups(t *testing.T, open Opener) {
 	}
 }
 
-// testReportEvents checks the stored events of cited reports: one per
+// testCitedReportEvents checks the stored events of cited reports: one per
 // group and report with what the report is cited for (a campaign's
 // citations count for the group it is attributed to), nothing new when
 // derived again, a pair whose only link is revoked removed, dated by the
 // reference ("(2015, December 4)"), and the
 // events found by technique, a technique finding its sub-techniques.
-func testReportEvents(t *testing.T, open Opener) {
+func testCitedReportEvents(t *testing.T, open Opener) {
 	s := open(t)
 	ctx := ctxAs(t, 0, "importer")
 	b := FixtureBundle()

@@ -53,7 +53,7 @@ func Run(t *testing.T, open Opener) {
 		{"InputRules", testInputRules},
 		{"IOCImport", testIOCImport}, {"IOCImportIdempotent", testIOCImportIdempotent}, {"IOCImportRollback", testIOCImportRollback},
 		{"GroupEvidence", testGroupEvidence},
-		{"ReportEvents", testReportEvents},
+		{"CitedReportEvents", testCitedReportEvents},
 		{"RelatedGroupPairs", testRelatedGroupPairs},
 		{"Models", testModels}, {"Fingerprints", testFingerprints}, {"CreateEvent", testCreateEvent}, {"DistinctGroups", testDistinctGroups},
 		{"SchemaStatus", testSchemaStatus}, {"StuckRuns", testStuckRuns},
