@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,6 +29,42 @@ type documentStore interface {
 	FindDocumentIndicators(ctx context.Context, documentID int64) ([]intel.ReportIndicator, error)
 	FindDocumentEntities(ctx context.Context, documentID int64) ([]intel.EntityMention, error)
 	FindDocumentTechniques(ctx context.Context, documentID int64) ([]intel.TechniqueMention, error)
+	ReviewMapping(ctx context.Context, r *intel.MappingReview) error
+}
+
+// reviewMapping records an analyst's decision on an entity link or a
+// technique mapping of a document (the API and the page's forms).
+func (s *Server) reviewMapping(ctx context.Context, id int64, rv intel.MappingReview) (*intel.MappingReview, error) {
+	rv.DocumentID = id
+	if err := s.store.ReviewMapping(ctx, &rv); err != nil {
+		return nil, err
+	}
+	return &rv, nil
+}
+
+func (s *Server) apiDocumentReview(w http.ResponseWriter, r *http.Request) {
+	withIDBody(s, w, r, http.StatusOK, s.reviewMapping)
+}
+
+// documentReviewForm takes the Confirm and Reject buttons of the
+// document page.
+func (s *Server) documentReviewForm(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	f := r.PostForm
+	rv := intel.MappingReview{Kind: f.Get("kind"), Type: f.Get("type"), Text: f.Get("text"), Technique: f.Get("technique"),
+		Decision: f.Get("decision")}
+	if _, err := s.reviewMapping(r.Context(), id, rv); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/documents/"+strconv.FormatInt(id, 10)+"#doc-links", http.StatusSeeOther)
 }
 
 // documentInput creates a document.
@@ -233,6 +270,16 @@ type documentView struct {
 	// page only.
 	EntityTypes []entityType  `json:"-"`
 	Segments    []textSegment `json:"-"`
+	// Links are the linked entities, one per type and text, and
+	// TechniqueLinks the techniques with their objects (page only).
+	Links          []linkedEntity    `json:"-"`
+	TechniqueLinks []linkedTechnique `json:"-"`
+}
+
+// linkedTechnique is a mapped technique with its object's name.
+type linkedTechnique struct {
+	intel.TechniqueMention
+	objectName
 }
 
 // entityType is one type of recognised entity and its distinct texts.
@@ -246,22 +293,47 @@ type entityType struct {
 // value: reports are hostile input.
 type textSegment struct {
 	Text, Type string
+	// Entity is the recognised entity (nil for plain text); Link the
+	// object it is linked to.
+	Entity *linkedEntity
+}
+
+// linkedEntity is an entity with the name and kind of the object it links
+// to, for the page's marks and its table of links.
+type linkedEntity struct {
+	intel.EntityMention
+	objectName
+}
+
+// Title is what hovering the entity shows: type, link, confidence and
+// the analyst's decision.
+func (e *linkedEntity) Title() string {
+	t := e.Type
+	if e.ObjectID != 0 {
+		t += " → " + e.ObjectName + " (" + string(e.ObjectKind) + ")"
+	}
+	t += " · confidence " + strconv.FormatFloat(e.Confidence, 'f', 2, 64)
+	if e.Decision != "" {
+		t += " · " + e.Decision
+	}
+	return t
 }
 
 // segments cuts text at the entities (sorted by start; an entity that
 // overlaps the one before, or whose offsets do not fit the text, is left
 // out of the marks, not out of the text).
-func segments(text string, ents []intel.EntityMention) []textSegment {
+func segments(text string, ents []linkedEntity) []textSegment {
 	var out []textSegment
 	at := 0
-	for _, e := range ents {
+	for i := range ents {
+		e := &ents[i]
 		if e.Start < at || e.End > len(text) || e.End <= e.Start {
 			continue
 		}
 		if e.Start > at {
 			out = append(out, textSegment{Text: text[at:e.Start]})
 		}
-		out = append(out, textSegment{Text: text[e.Start:e.End], Type: e.Type})
+		out = append(out, textSegment{Text: text[e.Start:e.End], Type: e.Type, Entity: e})
 		at = e.End
 	}
 	if at < len(text) {
@@ -343,7 +415,29 @@ func (s *Server) documentView(ctx context.Context, id int64) (*documentView, err
 	if v.Techniques, err = s.store.FindDocumentTechniques(ctx, id); err != nil {
 		return nil, err
 	}
-	v.EntityTypes, v.Segments = entityTypes(v.Entities), segments(d.Text, v.Entities)
+	ids = ids[:0]
+	for _, e := range v.Entities {
+		ids = append(ids, e.ObjectID)
+	}
+	for _, t := range v.Techniques {
+		ids = append(ids, t.ObjectID)
+	}
+	if names, err = s.objectNames(ctx, ids); err != nil {
+		return nil, err
+	}
+	linked := make([]linkedEntity, len(v.Entities))
+	seen := map[string]bool{}
+	for i, e := range v.Entities {
+		linked[i] = linkedEntity{EntityMention: e, objectName: names[e.ObjectID]}
+		if k := e.Type + "\t" + intel.NormalizeName(e.Text); e.ObjectID != 0 && !seen[k] {
+			seen[k] = true
+			v.Links = append(v.Links, linked[i])
+		}
+	}
+	for _, t := range v.Techniques {
+		v.TechniqueLinks = append(v.TechniqueLinks, linkedTechnique{TechniqueMention: t, objectName: names[t.ObjectID]})
+	}
+	v.EntityTypes, v.Segments = entityTypes(v.Entities), segments(d.Text, linked)
 	v.Entities, v.Techniques = orEmpty(v.Entities), orEmpty(v.Techniques)
 	v.Mentions, v.Indicators = orEmpty(v.Mentions), orEmpty(v.Indicators)
 	v.Countries, v.Sectors = orEmpty(v.Countries), orEmpty(v.Sectors)

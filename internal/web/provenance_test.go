@@ -188,9 +188,11 @@ func TestGroupProvenance(t *testing.T) {
 			`"mentions":[{`, `"object_kind":"group","object_name":"APT28"`, `"indicators":[{"indicator":{`,
 			`"countries":[{"document_id":` + id(p.Report.ID) + `,"kind":"country","key":"UA","name":"Ukrainian","count":2,`,
 			`"label":"Ukraine"`, `"sectors":[{`, `"key":"government"`}},
+		// The list's event and the imported report's own (unattributed:
+		// no entity of it links a group).
 		{Name: "dashboard counts events", URL: "/", As: "reader", ExpectedStatus: 200, ExpectedContent: []string{
-			`<span class="n">1</span> <span class="label">Events</span>`, `<span class="n">1</span> <span class="label">Attributed events</span>`}},
-		{URL: "/api/v1/counts", Bearer: "reader", ExpectedStatus: 200, ExpectedContent: []string{`"event":1`, `"event_attributed":1`}},
+			`<span class="n">2</span> <span class="label">Events</span>`, `<span class="n">1</span> <span class="label">Attributed events</span>`}},
+		{URL: "/api/v1/counts", Bearer: "reader", ExpectedStatus: 200, ExpectedContent: []string{`"event":2`, `"event_attributed":1`}},
 	})
 
 	// The new pages keep the CSP promise: nothing inline.

@@ -37,7 +37,11 @@ func TestSegments(t *testing.T) {
 		{Type: "Tool", Text: "X-Agent", Start: 11, End: 18},
 		{Type: "Tool", Text: "past", Start: 17, End: 40}, // past the end
 	}
-	got := segments(text, ents)
+	linked := make([]linkedEntity, len(ents))
+	for i, e := range ents {
+		linked[i] = linkedEntity{EntityMention: e}
+	}
+	got := segments(text, linked)
 	var whole strings.Builder
 	var marked []string
 	for _, s := range got {

@@ -141,6 +141,8 @@ func (s *Server) apiRoutes() []apiRoute {
 			Body: documentInput{}, Status: 201, Result: intel.Document{}, Handler: s.apiDocumentCreate},
 		apiRoute{Method: "GET", Path: "/documents/{id}", Perm: auth.ReadIntel, Summary: "One document with its text, the objects it mentions, the indicators found in it, and the entities (with offsets) and ATT&CK techniques (with sentences) the reading models found",
 			Status: 200, Result: documentView{}, Handler: s.apiDocumentGet},
+		apiRoute{Method: "POST", Path: "/documents/{id}/reviews", Perm: auth.WriteIntel, Summary: "Confirm or reject an entity link (kind entity, type, text) or a technique mapping (kind technique, technique) of a report; kept across re-imports, and the report's event follows it",
+			Body: intel.MappingReview{}, Status: 200, Result: intel.MappingReview{}, Handler: s.apiDocumentReview},
 		apiRoute{Method: "PATCH", Path: "/documents/{id}", Perm: auth.WriteIntel, Summary: "Change a document",
 			Body: intel.DocumentUpdate{}, Status: 200, Result: intel.Document{}, Handler: s.apiDocumentUpdate},
 		apiRoute{Method: "DELETE", Path: "/documents/{id}", Perm: auth.WriteIntel, Summary: "Delete a document",
@@ -359,6 +361,7 @@ func (s *Server) routes() {
 	s.handle("POST /documents/{id}", s.require(auth.WriteIntel, s.documentSave))
 	s.handle("GET /documents/{id}/delete", s.require(auth.WriteIntel, s.deleteConfirm("documents")))
 	s.handle("POST /documents/{id}/delete", s.require(auth.WriteIntel, s.documentDelete))
+	s.handle("POST /documents/{id}/review", s.require(auth.WriteIntel, s.documentReviewForm))
 	s.handle("GET /indicators/new", s.require(auth.WriteIntel, s.indicatorForm))
 	s.handle("POST /indicators", s.require(auth.WriteIntel, s.indicatorSave))
 	s.handle("GET /indicators/{id}/edit", s.require(auth.WriteIntel, s.indicatorForm))
