@@ -53,18 +53,7 @@ func pool(trees, nearest []float64, w, t float64) []float64 {
 // then uses a fingerprint of every training event. With no held-out
 // events the pooling is the trees at T = 1.
 func FitPooling(enc *Encoder, train []Example, opt Options, trees *GBDT) {
-	holdout := holdoutKeys(train, opt.ValidShare, opt.Seed)
-	var fit, valid []Example
-	for _, ex := range train {
-		if enc.Class(ex.Group) < 0 {
-			continue
-		}
-		if holdout[ex.SplitKey] {
-			valid = append(valid, ex)
-		} else {
-			fit = append(fit, ex)
-		}
-	}
+	fit, valid := fitAndValid(enc, train, opt)
 	p := &Pooling{W: 1, T: 1, Nearest: TrainNearest(enc, train)}
 	trees.Pool = p
 	if len(valid) == 0 {

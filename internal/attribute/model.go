@@ -106,18 +106,7 @@ func TrainGBDT(enc *Encoder, train []Example, opt Options) (*GBDT, error) {
 	if k < 2 {
 		return nil, fmt.Errorf("attribute: train: %d groups have %d or more events; at least 2 are needed", k, opt.MinEvents)
 	}
-	var fit, valid []Example
-	holdout := holdoutKeys(train, opt.ValidShare, opt.Seed)
-	for _, ex := range train {
-		if enc.Class(ex.Group) < 0 {
-			continue
-		}
-		if holdout[ex.SplitKey] {
-			valid = append(valid, ex)
-		} else {
-			fit = append(fit, ex)
-		}
-	}
+	fit, valid := fitAndValid(enc, train, opt)
 	ds, counts, err := dataset(enc, fit, true)
 	if err != nil {
 		return nil, err
@@ -175,6 +164,24 @@ func dataset(enc *Encoder, exs []Example, training bool) (*gbdt.Dataset, []int, 
 		return nil, nil, fmt.Errorf("attribute: %w", err)
 	}
 	return ds, counts, nil
+}
+
+// fitAndValid splits the training events of known classes into the ones
+// the trees are fitted on and the held-out split keys (opt.ValidShare of
+// them) that stop the boosting and fit the pooling.
+func fitAndValid(enc *Encoder, train []Example, opt Options) (fit, valid []Example) {
+	holdout := holdoutKeys(train, opt.ValidShare, opt.Seed)
+	for _, ex := range train {
+		if enc.Class(ex.Group) < 0 {
+			continue
+		}
+		if holdout[ex.SplitKey] {
+			valid = append(valid, ex)
+		} else {
+			fit = append(fit, ex)
+		}
+	}
+	return fit, valid
 }
 
 // holdoutKeys picks about share of the split keys, at random.
