@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spoor/spoor/internal/attribute"
 	"github.com/spoor/spoor/internal/collect"
@@ -16,6 +17,7 @@ import (
 	"github.com/spoor/spoor/internal/collect/stix"
 	"github.com/spoor/spoor/internal/config"
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/sample"
 )
 
 // commaList splits every value of a repeatable flag at commas.
@@ -30,7 +32,7 @@ func commaList(l listFlag) []string {
 func attributeCmd() *command {
 	return &command{
 		name:  "attribute",
-		usage: "[--technique T1566 …] [--software NAME …] [--indicator VALUE …] [--event FILE.json] [--stix FILE] [--misp FILE] [--text FILE] [--top 5] [--abstain 0.3]",
+		usage: "[--technique T1566 …] [--software NAME …] [--indicator VALUE …] [--event FILE.json] [--stix FILE] [--misp FILE] [--text FILE] [--sample FILE.exe] [--top 5] [--abstain 0.3]",
 		short: "name the groups most likely behind an event, with probabilities and evidence",
 		long: `Attribute describes an event by its techniques (ATT&CK IDs), software
 (names or aliases), indicators (values, defanged or not) — or a JSON event
@@ -42,7 +44,12 @@ the features that moved it. Below --abstain the answer is "unknown group".
 event (techniques, software, indicators, victims; the groups they name are
 left out); --text FILE out of prose such as a report or a forum post (the
 technique IDs written in it, the indicators found in it, and the software
-and sectors the model knows by name). FILE may be "-" for stdin.`,
+and sectors the model knows by name). FILE may be "-" for stdin.
+
+--sample FILE reads a Windows PE without running it: its md5, sha1 and sha256
+and the indicators in its strings join the indicators; its compile time is
+printed (the model has no time feature) with a warning when the stamp is zero,
+before 1992, in the future or the Delphi constant.`,
 		flags: config.FlagDB | config.FlagFormat,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			var techniques, software, indicators listFlag
@@ -53,6 +60,7 @@ and sectors the model knows by name). FILE may be "-" for stdin.`,
 			stixFile := fs.String("stix", "", "read the event from a STIX 2.1 bundle")
 			mispFile := fs.String("misp", "", "read the event from a MISP event (JSON)")
 			textFile := fs.String("text", "", "read the event from prose: a report, a post (plain text)")
+			sampleFile := fs.String("sample", "", "read hashes and string indicators from a PE sample (never executed)")
 			top := fs.Int("top", 5, "how many groups to list")
 			abstain := fs.Float64("abstain", 0.3, "answer \"unknown group\" below this probability")
 			return func(ctx context.Context) error {
@@ -79,6 +87,11 @@ and sectors the model knows by name). FILE may be "-" for stdin.`,
 						q.Indicators = append(q.Indicators, in.Value)
 					}
 					q.Sectors, q.VictimCountries = ev.Sectors, ev.VictimCountries
+				}
+				if *sampleFile != "" {
+					if err := querySample(e, &q, *sampleFile); err != nil {
+						return err
+					}
 				}
 				text, err := eventFromFiles(ctx, e, &q, *stixFile, *mispFile, *textFile)
 				if err != nil {
@@ -193,3 +206,27 @@ func eventFromFiles(ctx context.Context, e *env, q *attribute.Query, stixFile, m
 
 // maxAttributeText bounds the prose one attribution reads.
 const maxAttributeText = 16 << 20
+
+// querySample adds a PE sample's hashes and string indicators to q and
+// reports its compile time on stderr, flagged when the stamp is not evidence.
+func querySample(e *env, q *attribute.Query, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return intel.Errorf(intel.CodeInvalid, "read sample: %v", err)
+	}
+	defer f.Close()
+	s, err := sample.Read(path, f, time.Now())
+	if err != nil {
+		return intel.Errorf(intel.CodeInvalid, "%v", err)
+	}
+	q.Indicators = append(q.Indicators, s.SHA256, s.MD5, s.SHA1)
+	for _, m := range s.Indicators {
+		q.Indicators = append(q.Indicators, m.Value)
+	}
+	if s.StampFlag != "" {
+		fmt.Fprintf(e.stderr, "warning: %s: compile time %s is not evidence (%s)\n", path, s.Compiled.Format(time.RFC3339), s.StampFlag)
+	} else {
+		fmt.Fprintf(e.stderr, "%s: compiled %s, imphash %s, %d string indicators\n", path, s.Compiled.Format(time.RFC3339), s.Imphash, len(s.Indicators))
+	}
+	return nil
+}
