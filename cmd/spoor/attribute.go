@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spoor/spoor/internal/attribute"
 	"github.com/spoor/spoor/internal/collect"
@@ -14,6 +15,7 @@ import (
 	"github.com/spoor/spoor/internal/collect/stix"
 	"github.com/spoor/spoor/internal/config"
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/sample"
 )
 
 // commaList splits every value of a repeatable flag at commas.
@@ -28,7 +30,7 @@ func commaList(l listFlag) []string {
 func attributeCmd() *command {
 	return &command{
 		name:  "attribute",
-		usage: "[FILE|-] [--technique T1566 …] [--software NAME …] [--indicator VALUE …] [--event FILE.json] [--stix FILE] [--misp FILE] [--text FILE] [--top 5] [--abstain 0.3]",
+		usage: "[FILE|-] [--technique T1566 …] [--software NAME …] [--indicator VALUE …] [--event FILE.json] [--stix FILE] [--misp FILE] [--text FILE] [--sample FILE.exe] [--top 5] [--abstain 0.3]",
 		short: "name the groups most likely behind an event, with probabilities and evidence",
 		long: `Attribute describes an event by its techniques (ATT&CK IDs), software
 (names or aliases), indicators (values, defanged or not) — or a JSON event
@@ -42,11 +44,16 @@ left out); --text FILE out of prose such as a report or a forum post (the
 technique IDs written in it, the indicators found in it, and the software
 and sectors the model knows by name). FILE may be "-" for stdin.
 
+--sample FILE reads a Windows PE without running it: its md5, sha1 and sha256
+and the indicators in its strings join the indicators; its compile time is
+printed (the model has no time feature) with a warning when the stamp is zero,
+before 1992, in the future or the Delphi constant.
+
 FILE (or "-") without a flag is read for what it is: an event JSON
 ({"techniques":["T1566.001"], "software":["S0002" or a name],
 "indicators":[…], "countries":[…], "sectors":[…]}; other fields are named
-as not used), a STIX bundle, a MISP event, or a PDF, HTML or text report.
-With --format json the answer is {"model":{…}, "abstained":…,
+as not used), a STIX bundle, a MISP event, a PE sample, or a PDF, HTML or
+text report. With --format json the answer is {"model":{…}, "abstained":…,
 "candidates":[{"group_id":"G0007", "group":"APT28", "probability":…,
 "evidence":[…]}, …]}, best first; as text, one candidate a line: its ID,
 name and probability, then its strongest evidence.`,
@@ -60,6 +67,7 @@ name and probability, then its strongest evidence.`,
 			stixFile := fs.String("stix", "", "read the event from a STIX 2.1 bundle")
 			mispFile := fs.String("misp", "", "read the event from a MISP event (JSON)")
 			textFile := fs.String("text", "", "read the event from prose: a report, a post (plain text)")
+			sampleFile := fs.String("sample", "", "read hashes and string indicators from a PE sample (never executed)")
 			top := fs.Int("top", 5, "how many groups to list")
 			abstain := fs.Float64("abstain", 0.3, "answer \"unknown group\" below this probability")
 			return func(ctx context.Context) error {
@@ -83,6 +91,11 @@ name and probability, then its strongest evidence.`,
 					}
 					q = addQuery(q, ev)
 					warnings = append(warnings, w...)
+				}
+				if *sampleFile != "" {
+					if err := querySample(e, &q, *sampleFile); err != nil {
+						return err
+					}
 				}
 				text, err := eventFromFiles(ctx, e, &q, *stixFile, *mispFile, *textFile)
 				if err != nil {
@@ -218,3 +231,32 @@ func eventFromFiles(ctx context.Context, e *env, q *attribute.Query, stixFile, m
 
 // maxAttributeText bounds the prose one attribution reads.
 const maxAttributeText = 16 << 20
+
+// querySample adds a PE sample's hashes and string indicators to q and
+// reports its compile time on stderr, flagged when the stamp is not evidence.
+func querySample(e *env, q *attribute.Query, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return intel.Errorf(intel.CodeInvalid, "read sample: %v", err)
+	}
+	defer f.Close()
+	s, err := sample.Read(path, f, time.Now())
+	if err != nil {
+		return intel.Errorf(intel.CodeInvalid, "%v", err)
+	}
+	addSample(e, q, path, s)
+	return nil
+}
+
+// addSample adds what a read sample says to q.
+func addSample(e *env, q *attribute.Query, name string, s *sample.Sample) {
+	q.Indicators = append(q.Indicators, s.SHA256, s.MD5, s.SHA1)
+	for _, m := range s.Indicators {
+		q.Indicators = append(q.Indicators, m.Value)
+	}
+	if s.StampFlag != "" {
+		fmt.Fprintf(e.stderr, "warning: %s: compile time %s is not evidence (%s)\n", name, s.Compiled.Format(time.RFC3339), s.StampFlag)
+	} else {
+		fmt.Fprintf(e.stderr, "%s: compiled %s, imphash %s, %d string indicators\n", name, s.Compiled.Format(time.RFC3339), s.Imphash, len(s.Indicators))
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spoor/spoor/internal/attribute"
 	"github.com/spoor/spoor/internal/collect"
@@ -12,6 +13,7 @@ import (
 	"github.com/spoor/spoor/internal/collect/report"
 	"github.com/spoor/spoor/internal/collect/stix"
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/sample"
 )
 
 // attributeInput is what `spoor attribute FILE|-` read: the facts of the
@@ -24,7 +26,8 @@ type attributeInput struct {
 
 // readAttributeInput reads the one input `spoor attribute` names and tells
 // what it is by its content: an event JSON, a STIX bundle (or one STIX
-// object), a MISP event, a PDF or HTML report, or plain prose.
+// object), a MISP event, a PE sample (never run), a PDF or HTML report, or
+// plain prose.
 func readAttributeInput(ctx context.Context, e *env, location string) (*attributeInput, error) {
 	in, name, err := collect.Open(ctx, location, e.stdin)
 	if err != nil {
@@ -55,6 +58,12 @@ func readAttributeInput(ctx context.Context, e *env, location string) (*attribut
 			return nil, err
 		}
 		out.query = attribute.QueryFromBundle(res.Bundle, nil)
+	case "sample":
+		smp, err := sample.Parse(name, data, time.Now())
+		if err != nil {
+			return nil, intel.Errorf(intel.CodeInvalid, "%v", err)
+		}
+		addSample(e, &out.query, name, smp)
 	case "event":
 		q, warnings, err := attribute.ParseEvent(data, name)
 		if err != nil {
@@ -74,6 +83,9 @@ func readAttributeInput(ctx context.Context, e *env, location string) (*attribut
 // sniffAttributeInput names the kind of an input by its first bytes and,
 // for JSON, its top-level keys.
 func sniffAttributeInput(data []byte) string {
+	if bytes.HasPrefix(data, []byte("MZ")) {
+		return "sample"
+	}
 	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return "text"
