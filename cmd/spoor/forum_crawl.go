@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"html"
 	"slices"
 	"strings"
 
@@ -222,8 +223,10 @@ func forumEvents(ctx context.Context, st *store.Store, name string, x *threat.Ex
 		if err := ctx.Err(); err != nil {
 			return 0, nil, err
 		}
+		// Posts are stored as collected (HackHound keeps &#33; and &quot;); the
+		// classifier reads the decoded text, which is never rendered as HTML.
 		p := openers[k]
-		te, err := x.Extract(threat.Post{Key: f.Name + ":" + k, Title: p.ThreadTitle, Text: p.Text, Author: p.Author, Time: p.Time.Time})
+		te, err := x.Extract(threat.Post{Key: f.Name + ":" + k, Title: html.UnescapeString(p.ThreadTitle), Text: html.UnescapeString(p.Text), Author: p.Author, Time: p.Time.Time})
 		if err != nil {
 			return 0, nil, fmt.Errorf("forum %q, thread %q: %w", f.Name, k, err)
 		}

@@ -249,7 +249,7 @@ func lookupWords(text string, lookup Lookup, have []Entity) []Entity {
 			name := strings.Trim(text[s:e], ".-_")
 			// One short word matches too much ("net", "tor" are software
 			// names of ATT&CK).
-			if len(name) < 3 || k == 1 && len(name) < 4 || covered(s, e) {
+			if len(name) < 3 || k == 1 && (len(name) < 4 || commonWord(name)) || covered(s, e) {
 				continue
 			}
 			if l, ok := lookup(name); ok {
@@ -333,4 +333,20 @@ func clipRunes(s string, n int) string {
 		return s
 	}
 	return string([]rune(s)[:n])
+}
+
+// commonWords are ordinary English words that are also names of malware
+// families ("Expand", "Inc"); written so they say nothing about software.
+var commonWords = map[string]bool{
+	"expand": true, "inc": true, "agent": true, "bumblebee": true, "chaos": true,
+	"client": true, "cobalt": true, "crypt": true, "dropper": true,
+	"express": true, "hook": true, "loader": true, "matrix": true, "nemesis": true,
+	"phoenix": true, "prometheus": true, "remote": true, "rover": true, "shell": true,
+	"spark": true, "storm": true, "titan": true, "venom": true,
+}
+
+// commonWord reports whether a single-word name is an ordinary word not
+// written as an acronym: "expand" and "Expand" do not link, "INC" does.
+func commonWord(name string) bool {
+	return commonWords[strings.ToLower(name)] && name != strings.ToUpper(name)
 }
