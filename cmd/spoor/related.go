@@ -61,19 +61,9 @@ func dimensionNames() string {
 	return strings.Join(names, ", ")
 }
 
-// groupEvidence reads every group's evidence after bringing the events of
-// cited reports up to date, so that a base collected before they were
-// stored is read whole.
-func groupEvidence(ctx context.Context, st *store.Store) ([]*intel.GroupEvidence, error) {
-	if _, err := st.DeriveReportEvents(ctx); err != nil {
-		return nil, err
-	}
-	return st.FindGroupEvidence(ctx)
-}
-
 // loadIndex reads every group's evidence and builds the similarity index.
 func loadIndex(ctx context.Context, st *store.Store) (*fingerprint.Index, error) {
-	ev, err := groupEvidence(ctx, st)
+	ev, err := st.FindGroupEvidence(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -384,7 +374,7 @@ func evalAttribution(ctx context.Context, e *env, a attributionEval) error {
 		return err
 	}
 	defer st.Close()
-	evidence, err := groupEvidence(ctx, st)
+	evidence, err := st.FindGroupEvidence(ctx)
 	if err != nil {
 		return err
 	}

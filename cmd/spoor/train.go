@@ -111,7 +111,13 @@ type attributionSummary struct {
 // trainAttribution trains the attribution model on every event in the
 // store and saves it, with its evaluation when folds > 0.
 func trainAttribution(ctx context.Context, e *env, st *store.Store, minEvents, folds int) (*intel.Model, error) {
-	evidence, err := groupEvidence(ctx, st)
+	// The events of cited reports are brought up to date first (as every
+	// fingerprint rebuild does), so that a base collected by an older
+	// spoor trains on them too.
+	if _, err := st.DeriveReportEvents(ctx); err != nil {
+		return nil, err
+	}
+	evidence, err := st.FindGroupEvidence(ctx)
 	if err != nil {
 		return nil, err
 	}

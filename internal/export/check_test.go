@@ -2,7 +2,6 @@ package export_test
 
 import (
 	"encoding/json"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,36 +23,8 @@ import (
 // data, every file registered under its $id so that nothing is fetched.
 func stixSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()
-	dir := testenv.DataFile(t, "stix2-json-schemas", "schemas")
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	bundle := ""
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".json") {
-			return err
-		}
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		doc, err := jsonschema.UnmarshalJSON(f)
-		if err != nil {
-			return err
-		}
-		id, _ := doc.(map[string]any)["$id"].(string)
-		if id == "" {
-			t.Fatalf("%s has no $id", path)
-		}
-		if strings.HasSuffix(id, "/common/bundle.json") {
-			bundle = id
-		}
-		return c.AddResource(id, doc)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sch, err := c.Compile(bundle)
+	c, ids := testenv.STIXSchemas(t)
+	sch, err := c.Compile(ids["bundle"])
 	if err != nil {
 		t.Fatalf("compile the bundle schema: %v", err)
 	}

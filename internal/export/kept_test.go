@@ -2,10 +2,8 @@ package export_test
 
 import (
 	"encoding/json"
-	"io/fs"
 	"maps"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -90,30 +88,7 @@ func keptFixture(t *testing.T) (*reader, map[string]string) {
 // observable, so a bundle of kept objects cannot pass it whole.)
 func validateEach(t *testing.T, bundle string) int {
 	t.Helper()
-	dir := testenv.DataFile(t, "stix2-json-schemas", "schemas")
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	ids := map[string]string{} // type (file name) → $id
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".json") {
-			return err
-		}
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		doc, err := jsonschema.UnmarshalJSON(f)
-		if err != nil {
-			return err
-		}
-		id, _ := doc.(map[string]any)["$id"].(string)
-		ids[strings.TrimSuffix(filepath.Base(path), ".json")] = id
-		return c.AddResource(id, doc)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, ids := testenv.STIXSchemas(t)
 	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(bundle))
 	if err != nil {
 		t.Fatalf("the bundle is not JSON: %v", err)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/spoor/spoor/internal/intel"
 )
@@ -169,9 +168,7 @@ func (s *Store) storedCitedEvents(ctx context.Context, q querier) (map[string]*i
 		if err != nil {
 			return nil, err
 		}
-		if strings.HasPrefix(e.Key, citedKeyPrefix) {
-			have[e.Key] = e
-		}
+		have[e.Key] = e
 	}
 	return have, rows.Err()
 }

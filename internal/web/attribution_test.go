@@ -85,7 +85,7 @@ func TestAttribution(t *testing.T) {
 			Form: url.Values{"techniques": {"T1566.001"}, "countries": {"GE"}, "abstain": {"0"}}, ExpectedStatus: 200,
 			ExpectedContent: []string{`class="button confirm"`, fmt.Sprintf(`href="/events/new?countries=GE&amp;group=%%23%d&amp;`, e.Group.ID)}},
 		{Name: "the confirm link fills the event form", URL: fmt.Sprintf("/events/new?group=%%23%d&techniques=T1566.001&countries=GE", e.Group.ID),
-			As: "analyst", ExpectedStatus: 200, ExpectedContent: []string{fmt.Sprintf(`value="#%d"`, e.Group.ID), `value="T1566.001"`, `value="GE"`}},
+			As: "analyst", ExpectedStatus: 200, ExpectedContent: []string{fmt.Sprintf(`value="#%d"`, e.Group.ID), `<strong id="group-name">APT28</strong>`, `value="T1566.001"`, `value="GE"`}},
 	})
 	// Saved, the event is the group's (by ID, whatever other group shares
 	// its name): training data for the next model.

@@ -27,13 +27,7 @@ func TestBrowserAnalysis(t *testing.T) {
 	t.Cleanup(srv.Close)
 	ctx := newBrowser(t, path)
 
-	step(t, ctx, "sign in",
-		chromedp.Navigate(srv.URL+"/groups"),
-		chromedp.WaitVisible(chromedp.CSS("#password")),
-		chromedp.SendKeys(chromedp.CSS("#login"), "analyst"),
-		chromedp.SendKeys(chromedp.CSS("#password"), "analyst-password-123"),
-		chromedp.Click(chromedp.CSS("section.login button")),
-		chromedp.WaitVisible(chromedp.CSS("h1.cap")))
+	signIn(t, ctx, srv.URL+"/groups", "analyst", "h1.cap")
 	// Watch for CSP violations and alerts, then open the group through
 	// htmx, which swaps it into this document: the charts start on
 	// htmx:afterSettle under the watch.

@@ -44,13 +44,7 @@ func TestBrowserAttributionModel(t *testing.T) {
 	t.Cleanup(srv.Close)
 	ctx := newBrowser(t, path)
 
-	step(t, ctx, "sign in",
-		chromedp.Navigate(srv.URL+"/groups"),
-		chromedp.WaitVisible(chromedp.CSS("#password")),
-		chromedp.SendKeys(chromedp.CSS("#login"), "reader"),
-		chromedp.SendKeys(chromedp.CSS("#password"), "reader-password-123"),
-		chromedp.Click(chromedp.CSS("section.login button")),
-		chromedp.WaitVisible(chromedp.CSS("h1.cap")))
+	signIn(t, ctx, srv.URL+"/groups", "reader", "h1.cap")
 	step(t, ctx, "open the model page",
 		chromedp.Click(chromedp.CSS(`#menu-analysis summary`)),
 		chromedp.WaitVisible(chromedp.CSS(`#menu-analysis a[href="/attribute/model"]`)),

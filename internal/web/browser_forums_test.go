@@ -24,13 +24,7 @@ func TestBrowserForums(t *testing.T) {
 	t.Cleanup(srv.Close)
 	ctx := newBrowser(t, path)
 
-	step(t, ctx, "sign in",
-		chromedp.Navigate(srv.URL+"/forums"),
-		chromedp.WaitVisible(chromedp.CSS("#password")),
-		chromedp.SendKeys(chromedp.CSS("#login"), "analyst"),
-		chromedp.SendKeys(chromedp.CSS("#password"), "analyst-password-123"),
-		chromedp.Click(chromedp.CSS("section.login button")),
-		chromedp.WaitVisible(chromedp.CSS("#forums-table")))
+	signIn(t, ctx, srv.URL+"/forums", "analyst", "#forums-table")
 	step(t, ctx, "watch and open the forum",
 		chromedp.Evaluate[chromedp.Void](`window.spoorCSP = []; window.spoorAlert = 0; window.alert = () => window.spoorAlert++;
 document.addEventListener("securitypolicyviolation", e => window.spoorCSP.push(e.violatedDirective + " " + e.blockedURI))`),

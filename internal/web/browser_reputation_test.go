@@ -25,13 +25,7 @@ func TestBrowserReputation(t *testing.T) {
 	t.Cleanup(srv.Close)
 	ctx := newBrowser(t, path)
 
-	step(t, ctx, "sign in",
-		chromedp.Navigate(srv.URL+"/groups"),
-		chromedp.WaitVisible(chromedp.CSS("#password")),
-		chromedp.SendKeys(chromedp.CSS("#login"), "reader"),
-		chromedp.SendKeys(chromedp.CSS("#password"), "reader-password-123"),
-		chromedp.Click(chromedp.CSS("section.login button")),
-		chromedp.WaitVisible(chromedp.CSS("h1.cap")))
+	signIn(t, ctx, srv.URL+"/groups", "reader", "h1.cap")
 	step(t, ctx, "watch and open Reputation",
 		chromedp.Evaluate[chromedp.Void](`window.spoorCSP = []; window.spoorAlert = 0; window.alert = () => window.spoorAlert++;
 document.addEventListener("securitypolicyviolation", e => window.spoorCSP.push(e.violatedDirective + " " + e.blockedURI))`),

@@ -166,6 +166,20 @@ func newBrowser(t *testing.T, path string) context.Context {
 	return ctx
 }
 
+// signIn opens url, which asks for a sign-in, signs in as the seeded user
+// of that role (login = role) and waits for ready, the CSS of the page the
+// sign-in brings the user back to.
+func signIn(t *testing.T, ctx context.Context, url, role, ready string) {
+	t.Helper()
+	step(t, ctx, "sign in",
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(chromedp.CSS("#password")),
+		chromedp.SendKeys(chromedp.CSS("#login"), role),
+		chromedp.SendKeys(chromedp.CSS("#password"), role+"-password-123"),
+		chromedp.Click(chromedp.CSS("section.login button")),
+		chromedp.WaitVisible(chromedp.CSS(ready)))
+}
+
 // step runs browser actions with a time limit and, when they fail, shows
 // where the browser was and what it showed.
 func step(t *testing.T, ctx context.Context, name string, actions ...chromedp.Action[chromedp.Void]) {

@@ -28,13 +28,7 @@ func TestBrowserWatch(t *testing.T) {
 	t.Cleanup(srv.Close)
 	ctx := newBrowser(t, path)
 
-	step(t, ctx, "sign in",
-		chromedp.Navigate(srv.URL+fmt.Sprintf("/groups/%d", e.Group.ID)),
-		chromedp.WaitVisible(chromedp.CSS("#password")),
-		chromedp.SendKeys(chromedp.CSS("#login"), "reader"),
-		chromedp.SendKeys(chromedp.CSS("#password"), "reader-password-123"),
-		chromedp.Click(chromedp.CSS("section.login button")),
-		chromedp.WaitVisible(chromedp.CSS("#watch-group")))
+	signIn(t, ctx, srv.URL+fmt.Sprintf("/groups/%d", e.Group.ID), "reader", "#watch-group")
 	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#unread").length`)); err != nil || n != 0 {
 		t.Fatalf("an unread count before anything happened: %d, %v", n, err)
 	}

@@ -64,6 +64,7 @@ func (s *Server) createEvent(ctx context.Context, in eventInput) (*intel.Event, 
 type eventFormData struct {
 	formMessage
 	Title, Group, FirstSeen, LastSeen, Times, Techniques, Software string
+	GroupName                                                      string // the group Group names by "#ID"
 	Sectors, Purpose, Countries, Confidence, TLP                   string
 	TLPs                                                           []intel.TLP
 }
@@ -74,6 +75,13 @@ func (s *Server) eventForm(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	data := &eventFormData{TLPs: tlps(), TLP: string(intel.TLPAmber), Confidence: "0.8", Group: q.Get("group"), Title: q.Get("title"),
 		Techniques: q.Get("techniques"), Software: q.Get("software"), Sectors: q.Get("sectors"), Countries: q.Get("countries")}
+	// A group given by ID is named beside the field, so that the analyst
+	// sees whom the event will be attributed to.
+	if strings.HasPrefix(data.Group, "#") {
+		if g, err := findGroupNamed(r.Context(), s.store, data.Group); err == nil {
+			data.GroupName = g.Name
+		}
+	}
 	s.render(w, r, http.StatusOK, "event_form", data)
 }
 

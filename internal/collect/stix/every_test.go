@@ -1,9 +1,7 @@
 package stix_test
 
 import (
-	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -120,30 +118,7 @@ func TestParseEveryType(t *testing.T) {
 // TestEveryTypeValidates checks the fixture against the OASIS STIX 2.1
 // schemas, so that it is valid STIX and not only what spoor reads.
 func TestEveryTypeValidates(t *testing.T) {
-	dir := testenv.DataFile(t, "stix2-json-schemas", "schemas")
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	schemas := map[string]string{} // type → $id
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".json") {
-			return err
-		}
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		doc, err := jsonschema.UnmarshalJSON(f)
-		if err != nil {
-			return err
-		}
-		id, _ := doc.(map[string]any)["$id"].(string)
-		schemas[strings.TrimSuffix(filepath.Base(path), ".json")] = id
-		return c.AddResource(id, doc)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, schemas := testenv.STIXSchemas(t)
 	f, err := os.Open("testdata/every-type.json")
 	if err != nil {
 		t.Fatal(err)
