@@ -320,7 +320,7 @@ WHERE e.document_id = ? ORDER BY e.start_offset, e.type`, docID)
 	if err := rows.Err(); err != nil {
 		return false, err
 	}
-	indicators, err := queryIDs(ctx, s, tx, `SELECT indicator_id FROM document_indicators WHERE document_id = ? ORDER BY indicator_id`, docID)
+	indicators, err := s.queryIDs(ctx, tx, `SELECT indicator_id FROM document_indicators WHERE document_id = ? ORDER BY indicator_id`, docID)
 	if err != nil {
 		return false, err
 	}
@@ -354,7 +354,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, want.t
 	case err != nil:
 		return false, err
 	default:
-		stored, err := queryIDs(ctx, s, tx, `SELECT indicator_id FROM event_indicators WHERE event_id = ? ORDER BY indicator_id`, eventID)
+		stored, err := s.queryIDs(ctx, tx, `SELECT indicator_id FROM event_indicators WHERE event_id = ? ORDER BY indicator_id`, eventID)
 		if err != nil {
 			return false, err
 		}
@@ -392,22 +392,4 @@ func taken(decision string, aboveThreshold bool) bool {
 		return false
 	}
 	return aboveThreshold
-}
-
-// queryIDs reads one column of IDs.
-func queryIDs(ctx context.Context, s *Store, q querier, query string, args ...any) ([]int64, error) {
-	rows, err := s.query(ctx, q, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }

@@ -78,7 +78,6 @@ func NewKnown(entries []intel.NameEntry) *Known {
 		starts:  map[string]bool{},
 		tech:    map[string]int{},
 	}
-	common := commonWords()
 	for i, e := range entries {
 		if e.Kind == string(intel.KindTechnique) {
 			if e.ExternalID != "" {
@@ -98,7 +97,7 @@ func NewKnown(entries []intel.NameEntry) *Known {
 			if len(toks) == 0 {
 				continue
 			}
-			if reason := skipReason(name, toks, exempt, common); reason != "" {
+			if reason := skipReason(name, toks, exempt); reason != "" {
 				k.skipped = append(k.skipped, SkippedName{Key: e.Key, Name: name, Reason: reason})
 				continue
 			}
@@ -132,7 +131,7 @@ func (k *Known) Skipped() []SkippedName { return k.skipped }
 // Len is the number of names the matcher looks for.
 func (k *Known) Len() int { return len(k.exact) + len(k.folded) }
 
-func skipReason(name string, toks []token, exempt bool, common map[string]bool) string {
+func skipReason(name string, toks []token, exempt bool) string {
 	if len(toks) > MaxNameTokens {
 		return "longer than 6 words"
 	}
@@ -140,7 +139,7 @@ func skipReason(name string, toks []token, exempt bool, common map[string]bool) 
 		return "shorter than 3 characters"
 	}
 	if !exempt && len(toks) == 1 && !strings.ContainsFunc(name, func(r rune) bool { return !unicode.IsLetter(r) }) &&
-		common[strings.ToLower(name)] {
+		intel.IsCommonWord(name) {
 		return "common English word"
 	}
 	return ""

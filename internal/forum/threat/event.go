@@ -335,18 +335,18 @@ func clipRunes(s string, n int) string {
 	return string([]rune(s)[:n])
 }
 
-// commonWords are ordinary English words that are also names of malware
-// families ("Expand", "Inc"); written so they say nothing about software.
-var commonWords = map[string]bool{
-	"expand": true, "inc": true, "agent": true, "bumblebee": true, "chaos": true,
-	"client": true, "cobalt": true, "crypt": true, "dropper": true,
+// forumWords are ordinary words, beyond intel's common-word list, that
+// name malware families and turn up in forum talk ("expand the list",
+// "Inc."): written so, they say nothing about software.
+var forumWords = map[string]bool{
+	"inc": true, "bumblebee": true, "chaos": true, "cobalt": true, "crypt": true, "dropper": true,
 	"express": true, "hook": true, "loader": true, "matrix": true, "nemesis": true,
-	"phoenix": true, "prometheus": true, "remote": true, "rover": true, "shell": true,
-	"spark": true, "storm": true, "titan": true, "venom": true,
+	"phoenix": true, "prometheus": true, "remote": true, "rover": true,
+	"spark": true, "titan": true, "venom": true,
 }
 
 // commonWord reports whether a single-word name is an ordinary word not
-// written as an acronym: "expand" and "Expand" do not link, "INC" does.
+// written as an acronym: "expand" and "Expand" do not link, "VENOM" does.
 func commonWord(name string) bool {
-	return commonWords[strings.ToLower(name)] && name != strings.ToUpper(name)
+	return (intel.IsCommonWord(name) || forumWords[strings.ToLower(name)]) && name != strings.ToUpper(name)
 }

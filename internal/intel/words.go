@@ -1,4 +1,4 @@
-package report
+package intel
 
 import (
 	"strings"
@@ -9,8 +9,9 @@ import (
 // nouns, verbs and adjectives of everyday and IT prose) that are also
 // names of malware, tools or groups in public catalogues: "at", "net",
 // "page", "empire", "play", "royal". A one-word object name on this list
-// is not looked for (see Known). The list is a constant; commonWords
-// turns it into a set once.
+// says nothing when it occurs in prose: report linking does not look for
+// it, and forum posts link it only when written as an acronym. The list is
+// a constant; IsCommonWord turns it into a set once.
 const commonWordList = `
 a about above across act action active add after again against age agent ago air all allow almost alone along
 already also although always am among an and another answer any anyone anything app apple application are area
@@ -62,8 +63,8 @@ whole whose why wide wife wild will win wind window winter wire wish with withou
 would write wrong yard year yellow yes yet you young your zero
 `
 
-// commonWords returns the set of commonWordList, built once: every
-// report's dictionary asks for it. The set is only read.
+// commonWords is the set of commonWordList, built once: every report's
+// dictionary asks for it. The set is only read.
 var commonWords = sync.OnceValue(func() map[string]bool {
 	words := strings.Fields(commonWordList)
 	set := make(map[string]bool, len(words))
@@ -72,3 +73,6 @@ var commonWords = sync.OnceValue(func() map[string]bool {
 	}
 	return set
 })
+
+// IsCommonWord reports whether w, in any case, is on the common-word list.
+func IsCommonWord(w string) bool { return commonWords()[strings.ToLower(w)] }
