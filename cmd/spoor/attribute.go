@@ -45,14 +45,15 @@ technique IDs written in it, the indicators found in it, and the software
 and sectors the model knows by name). FILE may be "-" for stdin.
 
 --sample FILE reads a Windows PE without running it: its md5, sha1 and sha256
-and the indicators in its strings join the indicators; its compile time is
-printed (the model has no time feature) with a warning when the stamp is zero,
-before 1992, in the future or the Delphi constant.
+and the indicators in its strings join the indicators; its compile time joins
+the activity times, unless the stamp is zero, before 1992, in the future or the
+Delphi constant (then it is named in a warning and left out).
 
 FILE (or "-") without a flag is read for what it is: an event JSON
 ({"techniques":["T1566.001"], "software":["S0002" or a name],
-"indicators":[…], "countries":[…], "sectors":[…]}; other fields are named
-as not used), a STIX bundle, a MISP event, a PE sample, or a PDF, HTML or
+"indicators":[…], "countries":[…], "sectors":[…], "times":[…]}; other fields
+are named as not used; times of day are compared with each group's working
+hours), a STIX bundle, a MISP event, a PE sample, or a PDF, HTML or
 text report. With --format json the answer is {"model":{…}, "abstained":…,
 "candidates":[{"group_id":"G0007", "group":"APT28", "probability":…,
 "evidence":[…]}, …]}, best first; as text, one candidate a line: its ID,
@@ -144,6 +145,7 @@ func addQuery(a, b attribute.Query) attribute.Query {
 	a.Indicators = append(a.Indicators, b.Indicators...)
 	a.Sectors = append(a.Sectors, b.Sectors...)
 	a.VictimCountries = append(a.VictimCountries, b.VictimCountries...)
+	a.Times = append(a.Times, b.Times...)
 	return a
 }
 
@@ -257,6 +259,8 @@ func addSample(e *env, q *attribute.Query, name string, s *sample.Sample) {
 	if s.StampFlag != "" {
 		fmt.Fprintf(e.stderr, "warning: %s: compile time %s is not evidence (%s)\n", name, s.Compiled.Format(time.RFC3339), s.StampFlag)
 	} else {
+		// The build machine's clock: an activity time like any other.
+		q.Times = append(q.Times, s.Compiled.UTC().Format(time.RFC3339))
 		fmt.Fprintf(e.stderr, "%s: compiled %s, imphash %s, %d string indicators\n", name, s.Compiled.Format(time.RFC3339), s.Imphash, len(s.Indicators))
 	}
 }

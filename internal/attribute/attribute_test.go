@@ -197,6 +197,8 @@ func TestSaveLoadGivesTheSameAnswers(t *testing.T) {
 	exs := synthetic(4, 20, 6)
 	exs[0].Event.Indicators = []*intel.Indicator{{Type: intel.IndicatorDomain, Value: "c2.test"}}
 	exs[1].Event.Indicators = []*intel.Indicator{{Type: intel.IndicatorDomain, Value: "c2.test"}}
+	exs[2].Event.Times = []time.Time{time.Date(2024, 3, 4, 3, 30, 0, 0, time.UTC)}
+	exs[3].Event.Times = []time.Time{time.Date(2024, 3, 5, 4, 30, 0, 0, time.UTC)}
 	opt := attribute.DefaultOptions()
 	enc := attribute.NewEncoder(exs, opt.MinEvents)
 	m, err := attribute.TrainGBDT(enc, exs, opt)
@@ -216,7 +218,8 @@ func TestSaveLoadGivesTheSameAnswers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	probe := &intel.Event{Techniques: []string{"T1003.001", "T1501"}, Indicators: []*intel.Indicator{{Type: intel.IndicatorDomain, Value: "c2.test"}}}
+	probe := &intel.Event{Techniques: []string{"T1003.001", "T1501"}, Indicators: []*intel.Indicator{{Type: intel.IndicatorDomain, Value: "c2.test"}},
+		Times: []time.Time{time.Date(2024, 3, 11, 3, 0, 0, 0, time.UTC)}}
 	a1 := m.Attribute(m.Enc.Encode(probe), 3, 2, 0.5)
 	a2 := m2.Attribute(m2.Enc.Encode(probe), 3, 2, 0.5)
 	if fmt.Sprint(a1) != fmt.Sprint(a2) {
@@ -232,12 +235,13 @@ func TestSaveLoadGivesTheSameAnswers(t *testing.T) {
 		t.Errorf("ranking: %+v", a1.Groups)
 	}
 	// The known indicator survives the round trip as a feature.
-	if !slices.Contains(a2.Features, "indicators known for group 1") {
+	if !slices.Contains(a2.Features, "indicators known for group 1") || !slices.Contains(a2.Features, "active hours like group 1") {
 		t.Errorf("features after load: %v", a2.Features)
 	}
 	for _, bad := range []struct{ name, text string }{
 		{"truncated", saved[:len(saved)/2]},
-		{"other version", strings.Replace(saved, `"version":1`, `"version":99`, 1)},
+		{"other version", strings.Replace(saved, fmt.Sprintf(`{"version":%d`, attribute.EncodingVersion), `{"version":99`, 1)},
+		{"hours of another model", strings.Replace(saved, `"hours":[`, `"hours":[[1,2],`, 1)},
 		{"classes do not fit", strings.Replace(saved, `"overlap_base":`, `"overlap_base":1`, 1)},
 		{"pooling of another model", strings.Replace(saved, `"groups":[[`, `"groups":[[99999,`, 1)},
 		{"no temperature", strings.Replace(saved, `"t":`, `"t":-`, 1)},
@@ -345,5 +349,103 @@ func TestConfusedPairsAndMacroAccuracy(t *testing.T) {
 	// 80/90, macro (1 + 0 + 1) / 3.
 	if math.Abs(g.Top1-80.0/90) > 0.02 || math.Abs(g.MacroTop1-2.0/3) > 0.02 {
 		t.Errorf("gbdt top-1 %.3f micro, %.3f macro; want 0.889 and 0.667", g.Top1, g.MacroTop1)
+	}
+}
+
+// familyData makes four groups that use the same techniques alike. Group
+// 1 works at night UTC, the others in the European day; group 2 reuses a
+// small set of C2 domains, the others never repeat an indicator. So
+// group 1 is told apart by time alone and group 2 by shared indicators
+// alone; groups 3 and 4 only by being neither.
+func familyData(perGroup int, seed uint64) []attribute.Example {
+	rng := rand.New(rand.NewPCG(seed, 11))
+	monday := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	var out []attribute.Example
+	for g := 1; g <= 4; g++ {
+		for e := 0; e < perGroup; e++ {
+			ev := &intel.Event{}
+			for _, k := range rng.Perm(8)[:3] {
+				ev.Techniques = append(ev.Techniques, fmt.Sprintf("T15%02d", k))
+			}
+			start, span := 8, 8 // 08:00–16:00 UTC
+			if g == 1 {
+				start = 1 // 01:00–09:00 UTC
+			}
+			for range 3 {
+				day := rng.IntN(5) + 7*rng.IntN(50)
+				at := monday.AddDate(0, 0, day).Add(time.Duration(start+rng.IntN(span))*time.Hour + time.Duration(1+rng.IntN(59))*time.Minute)
+				ev.Times = append(ev.Times, at)
+			}
+			for range 2 {
+				host := fmt.Sprintf("h%d-%d-%d.test", seed, g, rng.Uint32())
+				if g == 2 {
+					host = fmt.Sprintf("c2-%d.test", rng.IntN(4))
+				}
+				ev.Indicators = append(ev.Indicators, &intel.Indicator{Type: intel.IndicatorDomain, Value: host})
+			}
+			out = append(out, attribute.Example{Event: ev, Group: int64(g), SplitKey: fmt.Sprintf("r%d-%d-%d", seed, g, e)})
+		}
+	}
+	return out
+}
+
+// TestFeatureFamiliesCarryTheirSignal trains on familyData and scores
+// held-out events of each group, with every feature family and with the
+// time or the indicators taken out of training and test alike: each
+// family must carry its group, and nothing else may.
+func TestFeatureFamiliesCarryTheirSignal(t *testing.T) {
+	train, test := familyData(40, 1), familyData(30, 2)
+	opt := attribute.DefaultOptions()
+	accuracy := func(group int64, strip func(*intel.Event) *intel.Event) float64 {
+		var fit []attribute.Example
+		for _, ex := range train {
+			fit = append(fit, attribute.Example{Event: strip(ex.Event), Group: ex.Group, SplitKey: ex.SplitKey})
+		}
+		enc := attribute.NewEncoder(fit, opt.MinEvents)
+		m, err := attribute.TrainGBDT(enc, fit, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		right, n := 0, 0
+		for _, ex := range test {
+			if ex.Group != group {
+				continue
+			}
+			probs := m.Predict(enc.Encode(strip(ex.Event)))
+			best := 0
+			for c, p := range probs {
+				if p > probs[best] {
+					best = c
+				}
+			}
+			n++
+			if enc.Classes[best] == group {
+				right++
+			}
+		}
+		return float64(right) / float64(n)
+	}
+	keep := func(e *intel.Event) *intel.Event { return e }
+	noTimes := func(e *intel.Event) *intel.Event { c := *e; c.Times = nil; return &c }
+	noIndicators := func(e *intel.Event) *intel.Event { c := *e; c.Indicators = nil; return &c }
+	for _, tc := range []struct {
+		group             int64
+		family            string
+		without, withOnly func(*intel.Event) *intel.Event
+	}{
+		{1, "times", noTimes, noIndicators},
+		{2, "indicators", noIndicators, noTimes},
+	} {
+		with, without, only := accuracy(tc.group, keep), accuracy(tc.group, tc.without), accuracy(tc.group, tc.withOnly)
+		t.Logf("group %d: top-1 %.2f with every family, %.2f without %s, %.2f with %s and no other family",
+			tc.group, with, without, tc.family, only, tc.family)
+		if with < 0.8 || only < 0.8 {
+			t.Errorf("group %d: top-1 %.2f (%.2f with %s alone); its %s must tell it apart", tc.group, with, only, tc.family, tc.family)
+		}
+		// Without its family a group looks like the two (or three) plain
+		// groups: found about as often as a guess among them.
+		if without > 0.5 {
+			t.Errorf("group %d: top-1 %.2f without %s; nothing else should tell it apart", tc.group, without, tc.family)
+		}
 	}
 }

@@ -6,12 +6,18 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spoor/spoor/internal/analyze"
 	"github.com/spoor/spoor/internal/intel"
 )
 
 // EncodingVersion names the feature encoding; a model saved with another
-// version must be retrained.
-const EncodingVersion = 1
+// version must be retrained. Version 2 added infrastructure countries,
+// ASNs and the activity-hours family.
+const EncodingVersion = 2
+
+// hoursOfWeek is the length of an activity histogram: UTC hours, Monday
+// 00:00 first.
+const hoursOfWeek = 7 * 24
 
 // Example is one event with the group behind it, for training or testing.
 type Example struct {
@@ -37,12 +43,19 @@ type Encoder struct {
 	// overlapBase is the index of the first indicator-overlap feature;
 	// class c's is overlapBase+c.
 	OverlapBase int `json:"overlap_base"`
+	// HoursBase is the index of the first activity-hours feature: class
+	// c's, at HoursBase+c, is how alike the event's UTC hours of week are
+	// to the class's training events' (1 − Jensen–Shannon divergence).
+	HoursBase int `json:"hours_base"`
 
 	index map[string]int32
 	class map[int64]int
 	// iocs counts, per class, the training events that hold each
 	// indicator: the group's known indicators.
 	iocs []map[string]int
+	// hours is, per class, the hour-of-week histogram of its training
+	// events' activity times (nil for a class with none).
+	hours [][]float64
 }
 
 // eventTokens are the categorical features of an event, without the
@@ -64,11 +77,40 @@ func eventTokens(e *intel.Event) []string {
 	for _, c := range e.VictimCountries {
 		out = append(out, "victim:"+c)
 	}
+	// Where the infrastructure is registered, and in which networks: the
+	// store places an event's IP indicators when it reads the event.
+	for _, c := range e.InfraCountries {
+		out = append(out, "infra:"+c)
+	}
+	for _, in := range e.Indicators {
+		if in.Type == intel.IndicatorASN {
+			out = append(out, "asn:"+strings.ToUpper(in.Value))
+		}
+	}
 	if e.Purpose != "" {
 		out = append(out, "purpose:"+strings.ToLower(e.Purpose))
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// eventHours is the hour-of-week histogram of an event's activity times,
+// or nil when none has a time of day. A time at exactly midnight UTC is
+// read as a date alone, as the fingerprints read it: a weekday without an
+// hour would say every Monday-to-Friday actor works alike.
+func eventHours(e *intel.Event) []float64 {
+	var h []float64
+	for _, t := range e.Times {
+		t = t.UTC()
+		if t.IsZero() || t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
+			continue
+		}
+		if h == nil {
+			h = make([]float64, hoursOfWeek)
+		}
+		h[((int(t.Weekday())+6)%7)*24+t.Hour()]++
+	}
+	return h
 }
 
 func indicatorKeys(e *intel.Event) []string {
@@ -123,14 +165,41 @@ func NewEncoder(train []Example, minEvents int) *Encoder {
 		enc.Names = append(enc.Names, "indicators known for group "+strconv.FormatInt(g, 10))
 		enc.iocs[c] = map[string]int{}
 	}
+	enc.HoursBase = len(enc.Names)
+	enc.hours = make([][]float64, len(enc.Classes))
+	for _, g := range enc.Classes {
+		enc.Names = append(enc.Names, "active hours like group "+strconv.FormatInt(g, 10))
+	}
 	for _, ex := range train {
-		if c, ok := enc.class[ex.Group]; ok {
-			for _, k := range indicatorKeys(ex.Event) {
-				enc.iocs[c][k]++
+		c, ok := enc.class[ex.Group]
+		if !ok {
+			continue
+		}
+		for _, k := range indicatorKeys(ex.Event) {
+			enc.iocs[c][k]++
+		}
+		if h := eventHours(ex.Event); h != nil {
+			if enc.hours[c] == nil {
+				enc.hours[c] = make([]float64, hoursOfWeek)
+			}
+			for i, n := range h {
+				enc.hours[c][i] += n
 			}
 		}
 	}
 	return enc
+}
+
+// groupOf is the group a per-class feature compares the event with, or 0
+// for a feature of the vocabulary.
+func (enc *Encoder) groupOf(feature int) int64 {
+	switch {
+	case feature >= enc.HoursBase && feature < enc.HoursBase+len(enc.Classes):
+		return enc.Classes[feature-enc.HoursBase]
+	case feature >= enc.OverlapBase && feature < enc.OverlapBase+len(enc.Classes):
+		return enc.Classes[feature-enc.OverlapBase]
+	}
+	return 0
 }
 
 // NumFeatures is the length of an encoded vector.
@@ -176,6 +245,25 @@ func (enc *Encoder) encode(e *intel.Event, own int) []Feature {
 			}
 			if hits > 0 {
 				out = append(out, Feature{int32(enc.OverlapBase + c), float64(hits) / float64(len(keys))})
+			}
+		}
+	}
+	if h := eventHours(e); h != nil {
+		var rest []float64
+		for c, known := range enc.hours {
+			if known == nil {
+				continue
+			}
+			if c == own {
+				// As with indicators: the class's other events only.
+				rest = slices.Grow(rest[:0], hoursOfWeek)[:hoursOfWeek]
+				for i := range known {
+					rest[i] = max(0, known[i]-h[i])
+				}
+				known = rest
+			}
+			if sim, ok := analyze.JSSimilarity(h, known); ok && sim > 0 {
+				out = append(out, Feature{int32(enc.HoursBase + c), sim})
 			}
 		}
 	}

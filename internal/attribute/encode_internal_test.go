@@ -1,7 +1,9 @@
 package attribute
 
 import (
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/spoor/spoor/internal/intel"
 )
@@ -75,5 +77,24 @@ func TestUnknownInputs(t *testing.T) {
 		if got[i] != want[i] {
 			t.Fatalf("unknown inputs %q, want %q", got, want)
 		}
+	}
+}
+
+// TestSpaceTokens checks that where an event's infrastructure sits (the
+// countries of its addresses, its ASNs) are features, and that a time at
+// midnight UTC, a date alone, gives no activity hours.
+func TestSpaceTokens(t *testing.T) {
+	e := &intel.Event{InfraCountries: []string{"RU", "NL"}, Indicators: []*intel.Indicator{
+		{Type: intel.IndicatorASN, Value: "as12345"}, {Type: intel.IndicatorDomain, Value: "a.test"}}}
+	if got, want := eventTokens(e), []string{"asn:AS12345", "infra:NL", "infra:RU"}; !slices.Equal(got, want) {
+		t.Errorf("tokens %q, want %q", got, want)
+	}
+	if h := eventHours(&intel.Event{Times: []time.Time{time.Date(2024, 3, 4, 0, 0, 0, 0, time.UTC)}}); h != nil {
+		t.Errorf("a date alone gave activity hours %v", h)
+	}
+	// Monday 2024-03-04 10:30 at UTC+3 is 07:30 UTC: hour 7 of the week.
+	h := eventHours(&intel.Event{Times: []time.Time{time.Date(2024, 3, 4, 10, 30, 0, 0, time.FixedZone("", 3*3600))}})
+	if len(h) != hoursOfWeek || h[7] != 1 {
+		t.Errorf("hours %v, want hour 7 of the week", h)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/spoor/spoor/internal/analyze"
 )
 
 // eventFields are the fields an event JSON may hold, with the names
@@ -21,11 +23,13 @@ var eventFields = map[string]string{
 //	 "indicators":["evil.example",…] or [{"type":…,"value":…},…],
 //	 "countries":[…], "sectors":[…], "times":[…]}
 //
-// "victim_countries" is read as "countries". Other fields (an ID, a title,
-// the group a person believes it is) are not evidence: they are ignored
-// and named in the warnings, as are the times, which the model does not
-// use yet. A value of the wrong JSON type is an error naming the field and
-// its position; so is an event with nothing to attribute by.
+// "victim_countries" is read as "countries". Times are activity
+// timestamps in any form analyze.Parse reads; one it cannot read is an
+// error naming its position. Other fields (an ID, a title, the group a
+// person believes it is) are not evidence: they are ignored and named in
+// the warnings. A value of the wrong JSON type is an error naming the field
+// and its position; so is an event with nothing to attribute by (times
+// alone are not enough: a working day is shared by too many groups).
 func ParseEvent(data []byte, name string) (Query, []string, error) {
 	var q Query
 	var warnings []string
@@ -68,9 +72,10 @@ func ParseEvent(data []byte, name string) (Query, []string, error) {
 			case "sectors":
 				q.Sectors = append(q.Sectors, s)
 			case "times":
-				if len(ignored) == 0 || !slices.Contains(ignored, key) {
-					ignored = append(ignored, key)
+				if _, err := analyze.Parse(s); err != nil {
+					return q, nil, fmt.Errorf("%s: %s[%d]: %w", name, key, i, err)
 				}
+				q.Times = append(q.Times, s)
 			}
 		}
 	}

@@ -17,10 +17,10 @@ func TestParseEvent(t *testing.T) {
 	}
 	if !slices.Equal(q.Techniques, []string{"T1059", "T1566.001"}) || !slices.Equal(q.Software, []string{"S0002", "X-Agent"}) ||
 		!slices.Equal(q.Indicators, []string{"203.0.113.9", "evil[.]example"}) || !slices.Equal(q.VictimCountries, []string{"Georgia", "UA"}) ||
-		!slices.Equal(q.Sectors, []string{"government"}) {
+		!slices.Equal(q.Sectors, []string{"government"}) || !slices.Equal(q.Times, []string{"2024-01-02T08:00:00Z"}) {
 		t.Errorf("query %+v", q)
 	}
-	if len(warnings) != 1 || warnings[0] != "not used to attribute: group, id, times" {
+	if len(warnings) != 1 || warnings[0] != "not used to attribute: group, id" {
 		t.Errorf("warnings %q", warnings)
 	}
 	for _, tc := range []struct{ in, want string }{
@@ -32,6 +32,8 @@ func TestParseEvent(t *testing.T) {
 		{`["T1566"]`, "not a JSON event"},
 		{`{"techniques":["T1566"]`, "not a JSON event"},
 		{`null`, "not a JSON event"},
+		{`{"techniques":["T1566"],"times":["2024-01-02T08:00:00Z","yesterday"]}`, `times[1]: cannot read "yesterday" as a time`},
+		{`{"times":["2024-01-02T08:00:00Z"]}`, "has no techniques"},
 	} {
 		_, _, err := attribute.ParseEvent([]byte(tc.in), "e.json")
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "e.json: ") {

@@ -74,8 +74,8 @@ type Contribution struct {
 	Feature string  `json:"feature"`
 	Value   float64 `json:"value"`
 	Present bool    `json:"present"`
-	// GroupID is set on an indicator-overlap feature: the group whose
-	// known indicators it measures.
+	// GroupID is set on a feature that compares the event with one group
+	// (its known indicators, its activity hours): that group.
 	GroupID int64 `json:"group_id,omitempty"`
 }
 
@@ -88,9 +88,7 @@ func (m *GBDT) Explain(fs []Feature, c, n int) []Contribution {
 	for i, v := range contrib[:len(contrib)-1] { // the last is the bias
 		if v != 0 {
 			ct := Contribution{Feature: m.Enc.Names[i], Value: v, Present: row[i] != 0}
-			if i >= m.Enc.OverlapBase {
-				ct.GroupID = m.Enc.Classes[i-m.Enc.OverlapBase]
-			}
+			ct.GroupID = m.Enc.groupOf(i)
 			out = append(out, ct)
 		}
 	}

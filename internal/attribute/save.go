@@ -19,7 +19,11 @@ type savedModel struct {
 	Classes     []int64          `json:"classes"`
 	OverlapBase int              `json:"overlap_base"`
 	Indicators  []map[string]int `json:"indicators"`
-	Trees       json.RawMessage  `json:"trees"`
+	HoursBase   int              `json:"hours_base"`
+	// Hours are the classes' hour-of-week histograms (null for a class
+	// with no activity time).
+	Hours [][]float64     `json:"hours"`
+	Trees json.RawMessage `json:"trees"`
 	// Pool is absent in models trained before the pooling was fitted;
 	// they answer with the trees alone.
 	Pool *savedPool `json:"pool,omitempty"`
@@ -42,7 +46,7 @@ func (m *GBDT) Save(w io.Writer) error {
 	}
 	e := m.Enc
 	saved := savedModel{Version: e.Version, Names: e.Names, Classes: e.Classes,
-		OverlapBase: e.OverlapBase, Indicators: e.iocs, Trees: trees.Bytes()}
+		OverlapBase: e.OverlapBase, Indicators: e.iocs, HoursBase: e.HoursBase, Hours: e.hours, Trees: trees.Bytes()}
 	if p := m.Pool; p != nil {
 		sp := &savedPool{W: p.W, T: p.T, Weights: p.Nearest.idf, Groups: make([][]int32, len(p.Nearest.groups))}
 		for c, has := range p.Nearest.groups {
@@ -68,9 +72,15 @@ func Load(r io.Reader) (*GBDT, error) {
 	if s.Version != EncodingVersion {
 		return nil, fmt.Errorf("attribute: load: the model reads encoding %d, this spoor writes %d: train it again", s.Version, EncodingVersion)
 	}
-	if s.OverlapBase+len(s.Classes) != len(s.Names) || len(s.Indicators) != len(s.Classes) || s.OverlapBase < 0 {
-		return nil, fmt.Errorf("attribute: load: %d features, %d classes and %d indicator sets do not fit together",
-			len(s.Names), len(s.Classes), len(s.Indicators))
+	k := len(s.Classes)
+	if s.OverlapBase < 0 || s.HoursBase != s.OverlapBase+k || s.HoursBase+k != len(s.Names) || len(s.Indicators) != k || len(s.Hours) != k {
+		return nil, fmt.Errorf("attribute: load: %d features, %d classes, %d indicator sets and %d hour histograms do not fit together",
+			len(s.Names), k, len(s.Indicators), len(s.Hours))
+	}
+	for c, h := range s.Hours {
+		if h != nil && len(h) != hoursOfWeek {
+			return nil, fmt.Errorf("attribute: load: class %d's activity histogram has %d hours, not %d", c, len(h), hoursOfWeek)
+		}
 	}
 	trees, err := gbdt.Load(bytes.NewReader(s.Trees))
 	if err != nil {
@@ -81,7 +91,7 @@ func Load(r io.Reader) (*GBDT, error) {
 			trees.NumClass(), trees.NumFeatures(), len(s.Classes), len(s.Names))
 	}
 	enc := &Encoder{Version: s.Version, Names: s.Names, Classes: s.Classes, OverlapBase: s.OverlapBase,
-		index: map[string]int32{}, class: map[int64]int{}, iocs: s.Indicators}
+		HoursBase: s.HoursBase, index: map[string]int32{}, class: map[int64]int{}, iocs: s.Indicators, hours: s.Hours}
 	for i, n := range s.Names[:s.OverlapBase] {
 		enc.index[n] = int32(i)
 	}

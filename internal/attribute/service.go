@@ -2,13 +2,16 @@ package attribute
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/spoor/spoor/internal/analyze"
 	"github.com/spoor/spoor/internal/geo"
 	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/ioc"
+	"github.com/spoor/spoor/internal/ipgeo"
 )
 
 // Store is what an Attributor reads: the stored model, and the objects it
@@ -29,6 +32,10 @@ type Query struct {
 	Indicators      []string `json:"indicators,omitempty"`
 	Sectors         []string `json:"sectors,omitempty"`
 	VictimCountries []string `json:"victim_countries,omitempty"`
+	// Times are activity timestamps in any form analyze.Parse reads
+	// (RFC 3339, unix seconds, PDF and e-mail dates). Only those with a
+	// time of day are evidence (the hours a group works).
+	Times []string `json:"times,omitempty"`
 	// Top is how many groups to rank (5 when 0); Abstain the probability
 	// below which the answer is "unknown group" (0.3 when nil).
 	Top     int      `json:"top,omitempty"`
@@ -180,8 +187,38 @@ func (a *Attributor) event(ctx context.Context, q Query) (*intel.Event, error) {
 			return nil, intel.Errorf(intel.CodeInvalid, "indicator %q: %v", v, err)
 		}
 		ev.Indicators = append(ev.Indicators, &intel.Indicator{Type: intel.IndicatorType(m.Type.String()), Value: m.Value})
+		// Placed as the store places a stored event's addresses, so the
+		// infrastructure countries mean the same at training and here.
+		if (m.Type == ioc.TypeIPv4 || m.Type == ioc.TypeIPv6) && !warninglisted(m.Type, m.Value) {
+			if c := ipgeo.Country(m.Value); c != "" && !slices.Contains(ev.InfraCountries, c) {
+				ev.InfraCountries = append(ev.InfraCountries, c)
+			}
+		}
+	}
+	for _, v := range q.Times {
+		if strings.TrimSpace(v) == "" {
+			continue
+		}
+		ts, err := analyze.Parse(v)
+		if err != nil {
+			return nil, intel.Errorf(intel.CodeInvalid, "time %q: %v", v, err)
+		}
+		ev.Times = append(ev.Times, ts.Time)
 	}
 	return ev, nil
+}
+
+// warninglists are the built-in lists an address must not be on to say
+// where a group's infrastructure is (a public resolver says nothing).
+var warninglists = ioc.DefaultWarninglists()
+
+func warninglisted(t ioc.Type, v string) bool {
+	for _, w := range warninglists {
+		if w.Contains(t, v) {
+			return true
+		}
+	}
+	return false
 }
 
 func (a *Attributor) load(ctx context.Context) (*GBDT, int64, error) {
@@ -246,7 +283,8 @@ func (a *Attributor) named(ctx context.Context, r Attribution, modelID int64) (*
 				if err != nil {
 					return nil, err
 				}
-				g.Evidence[i].Feature = "indicators known for " + n
+				// "indicators known for group 12" → "… for APT28".
+				g.Evidence[i].Feature = strings.TrimSuffix(c.Feature, "group "+strconv.FormatInt(c.GroupID, 10)) + n
 			}
 		}
 		out.Groups = append(out.Groups, RankedGroup{Ranked: g, Group: name})

@@ -55,9 +55,9 @@ func (s *Server) apiAttribute(w http.ResponseWriter, r *http.Request) {
 
 // attributeData is the Attribute page: the form as typed and the answer.
 type attributeData struct {
-	Techniques, Software, Indicators, Sectors, Countries, Abstain, Text string
-	Result                                                              *attribute.Result
-	Error                                                               string
+	Techniques, Software, Indicators, Sectors, Countries, Times, Abstain, Text string
+	Result                                                                     *attribute.Result
+	Error                                                                      string
 }
 
 func (d *attributeData) setError(msg string) { d.Error = msg }
@@ -72,13 +72,20 @@ func (d *attributeData) ConfirmLink(groupID int64) string {
 	v.Set("software", d.Software)
 	v.Set("sectors", d.Sectors)
 	v.Set("countries", d.Countries)
+	v.Set("times", d.Times)
 	return "/events/new?" + v.Encode()
 }
 
 func (s *Server) attributePage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	s.render(w, r, http.StatusOK, "attribute", &attributeData{Techniques: q.Get("techniques"), Software: q.Get("software"),
-		Sectors: q.Get("sectors"), Countries: q.Get("countries"), Abstain: "0.3"})
+		Sectors: q.Get("sectors"), Countries: q.Get("countries"), Times: q.Get("times"), Abstain: "0.3"})
+}
+
+// lines splits a form field at new lines (a time may hold commas: an
+// e-mail date does).
+func lines(v string) []string {
+	return cleanList(strings.FieldsFunc(v, func(r rune) bool { return r == '\n' || r == '\r' }))
 }
 
 // fields splits a form field at commas and new lines.
@@ -92,9 +99,9 @@ func (s *Server) attributeSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	f := r.PostForm
 	data := &attributeData{Techniques: f.Get("techniques"), Software: f.Get("software"), Indicators: f.Get("indicators"),
-		Sectors: f.Get("sectors"), Countries: f.Get("countries"), Abstain: f.Get("abstain"), Text: f.Get("text")}
+		Sectors: f.Get("sectors"), Countries: f.Get("countries"), Times: f.Get("times"), Abstain: f.Get("abstain"), Text: f.Get("text")}
 	q := attribute.Query{Techniques: fields(data.Techniques), Software: fields(data.Software), Indicators: fields(data.Indicators),
-		Sectors: fields(data.Sectors), VictimCountries: fields(data.Countries)}
+		Sectors: fields(data.Sectors), VictimCountries: fields(data.Countries), Times: lines(data.Times)}
 	if v := strings.TrimSpace(data.Abstain); v != "" {
 		x, err := strconv.ParseFloat(v, 64)
 		if err != nil {
@@ -122,6 +129,11 @@ func attributeLink(e *intel.Event) string {
 	v.Set("software", strings.Join(e.Software, ", "))
 	v.Set("sectors", strings.Join(e.Sectors, ", "))
 	v.Set("countries", strings.Join(e.VictimCountries, ", "))
+	var times []string
+	for _, t := range e.Times {
+		times = append(times, t.UTC().Format(time.RFC3339))
+	}
+	v.Set("times", strings.Join(times, "\n"))
 	return "/attribute?" + v.Encode()
 }
 

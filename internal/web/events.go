@@ -74,7 +74,7 @@ func (s *Server) eventForm(w http.ResponseWriter, r *http.Request) {
 	// the group and the facts come filled in.
 	q := r.URL.Query()
 	data := &eventFormData{TLPs: tlps(), TLP: string(intel.TLPAmber), Confidence: "0.8", Group: q.Get("group"), Title: q.Get("title"),
-		Techniques: q.Get("techniques"), Software: q.Get("software"), Sectors: q.Get("sectors"), Countries: q.Get("countries")}
+		Techniques: q.Get("techniques"), Software: q.Get("software"), Sectors: q.Get("sectors"), Countries: q.Get("countries"), Times: q.Get("times")}
 	// A group given by ID is named beside the field, so that the analyst
 	// sees whom the event will be attributed to.
 	if strings.HasPrefix(data.Group, "#") {
