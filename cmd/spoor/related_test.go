@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -277,6 +278,77 @@ func TestEvalAttributionSplitFlags(t *testing.T) {
 		_, stderr, err := c.run("", tc.args...)
 		if err == nil || !strings.Contains(stderr+err.Error(), tc.want) {
 			t.Errorf("%v: %v, %s; want an error saying %q", tc.args, err, stderr, tc.want)
+		}
+	}
+}
+
+// TestModelListAndPin: spoor model lists the trained models with the one
+// in use; a pinned model answers attributions although a newer one is
+// stored, until unpinned; --until trains on the past only.
+func TestModelListAndPin(t *testing.T) {
+	c := similarCLI(t)
+	c.ok("train", "attribution", "--folds", "0")
+	c.ok("train", "attribution", "--folds", "0", "--until", "2100-01-01")
+	type listed struct {
+		ID      int64 `json:"id"`
+		InUse   bool  `json:"in_use"`
+		Pinned  bool  `json:"pinned"`
+		Summary struct {
+			Events int    `json:"events"`
+			Until  string `json:"until"`
+		} `json:"summary"`
+	}
+	list := func() []listed {
+		t.Helper()
+		var out []listed
+		if err := json.Unmarshal([]byte(c.ok("model", "list", "--kind", "attribution", "--format", "json")), &out); err != nil || len(out) != 2 {
+			t.Fatalf("model list: %v %+v", err, out)
+		}
+		return out
+	}
+	models := list()
+	newest, older := models[0], models[1]
+	if !newest.InUse || older.InUse || newest.Summary.Until != "2100-01-01" || newest.Summary.Events == 0 {
+		t.Errorf("before a pin: %+v", models)
+	}
+	modelOf := func() int64 {
+		var r attribute.Result
+		if err := json.Unmarshal([]byte(c.ok("attribute", "--software", "Quillwort", "--format", "json")), &r); err != nil {
+			t.Fatal(err)
+		}
+		return r.ModelInfo.ID
+	}
+	if id := modelOf(); id != newest.ID {
+		t.Errorf("answered by model %d, want the newest %d", id, newest.ID)
+	}
+	if out := c.ok("model", "pin", fmt.Sprint(older.ID)); !strings.Contains(out, "in use") {
+		t.Errorf("pin: %s", out)
+	}
+	if models := list(); !models[1].InUse || !models[1].Pinned || models[0].InUse {
+		t.Errorf("after the pin: %+v", models)
+	}
+	if id := modelOf(); id != older.ID {
+		t.Errorf("answered by model %d, want the pinned %d", id, older.ID)
+	}
+	if out := c.ok("model", "list"); !strings.Contains(out, "pinned") {
+		t.Errorf("model list as text names no pin:\n%s", out)
+	}
+	c.ok("model", "unpin", "attribution")
+	if id := modelOf(); id != newest.ID {
+		t.Errorf("answered by model %d after the unpin, want the newest %d", id, newest.ID)
+	}
+	for _, bad := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"model", "pin", "x"}, "not a number"},
+		{[]string{"model", "pin", "9999"}, "no model 9999"},
+		{[]string{"model", "drop"}, "unknown model command"},
+		{[]string{"train", "attribution", "--until", "1990-01-01"}, "first seen before 1990-01-01"},
+		{[]string{"train", "attribution", "--until", "soon"}, "not a date"},
+	} {
+		if _, _, err := c.run("", bad.args...); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%v: %v, want %q", bad.args, err, bad.want)
 		}
 	}
 }

@@ -65,6 +65,7 @@ func commands() []*command {
 		analyzeCmd(),
 		userCmd(),
 		tokenCmd(),
+		modelCmd(),
 		watchCmd(),
 		extractCmd(),
 		collectCmd(),

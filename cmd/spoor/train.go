@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"time"
 
 	"github.com/spoor/spoor/internal/attribute"
 	"github.com/spoor/spoor/internal/config"
@@ -16,7 +17,7 @@ import (
 func trainCmd() *command {
 	return &command{
 		name:  "train",
-		usage: "attribution [--min-events 3] [--folds 5] | reputation [--data CSV] [--out FILE] [--skip-bad] [--fpr 0.02] | nlp [--corpus dnrti|annoctr|techniques|FILE] [-o FILE] | forum [--data DIR] -o FILE",
+		usage: "attribution [--min-events 3] [--folds 5] [--until DATE] | reputation [--data CSV] [--out FILE] [--skip-bad] [--fpr 0.02] | nlp [--corpus dnrti|annoctr|techniques|FILE] [-o FILE] | forum [--data DIR] -o FILE",
 		short: "train a model: attribution (stored in the base) or reputation (domain reputation)",
 		long: `Train fits one of spoor's models and keeps it where the commands that use it
 look.
@@ -27,7 +28,12 @@ look.
                             evaluates on folds that keep each report
                             together (spoor eval attribution) and stores
                             the figures with the model in the base, as the
-                            newest model of its kind.
+                            newest model of its kind (spoor model list shows
+                            them; spoor model pin keeps an older one in use).
+                            --until DATE trains on the events first seen
+                            before it only (a report placed by its first
+                            event; undated events left out), as a model of
+                            that day would have been.
   spoor train reputation    the domain-reputation model from a labelled CSV
                             with the columns domain,label,category,family,
                             rank,source (plain or .gz): the binary and
@@ -58,6 +64,7 @@ look.
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			minEvents := fs.Int("min-events", 3, "attribution: events a group needs to be a class")
 			folds := fs.Int("folds", 5, "attribution: evaluate on this many folds first (0: no evaluation)")
+			until := fs.String("until", "", "attribution: train on the events first seen before this date, YYYY-MM-DD")
 			rep := addTrainReputationFlags(fs)
 			nlpFlags := addTrainNLPFlags(fs)
 			return func(ctx context.Context) error {
@@ -78,12 +85,19 @@ look.
 				if *minEvents < 1 || *folds < 0 || *folds == 1 {
 					return usagef("--min-events must be at least 1 and --folds 0 or at least 2")
 				}
+				var cut time.Time
+				if *until != "" {
+					var err error
+					if cut, err = time.Parse(time.DateOnly, *until); err != nil {
+						return usagef("--until: %q is not a date (YYYY-MM-DD)", *until)
+					}
+				}
 				st, err := e.openStore(ctx)
 				if err != nil {
 					return err
 				}
 				defer st.Close()
-				m, err := trainAttribution(ctx, e, st, *minEvents, *folds)
+				m, err := trainAttribution(ctx, e, st, *minEvents, *folds, cut)
 				if err != nil {
 					return err
 				}
@@ -106,11 +120,18 @@ type attributionSummary struct {
 	Groups   int `json:"groups"`
 	Features int `json:"features"`
 	Trees    int `json:"trees"`
+	// First and Last are the dates the training events were first seen
+	// between; Undated how many had no date. Until is the cut of --until.
+	First   string `json:"first,omitempty"`
+	Last    string `json:"last,omitempty"`
+	Undated int    `json:"undated"`
+	Until   string `json:"until,omitempty"`
 }
 
 // trainAttribution trains the attribution model on every event in the
-// store and saves it, with its evaluation when folds > 0.
-func trainAttribution(ctx context.Context, e *env, st *store.Store, minEvents, folds int) (*intel.Model, error) {
+// store (those first seen before until, when it is not zero) and saves it,
+// with its evaluation when folds > 0.
+func trainAttribution(ctx context.Context, e *env, st *store.Store, minEvents, folds int, until time.Time) (*intel.Model, error) {
 	// The events of cited reports are brought up to date first (as every
 	// fingerprint rebuild does), so that a base collected by an older
 	// spoor trains on them too.
@@ -122,6 +143,14 @@ func trainAttribution(ctx context.Context, e *env, st *store.Store, minEvents, f
 		return nil, err
 	}
 	exs := attribute.Examples(evidence)
+	var left int
+	if !until.IsZero() {
+		all := len(exs)
+		if exs, left = attribute.Before(exs, until); len(exs) == 0 {
+			return nil, intel.Errorf(intel.CodeInvalid, "train attribution: none of %d events was first seen before %s (%d undated)",
+				all, until.Format(time.DateOnly), left)
+		}
+	}
 	opt := attribute.DefaultOptions()
 	opt.MinEvents = minEvents
 	evaluation := []byte("{}")
@@ -148,13 +177,33 @@ func trainAttribution(ctx context.Context, e *env, st *store.Store, minEvents, f
 	if err := model.Save(&data); err != nil {
 		return nil, err
 	}
-	n := 0
+	sum := attributionSummary{Groups: len(enc.Classes), Features: enc.NumFeatures(), Trees: model.Model.NumTrees()}
+	var first, last time.Time
 	for _, ex := range exs {
-		if enc.Class(ex.Group) >= 0 {
-			n++
+		if enc.Class(ex.Group) < 0 {
+			continue
+		}
+		sum.Events++
+		t := ex.Event.FirstSeen
+		if t.IsZero() {
+			sum.Undated++
+			continue
+		}
+		if first.IsZero() || t.Before(first) {
+			first = t
+		}
+		if t.After(last) {
+			last = t
 		}
 	}
-	summary, _ := json.Marshal(attributionSummary{Events: n, Groups: len(enc.Classes), Features: enc.NumFeatures(), Trees: model.Model.NumTrees()})
+	if !first.IsZero() {
+		sum.First, sum.Last = first.UTC().Format(time.DateOnly), last.UTC().Format(time.DateOnly)
+	}
+	if !until.IsZero() {
+		sum.Until = until.Format(time.DateOnly)
+		sum.Undated += left
+	}
+	summary, _ := json.Marshal(sum)
 	params, _ := json.Marshal(opt)
 	m := &intel.Model{Kind: "attribution", Version: attribute.EncodingVersion, Params: string(params),
 		Summary: string(summary), Evaluation: string(evaluation), Data: data.String()}

@@ -116,16 +116,11 @@ func Evaluate(exs []Example, k int, opt Options, threshold float64, progress fun
 // examples are left out and counted. A zero cut is the date before which
 // four fifths of the dated examples fall.
 func EvaluateTime(exs []Example, cut time.Time, opt Options, threshold float64, progress func(fold, folds int)) (*Evaluation, error) {
-	first := map[string]time.Time{}
+	first := keyDates(exs)
 	var dates []time.Time
 	for _, ex := range exs {
-		t := ex.Event.FirstSeen
-		if t.IsZero() {
-			continue
-		}
-		dates = append(dates, t)
-		if f, ok := first[ex.SplitKey]; !ok || t.Before(f) {
-			first[ex.SplitKey] = t
+		if t := ex.Event.FirstSeen; !t.IsZero() {
+			dates = append(dates, t)
 		}
 	}
 	if len(dates) < 2 {
@@ -162,6 +157,39 @@ func EvaluateTime(exs []Example, cut time.Time, opt Options, threshold float64, 
 			ev.Train, cut.Format(time.DateOnly), ev.Test)
 	}
 	return evaluate(ev, exs, 1, side, opt, threshold, progress)
+}
+
+// keyDates is when each split key (a report) was first seen: its earliest
+// dated event. Keys with no dated event are absent.
+func keyDates(exs []Example) map[string]time.Time {
+	first := map[string]time.Time{}
+	for _, ex := range exs {
+		t := ex.Event.FirstSeen
+		if t.IsZero() {
+			continue
+		}
+		if f, ok := first[ex.SplitKey]; !ok || t.Before(f) {
+			first[ex.SplitKey] = t
+		}
+	}
+	return first
+}
+
+// Before keeps the examples first seen before cut, placing a report by its
+// earliest event as EvaluateTime does: what a model trained on that day
+// could have known. Undated examples are left out and counted.
+func Before(exs []Example, cut time.Time) (kept []Example, undated int) {
+	first := keyDates(exs)
+	for _, ex := range exs {
+		t, ok := first[ex.SplitKey]
+		switch {
+		case !ok || ex.Event.FirstSeen.IsZero():
+			undated++
+		case t.Before(cut):
+			kept = append(kept, ex)
+		}
+	}
+	return kept, undated
 }
 
 // evaluate runs the folds: foldOf says in which fold an example is tested

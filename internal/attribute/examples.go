@@ -14,7 +14,7 @@ func Examples(evidence []*intel.GroupEvidence) []Example {
 	var out []Example
 	for _, g := range evidence {
 		for _, e := range g.Events {
-			if len(e.Techniques)+len(e.Software)+len(e.Indicators)+len(e.Sectors)+len(e.VictimCountries) == 0 {
+			if len(e.Techniques)+len(e.Software)+len(e.Indicators)+len(e.Sectors)+len(e.VictimCountries)+len(e.Times) == 0 {
 				continue // nothing to learn from
 			}
 			key := "source:" + strconv.FormatInt(e.SourceID, 10) + ":" + e.Key

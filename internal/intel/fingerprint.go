@@ -44,6 +44,11 @@ type Model struct {
 	Summary    string    `json:"summary,omitempty"`    // JSON: training data
 	Evaluation string    `json:"evaluation,omitempty"` // JSON
 	Data       string    `json:"-"`
+	// Pinned says the model is the one of its kind in use even when newer
+	// ones are stored.
+	Pinned bool `json:"pinned"`
+	// Bytes is the size of Data (lists leave Data out).
+	Bytes int64 `json:"bytes"`
 }
 
 // Fingerprint is one group's stored profile: the fingerprint package's

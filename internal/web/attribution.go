@@ -20,10 +20,13 @@ import (
 	"github.com/spoor/spoor/internal/intel"
 )
 
-// attributionStore reads the stored attribution model.
+// attributionStore reads the stored models and chooses the one in use.
 type attributionStore interface {
 	FindLatestModel(ctx context.Context, kind string) (*intel.Model, error)
 	LatestModelID(ctx context.Context, kind string) (int64, error)
+	ListModels(ctx context.Context, kind string) ([]*intel.Model, error)
+	PinModel(ctx context.Context, id int64) (*intel.Model, error)
+	UnpinModel(ctx context.Context, kind string) (bool, error)
 }
 
 // attributeInput is an event to attribute: its facts, and optionally
@@ -148,6 +151,11 @@ type attributionModelView struct {
 	Summary    json.RawMessage       `json:"summary"`
 	Params     json.RawMessage       `json:"params"`
 	Evaluation *attribute.Evaluation `json:"evaluation"`
+	// Pinned says the model stays in use when newer ones are trained.
+	Pinned bool `json:"pinned"`
+	// Stored lists every stored attribution model, for the page's pin
+	// buttons (GET /api/v1/models lists them for the API).
+	Stored []StoredModel `json:"-"`
 }
 
 // attributionModel reads the newest stored attribution model; CodeNotFound
@@ -161,7 +169,7 @@ func (s *Server) attributionModel(ctx context.Context) (*attributionModelView, e
 		return nil, err
 	}
 	v := &attributionModelView{ID: m.ID, CreatedAt: m.CreatedAt, Version: m.Version,
-		Summary: rawJSON(m.Summary), Params: rawJSON(m.Params)}
+		Summary: rawJSON(m.Summary), Params: rawJSON(m.Params), Pinned: m.Pinned}
 	if ev := strings.TrimSpace(m.Evaluation); ev != "" && ev != "{}" {
 		v.Evaluation = &attribute.Evaluation{}
 		if err := json.Unmarshal([]byte(ev), v.Evaluation); err != nil {
@@ -191,6 +199,10 @@ func (s *Server) apiAttributionModel(w http.ResponseWriter, r *http.Request) {
 func (s *Server) attributionModelPage(w http.ResponseWriter, r *http.Request) {
 	v, err := s.attributionModel(r.Context())
 	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if v.Stored, err = ListModels(r.Context(), s.store, "attribution"); err != nil {
 		s.error(w, r, err)
 		return
 	}

@@ -158,3 +158,79 @@ func TestAttributionModelPage(t *testing.T) {
 	}
 	scenario{URL: "/api/v1/attribution/model", ExpectedStatus: 401}.run(t, e)
 }
+
+// TestModelPins: the stored models are listed with the one in use; an
+// analyst pins an older one (it stays in use when a newer one is
+// stored) and unpins it, by the API and the page; a reader may not, and a
+// model of an encoding this spoor cannot read is refused.
+func TestModelPins(t *testing.T) {
+	e := newEnv(t)
+	ctx := intel.WithActor(context.Background(), intel.Actor{UserID: e.As["admin"].User.ID, Login: "admin"})
+	save := func(version int, summary string) int64 {
+		m := &intel.Model{Kind: "attribution", Version: version, Data: "{}", Summary: summary}
+		if err := e.Store.SaveModel(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		return m.ID
+	}
+	old := save(attribute.EncodingVersion-1, `{"events":1}`)
+	first := save(attribute.EncodingVersion, `{"events":10}`)
+	second := save(attribute.EncodingVersion, `{"events":20}`)
+	inUse := func() []int64 {
+		t.Helper()
+		w := scenario{URL: "/api/v1/models?kind=attribution", Bearer: "reader", ExpectedStatus: 200}.run(t, e)
+		var list []struct {
+			ID       int64 `json:"id"`
+			InUse    bool  `json:"in_use"`
+			Readable bool  `json:"readable"`
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &list); err != nil || len(list) != 3 || list[0].ID != second || list[2].Readable {
+			t.Fatalf("models %s (%v): want three, newest first, the oldest unreadable", w.Body, err)
+		}
+		var out []int64
+		for _, m := range list {
+			if m.InUse {
+				out = append(out, m.ID)
+			}
+		}
+		return out
+	}
+	if got := inUse(); !slices.Equal(got, []int64{second}) {
+		t.Errorf("in use before a pin: %v, want the newest %d", got, second)
+	}
+	runScenarios(t, e, []scenario{
+		{Name: "a reader may not pin", Method: "POST", URL: fmt.Sprintf("/api/v1/models/%d/pin", first), Bearer: "reader", ExpectedStatus: 403},
+		{Name: "an older encoding", Method: "POST", URL: fmt.Sprintf("/api/v1/models/%d/pin", old), Bearer: "analyst", ExpectedStatus: 400,
+			ExpectedContent: []string{"cannot be put in use"}},
+		{Name: "no such model", Method: "POST", URL: "/api/v1/models/99999/pin", Bearer: "analyst", ExpectedStatus: 404},
+		{Name: "pin", Method: "POST", URL: fmt.Sprintf("/api/v1/models/%d/pin", first), Bearer: "analyst", ExpectedStatus: 200,
+			ExpectedContent: []string{`"pinned":true`}},
+	})
+	third := save(attribute.EncodingVersion, `{"events":30}`)
+	w := scenario{URL: "/api/v1/models?kind=attribution", Bearer: "reader", ExpectedStatus: 200}.run(t, e)
+	if !bytes.Contains(w.Body.Bytes(), []byte(fmt.Sprintf(`"id":%d`, third))) {
+		t.Fatalf("the third model is not listed: %s", w.Body)
+	}
+	if id, err := e.Store.LatestModelID(ctx, "attribution"); err != nil || id != first {
+		t.Errorf("in use after a newer model: %d (%v), want the pinned %d", id, err, first)
+	}
+	runScenarios(t, e, []scenario{
+		{Name: "the page shows the pin", URL: "/attribute/model", As: "analyst", ExpectedStatus: 200,
+			ExpectedContent: []string{`id="pinned"`, `id="models-table"`, `action="/attribute/model/unpin"`, "older encoding"}},
+		{Name: "a reader sees no buttons", URL: "/attribute/model", As: "reader", ExpectedStatus: 200,
+			ExpectedContent: []string{`id="models-table"`}, NotExpectedContent: []string{`action="/attribute/model/pin"`}},
+		{Name: "a reader may not unpin", Method: "DELETE", URL: "/api/v1/models/pins/attribution", Bearer: "reader", ExpectedStatus: 403},
+		{Name: "unpin on the page", Method: "POST", URL: "/attribute/model/unpin", As: "analyst", ExpectedStatus: 303},
+	})
+	if id, err := e.Store.LatestModelID(ctx, "attribution"); err != nil || id != third {
+		t.Errorf("in use after the unpin: %d (%v), want the newest %d", id, err, third)
+	}
+	runScenarios(t, e, []scenario{
+		{Name: "pin on the page", Method: "POST", URL: "/attribute/model/pin", As: "analyst", Form: url.Values{"id": {fmt.Sprint(second)}}, ExpectedStatus: 303},
+		{Name: "unpin by the API", Method: "DELETE", URL: "/api/v1/models/pins/attribution", Bearer: "analyst", ExpectedStatus: 204},
+		{Name: "a kind that is none", Method: "DELETE", URL: "/api/v1/models/pins/horoscope", Bearer: "analyst", ExpectedStatus: 404},
+	})
+	if id, err := e.Store.LatestModelID(ctx, "attribution"); err != nil || id != third {
+		t.Errorf("in use after the API unpin: %d (%v), want the newest %d", id, err, third)
+	}
+}

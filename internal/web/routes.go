@@ -110,6 +110,12 @@ func (s *Server) apiRoutes() []apiRoute {
 			Body: attributeInput{}, Status: 200, Result: attribute.Result{}, Handler: s.apiAttribute},
 		apiRoute{Method: "GET", Path: "/attribution/model", Perm: auth.ReadIntel, Summary: "The stored attribution model: its training data, parameters and evaluation (per model: top-k accuracy micro and macro, macro-F1, log loss, calibration curve, accuracy against coverage; the most-confused groups)",
 			Status: 200, Result: attributionModelView{}, Handler: s.apiAttributionModel},
+		apiRoute{Method: "GET", Path: "/models", Perm: auth.ReadIntel, Summary: "The stored models (attribution, reputation; kind= for one), newest first, without their data: encoding, size, training summary, evaluation, and which one of each kind is in use (the pinned one, else the newest)",
+			Status: 200, Result: []StoredModel{}, Handler: s.apiModels},
+		apiRoute{Method: "POST", Path: "/models/{id}/pin", Perm: auth.WriteIntel, Summary: "Put a stored model in use for its kind, whatever newer ones are trained, until unpinned (audited); a model of an encoding this spoor cannot read is refused",
+			Status: 200, Result: intel.Model{}, Handler: s.apiModelPin},
+		apiRoute{Method: "DELETE", Path: "/models/pins/{kind}", Perm: auth.WriteIntel, Summary: "Let the newest model of a kind be used again (audited when one was pinned)",
+			Status: 204, Handler: s.apiModelUnpin},
 		apiRoute{Method: "GET", Path: "/overview", Perm: auth.ReadIntel, Summary: "What the dashboard charts: events by month, the groups most active in the last twelve months, the techniques most groups use",
 			Status: 200, Result: overview{}, Handler: s.apiOverview},
 		apiRoute{Method: "GET", Path: "/graph", Perm: auth.ReadIntel, Summary: "The similarity graph: groups whose combined fingerprint score reaches min, with per-dimension scores",
@@ -332,6 +338,8 @@ func (s *Server) routes() {
 	s.handle("GET /attribute", s.require(auth.ReadIntel, s.attributePage))
 	s.handle("POST /attribute", s.require(auth.ReadIntel, s.attributeSubmit))
 	s.handle("GET /attribute/model", s.require(auth.ReadIntel, s.attributionModelPage))
+	s.handle("POST /attribute/model/pin", s.require(auth.WriteIntel, s.modelPinForm))
+	s.handle("POST /attribute/model/unpin", s.require(auth.WriteIntel, s.modelUnpinForm))
 	s.handle("GET /duplicates", s.require(auth.ReadIntel, s.duplicatesPage))
 	s.handle("GET /stix-objects", s.require(auth.ReadIntel, s.stixObjectsPage))
 	s.handle("GET /stix-objects/{stix_id}", s.require(auth.ReadIntel, s.stixObjectPage))

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -33,15 +34,63 @@ func testModels(t *testing.T, open Opener) {
 	if got.ID != second.ID || got.Data != `{"trees":2}` || got.Params != "{}" || got.Evaluation != "{}" || got.CreatedAt.IsZero() {
 		t.Errorf("latest attribution model: %+v, want the second", got)
 	}
-	entries, err := s.FindAudit(ctx, intel.AuditFilter{})
-	must(t, "audit", err)
-	saves := 0
-	for _, e := range entries.Items {
-		if e.Action == "model.save" && e.Login == "analyst" {
-			saves++
+	// Pinned, the first is in use although newer ones are stored or saved
+	// later; unpinned, the newest again. One pin per kind.
+	pinned, err := s.PinModel(ctx, first.ID)
+	must(t, "pin", err)
+	if pinned.Kind != "attribution" || !pinned.Pinned {
+		t.Errorf("pinned %+v", pinned)
+	}
+	third := &intel.Model{Kind: "attribution", Version: 1, Data: `{"trees":3}`}
+	must(t, "save after the pin", s.SaveModel(ctx, third))
+	if id, err := s.LatestModelID(ctx, "attribution"); err != nil || id != first.ID {
+		t.Errorf("model in use with the first pinned = %d (%v), want %d", id, err, first.ID)
+	}
+	if got, err := s.FindLatestModel(ctx, "attribution"); err != nil || got.ID != first.ID || !got.Pinned || got.Data != `{"trees":1}` {
+		t.Errorf("model in use with the first pinned: %+v (%v)", got, err)
+	}
+	_, err = s.PinModel(ctx, second.ID)
+	must(t, "pin another", err)
+	list, err := s.ListModels(ctx, "attribution")
+	must(t, "list", err)
+	var ids []int64
+	var pins []int64
+	for _, m := range list {
+		ids = append(ids, m.ID)
+		if m.Pinned {
+			pins = append(pins, m.ID)
+		}
+		if m.Data != "" || m.Bytes != int64(len(`{"trees":1}`)) {
+			t.Errorf("a listed model carries data %q or the wrong size %d", m.Data, m.Bytes)
 		}
 	}
-	if saves != 3 {
-		t.Errorf("model saves audited: %d, want 3", saves)
+	if fmt.Sprint(ids) != fmt.Sprint([]int64{third.ID, second.ID, first.ID}) || fmt.Sprint(pins) != fmt.Sprint([]int64{second.ID}) {
+		t.Errorf("listed %v pinned %v; want newest first and the second alone pinned", ids, pins)
+	}
+	if all, err := s.ListModels(ctx, ""); err != nil || len(all) != 4 {
+		t.Errorf("every kind: %d models (%v), want 4", len(all), err)
+	}
+	if _, err := s.PinModel(ctx, 99999); intel.ErrorCode(err) != intel.CodeNotFound {
+		t.Errorf("pin a model that is none: %v", err)
+	}
+	if changed, err := s.UnpinModel(ctx, "attribution"); err != nil || !changed {
+		t.Errorf("unpin: %v %v", changed, err)
+	}
+	if changed, err := s.UnpinModel(ctx, "attribution"); err != nil || changed {
+		t.Errorf("unpin again changes nothing: %v %v", changed, err)
+	}
+	if id, err := s.LatestModelID(ctx, "attribution"); err != nil || id != third.ID {
+		t.Errorf("model in use after the unpin = %d (%v), want the newest %d", id, err, third.ID)
+	}
+	entries, err := s.FindAudit(ctx, intel.AuditFilter{})
+	must(t, "audit", err)
+	actions := map[string]int{}
+	for _, e := range entries.Items {
+		if e.Login == "analyst" {
+			actions[e.Action]++
+		}
+	}
+	if actions["model.save"] != 4 || actions["model.pin"] != 2 || actions["model.unpin"] != 1 {
+		t.Errorf("model changes audited: %v, want 4 saves, 2 pins and 1 unpin", actions)
 	}
 }
