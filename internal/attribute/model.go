@@ -83,7 +83,7 @@ type Contribution struct {
 // most n, largest absolute contribution first.
 func (m *GBDT) Explain(fs []Feature, c, n int) []Contribution {
 	row := dense(fs, make([]float64, m.Enc.NumFeatures()))
-	contrib := m.Model.Contributions(row)[c]
+	contrib := m.Model.ClassContributions(row, c)
 	var out []Contribution
 	for i, v := range contrib[:len(contrib)-1] { // the last is the bias
 		if v != 0 {

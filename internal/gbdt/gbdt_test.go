@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -156,6 +157,9 @@ func TestMulticlassProbabilitiesAndContributions(t *testing.T) {
 			}
 			if !approx(c, raw[k], 1e-9) {
 				t.Errorf("row %d class %d: contributions sum to %v, raw score %v", i, k, c, raw[k])
+			}
+			if one := m.ClassContributions(row, k); !slices.Equal(one, contrib[k]) {
+				t.Errorf("row %d class %d: ClassContributions %v, Contributions %v", i, k, one, contrib[k])
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package gbdt
 
 import (
+	"fmt"
 	"math"
 )
 
@@ -143,19 +144,34 @@ func (m *Model) batch(d *Dataset, threads int, raw bool) [][]float64 {
 // slice of NumFeatures()+1 values, one per feature and the bias last, that
 // sum to PredictRaw(row) for that output.
 func (m *Model) Contributions(row []float64) [][]float64 {
-	K := m.numOutputs()
-	out := make([][]float64, K)
+	out := make([][]float64, m.numOutputs())
 	for k := range out {
-		out[k] = make([]float64, m.numFeat+1)
-		out[k][m.numFeat] = m.initScore[k]
+		out[k] = m.contributions(row, k)
 	}
+	return out
+}
+
+// ClassContributions is Contributions(row)[k] computed over output k's
+// trees alone: a multiclass model with many classes explains the few it
+// ranks first at that fraction of the cost.
+func (m *Model) ClassContributions(row []float64, k int) []float64 {
+	if k < 0 || k >= m.numOutputs() {
+		panic(fmt.Sprintf("gbdt: output %d of %d", k, m.numOutputs()))
+	}
+	return m.contributions(row, k)
+}
+
+func (m *Model) contributions(row []float64, k int) []float64 {
+	K := m.numOutputs()
+	out := make([]float64, m.numFeat+1)
+	out[m.numFeat] = m.initScore[k]
 	maxDepth := 0
-	for i := range m.trees {
+	for i := k; i < len(m.trees); i += K {
 		maxDepth = max(maxDepth, m.trees[i].depth)
 	}
 	path := make([]pathElem, (maxDepth+1)*(maxDepth+2)/2+1)
-	for i := range m.trees {
-		m.trees[i].shap(row, out[i%K], path)
+	for i := k; i < len(m.trees); i += K {
+		m.trees[i].shap(row, out, path)
 	}
 	return out
 }

@@ -105,11 +105,15 @@ func (s *Store) FindObjectByName(ctx context.Context, kind intel.ObjectKind, nam
 	if n == "" {
 		return nil, s.wrap("find object", notFound(string(kind), fmt.Sprintf("%q", name)))
 	}
+	// Three index lookups joined, not one OR: with the OR, SQLite scans
+	// every object of the kind (4,550 software on the mirror, about 4 ms).
 	o, err := scanObject(s.queryRow(ctx, s.rdb, `SELECT `+objectCols+` FROM objects o
-WHERE o.kind = ? AND o.revoked = 0 AND o.deprecated = 0 AND (o.name_norm = ? OR o.external_id_norm = ?
-	OR o.id IN (SELECT a.object_id FROM aliases a WHERE a.alias_norm = ?))
+WHERE o.kind = ? AND o.revoked = 0 AND o.deprecated = 0 AND o.id IN (
+	SELECT id FROM objects WHERE kind = ? AND name_norm = ?
+	UNION ALL SELECT id FROM objects WHERE external_id_norm = ?
+	UNION ALL SELECT object_id FROM aliases WHERE alias_norm = ?)
 ORDER BY CASE WHEN o.name_norm = ? THEN 0 WHEN o.external_id_norm = ? THEN 1 ELSE 2 END, o.id
-LIMIT 1`, kind, n, n, n, n, n))
+LIMIT 1`, kind, kind, n, n, n, n, n))
 	if err == sql.ErrNoRows {
 		return nil, s.wrap("find object", notFound(string(kind), fmt.Sprintf("%q", name)))
 	}
