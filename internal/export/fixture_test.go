@@ -16,6 +16,7 @@ type reader struct {
 	groups     []*intel.Object
 	indicators []*intel.ExportIndicator
 	objects    []*intel.ExportSTIXObject // kept STIX objects, sorted as the store sorts them
+	events     []*intel.ExportSTIXObject // kept MISP events, sorted by STIX ID
 	filters    []intel.ExportFilter      // what each ExportIndicators call asked for
 }
 
@@ -78,6 +79,20 @@ func (r *reader) ExportSTIXObjects(_ context.Context, f intel.ExportFilter, fn f
 		return nil
 	}
 	for _, o := range r.objects {
+		if o.TLP.AtMost(f.TLPMax) {
+			if err := fn(o); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (r *reader) ExportMISPEvents(_ context.Context, f intel.ExportFilter, fn func(*intel.ExportSTIXObject) error) error {
+	if !f.STIXObjects() {
+		return nil
+	}
+	for _, o := range r.events {
 		if o.TLP.AtMost(f.TLPMax) {
 			if err := fn(o); err != nil {
 				return err
