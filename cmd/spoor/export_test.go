@@ -278,7 +278,12 @@ func bundleByID(t *testing.T, bundle []byte) map[string]map[string]any {
 // (an invalid domain) are left out and counted, unless --flagged.
 func TestExportKeptRoundTrip(t *testing.T) {
 	a := newCLI(t)
-	a.ok("import", "stix", "../../internal/collect/stix/testdata/every-type.json", "--credibility", "1")
+	imported := a.ok("import", "stix", "../../internal/collect/stix/testdata/every-type.json", "--credibility", "1")
+	// Every valid object is modelled or kept; the two with the invalid
+	// domain are kept and flagged, with the reason.
+	if strings.Contains(imported, "not imported") || strings.Count(imported, `: flagged: domain-name:value "domain autuo.xicp.net"`) != 2 {
+		t.Errorf("import summary:\n%s", imported)
+	}
 	file := filepath.Join(t.TempDir(), "a.json")
 	_, errOut, err := a.run("", "export", "--format", "stix", "-o", file)
 	if err != nil {
