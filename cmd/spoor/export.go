@@ -20,7 +20,7 @@ import (
 func exportCmd() *command {
 	return &command{
 		name:  "export",
-		usage: "--format FORMAT [--group G] [--type T,…] [--since T] [--min-confidence X] [--tlp-max TLP] [--exclude-warninglisted] [--objects=false] [-o FILE]",
+		usage: "--format FORMAT [--group G] [--type T,…] [--since T] [--min-confidence X] [--tlp-max TLP] [--exclude-warninglisted] [--objects=false] [--flagged] [-o FILE]",
 		short: "write indicators as STIX, MISP, CSV, block lists, DNS zones, IDS rules or Zeek intel",
 		long: `Export writes the stored indicators that the filters select in one format
 ("spoor export formats" lists them) to standard output, or with -o to FILE,
@@ -43,7 +43,20 @@ relationships, …) exactly as they came in, within --tlp-max (by their TLP
 marking, else their source's) and --since; --objects=false, or a filter by
 type, group, confidence or warninglist, leaves them out. A relationship goes
 out only with both ends in the bundle (a group end under the ID the export
-gives the group); the others are counted on standard error.
+gives the group); the others are counted on standard error. An object flagged
+at import (a property that is not what STIX says, a value that is not what its
+path says, a pattern that does not parse) is left out and counted, with the
+relationships to it, so that the bundle holds nothing known to be invalid;
+--flagged writes them too, as they came in.
+
+The MISP export is spoor's event of the selected indicators; when the store
+keeps MISP events (every MISP import keeps its events whole: objects with
+their templates and relations, tags, galaxies, sightings, proposals, event
+reports), it is a list of events as MISP's JSON export writes it
+({"response": [{"Event": …}, …]}): each kept event as it was imported (an
+event that had no uuid gets the one the import derived), then spoor's event.
+The same filters as for kept STIX objects apply; an event's TLP is its TLP
+tag, else its source's, raised by the TLP tags of its attributes.
 
 Suricata and Snort SIDs are drawn from --sid-base and --sid-count: a rule's
 SID is the base plus a hash of what it matches, modulo the count, so it keeps
@@ -64,7 +77,8 @@ host name) is left out and counted on standard error.`,
 			minConf := fs.Float64("min-confidence", 0, "only indicators of at least this confidence, 0..1")
 			tlpMax := fs.String("tlp-max", "", "only indicators marked at most this TLP: clear, green, amber, amber+strict, red")
 			noWarn := fs.Bool("exclude-warninglisted", false, "leave out indicators on a warninglist or in a special range")
-			objects := fs.Bool("objects", true, "STIX: also write the kept STIX objects, as imported (not with --type, --group, --min-confidence, --exclude-warninglisted)")
+			objects := fs.Bool("objects", true, "STIX: also write the kept STIX objects, MISP: the kept MISP events, as imported (not with --type, --group, --min-confidence, --exclude-warninglisted)")
+			flagged := fs.Bool("flagged", false, "STIX: also write the kept objects flagged at import (they may not be valid STIX)")
 			var out string
 			fs.StringVar(&out, "o", "", "write to this file (replaced atomically) instead of standard output")
 			fs.StringVar(&out, "output", "", "same as -o")
@@ -92,6 +106,7 @@ host name) is left out and counted on standard error.`,
 					return err
 				}
 				req.Filter.NoSTIXObjects = !*objects
+				req.Filter.Flagged = *flagged
 				st, err := e.openStore(ctx)
 				if err != nil {
 					return err

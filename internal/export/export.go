@@ -4,7 +4,8 @@
 // hosts files, DNS response policy zones and Unbound local zones for
 // resolvers, Suricata and Snort rules and Zeek intel files for sensors.
 // The STIX bundle also carries the STIX objects an import kept whole, as
-// they came in (Reader.ExportSTIXObjects).
+// they came in (Reader.ExportSTIXObjects), and the MISP export the MISP
+// events an import kept whole (Reader.ExportMISPEvents).
 //
 // Run is the one path every caller takes (the CLI, later the pages and
 // feed URLs): it resolves the group, reads the indicators a filter
@@ -59,7 +60,7 @@ var formats = []struct {
 	new  func(b *base) writer
 }{
 	{STIX, "STIX 2.1 bundle: indicators with patterns, groups as intrusion sets, indicates relationships, TLP markings, the STIX objects kept whole", newSTIX},
-	{MISP, "MISP event JSON: attributes with types and to_ids, threat-actor galaxy clusters, TLP tags", newMISP},
+	{MISP, "MISP event JSON: attributes with types and to_ids, threat-actor galaxy clusters, TLP tags; with the MISP events kept whole, a list of events", newMISP},
 	{CSV, "CSV with a header: type, value, confidence, TLP, dates, groups, sources, tags, description", newCSV},
 	{List, "plain list, one value a line (firewall external dynamic lists; choose types with --type)", newList},
 	{Hosts, "hosts file: 0.0.0.0 and a domain a line", newHosts},
@@ -161,6 +162,9 @@ type Reader interface {
 	// ExportSTIXObjects gives the kept STIX objects f selects (the STIX
 	// format writes them after the indicators).
 	ExportSTIXObjects(ctx context.Context, f intel.ExportFilter, fn func(*intel.ExportSTIXObject) error) error
+	// ExportMISPEvents gives the MISP events kept whole that f selects
+	// (the MISP format writes them before its own event).
+	ExportMISPEvents(ctx context.Context, f intel.ExportFilter, fn func(*intel.ExportSTIXObject) error) error
 }
 
 // Stats says what an export wrote.
@@ -173,9 +177,11 @@ type Stats struct {
 	Skipped map[string]int `json:"skipped,omitempty"`
 	// Rules is how many rules a rule format wrote (several per domain).
 	Rules int `json:"rules,omitempty"`
-	// Objects is how many kept STIX objects the STIX format wrote, and
-	// ObjectsSkipped why it left others out.
+	// Objects is how many kept STIX objects the STIX format wrote, Events
+	// how many kept MISP events the MISP format wrote, and ObjectsSkipped
+	// why it left others out.
 	Objects        int            `json:"stix_objects,omitempty"`
+	Events         int            `json:"misp_events,omitempty"`
 	ObjectsSkipped map[string]int `json:"stix_objects_skipped,omitempty"`
 }
 
@@ -187,7 +193,11 @@ func (s *Stats) String() string {
 		fmt.Fprintf(&b, " (%d rules)", s.Rules)
 	}
 	leftOut(&b, s.Skipped)
-	if s.Objects > 0 || len(s.ObjectsSkipped) > 0 {
+	switch {
+	case s.Format == MISP && (s.Events > 0 || len(s.ObjectsSkipped) > 0):
+		fmt.Fprintf(&b, "; %d kept MISP events", s.Events)
+		leftOut(&b, s.ObjectsSkipped)
+	case s.Objects > 0 || len(s.ObjectsSkipped) > 0:
 		fmt.Fprintf(&b, "; %d kept STIX objects", s.Objects)
 		leftOut(&b, s.ObjectsSkipped)
 	}

@@ -16,6 +16,7 @@ type reader struct {
 	groups     []*intel.Object
 	indicators []*intel.ExportIndicator
 	objects    []*intel.ExportSTIXObject // kept STIX objects, sorted as the store sorts them
+	events     []*intel.ExportSTIXObject // kept MISP events, sorted by STIX ID
 	filters    []intel.ExportFilter      // what each ExportIndicators call asked for
 }
 
@@ -74,10 +75,20 @@ func (r *reader) ExportIndicators(_ context.Context, f intel.ExportFilter, fn fu
 }
 
 func (r *reader) ExportSTIXObjects(_ context.Context, f intel.ExportFilter, fn func(*intel.ExportSTIXObject) error) error {
+	return exportKept(r.objects, f, fn)
+}
+
+func (r *reader) ExportMISPEvents(_ context.Context, f intel.ExportFilter, fn func(*intel.ExportSTIXObject) error) error {
+	return exportKept(r.events, f, fn)
+}
+
+// exportKept gives the kept records the store would: none unless f
+// selects them, those within its ceiling.
+func exportKept(objs []*intel.ExportSTIXObject, f intel.ExportFilter, fn func(*intel.ExportSTIXObject) error) error {
 	if !f.STIXObjects() {
 		return nil
 	}
-	for _, o := range r.objects {
+	for _, o := range objs {
 		if o.TLP.AtMost(f.TLPMax) {
 			if err := fn(o); err != nil {
 				return err

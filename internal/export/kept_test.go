@@ -279,37 +279,113 @@ func TestSTIXEveryKeptType(t *testing.T) {
 		}
 		return strings.Compare(a.Object.StixID, b.Object.StixID)
 	})
+	// By default the objects flagged at import (an indicator comparing
+	// domain-name:value with 'domain autuo.xicp.net', the domain-name of
+	// that value) are left out and counted; with Flagged they go out too.
+	flagged := map[string]bool{}
+	for _, so := range res.Bundle.STIXObjects {
+		if len(so.Flags) > 0 {
+			flagged[so.StixID] = true
+		}
+	}
+	if len(flagged) != 2 {
+		t.Fatalf("%d flagged objects in the bundle, want 2", len(flagged))
+	}
+	for _, withFlagged := range []bool{false, true} {
+		out, st := run(t, r, export.Request{Format: export.STIX, Filter: intel.ExportFilter{Flagged: withFlagged}})
+		got := bundleObjects(t, out)
+		want := len(res.Bundle.STIXObjects)
+		if !withFlagged {
+			want -= len(flagged)
+		}
+		if n := validateEach(t, out); n < want {
+			t.Errorf("flagged %v: checked %d objects against their schemas, want at least the %d kept", withFlagged, n, want)
+		}
+		for _, so := range res.Bundle.STIXObjects {
+			switch {
+			case flagged[so.StixID] && !withFlagged:
+				if _, ok := got[so.StixID]; ok {
+					t.Errorf("%s, flagged %q, is in the bundle", so.StixID, so.Flags)
+				}
+			case so.Type == "marking-definition":
+				// TLP:GREEN, written by the export as the specification fixes it.
+				if d := cmp.Diff(jsonMap(t, string(so.Raw)), jsonMap(t, got[so.StixID])); d != "" {
+					t.Errorf("%s (-kept +written):\n%s", so.StixID, d)
+				}
+			case got[so.StixID] != string(so.Raw):
+				t.Errorf("%s written as\n%s\nwant\n%s", so.StixID, got[so.StixID], so.Raw)
+			}
+		}
+		for id, raw := range got {
+			var rel struct {
+				Type      string `json:"type"`
+				SourceRef string `json:"source_ref"`
+				TargetRef string `json:"target_ref"`
+			}
+			if err := json.Unmarshal([]byte(raw), &rel); err != nil {
+				t.Fatal(err)
+			}
+			if rel.Type == "relationship" && (got[rel.SourceRef] == "" || got[rel.TargetRef] == "") {
+				t.Errorf("%s points outside the bundle: %s", id, raw)
+			}
+		}
+		wantSkipped := map[string]int{"flagged at import": len(flagged)}
+		if withFlagged {
+			wantSkipped = nil
+		}
+		if !maps.Equal(st.ObjectsSkipped, wantSkipped) {
+			t.Errorf("flagged %v: left out %v, want %v", withFlagged, st.ObjectsSkipped, wantSkipped)
+		}
+	}
+}
+
+// TestSTIXFlaggedLeftOut: a kept infrastructure flagged at import for
+// having no created, which the OASIS schema requires, is left out of the
+// export with the relationship to it, and counted, so that the bundle
+// validates; with Flagged it goes out as it came in.
+func TestSTIXFlaggedLeftOut(t *testing.T) {
+	r, _ := keptFixture(t)
+	bad := `{"type":"infrastructure","spec_version":"2.1","id":"infrastructure--00000000-0000-4000-8000-000000000020","modified":"2024-01-02T00:00:00.000Z","name":"no created"}`
+	rel := `{"type":"relationship","spec_version":"2.1","id":"relationship--00000000-0000-4000-8000-000000000021","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","relationship_type":"related-to","source_ref":"infrastructure--00000000-0000-4000-8000-000000000020","target_ref":"identity--00000000-0000-4000-8000-000000000001"}`
+	badID, relID := "infrastructure--00000000-0000-4000-8000-000000000020", "relationship--00000000-0000-4000-8000-000000000021"
+	r.objects = append([]*intel.ExportSTIXObject{{Object: intel.STIXObject{StixID: badID, Type: "infrastructure",
+		Flags: []string{`"created" is required`}, Raw: json.RawMessage(bad)}}}, r.objects...)
+	r.objects = append(r.objects, &intel.ExportSTIXObject{Object: intel.STIXObject{StixID: relID, Type: "relationship",
+		SourceRef: badID, TargetRef: "identity--00000000-0000-4000-8000-000000000001", Raw: json.RawMessage(rel)},
+		Ends: map[string]intel.STIXEnd{badID: {Kept: true, Flagged: true}, "identity--00000000-0000-4000-8000-000000000001": {Kept: true}}})
+
 	out, st := run(t, r, export.Request{Format: export.STIX})
 	got := bundleObjects(t, out)
-	if n := validateEach(t, out); n < len(res.Bundle.STIXObjects) {
-		t.Errorf("checked %d objects against their schemas, want at least the %d kept", n, len(res.Bundle.STIXObjects))
+	validateEach(t, out)
+	if _, ok := got[badID]; ok {
+		t.Error("the flagged infrastructure is in the bundle")
 	}
-	for _, so := range res.Bundle.STIXObjects {
-		if so.Type == "marking-definition" {
-			// TLP:GREEN, written by the export as the specification fixes it.
-			if d := cmp.Diff(jsonMap(t, string(so.Raw)), jsonMap(t, got[so.StixID])); d != "" {
-				t.Errorf("%s (-kept +written):\n%s", so.StixID, d)
-			}
-			continue
-		}
-		if got[so.StixID] != string(so.Raw) {
-			t.Errorf("%s written as\n%s\nwant\n%s", so.StixID, got[so.StixID], so.Raw)
-		}
+	if _, ok := got[relID]; ok {
+		t.Error("the relationship to the flagged infrastructure is in the bundle")
 	}
-	for id, raw := range got {
-		var rel struct {
-			Type      string `json:"type"`
-			SourceRef string `json:"source_ref"`
-			TargetRef string `json:"target_ref"`
-		}
-		if err := json.Unmarshal([]byte(raw), &rel); err != nil {
-			t.Fatal(err)
-		}
-		if rel.Type == "relationship" && (got[rel.SourceRef] == "" || got[rel.TargetRef] == "") {
-			t.Errorf("%s points outside the bundle: %s", id, raw)
-		}
+	if st.ObjectsSkipped["flagged at import"] != 1 || st.ObjectsSkipped["relationship whose end is not in the bundle"] != 2 {
+		t.Errorf("left out %v, want 1 flagged and the 2 relationships without their ends", st.ObjectsSkipped)
 	}
-	if st.ObjectsSkipped != nil {
-		t.Errorf("left out %v, want nothing", st.ObjectsSkipped)
+	if !strings.Contains(st.String(), "1 flagged at import") {
+		t.Errorf("summary %q does not count the flagged object", st.String())
+	}
+
+	out, st = run(t, r, export.Request{Format: export.STIX, Filter: intel.ExportFilter{Flagged: true}})
+	got = bundleObjects(t, out)
+	if got[badID] != bad || got[relID] != rel {
+		t.Errorf("with Flagged: %q and %q, want both as kept", got[badID], got[relID])
+	}
+	if st.ObjectsSkipped["flagged at import"] != 0 {
+		t.Errorf("with Flagged, left out %v", st.ObjectsSkipped)
+	}
+	// Which is why it is left out by default: it is not valid STIX.
+	c, ids := testenv.STIXSchemas(t)
+	sch, err := c.Compile(ids["infrastructure"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := jsonschema.UnmarshalJSON(strings.NewReader(bad))
+	if sch.Validate(doc) == nil {
+		t.Error("an infrastructure without created validates")
 	}
 }

@@ -18,6 +18,13 @@ import (
 // indicators, written one a line, followed by the event's tags and the
 // threat-actor galaxy clusters of its groups. The event's UUID names the
 // filter, so a MISP that imports the export again updates the same event.
+//
+// When the store keeps MISP events whole (a MISP import keeps every
+// event, with its objects, tags, galaxies, sightings, proposals and
+// reports) and the filter selects them, the export is a list of events as
+// MISP's own JSON export writes it ({"response": [{"Event": …}, …]}): the
+// kept events first, one a line, each as it was imported (with the uuid
+// the import derived when the event had none), then spoor's event.
 
 // threatActorGalaxy is the UUID of MISP's threat-actor galaxy.
 const threatActorGalaxy = "698774c7-8022-42c4-917f-8d6e4f06ada3"
@@ -75,6 +82,7 @@ type mispGalaxy struct {
 type mispWriter struct {
 	*base
 	n      int
+	events int       // kept events written
 	tlp    intel.TLP // the least shareable marking of an attribute
 	groups map[int64]*intel.Object
 	buf    bytes.Buffer
@@ -109,6 +117,14 @@ func (w *mispWriter) field(key string, v any) error {
 }
 
 func (w *mispWriter) begin() error {
+	if w.filter.STIXObjects() {
+		if err := w.r.ExportMISPEvents(w.ctx, w.filter, w.kept); err != nil {
+			return err
+		}
+	}
+	if w.events > 0 {
+		w.print(",\n")
+	}
 	info := w.opts.Producer + " export: " + w.describe()
 	last := w.lastChange()
 	w.print(`{"Event":{`)
@@ -285,6 +301,83 @@ func (w *mispWriter) end() error {
 	if err := w.json(galaxies); err != nil {
 		return err
 	}
-	w.print("}}\n")
+	w.print("}}")
+	if w.events > 0 {
+		w.print("\n]}")
+	}
+	w.print("\n")
 	return nil
+}
+
+// kept writes a kept MISP event as it was imported, wrapped in "Event".
+// An event a spoor export of this producer made (imported back) is left
+// out: the export writes its own.
+func (w *mispWriter) kept(o *intel.ExportSTIXObject) error {
+	ev, org, err := keptEvent(o.Object)
+	if err != nil {
+		return fmt.Errorf("export: misp: %s: %w", o.Object.StixID, err)
+	}
+	if org == w.opts.Producer {
+		w.stats.ObjectsSkipped["made by this export"]++
+		return nil
+	}
+	if w.events == 0 {
+		w.print(`{"response":[`, "\n")
+	} else {
+		w.print(",\n")
+	}
+	w.print(`{"Event":`, string(ev), `}`)
+	w.events++
+	w.stats.Events++
+	return nil
+}
+
+// keptEvent returns the bare event of a kept MISP event's JSON ({"Event":
+// {…}} or the event itself), byte for byte, with the uuid of its STIX ID
+// (x-misp-event--<uuid>) when it has none, and its organisation's name.
+func keptEvent(so intel.STIXObject) ([]byte, string, error) {
+	raw := bytes.TrimSpace(so.Raw)
+	var wrapped struct {
+		Event json.RawMessage `json:"Event"`
+	}
+	if err := json.Unmarshal(raw, &wrapped); err != nil {
+		return nil, "", err
+	}
+	if ev := bytes.TrimSpace(wrapped.Event); len(ev) > 0 && ev[0] == '{' {
+		raw = ev
+	}
+	var head struct {
+		UUID *string `json:"uuid"`
+		Orgc struct {
+			Name string `json:"name"`
+		} `json:"Orgc"`
+	}
+	if err := json.Unmarshal(raw, &head); err != nil || len(raw) < 2 || raw[0] != '{' {
+		return nil, "", fmt.Errorf("not a MISP event: %.40s", raw)
+	}
+	if head.UUID != nil && strings.TrimSpace(*head.UUID) != "" {
+		return raw, head.Orgc.Name, nil
+	}
+	_, uuid, _ := strings.Cut(so.StixID, "--")
+	if head.UUID != nil {
+		// "uuid": "" is replaced; the members are then in sorted order.
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, "", err
+		}
+		m["uuid"], _ = json.Marshal(uuid)
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(m); err != nil {
+			return nil, "", err
+		}
+		return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), head.Orgc.Name, nil
+	}
+	// The uuid goes first, the rest stays as it was written.
+	out := []byte(`{"uuid":"` + uuid + `"`)
+	if rest := bytes.TrimSpace(raw[1:]); len(rest) > 0 && rest[0] != '}' {
+		out = append(out, ',')
+	}
+	return append(out, raw[1:]...), head.Orgc.Name, nil
 }

@@ -391,10 +391,16 @@ func (w *stixWriter) end() error {
 	return nil
 }
 
+// flaggedReason counts the kept objects left out for their import flags.
+const flaggedReason = "flagged at import"
+
 // kept writes a kept STIX object as it was imported. What the export
 // makes itself is not written twice: the producer's identity, the
 // objects it created (a spoor export imported back) and the TLP marking
-// definitions the export writes. A relationship keeps its ends when they
+// definitions the export writes. An object flagged at import (a property
+// that is not what STIX says, a value not what its path says, a pattern
+// that does not parse) is left out and counted unless the filter asks for
+// the flagged ones, and so is a relationship to it. A relationship keeps its ends when they
 // are in the bundle: a kept object, or a modelled object (written at the
 // end) under the ID the export gives it; otherwise it is left out and
 // counted.
@@ -409,13 +415,18 @@ func (w *stixWriter) kept(o *intel.ExportSTIXObject) error {
 		w.stats.ObjectsSkipped["made by this export"]++
 		return nil
 	}
+	if len(so.Flags) > 0 && !w.filter.Flagged {
+		// Kept so that an analyst sees it, not passed on as valid STIX.
+		w.stats.ObjectsSkipped[flaggedReason]++
+		return nil
+	}
 	raw := []byte(so.Raw)
 	if so.Type == "relationship" {
 		moved := map[string]string{}
 		for _, end := range []string{so.SourceRef, so.TargetRef} {
 			e := o.Ends[end]
 			switch {
-			case e.Kept && e.CreatedBy != w.producer && end != w.producer:
+			case e.Kept && e.CreatedBy != w.producer && end != w.producer && (!e.Flagged || w.filter.Flagged):
 			case e.Object != nil:
 				w.named[e.Object.ID] = e.Object
 				if id := modelledID(e.Object); id != end {

@@ -1,7 +1,9 @@
 package intel
 
 import (
+	"encoding/json"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -47,12 +49,19 @@ type ExportFilter struct {
 	// ExcludeWarninglisted drops indicators on a warninglist or in a
 	// special range.
 	ExcludeWarninglisted bool `json:"exclude_warninglisted,omitempty"`
-	// NoSTIXObjects leaves the kept STIX objects out of a STIX export.
+	// NoSTIXObjects leaves the kept STIX objects out of a STIX export
+	// and the kept MISP events out of a MISP export.
 	NoSTIXObjects bool `json:"no_stix_objects,omitempty"`
+	// Flagged also writes the kept STIX objects flagged at import (a
+	// property that is not what STIX says, a value that is not what its
+	// path says, a pattern that does not parse): without it they are left
+	// out, so that a bundle holds no object known to be invalid.
+	Flagged bool `json:"flagged,omitempty"`
 }
 
 // STIXObjects reports whether an export of f holds the kept STIX
-// objects: they are of no indicator type and no group, and most carry no
+// objects (of a STIX export) or the kept MISP events (of a MISP export):
+// they are of no indicator type and no group, and most carry no
 // confidence, so a filter by type, group, confidence or warninglist
 // selects indicators only. Since and the TLP ceiling apply to them.
 func (f *ExportFilter) STIXObjects() bool {
@@ -133,7 +142,9 @@ type ExportSTIXObject struct {
 // software or campaign: the object the record of that ID belongs to,
 // active and within the ceiling), or neither.
 type STIXEnd struct {
-	Kept      bool
+	Kept bool
+	// Flagged says the kept object was flagged at import.
+	Flagged   bool
 	TLP       TLP
 	CreatedBy string
 	Object    *Object
@@ -151,6 +162,62 @@ var STIXMarkings = map[string]TLP{
 	"marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003": TLPAmberStrict,
 	"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1": TLPRed,
 	"marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": TLPRed,
+}
+
+// MISPEventTLP is the TLP of a kept MISP event's JSON ({"Event": {…}} or
+// the bare event): the TLP tag of the event, else def; raised to the
+// least shareable TLP tag of its attributes and its objects' attributes,
+// since the event goes out whole. A tag that is no TLP is not read.
+func MISPEventTLP(raw []byte, def TLP) TLP {
+	type tags struct {
+		Tag []struct {
+			Name string `json:"name"`
+		} `json:"Tag"`
+	}
+	type attrs struct {
+		tags
+		Attribute []tags `json:"Attribute"`
+	}
+	var ev struct {
+		attrs
+		Object []attrs `json:"Object"`
+	}
+	var w struct {
+		Event *json.RawMessage `json:"Event"`
+	}
+	if json.Unmarshal(raw, &w) == nil && w.Event != nil {
+		raw = *w.Event
+	}
+	// A kept event is valid JSON; a member of another JSON type is read
+	// as absent.
+	_ = json.Unmarshal(raw, &ev)
+	tlpOf := func(t tags) (TLP, bool) {
+		out, marked := TLP(""), false
+		for _, tg := range t.Tag {
+			n := strings.ToLower(strings.TrimSpace(tg.Name))
+			if len(n) <= len("tlp:") || !strings.HasPrefix(n, "tlp:") {
+				continue
+			}
+			if m, err := ParseTLP(n); err == nil && (!marked || m.Rank() > out.Rank()) {
+				out, marked = m, true
+			}
+		}
+		return out, marked
+	}
+	out := def
+	if t, ok := tlpOf(ev.tags); ok {
+		out = t
+	}
+	all := slices.Clone(ev.Attribute)
+	for _, o := range ev.Object {
+		all = append(all, o.Attribute...)
+	}
+	for _, a := range all {
+		if t, ok := tlpOf(a); ok && t.Rank() > out.Rank() {
+			out = t
+		}
+	}
+	return out
 }
 
 // STIXTLP is the TLP of a STIX object's object_marking_refs: the least

@@ -103,11 +103,8 @@ func (s *Store) ExportSummary(ctx context.Context, f intel.ExportFilter) (intel.
 	}
 	sum.LastChange = fromMS(last)
 	if f.STIXObjects() {
-		query, args := `SELECT COUNT(*), COALESCE(MAX(x.updated_at), 0) FROM stix_objects x WHERE x.spec_version <> 'misp'`, []any{}
-		if !f.Since.IsZero() {
-			query += ` AND (x.updated_at >= ? OR x.modified >= ?)`
-			args = append(args, ms(f.Since), ms(f.Since))
-		}
+		since, args := keptSince(f)
+		query := `SELECT COUNT(*), COALESCE(MAX(x.updated_at), 0) FROM stix_objects x WHERE x.spec_version <> 'misp'` + since
 		if err := s.queryRow(ctx, s.rdb, query, args...).Scan(&sum.STIXObjects, &last); err != nil {
 			return sum, s.wrap("export summary", err)
 		}
@@ -346,11 +343,12 @@ func (ex *exporter) loadGroups(ctx context.Context, ids []int64) error {
 
 // ExportSTIXObjects calls fn with the kept STIX objects an export of f
 // holds (none when f.STIXObjects is false; never the MISP events kept
-// whole, which are not STIX): those within f.TLPMax (by
-// their TLP marking, else their source's TLP; unmarked is clear) and
-// changed since f.Since, ordered by STIX ID, the relationships after the
-// others, each relationship with what its ends stand for. It reads a
-// page at a time, so memory does not grow with the store.
+// whole, which are not STIX; the flagged ones too, which the export
+// leaves out unless f.Flagged): those within f.TLPMax (by their TLP marking, else their
+// source's TLP; unmarked is clear) and changed since f.Since, ordered by
+// STIX ID, the relationships after the others, each relationship with
+// what its ends stand for. It reads a page at a time, so memory does not
+// grow with the store.
 func (s *Store) ExportSTIXObjects(ctx context.Context, f intel.ExportFilter, fn func(*intel.ExportSTIXObject) error) error {
 	if err := f.Validate(); err != nil {
 		return s.wrap("export STIX objects", err)
@@ -358,48 +356,89 @@ func (s *Store) ExportSTIXObjects(ctx context.Context, f intel.ExportFilter, fn 
 	if !f.STIXObjects() {
 		return nil
 	}
-	since := ""
-	var sinceArgs []any
-	if !f.Since.IsZero() {
-		since = " AND (x.updated_at >= ? OR x.modified >= ?)"
-		sinceArgs = []any{ms(f.Since), ms(f.Since)}
-	}
+	since, sinceArgs := keptSince(f)
 	for _, rels := range []bool{false, true} {
 		// MISP events kept whole (spec version "misp") are not STIX.
 		cond := "x.spec_version <> 'misp' AND x.type <> 'relationship'"
 		if rels {
 			cond = "x.spec_version <> 'misp' AND x.type = 'relationship'"
 		}
-		query := `SELECT ` + stixObjectCols + `, COALESCE(src.tlp, '') FROM stix_objects x LEFT JOIN sources src ON src.id = x.source_id
-WHERE ` + cond + ` AND x.stix_id > ?` + since + ` ORDER BY x.stix_id LIMIT ?`
-		after := ""
-		for {
-			page, err := s.exportSTIXPage(ctx, query, append(append([]any{after}, sinceArgs...), exportPage))
-			if err != nil {
-				return s.wrap("export STIX objects", err)
-			}
+		err := s.exportKept(ctx, f, cond+since, sinceArgs, readSTIXHead, func(page []*intel.ExportSTIXObject) error {
 			if rels {
-				if err := s.exportSTIXEnds(ctx, f, since, sinceArgs, page); err != nil {
-					return s.wrap("export STIX objects", err)
-				}
+				return s.exportSTIXEnds(ctx, f, since, sinceArgs, page)
 			}
-			for _, o := range page {
-				if o.TLP.AtMost(f.TLPMax) {
-					if err := fn(o); err != nil {
-						return err
-					}
-				}
-			}
-			if len(page) < exportPage {
-				break
-			}
-			after = page[len(page)-1].Object.StixID
-			if err := ctx.Err(); err != nil {
-				return err
-			}
+			return nil
+		}, fn)
+		if err != nil {
+			return s.wrap("export STIX objects", err)
 		}
 	}
 	return nil
+}
+
+// ExportMISPEvents calls fn with the MISP events kept whole (type
+// x-misp-event) that a MISP export of f holds (none when f.STIXObjects is
+// false), ordered by STIX ID: those within f.TLPMax by
+// intel.MISPEventTLP (the event's TLP tag, else its source's TLP, raised
+// by its attributes' TLP tags) and changed since f.Since. An event
+// flagged at import (no uuid, an attribute value spoor did not take) is
+// still a valid MISP event and goes out. It reads a page at a time.
+func (s *Store) ExportMISPEvents(ctx context.Context, f intel.ExportFilter, fn func(*intel.ExportSTIXObject) error) error {
+	if err := f.Validate(); err != nil {
+		return s.wrap("export MISP events", err)
+	}
+	if !f.STIXObjects() {
+		return nil
+	}
+	since, sinceArgs := keptSince(f)
+	readMISP := func(raw []byte, src intel.TLP) (intel.TLP, string) { return intel.MISPEventTLP(raw, src), "" }
+	err := s.exportKept(ctx, f, "x.spec_version = 'misp' AND x.type = 'x-misp-event'"+since, sinceArgs, readMISP, nil, fn)
+	return s.wrap("export MISP events", err)
+}
+
+// keptSince is the condition of f.Since on kept objects: changed in spoor
+// or modified at or after it.
+func keptSince(f intel.ExportFilter) (string, []any) {
+	if f.Since.IsZero() {
+		return "", nil
+	}
+	return " AND (x.updated_at >= ? OR x.modified >= ?)", []any{ms(f.Since), ms(f.Since)}
+}
+
+// exportKept pages through the kept objects cond selects by STIX ID,
+// reads each one's TLP and creator with head, lets each page be completed
+// (a relationship's ends), and calls fn with those within f.TLPMax.
+func (s *Store) exportKept(ctx context.Context, f intel.ExportFilter, cond string, condArgs []any,
+	head func([]byte, intel.TLP) (intel.TLP, string), complete func([]*intel.ExportSTIXObject) error,
+	fn func(*intel.ExportSTIXObject) error) error {
+	query := `SELECT ` + stixObjectCols + `, COALESCE(src.tlp, '') FROM stix_objects x LEFT JOIN sources src ON src.id = x.source_id
+WHERE ` + cond + ` AND x.stix_id > ? ORDER BY x.stix_id LIMIT ?`
+	after := ""
+	for {
+		page, err := s.exportSTIXPage(ctx, query, append(slices.Clone(condArgs), after, exportPage), head)
+		if err != nil {
+			return err
+		}
+		if complete != nil {
+			if err := complete(page); err != nil {
+				return err
+			}
+		}
+		for _, o := range page {
+			if o.TLP.AtMost(f.TLPMax) {
+				if err := fn(o); err != nil {
+					return err
+				}
+			}
+		}
+		if len(page) < exportPage {
+			return nil
+		}
+		after = page[len(page)-1].Object.StixID
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
 }
 
 // stixHead is what an export reads of a kept object's JSON.
@@ -418,7 +457,8 @@ func readSTIXHead(raw []byte, sourceTLP intel.TLP) (intel.TLP, string) {
 
 // exportSTIXPage reads one page of kept objects with their TLP (of all
 // TLPs: the caller applies the ceiling, so that paging sees every row).
-func (s *Store) exportSTIXPage(ctx context.Context, query string, args []any) ([]*intel.ExportSTIXObject, error) {
+func (s *Store) exportSTIXPage(ctx context.Context, query string, args []any,
+	head func([]byte, intel.TLP) (intel.TLP, string)) ([]*intel.ExportSTIXObject, error) {
 	rows, err := s.query(ctx, s.rdb, query, args...)
 	if err != nil {
 		return nil, err
@@ -432,7 +472,7 @@ func (s *Store) exportSTIXPage(ctx context.Context, query string, args []any) ([
 			return nil, err
 		}
 		e := &intel.ExportSTIXObject{Object: *o}
-		e.TLP, e.CreatedBy = readSTIXHead(o.Raw, intel.TLP(srcTLP))
+		e.TLP, e.CreatedBy = head(o.Raw, intel.TLP(srcTLP))
 		page = append(page, e)
 	}
 	return page, rows.Err()
@@ -456,20 +496,20 @@ func (s *Store) exportSTIXEnds(ctx context.Context, f intel.ExportFilter, since 
 	}
 	ends := map[string]intel.STIXEnd{}
 	in, args := s.d.inText(ids)
-	rows, err := s.query(ctx, s.rdb, `SELECT x.stix_id, x.raw, COALESCE(src.tlp, '') FROM stix_objects x
+	rows, err := s.query(ctx, s.rdb, `SELECT x.stix_id, x.raw, x.flags, COALESCE(src.tlp, '') FROM stix_objects x
 LEFT JOIN sources src ON src.id = x.source_id WHERE x.stix_id `+in+` AND x.spec_version <> 'misp'`+since, append(args, sinceArgs...)...)
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
-		var id, raw, srcTLP string
-		if err := rows.Scan(&id, &raw, &srcTLP); err != nil {
+		var id, raw, flags, srcTLP string
+		if err := rows.Scan(&id, &raw, &flags, &srcTLP); err != nil {
 			rows.Close()
 			return err
 		}
 		tlp, by := readSTIXHead([]byte(raw), intel.TLP(srcTLP))
 		if tlp.AtMost(f.TLPMax) {
-			ends[id] = intel.STIXEnd{Kept: true, TLP: tlp, CreatedBy: by}
+			ends[id] = intel.STIXEnd{Kept: true, TLP: tlp, CreatedBy: by, Flagged: flags != "[]"}
 		}
 	}
 	rows.Close()

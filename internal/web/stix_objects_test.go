@@ -73,7 +73,7 @@ func TestSTIXObjectPages(t *testing.T) {
 		{Name: "by type", URL: "/stix-objects?type=relationship", As: "reader", ExpectedStatus: 200,
 			ExpectedContent: []string{rel}, NotExpectedContent: []string{`href="/stix-objects/` + ind + `"`}},
 		{Name: "flagged object", URL: "/stix-objects/" + ind, As: "reader", ExpectedStatus: 200,
-			ExpectedContent: []string{`id="stix-flags"`, "value is not a valid domain", `id="stix-pattern"`, "domain-name:value"}},
+			ExpectedContent: []string{`id="stix-flags"`, "value is not a valid domain", `id="stix-flags-export"`, `id="stix-pattern"`, "domain-name:value"}},
 		{Name: "hostile object", URL: "/stix-objects/" + infra, As: "reader", ExpectedStatus: 200,
 			ExpectedContent:    []string{`id="stix-relationships"`, `id="stix-json"`, "&lt;script&gt;alert(1)&lt;/script&gt;"},
 			NotExpectedContent: []string{xss, "<script>alert(1)"}},

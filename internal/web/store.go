@@ -51,11 +51,12 @@ type Collector interface {
 }
 
 // handlingStore records sightings and streams indicators for the TAXII
-// server (sightings.go, taxii.go).
+// server and the feeds (sightings.go, taxii.go, feeds.go).
 type handlingStore interface {
 	RecordSightings(ctx context.Context, sgs []*intel.Sighting) error
 	FindGroupSightings(ctx context.Context, groupID int64) ([]intel.IndicatorSighting, error)
 	ExportSummary(ctx context.Context, f intel.ExportFilter) (intel.ExportSummary, error)
 	ExportIndicators(ctx context.Context, f intel.ExportFilter, fn func(*intel.ExportIndicator) error) error
 	ExportSTIXObjects(ctx context.Context, f intel.ExportFilter, fn func(*intel.ExportSTIXObject) error) error
+	ExportMISPEvents(ctx context.Context, f intel.ExportFilter, fn func(*intel.ExportSTIXObject) error) error
 }

@@ -47,7 +47,7 @@ func Run(t *testing.T, open Opener) {
 		{"PasswordEndsSessions", testPasswordEndsSessions},
 		{"LastAdmin", testLastAdmin},
 		{"Audit", testAudit},
-		{"STIXLinks", testSTIXLinks}, {"TAXIIState", testTAXIIState}, {"STIXObjects", testSTIXObjects}, {"ExportSTIXObjects", testExportSTIXObjects},
+		{"STIXLinks", testSTIXLinks}, {"TAXIIState", testTAXIIState}, {"STIXObjects", testSTIXObjects}, {"ExportSTIXObjects", testExportSTIXObjects}, {"ExportMISPEvents", testExportMISPEvents},
 		{"Merge", testMerge},
 		{"ImportReport", testImportReport}, {"ReportTerms", testReportTerms}, {"ReportEntities", testReportEntities}, {"ReportEvents", testReportEvents}, {"SourceMarks", testSourceMarks}, {"IndicatorOwnSource", testIndicatorOwnSource}, {"RunLeases", testRunLeases}, {"FetchState", testFetchState},
 		{"InputRules", testInputRules},
