@@ -162,7 +162,7 @@ func writeAttribution(e *env, a *attribute.Result) error {
 	if a.Abstained {
 		fmt.Fprintf(e.stdout, "unknown group: no group reaches %.0f %%\n\n", 100*a.Threshold)
 	}
-	t := newTable(e.stdout, "ID", "GROUP", "PROBABILITY", "EVIDENCE")
+	t := newTable(e.stdout, "ID", "GROUP", "PROBABILITY", "EVIDENCE", "CHECK")
 	for _, g := range a.Candidates {
 		var why []string
 		for _, c := range g.Evidence {
@@ -172,7 +172,20 @@ func writeAttribution(e *env, a *attribute.Result) error {
 			}
 			why = append(why, fmt.Sprintf("%s %+.2f", f, c.Value))
 		}
-		t.row(g.GroupID, clip(g.Group, 40), fmt.Sprintf("%.2f%%", 100*g.Probability), clip(strings.Join(why, ", "), 100))
+		// What a person follows up (--format json has all of it): the
+		// fingerprint overlap, shared indicators, the most similar event.
+		var check []string
+		if g.Fingerprint != nil {
+			check = append(check, fmt.Sprintf("fingerprint %.2f", g.Fingerprint.Score))
+		}
+		if n := len(g.SharedIndicators); n > 0 {
+			check = append(check, fmt.Sprintf("%d shared indicators", n))
+		}
+		if len(g.SimilarEvents) > 0 {
+			check = append(check, fmt.Sprintf("like event %d", g.SimilarEvents[0].ID))
+		}
+		t.row(g.GroupID, clip(g.Group, 40), fmt.Sprintf("%.2f%%", 100*g.Probability), clip(strings.Join(why, ", "), 100),
+			strings.Join(check, ", "))
 	}
 	return t.flush()
 }

@@ -129,6 +129,9 @@ type Ranked struct {
 	GroupID     int64          `json:"group_id"`
 	Probability float64        `json:"probability"`
 	Evidence    []Contribution `json:"evidence,omitempty"`
+	// Fingerprint is how the event meets the group's fingerprint (absent
+	// for a model without one).
+	Fingerprint *FingerprintMatch `json:"fingerprint,omitempty"`
 }
 
 // Attribution is the answer for one event: the most likely groups with
@@ -157,7 +160,11 @@ func (m *GBDT) Attribute(fs []Feature, top, evidence int, threshold float64) Att
 		a.Features = append(a.Features, m.Enc.Names[f.Index])
 	}
 	for _, c := range order[:min(top, len(order))] {
-		a.Groups = append(a.Groups, Ranked{GroupID: m.Enc.Classes[c], Probability: probs[c], Evidence: m.Explain(fs, c, evidence)})
+		r := Ranked{GroupID: m.Enc.Classes[c], Probability: probs[c], Evidence: m.Explain(fs, c, evidence)}
+		if m.Pool != nil {
+			r.Fingerprint = m.Pool.Nearest.match(m.Enc, fs, c)
+		}
+		a.Groups = append(a.Groups, r)
 	}
 	a.Abstained = len(a.Groups) == 0 || a.Groups[0].Probability < threshold
 	return a

@@ -21,6 +21,7 @@ type Store interface {
 	LatestModelID(ctx context.Context, kind string) (int64, error)
 	FindObjectByName(ctx context.Context, kind intel.ObjectKind, name string) (*intel.Object, error)
 	FindObjectByID(ctx context.Context, id int64) (*intel.Object, error)
+	FindAttributionChecks(ctx context.Context, groups []int64, indicators []*intel.Indicator) (*intel.AttributionChecks, error)
 }
 
 // Query is an event to attribute as a person describes it: ATT&CK
@@ -42,11 +43,26 @@ type Query struct {
 	Abstain *float64 `json:"abstain,omitempty"`
 }
 
-// RankedGroup is a ranked group with its name.
+// RankedGroup is a ranked group with its name and what a person checks
+// the ranking against.
 type RankedGroup struct {
 	Ranked
 	Group string `json:"group"`
+	Checks
 }
+
+// Checks are the claims behind a ranked group that a person can follow:
+// the stored indicators the event shares with the group's events (with
+// their sources), and the group's past events most like it (with their
+// reports). Fingerprint, on Ranked, is how the event meets the group's
+// fingerprint.
+type Checks struct {
+	SharedIndicators []intel.SharedIndicator `json:"shared_indicators"`
+	SimilarEvents    []SimilarEvent          `json:"similar_events"`
+}
+
+// similarPerGroup is how many past events each ranked group lists.
+const similarPerGroup = 3
 
 // Result is an attribution as the CLI, API and page show it.
 type Result struct {
@@ -84,11 +100,13 @@ type ModelInfo struct {
 
 // Candidate is one ranked group of a Result.
 type Candidate struct {
-	GroupID     string         `json:"group_id"` // the ATT&CK ID, else spoor's ID
-	ID          int64          `json:"id"`       // spoor's ID
-	Group       string         `json:"group"`
-	Probability float64        `json:"probability"`
-	Evidence    []Contribution `json:"evidence"`
+	GroupID     string            `json:"group_id"` // the ATT&CK ID, else spoor's ID
+	ID          int64             `json:"id"`       // spoor's ID
+	Group       string            `json:"group"`
+	Probability float64           `json:"probability"`
+	Evidence    []Contribution    `json:"evidence"`
+	Fingerprint *FingerprintMatch `json:"fingerprint,omitempty"`
+	Checks
 }
 
 // Attributor answers queries with the newest stored attribution model,
@@ -126,6 +144,9 @@ func (a *Attributor) Attribute(ctx context.Context, q Query) (*Result, error) {
 	res := model.Attribute(model.Enc.Encode(ev), q.Top, evidencePerGroup, abstain)
 	out, err := a.named(ctx, res, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := a.check(ctx, model, ev, out); err != nil {
 		return nil, err
 	}
 	out.ModelInfo = ModelInfo{ID: id, Kind: "attribution", Encoding: model.Enc.Version, Pooled: model.Pool != nil}
@@ -221,6 +242,36 @@ func warninglisted(t ioc.Type, v string) bool {
 	return false
 }
 
+// check adds to each ranked group the indicators the event shares with
+// its events and its most similar past events.
+func (a *Attributor) check(ctx context.Context, model *GBDT, ev *intel.Event, out *Result) error {
+	ids := make([]int64, len(out.Groups))
+	for i, g := range out.Groups {
+		ids[i] = g.GroupID
+	}
+	found, err := a.Store.FindAttributionChecks(ctx, ids, ev.Indicators)
+	if err != nil {
+		return err
+	}
+	past := map[int64][]*intel.Event{}
+	for _, e := range found.Events {
+		past[e.GroupID] = append(past[e.GroupID], e)
+	}
+	shared := map[int64][]intel.SharedIndicator{}
+	for _, sh := range found.Shared {
+		shared[sh.GroupID] = append(shared[sh.GroupID], sh)
+	}
+	for i := range out.Groups {
+		g := &out.Groups[i]
+		g.Checks = Checks{SharedIndicators: shared[g.GroupID], SimilarEvents: model.similarEvents(ev, past[g.GroupID], similarPerGroup)}
+		if g.SharedIndicators == nil {
+			g.SharedIndicators = []intel.SharedIndicator{}
+		}
+		out.Candidates[i].Checks = g.Checks
+	}
+	return nil
+}
+
 func (a *Attributor) load(ctx context.Context) (*GBDT, int64, error) {
 	id, err := a.Store.LatestModelID(ctx, "attribution")
 	if intel.ErrorCode(err) == intel.CodeNotFound {
@@ -287,6 +338,14 @@ func (a *Attributor) named(ctx context.Context, r Attribution, modelID int64) (*
 				g.Evidence[i].Feature = strings.TrimSuffix(c.Feature, "group "+strconv.FormatInt(c.GroupID, 10)) + n
 			}
 		}
+		if fp := g.Fingerprint; fp != nil {
+			own := "group " + strconv.FormatInt(g.GroupID, 10)
+			for i, f := range fp.Shared {
+				if strings.HasSuffix(f, own) {
+					fp.Shared[i] = strings.TrimSuffix(f, own) + name
+				}
+			}
+		}
 		out.Groups = append(out.Groups, RankedGroup{Ranked: g, Group: name})
 	}
 	for _, g := range out.Groups {
@@ -295,7 +354,7 @@ func (a *Attributor) named(ctx context.Context, r Attribution, modelID int64) (*
 			ev = []Contribution{}
 		}
 		out.Candidates = append(out.Candidates, Candidate{GroupID: extIDs[g.GroupID], ID: g.GroupID, Group: g.Group,
-			Probability: g.Probability, Evidence: ev})
+			Probability: g.Probability, Evidence: ev, Fingerprint: g.Fingerprint})
 	}
 	return out, nil
 }

@@ -27,6 +27,7 @@ type attributionStore interface {
 	ListModels(ctx context.Context, kind string) ([]*intel.Model, error)
 	PinModel(ctx context.Context, id int64) (*intel.Model, error)
 	UnpinModel(ctx context.Context, kind string) (bool, error)
+	FindAttributionChecks(ctx context.Context, groups []int64, indicators []*intel.Indicator) (*intel.AttributionChecks, error)
 }
 
 // attributeInput is an event to attribute: its facts, and optionally

@@ -25,10 +25,12 @@ func trainAttribution(t *testing.T, e *testEnv) {
 	exs := attribute.Examples(evidence)
 	opt := attribute.DefaultOptions()
 	opt.MinEvents = 1
-	model, err := attribute.TrainGBDT(attribute.NewEncoder(exs, 1), exs, opt)
+	enc := attribute.NewEncoder(exs, 1)
+	model, err := attribute.TrainGBDT(enc, exs, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
+	attribute.FitPooling(enc, exs, opt, model)
 	var data bytes.Buffer
 	if err := model.Save(&data); err != nil {
 		t.Fatal(err)
@@ -54,7 +56,8 @@ func TestAttribution(t *testing.T) {
 	runScenarios(t, e, []scenario{
 		{Name: "API ranks the groups", Method: "POST", URL: "/api/v1/attribute", Bearer: "reader",
 			JSON: `{"techniques":["t1059"],"software":["X-Agent"],"top":3,"abstain":0}`, ExpectedStatus: 200,
-			ExpectedContent: []string{`"groups":[{"group_id":`, `"features":[`, "technique:T1059"}},
+			ExpectedContent: []string{`"groups":[{"group_id":`, `"features":[`, "technique:T1059", `"fingerprint":{"score":`,
+				`"similar_events":[{"id":`, `"title":"Spring phishing"`, `"shared_indicators":[]`}},
 		{Name: "a bad technique", Method: "POST", URL: "/api/v1/attribute", Bearer: "reader", JSON: `{"techniques":["phishing"]}`,
 			ExpectedStatus: 400, ExpectedContent: []string{`technique \"PHISHING\"`}},
 		{Name: "a value that is not one indicator", Method: "POST", URL: "/api/v1/attribute", Bearer: "reader", JSON: `{"indicators":["two words"]}`,
@@ -63,7 +66,8 @@ func TestAttribution(t *testing.T) {
 		{Name: "page", URL: "/attribute?techniques=T1566.001", As: "reader", ExpectedStatus: 200, ExpectedContent: []string{`value="T1566.001"`}},
 		{Name: "page answers", Method: "POST", URL: "/attribute", As: "reader",
 			Form: url.Values{"techniques": {"T1566.001, T1059"}, "countries": {"GE"}, "abstain": {"0"}}, ExpectedStatus: 200,
-			ExpectedContent: []string{`id="attribution-groups"`, fmt.Sprintf(`href="/groups/%d"`, e.Group.ID)}, NotExpectedContent: []string{hostileName}},
+			ExpectedContent: []string{`id="attribution-groups"`, fmt.Sprintf(`href="/groups/%d"`, e.Group.ID), `class="similar-events"`,
+				`<a href="/events/`, "Spring phishing"}, NotExpectedContent: []string{hostileName}},
 		{Name: "countries by name, unknown inputs named", Method: "POST", URL: "/api/v1/attribute", Bearer: "reader",
 			JSON: `{"techniques":["T1059"],"software":["NoSuchTool"],"victim_countries":["Georgia"],"abstain":0}`, ExpectedStatus: 200,
 			ExpectedContent: []string{`"unknown":["software:NoSuchTool"`}},
