@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"math"
 	"os"
@@ -25,14 +26,25 @@ import (
 func importCmd() *command {
 	return &command{
 		name:  "import",
-		usage: "FORMAT [--source NAME] [--url URL] [--credibility X] [--tlp T] FILE|URL|-",
+		usage: "FORMAT [--source NAME] [--url URL] [--credibility X] [--tlp T] [--group G] FILE|URL|- | samples [--group G] DIR|FILE…",
 		short: "import a file, URL or stdin in one format (stix, …) now",
 		long: `Import reads one input in FORMAT ("spoor import formats" lists them) and writes
 what it says in one transaction: a bad input changes nothing, and importing
 the same input again changes nothing. The data is recorded as coming from the
 source --source (created if new); its credibility is scored from --url (the
 site the file was published on: 1 for well-known organisations, 0.2 for blogs,
-0.4–0.8 by popularity rank, 0 unknown) unless --credibility sets it.`,
+0.4–0.8 by popularity rank, 0 unknown) unless --credibility sets it.
+
+  spoor import sample [--group G] FILE        one PE sample, lure PDF or Office
+                                              document, or e-mail, never run
+  spoor import samples [--group G] DIR|FILE…  every file under each DIR, one
+                                              transaction each; files that are
+                                              none of these are named and skipped
+Each becomes one event keyed by its SHA-256 with its activity times (compile
+time, document creation and modification dates with the writer's UTC offset,
+the e-mail's Date:), its hashes and the indicators it holds, attributed to G
+when given: the time dimension and attribution read them. The source is
+"samples" unless --source names another.`,
 		flags: config.FlagDB | config.FlagFormat,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			name := fs.String("source", "", `source name (default "import: " and the file name)`)
@@ -40,9 +52,22 @@ site the file was published on: 1 for well-known organisations, 0.2 for blogs,
 			cred := fs.Float64("credibility", math.NaN(), "fix the source's credibility, 0..1")
 			tlp := fs.String("tlp", "clear", "TLP marking: clear, green, amber, amber+strict, red")
 			ranks := fs.String("ranks", "", `popularity list ("rank,domain" CSV, e.g. Tranco) for credibility`)
+			group := fs.String("group", "", "sample, samples: the group the artifacts are attributed to")
 			return func(ctx context.Context) error {
 				if len(e.args) == 1 && e.args[0] == "formats" {
 					return printFormats(e.stdout)
+				}
+				if *group != "" && (len(e.args) == 0 || e.args[0] != "sample" && e.args[0] != "samples") {
+					return usagef("--group goes with spoor import sample or samples")
+				}
+				if len(e.args) >= 1 && (e.args[0] == "samples" || e.args[0] == "sample") {
+					if len(e.args) < 2 || e.args[0] == "sample" && len(e.args) != 2 {
+						return usagef("usage: spoor import sample [--group G] FILE, or spoor import samples [--group G] DIR|FILE…")
+					}
+					if *name == "" {
+						*name = "samples"
+					}
+					return importSamples(ctx, e, e.args[1:], *name, *group, *ranks)
 				}
 				if len(e.args) != 2 {
 					return usagef("usage: spoor import FORMAT [flags] FILE|URL|-  (spoor import formats lists them)")
@@ -86,6 +111,9 @@ site the file was published on: 1 for well-known organisations, 0.2 for blogs,
 				if !math.IsNaN(*cred) {
 					src.Credibility, src.CredibilityManual, src.CredibilityReason = *cred, true, "set on the command line"
 				}
+				if *group != "" {
+					src.Options = setOption(src.Options, "group", *group)
+				}
 				c, err := e.collector(st, *ranks)
 				if err != nil {
 					return err
@@ -109,6 +137,89 @@ site the file was published on: 1 for well-known organisations, 0.2 for blogs,
 			}
 		},
 	}
+}
+
+// setOption returns o with key set to v.
+func setOption(o intel.SourceOptions, key, v string) intel.SourceOptions {
+	out := maps.Clone(o)
+	if out == nil {
+		out = intel.SourceOptions{}
+	}
+	out[key] = v
+	return out
+}
+
+// importSamples imports every file under paths in format "sample", one
+// collection run (one transaction) each, into the source name: a file
+// that is no artifact is named and skipped, the others still land. It
+// fails when any file failed, after importing the rest.
+func importSamples(ctx context.Context, e *env, paths []string, name, group, ranks string) error {
+	var files []string
+	for _, p := range paths {
+		err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.Type().IsRegular() {
+				files = append(files, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return intel.Errorf(intel.CodeInvalid, "samples: %v", err)
+		}
+	}
+	if len(files) == 0 {
+		return intel.Errorf(intel.CodeInvalid, "samples: no files under %s", strings.Join(paths, ", "))
+	}
+	st, err := e.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	src, err := st.FindSourceByName(ctx, name)
+	switch {
+	case intel.ErrorCode(err) == intel.CodeNotFound:
+		src = &intel.Source{Name: name, Format: "sample", TLP: intel.TLPAmber, Credibility: 1, CredibilityManual: true,
+			CredibilityReason: "the analyst's own samples"}
+	case err != nil:
+		return err
+	case src.Format != "sample":
+		return intel.Errorf(intel.CodeInvalid, "source %q reads %s, not samples: name another with --source", name, src.Format)
+	}
+	if group != "" {
+		src.Options = setOption(src.Options, "group", group)
+	}
+	c, err := e.collector(st, ranks)
+	if err != nil {
+		return err
+	}
+	var runs []*intel.CollectionRun
+	var failed []string
+	for _, f := range files {
+		run, err := c.Collect(ctx, src, collect.Options{From: f, Trigger: "cli"})
+		if err != nil {
+			fmt.Fprintf(e.stderr, "skipped %s: %s\n", f, intel.ErrorMessage(err))
+			failed = append(failed, f)
+			continue
+		}
+		if run.SourceName == "" {
+			run.SourceName = src.Name
+		}
+		runs = append(runs, run)
+	}
+	if len(runs) > 0 {
+		if err := refreshAnalysis(ctx, e, c); err != nil {
+			return err
+		}
+		if err := printRuns(e, runs); err != nil {
+			return err
+		}
+	}
+	if len(failed) > 0 {
+		return intel.Errorf(intel.CodeInvalid, "samples: %d of %d files were not imported (named above)", len(failed), len(files))
+	}
+	return nil
 }
 
 func isFlagSet(fs *flag.FlagSet, name string) bool {

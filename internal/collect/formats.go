@@ -24,6 +24,7 @@ func (c *Collector) formats() map[string]Format {
 		{Name: "trail", Kind: intel.SourceIOCList, Short: "one indicator per line, # comments (maltrail style); options type=, tags=", Run: c.listFormat(readTrail)},
 		{Name: "csv", Kind: intel.SourceIOCList, Short: "CSV with a header; options value=COLUMN (default value), type_column=, first_seen=, group=, …", Run: c.listFormat(readCSV)},
 		{Name: "apt-iocs", Kind: intel.SourceIOCList, Short: "grouped APT IOC CSV (group, campaign, type, value, date, source): indicators and events", Run: c.listFormat(readAPTIOCs)},
+		{Name: "sample", Kind: intel.SourceInternal, Short: "a PE sample, a lure PDF or Office (OOXML) document, or an e-mail, read and never run: its activity times (compile time, document dates, Date:), hashes and indicators as one event; option group= attributes it", Run: c.runSample},
 		{Name: "report", Kind: intel.SourceReport, Short: "an HTML or PDF report (file or URL, fetched politely): text, indicators, named groups and software", Pull: c.pullReport},
 		{Name: "taxii", Kind: intel.SourceTAXII, Short: "TAXII 2.1 collection (location: server URL; options api_root, collection, username, password, token)", Pull: c.pullTAXII},
 	}

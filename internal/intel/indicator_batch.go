@@ -63,5 +63,8 @@ type EventRow struct {
 	GroupExternalID string
 	FirstSeen       time.Time
 	LastSeen        time.Time
-	Source          int // index into IndicatorBatch.Sources
+	// Times are activity timestamps (a sample's compile time, a lure
+	// document's creation time): merged with those stored, never removed.
+	Times  []time.Time
+	Source int // index into IndicatorBatch.Sources
 }

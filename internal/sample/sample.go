@@ -1,8 +1,11 @@
-// Package sample reads a Windows PE sample as attribution and time-dimension
-// input: file hashes, imphash, the header's compile time (with flags for the
-// stamps that cannot be trusted), machine, sections, and the indicators in
-// its ASCII and UTF-16LE strings. It parses bytes only and never executes
-// anything; the file is opened by the caller.
+// Package sample reads the files of an intrusion as attribution and
+// time-dimension input. A Windows PE sample: file hashes, imphash, the
+// header's compile time (with flags for the stamps that cannot be trusted),
+// machine, sections, and the indicators in its ASCII and UTF-16LE strings.
+// Inspect also reads lure documents and e-mails (artifact.go): PDF Info and
+// XMP dates, OOXML core properties, the e-mail Date: header, each with the
+// UTC offset the writer's clock recorded. It parses bytes only and never
+// executes or renders anything; the file is opened by the caller.
 package sample
 
 import (

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spoor/spoor/internal/intel"
 )
@@ -806,6 +807,7 @@ type storedEvent struct {
 	first, last int64
 	conf        float64
 	tlp         intel.TLP
+	times       string // JSON: activity times in unix ms, sorted
 }
 
 // events upserts the batch's events by (source, key), resolving groups.
@@ -825,7 +827,7 @@ func (im *iocImport) events(ctx context.Context, srcs []intel.Source) error {
 	}
 	old := map[[2]string]storedEvent{}
 	rows, err := im.inQuery(ctx, `SELECT id, source_id, event_key, title, COALESCE(group_id, 0), group_label, first_seen,
-	last_seen, confidence, tlp FROM events WHERE event_key IS NOT NULL AND source_id %s`, im.srcIDs)
+	last_seen, confidence, tlp, times FROM events WHERE event_key IS NOT NULL AND source_id %s`, im.srcIDs)
 	if err != nil {
 		return err
 	}
@@ -833,7 +835,7 @@ func (im *iocImport) events(ctx context.Context, srcs []intel.Source) error {
 		var e storedEvent
 		var src int64
 		var key string
-		if err := rows.Scan(&e.id, &src, &key, &e.title, &e.groupID, &e.label, &e.first, &e.last, &e.conf, &e.tlp); err != nil {
+		if err := rows.Scan(&e.id, &src, &key, &e.title, &e.groupID, &e.label, &e.first, &e.last, &e.conf, &e.tlp, &e.times); err != nil {
 			rows.Close()
 			return err
 		}
@@ -852,8 +854,8 @@ func (im *iocImport) events(ctx context.Context, srcs []intel.Source) error {
 			return nil
 		}
 		st, err := im.stmt(ctx, `INSERT INTO events (title, group_id, source_id, first_seen, last_seen, confidence, tlp,
-	group_label, event_key, created_at, updated_at)
-VALUES `+placeholders(len(inserts), 11)+` RETURNING id, source_id, event_key`)
+	group_label, event_key, times, created_at, updated_at)
+VALUES `+placeholders(len(inserts), 12)+` RETURNING id, source_id, event_key`)
 		if err != nil {
 			return err
 		}
@@ -912,12 +914,13 @@ VALUES `+placeholders(len(inserts), 11)+` RETURNING id, source_id, event_key`)
 			title = e.GroupLabel
 		}
 		n := storedEvent{title: title, groupID: groups.resolve(e.GroupExternalID, e.GroupLabel), label: e.GroupLabel,
-			first: ms(e.FirstSeen), last: ms(e.LastSeen), conf: srcs[e.Source].Credibility, tlp: srcs[e.Source].TLP}
+			first: ms(e.FirstSeen), last: ms(e.LastSeen), conf: srcs[e.Source].Credibility, tlp: srcs[e.Source].TLP,
+			times: mergeTimes("[]", e.Times)}
 		o, exists := old[k]
 		if !exists {
 			inserts = append(inserts, i)
 			args = append(args, n.title, nullID(n.groupID), srcID, n.first, n.last, n.conf, n.tlp, n.label, e.Key,
-				im.now, im.now)
+				n.times, im.now, im.now)
 			if len(inserts) == bulkRows {
 				if err := flush(); err != nil {
 					return err
@@ -929,6 +932,7 @@ VALUES `+placeholders(len(inserts), 11)+` RETURNING id, source_id, event_key`)
 		im.evIDs[i] = o.id
 		n.id = o.id
 		n.first, n.last = minSeen(o.first, n.first), max(o.last, n.last)
+		n.times = mergeTimes(o.times, e.Times) // a later list adds times, never takes them away
 		if n.groupID == 0 {
 			n.groupID = o.groupID // a group linked earlier (or by hand) stays
 		}
@@ -937,13 +941,31 @@ VALUES `+placeholders(len(inserts), 11)+` RETURNING id, source_id, event_key`)
 			continue
 		}
 		if err := im.execStmt(ctx, `UPDATE events SET title = ?, group_id = ?, group_label = ?, first_seen = ?,
-	last_seen = ?, confidence = ?, tlp = ?, updated_at = ? WHERE id = ?`, n.title, nullID(n.groupID), n.label,
-			n.first, n.last, n.conf, n.tlp, im.now, o.id); err != nil {
+	last_seen = ?, confidence = ?, tlp = ?, times = ?, updated_at = ? WHERE id = ?`, n.title, nullID(n.groupID), n.label,
+			n.first, n.last, n.conf, n.tlp, n.times, im.now, o.id); err != nil {
 			return fmt.Errorf("event %q: %w", e.Title, err)
 		}
 		c.Updated++
 	}
 	return flush()
+}
+
+// mergeTimes adds activity times to a stored JSON list of unix ms,
+// sorted and without repeats, at most intel.MaxEventTimes of them (the
+// earliest kept).
+func mergeTimes(stored string, add []time.Time) string {
+	if len(add) == 0 {
+		return stored
+	}
+	all := fromJSON[int64](stored)
+	for _, t := range add {
+		if !t.IsZero() {
+			all = append(all, ms(t))
+		}
+	}
+	slices.Sort(all)
+	all = slices.Compact(all)
+	return jsonText(all[:min(len(all), intel.MaxEventTimes)])
 }
 
 // touchEvents counts the stored events the batch left as they were, and

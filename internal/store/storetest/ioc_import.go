@@ -392,3 +392,35 @@ func testIndicatorOwnSource(t *testing.T, open Opener) {
 		}
 	}
 }
+
+// testIOCEventTimes: an indicator list's events carry activity times;
+// importing the list again with more adds them, repeats and all, once.
+func testIOCEventTimes(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := ctxAs(t, 2, "analyst")
+	at := time.Date(2024, 3, 4, 7, 15, 0, 0, time.UTC)
+	batch := func(times ...time.Time) *intel.IndicatorBatch {
+		return &intel.IndicatorBatch{Sources: []intel.Source{{Name: "samples", Kind: intel.SourceInternal, Credibility: 1}},
+			Events:     []intel.EventRow{{Key: "sample:abc", Title: "sample a.exe", GroupLabel: "APT28", Times: times}},
+			Indicators: []intel.IndicatorRow{{Type: intel.IndicatorSHA256, Value: strings.Repeat("ab", 32), Confidence: 1, Event: 1}}, Rows: 1}
+	}
+	_, err := s.ImportIndicators(ctx, batch(at), nil)
+	must(t, "import", err)
+	_, err = s.ImportIndicators(ctx, batch(at, at.Add(time.Hour)), nil)
+	must(t, "import again with a second time", err)
+	_, err = s.ImportIndicators(ctx, batch(), nil)
+	must(t, "import again without times", err)
+	page, err := s.FindEvents(ctx, intel.EventFilter{})
+	must(t, "find events", err)
+	var times []time.Time
+	for _, e := range page.Items {
+		if e.Title == "sample a.exe" {
+			full, err := s.FindEventByID(ctx, e.ID)
+			must(t, "find event", err)
+			times = full.Times
+		}
+	}
+	if len(times) != 2 || !times[0].Equal(at) || !times[1].Equal(at.Add(time.Hour)) {
+		t.Errorf("event times %v, want %v and an hour later", times, at)
+	}
+}

@@ -55,7 +55,7 @@ func Run(t *testing.T, open Opener) {
 		{"GroupEvidence", testGroupEvidence},
 		{"CitedReportEvents", testCitedReportEvents},
 		{"RelatedGroupPairs", testRelatedGroupPairs},
-		{"Models", testModels}, {"AttributionChecks", testAttributionChecks}, {"Fingerprints", testFingerprints}, {"CreateEvent", testCreateEvent}, {"DistinctGroups", testDistinctGroups},
+		{"Models", testModels}, {"AttributionChecks", testAttributionChecks}, {"IOCEventTimes", testIOCEventTimes}, {"Fingerprints", testFingerprints}, {"CreateEvent", testCreateEvent}, {"DistinctGroups", testDistinctGroups},
 		{"SchemaStatus", testSchemaStatus}, {"StuckRuns", testStuckRuns},
 		{"Export", testExport}, {"ExportPaging", testExportPaging},
 		{"Sightings", testSightings},
