@@ -25,6 +25,7 @@ type forumStore interface {
 	FindForumAuthor(ctx context.Context, id int64) (*forum.Author, error)
 	FindForumAuthors(ctx context.Context, handle, forumName string) ([]forum.Author, error)
 	ForumVersion(ctx context.Context) (int64, error)
+	forumEventStore
 }
 
 // forumCache keeps the analyses of the forums last viewed, each for the

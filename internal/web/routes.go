@@ -291,6 +291,13 @@ func (s *Server) apiRoutes() []apiRoute {
 			Query:   []queryParam{{"limit", "integer", "at most this many actors, 1 to 500 (default 50)"}}, Status: 200, Result: actors.Ranking{}, Handler: s.apiForumActors},
 		apiRoute{Method: "GET", Path: "/forums/{id}/graph", Perm: auth.ReadIntel, Summary: "The author graph of a forum's best actors: nodes with score and community, ties with their reply, quote and co-participation weights",
 			Query: []queryParam{{"limit", "integer", "the best this many actors, 2 to 2000 (default 150)"}}, Status: 200, Result: actors.GraphView{}, Handler: s.apiForumGraph},
+		apiRoute{Method: "GET", Path: "/forums/{id}/events", Perm: auth.ReadIntel,
+			Summary: "A forum's threat events (threads spoor forum events classified), newest first: kind of activity, poster role, tactic and techniques with scores, group and software, the opening post's text as collected and the entities found in it with byte offsets into its decoded title and text; with the forum's kinds, roles and techniques",
+			Query: []queryParam{{"kind", "string", "only this kind of activity (release, trade, service, tutorial, request, recruitment, leak)"},
+				{"technique", "string", "only events holding this ATT&CK technique or one of its sub-techniques"},
+				{"since", "string", "first seen on or after this date (YYYY-MM-DD)"}, {"until", "string", "first seen on or before this date (YYYY-MM-DD)"},
+				{"limit", "integer", "page size, 1 to 500 (default 50)"}, {"offset", "integer", "events to skip"}},
+			Status: 200, Result: forum.EventPage{}, Handler: s.apiForumEvents},
 		apiRoute{Method: "GET", Path: "/forums/{id}/authors/{author}", Perm: auth.ReadIntel,
 			Summary: "An author's portrait: activity by weekday, hour of week and month with the inferred UTC offset, sections, terms, languages, score and rank, neighbours and community, indicators, contact strings, other handles that may be the same person, newest posts",
 			Status:  200, Result: actors.Portrait{}, Handler: s.apiForumAuthor},
@@ -342,6 +349,7 @@ func (s *Server) routes() {
 	s.handle("GET /forums", s.require(auth.ReadIntel, s.forumsPage))
 	s.handle("GET /forums/{id}", s.require(auth.ReadIntel, s.forumPage))
 	s.handle("GET /forums/{id}/graph", s.require(auth.ReadIntel, s.forumGraphPage))
+	s.handle("GET /forums/{id}/events", s.require(auth.ReadIntel, s.forumEventsPage))
 	s.handle("GET /forums/{id}/authors/{author}", s.require(auth.ReadIntel, s.forumAuthorPage))
 	s.handle("GET /sources", s.require(auth.ReadIntel, s.sourcesPage))
 	s.handle("GET /sources/{id}", s.require(auth.ReadIntel, s.sourcePage))
