@@ -240,31 +240,21 @@ func forumPortrait(ctx context.Context, e *env, st *store.Store, handle, name, o
 	if err != nil {
 		return err
 	}
-	// Other forums' authors of the same handle are candidates too.
 	p, err := a.Portrait(forum.AuthorKey{Forum: au.Forum, Handle: au.Handle})
 	if err != nil {
 		return err
 	}
-	addSameHandle(ctx, st, p)
+	f, err := st.FindForum(ctx, au.Forum)
+	if err != nil {
+		return err
+	}
+	if err := actors.Complete(ctx, st, p, f.ID, au.ID); err != nil {
+		return err
+	}
 	if out == "json" {
 		return printJSON(e.stdout, p)
 	}
 	return writePortrait(e.stdout, p)
-}
-
-// addSameHandle adds the authors of the portrait's handle on other forums
-// to its candidates (the analysis holds one forum).
-func addSameHandle(ctx context.Context, st *store.Store, p *actors.Portrait) {
-	others, err := st.FindForumAuthors(ctx, p.Handle, "")
-	if err != nil {
-		return
-	}
-	for _, o := range others {
-		if o.Forum == p.Forum {
-			continue
-		}
-		p.Candidates = append([]actors.Candidate{{ID: o.ID, Forum: o.Forum, Handle: o.Handle, Reasons: []string{"same handle on " + o.Forum}}}, p.Candidates...)
-	}
 }
 
 func writePortrait(w io.Writer, p *actors.Portrait) error {
@@ -315,6 +305,18 @@ func writePortrait(w io.Writer, p *actors.Portrait) error {
 	}
 	if len(p.Contacts) > 0 {
 		line("contacts", strings.Join(p.Contacts, ", "))
+	}
+	if p.EventsTotal > 0 {
+		line("events", fmt.Sprintf("%d threat events: %s", p.EventsTotal, counts(p.Kinds, 8)))
+		if len(p.Roles) > 0 {
+			line("roles", counts(p.Roles, 5))
+		}
+		if len(p.Techniques) > 0 {
+			line("techniques", counts(p.Techniques, 10))
+		}
+		if len(p.Software) > 0 {
+			line("software", counts(p.Software, 10))
+		}
 	}
 	for _, c := range p.Candidates[:min(10, len(p.Candidates))] {
 		line("maybe also", fmt.Sprintf("%s on %s: %s", c.Handle, c.Forum, strings.Join(c.Reasons, "; ")))

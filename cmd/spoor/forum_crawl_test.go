@@ -11,6 +11,7 @@ import (
 
 	"github.com/spoor/spoor/internal/collect/forumcrawl"
 	"github.com/spoor/spoor/internal/forum"
+	"github.com/spoor/spoor/internal/forum/actors"
 )
 
 // phpbbForum serves the crawler's hand-written phpBB forum (a page per
@@ -107,6 +108,18 @@ func TestForumCrawlAndEvents(t *testing.T) {
 		if e.Kind != kind.Value {
 			t.Errorf("--kind %s lists a %s event", kind.Value, e.Kind)
 		}
+	}
+	// The portrait of an event's author lists it.
+	author := page.Events[0].Author
+	var p actors.Portrait
+	if err := json.Unmarshal([]byte(c.ok("forum", "portrait", author, "--forum", "Bazaar", "--format", "json")), &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.EventsTotal == 0 || len(p.ThreatEvents) != p.EventsTotal || p.ThreatEvents[0].Author != author || len(p.Kinds) == 0 {
+		t.Errorf("portrait of %s: %d threat events %+v, kinds %v", author, p.EventsTotal, p.ThreatEvents, p.Kinds)
+	}
+	if out := c.ok("forum", "portrait", author, "--forum", "Bazaar"); !strings.Contains(out, "threat events:") {
+		t.Errorf("portrait text lacks the events:\n%s", out)
 	}
 	if _, _, err := c.run("", "forum", "events", "Bazaar", "--list", "--since", "yesterday"); err == nil || !strings.Contains(err.Error(), "since") {
 		t.Errorf("a bad --since: %v", err)

@@ -226,3 +226,28 @@ func facets(m map[string]int) []forum.Facet {
 	})
 	return out
 }
+
+// ForumPostsMentioning returns at most limit posts, of every forum but
+// exceptForum, whose text holds text (any case), each with its forum,
+// author (and AuthorID) and text: where a contact string turns up again.
+func (s *Store) ForumPostsMentioning(ctx context.Context, text, exceptForum string, limit int) ([]forum.Post, error) {
+	out := []forum.Post{}
+	if strings.TrimSpace(text) == "" {
+		return out, nil
+	}
+	rows, err := s.query(ctx, s.rdb, `SELECT f.name, a.handle, p.author_id, p.post_key, p.text FROM forum_posts p
+ JOIN forums f ON f.id = p.forum_id JOIN forum_authors a ON a.id = p.author_id
+WHERE f.name <> ? AND LOWER(p.text) LIKE ? ESCAPE '\' ORDER BY p.id LIMIT ?`, exceptForum, "%"+likeEscape(strings.ToLower(text))+"%", limit)
+	if err != nil {
+		return nil, s.wrap("forum posts mentioning", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p forum.Post
+		if err := rows.Scan(&p.Forum, &p.Author, &p.AuthorID, &p.Key, &p.Text); err != nil {
+			return nil, s.wrap("forum posts mentioning", err)
+		}
+		out = append(out, p)
+	}
+	return out, s.wrap("forum posts mentioning", rows.Err())
+}

@@ -129,3 +129,37 @@ func TestForumEvents(t *testing.T) {
 		t.Errorf("first page of one: no next link or a prev one")
 	}
 }
+
+// A portrait lists the author's threat events with their kinds, roles,
+// techniques and software, and the authors of other forums with the same
+// handle or one of its contact strings as candidates (never merged); a
+// hostile title is decoded and escaped there too.
+func TestForumPortraitEvents(t *testing.T) {
+	e := newEnv(t)
+	f := seedForum(t, e)
+	seedForumEvents(t, e, f)
+	other := []forum.Post{
+		{Forum: "Other Board", Section: "Lounge", Thread: "o1", ThreadTitle: "hi", Key: "o1", Author: "zeus_vendor", Text: "new here"},
+		{Forum: "Other Board", Section: "Lounge", Thread: "o1", Key: "o2", Author: "z3us", Text: "deals on ICQ 55512345", Position: 1},
+		{Forum: "Other Board", Section: "Lounge", Thread: "o1", Key: "o3", Author: "counter", Text: "post 55512345 of the year", Position: 2},
+	}
+	if _, err := e.Store.ImportForumPosts(t.Context(), "", store.ForumImport{Source: "other.jsonl", Format: "jsonl"}, other); err != nil {
+		t.Fatal(err)
+	}
+	zeus := authorIDOf(t, e, "zeus_vendor")
+	as, err := e.Store.FindForumAuthors(t.Context(), "leaker", f.Name)
+	if err != nil || len(as) != 1 {
+		t.Fatal(as, err)
+	}
+	runScenarios(t, e, []scenario{
+		{Name: "portrait page", URL: fmt.Sprintf("/forums/%d/authors/%d", f.ID, zeus), As: "reader", ExpectedStatus: 200,
+			ExpectedContent: []string{`id="portrait-events"`, "Selling FUD crypter v2", `<ol id="portrait-kinds"`, "trade", "Vendor", ">T1027</a>",
+				`<ol id="portrait-software" class="counts"><li>crypter`, "same handle on Other Board", "both posted icq:55512345 (on Other Board)"},
+			NotExpectedContent: []string{"counter"}},
+		{Name: "portrait JSON", URL: fmt.Sprintf("/api/v1/forums/%d/authors/%d", f.ID, zeus), As: "reader", ExpectedStatus: 200,
+			ExpectedContent: []string{`"threat_events_total":1`, `"kinds":[{"name":"trade","n":1}]`, `"handle":"z3us"`}},
+		{Name: "hostile portrait", URL: fmt.Sprintf("/forums/%d/authors/%d", f.ID, as[0].ID), As: "reader", ExpectedStatus: 200,
+			ExpectedContent:    []string{"&lt;svg onload=alert(5)&gt;Leak &amp; dump !", "leak"},
+			NotExpectedContent: []string{"<svg", "<script>alert", "&amp;#33;"}},
+	})
+}

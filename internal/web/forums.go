@@ -26,6 +26,7 @@ type forumStore interface {
 	FindForumAuthors(ctx context.Context, handle, forumName string) ([]forum.Author, error)
 	ForumVersion(ctx context.Context) (int64, error)
 	forumEventStore
+	ForumPostsMentioning(ctx context.Context, text, exceptForum string, limit int) ([]forum.Post, error)
 }
 
 // forumCache keeps the analyses of the forums last viewed, each for the
@@ -112,12 +113,8 @@ func (s *Server) forumPortrait(ctx context.Context, forumID, authorID int64) (*f
 	if err != nil {
 		return nil, nil, intel.Errorf(intel.CodeNotFound, "%v", err)
 	}
-	if others, err := s.store.FindForumAuthors(ctx, au.Handle, ""); err == nil {
-		for _, o := range others {
-			if o.Forum != au.Forum {
-				p.Candidates = append([]actors.Candidate{{ID: o.ID, Forum: o.Forum, Handle: o.Handle, Reasons: []string{"same handle on " + o.Forum}}}, p.Candidates...)
-			}
-		}
+	if err := actors.Complete(ctx, s.store, p, f.ID, au.ID); err != nil {
+		return nil, nil, err
 	}
 	return f, p, nil
 }

@@ -92,6 +92,17 @@ type Portrait struct {
 	Contacts      []string    `json:"contacts"`
 	Candidates    []Candidate `json:"candidates"`
 	Recent        []PostRef   `json:"recent_posts"`
+	// Threat events are the author's threads that became events (newest
+	// first, at most maxPortraitEvents, without their text), with the
+	// kinds, roles, techniques and software of all of them (Complete).
+	ThreatEvents []forum.Event `json:"threat_events"`
+	EventsTotal  int           `json:"threat_events_total"`
+	Kinds        []Count       `json:"kinds"`
+	Roles        []Count       `json:"roles"`
+	Techniques   []Count       `json:"techniques"`
+	// Software is the malware and tools the events name: linked to a
+	// stored object by its name, else as written.
+	Software []Count `json:"software"`
 }
 
 // Portrait draws an author of the analysis from its posts (which need
@@ -102,7 +113,8 @@ func (a *Analysis) Portrait(k forum.AuthorKey) (*Portrait, error) {
 		return nil, fmt.Errorf("no author %q on forum %q", k.Handle, k.Forum)
 	}
 	p := &Portrait{ID: act.ID, Forum: k.Forum, Handle: k.Handle, Posts: act.Posts, Threads: act.Threads, Started: act.Started,
-		Actor: *act, Ranked: len(a.Actors), Titles: []string{}, Indicators: []Indicator{}, Contacts: []string{}, Candidates: []Candidate{}}
+		Actor: *act, Ranked: len(a.Actors), Titles: []string{}, Indicators: []Indicator{}, Contacts: []string{}, Candidates: []Candidate{},
+		ThreatEvents: []forum.Event{}, Kinds: []Count{}, Roles: []Count{}, Techniques: []Count{}, Software: []Count{}}
 	var mine []*forum.Post
 	for i := range a.Posts {
 		if a.Posts[i].Forum == k.Forum && a.Posts[i].Author == k.Handle {
