@@ -44,8 +44,10 @@ func seedForumEvents(t *testing.T, e *testEnv, f *forum.Forum) {
 		return &intel.Event{Title: title, Key: "forum:" + f.Name + ":" + thread, Purpose: kind, Confidence: 0.6, Techniques: techniques,
 			FirstSeen: at(day), LastSeen: at(day), Times: []time.Time{at(day)}, TLP: intel.TLPAmber}
 	}
+	crypterEvent := ev("t100", "Selling FUD crypter v2", "trade", 4, "T1027")
+	crypterEvent.Software = []string{"crypter"}
 	saves := []store.ForumEventSave{
-		{Event: ev("t100", "Selling FUD crypter v2", "trade", 4, "T1027"), Reading: forum.Event{Thread: "t100", PostKey: "1001", Author: "zeus_vendor",
+		{Event: crypterEvent, Reading: forum.Event{Thread: "t100", PostKey: "1001", Author: "zeus_vendor",
 			Kind: "trade", KindScore: 0.8, Role: "Vendor", RoleScore: 0.7, Entities: []forum.Entity{{Type: "tool", Text: "crypter", Start: strings.Index(crypter, "crypter"),
 				End: strings.Index(crypter, "crypter") + 7, Source: "recogniser"}}}},
 		{Event: ev("t200", "DDoS service, 100 Gbps", "service", 6), Reading: forum.Event{Thread: "t200", PostKey: "2001", Author: "stresser_pro",

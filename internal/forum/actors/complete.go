@@ -88,12 +88,11 @@ func Complete(ctx context.Context, st Store, p *Portrait, forumID, authorID int6
 		for _, s := range e.Software {
 			names[s] = true
 		}
+		// Only linked names: the recogniser's unlinked spans on forum text
+		// ("Please Login", "Register") are noise, as the events say.
 		for _, en := range e.Entities {
-			switch {
-			case en.Link != nil && (en.Link.Kind == "malware" || en.Link.Kind == "tool"):
+			if en.Link != nil && (en.Link.Kind == "malware" || en.Link.Kind == "tool") {
 				names[en.Link.Name] = true
-			case en.Link == nil && (en.Type == "malware" || en.Type == "tool"):
-				names[en.Text] = true
 			}
 		}
 		for n := range names {

@@ -45,7 +45,7 @@ func (f *fakeStore) ForumEvents(_ context.Context, flt forum.EventFilter) (*foru
 
 // Complete finds the handle and the contact strings on other forums
 // (a number alone is no ICQ contact), keeps the analysis' candidates, and
-// sums the author's threat events.
+// sums the author's threat events (software: linked names only).
 func TestComplete(t *testing.T) {
 	st := &fakeStore{
 		authors: []forum.Author{{ID: 1, Forum: "Bazaar", Handle: "zeus"}, {ID: 9, Forum: "Board", Handle: "Zeus"}},
@@ -60,7 +60,8 @@ func TestComplete(t *testing.T) {
 			Events: []forum.Event{
 				{ID: 5, Kind: "trade", Text: "long text", Software: []string{"Zeus"}, Entities: []forum.Entity{
 					{Type: "tool", Text: "zbot", Link: &forum.Link{Kind: "malware", ID: 3, Name: "Zeus"}}, {Type: "tool", Text: "crypter"}}},
-				{ID: 4, Kind: "trade", Entities: []forum.Entity{{Type: "tool", Text: "crypter"}, {Type: "contact", Text: "55512345"}}},
+				{ID: 4, Kind: "trade", Software: []string{"Crypter"}, Entities: []forum.Entity{{Type: "tool", Text: "crypter"},
+					{Type: "tool", Text: "Crypter X", Link: &forum.Link{Kind: "tool", ID: 8, Name: "Crypter"}}}},
 			}},
 	}
 	p := &Portrait{Forum: "Bazaar", Handle: "zeus", Contacts: []string{"icq:55512345", "jabber:zeus@xmpp.example.org"},
@@ -79,7 +80,7 @@ func TestComplete(t *testing.T) {
 	if st.asked.ForumID != 7 || st.asked.AuthorID != 1 {
 		t.Errorf("events asked with %+v", st.asked)
 	}
-	if d := cmp.Diff([]Count{{Name: "crypter", N: 2}, {Name: "Zeus", N: 1}}, p.Software); d != "" {
+	if d := cmp.Diff([]Count{{Name: "Crypter", N: 1}, {Name: "Zeus", N: 1}}, p.Software); d != "" {
 		t.Errorf("software (-want +got):\n%s", d)
 	}
 	if p.EventsTotal != 2 || len(p.ThreatEvents) != 2 || p.ThreatEvents[0].Text != "" || p.Kinds[0] != (Count{Name: "trade", N: 2}) ||

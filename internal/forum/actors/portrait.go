@@ -100,8 +100,8 @@ type Portrait struct {
 	Kinds        []Count       `json:"kinds"`
 	Roles        []Count       `json:"roles"`
 	Techniques   []Count       `json:"techniques"`
-	// Software is the malware and tools the events name: linked to a
-	// stored object by its name, else as written.
+	// Software is the malware and tools the events name and link to
+	// stored software (by its stored name).
 	Software []Count `json:"software"`
 }
 
