@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/spoor/spoor/internal/config"
 	"github.com/spoor/spoor/internal/forum"
@@ -62,7 +61,7 @@ names the dump format.`,
 			engine := fs.String("engine", "import", "add: the forum engine ("+strings.Join(forum.Engines, ", ")+")")
 			var starts stringList
 			fs.Var(&starts, "start-url", "add: where a crawl starts (repeat for more)")
-			rate := fs.Duration("rate", 2*time.Second, "add: the least time between two requests")
+			rate := fs.Duration("rate", forum.DefaultRateLimit, "add: the least time between two requests")
 			proxy := fs.String("proxy", "", "add: proxy URL, e.g. socks5h://127.0.0.1:9050 for Tor")
 			cookieStdin := fs.Bool("cookie-stdin", false, "add: read the session cookie from the first line of stdin (kept sealed)")
 			return func(ctx context.Context) error {
@@ -95,15 +94,16 @@ names the dump format.`,
 				defer st.Close()
 				switch verb {
 				case "add":
-					f := &forum.Forum{Name: rest[0], Engine: *engine, StartURLs: starts, RateLimit: *rate, Proxy: *proxy}
+					in := forum.Input{Name: rest[0], Engine: *engine, StartURLs: starts, RateLimit: rate.String(), Proxy: *proxy}
 					if *cookieStdin {
 						line, err := bufio.NewReader(e.stdin).ReadString('\n')
 						if err != nil && line == "" {
 							return intel.Errorf(intel.CodeInvalid, "no cookie on stdin")
 						}
-						f.Cookie = strings.TrimRight(line, "\r\n")
+						in.Cookie = strings.TrimRight(line, "\r\n")
 					}
-					if err := st.SaveForum(ctx, f); err != nil {
+					f, err := st.AddForum(ctx, in)
+					if err != nil {
 						return err
 					}
 					fmt.Fprintf(e.stdout, "forum %q saved (engine %s, %d start URLs, cookie %s)\n", f.Name, f.Engine, len(f.StartURLs), secretShown(f.HasCookie))

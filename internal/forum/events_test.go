@@ -54,3 +54,31 @@ func TestParseEventFilter(t *testing.T) {
 		}
 	}
 }
+
+// A forum's configuration as a form or the API give it: start URLs one a
+// line, the rate as written, the rules of Check.
+func TestInputForum(t *testing.T) {
+	f, err := Input{Name: " Board ", Engine: "mybb", StartURLs: []string{"https://b.example/\r\n\n https://b.example/s/ ", ""}, RateLimit: "1.5s",
+		Cookie: " sid=1 "}.Forum()
+	if err != nil || f.Name != "Board" || strings.Join(f.StartURLs, ",") != "https://b.example/,https://b.example/s/" ||
+		f.RateLimit != 1500*time.Millisecond || f.Cookie != "sid=1" {
+		t.Errorf("forum %+v, %v", f, err)
+	}
+	if f, err := (Input{Name: "Dump"}).Forum(); err != nil || f.Engine != "import" || f.RateLimit != DefaultRateLimit {
+		t.Errorf("defaults: %+v, %v", f, err)
+	}
+	for _, c := range []struct {
+		in   Input
+		want string
+	}{
+		{Input{Name: "x", RateLimit: "soon"}, `rate limit "soon"`},
+		{Input{Name: "x", RateLimit: "2h"}, "rate limit 2h0m0s is not between"},
+		{Input{Name: "x", StartURLs: []string{"javascript:alert(1)"}}, "start URL"},
+		{Input{Name: "x", Engine: "wordpress"}, `engine "wordpress"`},
+		{Input{Name: " "}, "a forum needs a name"},
+	} {
+		if _, err := c.in.Forum(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v, want %q", c.in, err, c.want)
+		}
+	}
+}

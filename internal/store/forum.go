@@ -88,6 +88,20 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, f.Name, f.Engine, string(urls), f
 	return s.wrap("save forum", err)
 }
 
+// AddForum saves a forum from its configuration as given (spoor forum
+// add, the Add forum form and POST /api/v1/forums): read by
+// forum.Input.Forum, then SaveForum.
+func (s *Store) AddForum(ctx context.Context, in forum.Input) (*forum.Forum, error) {
+	f, err := in.Forum()
+	if err != nil {
+		return nil, &intel.Error{Code: intel.CodeInvalid, Message: err.Error(), Err: err}
+	}
+	if err := s.SaveForum(ctx, f); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
 func orEmptyStrings(v []string) []string {
 	if v == nil {
 		return []string{}

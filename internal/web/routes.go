@@ -284,6 +284,9 @@ func (s *Server) apiRoutes() []apiRoute {
 			Status: 200, Result: intel.STIXObjectView{}, Handler: s.apiSTIXObjectGet},
 		apiRoute{Method: "GET", Path: "/forums", Perm: auth.ReadIntel, Summary: "Hacker forums with what is stored of each: sections, threads, authors, posts, first and last post",
 			Status: 200, Result: []forum.Forum{}, Handler: s.apiForumList},
+		apiRoute{Method: "POST", Path: "/forums", Perm: auth.ManageUsers,
+			Summary: "Add a forum to crawl, or change the one of its name (admins): engine preset, start URLs, rate limit (\"2s\"), proxy, session cookie (sealed; never returned)",
+			Body:    forum.Input{}, Status: 201, Result: forum.Forum{}, Handler: s.apiForumCreate},
 		apiRoute{Method: "GET", Path: "/forums/{id}", Perm: auth.ReadIntel, Summary: "One forum with its sections and its ten key actors",
 			Status: 200, Result: forumView{}, Handler: s.apiForumGet},
 		apiRoute{Method: "GET", Path: "/forums/{id}/actors", Perm: auth.ReadIntel,
@@ -383,6 +386,8 @@ func (s *Server) routes() {
 	// Sources: analysts add, tune and run them; the credibility form is
 	// checked for an admin inside, as the API's PATCH is.
 	s.handle("POST /sources", s.require(auth.WriteIntel, s.sourceAdd))
+	// A forum's configuration may carry a session cookie: admins only.
+	s.handle("POST /forums", s.require(auth.ManageUsers, s.forumAdd))
 	s.handle("POST /sources/{id}", s.require(auth.WriteIntel, s.sourceUpdateForm))
 	s.handle("POST /sources/{id}/run", s.require(auth.WriteIntel, s.sourceRunForm))
 
