@@ -243,21 +243,7 @@ func (s *Store) importForumPostsTx(ctx context.Context, tx *sql.Tx, forumName st
 	}
 	now := ms(s.now())
 	ids := func(query string, forumID int64) (map[string]int64, error) {
-		rows, err := s.query(ctx, tx, query, forumID)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		m := map[string]int64{}
-		for rows.Next() {
-			var k string
-			var id int64
-			if err := rows.Scan(&k, &id); err != nil {
-				return nil, err
-			}
-			m[k] = id
-		}
-		return m, rows.Err()
+		return s.forumKeyIDs(ctx, tx, query, forumID)
 	}
 	forums := map[string]*forumState{}
 	var order []string
