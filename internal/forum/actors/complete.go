@@ -64,7 +64,7 @@ func Complete(ctx context.Context, st Store, p *Portrait, forumID, authorID int6
 		for _, post := range posts {
 			// The text holds the value; the candidate needs the contact
 			// itself ("icq 55512345", not any number with those digits).
-			if slices.Contains(Contacts(post.Text), c) {
+			if slices.Contains(Contacts(forum.DisplayText(post.Text)), c) {
 				add(forum.AuthorKey{Forum: post.Forum, Handle: post.Author}, post.AuthorID, "both posted "+c+" (on "+post.Forum+")")
 			}
 		}

@@ -50,7 +50,7 @@ func TestComplete(t *testing.T) {
 	st := &fakeStore{
 		authors: []forum.Author{{ID: 1, Forum: "Bazaar", Handle: "zeus"}, {ID: 9, Forum: "Board", Handle: "Zeus"}},
 		posts: []forum.Post{
-			{Forum: "Board", Author: "z3us", AuthorID: 10, Text: "ICQ: 55512345 for deals"},
+			{Forum: "Board", Author: "z3us", AuthorID: 10, Text: "ICQ&#58; 55512345 for deals"},
 			{Forum: "Board", Author: "counter", AuthorID: 11, Text: "post number 55512345 of the thread"},
 			{Forum: "Bazaar", Author: "zeus", AuthorID: 1, Text: "icq 55512345"},
 			{Forum: "Board", Author: "Zeus", AuthorID: 9, Text: "jabber: zeus@xmpp.example.org"},

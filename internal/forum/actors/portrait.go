@@ -131,8 +131,9 @@ func (a *Analysis) Portrait(k forum.AuthorKey) (*Portrait, error) {
 		if post.AuthorTitle != "" && !slices.Contains(p.Titles, post.AuthorTitle) {
 			p.Titles = append(p.Titles, post.AuthorTitle)
 		}
-		langs[Language(post.Text)]++
-		for _, m := range ioc.Extract(post.Text, ioc.Options{Refang: true}) {
+		text := forum.DisplayText(post.Text)
+		langs[Language(text)]++
+		for _, m := range ioc.Extract(text, ioc.Options{Refang: true}) {
 			inds[[2]string{m.Type.String(), m.Value}]++
 		}
 	}
@@ -274,7 +275,9 @@ func (a *Analysis) authorTexts() map[forum.AuthorKey]*authorText {
 				a.texts[k] = t
 			}
 			t.posts++
-			lower := strings.ToLower(p.Text)
+			// Read as a reader sees it: "&#33;" and "&amp;" are no words.
+			text := forum.DisplayText(p.Text)
+			lower := strings.ToLower(text)
 			for _, w := range words(lower) {
 				if !stopwords[w] {
 					t.terms[w]++
@@ -284,7 +287,7 @@ func (a *Analysis) authorTexts() map[forum.AuthorKey]*authorText {
 			for j := 0; j+3 <= len(rs) && j < 4000; j++ {
 				t.trigrams[string(rs[j:j+3])]++
 			}
-			for _, c := range Contacts(p.Text) {
+			for _, c := range Contacts(text) {
 				t.contacts[c] = true
 			}
 		}
