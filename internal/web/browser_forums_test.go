@@ -114,8 +114,8 @@ document.addEventListener("securitypolicyviolation", e => window.spoorCSP.push(e
 		}
 		return k
 	}
-	if k := kinds(); strings.Join(k, ",") != "leak,service,trade" {
-		t.Fatalf("events listed %q, want leak, service, trade newest first", k)
+	if k := kinds(); strings.Join(k, ",") != "leak,service,trade,leak" {
+		t.Fatalf("events listed %q, want leak, service, trade, leak newest first", k)
 	}
 	step(t, ctx, "filter by kind",
 		chromedp.Evaluate[chromedp.Void](`window.spoorAlert = 0; window.alert = () => window.spoorAlert++`),
@@ -132,7 +132,7 @@ document.addEventListener("securitypolicyviolation", e => window.spoorCSP.push(e
 	step(t, ctx, "every kind again",
 		chromedp.SetValue(chromedp.CSS("#filter-kind"), ""),
 		chromedp.Click(chromedp.CSS("#filter-apply")))
-	waitFor(t, ctx, "the list unfiltered", `document.querySelectorAll("#forum-events article").length === 3`)
+	waitFor(t, ctx, "the list unfiltered", `document.querySelectorAll("#forum-events article").length === 4`)
 	step(t, ctx, "the hostile post",
 		chromedp.WaitVisible(chromedp.CSS(`#forum-events article[data-kind="leak"] mark.ent-malware`)),
 		chromedp.Evaluate[chromedp.Void](`window.spoorAlert = 0; window.alert = () => window.spoorAlert++`),

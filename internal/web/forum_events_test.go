@@ -26,7 +26,9 @@ const (
 func seedForumEvents(t *testing.T, e *testEnv, f *forum.Forum) {
 	t.Helper()
 	hostile := []forum.Post{{Forum: f.Name, Section: "Leaks", Thread: "t500", ThreadTitle: hostileTitle, Key: "5001", Author: "leaker",
-		Text: hostileText, Position: 0}}
+		Text: hostileText, Position: 0},
+		{Forum: f.Name, Section: "Leaks", Thread: "t600", ThreadTitle: "Huge dump", Key: "6001", Author: "leaker",
+			Text: strings.Repeat("<b>dump</b> ", 40000) + "<script>alert(11)</script>", Position: 0}}
 	if _, err := e.Store.ImportForumPosts(t.Context(), "", store.ForumImport{Source: "hostile.jsonl", Format: "jsonl"}, hostile); err != nil {
 		t.Fatal(err)
 	}
@@ -55,6 +57,9 @@ func seedForumEvents(t *testing.T, e *testEnv, f *forum.Forum) {
 		{Event: ev("t500", "Leak & dump !", "leak", 20, "T1567"), Reading: forum.Event{Thread: "t500", PostKey: "5001", Author: "leaker",
 			Kind: "leak", KindScore: 0.5, Entities: []forum.Entity{span("malware", "", "<script>alert(6)</script>", "recogniser"),
 				span("contact", "jabber", "evil@xmpp.example", "pattern"), {Type: "tool", Text: "beyond", Start: len(text) + 3, End: len(text) + 9, Source: "lookup"}}}},
+		{Event: ev("t600", "Huge dump", "leak", 1), Reading: forum.Event{Thread: "t600", PostKey: "6001", Author: "leaker", Kind: "leak", KindScore: 0.4,
+			// An entity past the page's clip.
+			Entities: []forum.Entity{{Type: "malware", Text: "<script>alert(11)</script>", Start: 10 + 12*40000, End: 10 + 12*40000 + 26, Source: "recogniser"}}}},
 	}
 	src := &intel.Source{Name: "forum: " + f.Name, Kind: intel.SourceForum, Format: "forum", Credibility: 0.2}
 	if err := e.Store.UpsertSource(t.Context(), src); err != nil {
@@ -74,12 +79,12 @@ func TestForumEvents(t *testing.T) {
 	seedForumEvents(t, e, f)
 	page := fmt.Sprintf("/forums/%d/events", f.ID)
 	api := "/api/v1" + page
-	hostileInert := []string{"<script>alert", "<svg", `href="javascript:`, "onmouseover=\"", "<a href=\"javascript", "&amp;#33;"}
+	hostileInert := []string{"<script>alert", "<svg", `href="javascript:`, "onmouseover=\"", "<a href=\"javascript", "&amp;#33;", "<b>dump", "alert(11)"}
 	runScenarios(t, e, []scenario{
 		{Name: "anonymous API", URL: api, ExpectedStatus: http.StatusUnauthorized},
 		{Name: "anonymous page", URL: page, ExpectedStatus: http.StatusSeeOther},
 		{Name: "all", URL: api, As: "reader", ExpectedStatus: 200,
-			ExpectedContent: []string{`"total":3`, `"kind":"leak"`, `"role":"Vendor"`, `{"value":"T1027","n":1}`, `"post_key":"5001"`}},
+			ExpectedContent: []string{`"total":4`, `"kind":"leak"`, `"role":"Vendor"`, `{"value":"T1027","n":1}`, `"post_key":"5001"`}},
 		{Name: "by kind", URL: api + "?kind=service", As: "reader", ExpectedStatus: 200, ExpectedContent: []string{`"total":1`, `"thread":"t200"`},
 			NotExpectedContent: []string{`"thread":"t100"`}},
 		{Name: "by technique", URL: api + "?technique=t1027", As: "reader", ExpectedStatus: 200, ExpectedContent: []string{`"total":1`, `"thread":"t100"`}},
@@ -89,8 +94,8 @@ func TestForumEvents(t *testing.T) {
 		{Name: "until before since", URL: api + "?since=2024-03-05&until=2024-03-01", As: "reader", ExpectedStatus: 400},
 		{Name: "no forum", URL: fmt.Sprintf("/forums/%d/events", f.ID+99), As: "reader", ExpectedStatus: 404},
 		{Name: "page", URL: page, As: "reader", ExpectedStatus: 200,
-			ExpectedContent: []string{`id="forum-events"`, "3 of 3 events", "Selling FUD crypter v2", `<span class="tag role">Vendor`,
-				`href="/forums/` + fmt.Sprint(f.ID) + `/events?technique=T1027"`, `<option value="leak">leak (1)</option>`,
+			ExpectedContent: []string{`id="forum-events"`, "4 of 4 events", "Selling FUD crypter v2", `<span class="tag role">Vendor`,
+				`href="/forums/` + fmt.Sprint(f.ID) + `/events?technique=T1027"`, `<option value="leak">leak (2)</option>`,
 				// The title decoded (&#33; is "!", &amp; is "&"), then escaped.
 				"&lt;svg onload=alert(5)&gt;Leak &amp; dump !",
 				`<mark class="ent ent-malware" title="malware, found by recogniser">&lt;script&gt;alert(6)&lt;/script&gt;</mark>`,
@@ -99,16 +104,20 @@ func TestForumEvents(t *testing.T) {
 				`<mark class="ent ent-tool" title="tool, found by recogniser">crypter</mark>`},
 			NotExpectedContent: hostileInert},
 		{Name: "page by kind", URL: page + "?kind=leak", As: "reader", ExpectedStatus: 200,
-			ExpectedContent: []string{"1–1 of 1 events", `<option value="leak" selected>`}, NotExpectedContent: append([]string{"Selling FUD crypter"}, hostileInert...)},
+			ExpectedContent: []string{"1–2 of 2 events", `<option value="leak" selected>`, "clipped"}, NotExpectedContent: append([]string{"Selling FUD crypter"}, hostileInert...)},
 		{Name: "nothing matches", URL: page + "?kind=recruitment", As: "reader", ExpectedStatus: 200, ExpectedContent: []string{"No threat events match."}},
 		{Name: "overview links it", URL: fmt.Sprintf("/forums/%d", f.ID), As: "reader", ExpectedStatus: 200, ExpectedContent: []string{`id="forum-events-link"`}},
 	})
 	// The API gives the post as collected (references and markup as
 	// written), with offsets into its decoded text.
 	var p forum.EventPage
-	w := scenario{URL: api + "?kind=leak", As: "reader"}.run(t, e)
+	w := scenario{URL: page + "?kind=leak", As: "reader"}.run(t, e)
+	if w.Body.Len() > 100_000 {
+		t.Errorf("the events page is %d bytes: the huge post is not clipped", w.Body.Len())
+	}
+	w = scenario{URL: api + "?kind=leak&since=2024-03-10", As: "reader"}.run(t, e)
 	if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil || len(p.Events) != 1 {
-		t.Fatalf("leak events: %v %+v", err, p)
+		t.Fatalf("leak events since March 10: %v, %d events", err, len(p.Events))
 	}
 	got := p.Events[0]
 	if got.Text != hostileText || got.ThreadTitle != hostileTitle {
@@ -123,8 +132,8 @@ func TestForumEvents(t *testing.T) {
 	}
 	// Pages: one event a page, newest first, with a link to the next.
 	w = scenario{URL: api + "?limit=1&offset=1", As: "reader"}.run(t, e)
-	if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil || p.Total != 3 || len(p.Events) != 1 || p.Events[0].Thread != "t200" {
-		t.Errorf("second page: %v %+v", err, p)
+	if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil || p.Total != 4 || len(p.Events) != 1 || p.Events[0].Thread != "t200" {
+		t.Errorf("second page: %v, total %d, %d events", err, p.Total, len(p.Events))
 	}
 	w = scenario{URL: page + "?limit=1", As: "reader"}.run(t, e)
 	if !strings.Contains(w.Body.String(), `rel="next"`) || strings.Contains(w.Body.String(), `rel="prev"`) {
