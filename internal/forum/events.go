@@ -19,14 +19,16 @@ type Link struct {
 // Entity is one thing found in a post.
 type Entity struct {
 	// Type is group, malware, tool, target, indicator type names of
-	// internal/ioc (ipv4, domain, url, email, btc…), price or contact.
+	// internal/ioc (ipv4, domain, url, email, btc…), price, contact, or
+	// cue: a word that speaks most for the kind of activity the model
+	// gave (Kind "kind:trade").
 	Type  string `json:"type"`
 	Text  string `json:"text"`
 	Start int    `json:"start"` // byte offsets in EventText(title, text)
 	End   int    `json:"end"`
 	// Source is recogniser (internal/nlp), ioc (internal/ioc), pattern
-	// (prices and contact handles) or lookup (a stored name found in the
-	// text).
+	// (prices and contact handles), lookup (a stored name found in the
+	// text) or model (cues).
 	Source string `json:"source"`
 	// Kind qualifies prices (currency) and contacts (telegram, jabber,
 	// discord, icq, skype, email).

@@ -179,6 +179,9 @@ func cssWord(s string) string {
 }
 
 func entityTitle(e forum.Entity) string {
+	if e.Type == "cue" {
+		return "speaks for " + strings.Replace(e.Kind, ":", " ", 1) + " (the model's weights)"
+	}
 	t := e.Type
 	if e.Kind != "" {
 		t += " (" + e.Kind + ")"

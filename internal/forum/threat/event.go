@@ -125,6 +125,15 @@ func (x *Extractor) Extract(p Post) (ThreatEvent, error) {
 		}
 	}
 	ents = dropShadowedEmails(ents)
+	// The words that speak most for the kind of activity, where no
+	// entity stands.
+	if k, ok := te.Labels.Top(TargetKind); ok {
+		for _, c := range x.Model.Cues(text, TargetKind, k.Label) {
+			if !overlaps(ents, c.Start, c.End) {
+				ents = append(ents, c)
+			}
+		}
+	}
 	if x.Lookup != nil {
 		for i := range ents {
 			if ents[i].Source == "recogniser" && ents[i].Type != "target" {
@@ -146,6 +155,15 @@ func (x *Extractor) Extract(p Post) (ThreatEvent, error) {
 	te.Entities = ents
 	te.Event = x.event(p, te)
 	return te, nil
+}
+
+func overlaps(ents []Entity, start, end int) bool {
+	for _, e := range ents {
+		if start < e.End && e.Start < end {
+			return true
+		}
+	}
+	return false
 }
 
 // dropShadowedEmails leaves out an e-mail contact where a Jabber contact
