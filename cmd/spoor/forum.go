@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/spoor/spoor/internal/config"
 	"github.com/spoor/spoor/internal/forum"
@@ -62,7 +61,7 @@ names the dump format.`,
 			engine := fs.String("engine", "import", "add: the forum engine ("+strings.Join(forum.Engines, ", ")+")")
 			var starts stringList
 			fs.Var(&starts, "start-url", "add: where a crawl starts (repeat for more)")
-			rate := fs.Duration("rate", 2*time.Second, "add: the least time between two requests")
+			rate := fs.Duration("rate", forum.DefaultRateLimit, "add: the least time between two requests")
 			proxy := fs.String("proxy", "", "add: proxy URL, e.g. socks5h://127.0.0.1:9050 for Tor")
 			cookieStdin := fs.Bool("cookie-stdin", false, "add: read the session cookie from the first line of stdin (kept sealed)")
 			return func(ctx context.Context) error {
@@ -95,15 +94,16 @@ names the dump format.`,
 				defer st.Close()
 				switch verb {
 				case "add":
-					f := &forum.Forum{Name: rest[0], Engine: *engine, StartURLs: starts, RateLimit: *rate, Proxy: *proxy}
+					in := forum.Input{Name: rest[0], Engine: *engine, StartURLs: starts, RateLimit: rate.String(), Proxy: *proxy}
 					if *cookieStdin {
 						line, err := bufio.NewReader(e.stdin).ReadString('\n')
 						if err != nil && line == "" {
 							return intel.Errorf(intel.CodeInvalid, "no cookie on stdin")
 						}
-						f.Cookie = strings.TrimRight(line, "\r\n")
+						in.Cookie = strings.TrimRight(line, "\r\n")
 					}
-					if err := st.SaveForum(ctx, f); err != nil {
+					f, err := st.AddForum(ctx, in)
+					if err != nil {
 						return err
 					}
 					fmt.Fprintf(e.stdout, "forum %q saved (engine %s, %d start URLs, cookie %s)\n", f.Name, f.Engine, len(f.StartURLs), secretShown(f.HasCookie))
@@ -240,31 +240,21 @@ func forumPortrait(ctx context.Context, e *env, st *store.Store, handle, name, o
 	if err != nil {
 		return err
 	}
-	// Other forums' authors of the same handle are candidates too.
 	p, err := a.Portrait(forum.AuthorKey{Forum: au.Forum, Handle: au.Handle})
 	if err != nil {
 		return err
 	}
-	addSameHandle(ctx, st, p)
+	f, err := st.FindForum(ctx, au.Forum)
+	if err != nil {
+		return err
+	}
+	if err := actors.Complete(ctx, st, p, f.ID, au.ID); err != nil {
+		return err
+	}
 	if out == "json" {
 		return printJSON(e.stdout, p)
 	}
 	return writePortrait(e.stdout, p)
-}
-
-// addSameHandle adds the authors of the portrait's handle on other forums
-// to its candidates (the analysis holds one forum).
-func addSameHandle(ctx context.Context, st *store.Store, p *actors.Portrait) {
-	others, err := st.FindForumAuthors(ctx, p.Handle, "")
-	if err != nil {
-		return
-	}
-	for _, o := range others {
-		if o.Forum == p.Forum {
-			continue
-		}
-		p.Candidates = append([]actors.Candidate{{ID: o.ID, Forum: o.Forum, Handle: o.Handle, Reasons: []string{"same handle on " + o.Forum}}}, p.Candidates...)
-	}
 }
 
 func writePortrait(w io.Writer, p *actors.Portrait) error {
@@ -315,6 +305,18 @@ func writePortrait(w io.Writer, p *actors.Portrait) error {
 	}
 	if len(p.Contacts) > 0 {
 		line("contacts", strings.Join(p.Contacts, ", "))
+	}
+	if p.EventsTotal > 0 {
+		line("events", fmt.Sprintf("%d threat events: %s", p.EventsTotal, counts(p.Kinds, 8)))
+		if len(p.Roles) > 0 {
+			line("roles", counts(p.Roles, 5))
+		}
+		if len(p.Techniques) > 0 {
+			line("techniques", counts(p.Techniques, 10))
+		}
+		if len(p.Software) > 0 {
+			line("software", counts(p.Software, 10))
+		}
 	}
 	for _, c := range p.Candidates[:min(10, len(p.Candidates))] {
 		line("maybe also", fmt.Sprintf("%s on %s: %s", c.Handle, c.Forum, strings.Join(c.Reasons, "; ")))

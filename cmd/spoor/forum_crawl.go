@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"html"
-	"slices"
 	"strings"
 
 	"github.com/spoor/spoor/internal/collect/crawl"
@@ -134,12 +132,12 @@ func crawledPost(p forumcrawl.Post) forum.Post {
 }
 
 // forumEventsCmd is spoor forum events: the threat events of a forum's
-// threads, derived and stored.
+// threads, derived and stored, or (--list) those stored, filtered.
 func forumEventsCmd() *command {
 	return &command{
 		name:  "forum events",
-		usage: "NAME [--model FILE] [--min-score 0.3] [--limit 25]",
-		short: "classify a forum's threads and store their threat events (analysis and attribution read them)",
+		usage: "NAME [--model FILE] [--min-score 0.3] [--limit 25] | NAME --list [--kind K] [--technique T1234] [--since DATE] [--until DATE] [--offset N]",
+		short: "classify a forum's threads and store their threat events (analysis and attribution read them), or list them",
 		long: `Forum events reads each stored thread of the forum (its title and opening
 post) with the forum threat model (built in, or --model from spoor train
 forum): ATT&CK techniques and tactic, kind of activity, poster role, and
@@ -147,12 +145,24 @@ the entities in it (groups, tools, malware, targets, indicators, prices,
 contact handles), linked to stored groups and software by name, alias or
 ATT&CK ID. Every thread whose kind is not plain discussion becomes an
 event of the source "forum: NAME", keyed by thread, so running it again
-adds nothing. It prints the events it found, newest first.`,
+adds nothing; the kind, role, tactic and entities are kept with it. It
+prints the events it found, newest first.
+With --list it classifies nothing and prints the stored threat events,
+newest first: of a kind of activity (--kind), holding an ATT&CK technique
+or one of its sub-techniques (--technique), first seen from --since to
+--until (dates, both included); --format json prints the page with the
+opening post's text as collected and the entities' offsets into it.`,
 		flags: config.FlagDB | config.FlagFormat,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			modelPath := fs.String("model", "", "a model file of spoor train forum (default: the built-in one)")
 			minScore := fs.Float64("min-score", 0.3, "the least score of a technique the event keeps")
 			limit := fs.Int("limit", 25, "print at most this many events")
+			list := fs.Bool("list", false, "list the stored threat events instead of classifying")
+			kind := fs.String("kind", "", "--list: only this kind of activity (release, sale, service, tutorial, request…)")
+			technique := fs.String("technique", "", "--list: only events holding this ATT&CK technique (or a sub-technique of it)")
+			since := fs.String("since", "", "--list: first seen on or after this date (YYYY-MM-DD)")
+			until := fs.String("until", "", "--list: first seen on or before this date (YYYY-MM-DD)")
+			offset := fs.Int("offset", 0, "--list: skip this many events")
 			return func(ctx context.Context) error {
 				if len(e.args) != 1 {
 					return usagef("usage: spoor forum events NAME")
@@ -162,6 +172,17 @@ adds nothing. It prints the events it found, newest first.`,
 					return err
 				}
 				defer st.Close()
+				if *list {
+					flt, err := forum.ParseEventFilter(*kind, *technique, *since, *until)
+					if err != nil {
+						return usagef("%v", err)
+					}
+					flt.Limit, flt.Offset = *limit, *offset
+					return forumEventList(ctx, e, st, e.args[0], flt)
+				}
+				if *kind != "" || *technique != "" || *since != "" || *until != "" {
+					return usagef("--kind, --technique, --since and --until filter --list")
+				}
 				m, err := threat.Default()
 				if *modelPath != "" {
 					m, err = loadModelFile(*modelPath, threat.Load)
@@ -194,9 +215,32 @@ adds nothing. It prints the events it found, newest first.`,
 	}
 }
 
+// forumEventList prints a page of a forum's stored threat events.
+func forumEventList(ctx context.Context, e *env, st *store.Store, name string, flt forum.EventFilter) error {
+	f, err := st.FindForum(ctx, name)
+	if err != nil {
+		return err
+	}
+	flt.ForumID = f.ID
+	page, err := st.ForumEvents(ctx, flt)
+	if err != nil {
+		return err
+	}
+	if e.cfg.Format == "json" {
+		return printJSON(e.stdout, page)
+	}
+	fmt.Fprintf(e.stdout, "%s: %d threat events match, %d shown\n", f.Name, page.Total, len(page.Events))
+	t := newTable(e.stdout, "ID", "FIRST SEEN", "KIND", "ROLE", "TECHNIQUES", "GROUP", "SOFTWARE", "AUTHOR", "THREAD")
+	for _, ev := range page.Events {
+		t.row(fmt.Sprint(ev.ID), day(ev.Time), ev.Kind, ev.Role, strings.Join(ev.Techniques, ","), ev.Group, strings.Join(ev.Software, ","),
+			ev.Author, forum.DisplayText(ev.ThreadTitle))
+	}
+	return t.flush()
+}
+
 // forumEvents classifies every thread of a forum by its title and opening
-// post and stores the threat events; it returns how many were new and
-// the events, newest first.
+// post and stores the threat events with their readings; it returns how
+// many were new and the events, newest first.
 func forumEvents(ctx context.Context, st *store.Store, name string, x *threat.Extractor) (int, []*intel.Event, error) {
 	f, err := st.FindForum(ctx, name)
 	if err != nil {
@@ -218,19 +262,21 @@ func forumEvents(ctx context.Context, st *store.Store, name string, x *threat.Ex
 			openers[p.Thread] = p
 		}
 	}
-	var events []*intel.Event
+	var items []store.ForumEventSave
 	for _, k := range order {
 		if err := ctx.Err(); err != nil {
 			return 0, nil, err
 		}
 		// Posts are stored as collected (HackHound keeps &#33; and &quot;); the
-		// classifier reads the decoded text, which is never rendered as HTML.
+		// classifier reads the decoded text (forum.EventText), which is never
+		// rendered as HTML.
 		p := openers[k]
-		te, err := x.Extract(threat.Post{Key: f.Name + ":" + k, Title: html.UnescapeString(p.ThreadTitle), Text: html.UnescapeString(p.Text), Author: p.Author, Time: p.Time.Time})
+		te, err := x.Extract(threat.Post{Key: f.Name + ":" + k, Title: forum.DisplayText(p.ThreadTitle), Text: forum.DisplayText(p.Text), Author: p.Author, Time: p.Time.Time})
 		if err != nil {
 			return 0, nil, fmt.Errorf("forum %q, thread %q: %w", f.Name, k, err)
 		}
-		if kind, ok := te.Labels.Top(threat.TargetKind); !ok || kind.Label == "discussion" {
+		kind, ok := te.Labels.Top(threat.TargetKind)
+		if !ok || kind.Label == "discussion" {
 			continue
 		}
 		ev := te.Event
@@ -238,17 +284,27 @@ func forumEvents(ctx context.Context, st *store.Store, name string, x *threat.Ex
 			ev.Confidence = 0.5
 		}
 		ev.TLP = intel.TLPAmber
-		events = append(events, &ev)
+		r := forum.Event{Thread: k, PostKey: p.Key, Author: p.Author, Kind: kind.Label, KindScore: kind.Score, Entities: te.Entities}
+		if l, ok := te.Labels.Top(threat.TargetRole); ok && l.Label != threat.NoneLabel {
+			r.Role, r.RoleScore = l.Label, l.Score
+		}
+		if l, ok := te.Labels.Top(threat.TargetTactic); ok && l.Label != threat.NoneLabel {
+			r.Tactic = l.Label
+		}
+		items = append(items, store.ForumEventSave{Event: &ev, Reading: r})
 	}
 	src := &intel.Source{Name: "forum: " + f.Name, Kind: intel.SourceForum, Format: "forum",
 		Credibility: 0.2, CredibilityReason: "hacker forum: posts are claims by their authors"}
 	if err := st.UpsertSource(ctx, src); err != nil {
 		return 0, nil, err
 	}
-	n, err := st.SaveSourceEvents(ctx, src.ID, events)
+	n, err := st.SaveForumEvents(ctx, src.ID, f.Name, items)
 	if err != nil {
 		return 0, nil, err
 	}
-	slices.Reverse(events) // newest first, for the listing
+	events := make([]*intel.Event, len(items))
+	for i, it := range items {
+		events[len(items)-1-i] = it.Event // newest first, for the listing
+	}
 	return n, events, nil
 }

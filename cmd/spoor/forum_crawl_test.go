@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/spoor/spoor/internal/collect/forumcrawl"
+	"github.com/spoor/spoor/internal/forum"
+	"github.com/spoor/spoor/internal/forum/actors"
 )
 
 // phpbbForum serves the crawler's hand-written phpBB forum (a page per
@@ -85,5 +87,41 @@ func TestForumCrawlAndEvents(t *testing.T) {
 	}
 	if out := c.ok("source", "list"); !strings.Contains(out, "forum: Bazaar") {
 		t.Errorf("no forum source:\n%s", out)
+	}
+
+	// --list reads the stored events with their readings, filtered by kind.
+	var page forum.EventPage
+	if err := json.Unmarshal([]byte(c.ok("forum", "events", "Bazaar", "--list", "--format", "json")), &page); err != nil {
+		t.Fatal(err)
+	}
+	if page.Total != len(ev.Events) || len(page.Kinds) == 0 || page.Events[0].Kind == "" || page.Events[0].Text == "" {
+		t.Fatalf("forum events --list: %+v, want the %d events with kind and text", page, len(ev.Events))
+	}
+	kind := page.Kinds[0]
+	if err := json.Unmarshal([]byte(c.ok("forum", "events", "Bazaar", "--list", "--kind", kind.Value, "--format", "json")), &page); err != nil {
+		t.Fatal(err)
+	}
+	if page.Total != kind.N {
+		t.Errorf("--kind %s: %d events, the facet says %d", kind.Value, page.Total, kind.N)
+	}
+	for _, e := range page.Events {
+		if e.Kind != kind.Value {
+			t.Errorf("--kind %s lists a %s event", kind.Value, e.Kind)
+		}
+	}
+	// The portrait of an event's author lists it.
+	author := page.Events[0].Author
+	var p actors.Portrait
+	if err := json.Unmarshal([]byte(c.ok("forum", "portrait", author, "--forum", "Bazaar", "--format", "json")), &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.EventsTotal == 0 || len(p.ThreatEvents) != p.EventsTotal || p.ThreatEvents[0].Author != author || len(p.Kinds) == 0 {
+		t.Errorf("portrait of %s: %d threat events %+v, kinds %v", author, p.EventsTotal, p.ThreatEvents, p.Kinds)
+	}
+	if out := c.ok("forum", "portrait", author, "--forum", "Bazaar"); !strings.Contains(out, "threat events:") {
+		t.Errorf("portrait text lacks the events:\n%s", out)
+	}
+	if _, _, err := c.run("", "forum", "events", "Bazaar", "--list", "--since", "yesterday"); err == nil || !strings.Contains(err.Error(), "since") {
+		t.Errorf("a bad --since: %v", err)
 	}
 }

@@ -60,3 +60,42 @@ func (f *Forum) Check() error {
 	}
 	return nil
 }
+
+// DefaultRateLimit is the pause between requests of a forum that names
+// none.
+const DefaultRateLimit = 2 * time.Second
+
+// Input is a forum's configuration as spoor forum add, the Add forum
+// form and POST /api/v1/forums give it: the rate limit as written
+// ("2s", "" for DefaultRateLimit), the start URLs one per item or line,
+// the session cookie in the clear (the store seals it).
+type Input struct {
+	Name      string   `json:"name"`
+	Engine    string   `json:"engine"`
+	StartURLs []string `json:"start_urls"`
+	RateLimit string   `json:"rate_limit,omitempty"`
+	Proxy     string   `json:"proxy,omitempty"`
+	Cookie    string   `json:"cookie,omitempty"`
+}
+
+// Forum reads the input as a forum to save; Check (in the store's
+// SaveForum) applies the rest of the rules.
+func (in Input) Forum() (*Forum, error) {
+	f := &Forum{Name: in.Name, Engine: strings.TrimSpace(in.Engine), Proxy: strings.TrimSpace(in.Proxy), Cookie: strings.TrimSpace(in.Cookie),
+		RateLimit: DefaultRateLimit, StartURLs: []string{}}
+	for _, u := range in.StartURLs {
+		for _, line := range strings.Split(u, "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				f.StartURLs = append(f.StartURLs, line)
+			}
+		}
+	}
+	if v := strings.TrimSpace(in.RateLimit); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return nil, fmt.Errorf("rate limit %q is not a duration such as 2s or 500ms", clip(v))
+		}
+		f.RateLimit = d
+	}
+	return f, f.Check()
+}

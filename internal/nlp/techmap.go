@@ -57,6 +57,10 @@ var stopwords = func() map[string]bool {
 	return m
 }()
 
+// IsStopword reports whether a lower-cased word is a function word
+// ("the", "and", "are"…): one that says nothing of a text's subject.
+func IsStopword(w string) bool { return stopwords[w] }
+
 // textWords returns the lower-cased words of s (letters, digits and inner
 // . _ - kept), without stopwords and without the words of drop.
 func textWords(s string, drop map[string]bool) []string {

@@ -332,40 +332,48 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, e.Title, gro
 func (s *Store) SaveSourceEvents(ctx context.Context, sourceID int64, events []*intel.Event) (int, error) {
 	created := 0
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		now := ms(s.now())
-		for i, e := range events {
-			if e.Key == "" {
-				return intel.Errorf(intel.CodeInvalid, "event %d (%q): a derived event needs a key", i+1, e.Title)
-			}
-			if err := e.Validate(); err != nil {
-				return err
-			}
-			times := make([]int64, len(e.Times))
-			for j, t := range e.Times {
-				times[j] = ms(t)
-			}
-			var group any
-			if e.GroupID != 0 {
-				group = e.GroupID
-			}
-			r, err := s.exec(ctx, tx, `INSERT INTO events (title, group_id, group_label, source_id, event_key, first_seen, last_seen, times,
-	techniques, software, sectors, purpose, victim_countries, confidence, tlp, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_id, event_key) DO NOTHING`, e.Title, group, e.GroupLabel, sourceID, e.Key,
-				ms(e.FirstSeen), ms(e.LastSeen), jsonText(times), jsonText(e.Techniques), jsonText(e.Software), jsonText(e.Sectors), e.Purpose,
-				jsonText(e.VictimCountries), e.Confidence, e.TLP, now, now)
-			if err != nil {
-				return fmt.Errorf("event %q: %w", e.Key, err)
-			}
-			if n, _ := r.RowsAffected(); n > 0 {
-				created++
-			}
-		}
-		if created == 0 {
-			return nil
-		}
-		return s.audit(ctx, tx, "event.derive", "source", sourceID, fmt.Sprintf("%d events derived, %d new", len(events), created))
+		var err error
+		created, err = s.saveSourceEventsTx(ctx, tx, sourceID, events)
+		return err
 	})
 	return created, s.wrap("save source events", err)
+}
+
+// saveSourceEventsTx is SaveSourceEvents within tx.
+func (s *Store) saveSourceEventsTx(ctx context.Context, tx *sql.Tx, sourceID int64, events []*intel.Event) (int, error) {
+	created := 0
+	now := ms(s.now())
+	for i, e := range events {
+		if e.Key == "" {
+			return 0, intel.Errorf(intel.CodeInvalid, "event %d (%q): a derived event needs a key", i+1, e.Title)
+		}
+		if err := e.Validate(); err != nil {
+			return 0, err
+		}
+		times := make([]int64, len(e.Times))
+		for j, t := range e.Times {
+			times[j] = ms(t)
+		}
+		var group any
+		if e.GroupID != 0 {
+			group = e.GroupID
+		}
+		r, err := s.exec(ctx, tx, `INSERT INTO events (title, group_id, group_label, source_id, event_key, first_seen, last_seen, times,
+	techniques, software, sectors, purpose, victim_countries, confidence, tlp, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_id, event_key) DO NOTHING`, e.Title, group, e.GroupLabel, sourceID, e.Key,
+			ms(e.FirstSeen), ms(e.LastSeen), jsonText(times), jsonText(e.Techniques), jsonText(e.Software), jsonText(e.Sectors), e.Purpose,
+			jsonText(e.VictimCountries), e.Confidence, e.TLP, now, now)
+		if err != nil {
+			return 0, fmt.Errorf("event %q: %w", e.Key, err)
+		}
+		if n, _ := r.RowsAffected(); n > 0 {
+			created++
+		}
+	}
+	if created == 0 {
+		return 0, nil
+	}
+	return created, s.audit(ctx, tx, "event.derive", "source", sourceID, fmt.Sprintf("%d events derived, %d new", len(events), created))
 }
 
 // techniqueClause matches the events that hold an ATT&CK technique: a

@@ -88,6 +88,20 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, f.Name, f.Engine, string(urls), f
 	return s.wrap("save forum", err)
 }
 
+// AddForum saves a forum from its configuration as given (spoor forum
+// add, the Add forum form and POST /api/v1/forums): read by
+// forum.Input.Forum, then SaveForum.
+func (s *Store) AddForum(ctx context.Context, in forum.Input) (*forum.Forum, error) {
+	f, err := in.Forum()
+	if err != nil {
+		return nil, &intel.Error{Code: intel.CodeInvalid, Message: err.Error(), Err: err}
+	}
+	if err := s.SaveForum(ctx, f); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
 func orEmptyStrings(v []string) []string {
 	if v == nil {
 		return []string{}
@@ -229,21 +243,7 @@ func (s *Store) importForumPostsTx(ctx context.Context, tx *sql.Tx, forumName st
 	}
 	now := ms(s.now())
 	ids := func(query string, forumID int64) (map[string]int64, error) {
-		rows, err := s.query(ctx, tx, query, forumID)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		m := map[string]int64{}
-		for rows.Next() {
-			var k string
-			var id int64
-			if err := rows.Scan(&k, &id); err != nil {
-				return nil, err
-			}
-			m[k] = id
-		}
-		return m, rows.Err()
+		return s.forumKeyIDs(ctx, tx, query, forumID)
 	}
 	forums := map[string]*forumState{}
 	var order []string

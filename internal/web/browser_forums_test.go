@@ -84,3 +84,68 @@ document.addEventListener("securitypolicyviolation", e => window.spoorCSP.push(e
 		t.Errorf("CSP violations: %q (%v)", violations, err)
 	}
 }
+
+// TestBrowserForumEvents opens a forum's threat events from its overview
+// in Chromium under the strict CSP, filters them by kind and sees the
+// list change, and finds the hostile post's markup shown as text.
+func TestBrowserForumEvents(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	path := chromium(t)
+	e := newEnv(t)
+	f := seedForum(t, e)
+	seedForumEvents(t, e, f)
+	srv := httptest.NewServer(e.Handler)
+	t.Cleanup(srv.Close)
+	ctx := newBrowser(t, path)
+
+	signIn(t, ctx, fmt.Sprintf("%s/forums/%d", srv.URL, f.ID), "reader", "#actors-table")
+	step(t, ctx, "open the threat events",
+		chromedp.Evaluate[chromedp.Void](`window.spoorCSP = []; window.spoorAlert = 0; window.alert = () => window.spoorAlert++;
+document.addEventListener("securitypolicyviolation", e => window.spoorCSP.push(e.violatedDirective + " " + e.blockedURI))`),
+		chromedp.Click(chromedp.CSS("#forum-events-link")),
+		chromedp.WaitVisible(chromedp.CSS("#forum-events article")))
+	kinds := func() []string {
+		t.Helper()
+		k, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#forum-events article")].map(a => a.dataset.kind)`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	if k := kinds(); strings.Join(k, ",") != "leak,service,trade,leak" {
+		t.Fatalf("events listed %q, want leak, service, trade, leak newest first", k)
+	}
+	step(t, ctx, "filter by kind",
+		chromedp.Evaluate[chromedp.Void](`window.spoorAlert = 0; window.alert = () => window.spoorAlert++`),
+		chromedp.SetValue(chromedp.CSS("#filter-kind"), "service"),
+		chromedp.Click(chromedp.CSS("#filter-apply")))
+	waitFor(t, ctx, "the list filtered", `location.search.includes("kind=service") && document.querySelectorAll("#forum-events article").length === 1`)
+	if k := kinds(); strings.Join(k, ",") != "service" {
+		t.Errorf("after filtering by service: %q", k)
+	}
+	count, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#forum-event-count")))
+	if !strings.Contains(count, "of 1 events") {
+		t.Errorf("count line %q", count)
+	}
+	step(t, ctx, "every kind again",
+		chromedp.SetValue(chromedp.CSS("#filter-kind"), ""),
+		chromedp.Click(chromedp.CSS("#filter-apply")))
+	waitFor(t, ctx, "the list unfiltered", `document.querySelectorAll("#forum-events article").length === 4`)
+	step(t, ctx, "the hostile post",
+		chromedp.WaitVisible(chromedp.CSS(`#forum-events article[data-kind="leak"] mark.ent-malware`)),
+		chromedp.Evaluate[chromedp.Void](`window.spoorAlert = 0; window.alert = () => window.spoorAlert++`),
+		chromedp.Evaluate[chromedp.Void](`document.querySelectorAll("#forum-events mark, #forum-events h3").forEach(m => m.dispatchEvent(new MouseEvent("mouseover", {bubbles: true})))`))
+	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#forum-events article[data-kind="leak"]`)))
+	if err != nil || !strings.Contains(text, "<script>alert(6)</script>") || !strings.Contains(text, "Leak & dump !") {
+		t.Errorf("hostile event shown as %q (%v)", text, err)
+	}
+	bad, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#forum-events script, #forum-events svg, #forum-events pre a, main img").length + window.spoorAlert`))
+	if bad != 0 {
+		t.Errorf("the hostile post became markup or ran (%d)", bad)
+	}
+	if violations, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.spoorCSP || []`)); err != nil || len(violations) > 0 {
+		t.Errorf("CSP violations: %q (%v)", violations, err)
+	}
+}

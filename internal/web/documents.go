@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spoor/spoor/internal/geo"
 	"github.com/spoor/spoor/internal/intel"
@@ -319,25 +320,48 @@ func (e *linkedEntity) Title() string {
 	return t
 }
 
-// segments cuts text at the entities (sorted by start; an entity that
-// overlaps the one before, or whose offsets do not fit the text, is left
-// out of the marks, not out of the text).
+// segments cuts text at the entities (sorted by start), as textRuns
+// does.
 func segments(text string, ents []linkedEntity) []textSegment {
 	var out []textSegment
-	at := 0
-	for i := range ents {
-		e := &ents[i]
-		if e.Start < at || e.End > len(text) || e.End <= e.Start {
+	for _, r := range textRuns(text, len(ents), func(i int) (int, int) { return ents[i].Start, ents[i].End }) {
+		if r.Span < 0 {
+			out = append(out, textSegment{Text: r.Text})
 			continue
 		}
-		if e.Start > at {
-			out = append(out, textSegment{Text: text[at:e.Start]})
+		out = append(out, textSegment{Text: r.Text, Type: ents[r.Span].Type, Entity: &ents[r.Span]})
+	}
+	return out
+}
+
+// textRun is a run of a text: span Span of textRuns' spans, or plain
+// text (Span -1).
+type textRun struct {
+	Text string
+	Span int
+}
+
+// textRuns cuts text at n byte spans sorted by start: a span that
+// overlaps the one before, or whose offsets do not fit the text or fall
+// inside a character, is left out of the marks, not out of the text.
+// Every run is text to escape like any other value: no markup is made
+// from it.
+func textRuns(text string, n int, span func(i int) (start, end int)) []textRun {
+	var out []textRun
+	at := 0
+	for i := range n {
+		start, end := span(i)
+		if start < at || end > len(text) || end <= start || !utf8.RuneStart(text[start]) || end < len(text) && !utf8.RuneStart(text[end]) {
+			continue
 		}
-		out = append(out, textSegment{Text: text[e.Start:e.End], Type: e.Type, Entity: e})
-		at = e.End
+		if start > at {
+			out = append(out, textRun{Text: text[at:start], Span: -1})
+		}
+		out = append(out, textRun{Text: text[start:end], Span: i})
+		at = end
 	}
 	if at < len(text) {
-		out = append(out, textSegment{Text: text[at:]})
+		out = append(out, textRun{Text: text[at:], Span: -1})
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"sync"
@@ -25,6 +26,9 @@ type forumStore interface {
 	FindForumAuthor(ctx context.Context, id int64) (*forum.Author, error)
 	FindForumAuthors(ctx context.Context, handle, forumName string) ([]forum.Author, error)
 	ForumVersion(ctx context.Context) (int64, error)
+	forumEventStore
+	AddForum(ctx context.Context, in forum.Input) (*forum.Forum, error)
+	ForumPostsMentioning(ctx context.Context, text, exceptForum string, limit int) ([]forum.Post, error)
 }
 
 // forumCache keeps the analyses of the forums last viewed, each for the
@@ -111,12 +115,8 @@ func (s *Server) forumPortrait(ctx context.Context, forumID, authorID int64) (*f
 	if err != nil {
 		return nil, nil, intel.Errorf(intel.CodeNotFound, "%v", err)
 	}
-	if others, err := s.store.FindForumAuthors(ctx, au.Handle, ""); err == nil {
-		for _, o := range others {
-			if o.Forum != au.Forum {
-				p.Candidates = append([]actors.Candidate{{ID: o.ID, Forum: o.Forum, Handle: o.Handle, Reasons: []string{"same handle on " + o.Forum}}}, p.Candidates...)
-			}
-		}
+	if err := actors.Complete(ctx, s.store, p, f.ID, au.ID); err != nil {
+		return nil, nil, err
 	}
 	return f, p, nil
 }
@@ -198,13 +198,57 @@ func (s *Server) apiForumAuthor(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// forumsData is the forum list with the Add forum form (admins).
+type forumsData struct {
+	formMessage
+	Forums  []forum.Forum
+	Engines []string
+	// The form as sent, but the cookie, which is never written back.
+	In forum.Input
+}
+
 func (s *Server) forumsPage(w http.ResponseWriter, r *http.Request) {
+	s.renderForums(w, r, http.StatusOK, &forumsData{In: forum.Input{Engine: "phpbb", RateLimit: forum.DefaultRateLimit.String()}})
+}
+
+func (s *Server) renderForums(w http.ResponseWriter, r *http.Request, status int, data *forumsData) {
 	fs, err := s.store.ListForums(r.Context())
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "forums", fs)
+	data.Forums, data.Engines = fs, forum.Engines
+	s.render(w, r, status, "forums", data)
+}
+
+// forumAdd is the Add forum form: the store call spoor forum add makes
+// (the cookie sealed there, the change audited).
+func (s *Server) forumAdd(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	v := r.PostForm
+	in := forum.Input{Name: v.Get("name"), Engine: v.Get("engine"), StartURLs: []string{v.Get("start_urls")}, RateLimit: v.Get("rate_limit"),
+		Proxy: v.Get("proxy"), Cookie: v.Get("cookie")}
+	f, err := s.store.AddForum(r.Context(), in)
+	if err != nil {
+		in.Cookie = ""
+		s.formFailed(w, r, err, "forums", s.forumsFormData(r, in))
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/forums/%d", f.ID), http.StatusSeeOther)
+}
+
+// forumsFormData is the forum list page again with the form as sent.
+func (s *Server) forumsFormData(r *http.Request, in forum.Input) *forumsData {
+	fs, _ := s.store.ListForums(r.Context())
+	return &forumsData{Forums: fs, Engines: forum.Engines, In: in}
+}
+
+func (s *Server) apiForumCreate(w http.ResponseWriter, r *http.Request) {
+	withBody(s, w, r, http.StatusCreated, func(ctx context.Context, in forum.Input) (*forum.Forum, error) {
+		return s.store.AddForum(ctx, in)
+	})
 }
 
 func (s *Server) forumPage(w http.ResponseWriter, r *http.Request) {

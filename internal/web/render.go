@@ -19,6 +19,7 @@ import (
 	"github.com/spoor/spoor/internal/geo"
 
 	"github.com/spoor/spoor/internal/auth"
+	"github.com/spoor/spoor/internal/forum"
 	"github.com/spoor/spoor/internal/intel"
 )
 
@@ -69,14 +70,17 @@ func loadAssets(fsys fs.FS) (*assets, error) {
 		"date":      formatDate,
 		"datetime":  formatDateTime,
 		"join":      strings.Join,
-		"pct":       func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
-		"kindPath":  kindPath,
-		"took":      took,
-		"duration":  shortDuration,
-		"dims":      func() []fingerprint.Dimension { return fingerprint.Dimensions },
-		"inc":       func(i int) int { return i + 1 },
-		"describe":  description,
-		"country":   geo.Name,
+		// displayText decodes the character references forum engines
+		// keep in post text; the result is escaped like any value.
+		"displayText": forum.DisplayText,
+		"pct":         func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
+		"kindPath":    kindPath,
+		"took":        took,
+		"duration":    shortDuration,
+		"dims":        func() []fingerprint.Dimension { return fingerprint.Dimensions },
+		"inc":         func(i int) int { return i + 1 },
+		"describe":    description,
+		"country":     geo.Name,
 		// reviewForm gathers what a document page's Confirm and Reject
 		// form needs: the page (for its CSRF token) and the item.
 		"reviewForm": func(page any, id int64, kind, typ, text, technique string) map[string]any {

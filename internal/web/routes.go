@@ -290,6 +290,9 @@ func (s *Server) apiRoutes() []apiRoute {
 			Status: 200, Result: intel.STIXObjectView{}, Handler: s.apiSTIXObjectGet},
 		apiRoute{Method: "GET", Path: "/forums", Perm: auth.ReadIntel, Summary: "Hacker forums with what is stored of each: sections, threads, authors, posts, first and last post",
 			Status: 200, Result: []forum.Forum{}, Handler: s.apiForumList},
+		apiRoute{Method: "POST", Path: "/forums", Perm: auth.ManageUsers,
+			Summary: "Add a forum to crawl, or change the one of its name (admins): engine preset, start URLs, rate limit (\"2s\"), proxy, session cookie (sealed; never returned)",
+			Body:    forum.Input{}, Status: 201, Result: forum.Forum{}, Handler: s.apiForumCreate},
 		apiRoute{Method: "GET", Path: "/forums/{id}", Perm: auth.ReadIntel, Summary: "One forum with its sections and its ten key actors",
 			Status: 200, Result: forumView{}, Handler: s.apiForumGet},
 		apiRoute{Method: "GET", Path: "/forums/{id}/actors", Perm: auth.ReadIntel,
@@ -297,6 +300,13 @@ func (s *Server) apiRoutes() []apiRoute {
 			Query:   []queryParam{{"limit", "integer", "at most this many actors, 1 to 500 (default 50)"}}, Status: 200, Result: actors.Ranking{}, Handler: s.apiForumActors},
 		apiRoute{Method: "GET", Path: "/forums/{id}/graph", Perm: auth.ReadIntel, Summary: "The author graph of a forum's best actors: nodes with score and community, ties with their reply, quote and co-participation weights",
 			Query: []queryParam{{"limit", "integer", "the best this many actors, 2 to 2000 (default 150)"}}, Status: 200, Result: actors.GraphView{}, Handler: s.apiForumGraph},
+		apiRoute{Method: "GET", Path: "/forums/{id}/events", Perm: auth.ReadIntel,
+			Summary: "A forum's threat events (threads spoor forum events classified), newest first: kind of activity, poster role, tactic and techniques with scores, group and software, the opening post's text as collected and the entities found in it with byte offsets into its decoded title and text; with the forum's kinds, roles and techniques",
+			Query: []queryParam{{"kind", "string", "only this kind of activity (release, trade, service, tutorial, request, recruitment, leak)"},
+				{"technique", "string", "only events holding this ATT&CK technique or one of its sub-techniques"},
+				{"since", "string", "first seen on or after this date (YYYY-MM-DD)"}, {"until", "string", "first seen on or before this date (YYYY-MM-DD)"},
+				{"limit", "integer", "page size, 1 to 500 (default 50)"}, {"offset", "integer", "events to skip"}},
+			Status: 200, Result: forum.EventPage{}, Handler: s.apiForumEvents},
 		apiRoute{Method: "GET", Path: "/forums/{id}/authors/{author}", Perm: auth.ReadIntel,
 			Summary: "An author's portrait: activity by weekday, hour of week and month with the inferred UTC offset, sections, terms, languages, score and rank, neighbours and community, indicators, contact strings, other handles that may be the same person, newest posts",
 			Status:  200, Result: actors.Portrait{}, Handler: s.apiForumAuthor},
@@ -350,6 +360,7 @@ func (s *Server) routes() {
 	s.handle("GET /forums", s.require(auth.ReadIntel, s.forumsPage))
 	s.handle("GET /forums/{id}", s.require(auth.ReadIntel, s.forumPage))
 	s.handle("GET /forums/{id}/graph", s.require(auth.ReadIntel, s.forumGraphPage))
+	s.handle("GET /forums/{id}/events", s.require(auth.ReadIntel, s.forumEventsPage))
 	s.handle("GET /forums/{id}/authors/{author}", s.require(auth.ReadIntel, s.forumAuthorPage))
 	s.handle("GET /sources", s.require(auth.ReadIntel, s.sourcesPage))
 	s.handle("GET /sources/{id}", s.require(auth.ReadIntel, s.sourcePage))
@@ -383,6 +394,8 @@ func (s *Server) routes() {
 	// Sources: analysts add, tune and run them; the credibility form is
 	// checked for an admin inside, as the API's PATCH is.
 	s.handle("POST /sources", s.require(auth.WriteIntel, s.sourceAdd))
+	// A forum's configuration may carry a session cookie: admins only.
+	s.handle("POST /forums", s.require(auth.ManageUsers, s.forumAdd))
 	s.handle("POST /sources/{id}", s.require(auth.WriteIntel, s.sourceUpdateForm))
 	s.handle("POST /sources/{id}/run", s.require(auth.WriteIntel, s.sourceRunForm))
 

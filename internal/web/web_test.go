@@ -171,6 +171,7 @@ func writeRoutes(e *testEnv) []scenario {
 		{Method: "POST", URL: "/sources/" + src, Form: url.Values{"interval": {"1h"}}},
 		{Method: "POST", URL: "/sources/" + src, Form: url.Values{"credibility": {"1"}}},
 		{Method: "POST", URL: "/sources/" + src + "/run"},
+		{Method: "POST", URL: "/forums", Form: url.Values{"name": {"x"}, "engine": {"phpbb"}}},
 		{URL: "/users"}, {Method: "POST", URL: "/users", Form: form}, {Method: "POST", URL: "/users/" + u, Form: form},
 		{URL: "/audit"},
 	}

@@ -152,7 +152,8 @@ func TestPortrait(t *testing.T) {
 	p2 := post("t1", "2", "buyer", 1, "1")
 	p2.Text = "how much?"
 	p3 := post("t2", "3", "z3us", 0, "")
-	p3.Text = "my jabber zeus@xmpp.example.org"
+	// Character references as HackHound keeps them are read decoded.
+	p3.Text = "my jabber&#58; zeus@xmpp.example.org, tom &amp; jerry"
 	other := forum.Post{Forum: "G", Section: "S", Thread: "x", Key: "9", Author: "ZEUS", Text: "hi"}
 	a := actors.Analyze([]forum.Post{p1, p2, p3, other}, actors.DefaultWeights())
 	p, err := a.Portrait(forum.AuthorKey{Forum: "F", Handle: "zeus"})
@@ -183,6 +184,15 @@ func TestPortrait(t *testing.T) {
 	}
 	if !found || len(p.Languages) == 0 || p.Languages[0].Name != "en" {
 		t.Errorf("indicators %+v languages %+v", p.Indicators, p.Languages)
+	}
+	z3, err := a.Portrait(forum.AuthorKey{Forum: "F", Handle: "z3us"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, term := range z3.Terms {
+		if term.Name == "amp" || term.Name == "58" {
+			t.Errorf("the term %q of a character reference", term.Name)
+		}
 	}
 	if _, err := a.Portrait(forum.AuthorKey{Forum: "F", Handle: "nobody"}); err == nil {
 		t.Error("a portrait of no author")

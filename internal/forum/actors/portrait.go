@@ -92,6 +92,17 @@ type Portrait struct {
 	Contacts      []string    `json:"contacts"`
 	Candidates    []Candidate `json:"candidates"`
 	Recent        []PostRef   `json:"recent_posts"`
+	// Threat events are the author's threads that became events (newest
+	// first, at most maxPortraitEvents, without their text), with the
+	// kinds, roles, techniques and software of all of them (Complete).
+	ThreatEvents []forum.Event `json:"threat_events"`
+	EventsTotal  int           `json:"threat_events_total"`
+	Kinds        []Count       `json:"kinds"`
+	Roles        []Count       `json:"roles"`
+	Techniques   []Count       `json:"techniques"`
+	// Software is the malware and tools the events name and link to
+	// stored software (by its stored name).
+	Software []Count `json:"software"`
 }
 
 // Portrait draws an author of the analysis from its posts (which need
@@ -102,7 +113,8 @@ func (a *Analysis) Portrait(k forum.AuthorKey) (*Portrait, error) {
 		return nil, fmt.Errorf("no author %q on forum %q", k.Handle, k.Forum)
 	}
 	p := &Portrait{ID: act.ID, Forum: k.Forum, Handle: k.Handle, Posts: act.Posts, Threads: act.Threads, Started: act.Started,
-		Actor: *act, Ranked: len(a.Actors), Titles: []string{}, Indicators: []Indicator{}, Contacts: []string{}, Candidates: []Candidate{}}
+		Actor: *act, Ranked: len(a.Actors), Titles: []string{}, Indicators: []Indicator{}, Contacts: []string{}, Candidates: []Candidate{},
+		ThreatEvents: []forum.Event{}, Kinds: []Count{}, Roles: []Count{}, Techniques: []Count{}, Software: []Count{}}
 	var mine []*forum.Post
 	for i := range a.Posts {
 		if a.Posts[i].Forum == k.Forum && a.Posts[i].Author == k.Handle {
@@ -119,8 +131,9 @@ func (a *Analysis) Portrait(k forum.AuthorKey) (*Portrait, error) {
 		if post.AuthorTitle != "" && !slices.Contains(p.Titles, post.AuthorTitle) {
 			p.Titles = append(p.Titles, post.AuthorTitle)
 		}
-		langs[Language(post.Text)]++
-		for _, m := range ioc.Extract(post.Text, ioc.Options{Refang: true}) {
+		text := forum.DisplayText(post.Text)
+		langs[Language(text)]++
+		for _, m := range ioc.Extract(text, ioc.Options{Refang: true}) {
 			inds[[2]string{m.Type.String(), m.Value}]++
 		}
 	}
@@ -262,7 +275,9 @@ func (a *Analysis) authorTexts() map[forum.AuthorKey]*authorText {
 				a.texts[k] = t
 			}
 			t.posts++
-			lower := strings.ToLower(p.Text)
+			// Read as a reader sees it: "&#33;" and "&amp;" are no words.
+			text := forum.DisplayText(p.Text)
+			lower := strings.ToLower(text)
 			for _, w := range words(lower) {
 				if !stopwords[w] {
 					t.terms[w]++
@@ -272,7 +287,7 @@ func (a *Analysis) authorTexts() map[forum.AuthorKey]*authorText {
 			for j := 0; j+3 <= len(rs) && j < 4000; j++ {
 				t.trigrams[string(rs[j:j+3])]++
 			}
-			for _, c := range Contacts(p.Text) {
+			for _, c := range Contacts(text) {
 				t.contacts[c] = true
 			}
 		}

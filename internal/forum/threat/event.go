@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/spoor/spoor/internal/forum"
 	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/ioc"
 	"github.com/spoor/spoor/internal/nlp"
@@ -25,33 +26,15 @@ type Post struct {
 }
 
 // Link is a stored object an entity's name resolves to.
-type Link struct {
-	Kind string `json:"kind"` // group, malware, tool (software)
-	ID   int64  `json:"id"`
-	Name string `json:"name"` // the stored object's name
-}
+type Link = forum.Link
 
 // Lookup resolves a name (an alias, any case) to a stored group or piece of
 // software. The caller backs it with the store's alias index.
 type Lookup func(name string) (Link, bool)
 
-// Entity is one thing found in a post.
-type Entity struct {
-	// Type is group, malware, tool, target, indicator type names of
-	// internal/ioc (ipv4, domain, url, email, btc…), price or contact.
-	Type  string `json:"type"`
-	Text  string `json:"text"`
-	Start int    `json:"start"` // byte offsets in Post.Title + "\n" + Post.Text
-	End   int    `json:"end"`
-	// Source is recogniser (internal/nlp), ioc (internal/ioc), pattern
-	// (prices and contact handles) or lookup (a stored name found in the
-	// text).
-	Source string `json:"source"`
-	// Kind qualifies prices (currency) and contacts (telegram, jabber,
-	// discord, icq, skype, email).
-	Kind string `json:"kind,omitempty"`
-	Link *Link  `json:"link,omitempty"`
-}
+// Entity is one thing found in a post; its offsets index Post.Title + "\n"
+// + Post.Text.
+type Entity = forum.Entity
 
 // ThreatEvent is a classified post with what it names, and the event the
 // analysis and attribution read.
@@ -142,6 +125,15 @@ func (x *Extractor) Extract(p Post) (ThreatEvent, error) {
 		}
 	}
 	ents = dropShadowedEmails(ents)
+	// The words that speak most for the kind of activity, where no
+	// entity stands.
+	if k, ok := te.Labels.Top(TargetKind); ok {
+		for _, c := range x.Model.Cues(text, TargetKind, k.Label) {
+			if !overlaps(ents, c.Start, c.End) {
+				ents = append(ents, c)
+			}
+		}
+	}
 	if x.Lookup != nil {
 		for i := range ents {
 			if ents[i].Source == "recogniser" && ents[i].Type != "target" {
@@ -163,6 +155,15 @@ func (x *Extractor) Extract(p Post) (ThreatEvent, error) {
 	te.Entities = ents
 	te.Event = x.event(p, te)
 	return te, nil
+}
+
+func overlaps(ents []Entity, start, end int) bool {
+	for _, e := range ents {
+		if start < e.End && e.Start < end {
+			return true
+		}
+	}
+	return false
 }
 
 // dropShadowedEmails leaves out an e-mail contact where a Jabber contact

@@ -130,6 +130,14 @@ func FillEveryTable(t testing.TB, s *store.Store) {
 	mustT("import forum posts", err)
 	_, err = s.SaveForumCrawl(ctx, "Copy Forum", "t1", `{"Key":"t1"}`, []store.ForumCrawlPost{{Post: forumPosts()[0], Version: "v1"}})
 	mustT("save forum crawl", err)
+	forumSrc := &intel.Source{Name: "forum: Copy Forum", Kind: intel.SourceForum, Credibility: 0.2}
+	mustT("forum source", s.UpsertSource(ctx, forumSrc))
+	saves := forumEventSaves()
+	for i := range saves {
+		saves[i].Event.Key = strings.Replace(saves[i].Event.Key, "Events Forum", "Copy Forum", 1)
+	}
+	_, err = s.SaveForumEvents(ctx, forumSrc.ID, "Copy Forum", saves)
+	mustT("save forum events", err)
 	mustT("save TAXII state", s.SaveTAXIIState(ctx, &intel.TAXIIState{Source: "ACME TAXII", Collection: "c1", AddedAfter: now, LastPull: now, ObjectsTotal: 5}))
 }
 

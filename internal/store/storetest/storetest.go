@@ -63,7 +63,7 @@ func Run(t *testing.T, open Opener) {
 		{"SightedSearch", testSightedSearch},
 		{"SightedExport", testSightedExport},
 		{"Whitelist", testWhitelist}, {"DomainReports", testDomainReports},
-		{"Forums", testForums}, {"ForumCrawl", testForumCrawl},
+		{"Forums", testForums}, {"ForumCrawl", testForumCrawl}, {"ForumEvents", testForumEvents},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
