@@ -13,8 +13,13 @@ VENDOR   := internal/web/static/vendor
 
 all: build
 
-## assets: fetch front-end libraries from npm and copy their dist files into the embedded static tree
-assets: $(VENDOR)/htmx.min.js
+## assets: fetch front-end libraries from npm and copy their dist files into the embedded static tree;
+## convert the IP-to-ASN data into the table internal/ipasn embeds
+ASN      := internal/ipasn/data/asn.bin.gz
+assets: $(VENDOR)/htmx.min.js $(ASN)
+
+$(ASN): $(VENDOR)/htmx.min.js
+	$(GO) run ./internal/ipasn/gen node_modules/@ip-location-db/asn $(ASN)
 
 $(VENDOR)/htmx.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
