@@ -10,7 +10,7 @@ import (
 	"github.com/spoor/spoor/internal/testenv"
 )
 
-func dnrtiTest(b *testing.B) []nlp.Sentence {
+func dnrtiTest(b testing.TB) []nlp.Sentence {
 	b.Helper()
 	f, err := os.Open(testenv.DataFile(b, "ti-text", "dnrti", "test.txt.gz"))
 	if err != nil {
