@@ -19,11 +19,21 @@ import (
 func analyzeCmd() *command {
 	return &command{
 		name:  "analyze",
-		usage: "time [--format json] [--skip-bad] FILE|- | fingerprints",
-		short: "when an actor works (hour-of-week, UTC offset, weekend); rebuild the group fingerprints",
+		usage: "time [--format json] [--skip-bad] FILE|- | fingerprints | reports",
+		short: "when an actor works (hour-of-week, UTC offset, weekend); rebuild the group fingerprints; read the stored reports again",
 		long: `Analyze fingerprints rebuilds every group's stored fingerprint (time,
 space and content profiles) from all the events and records in the base.
 Collections that change the base do it on their own; this is for by hand.
+
+Analyze reports brings the stored reports' readings up to date: the
+entities and techniques stored with each report are linked again to the
+stored groups, software and techniques (a report imported before a name
+was stored, or before linking existed, gets its links), a document with
+text that was never read by the text-reading models (stored before they
+existed, or written by hand) is read by them, and each report's event
+follows. Analysts' confirmations and rejections stay; a second run changes
+nothing. Collections that change the base link again on their own (but do
+not read unread documents). --format json prints the counts.
 
 Analyze time reads timestamps from FILE (or stdin, or a URL): one per
 line — RFC 3339, YYYY-MM-DD HH:MM:SS (taken as UTC), YYYY-MM-DD (a date:
@@ -48,8 +58,11 @@ column. A line that cannot be read is an error naming it, unless --skip-bad
 				if len(e.args) == 1 && e.args[0] == "fingerprints" {
 					return rebuildFingerprints(ctx, e)
 				}
+				if len(e.args) == 1 && e.args[0] == "reports" {
+					return rereadReports(ctx, e)
+				}
 				if len(e.args) != 2 || e.args[0] != "time" {
-					return usagef("usage: spoor analyze time [--format json] [--skip-bad] FILE|-")
+					return usagef("usage: spoor analyze time [--format json] [--skip-bad] FILE|- | fingerprints | reports")
 				}
 				in, name, err := collect.Open(ctx, e.args[1], e.stdin)
 				if err != nil {
@@ -337,6 +350,37 @@ func rebuildFingerprints(ctx context.Context, e *env) error {
 	}
 	_, err = fmt.Fprintf(e.stdout, "fingerprints of %d groups rebuilt in %d ms (build %d)\n", b.Groups, b.TookMS, b.ID)
 	return err
+}
+
+// rereadReports is `spoor analyze reports`.
+func rereadReports(ctx context.Context, e *env) error {
+	st, err := e.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	stats, err := collect.RereadReports(ctx, st, true)
+	if err != nil {
+		return err
+	}
+	if e.cfg.Format == "json" {
+		return printJSON(e.stdout, stats)
+	}
+	count := func(kind string) intel.ImportCount {
+		if c := stats.Counts[kind]; c != nil {
+			return *c
+		}
+		return intel.ImportCount{}
+	}
+	d, ent, ev := count("document"), count("entity"), count("event")
+	if _, err := fmt.Fprintf(e.stdout, "reports: %d, %d changed, %d read for the first time; entities: %d changed; events: %d new, %d changed\n",
+		d.Seen, d.Updated, count("read").Seen, ent.Created+ent.Updated, ev.Created, ev.Updated); err != nil {
+		return err
+	}
+	for _, w := range stats.Warnings {
+		fmt.Fprintln(e.stderr, "warning:", w)
+	}
+	return nil
 }
 
 // refreshAnalysis rebuilds the stored fingerprints after the collections

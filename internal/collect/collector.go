@@ -47,6 +47,8 @@ type Store interface {
 	// changed the base (RefreshAnalysis).
 	fingerprint.Store
 	FindFingerprintBuild(ctx context.Context) (*intel.FingerprintBuild, error)
+	// The stored reports' readings, linked again before each rebuild.
+	ReadingStore
 }
 
 // Format reads one kind of input into the store. Run gets the source with
@@ -353,7 +355,11 @@ func changedBase(stats *intel.ImportStats) bool {
 
 // RefreshAnalysis rebuilds the stored group fingerprints when a collection
 // by this collector changed the base since the last rebuild, or when none
-// was ever built; it returns nil when nothing was to do. Callers run it
+// was ever built; it returns nil when nothing was to do. The stored
+// reports' entities are linked again first (RereadReports, without reading
+// unread documents), so that a name a collection added (a new alias in an
+// ATT&CK release) links the reports that already named it, and their
+// events reach the fingerprints. Callers run it
 // after a batch of collections (the end of `spoor collect`, each round of
 // the scheduler) rather than after each source.
 func (c *Collector) RefreshAnalysis(ctx context.Context) (*intel.FingerprintBuild, error) {
@@ -367,6 +373,9 @@ func (c *Collector) RefreshAnalysis(ctx context.Context) (*intel.FingerprintBuil
 		if intel.ErrorCode(err) != intel.CodeNotFound {
 			return nil, err
 		}
+	}
+	if _, err := RereadReports(ctx, c.Store, false); err != nil {
+		return nil, err
 	}
 	b, err := fingerprint.Rebuild(ctx, c.Store)
 	if err != nil {

@@ -43,12 +43,14 @@ type TechniqueMention struct {
 }
 
 // Review kinds and decisions: an analyst confirms or rejects a report's
-// entity link or technique mapping.
+// entity link or technique mapping, and may withdraw that decision (the
+// item is undecided again: the model's score rules).
 const (
 	ReviewEntity    = "entity"
 	ReviewTechnique = "technique"
 	ReviewConfirmed = "confirmed"
 	ReviewRejected  = "rejected"
+	ReviewWithdrawn = "withdrawn"
 )
 
 // MappingReview is an analyst's decision on one link of a report: an

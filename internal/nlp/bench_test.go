@@ -5,12 +5,13 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spoor/spoor/internal/nlp"
 	"github.com/spoor/spoor/internal/testenv"
 )
 
-func dnrtiTest(b *testing.B) []nlp.Sentence {
+func dnrtiTest(b testing.TB) []nlp.Sentence {
 	b.Helper()
 	f, err := os.Open(testenv.DataFile(b, "ti-text", "dnrti", "test.txt.gz"))
 	if err != nil {
@@ -40,13 +41,23 @@ func BenchmarkTag(b *testing.B) {
 	for _, s := range sents {
 		tokens += len(s.Tokens)
 	}
+	cpu := cpuTime()
 	b.ResetTimer()
 	for b.Loop() {
 		for _, s := range sents {
 			m.Tag(s.Tokens)
 		}
 	}
+	reportTokens(b, tokens, cpu)
+}
+
+// reportTokens reports tokens per second of wall time and, where the CPU
+// time is known, per second of CPU time since cpu.
+func reportTokens(b *testing.B, tokens int, cpu time.Duration) {
 	b.ReportMetric(float64(tokens)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
+	if used := cpuTime() - cpu; cpu > 0 && used > 0 {
+		b.ReportMetric(float64(tokens)*float64(b.N)/used.Seconds(), "tokens/cpu-s")
+	}
 }
 
 // BenchmarkEntities measures the plain-text path: sentence splitting,
@@ -64,11 +75,12 @@ func BenchmarkEntities(b *testing.B) {
 	}
 	text := sb.String()
 	tokens := len(nlp.Tokenize(text))
+	cpu := cpuTime()
 	b.ResetTimer()
 	for b.Loop() {
 		m.Entities(text)
 	}
-	b.ReportMetric(float64(tokens)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
+	reportTokens(b, tokens, cpu)
 }
 
 // BenchmarkTechniques measures the technique mapper on report-like text.

@@ -230,6 +230,14 @@ func hashFeat2(t byte, a, b string) uint64 {
 	return hashStr(h, b)
 }
 
+// hashFeat3 is hashFeat2(t, a+" "+b, c) without building the string.
+func hashFeat3(t byte, a, b, c string) uint64 {
+	h := hashStr(hashStr(hashFeat(t, a), " "), b)
+	h ^= 0xff
+	h *= fnvPrime
+	return hashStr(h, c)
+}
+
 // prefix and suffix return the first or last n runes of s, or "" when s is
 // shorter.
 func prefix(s string, n int) string {
@@ -332,7 +340,7 @@ func features(dst []uint64, tokens []string, inf []tokInfo, i int) []uint64 {
 		hashFeat(fKindNext, kindAt(i+1)),
 		hashFeat(fLowerNoDigits, stripDigits(t.lower)),
 		hashFeat2(fPrevNext, at(i-1), at(i+1)),
-		hashFeat2(fTri, at(i-1)+" "+t.lower, at(i+1)),
+		hashFeat3(fTri, at(i-1), t.lower, at(i+1)),
 		hashFeat2(fWordShapeNext, t.lower, shortAt(i+1)),
 		hashFeat2(fWordShapePrev, shortAt(i-1), t.lower),
 	)

@@ -312,7 +312,7 @@ func (m *Labeller) prune() {
 		}
 	}
 	m.index, m.w = keep, w
-	m.tab = newFeatTable(keep)
+	m.tab = newFeatTable(keep, w, nt)
 }
 
 // emissionsRows computes the score of every tag at every token.
@@ -336,20 +336,18 @@ func (m *Labeller) emissionsRows(dst []float32, feats [][]int32) []float32 {
 func (m *Labeller) emissions(dst []float32, tokens []string) []float32 {
 	nt := len(m.Tags)
 	inf := infos(tokens, m.Gaz)
+	dst = slices.Grow(dst, len(tokens)*nt)
+	if m.tab != nil {
+		return m.tab.emissions(dst, tokens, inf, nt)
+	}
 	var buf []uint64
 	for i := range tokens {
 		buf = features(buf[:0], tokens, inf, i)
 		base := len(dst)
 		dst = append(dst, make([]float32, nt)...)
-		e := dst[base:]
+		e := dst[base : base+nt]
 		for _, h := range buf {
-			var r int32
-			var ok bool
-			if m.tab != nil {
-				r, ok = m.tab.get(h)
-			} else {
-				r, ok = m.index[h]
-			}
+			r, ok := m.index[h]
 			if !ok {
 				continue
 			}

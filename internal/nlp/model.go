@@ -205,7 +205,7 @@ func LoadLabeller(r io.Reader) (*Labeller, error) {
 		}
 	}
 	m.setAllowed()
-	m.tab = newFeatTable(m.index)
+	m.tab = newFeatTable(m.index, m.w, nt)
 	return m, nil
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"math"
 	"strings"
 
@@ -214,4 +215,66 @@ func objectChecker(ctx context.Context, s *Store, q querier) func(int64) (bool, 
 		known[id] = err == nil
 		return err == nil, nil
 	}
+}
+
+// ReportDocumentIDs lists the documents that have text (imported reports,
+// not the bare citations ATT&CK's references make), by ID.
+func (s *Store) ReportDocumentIDs(ctx context.Context) ([]int64, error) {
+	ids, err := s.queryIDs(ctx, s.rdb, `SELECT id FROM documents WHERE text <> '' ORDER BY id`)
+	return ids, s.wrap("report document ids", err)
+}
+
+// RereadReport stores a new reading of a stored report — its entities and
+// techniques, read again or the stored ones linked again — and brings the
+// report's event up to date, in one transaction, audited when anything
+// changed. contentHash is the hash of the text that was read: when the
+// stored text has changed since (a re-import in between), nothing is
+// written and the error is CodeConflict. The analyst's decisions are kept:
+// they are keyed by the item, not by the reading.
+func (s *Store) RereadReport(ctx context.Context, docID int64, contentHash string, ents []intel.EntityMention,
+	techs []intel.TechniqueMention) (*intel.ImportStats, error) {
+	const op = "reread report"
+	stats := &intel.ImportStats{}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		d, err := s.findDocumentByID(ctx, tx, docID)
+		if err != nil {
+			return err
+		}
+		if d.ContentHash != contentHash {
+			return intel.Errorf(intel.CodeConflict, "document %d: its text changed since it was read", docID)
+		}
+		stats.Count("document").Seen++
+		stats.Count("document").Unchanged++
+		entChanged, err := s.reportEntities(ctx, tx, docID, d.Text, ents, stats)
+		if err != nil {
+			return fmt.Errorf("entities: %w", err)
+		}
+		techChanged, err := s.reportTechniques(ctx, tx, docID, techs, stats)
+		if err != nil {
+			return fmt.Errorf("techniques: %w", err)
+		}
+		evChanged, err := s.reportEvent(ctx, tx, docID, stats.Count("event"))
+		if err != nil {
+			return fmt.Errorf("event: %w", err)
+		}
+		if !entChanged && !techChanged && !evChanged {
+			return nil
+		}
+		return s.audit(ctx, tx, "report.reread", "document", docID, readingSummary(stats))
+	})
+	if err != nil {
+		return nil, s.wrap(op, err)
+	}
+	return stats, nil
+}
+
+// readingSummary is the audit detail of a report read again.
+func readingSummary(st *intel.ImportStats) string {
+	var parts []string
+	for _, k := range []string{"entity", "technique mapping", "event"} {
+		if c := st.Counts[k]; c != nil && c.Seen > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d new, %d changed, %d unchanged", k, c.Created, c.Updated, c.Unchanged))
+		}
+	}
+	return strings.Join(parts, "; ")
 }

@@ -89,11 +89,13 @@ func (s *Store) FindDocumentReviews(ctx context.Context, documentID int64) ([]in
 // audited, and brings the report's event up to date with it. The item
 // must be one the document has: an entity of that type and text (whose
 // current link, when r.ObjectID is 0, is the object decided on), or a
-// mapped technique. r is completed with what was stored.
+// mapped technique. r is completed with what was stored. Decision
+// ReviewWithdrawn removes the item's decision (CodeNotFound when it has
+// none), so that the model's score rules it again.
 func (s *Store) ReviewMapping(ctx context.Context, r *intel.MappingReview) error {
 	const op = "review mapping"
-	if r.Decision != intel.ReviewConfirmed && r.Decision != intel.ReviewRejected {
-		return s.wrap(op, intel.Errorf(intel.CodeInvalid, "decision %q: not confirmed or rejected", r.Decision))
+	if r.Decision != intel.ReviewConfirmed && r.Decision != intel.ReviewRejected && r.Decision != intel.ReviewWithdrawn {
+		return s.wrap(op, intel.Errorf(intel.CodeInvalid, "decision %q: not confirmed, rejected or withdrawn", r.Decision))
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var link int64
@@ -140,6 +142,9 @@ WHERE document_id = ? AND type = ? ORDER BY start_offset`, r.DocumentID, r.Type)
 		default:
 			return intel.Errorf(intel.CodeInvalid, "review kind %q: not entity or technique", r.Kind)
 		}
+		if r.Decision == intel.ReviewWithdrawn {
+			return s.withdrawReview(ctx, tx, r, what)
+		}
 		if r.ObjectID == 0 {
 			r.ObjectID = link
 		} else if ok, err := objectChecker(ctx, s, tx)(r.ObjectID); err != nil {
@@ -165,6 +170,34 @@ VALUES (?, ?, ?, ?, ?, ?, ?)`, r.DocumentID, r.Kind, key, r.Decision, nullID(r.O
 		return err
 	})
 	return s.wrap(op, err)
+}
+
+// withdrawReview removes the decision on an item ReviewMapping found,
+// audited, and brings the report's event up to date; r takes the decision
+// withdrawn and who withdrew it.
+func (s *Store) withdrawReview(ctx context.Context, tx *sql.Tx, r *intel.MappingReview, what string) error {
+	key := r.ReviewKey()
+	var decision string
+	var objectID int64
+	err := s.queryRow(ctx, tx, `SELECT decision, COALESCE(object_id, 0) FROM document_reviews
+WHERE document_id = ? AND kind = ? AND item_key = ?`, r.DocumentID, r.Kind, key).Scan(&decision, &objectID)
+	if err == sql.ErrNoRows {
+		return notFound("decision", fmt.Sprintf("on %s of document %d", what, r.DocumentID))
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := s.exec(ctx, tx, `DELETE FROM document_reviews WHERE document_id = ? AND kind = ? AND item_key = ?`,
+		r.DocumentID, r.Kind, key); err != nil {
+		return err
+	}
+	r.ObjectID, r.DecidedBy, r.DecidedAt = objectID, intel.ActorFrom(ctx).Login, truncMS(s.now())
+	if err := s.audit(ctx, tx, "report.review", "document", r.DocumentID,
+		fmt.Sprintf("withdrawn %s (was %s, object %d)", what, decision, objectID)); err != nil {
+		return err
+	}
+	_, err = s.reportEvent(ctx, tx, r.DocumentID, &intel.ImportCount{})
+	return err
 }
 
 // reportEvent writes the event an imported report stands for, keyed

@@ -47,8 +47,8 @@ func (s *Server) apiDocumentReview(w http.ResponseWriter, r *http.Request) {
 	withIDBody(s, w, r, http.StatusOK, s.reviewMapping)
 }
 
-// documentReviewForm takes the Confirm and Reject buttons of the
-// document page.
+// documentReviewForm takes the Confirm, Reject and Withdraw buttons of
+// the document page.
 func (s *Server) documentReviewForm(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {

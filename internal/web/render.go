@@ -81,10 +81,12 @@ func loadAssets(fsys fs.FS) (*assets, error) {
 		"inc":         func(i int) int { return i + 1 },
 		"describe":    description,
 		"country":     geo.Name,
-		// reviewForm gathers what a document page's Confirm and Reject
-		// form needs: the page (for its CSRF token) and the item.
-		"reviewForm": func(page any, id int64, kind, typ, text, technique string) map[string]any {
-			return map[string]any{"Page": page, "ID": id, "Kind": kind, "Type": typ, "Text": text, "Technique": technique}
+		// reviewForm gathers what a document page's Confirm, Reject and
+		// Withdraw form needs: the page (for its CSRF token), the item and
+		// its decision (Withdraw only when there is one).
+		"reviewForm": func(page any, id int64, kind, typ, text, technique, decision string) map[string]any {
+			return map[string]any{"Page": page, "ID": id, "Kind": kind, "Type": typ, "Text": text, "Technique": technique,
+				"Decision": decision}
 		},
 	}
 	tfs, err := fs.Sub(fsys, "templates")

@@ -147,7 +147,7 @@ func (s *Server) apiRoutes() []apiRoute {
 			Body: documentInput{}, Status: 201, Result: intel.Document{}, Handler: s.apiDocumentCreate},
 		apiRoute{Method: "GET", Path: "/documents/{id}", Perm: auth.ReadIntel, Summary: "One document with its text, the objects it mentions, the indicators found in it, and the entities (with offsets) and ATT&CK techniques (with sentences) the reading models found",
 			Status: 200, Result: documentView{}, Handler: s.apiDocumentGet},
-		apiRoute{Method: "POST", Path: "/documents/{id}/reviews", Perm: auth.WriteIntel, Summary: "Confirm or reject an entity link (kind entity, type, text) or a technique mapping (kind technique, technique) of a report; kept across re-imports, and the report's event follows it",
+		apiRoute{Method: "POST", Path: "/documents/{id}/reviews", Perm: auth.WriteIntel, Summary: "Confirm or reject an entity link (kind entity, type, text) or a technique mapping (kind technique, technique) of a report, or withdraw the decision on it (decision withdrawn: undecided again; 404 when it has none); kept across re-imports, audited, and the report's event follows it",
 			Body: intel.MappingReview{}, Status: 200, Result: intel.MappingReview{}, Handler: s.apiDocumentReview},
 		apiRoute{Method: "PATCH", Path: "/documents/{id}", Perm: auth.WriteIntel, Summary: "Change a document",
 			Body: intel.DocumentUpdate{}, Status: 200, Result: intel.Document{}, Handler: s.apiDocumentUpdate},

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -186,4 +187,129 @@ func testReportEvents(t *testing.T, open Opener) {
 		Technique: "T1003", Decision: intel.ReviewConfirmed}), intel.CodeNotFound)
 	wantCode(t, "bad decision", s.ReviewMapping(ctx, &intel.MappingReview{DocumentID: docID, Kind: intel.ReviewTechnique,
 		Technique: "T1566", Decision: "maybe"}), intel.CodeInvalid)
+
+	// The analyst withdraws the rejection of X-Agent: undecided again, the
+	// link's confidence puts the software back on the event; audited.
+	audits = countAudit(t, s)
+	w := &intel.MappingReview{DocumentID: docID, Kind: intel.ReviewEntity, Type: "Tool", Text: "X-Agent", Decision: intel.ReviewWithdrawn}
+	must(t, "withdraw", s.ReviewMapping(ctx, w))
+	if w.ObjectID != xagent.ID || w.DecidedBy != "bob" {
+		t.Errorf("withdrawn review = %+v, want the X-Agent object and bob", w)
+	}
+	if n := countAudit(t, s); n != audits+1 {
+		t.Errorf("a withdrawal wrote %d audit rows, want 1", n-audits)
+	}
+	if e := event("after the withdrawal"); strings.Join(e.Software, ",") != "XAgentOSX" || strings.Join(e.Techniques, ",") != "T1059.001,T1566" {
+		t.Errorf("event after the withdrawal: software %v techniques %v, want XAgentOSX and both techniques", e.Software, e.Techniques)
+	}
+	reviews, err = s.FindDocumentReviews(ctx, docID)
+	must(t, "reviews after the withdrawal", err)
+	if len(reviews) != 1 || reviews[0].Technique != "T1566" {
+		t.Errorf("reviews after the withdrawal = %+v, want only T1566's", reviews)
+	}
+	ents, err = s.FindDocumentEntities(ctx, docID)
+	must(t, "entities after the withdrawal", err)
+	for _, en := range ents {
+		if en.Decision != "" {
+			t.Errorf("entity %q still has decision %q", en.Text, en.Decision)
+		}
+	}
+	// Withdrawing the confirmation of the weak Phishing mapping takes it
+	// off the event (its score is under the threshold).
+	must(t, "withdraw technique", s.ReviewMapping(ctx, &intel.MappingReview{DocumentID: docID, Kind: intel.ReviewTechnique,
+		Technique: "T1566", Decision: intel.ReviewWithdrawn}))
+	if e := event("after the second withdrawal"); strings.Join(e.Techniques, ",") != "T1059.001" {
+		t.Errorf("event techniques after withdrawing T1566's confirmation: %v, want T1059.001", e.Techniques)
+	}
+	audits = countAudit(t, s)
+	wantCode(t, "withdraw again", s.ReviewMapping(ctx, &intel.MappingReview{DocumentID: docID, Kind: intel.ReviewTechnique,
+		Technique: "T1566", Decision: intel.ReviewWithdrawn}), intel.CodeNotFound)
+	wantCode(t, "withdraw on an unknown entity", s.ReviewMapping(ctx, &intel.MappingReview{DocumentID: docID,
+		Kind: intel.ReviewEntity, Type: "Tool", Text: "Mimikatz", Decision: intel.ReviewWithdrawn}), intel.CodeNotFound)
+	if n := countAudit(t, s); n != audits {
+		t.Errorf("failed withdrawals wrote %d audit rows", n-audits)
+	}
+}
+
+// testReportReread: a report's stored entities linked again (one link
+// added, one dropped) are written with the model they had, the event
+// follows, the analyst's decision stays; a reading of an older text is a
+// conflict that writes nothing; the same reading again changes nothing
+// and writes no audit row. ReportDocumentIDs lists the documents with
+// text only.
+func testReportReread(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := ctxAs(t, 3, "bob")
+	MustImport(t, s, FixtureBundle())
+	apt28 := MustFind(t, s, intel.KindGroup, "APT28")
+	xagent := MustFind(t, s, intel.KindSoftware, "XAgentOSX")
+	text := "Fancy Bear deployed X-Agent against ministries."
+	imp := &intel.ReportImport{Document: intel.Document{Title: "Old", URL: "https://example.com/old", Text: text},
+		Entities: []intel.EntityMention{
+			{Type: "HackOrg", Text: "Fancy Bear", Start: 0, End: 10, Confidence: 0.9, Model: "old"},
+			{Type: "Tool", Text: "X-Agent", Start: 20, End: 27, Confidence: 0.8, Model: "old", ObjectID: apt28.ID},
+		}}
+	_, err := s.ImportReport(ctx, imp)
+	must(t, "import", err)
+	bare := &intel.Document{Title: "Citation only", URL: "https://example.com/cited"}
+	must(t, "citation", s.CreateDocument(ctx, bare))
+	ids, err := s.ReportDocumentIDs(ctx)
+	must(t, "report ids", err)
+	if !slices.Contains(ids, imp.Document.ID) || slices.Contains(ids, bare.ID) {
+		t.Errorf("report document ids %v: want %d (the report) and not %d (a citation without text)", ids, imp.Document.ID, bare.ID)
+	}
+	docID := imp.Document.ID
+	must(t, "reject", s.ReviewMapping(ctx, &intel.MappingReview{DocumentID: docID, Kind: intel.ReviewEntity, Type: "Tool",
+		Text: "X-Agent", Decision: intel.ReviewRejected, ObjectID: xagent.ID}))
+	d, err := s.FindDocumentByID(ctx, docID)
+	must(t, "document", err)
+	ents, err := s.FindDocumentEntities(ctx, docID)
+	must(t, "entities", err)
+	ents[0].ObjectID, ents[1].ObjectID = apt28.ID, 0
+
+	wantCode(t, "stale reading", func() error {
+		_, err := s.RereadReport(ctx, docID, "not-the-hash", ents, nil)
+		return err
+	}(), intel.CodeConflict)
+	audits := countAudit(t, s)
+	st, err := s.RereadReport(ctx, docID, d.ContentHash, ents, nil)
+	must(t, "reread", err)
+	if c := st.Counts["entity"]; c == nil || c.Updated != 2 {
+		t.Errorf("entity counts = %+v, want 2 updated", c)
+	}
+	if n := countAudit(t, s); n != audits+1 {
+		t.Errorf("a reread wrote %d audit rows, want 1", n-audits)
+	}
+	got, err := s.FindDocumentEntities(ctx, docID)
+	must(t, "entities after", err)
+	if len(got) != 2 || got[0].ObjectID != apt28.ID || got[0].Model != "old" || got[1].ObjectID != 0 || got[1].Decision != intel.ReviewRejected {
+		t.Errorf("entities after the reread = %+v, want Fancy Bear linked to APT28 (model kept), X-Agent unlinked and still rejected", got)
+	}
+	page, err := s.FindEvents(ctx, intel.EventFilter{})
+	must(t, "events", err)
+	found := false
+	for _, e := range page.Items {
+		if e.Key == store.ReportEventKey(docID) {
+			found = true
+			if e.GroupID != apt28.ID || len(e.Software) != 0 {
+				t.Errorf("report event = group %d software %v, want APT28 and none", e.GroupID, e.Software)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no event of the reread report among %+v", page.Items)
+	}
+	audits = countAudit(t, s)
+	st, err = s.RereadReport(ctx, docID, d.ContentHash, got, nil)
+	must(t, "reread again", err)
+	if c := st.Counts["entity"]; c == nil || c.Unchanged != 2 || c.Updated+c.Created != 0 || st.Counts["event"].Unchanged != 1 {
+		t.Errorf("second reread counts = %+v / %+v, want all unchanged", c, st.Counts["event"])
+	}
+	if n := countAudit(t, s); n != audits {
+		t.Errorf("an unchanged reread wrote %d audit rows", n-audits)
+	}
+	wantCode(t, "unknown document", func() error {
+		_, err := s.RereadReport(ctx, 987654, d.ContentHash, nil, nil)
+		return err
+	}(), intel.CodeNotFound)
 }

@@ -49,7 +49,7 @@ func Run(t *testing.T, open Opener) {
 		{"Audit", testAudit},
 		{"STIXLinks", testSTIXLinks}, {"TAXIIState", testTAXIIState}, {"STIXObjects", testSTIXObjects}, {"ExportSTIXObjects", testExportSTIXObjects}, {"ExportMISPEvents", testExportMISPEvents},
 		{"Merge", testMerge},
-		{"ImportReport", testImportReport}, {"ReportTerms", testReportTerms}, {"ReportEntities", testReportEntities}, {"ReportEvents", testReportEvents}, {"SourceMarks", testSourceMarks}, {"IndicatorOwnSource", testIndicatorOwnSource}, {"RunLeases", testRunLeases}, {"FetchState", testFetchState},
+		{"ImportReport", testImportReport}, {"ReportTerms", testReportTerms}, {"ReportEntities", testReportEntities}, {"ReportEvents", testReportEvents}, {"ReportReread", testReportReread}, {"SourceMarks", testSourceMarks}, {"IndicatorOwnSource", testIndicatorOwnSource}, {"RunLeases", testRunLeases}, {"FetchState", testFetchState},
 		{"InputRules", testInputRules},
 		{"IOCImport", testIOCImport}, {"IOCImportIdempotent", testIOCImportIdempotent}, {"IOCImportRollback", testIOCImportRollback},
 		{"GroupEvidence", testGroupEvidence},
