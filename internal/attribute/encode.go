@@ -82,6 +82,9 @@ func eventTokens(e *intel.Event) []string {
 	for _, c := range e.InfraCountries {
 		out = append(out, "infra:"+c)
 	}
+	for _, a := range e.InfraASNs {
+		out = append(out, "asn:"+a)
+	}
 	for _, in := range e.Indicators {
 		if in.Type == intel.IndicatorASN {
 			out = append(out, "asn:"+strings.ToUpper(in.Value))

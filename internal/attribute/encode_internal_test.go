@@ -84,9 +84,9 @@ func TestUnknownInputs(t *testing.T) {
 // countries of its addresses, its ASNs) are features, and that a time at
 // midnight UTC, a date alone, gives no activity hours.
 func TestSpaceTokens(t *testing.T) {
-	e := &intel.Event{InfraCountries: []string{"RU", "NL"}, Indicators: []*intel.Indicator{
+	e := &intel.Event{InfraCountries: []string{"RU", "NL"}, InfraASNs: []string{"AS13335"}, Indicators: []*intel.Indicator{
 		{Type: intel.IndicatorASN, Value: "as12345"}, {Type: intel.IndicatorDomain, Value: "a.test"}}}
-	if got, want := eventTokens(e), []string{"asn:AS12345", "infra:NL", "infra:RU"}; !slices.Equal(got, want) {
+	if got, want := eventTokens(e), []string{"asn:AS12345", "asn:AS13335", "infra:NL", "infra:RU"}; !slices.Equal(got, want) {
 		t.Errorf("tokens %q, want %q", got, want)
 	}
 	if h := eventHours(&intel.Event{Times: []time.Time{time.Date(2024, 3, 4, 0, 0, 0, 0, time.UTC)}}); h != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/spoor/spoor/internal/geo"
 	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/ioc"
+	"github.com/spoor/spoor/internal/ipasn"
 	"github.com/spoor/spoor/internal/ipgeo"
 )
 
@@ -213,6 +214,9 @@ func (a *Attributor) event(ctx context.Context, q Query) (*intel.Event, error) {
 		if (m.Type == ioc.TypeIPv4 || m.Type == ioc.TypeIPv6) && !warninglisted(m.Type, m.Value) {
 			if c := ipgeo.Country(m.Value); c != "" && !slices.Contains(ev.InfraCountries, c) {
 				ev.InfraCountries = append(ev.InfraCountries, c)
+			}
+			if a, ok := ipasn.Lookup(m.Value); ok && !slices.Contains(ev.InfraASNs, a.String()) {
+				ev.InfraASNs = append(ev.InfraASNs, a.String())
 			}
 		}
 	}

@@ -34,6 +34,9 @@ type Profile struct {
 	// Victim and infrastructure countries, ISO 3166 alpha-2.
 	VictimCountries map[string]int `json:"victim_countries,omitempty"`
 	InfraCountries  map[string]int `json:"infra_countries,omitempty"`
+	// InfraASNs count events by the autonomous systems announcing their
+	// addresses ("AS13335"): shown, not (yet) compared.
+	InfraASNs map[string]int `json:"infra_asns,omitempty"`
 	// Terms counts description words (lower case, stop words dropped).
 	Terms map[string]int `json:"terms,omitempty"`
 	// HourOfWeek counts activity timestamps that carry a time of day, in
@@ -62,6 +65,7 @@ func (p *Profile) AddEvent(e *intel.Event) {
 	p.Events++
 	p.addFacts(e.Techniques, e.Software, e.Sectors, e.VictimCountries)
 	p.AddInfraCountries(e.InfraCountries)
+	addSet(&p.InfraASNs, e.InfraASNs)
 	if e.Purpose != "" {
 		addSet(&p.Purposes, []string{e.Purpose})
 	}

@@ -28,6 +28,7 @@ type TimeView struct {
 type SpaceView struct {
 	VictimCountries map[string]int `json:"victim_countries"`
 	InfraCountries  map[string]int `json:"infra_countries"`
+	InfraASNs       map[string]int `json:"infra_asns"`
 }
 
 // ContentView counts events by technique, software, sector and purpose.
@@ -55,7 +56,8 @@ const viewTerms = 30
 func (p *Profile) View() View {
 	tp := p.Time()
 	v := View{Events: p.Events, Time: TimeView{TimeProfileJSON: tp.JSON(), Weekdays: p.Weekdays},
-		Space:   SpaceView{VictimCountries: orEmpty(p.VictimCountries), InfraCountries: orEmpty(p.InfraCountries)},
+		Space: SpaceView{VictimCountries: orEmpty(p.VictimCountries), InfraCountries: orEmpty(p.InfraCountries),
+			InfraASNs: orEmpty(p.InfraASNs)},
 		Content: ContentView{Techniques: orEmpty(p.Techniques), Software: orEmpty(p.Software), Sectors: orEmpty(p.Sectors), Purposes: orEmpty(p.Purposes), Indicators: len(p.Indicators)}}
 	v.Time.Months = []analyze.MonthCount{}
 	for m, n := range p.Months {

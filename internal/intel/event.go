@@ -34,6 +34,9 @@ type Event struct {
 	// read for analysis (not stored).
 	VictimCountries []string `json:"victim_countries,omitempty"`
 	InfraCountries  []string `json:"infra_countries,omitempty"`
+	// InfraASNs are the autonomous systems announcing those addresses
+	// ("AS13335"), derived with them.
+	InfraASNs []string `json:"infra_asns,omitempty"`
 
 	Confidence float64   `json:"confidence"`
 	TLP        TLP       `json:"tlp,omitempty"`

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/netip"
 	"slices"
+	"sync"
 )
 
 // magic starts a table file; the byte after it is the format version.
@@ -20,6 +21,9 @@ type Table struct {
 	asns    []ASN
 	v4      []range4
 	v6      []range6
+
+	namesOnce sync.Once
+	names     map[uint32]string // number → holder, for Name
 }
 
 type range4 struct {

@@ -79,3 +79,21 @@ func Lookup(addr string) (ASN, bool) {
 	}
 	return t.Lookup(a)
 }
+
+// Name is the holder of an autonomous system in the embedded table, or
+// "" when the table has none by that number (or there is no table).
+func Name(number uint32) string {
+	t, err := Default()
+	if err != nil {
+		return ""
+	}
+	t.namesOnce.Do(func() {
+		t.names = make(map[uint32]string, len(t.asns))
+		for _, a := range t.asns {
+			if _, ok := t.names[a.Number]; !ok {
+				t.names[a.Number] = a.Name
+			}
+		}
+	})
+	return t.names[number]
+}

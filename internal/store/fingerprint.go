@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/ipasn"
 	"github.com/spoor/spoor/internal/ipgeo"
 )
 
@@ -111,6 +112,9 @@ WHERE e.group_id IS NOT NULL ORDER BY ei.event_id, i.type, i.value`)
 			if (in.Type == intel.IndicatorIPv4 || in.Type == intel.IndicatorIPv6) && in.Warninglist == "" {
 				if c := ipgeo.Country(in.Value); c != "" && !slices.Contains(e.InfraCountries, c) {
 					e.InfraCountries = append(e.InfraCountries, c)
+				}
+				if a, ok := ipasn.Lookup(in.Value); ok && !slices.Contains(e.InfraASNs, a.String()) {
+					e.InfraASNs = append(e.InfraASNs, a.String())
 				}
 			}
 		}

@@ -22,6 +22,7 @@ import (
 	"github.com/spoor/spoor/internal/fingerprint"
 	"github.com/spoor/spoor/internal/geo"
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/ipasn"
 	"github.com/spoor/spoor/internal/ipgeo"
 )
 
@@ -171,9 +172,13 @@ type groupAnalysis struct {
 	// Space: victim and infrastructure countries, most events first.
 	VictimCountries []countryCount `json:"victim_countries"`
 	InfraCountries  []countryCount `json:"infra_countries"`
+	// InfraASNs are the autonomous systems announcing the events'
+	// addresses, most events first, named from the ASN data.
+	InfraASNs []asnCount `json:"infra_asns"`
 	// IPData names the data that placed the infrastructure, as its
-	// licence asks.
-	IPData string `json:"ip_data"`
+	// licence asks; ASNData the ASN table's (empty without one).
+	IPData  string `json:"ip_data"`
+	ASNData string `json:"asn_data"`
 	// Content.
 	Matrix   []tacticColumn `json:"matrix"`
 	Software []namedCount   `json:"software"`
@@ -194,6 +199,27 @@ type countryCount struct {
 	Numeric string `json:"numeric"`
 	Name    string `json:"name"`
 	N       int    `json:"n"`
+}
+
+// asnCount is one autonomous system of a group's infrastructure.
+type asnCount struct {
+	ASN  string `json:"asn"` // "AS13335"
+	Name string `json:"name"`
+	N    int    `json:"n"`
+}
+
+// asns lists a profile's autonomous systems, most events first, with the
+// names the embedded table gives them.
+func asns(m map[string]int) []asnCount {
+	out := []asnCount{}
+	for _, c := range top(m, analysisTop) {
+		name := ""
+		if n, err := strconv.ParseUint(strings.TrimPrefix(c.Name, "AS"), 10, 32); err == nil {
+			name = ipasn.Name(uint32(n))
+		}
+		out = append(out, asnCount{ASN: c.Name, Name: name, N: c.N})
+	}
+	return out
 }
 
 type namedCount struct {
@@ -239,11 +265,14 @@ func (s *Server) groupAnalysisOf(ctx context.Context, id int64) (*groupAnalysis,
 	p := st.index.Profile(i)
 	w := fingerprint.DefaultWeights()
 	a := &groupAnalysis{GroupID: id, Build: st.build, Events: p.Events, Weights: w,
-		IPData:          "IP2Location LITE " + ipgeo.Version + ". " + ipgeo.Attribution,
+		IPData: "IP2Location LITE " + ipgeo.Version + ". " + ipgeo.Attribution, InfraASNs: asns(p.InfraASNs),
 		VictimCountries: countries(p.VictimCountries), InfraCountries: countries(p.InfraCountries),
 		Matrix: matrix(p.Techniques, st.techniques), Software: top(p.Software, analysisTop),
 		Sectors: top(p.Sectors, analysisTop), Purposes: top(p.Purposes, analysisTop), Terms: top(p.Terms, analysisTop),
 		Related: orEmpty(st.index.RelatedGroups(i, fingerprint.RelatedMin, analysisRelated, w, analysisEvidence))}
+	if v := ipasn.Version(); v != "" {
+		a.ASNData = ipasn.Attribution + " " + v
+	}
 	tp := p.Time()
 	a.Time = tp.JSON()
 	a.Time.Months = orEmpty(a.Time.Months[:0]) // the profile's timeline below is the group's

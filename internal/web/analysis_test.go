@@ -173,7 +173,7 @@ func TestGroupAnalysis(t *testing.T) {
 	}
 
 	page := scenario{URL: fmt.Sprintf("/groups/%d", e.Group.ID), As: "reader", ExpectedStatus: 200,
-		ExpectedContent:    []string{`id="hours-table"`, `id="attack-matrix"`, `href="/groups/` + fmt.Sprint(twin) + `"`, "UTC&#43;03:00", "Fri–Sat", "&lt;img src=x onerror=alert(1)&gt;"},
+		ExpectedContent:    []string{`id="hours-table"`, `id="networks"`, `id="attack-matrix"`, `href="/groups/` + fmt.Sprint(twin) + `"`, "UTC&#43;03:00", "Fri–Sat", "&lt;img src=x onerror=alert(1)&gt;"},
 		NotExpectedContent: []string{hostileName}}.run(t, e)
 	body := page.Body.String()
 	table := body[strings.Index(body, `id="hours-table"`):]

@@ -9,6 +9,8 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/ipasn"
+	"github.com/spoor/spoor/internal/testenv"
 )
 
 // testGroupEvidence checks what FindGroupEvidence gathers for a group's
@@ -87,15 +89,21 @@ func testGroupEvidence(t *testing.T, open Opener) {
 	must(t, "import infrastructure", err)
 	ev, err = s.FindGroupEvidence(ctx)
 	must(t, "find group evidence again", err)
-	var infra []string
+	var infra, networks []string
 	for _, g := range ev {
 		for _, e := range g.Events {
 			if e.Title == "Infra" {
-				infra = e.InfraCountries
+				infra, networks = e.InfraCountries, e.InfraASNs
 			}
 		}
 	}
 	mustDiff(t, "infrastructure countries", []string{"GB"}, infra)
+	// The network too, when the build embeds the ASN table (CI's does).
+	if ipasn.Version() != "" {
+		mustDiff(t, "infrastructure networks", []string{"AS20712"}, networks)
+	} else if testenv.CI() {
+		t.Error("CI: no ASN table embedded")
+	}
 	// APT29's Mimikatz link cites a report; Lazarus has none.
 	if len(by["APT29"].Events) < 1 || len(by["Lazarus Group"].Events) != 0 || len(by["Lazarus Group"].Techniques) != 0 {
 		t.Errorf("Lazarus has no uses and no events: %+v", by["Lazarus Group"])
