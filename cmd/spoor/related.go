@@ -380,6 +380,9 @@ func evalAttribution(ctx context.Context, e *env, a attributionEval) error {
 	}
 	opt := attribute.DefaultOptions()
 	opt.MinEvents = a.minEvents
+	if opt.Tactics, err = techniqueTactics(ctx, st); err != nil {
+		return err
+	}
 	var exs []attribute.Example
 	for _, ex := range attribute.Examples(evidence) {
 		// Report events carry techniques and software; IOC-list events

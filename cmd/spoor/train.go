@@ -153,6 +153,9 @@ func trainAttribution(ctx context.Context, e *env, st *store.Store, minEvents, f
 	}
 	opt := attribute.DefaultOptions()
 	opt.MinEvents = minEvents
+	if opt.Tactics, err = techniqueTactics(ctx, st); err != nil {
+		return nil, err
+	}
 	evaluation := []byte("{}")
 	if folds > 0 {
 		bar := newProgress(e.stderr, "evaluate")
@@ -167,7 +170,7 @@ func trainAttribution(ctx context.Context, e *env, st *store.Store, minEvents, f
 		}
 	}
 	newProgress(e.stderr, "train attribution").note(fmt.Sprintf("%d events", len(exs)))
-	enc := attribute.NewEncoder(exs, minEvents)
+	enc := attribute.NewEncoder(exs, minEvents, opt.Tactics)
 	model, err := attribute.TrainGBDT(enc, exs, opt)
 	if err != nil {
 		return nil, intel.Errorf(intel.CodeInvalid, "train attribution: %v", err)
@@ -211,4 +214,26 @@ func trainAttribution(ctx context.Context, e *env, st *store.Store, minEvents, f
 		return nil, err
 	}
 	return m, nil
+}
+
+// techniqueTactics maps the stored ATT&CK techniques to their tactics, for
+// the attribution encoder.
+func techniqueTactics(ctx context.Context, st *store.Store) (attribute.Tactics, error) {
+	out := attribute.Tactics{}
+	f := intel.ObjectFilter{Kind: intel.KindTechnique, Limit: 500}
+	for {
+		page, err := st.FindObjects(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range page.Items {
+			if o.ExternalID != "" && len(o.Tactics) > 0 {
+				out[o.ExternalID] = o.Tactics
+			}
+		}
+		if page.Next == "" {
+			return out, nil
+		}
+		f.After = page.Next
+	}
 }

@@ -48,7 +48,7 @@ func TestEncoderVocabulary(t *testing.T) {
 		{Event: &intel.Event{Techniques: []string{"T1059.003", "T1566"}, Software: []string{"mimikatz"}}, Group: 1, SplitKey: "b"},
 		{Event: &intel.Event{Techniques: []string{"T1566"}}, Group: 2, SplitKey: "c"},
 	}
-	enc := attribute.NewEncoder(train, 1)
+	enc := attribute.NewEncoder(train, 1, nil)
 	if !slices.Equal(enc.Classes, []int64{1, 2}) {
 		t.Errorf("classes %v", enc.Classes)
 	}
@@ -83,7 +83,7 @@ func TestIndicatorOverlapLeavesTheEventOut(t *testing.T) {
 		{Event: &intel.Event{Indicators: ind("b.test")}, Group: 1, SplitKey: "2"},
 		{Event: &intel.Event{Indicators: ind("z.test")}, Group: 2, SplitKey: "3"},
 	}
-	enc := attribute.NewEncoder(train, 1)
+	enc := attribute.NewEncoder(train, 1, nil)
 	fs := enc.Encode(&intel.Event{Indicators: ind("a.test", "b.test", "z.test", "new.test")})
 	got := map[string]float64{}
 	for _, f := range fs {
@@ -167,7 +167,7 @@ func TestEvaluateModelsBeatTheMajority(t *testing.T) {
 func TestExplainNamesTheDecidingFeature(t *testing.T) {
 	exs := synthetic(3, 30, 5)
 	opt := attribute.DefaultOptions()
-	enc := attribute.NewEncoder(exs, opt.MinEvents)
+	enc := attribute.NewEncoder(exs, opt.MinEvents, nil)
 	m, err := attribute.TrainGBDT(enc, exs, opt)
 	if err != nil {
 		t.Fatal(err)
@@ -201,7 +201,7 @@ func TestSaveLoadGivesTheSameAnswers(t *testing.T) {
 	exs[2].Event.Times = []time.Time{time.Date(2024, 3, 4, 3, 30, 0, 0, time.UTC)}
 	exs[3].Event.Times = []time.Time{time.Date(2024, 3, 5, 4, 30, 0, 0, time.UTC)}
 	opt := attribute.DefaultOptions()
-	enc := attribute.NewEncoder(exs, opt.MinEvents)
+	enc := attribute.NewEncoder(exs, opt.MinEvents, nil)
 	m, err := attribute.TrainGBDT(enc, exs, opt)
 	if err != nil {
 		t.Fatal(err)
@@ -258,7 +258,7 @@ func TestSaveLoadGivesTheSameAnswers(t *testing.T) {
 func TestAbstainsBelowTheThreshold(t *testing.T) {
 	exs := synthetic(4, 20, 8)
 	opt := attribute.DefaultOptions()
-	enc := attribute.NewEncoder(exs, opt.MinEvents)
+	enc := attribute.NewEncoder(exs, opt.MinEvents, nil)
 	m, err := attribute.TrainGBDT(enc, exs, opt)
 	if err != nil {
 		t.Fatal(err)
@@ -404,7 +404,7 @@ func TestFeatureFamiliesCarryTheirSignal(t *testing.T) {
 		for _, ex := range train {
 			fit = append(fit, attribute.Example{Event: strip(ex.Event), Group: ex.Group, SplitKey: ex.SplitKey})
 		}
-		enc := attribute.NewEncoder(fit, opt.MinEvents)
+		enc := attribute.NewEncoder(fit, opt.MinEvents, nil)
 		m, err := attribute.TrainGBDT(enc, fit, opt)
 		if err != nil {
 			t.Fatal(err)

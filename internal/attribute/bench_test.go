@@ -30,7 +30,7 @@ func benchModel(b *testing.B) *attribute.GBDT {
 	}
 	exs := synthetic(160, 12, 9)
 	opt := attribute.DefaultOptions()
-	enc := attribute.NewEncoder(exs, opt.MinEvents)
+	enc := attribute.NewEncoder(exs, opt.MinEvents, nil)
 	m, err := attribute.TrainGBDT(enc, exs, opt)
 	if err != nil {
 		b.Fatal(err)

@@ -99,8 +99,9 @@ type SimilarEvent struct {
 }
 
 // similarEvents ranks past events (those of one group) against ev: the n
-// sharing most, best first, newest first on ties; events sharing nothing
-// are left out. A token's weight is its rarity among the groups where the
+// sharing most (techniques with their parents and tactics, software,
+// sectors, victims), best first, newest first on ties; events sharing
+// nothing are left out. A token's weight is its rarity among the groups where the
 // model knows it, else 1.
 func (m *GBDT) similarEvents(ev *intel.Event, past []*intel.Event, n int) []SimilarEvent {
 	weight := func(tok string) float64 {
@@ -113,7 +114,7 @@ func (m *GBDT) similarEvents(ev *intel.Event, past []*intel.Event, n int) []Simi
 	}
 	mine := map[string]float64{}
 	total := 0.0
-	for _, tok := range eventTokens(&intel.Event{Techniques: ev.Techniques, Software: ev.Software, Sectors: ev.Sectors,
+	for _, tok := range m.Enc.tokens(&intel.Event{Techniques: ev.Techniques, Software: ev.Software, Sectors: ev.Sectors,
 		VictimCountries: ev.VictimCountries}) {
 		mine[tok] = weight(tok)
 		total += mine[tok]
@@ -125,7 +126,7 @@ func (m *GBDT) similarEvents(ev *intel.Event, past []*intel.Event, n int) []Simi
 	for _, p := range past {
 		var inter, theirs float64
 		var shared []string
-		for _, tok := range eventTokens(p) {
+		for _, tok := range m.Enc.tokens(p) {
 			w, ok := mine[tok]
 			if !ok {
 				theirs += weight(tok)

@@ -20,7 +20,7 @@ func pooledModel(t *testing.T) *GBDT {
 		exs = append(exs, Example{Event: e1, Group: 1, SplitKey: "a" + string(rune('a'+i))}, Example{Event: e2, Group: 2, SplitKey: "b" + string(rune('a'+i))})
 	}
 	opt := DefaultOptions()
-	enc := NewEncoder(exs, opt.MinEvents)
+	enc := NewEncoder(exs, opt.MinEvents, nil)
 	m, err := TrainGBDT(enc, exs, opt)
 	if err != nil {
 		t.Fatal(err)

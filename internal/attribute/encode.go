@@ -43,6 +43,11 @@ type Encoder struct {
 	// overlapBase is the index of the first indicator-overlap feature;
 	// class c's is overlapBase+c.
 	OverlapBase int `json:"overlap_base"`
+	// Tactics maps ATT&CK technique IDs to their tactics ("T1566" →
+	// "initial-access"), so that an event's techniques also light their
+	// tactics: a technique the model never saw still says what phase of
+	// an intrusion it is.
+	Tactics Tactics `json:"tactics,omitempty"`
 	// HoursBase is the index of the first activity-hours feature: class
 	// c's, at HoursBase+c, is how alike the event's UTC hours of week are
 	// to the class's training events' (1 − Jensen–Shannon divergence).
@@ -116,6 +121,34 @@ func eventHours(e *intel.Event) []float64 {
 	return h
 }
 
+// Tactics maps ATT&CK technique IDs (techniques and sub-techniques) to
+// the tactics they serve, by short name.
+type Tactics map[string][]string
+
+// tokens are an event's categorical features with the tactics of its
+// techniques.
+func (enc *Encoder) tokens(e *intel.Event) []string {
+	out := eventTokens(e)
+	if len(enc.Tactics) == 0 {
+		return out
+	}
+	n := len(out)
+	for _, t := range e.Techniques {
+		ts, ok := enc.Tactics[t]
+		if parent, _, sub := strings.Cut(t, "."); !ok && sub {
+			ts = enc.Tactics[parent]
+		}
+		for _, tac := range ts {
+			out = append(out, "tactic:"+tac)
+		}
+	}
+	if len(out) == n {
+		return out
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 func indicatorKeys(e *intel.Event) []string {
 	keys := make([]string, 0, len(e.Indicators))
 	for _, in := range e.Indicators {
@@ -127,13 +160,14 @@ func indicatorKeys(e *intel.Event) []string {
 
 // NewEncoder builds the vocabulary from the training examples. Classes are
 // the groups with at least minEvents examples; the others' examples add
-// vocabulary but no class.
-func NewEncoder(train []Example, minEvents int) *Encoder {
+// vocabulary but no class. tactics (nil for none) lets techniques light
+// their tactics.
+func NewEncoder(train []Example, minEvents int, tactics Tactics) *Encoder {
 	perGroup := map[int64]int{}
 	for _, ex := range train {
 		perGroup[ex.Group]++
 	}
-	enc := &Encoder{Version: EncodingVersion, index: map[string]int32{}, class: map[int64]int{}}
+	enc := &Encoder{Version: EncodingVersion, Tactics: tactics, index: map[string]int32{}, class: map[int64]int{}}
 	for g, n := range perGroup {
 		if n >= minEvents && g != 0 {
 			enc.Classes = append(enc.Classes, g)
@@ -145,7 +179,7 @@ func NewEncoder(train []Example, minEvents int) *Encoder {
 	}
 	df := map[string]int{}
 	for _, ex := range train {
-		for _, tok := range eventTokens(ex.Event) {
+		for _, tok := range enc.tokens(ex.Event) {
 			df[tok]++
 		}
 	}
@@ -228,7 +262,7 @@ func (enc *Encoder) encodeTraining(e *intel.Event, own int) []Feature { return e
 
 func (enc *Encoder) encode(e *intel.Event, own int) []Feature {
 	var out []Feature
-	for _, tok := range eventTokens(e) {
+	for _, tok := range enc.tokens(e) {
 		if i, ok := enc.index[tok]; ok {
 			out = append(out, Feature{i, 1})
 		}

@@ -1,6 +1,7 @@
 package attribute
 
 import (
+	"bytes"
 	"slices"
 	"testing"
 	"time"
@@ -25,7 +26,7 @@ func TestTrainingOverlapLeavesTheEventOut(t *testing.T) {
 		{Event: &intel.Event{Indicators: ind("b.test")}, Group: 1, SplitKey: "2"},
 		{Event: &intel.Event{Indicators: ind("z.test")}, Group: 2, SplitKey: "3"},
 	}
-	enc := NewEncoder(train, 1)
+	enc := NewEncoder(train, 1, nil)
 	overlap := func(fs []Feature) map[int64]float64 {
 		out := map[int64]float64{}
 		for _, f := range fs {
@@ -62,7 +63,7 @@ func TestUnknownInputs(t *testing.T) {
 		{Event: &intel.Event{Techniques: []string{"T1059.001"}, Software: []string{"Mimikatz"}, VictimCountries: []string{"GE"}}, Group: 1, SplitKey: "1"},
 		{Event: &intel.Event{Techniques: []string{"T1059.003"}, Software: []string{"mimikatz"}, VictimCountries: []string{"GE"}}, Group: 2, SplitKey: "2"},
 	}
-	enc := NewEncoder(train, 1)
+	enc := NewEncoder(train, 1, nil)
 	got := enc.unknownInputs(&intel.Event{
 		Techniques:      []string{"T1059.009", "T9999"},
 		Software:        []string{"MIMIKATZ", "NoSuchTool"},
@@ -96,5 +97,44 @@ func TestSpaceTokens(t *testing.T) {
 	h := eventHours(&intel.Event{Times: []time.Time{time.Date(2024, 3, 4, 10, 30, 0, 0, time.FixedZone("", 3*3600))}})
 	if len(h) != hoursOfWeek || h[7] != 1 {
 		t.Errorf("hours %v, want hour 7 of the week", h)
+	}
+}
+
+// TestTacticTokens: a technique lights its tactics, a sub-technique its
+// parent's when it has none of its own, and the tactics survive a save.
+func TestTacticTokens(t *testing.T) {
+	tactics := Tactics{"T1566": {"initial-access"}, "T1059": {"execution"}, "T1059.001": {"execution"}}
+	enc := &Encoder{Tactics: tactics}
+	got := enc.tokens(&intel.Event{Techniques: []string{"T1566.002", "T1059.001", "T9999"}})
+	for _, want := range []string{"tactic:initial-access", "tactic:execution", "technique:T1566", "technique:T9999"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("tokens %q lack %q", got, want)
+		}
+	}
+	if n := len(slices.DeleteFunc(slices.Clone(got), func(s string) bool { return s != "tactic:execution" })); n != 1 {
+		t.Errorf("tokens %q: each tactic once", got)
+	}
+	var exs []Example
+	for i := range 6 {
+		exs = append(exs, Example{Event: &intel.Event{Techniques: []string{"T1566.001"}}, Group: int64(1 + i%2), SplitKey: string(rune('a' + i))})
+	}
+	trained := NewEncoder(exs, 1, tactics)
+	if _, ok := trained.index["tactic:initial-access"]; !ok {
+		t.Fatalf("vocabulary %q lacks the tactic", trained.Names)
+	}
+	m, err := TrainGBDT(trained, exs, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := m.Save(&buf); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := Load(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(loaded.Enc.tokens(&intel.Event{Techniques: []string{"T1566.009"}}), []string{"tactic:initial-access", "technique:T1566", "technique:T1566.009"}) {
+		t.Errorf("tactics after a save: %v", loaded.Enc.Tactics)
 	}
 }

@@ -230,7 +230,7 @@ func evaluate(ev *Evaluation, exs []Example, k int, foldOf func(Example) int, op
 				train = append(train, ex)
 			}
 		}
-		enc := NewEncoder(train, opt.MinEvents)
+		enc := NewEncoder(train, opt.MinEvents, opt.Tactics)
 		o := opt
 		o.Seed = opt.Seed + uint64(f)
 		g, err := TrainGBDT(enc, train, o)

@@ -26,6 +26,9 @@ type Options struct {
 	// GBDT are the tree parameters; Objective and NumClass are set by
 	// TrainGBDT.
 	GBDT gbdt.Params
+	// Tactics, when set, lets techniques light their tactics (the store's
+	// ATT&CK objects give them); it is saved with the encoder, not here.
+	Tactics Tactics `json:"-"`
 	// ValidShare is the share of training split keys held out for early
 	// stopping.
 	ValidShare float64

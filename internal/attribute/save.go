@@ -20,6 +20,7 @@ type savedModel struct {
 	OverlapBase int              `json:"overlap_base"`
 	Indicators  []map[string]int `json:"indicators"`
 	HoursBase   int              `json:"hours_base"`
+	Tactics     Tactics          `json:"tactics,omitempty"`
 	// Hours are the classes' hour-of-week histograms (null for a class
 	// with no activity time).
 	Hours [][]float64     `json:"hours"`
@@ -46,7 +47,7 @@ func (m *GBDT) Save(w io.Writer) error {
 	}
 	e := m.Enc
 	saved := savedModel{Version: e.Version, Names: e.Names, Classes: e.Classes,
-		OverlapBase: e.OverlapBase, Indicators: e.iocs, HoursBase: e.HoursBase, Hours: e.hours, Trees: trees.Bytes()}
+		OverlapBase: e.OverlapBase, Indicators: e.iocs, HoursBase: e.HoursBase, Hours: e.hours, Tactics: e.Tactics, Trees: trees.Bytes()}
 	if p := m.Pool; p != nil {
 		sp := &savedPool{W: p.W, T: p.T, Weights: p.Nearest.idf, Groups: make([][]int32, len(p.Nearest.groups))}
 		for c, has := range p.Nearest.groups {
@@ -91,7 +92,7 @@ func Load(r io.Reader) (*GBDT, error) {
 			trees.NumClass(), trees.NumFeatures(), len(s.Classes), len(s.Names))
 	}
 	enc := &Encoder{Version: s.Version, Names: s.Names, Classes: s.Classes, OverlapBase: s.OverlapBase,
-		HoursBase: s.HoursBase, index: map[string]int32{}, class: map[int64]int{}, iocs: s.Indicators, hours: s.Hours}
+		HoursBase: s.HoursBase, Tactics: s.Tactics, index: map[string]int32{}, class: map[int64]int{}, iocs: s.Indicators, hours: s.Hours}
 	for i, n := range s.Names[:s.OverlapBase] {
 		enc.index[n] = int32(i)
 	}

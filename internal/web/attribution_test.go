@@ -25,7 +25,7 @@ func trainAttribution(t *testing.T, e *testEnv) {
 	exs := attribute.Examples(evidence)
 	opt := attribute.DefaultOptions()
 	opt.MinEvents = 1
-	enc := attribute.NewEncoder(exs, 1)
+	enc := attribute.NewEncoder(exs, 1, nil)
 	model, err := attribute.TrainGBDT(enc, exs, opt)
 	if err != nil {
 		t.Fatal(err)
