@@ -50,6 +50,7 @@ the base, else the one built into spoor.`,
 			modelPath := fs.String("model", "", "model file (default: the newest stored one, else the built-in one)")
 			wlPath := fs.String("whitelist", "", "file of whitelisted domains, one a line ('#' comments), besides the base's")
 			explain := fs.Bool("explain", true, "name the features that moved the model's score")
+			evidence := fs.Bool("evidence", true, "use what the base holds about each name (feeds, events, reports, parent, siblings); false: spelling and VirusTotal reports only")
 			return func(ctx context.Context) error {
 				if *format != "jsonl" && *format != "table" {
 					return usagef("--format: %q is not jsonl or table", *format)
@@ -67,7 +68,7 @@ the base, else the one built into spoor.`,
 				}
 				defer st.Close()
 				svc.Store = st
-				svc.Explain = *explain
+				svc.Explain, svc.NoEvidence = *explain, !*evidence
 				return scoreDomains(ctx, e, svc, *format)
 			}
 		},
