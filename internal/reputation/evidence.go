@@ -29,6 +29,11 @@ type Signals struct {
 	// under the same registered domain, and how many of them are known bad
 	// (listed by a credible feed, on no warninglist).
 	Siblings, MaliciousSiblings int
+	// ParentRank is the popularity rank of the registered domain of a
+	// subdomain, 0 when it has none: listed names under a popular domain
+	// say little about a new one (a base of feed indicators holds mostly
+	// the listed names under any domain).
+	ParentRank int
 	// VT is the feature vector of the name's imported VirusTotal report
 	// (VTFeatureNames), nil when there is none; VTTags the threat tags its
 	// verdicts and categories gave.
@@ -53,8 +58,13 @@ func storeRules(n *Name, sig *Signals) []firing {
 		add(firing{rule: "parent-suspicious", logOdds: 0.5, why: "parent " + n.Registered + " is suspicious"})
 	}
 	if sig.MaliciousSiblings >= 3 && 2*sig.MaliciousSiblings >= sig.Siblings {
-		add(firing{rule: "bad-siblings", logOdds: 1, suspicious: true,
-			why: fmt.Sprintf("%d of %d other names under %s are listed as bad", sig.MaliciousSiblings, sig.Siblings, n.Registered)})
+		why := fmt.Sprintf("%d of %d other names under %s are listed as bad", sig.MaliciousSiblings, sig.Siblings, n.Registered)
+		if sig.ParentRank > 0 {
+			add(firing{rule: "siblings-under-popular", why: fmt.Sprintf("%s, not counted: %s is on the popularity list (rank %d)",
+				why, n.Registered, sig.ParentRank)})
+		} else {
+			add(firing{rule: "bad-siblings", logOdds: 1, suspicious: true, why: why})
+		}
 	}
 	ev := sig.Evidence
 	if ev == nil {

@@ -75,6 +75,8 @@ func TestStoreRules(t *testing.T) {
 		{"bad siblings", "a.evil.example", &Signals{Siblings: 5, MaliciousSiblings: 3},
 			[]fired{{"bad-siblings", 1, "3 of 5 other names under evil.example are listed as bad"}}},
 		{"a minority of bad siblings", "a.evil.example", &Signals{Siblings: 7, MaliciousSiblings: 3}, nil},
+		{"bad siblings under a popular domain: noted, not counted", "a.evil.example", &Signals{Siblings: 5, MaliciousSiblings: 4, ParentRank: 120},
+			[]fired{{"siblings-under-popular", 0, "4 of 5 other names under evil.example are listed as bad, not counted: evil.example is on the popularity list (rank 120)"}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -147,6 +149,21 @@ func TestServiceEvidence(t *testing.T) {
 	if st.evidenceCalls != 1 || st.familyCalls != 1 {
 		t.Errorf("%d evidence and %d family look-ups for one batch, want one each", st.evidenceCalls, st.familyCalls)
 	}
+
+	// Listed names under a popular domain do not count against a new one.
+	pop := firstPopular(m)
+	for _, l := range []string{"a", "b", "c"} {
+		st.evidence[l+"."+pop] = &intel.DomainEvidence{Domain: l + "." + pop, Feeds: []intel.FeedListing{eset}}
+	}
+	r, err := svc.Score(ctx, []string{"new-host." + pop})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all := strings.Join(r[0].Reasons, "\n"); !strings.Contains(all, "rule siblings-under-popular (+0.0): 3 of 3 other names under "+pop) ||
+		strings.Contains(all, "rule bad-siblings") {
+		t.Errorf("new-host.%s: reasons\n%s\nwant the siblings noted and not counted", pop, all)
+	}
+	st.evidenceCalls, st.familyCalls = 0, 0
 
 	// A full batch is still one look-up of each kind.
 	st.evidenceCalls, st.familyCalls = 0, 0

@@ -160,6 +160,9 @@ func (s *Service) signals(ctx context.Context, sc *Scorer, domains []string) ([]
 			sig.ParentReputation = parentRep[n.Registered]
 			f := fams[n.Registered]
 			sig.Siblings, sig.MaliciousSiblings = f.Names, f.Listed
+			if sc.Model != nil {
+				sig.ParentRank, _ = sc.Model.popularRank(n.Registered)
+			}
 			if ev := evs[n.Domain]; ev != nil { // the name is one of the family
 				sig.Siblings--
 				if listed(ev) {
