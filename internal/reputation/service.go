@@ -131,6 +131,9 @@ func (s *Service) signals(ctx context.Context, sc *Scorer, domains []string) ([]
 			return nil, err
 		}
 	}
+	if len(reps) == 0 && len(evs) == 0 && len(fams) == 0 {
+		return nil, nil
+	}
 	own := func(d string) *Signals {
 		sig := &Signals{Evidence: evs[d]}
 		if r, ok := reps[d]; ok && len(r.Features) == len(VTFeatureNames) {
@@ -170,7 +173,9 @@ func (s *Service) signals(ctx context.Context, sc *Scorer, domains []string) ([]
 				}
 			}
 		}
-		sigs[i] = sig
+		if sig.Evidence != nil || sig.VT != nil || sig.ParentReputation != "" || sig.Siblings > 0 {
+			sigs[i] = sig // else nil: the bare name's path, no rules to try
+		}
 	}
 	return sigs, nil
 }
