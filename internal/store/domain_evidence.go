@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -85,15 +86,9 @@ func (s *Store) FindDomainEvidence(ctx context.Context, domains []string) (map[s
 	}
 	for _, ev := range out {
 		slices.SortFunc(ev.Feeds, func(a, b intel.FeedListing) int {
-			if a.Credibility != b.Credibility {
-				if a.Credibility > b.Credibility {
-					return -1
-				}
-				return 1
-			}
-			return strings.Compare(a.Source, b.Source)
+			return cmp.Or(cmp.Compare(b.Credibility, a.Credibility), strings.Compare(a.Source, b.Source))
 		})
-		byItem := func(a, b intel.EvidenceItem) int { return int(a.ID - b.ID) }
+		byItem := func(a, b intel.EvidenceItem) int { return cmp.Compare(a.ID, b.ID) }
 		slices.SortFunc(ev.Events, byItem)
 		slices.SortFunc(ev.Reports, byItem)
 	}
@@ -129,16 +124,18 @@ WHERE i.id ` + in + ` AND s.kind NOT IN (?, ?)`
 	})
 }
 
+// evidenceLink is one event or report of one indicator.
+type evidenceLink struct {
+	ind  int64
+	item intel.EvidenceItem
+}
+
 // evidenceEvents reads the events that hold the indicators, with their
 // group (the stored group's name, else the source's label) and the known-
 // bad indicators each holds besides the one asked about (for events of a
 // source that does not list it; evidenceFeeds runs first).
 func (s *Store) evidenceEvents(ctx context.Context, ids []int64, byID map[int64]*intel.DomainEvidence) error {
-	type link struct {
-		ind  int64
-		item intel.EvidenceItem
-	}
-	var links []link
+	var links []evidenceLink
 	err := chunks(ids, func(part []int64) error {
 		in, args := s.d.inInt(part)
 		rows, err := s.query(ctx, s.rdb, `SELECT l.indicator_id, e.id, COALESCE(e.source_id, 0), COALESCE(e.document_id, 0),
@@ -150,7 +147,7 @@ WHERE l.indicator_id `+in, args...)
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var l link
+			var l evidenceLink
 			var group string
 			if err := rows.Scan(&l.ind, &l.item.ID, &l.item.SourceID, &l.item.DocumentID, &group); err != nil {
 				return err
@@ -170,7 +167,7 @@ WHERE l.indicator_id `+in, args...)
 	// known-bad count would only repeat the listing: it is counted for the
 	// events of other sources alone, which keeps the look-up small (trail
 	// events hold thousands of names).
-	lists := func(l link) bool {
+	lists := func(l evidenceLink) bool {
 		return slices.ContainsFunc(byID[l.ind].Feeds, func(f intel.FeedListing) bool { return f.SourceID == l.item.SourceID })
 	}
 	eventIDs := make([]int64, 0, len(links))
@@ -196,11 +193,7 @@ WHERE l.event_id `, dedupe(eventIDs))
 // evidenceReports reads the reports that give the indicators, with the
 // groups each mentions and the known-bad indicators it gives besides.
 func (s *Store) evidenceReports(ctx context.Context, ids []int64, byID map[int64]*intel.DomainEvidence) error {
-	type link struct {
-		ind  int64
-		item intel.EvidenceItem
-	}
-	var links []link
+	var links []evidenceLink
 	err := chunks(ids, func(part []int64) error {
 		in, args := s.d.inInt(part)
 		rows, err := s.query(ctx, s.rdb, `SELECT l.indicator_id, d.id, COALESCE(d.source_id, 0)
@@ -210,7 +203,7 @@ FROM document_indicators l JOIN documents d ON d.id = l.document_id WHERE l.indi
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var l link
+			var l evidenceLink
 			if err := rows.Scan(&l.ind, &l.item.ID, &l.item.SourceID); err != nil {
 				return err
 			}
