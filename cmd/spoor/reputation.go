@@ -23,7 +23,7 @@ import (
 func reputationCmd() *command {
 	return &command{
 		name:  "reputation",
-		usage: "[--format jsonl|table] [--model FILE] [--whitelist FILE] DOMAIN…|-",
+		usage: "[--format jsonl|table] [--model FILE] [--whitelist FILE] [--evidence=false] DOMAIN…|-",
 		short: "domain reputation and threat category of names",
 		long: `Reputation rates each domain (arguments, or one a line from stdin with -)
 and prints one JSON line per domain in input order:
@@ -42,6 +42,17 @@ brought one) add to the model's log-odds and give the tags; category is one
 of ransomware, apt, mobile_malware, exploit_kit_tds, backdoor_rat, botnet,
 web_inject, stealer or other.
 
+Rules on what the base holds about a name add theirs too, and say what they
+counted: the feeds that list it, by their credibility ("in 2 feeds
+(credibility 1.0 max)"; not counted when the name is warninglisted); its
+registered domain's reputation when the base holds that domain ("parent
+evil.com is malicious"); the other names held under that domain that feeds
+list; and the groups and known-bad indicators it appears with in reports and
+in events of sources that do not list it ("co-occurs with APT28 in 2
+reports"). A feed's own events repeat its listing and add nothing.
+--evidence=false leaves these out (the name's spelling and VirusTotal report
+only).
+
 The model is --model, else the newest one spoor train reputation stored in
 the base, else the one built into spoor.`,
 		flags: config.FlagDB,
@@ -50,6 +61,7 @@ the base, else the one built into spoor.`,
 			modelPath := fs.String("model", "", "model file (default: the newest stored one, else the built-in one)")
 			wlPath := fs.String("whitelist", "", "file of whitelisted domains, one a line ('#' comments), besides the base's")
 			explain := fs.Bool("explain", true, "name the features that moved the model's score")
+			evidence := fs.Bool("evidence", true, "use what the base holds about each name (feeds, events, reports, parent, siblings); false: spelling and VirusTotal reports only")
 			return func(ctx context.Context) error {
 				if *format != "jsonl" && *format != "table" {
 					return usagef("--format: %q is not jsonl or table", *format)
@@ -67,7 +79,7 @@ the base, else the one built into spoor.`,
 				}
 				defer st.Close()
 				svc.Store = st
-				svc.Explain = *explain
+				svc.Explain, svc.NoEvidence = *explain, !*evidence
 				return scoreDomains(ctx, e, svc, *format)
 			}
 		},

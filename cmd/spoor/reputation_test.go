@@ -204,3 +204,29 @@ func TestImportVTDomain(t *testing.T) {
 		t.Errorf("the same report again: %s", out)
 	}
 }
+
+// TestReputationEvidence: a name a credible feed lists, imported with
+// spoor import, is rated with that listing among its reasons, and so is
+// a new subdomain through its parent; --evidence=false rates the spelling
+// alone.
+func TestReputationEvidence(t *testing.T) {
+	c := newCLI(t)
+	list := filepath.Join(t.TempDir(), "c2.txt")
+	if err := os.WriteFile(list, []byte("# C2 names\nkite-relay.net\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.ok("import", "trail", "--source", "vendor-c2", "--credibility", "1", list)
+	rs := decodeLines(t, c.ok("reputation", "kite-relay.net", "new.kite-relay.net"))
+	if all := strings.Join(rs[0].Reasons, "\n"); rs[0].Reputation != "malicious" ||
+		!strings.Contains(all, "rule listed-by-feed (+3.0): in 1 feed (credibility 1.0 max): vendor-c2") {
+		t.Errorf("listed name: %s\n%s", rs[0].Reputation, all)
+	}
+	if all := strings.Join(rs[1].Reasons, "\n"); !strings.Contains(all, "rule parent-malicious (+1.5): parent kite-relay.net is malicious") {
+		t.Errorf("new subdomain of a listed name:\n%s", all)
+	}
+	for _, r := range decodeLines(t, c.ok("reputation", "--evidence=false", "kite-relay.net", "new.kite-relay.net")) {
+		if all := strings.Join(r.Reasons, "\n"); strings.Contains(all, "listed-by-feed") || strings.Contains(all, "parent-") {
+			t.Errorf("--evidence=false: %s still rated on the base:\n%s", r.Domain, all)
+		}
+	}
+}

@@ -12,10 +12,18 @@
 // or free-hosting provider (lists/, with their provenance); look-alikes of
 // popular brands (edit distance through SymSpell deletion neighbourhoods,
 // homoglyph folding, a brand as a token of a name registered elsewhere);
-// and threat-dictionary words. What needs the store — the parent's and
-// siblings' reputation, presence in collected feeds weighted by source
-// credibility, co-occurrence with known-bad indicators and groups — comes
-// in as Signals, which only the rules read.
+// and threat-dictionary words. What needs the store comes in as Signals,
+// which only the rules read (storeRules): the feeds that list the name,
+// believed together by their credibility (noisy-or) unless the name is
+// warninglisted; the reputation of its registered domain when the base
+// holds that domain, rated on its own evidence; how many of the other
+// names the base holds under it are listed (not counted under a popular
+// domain); and the groups and known-bad indicators it appears with in
+// reports and in events of sources that do not list it — a feed's own
+// events (a trail file of a family) only repeat the feed's listing, so
+// they are named in the reasons and add nothing. The labelled data has no
+// base around its names, so these are hand-weighted rules, not model
+// features: a model could not learn their weight honestly.
 //
 // Two things are left out of the model on purpose, because the labelled
 // data would teach them wrongly: the popularity rank (every benign name
@@ -49,8 +57,10 @@
 //
 // Service is what the CLI, the API, the pages and screening call: the
 // newest model stored in the base (else the embedded one), the whitelist
-// analysts keep in the base together with a file's, and the VirusTotal v3
-// domain report of a name when one was imported (ReadVT: the seed's
+// analysts keep in the base together with a file's, the evidence the base
+// holds about the names (Store.FindDomainEvidence and FindDomainFamilies,
+// one batched call each per batch), and the VirusTotal v3 domain report of
+// a name when one was imported (ReadVT: the seed's
 // twelve dimensions — detections through a truncated-normal CDF, the
 // communicating files' through a skew-normal one, popularity, community
 // reputation and votes, trusted engines, threat-dictionary verdicts and

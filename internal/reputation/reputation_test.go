@@ -10,7 +10,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/spoor/spoor/internal/gbdt"
+	"github.com/spoor/spoor/internal/intel"
 )
 
 func TestParseName(t *testing.T) {
@@ -78,7 +80,9 @@ func TestRulesFire(t *testing.T) {
 		{"market.bit", nil, []string{"unknown-tld"}, []string{"alternative-root"}},
 		{"xkqzvbnmwrtplk.com", nil, []string{"random-label"}, []string{"dga"}},
 		{"0a1b2c3d4e5f6a7b.net", nil, []string{"random-label"}, []string{"dga"}},
-		{"cdn.example.org", &Signals{ParentReputation: Malicious, FeedCredibility: 0.8, BadCooccurrence: 2},
+		{"cdn.example.org", &Signals{ParentReputation: Malicious, Evidence: &intel.DomainEvidence{
+			Feeds:   []intel.FeedListing{{SourceID: 1, Source: "feed", Credibility: 0.8}},
+			Reports: []intel.EvidenceItem{{ID: 1, SourceID: 2, BadIndicators: 2}}}},
 			[]string{"parent-malicious", "listed-by-feed", "bad-company"}, nil},
 		{"a.example.org", &Signals{Siblings: 4, MaliciousSiblings: 3}, []string{"bad-siblings"}, nil},
 		{"a.example.org", &Signals{Siblings: 10, MaliciousSiblings: 3}, nil, nil}, // a minority of bad siblings
@@ -158,7 +162,8 @@ func TestScoreResultShape(t *testing.T) {
 	if r := rulesOnly.Score("kx7.duckdns.org"); r.Reputation != Suspicious {
 		t.Errorf("rules only, dynamic DNS: %s, want suspicious", r.Reputation)
 	}
-	if r := rulesOnly.ScoreWith("paypa1.duckdns.org", &Signals{FeedCredibility: 1}); r.Reputation != Malicious {
+	if r := rulesOnly.ScoreWith("paypa1.duckdns.org", &Signals{Evidence: &intel.DomainEvidence{
+		Feeds: []intel.FeedListing{{SourceID: 1, Source: "eset", Credibility: 1}}}}); r.Reputation != Malicious {
 		t.Errorf("rules only, listed by a credible feed under dynamic DNS: %s, want malicious", r.Reputation)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -19,12 +20,16 @@ const ModelKind = "reputation"
 const MaxBatch = 10000
 
 // Store is what a Service reads: the newest stored model, the whitelist
-// analysts keep and the imported VirusTotal reports. *store.Store is one.
+// analysts keep, the imported VirusTotal reports, and what the base holds
+// about names (feeds, events, reports, the names under a registered
+// domain). Every look-up takes the whole batch. *store.Store is one.
 type Store interface {
 	FindLatestModel(ctx context.Context, kind string) (*intel.Model, error)
 	LatestModelID(ctx context.Context, kind string) (int64, error)
 	ListWhitelist(ctx context.Context) ([]intel.WhitelistEntry, error)
 	FindDomainReports(ctx context.Context, domains []string) (map[string]*intel.DomainReport, error)
+	FindDomainEvidence(ctx context.Context, domains []string) (map[string]*intel.DomainEvidence, error)
+	FindDomainFamilies(ctx context.Context, registered []string) (map[string]intel.DomainFamily, error)
 }
 
 // Service rates domains for the CLI, the API and the pages: the newest
@@ -43,6 +48,10 @@ type Service struct {
 	File *Whitelist
 	// Explain adds the features that moved the model most to the reasons.
 	Explain bool
+	// NoEvidence rates names on their spelling and VirusTotal reports
+	// alone, without what the base holds about them (spoor reputation
+	// --evidence=false: to see what the evidence changed).
+	NoEvidence bool
 
 	mu    sync.Mutex
 	id    int64
@@ -74,38 +83,107 @@ func (s *Service) Score(ctx context.Context, domains []string) ([]Result, error)
 	if err != nil {
 		return nil, err
 	}
-	sigs, err := s.signals(ctx, domains)
+	sc := &Scorer{Model: m, Whitelist: wl, Explain: s.Explain}
+	sigs, err := s.signals(ctx, sc, domains)
 	if err != nil {
 		return nil, err
 	}
-	sc := &Scorer{Model: m, Whitelist: wl, Explain: s.Explain}
 	return sc.ScoreBatch(domains, sigs), nil
 }
 
-// signals looks up the imported VirusTotal reports of the names.
-func (s *Service) signals(ctx context.Context, domains []string) ([]*Signals, error) {
+// signals gathers what the store holds about the names: their VirusTotal
+// reports and stored evidence, the reputation of their registered domains
+// that the base holds (rated by sc on their own evidence, one level: a
+// parent's parent is not consulted), and the names stored beside them.
+// Each kind of look-up is one batched call for all the names.
+func (s *Service) signals(ctx context.Context, sc *Scorer, domains []string) ([]*Signals, error) {
 	if s.Store == nil || len(domains) == 0 {
 		return nil, nil
 	}
-	names := make([]string, 0, len(domains))
-	canon := make([]string, len(domains))
+	parsed := make([]*Name, len(domains))
+	var names, subs []string // every name and parent; the registered domains of subdomains
 	for i, d := range domains {
-		if n, err := ParseName(d); err == nil {
-			canon[i] = n.Domain
-			names = append(names, n.Domain)
+		n, err := ParseName(d)
+		if err != nil {
+			continue
+		}
+		parsed[i] = &n
+		names = append(names, n.Domain)
+		if n.Registered != "" && n.Registered != n.Domain {
+			names = append(names, n.Registered)
+			subs = append(subs, n.Registered)
 		}
 	}
+	if len(names) == 0 {
+		return nil, nil
+	}
+	names, subs = distinct(names), distinct(subs)
 	reps, err := s.Store.FindDomainReports(ctx, names)
-	if err != nil || len(reps) == 0 {
+	if err != nil {
 		return nil, err
 	}
-	sigs := make([]*Signals, len(domains))
-	for i, d := range canon {
+	evs, fams := map[string]*intel.DomainEvidence{}, map[string]intel.DomainFamily{}
+	if !s.NoEvidence {
+		if evs, err = s.Store.FindDomainEvidence(ctx, names); err != nil {
+			return nil, err
+		}
+		if fams, err = s.Store.FindDomainFamilies(ctx, subs); err != nil {
+			return nil, err
+		}
+	}
+	if len(reps) == 0 && len(evs) == 0 && len(fams) == 0 {
+		return nil, nil
+	}
+	own := func(d string) *Signals {
+		sig := &Signals{Evidence: evs[d]}
 		if r, ok := reps[d]; ok && len(r.Features) == len(VTFeatureNames) {
-			sigs[i] = &Signals{VT: r.Features, VTTags: r.Tags}
+			sig.VT, sig.VTTags = r.Features, r.Tags
+		}
+		return sig
+	}
+	var parents []string
+	var psigs []*Signals
+	for _, p := range subs {
+		if evs[p] != nil {
+			parents = append(parents, p)
+			psigs = append(psigs, own(p))
+		}
+	}
+	parentRep := map[string]string{}
+	for i, r := range sc.ScoreBatch(parents, psigs) {
+		parentRep[parents[i]] = r.Reputation
+	}
+	sigs := make([]*Signals, len(domains))
+	for i, n := range parsed {
+		if n == nil {
+			continue
+		}
+		sig := own(n.Domain)
+		if n.Registered != n.Domain {
+			sig.ParentReputation = parentRep[n.Registered]
+			f := fams[n.Registered]
+			sig.Siblings, sig.MaliciousSiblings = f.Names, f.Listed
+			if sc.Model != nil {
+				sig.ParentRank, _ = sc.Model.popularRank(n.Registered)
+			}
+			if ev := evs[n.Domain]; ev != nil { // the name is one of the family
+				sig.Siblings--
+				if listed(ev) {
+					sig.MaliciousSiblings--
+				}
+			}
+		}
+		if sig.Evidence != nil || sig.VT != nil || sig.ParentReputation != "" || sig.Siblings > 0 {
+			sigs[i] = sig // else nil: the bare name's path, no rules to try
 		}
 	}
 	return sigs, nil
+}
+
+// distinct returns the distinct strings, sorted.
+func distinct(vs []string) []string {
+	slices.Sort(vs)
+	return slices.Compact(vs)
 }
 
 // Whitelist is the file's entries and the store's together.

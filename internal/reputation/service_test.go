@@ -14,7 +14,10 @@ type memStore struct {
 	models    []*intel.Model
 	whitelist []intel.WhitelistEntry
 	reports   map[string]*intel.DomainReport
+	evidence  map[string]*intel.DomainEvidence
 	loads     int // FindLatestModel calls
+
+	evidenceCalls, familyCalls int
 }
 
 func (m *memStore) FindLatestModel(_ context.Context, kind string) (*intel.Model, error) {
@@ -190,4 +193,35 @@ func TestCapFamilies(t *testing.T) {
 	if all, _ := capFamilies(exs, x, y, 0, 1); len(all) != len(x) {
 		t.Errorf("no cap kept %d of %d", len(all), len(x))
 	}
+}
+
+// FindDomainEvidence and FindDomainFamilies answer from evidence held in
+// memory, counting calls so tests can check the look-ups are batched.
+func (m *memStore) FindDomainEvidence(_ context.Context, domains []string) (map[string]*intel.DomainEvidence, error) {
+	m.evidenceCalls++
+	out := map[string]*intel.DomainEvidence{}
+	for _, d := range domains {
+		if e, ok := m.evidence[d]; ok {
+			out[d] = e
+		}
+	}
+	return out, nil
+}
+
+func (m *memStore) FindDomainFamilies(_ context.Context, registered []string) (map[string]intel.DomainFamily, error) {
+	m.familyCalls++
+	out := map[string]intel.DomainFamily{}
+	for _, r := range registered {
+		for d, e := range m.evidence {
+			if strings.HasSuffix(d, "."+r) {
+				f := out[r]
+				f.Names++
+				if listed(e) {
+					f.Listed++
+				}
+				out[r] = f
+			}
+		}
+	}
+	return out, nil
 }

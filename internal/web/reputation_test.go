@@ -1,12 +1,14 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/reputation"
 )
 
@@ -124,4 +126,101 @@ func TestReputationPages(t *testing.T) {
 			ExpectedContent: []string{`id="model-info"`, "built-in", `id="chart-f1"`, `id="chart-confusion"`, `id="cv-table"`,
 				`id="holdout-family"`, `id="confusion-random"`, "gbdt&#43;rules", "lm_ratio", "vt_files_max"}},
 	})
+}
+
+// TestSearchAPIReputation: the search API's domain hits carry the
+// reputation the search page shows, rated with what the base holds (a
+// feed's listing among the reasons); other hits carry none.
+func TestSearchAPIReputation(t *testing.T) {
+	e := newEnv(t)
+	_, err := e.Store.ImportIndicators(context.Background(), &intel.IndicatorBatch{
+		Sources:    []intel.Source{{Name: "relay-feed", Kind: intel.SourceIOCList, Credibility: 1}},
+		Indicators: []intel.IndicatorRow{{Type: intel.IndicatorDomain, Value: "kite-relay.net", Confidence: 1}},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	search := func(q string) []map[string]json.RawMessage {
+		t.Helper()
+		w := scenario{Method: "GET", URL: "/api/v1/search?q=" + url.QueryEscape(q), Bearer: "reader", ExpectedStatus: 200}.run(t, e)
+		var page struct {
+			Items []map[string]json.RawMessage `json:"items"`
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &page); err != nil {
+			t.Fatal(err)
+		}
+		return page.Items
+	}
+	hits := search("kite-relay.net")
+	if len(hits) != 1 {
+		t.Fatalf("hits %v, want the one domain", hits)
+	}
+	var r reputation.Result
+	if err := json.Unmarshal(hits[0]["reputation"], &r); err != nil {
+		t.Fatalf("the domain hit carries no reputation: %v (%s)", err, hits[0]["reputation"])
+	}
+	if r.Domain != "kite-relay.net" || r.Reputation != reputation.Malicious ||
+		!strings.Contains(strings.Join(r.Reasons, "\n"), "rule listed-by-feed (+3.0): in 1 feed (credibility 1.0 max): relay-feed") {
+		t.Errorf("reputation of the hit %+v, want malicious with the feed among the reasons", r)
+	}
+	if string(hits[0]["kind"]) != `"indicator"` || string(hits[0]["title"]) != `"kite-relay.net"` {
+		t.Errorf("the hit lost its own fields: %v", hits[0])
+	}
+	for _, h := range search("APT28") {
+		if _, ok := h["reputation"]; ok {
+			t.Errorf("a %s hit carries a reputation: %s", h["kind"], h["reputation"])
+		}
+	}
+	page := scenario{Method: "GET", URL: "/search?q=kite-relay.net", As: "reader", ExpectedStatus: 200}.run(t, e)
+	if !strings.Contains(page.Body.String(), "rep-malicious") {
+		t.Errorf("the page does not show the reputation the API gives")
+	}
+}
+
+// TestSearchAPIDocumented: the OpenAPI document says a search hit may
+// carry a reputation.
+func TestSearchAPIDocumented(t *testing.T) {
+	e := newEnv(t)
+	w := scenario{Method: "GET", URL: "/api/v1/openapi.json", ExpectedStatus: 200}.run(t, e)
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Summary   string `json:"summary"`
+			Responses map[string]struct {
+				Content map[string]struct {
+					Schema json.RawMessage `json:"schema"`
+				} `json:"content"`
+			} `json:"responses"`
+		} `json:"paths"`
+		Components struct {
+			Schemas map[string]json.RawMessage `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	op := doc.Paths["/api/v1/search"]["get"]
+	schema := string(op.Responses["200"].Content["application/json"].Schema)
+	// Follow the references down to the hit's properties.
+	for range 4 {
+		var ref struct {
+			Ref   string `json:"$ref"`
+			Props map[string]struct {
+				Items struct {
+					Ref string `json:"$ref"`
+				} `json:"items"`
+			} `json:"properties"`
+		}
+		_ = json.Unmarshal([]byte(schema), &ref)
+		next := ref.Ref
+		if next == "" {
+			next = ref.Props["items"].Items.Ref
+		}
+		if next == "" {
+			break
+		}
+		schema = string(doc.Components.Schemas[strings.TrimPrefix(next, "#/components/schemas/")])
+	}
+	if !strings.Contains(schema, `"reputation"`) || !strings.Contains(schema, `"title"`) || !strings.Contains(op.Summary, "reputation") {
+		t.Errorf("the search hit's schema does not document its reputation: %s (summary %q)", schema, op.Summary)
+	}
 }

@@ -211,13 +211,15 @@ func (s *Server) apiRoutes() []apiRoute {
 			Query:  []queryParam{{"limit", "integer", "at most this many runs, 1 to 500 (default 20)"}},
 			Status: 200, Result: intel.Page[*intel.CollectionRun]{}, Handler: s.apiRuns},
 
-		apiRoute{Method: "GET", Path: "/search", Perm: auth.ReadIntel, Summary: "Full-text search, best first",
+		apiRoute{Method: "GET", Path: "/search", Perm: auth.ReadIntel,
+			Summary: "Full-text search, best first; a domain indicator's hit carries its reputation (as POST /reputation rates it, with what the base holds about the name)",
 			Query: []queryParam{
 				{"q", "string", "words to find; operators have no effect"},
 				{"kind", "string", "document, indicator, group, technique, software or campaign; repeat or separate with commas"},
 				{"limit", "integer", "at most this many hits, 1 to 500 (default 50)"},
+				{"offset", "integer", "skip this many hits (paging)"},
 			},
-			Status: 200, Result: intel.Page[intel.SearchHit]{}, Handler: s.apiSearch},
+			Status: 200, Result: intel.Page[ratedHit]{}, Handler: s.apiSearch},
 		apiRoute{Method: "GET", Path: "/counts", Perm: auth.ReadIntel, Summary: "How many of each thing the base holds, events (event, event_attributed, event_indicator) included",
 			Status: 200, Result: intel.Counts{}, Handler: s.apiCounts},
 

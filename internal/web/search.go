@@ -19,13 +19,25 @@ type searchStore interface {
 	SearchCounts(ctx context.Context, text string) (map[string]int, error)
 }
 
+// ratedHit is a search hit as the API gives it: a domain indicator's hit
+// carries its reputation, as the search page shows it beside the hit.
+type ratedHit struct {
+	intel.SearchHit
+	Reputation *reputation.Result `json:"reputation,omitempty"`
+}
+
 func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 	hits, err := s.search(r)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, nonNil(intel.Page[intel.SearchHit]{Items: hits}))
+	rep := s.hitReputation(r.Context(), hits)
+	items := make([]ratedHit, len(hits))
+	for i, h := range hits {
+		items[i] = ratedHit{SearchHit: h, Reputation: rep[hitDomain(h)]}
+	}
+	writeJSON(w, http.StatusOK, intel.Page[ratedHit]{Items: items})
 }
 
 // search runs the q, kind, limit and offset of the request. Blank text
@@ -36,6 +48,26 @@ func (s *Server) search(r *http.Request) ([]intel.SearchHit, error) {
 		return nil, err
 	}
 	return s.store.Search(r.Context(), q)
+}
+
+// hitDomain is the domain a hit is, "" for any other hit.
+func hitDomain(h intel.SearchHit) string {
+	if h.Kind == "indicator" && h.ExternalID == string(intel.IndicatorDomain) {
+		return h.Title
+	}
+	return ""
+}
+
+// hitReputation rates the domain indicators among the hits, by value, for
+// the page and the API alike.
+func (s *Server) hitReputation(ctx context.Context, hits []intel.SearchHit) map[string]*reputation.Result {
+	var domains []string
+	for _, h := range hits {
+		if d := hitDomain(h); d != "" {
+			domains = append(domains, d)
+		}
+	}
+	return s.domainReputation(ctx, domains)
 }
 
 // searchQuery reads the request's search.
@@ -113,13 +145,7 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 		status, data.Error = http.StatusBadRequest, intel.ErrorMessage(err)
 	}
 	data.Hits = hits
-	var domains []string
-	for _, h := range hits {
-		if h.Kind == "indicator" && h.ExternalID == string(intel.IndicatorDomain) {
-			domains = append(domains, h.Title)
-		}
-	}
-	data.Reputation = s.domainReputation(r.Context(), domains)
+	data.Reputation = s.hitReputation(r.Context(), hits)
 	if err == nil && q.Text != "" {
 		if err := s.searchFacets(r, q, &data); err != nil {
 			s.error(w, r, err)

@@ -43,3 +43,5 @@ func BenchmarkImportAttack(b *testing.B) {
 func BenchmarkSearchAttack(b *testing.B) {
 	storetest.BenchSearch(b, benchOpen, attack(b), storetest.AttackQueries)
 }
+
+func BenchmarkDomainReputation(b *testing.B) { storetest.BenchDomainReputation(b, benchOpen) }

@@ -62,7 +62,8 @@ func Run(t *testing.T, open Opener) {
 		{"Watches", testWatches},
 		{"SightedSearch", testSightedSearch},
 		{"SightedExport", testSightedExport},
-		{"Whitelist", testWhitelist}, {"DomainReports", testDomainReports},
+		{"Whitelist", testWhitelist}, {"DomainReports", testDomainReports}, {"DomainEvidence", testDomainEvidence},
+		{"DomainReputationStore", testDomainReputationStore},
 		{"Forums", testForums}, {"ForumCrawl", testForumCrawl}, {"ForumEvents", testForumEvents},
 	}
 	for _, tt := range tests {
