@@ -288,6 +288,10 @@ func countOthers(members []int64, self int64) int {
 	return n
 }
 
+// familyLikeMax is the most registered domains FindDomainFamilies
+// matches with LIKE rather than by reading every stored name.
+const familyLikeMax = 16
+
 // FindDomainFamilies returns, for each registered domain given, the
 // stored domain indicators strictly under it and how many of those are
 // known bad; registered domains with nothing under them are absent. The
@@ -304,7 +308,19 @@ func (s *Store) FindDomainFamilies(ctx context.Context, registered []string) (ma
 		want[r] = true
 	}
 	under := map[int64]string{} // indicator → the registered domain it is under
-	rows, err := s.query(ctx, s.rdb, `SELECT id, value FROM indicators WHERE type = ?`, string(intel.IndicatorDomain))
+	// No index finds names by suffix. A few registered domains (a page's,
+	// a search's) are matched by the engine's LIKE, which reads the names
+	// without handing each to Go; a batch's many read every name once.
+	q, args := `SELECT id, value FROM indicators WHERE type = ?`, []any{string(intel.IndicatorDomain)}
+	if len(registered) <= familyLikeMax {
+		var ors []string
+		for _, r := range registered {
+			ors = append(ors, `value LIKE ? ESCAPE '\'`)
+			args = append(args, "%."+likeEscape(r))
+		}
+		q += ` AND (` + strings.Join(ors, " OR ") + `)`
+	}
+	rows, err := s.query(ctx, s.rdb, q, args...)
 	if err != nil {
 		return nil, s.wrap("find domain families", err)
 	}
