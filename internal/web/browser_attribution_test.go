@@ -71,3 +71,48 @@ func TestBrowserAttributionModel(t *testing.T) {
 	}
 	screenshot(t, ctx, "attribution-model.png")
 }
+
+// TestBrowserAttribute is the Attribute page as an analyst uses it: type
+// what was seen, submit, read the ranked groups, open a group's checks to
+// follow its most similar past event, and confirm the group, which opens
+// the events form filled with the event and the group.
+func TestBrowserAttribute(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	path := chromium(t)
+	e := newEnv(t)
+	analysisGroups(t, e)
+	trainAttribution(t, e)
+	srv := httptest.NewServer(e.Handler)
+	t.Cleanup(srv.Close)
+	ctx := newBrowser(t, path)
+
+	signIn(t, ctx, srv.URL+"/attribute", "analyst", "#attribute-form")
+	step(t, ctx, "describe the event and submit",
+		chromedp.SendKeys(chromedp.CSS("#techniques"), "T1566.001, T1059"),
+		chromedp.SendKeys(chromedp.CSS("#software"), "X-Agent"),
+		chromedp.SendKeys(chromedp.CSS("#times"), "2024-03-05T07:15:00Z"),
+		chromedp.SetValue(chromedp.CSS("#abstain"), "0"),
+		chromedp.Click(chromedp.CSS(`#attribute-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#attribution-groups")))
+	first, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#attribution-groups tbody tr td a").textContent`))
+	if err != nil || (first != "APT28" && first != "Twin Bear") {
+		t.Fatalf("first group %q (%v): the phishing groups must rank first", first, err)
+	}
+	step(t, ctx, "open the first group's checks",
+		chromedp.Click(chromedp.CSS("#attribution-groups tbody tr details.checks summary")),
+		chromedp.WaitVisible(chromedp.CSS("#attribution-groups tbody tr details.checks .similar-events a")))
+	similar, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#attribution-groups tbody tr details.checks .similar-events a").getAttribute("href")`))
+	if err != nil || len(similar) < len("/events/1") || similar[:len("/events/")] != "/events/" {
+		t.Errorf("similar event link %q (%v)", similar, err)
+	}
+	step(t, ctx, "confirm the first group",
+		chromedp.Click(chromedp.CSS("#attribution-groups tbody tr a.confirm")),
+		chromedp.WaitVisible(chromedp.CSS("#group-name")))
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[document.querySelector("#group-name").textContent, document.querySelector("#techniques").value, document.querySelector("#times").value]`))
+	if err != nil || len(got) != 3 || got[0] != first || got[1] != "T1566.001, T1059" || got[2] != "2024-03-05T07:15:00Z" {
+		t.Errorf("the events form shows %q (%v); want the group, the techniques and the time", got, err)
+	}
+	screenshot(t, ctx, "attribute.png")
+}
