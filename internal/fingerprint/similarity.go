@@ -59,7 +59,7 @@ type Index struct {
 	terms    termDim
 	hours    [][]float64 // nil when a group has fewer than MinHours
 	hourEnt  []float64   // entropy of each hour distribution
-	space    [][]sparse  // victim and infrastructure country shares
+	space    [][]sparse  // per group spaceParts shares: victim countries, infrastructure countries and networks
 }
 
 type setDim struct {
@@ -74,6 +74,9 @@ type termDim struct {
 	vec  [][]sparse
 	norm []float64
 }
+
+// spaceParts is how many distributions the space dimension compares.
+const spaceParts = 3
 
 // sparse is one non-zero entry of a vector over interned features.
 type sparse struct {
@@ -100,10 +103,11 @@ func NewIndex(profiles []*Profile) *Index {
 	ix.terms = buildTerms(profiles)
 	ix.hours = make([][]float64, n)
 	ix.hourEnt = make([]float64, n)
-	ix.space = make([][]sparse, n*2)
+	ix.space = make([][]sparse, n*spaceParts)
 	countries := map[string]int32{}
 	victimIDF := countryIDF(profiles, func(p *Profile) map[string]int { return p.VictimCountries })
 	infraIDF := countryIDF(profiles, func(p *Profile) map[string]int { return p.InfraCountries })
+	asnIDF := countryIDF(profiles, func(p *Profile) map[string]int { return p.InfraASNs })
 	for i, p := range profiles {
 		if p.HoursUsed >= MinHours {
 			h := make([]float64, HoursPerWeek)
@@ -112,8 +116,9 @@ func NewIndex(profiles []*Profile) *Index {
 			}
 			ix.hours[i], ix.hourEnt[i] = h, entropy(h)
 		}
-		ix.space[2*i] = shares(p.VictimCountries, victimIDF, countries)
-		ix.space[2*i+1] = shares(p.InfraCountries, infraIDF, countries)
+		ix.space[spaceParts*i] = shares(p.VictimCountries, victimIDF, countries)
+		ix.space[spaceParts*i+1] = shares(p.InfraCountries, infraIDF, countries)
+		ix.space[spaceParts*i+2] = shares(p.InfraASNs, asnIDF, countries) // "AS…" never meets a country code
 	}
 	return ix
 }
@@ -302,11 +307,11 @@ func (ix *Index) compare(i, j int, parts *[6]float64, have *[6]bool) {
 	} else {
 		have[4] = false
 	}
-	// Space: victim and infrastructure countries, each 1 - JSD, averaged
-	// over the kinds both groups have.
+	// Space: victim countries, infrastructure countries and networks,
+	// each 1 - JSD, averaged over the kinds both groups have.
 	sum, n := 0.0, 0
-	for k := 0; k < 2; k++ {
-		a, b := ix.space[2*i+k], ix.space[2*j+k]
+	for k := 0; k < spaceParts; k++ {
+		a, b := ix.space[spaceParts*i+k], ix.space[spaceParts*j+k]
 		if len(a) > 0 && len(b) > 0 {
 			sum += 1 - sparseJSD(a, b)
 			n++
