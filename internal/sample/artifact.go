@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ledongthuc/pdf"
+
 	"github.com/spoor/spoor/internal/analyze"
 	"github.com/spoor/spoor/internal/ioc"
 )
@@ -142,9 +144,9 @@ func (a *Artifact) keepPlausible(now time.Time) {
 	a.Times = append([]Stamp{}, kept...)
 }
 
-// pdfDate finds the Info dictionary's dates, and XMP's, in a PDF's bytes.
-// A PDF that keeps its Info dictionary in a compressed object stream
-// hides them from this scan; such a file yields no time, not an error.
+// pdfDate finds the Info dictionary's dates, and XMP's, in a PDF's bytes,
+// for files the PDF library cannot open; an Info dictionary in a
+// compressed object stream is then not found (no time, not an error).
 var (
 	pdfDate   = regexp.MustCompile(`/(CreationDate|ModDate)\s*\(\s*(D:[0-9+\-Z']{4,30})\s*\)`)
 	xmpDate   = regexp.MustCompile(`<xmp:(CreateDate|ModifyDate)>\s*([0-9T:+\-.Z ]{4,40})\s*</xmp:`)
@@ -157,13 +159,23 @@ func (a *Artifact) readPDF(data []byte) error {
 	if !bytes.Contains(data[max(0, len(data)-2048):], []byte("%%EOF")) {
 		return errors.New("truncated PDF (no %%EOF at its end)")
 	}
-	for _, m := range pdfDate.FindAllSubmatch(data, 8) {
-		ts, err := analyze.ParsePDFDate(string(m[2]))
-		if err != nil {
-			a.Flags = append(a.Flags, fmt.Sprintf("%s %q: %v", pdfFields[string(m[1])], m[2], err))
-			continue
+	// The Info dictionary through a PDF reader first: it finds one kept
+	// in a compressed object stream, as most PDF 1.5+ writers do. A file
+	// the reader cannot open is scanned as bytes below.
+	if info, ok := pdfInfo(data); ok {
+		for _, k := range []string{"CreationDate", "ModDate"} {
+			if v := info[k]; v != "" {
+				ts, err := analyze.ParsePDFDate(v)
+				if err != nil {
+					a.Flags = append(a.Flags, fmt.Sprintf("%s %q: %v", pdfFields[k], v, err))
+					continue
+				}
+				a.stamp(pdfFields[k], ts)
+			}
 		}
-		a.stamp(pdfFields[string(m[1])], ts)
+		a.Title = info["Title"]
+	} else {
+		a.scanPDFInfo(data)
 	}
 	for _, m := range xmpDate.FindAllSubmatch(data, 8) {
 		ts, err := analyze.ParseISO(strings.TrimSpace(string(m[2])))
@@ -173,10 +185,46 @@ func (a *Artifact) readPDF(data []byte) error {
 		}
 		a.stamp(pdfFields[string(m[1])], ts)
 	}
+	return nil
+}
+
+// pdfInfo reads the Info dictionary's Title and dates with the PDF
+// library, under recover: it panics on many malformed files.
+func pdfInfo(data []byte) (info map[string]string, ok bool) {
+	defer func() {
+		if recover() != nil {
+			info, ok = nil, false
+		}
+	}()
+	rd, err := pdf.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, false
+	}
+	v := rd.Trailer().Key("Info")
+	if v.IsNull() {
+		return nil, false
+	}
+	info = map[string]string{}
+	for _, k := range []string{"Title", "CreationDate", "ModDate"} {
+		info[k] = strings.TrimSpace(v.Key(k).Text())
+	}
+	return info, true
+}
+
+// scanPDFInfo finds the Info dictionary's dates and title in the bytes,
+// for a file the library cannot open.
+func (a *Artifact) scanPDFInfo(data []byte) {
+	for _, m := range pdfDate.FindAllSubmatch(data, 8) {
+		ts, err := analyze.ParsePDFDate(string(m[2]))
+		if err != nil {
+			a.Flags = append(a.Flags, fmt.Sprintf("%s %q: %v", pdfFields[string(m[1])], m[2], err))
+			continue
+		}
+		a.stamp(pdfFields[string(m[1])], ts)
+	}
 	if m := pdfTitle.FindSubmatch(data); m != nil {
 		a.Title = strings.TrimSpace(string(m[1]))
 	}
-	return nil
 }
 
 // coreProperties is the part of an OOXML package's docProps/core.xml

@@ -3,6 +3,9 @@ package sample_test
 import (
 	"archive/zip"
 	"bytes"
+	"compress/zlib"
+	"encoding/binary"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -144,4 +147,67 @@ func FuzzInspect(f *testing.F) {
 			t.Errorf("accepted without a kind or hash: %+v", a)
 		}
 	})
+}
+
+// objectStreamPDF writes a PDF 1.5 file as most writers now do: the Info
+// dictionary compressed inside an object stream, found through a
+// cross-reference stream, so its dates are not in the file's bytes.
+func objectStreamPDF(t *testing.T, info string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.5\n")
+	offsets := map[int]int{}
+	obj := func(n int, body string) {
+		offsets[n] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", n, body)
+	}
+	obj(1, "<< /Type /Catalog /Pages 2 0 R >>")
+	obj(2, "<< /Type /Pages /Kids [] /Count 0 >>")
+	// Object 4 (the Info dictionary) lives in object stream 3.
+	inner := "4 0 " + "<< " + info + " >>"
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write([]byte(inner))
+	zw.Close()
+	offsets[3] = b.Len()
+	fmt.Fprintf(&b, "3 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length %d >>\nstream\n", z.Len())
+	b.Write(z.Bytes())
+	b.WriteString("\nendstream\nendobj\n")
+	// The cross-reference stream, object 5: W [1 4 2] rows for objects 0–5.
+	xref := b.Len()
+	var rows bytes.Buffer
+	row := func(typ byte, f2 uint32, f3 uint16) {
+		rows.WriteByte(typ)
+		binary.Write(&rows, binary.BigEndian, f2)
+		binary.Write(&rows, binary.BigEndian, f3)
+	}
+	row(0, 0, 0xffff)
+	row(1, uint32(offsets[1]), 0)
+	row(1, uint32(offsets[2]), 0)
+	row(1, uint32(offsets[3]), 0)
+	row(2, 3, 0) // object 4: in stream 3, index 0
+	row(1, uint32(xref), 0)
+	fmt.Fprintf(&b, "5 0 obj\n<< /Type /XRef /Size 6 /W [1 4 2] /Root 1 0 R /Info 4 0 R /Length %d >>\nstream\n", rows.Len())
+	b.Write(rows.Bytes())
+	fmt.Fprintf(&b, "\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n", xref)
+	return b.Bytes()
+}
+
+func TestInspectPDFObjectStream(t *testing.T) {
+	data := objectStreamPDF(t, "/Title (Invoice) /CreationDate (D:20240312141500+04'00') /ModDate (D:20240313091500+04'00')")
+	if bytes.Contains(data, []byte("CreationDate")) {
+		t.Fatal("the fixture must hide its Info dictionary in a compressed stream")
+	}
+	a, err := sample.Inspect("invoice.pdf", data, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, st := range a.Times {
+		got = append(got, st.Field+" "+st.Time.Format(time.RFC3339)+" "+st.Offset)
+	}
+	want := []string{"PDF creation date 2024-03-12T10:15:00Z +04:00", "PDF modification date 2024-03-13T05:15:00Z +04:00"}
+	if strings.Join(got, "|") != strings.Join(want, "|") || a.Title != "Invoice" {
+		t.Errorf("times %q title %q, want %q and Invoice", got, a.Title, want)
+	}
 }
