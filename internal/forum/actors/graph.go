@@ -32,12 +32,16 @@ const (
 
 // Edge is the tie from one author to another: From answered, quoted or
 // joined a thread of To. Weight is the sum of its parts.
+//
+// The fields are 32 bits where that is enough (two billion authors or
+// replies), so that the millions of ties of a big forum take 32 bytes
+// each.
 type Edge struct {
-	From    int     `json:"source"`
-	To      int     `json:"target"`
+	From    int32   `json:"source"`
+	To      int32   `json:"target"`
 	Weight  float64 `json:"weight"`
-	Replies int     `json:"replies"`
-	Quotes  int     `json:"quotes"`
+	Replies int32   `json:"replies"`
+	Quotes  int32   `json:"quotes"`
 	// Co is the co-participation weight.
 	Co float64 `json:"co"`
 }
@@ -232,8 +236,8 @@ func BuildGraph(posts []forum.Post) (*Graph, []activity) {
 	g.Edges = make([]Edge, 0, ties)
 	for a := 0; a < n; a++ {
 		for _, ev := range events[start[a]:start[a+1]] {
-			if len(g.Edges) == 0 || g.Edges[len(g.Edges)-1].From != a || g.Edges[len(g.Edges)-1].To != int(ev.to) {
-				g.Edges = append(g.Edges, Edge{From: a, To: int(ev.to)})
+			if len(g.Edges) == 0 || g.Edges[len(g.Edges)-1].From != int32(a) || g.Edges[len(g.Edges)-1].To != ev.to {
+				g.Edges = append(g.Edges, Edge{From: int32(a), To: ev.to})
 			}
 			e := &g.Edges[len(g.Edges)-1]
 			switch ev.w {
@@ -372,7 +376,7 @@ const (
 // either way: how often an author lies on the shortest chains between two
 // others — a broker between circles. (Directed, it would be almost always
 // 0: ties point from later posters to earlier ones.)
-func (g *Graph) betweenness(adj [][]int) []float64 {
+func (g *Graph) betweenness(adj [][]int32) []float64 {
 	n := len(g.Authors)
 	bc := make([]float64, n)
 	sources := make([]int, 0, n)
@@ -405,7 +409,8 @@ func (g *Graph) betweenness(adj [][]int) []float64 {
 		for h := 0; h < len(queue); h++ {
 			v := queue[h]
 			stack = append(stack, v)
-			for _, w := range adj[v] {
+			for _, w32 := range adj[v] {
+				w := int(w32)
 				if dist[w] < 0 {
 					dist[w] = dist[v] + 1
 					queue = append(queue, w)
@@ -436,7 +441,7 @@ func (g *Graph) betweenness(adj [][]int) []float64 {
 // coreNumbers is each author's k-core number in the undirected graph of
 // ties (Batagelj–Zaversnik): the largest k such that the author is in a
 // group where everyone has ties to at least k others of it.
-func (g *Graph) coreNumbers(adj [][]int) []int {
+func (g *Graph) coreNumbers(adj [][]int32) []int {
 	n := len(g.Authors)
 	deg := make([]int, n)
 	maxDeg := 0
@@ -466,8 +471,8 @@ func (g *Graph) coreNumbers(adj [][]int) []int {
 	}
 	for i := range n {
 		v := vert[i]
-		for _, u := range adj[v] {
-			if deg[u] > deg[v] {
+		for _, u32 := range adj[v] {
+			if u := int(u32); deg[u] > deg[v] {
 				du, pu := deg[u], pos[u]
 				pw := bin[du]
 				w := vert[pw]
@@ -485,10 +490,10 @@ func (g *Graph) coreNumbers(adj [][]int) []int {
 
 // undirected returns each author's distinct neighbours either way, each
 // list a part of one slice.
-func (g *Graph) undirected() [][]int {
+func (g *Graph) undirected() [][]int32 {
 	n := len(g.Authors)
 	start := g.degrees()
-	flat := make([]int, 2*len(g.Edges))
+	flat := make([]int32, 2*len(g.Edges))
 	next := slices.Clone(start[:n])
 	for _, e := range g.Edges {
 		flat[next[e.From]] = e.To
@@ -496,7 +501,7 @@ func (g *Graph) undirected() [][]int {
 		flat[next[e.To]] = e.From
 		next[e.To]++
 	}
-	adj := make([][]int, n)
+	adj := make([][]int32, n)
 	for i := range adj {
 		a := flat[start[i]:start[i+1]:start[i+1]]
 		slices.Sort(a)

@@ -154,9 +154,9 @@ func (g *Graph) communities() []int {
 	flat := make([]wEdge, 2*len(g.Edges))
 	next := slices.Clone(start[:n])
 	for _, e := range g.Edges {
-		flat[next[e.From]] = wEdge{e.To, e.Weight}
+		flat[next[e.From]] = wEdge{int(e.To), e.Weight}
 		next[e.From]++
-		flat[next[e.To]] = wEdge{e.From, e.Weight}
+		flat[next[e.To]] = wEdge{int(e.From), e.Weight}
 		next[e.To]++
 	}
 	adj := make([][]wEdge, n)

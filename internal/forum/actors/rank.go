@@ -94,6 +94,13 @@ func Analyze(posts []forum.Post, w Weights) *Analysis {
 	adj := g.undirected()
 	bc := g.betweenness(adj)
 	core := g.coreNumbers(adj)
+	degree := make([]int, n)
+	for i, nb := range adj {
+		degree[i] = len(nb)
+	}
+	// The neighbour lists go before Louvain makes its weighted ones: a
+	// big forum holds one of them at a time.
+	adj = nil
 	comm := g.communities()
 	ids := make([]int64, n)
 	for i := range posts {
@@ -129,10 +136,6 @@ func Analyze(posts []forum.Post, w Weights) *Analysis {
 	}
 	if total == 0 {
 		total = 1
-	}
-	degree := make([]int, n)
-	for i, nb := range adj {
-		degree[i] = len(nb)
 	}
 	a.Actors = make([]Actor, n)
 	for i := range n {
@@ -332,7 +335,7 @@ func (a *Analysis) View(limit int) GraphView {
 			Score: act.Score, Community: act.Community, Posts: act.Posts})
 	}
 	for _, e := range g.Edges {
-		if keep[e.From] && keep[e.To] {
+		if keep[int(e.From)] && keep[int(e.To)] {
 			e.Weight, e.Co = round(e.Weight, 4), round(e.Co, 4)
 			v.Edges = append(v.Edges, e)
 		}
