@@ -56,7 +56,8 @@ type Graph struct {
 	outStart []int
 	// in[inStart[j]:inStart[j+1]] are the indexes into Edges of the ties
 	// to j, in order.
-	in, inStart []int
+	in      []int32
+	inStart []int
 }
 
 // tieEvent is one reply, quote or co-participation of the author whose
@@ -86,7 +87,7 @@ func (g *Graph) Index(k forum.AuthorKey) int {
 func (g *Graph) Out(i int) []Edge { return g.Edges[g.outStart[i]:g.outStart[i+1]] }
 
 // In returns the ties to j.
-func (g *Graph) In(j int) []int { return g.in[g.inStart[j]:g.inStart[j+1]] }
+func (g *Graph) In(j int) []int32 { return g.in[g.inStart[j]:g.inStart[j+1]] }
 
 // activity counts one author's posts and threads.
 type activity struct {
@@ -120,6 +121,17 @@ func BuildGraph(posts []forum.Post) (*Graph, []activity) {
 			break
 		}
 	}
+	if linked {
+		// Sized by each forum's posts, so that the maps of a million keys
+		// are made once rather than grown.
+		sizes := map[string]int{}
+		for i := range posts {
+			sizes[posts[i].Forum]++
+		}
+		for f, k := range sizes {
+			byKey[f] = make(map[string]int, k)
+		}
+	}
 	// au[i] is the author of post i.
 	au := make([]int32, len(posts))
 	for i := range posts {
@@ -131,12 +143,7 @@ func BuildGraph(posts []forum.Post) (*Graph, []activity) {
 		}
 		threads[t] = append(threads[t], i)
 		if linked {
-			m := byKey[p.Forum]
-			if m == nil {
-				m = map[string]int{}
-				byKey[p.Forum] = m
-			}
-			m[p.Key] = i
+			byKey[p.Forum][p.Key] = i
 		}
 	}
 	n := len(g.Authors)
@@ -270,10 +277,10 @@ func BuildGraph(posts []forum.Post) (*Graph, []activity) {
 	for i := 0; i < n; i++ {
 		g.inStart[i+1] += g.inStart[i]
 	}
-	g.in = make([]int, len(g.Edges))
+	g.in = make([]int32, len(g.Edges))
 	next := slices.Clone(g.inStart[:n])
 	for k, e := range g.Edges {
-		g.in[next[e.To]] = k
+		g.in[next[e.To]] = int32(k)
 		next[e.To]++
 	}
 	return g, act

@@ -140,7 +140,8 @@ func Analyze(posts []forum.Post, w Weights) *Analysis {
 	a.Actors = make([]Actor, n)
 	for i := range n {
 		a.Actors[i] = Actor{ID: ids[i], Forum: g.Authors[i].Forum, Handle: g.Authors[i].Handle, Community: comm[i],
-			Posts: act[i].posts, Threads: act[i].threads, Started: act[i].started, Degree: degree[i]}
+			Posts: act[i].posts, Threads: act[i].threads, Started: act[i].started, Degree: degree[i],
+			Parts: make([]Part, 0, len(measures))}
 	}
 	for _, m := range measures {
 		top := 0.0
