@@ -488,13 +488,16 @@ FROM forum_posts WHERE (? = 0 OR forum_id = ?) AND (? = 0 OR author_id = ?) ORDE
 		return v
 	}
 	out := make([]forum.Post, 0, count)
+	// Scanned into once-made variables (Scan makes them escape): a post
+	// made per row would be a million more allocations.
+	var p forum.Post
+	var forumID, threadID int64
+	var posted int64
+	var prec int
+	var offset sql.NullInt64
+	var quotes string
 	for rows.Next() {
-		var p forum.Post
-		var forumID, threadID int64
-		var posted int64
-		var prec int
-		var offset sql.NullInt64
-		var quotes string
+		p = forum.Post{}
 		if err := rows.Scan(&forumID, &threadID, &p.AuthorID, &p.Key, &p.AuthorTitle, &posted, &prec, &offset, &p.TimeText, &p.Text,
 			&p.ReplyTo, &quotes, &p.URL, &p.Position, &p.Source); err != nil {
 			return nil, s.wrap("forum posts", err)

@@ -61,18 +61,18 @@ type Graph struct {
 }
 
 // tieEvent is one reply, quote or co-participation of the author whose
-// bucket holds it, to author to: seq is its place in the order met, w
-// the co-participation weight, or replyEvent or quoteEvent.
+// bucket holds it, to author to: kind is replyEvent, quoteEvent, or the
+// number of participants of the thread (at least 2), of which the
+// co-participation weight is made. Eight bytes: a million posts make
+// about nine million events.
 type tieEvent struct {
-	to  int32
-	seq uint32
-	w   float64
+	to, kind int32
 }
 
-// Co-participation weights are positive, so these mark the other events.
+// Participant counts are at least 2, so these mark the other events.
 const (
-	replyEvent = -1.0
-	quoteEvent = -2.0
+	replyEvent = -1
+	quoteEvent = -2
 )
 
 // Index returns the author's index, or -1.
@@ -164,9 +164,9 @@ func BuildGraph(posts []forum.Post) (*Graph, []activity) {
 	// weight is summed in the order of its events.
 	count := make([]int, n+1)
 	var events []tieEvent
-	emit := func(a, b int, w float64) { count[a+1]++ }
-	fill := func(a, b int, w float64) {
-		events[count[a]] = tieEvent{to: int32(b), seq: uint32(count[a]), w: w}
+	emit := func(a, b int, kind int32) { count[a+1]++ }
+	fill := func(a, b int, kind int32) {
+		events[count[a]] = tieEvent{to: int32(b), kind: kind}
 		count[a]++
 	}
 	var seen []int
@@ -212,12 +212,11 @@ func BuildGraph(posts []forum.Post) (*Graph, []activity) {
 			if len(seen) < 2 {
 				continue
 			}
-			w := CoWeight / float64(len(seen)-1)
 			for k := 1; k < len(seen); k++ {
 				a := seen[k]
-				emit(a, seen[0], w)
+				emit(a, seen[0], int32(len(seen)))
 				for m := max(1, k-coWindow+1); m < k; m++ {
-					emit(a, seen[m], w)
+					emit(a, seen[m], int32(len(seen)))
 				}
 			}
 		}
@@ -233,7 +232,7 @@ func BuildGraph(posts []forum.Post) (*Graph, []activity) {
 	ties := 0
 	for a := 0; a < n; a++ {
 		bucket := events[start[a]:start[a+1]]
-		slices.SortFunc(bucket, func(x, y tieEvent) int { return cmp.Or(cmp.Compare(x.to, y.to), cmp.Compare(x.seq, y.seq)) })
+		slices.SortStableFunc(bucket, func(x, y tieEvent) int { return cmp.Compare(x.to, y.to) })
 		for k := range bucket {
 			if k == 0 || bucket[k].to != bucket[k-1].to {
 				ties++
@@ -247,13 +246,14 @@ func BuildGraph(posts []forum.Post) (*Graph, []activity) {
 				g.Edges = append(g.Edges, Edge{From: int32(a), To: ev.to})
 			}
 			e := &g.Edges[len(g.Edges)-1]
-			switch ev.w {
+			switch ev.kind {
 			case replyEvent:
 				e.Replies++
 			case quoteEvent:
 				e.Quotes++
 			default:
-				e.Co += ev.w
+				// Each of the n−1 others gets CoWeight/(n−1).
+				e.Co += CoWeight / float64(ev.kind-1)
 			}
 		}
 	}
