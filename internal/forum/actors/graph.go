@@ -109,7 +109,7 @@ func BuildGraph(posts []forum.Post) (*Graph, []activity) {
 		return len(g.Authors) - 1
 	}
 	type tkey struct{ forum, thread string }
-	threads := map[tkey][]int{} // post indexes
+	threads := map[tkey][]int32{} // post indexes
 	var order []tkey
 	// Post keys by forum, for replies and quotes (built only when a post
 	// has one).
@@ -141,7 +141,7 @@ func BuildGraph(posts []forum.Post) (*Graph, []activity) {
 		if _, ok := threads[t]; !ok {
 			order = append(order, t)
 		}
-		threads[t] = append(threads[t], i)
+		threads[t] = append(threads[t], int32(i))
 		if linked {
 			byKey[p.Forum][p.Key] = i
 		}
@@ -153,7 +153,7 @@ func BuildGraph(posts []forum.Post) (*Graph, []activity) {
 	}
 	for _, t := range order {
 		idx := threads[t]
-		slices.SortStableFunc(idx, func(x, y int) int { return cmp.Compare(posts[x].Position, posts[y].Position) })
+		slices.SortStableFunc(idx, func(x, y int32) int { return cmp.Compare(posts[x].Position, posts[y].Position) })
 	}
 	// A million posts make millions of ties. Each reply, quote and
 	// co-participation is an event of a tie; the events are walked twice,
@@ -229,6 +229,8 @@ func BuildGraph(posts []forum.Post) (*Graph, []activity) {
 	start := slices.Clone(count)
 	emit = fill
 	walk(false)
+	// What found the events goes before the ties are made of them.
+	byKey, threads, order, au, mark = nil, nil, nil, nil, nil
 	ties := 0
 	for a := 0; a < n; a++ {
 		bucket := events[start[a]:start[a+1]]
