@@ -466,6 +466,13 @@ func (s *Store) ForumPosts(ctx context.Context, flt forum.PostFilter) ([]forum.P
 	if flt.Text {
 		cols = `forum_id, thread_id, author_id, post_key, author_title, posted_at, precision, utc_offset, time_text, text, reply_to, quotes, url, position, source`
 	}
+	// Counted first, so that a million posts take one slice of their
+	// size rather than the copies of a growing one.
+	var count int
+	if err := s.queryRow(ctx, s.rdb, `SELECT COUNT(*) FROM forum_posts WHERE (? = 0 OR forum_id = ?) AND (? = 0 OR author_id = ?)`,
+		flt.ForumID, flt.ForumID, flt.AuthorID, flt.AuthorID).Scan(&count); err != nil {
+		return nil, s.wrap("forum posts", err)
+	}
 	rows, err = s.query(ctx, s.rdb, `SELECT `+cols+`
 FROM forum_posts WHERE (? = 0 OR forum_id = ?) AND (? = 0 OR author_id = ?) ORDER BY id`, flt.ForumID, flt.ForumID, flt.AuthorID, flt.AuthorID)
 	if err != nil {
@@ -480,14 +487,17 @@ FROM forum_posts WHERE (? = 0 OR forum_id = ?) AND (? = 0 OR author_id = ?) ORDE
 		intern[v] = v
 		return v
 	}
-	var out []forum.Post
+	out := make([]forum.Post, 0, count)
+	// Scanned into once-made variables (Scan makes them escape): a post
+	// made per row would be a million more allocations.
+	var p forum.Post
+	var forumID, threadID int64
+	var posted int64
+	var prec int
+	var offset sql.NullInt64
+	var quotes string
 	for rows.Next() {
-		var p forum.Post
-		var forumID, threadID int64
-		var posted int64
-		var prec int
-		var offset sql.NullInt64
-		var quotes string
+		p = forum.Post{}
 		if err := rows.Scan(&forumID, &threadID, &p.AuthorID, &p.Key, &p.AuthorTitle, &posted, &prec, &offset, &p.TimeText, &p.Text,
 			&p.ReplyTo, &quotes, &p.URL, &p.Position, &p.Source); err != nil {
 			return nil, s.wrap("forum posts", err)

@@ -32,12 +32,16 @@ const (
 
 // Edge is the tie from one author to another: From answered, quoted or
 // joined a thread of To. Weight is the sum of its parts.
+//
+// The fields are 32 bits where that is enough (two billion authors or
+// replies), so that the millions of ties of a big forum take 32 bytes
+// each.
 type Edge struct {
-	From    int     `json:"source"`
-	To      int     `json:"target"`
+	From    int32   `json:"source"`
+	To      int32   `json:"target"`
 	Weight  float64 `json:"weight"`
-	Replies int     `json:"replies"`
-	Quotes  int     `json:"quotes"`
+	Replies int32   `json:"replies"`
+	Quotes  int32   `json:"quotes"`
 	// Co is the co-participation weight.
 	Co float64 `json:"co"`
 }
@@ -50,8 +54,26 @@ type Graph struct {
 	index   map[forum.AuthorKey]int
 	// out[i] are the indexes into Edges of i's ties (CSR offsets).
 	outStart []int
-	in       [][]int // in[j] are indexes into Edges of ties to j
+	// in[inStart[j]:inStart[j+1]] are the indexes into Edges of the ties
+	// to j, in order.
+	in      []int32
+	inStart []int
 }
+
+// tieEvent is one reply, quote or co-participation of the author whose
+// bucket holds it, to author to: kind is replyEvent, quoteEvent, or the
+// number of participants of the thread (at least 2), of which the
+// co-participation weight is made. Eight bytes: a million posts make
+// about nine million events.
+type tieEvent struct {
+	to, kind int32
+}
+
+// Participant counts are at least 2, so these mark the other events.
+const (
+	replyEvent = -1
+	quoteEvent = -2
+)
 
 // Index returns the author's index, or -1.
 func (g *Graph) Index(k forum.AuthorKey) int {
@@ -65,7 +87,7 @@ func (g *Graph) Index(k forum.AuthorKey) int {
 func (g *Graph) Out(i int) []Edge { return g.Edges[g.outStart[i]:g.outStart[i+1]] }
 
 // In returns the ties to j.
-func (g *Graph) In(j int) []int { return g.in[j] }
+func (g *Graph) In(j int) []int32 { return g.in[g.inStart[j]:g.inStart[j+1]] }
 
 // activity counts one author's posts and threads.
 type activity struct {
@@ -87,7 +109,7 @@ func BuildGraph(posts []forum.Post) (*Graph, []activity) {
 		return len(g.Authors) - 1
 	}
 	type tkey struct{ forum, thread string }
-	threads := map[tkey][]int{} // post indexes
+	threads := map[tkey][]int32{} // post indexes
 	var order []tkey
 	// Post keys by forum, for replies and quotes (built only when a post
 	// has one).
@@ -99,94 +121,149 @@ func BuildGraph(posts []forum.Post) (*Graph, []activity) {
 			break
 		}
 	}
+	if linked {
+		// Sized by each forum's posts, so that the maps of a million keys
+		// are made once rather than grown.
+		sizes := map[string]int{}
+		for i := range posts {
+			sizes[posts[i].Forum]++
+		}
+		for f, k := range sizes {
+			byKey[f] = make(map[string]int, k)
+		}
+	}
+	// au[i] is the author of post i.
+	au := make([]int32, len(posts))
 	for i := range posts {
 		p := &posts[i]
-		node(p.AuthorKey())
+		au[i] = int32(node(p.AuthorKey()))
 		t := tkey{p.Forum, p.Thread}
 		if _, ok := threads[t]; !ok {
 			order = append(order, t)
 		}
-		threads[t] = append(threads[t], i)
+		threads[t] = append(threads[t], int32(i))
 		if linked {
-			m := byKey[p.Forum]
-			if m == nil {
-				m = map[string]int{}
-				byKey[p.Forum] = m
-			}
-			m[p.Key] = i
+			byKey[p.Forum][p.Key] = i
 		}
 	}
 	n := len(g.Authors)
 	act := make([]activity, n)
-	// Ties accumulate in one slice, found by a map of (from, to) packed
-	// in a uint64: a million posts make millions of ties.
-	var all []Edge
-	edges := map[uint64]int32{}
-	tie := func(a, b int) *Edge {
-		k := uint64(a)<<32 | uint64(b)
-		i, ok := edges[k]
-		if !ok {
-			i = int32(len(all))
-			all = append(all, Edge{From: a, To: b})
-			edges[k] = i
-		}
-		return &all[i]
-	}
-	for i := range posts {
-		p := &posts[i]
-		a := g.index[p.AuthorKey()]
+	for _, a := range au {
 		act[a].posts++
-		if p.ReplyTo != "" {
-			if j, ok := byKey[p.Forum][p.ReplyTo]; ok {
-				if b := g.index[posts[j].AuthorKey()]; b != a {
-					tie(a, b).Replies++
-				}
-			}
-		}
-		for _, q := range p.Quotes {
-			if j, ok := byKey[p.Forum][q]; ok {
-				if b := g.index[posts[j].AuthorKey()]; b != a {
-					tie(a, b).Quotes++
-				}
-			}
-		}
+	}
+	for _, t := range order {
+		idx := threads[t]
+		slices.SortStableFunc(idx, func(x, y int32) int { return cmp.Compare(posts[x].Position, posts[y].Position) })
+	}
+	// A million posts make millions of ties. Each reply, quote and
+	// co-participation is an event of a tie; the events are walked twice,
+	// first to count them by author, then to put each in its author's
+	// bucket, so that they take one slice of their exact size and the ties
+	// one more, and no map of ties grows. Each bucket is then sorted by the
+	// other author, keeping the order met, so that a tie's co-participation
+	// weight is summed in the order of its events.
+	count := make([]int, n+1)
+	var events []tieEvent
+	emit := func(a, b int, kind int32) { count[a+1]++ }
+	fill := func(a, b int, kind int32) {
+		events[count[a]] = tieEvent{to: int32(b), kind: kind}
+		count[a]++
 	}
 	var seen []int
 	mark := make([]int, n) // thread number + 1 of the author's last thread
-	for ti, t := range order {
-		idx := threads[t]
-		slices.SortStableFunc(idx, func(x, y int) int { return cmp.Compare(posts[x].Position, posts[y].Position) })
-		seen = seen[:0]
-		for _, i := range idx {
-			a := g.index[posts[i].AuthorKey()]
-			if mark[a] != ti+1 {
-				mark[a] = ti + 1
-				seen = append(seen, a)
+	walk := func(first bool) {
+		for i := range posts {
+			p := &posts[i]
+			if p.ReplyTo == "" && len(p.Quotes) == 0 {
+				continue
+			}
+			a := int(au[i])
+			if p.ReplyTo != "" {
+				if j, ok := byKey[p.Forum][p.ReplyTo]; ok {
+					if b := int(au[j]); b != a {
+						emit(a, b, replyEvent)
+					}
+				}
+			}
+			for _, q := range p.Quotes {
+				if j, ok := byKey[p.Forum][q]; ok {
+					if b := int(au[j]); b != a {
+						emit(a, b, quoteEvent)
+					}
+				}
 			}
 		}
-		act[seen[0]].started++
-		for _, a := range seen {
-			act[a].threads++
-		}
-		if len(seen) < 2 {
-			continue
-		}
-		w := CoWeight / float64(len(seen)-1)
-		for k := 1; k < len(seen); k++ {
-			a := seen[k]
-			tie(a, seen[0]).Co += w
-			for m := max(1, k-coWindow+1); m < k; m++ {
-				tie(a, seen[m]).Co += w
+		clear(mark)
+		for ti, t := range order {
+			seen = seen[:0]
+			for _, i := range threads[t] {
+				a := int(au[i])
+				if mark[a] != ti+1 {
+					mark[a] = ti + 1
+					seen = append(seen, a)
+				}
+			}
+			if first {
+				act[seen[0]].started++
+				for _, a := range seen {
+					act[a].threads++
+				}
+			}
+			if len(seen) < 2 {
+				continue
+			}
+			for k := 1; k < len(seen); k++ {
+				a := seen[k]
+				emit(a, seen[0], int32(len(seen)))
+				for m := max(1, k-coWindow+1); m < k; m++ {
+					emit(a, seen[m], int32(len(seen)))
+				}
 			}
 		}
 	}
-	edges = nil
-	for i := range all {
-		e := &all[i]
+	walk(true)
+	for i := 0; i < n; i++ {
+		count[i+1] += count[i]
+	}
+	events = make([]tieEvent, count[n])
+	start := slices.Clone(count)
+	emit = fill
+	walk(false)
+	// What found the events goes before the ties are made of them.
+	byKey, threads, order, au, mark = nil, nil, nil, nil, nil
+	ties := 0
+	for a := 0; a < n; a++ {
+		bucket := events[start[a]:start[a+1]]
+		slices.SortStableFunc(bucket, func(x, y tieEvent) int { return cmp.Compare(x.to, y.to) })
+		for k := range bucket {
+			if k == 0 || bucket[k].to != bucket[k-1].to {
+				ties++
+			}
+		}
+	}
+	g.Edges = make([]Edge, 0, ties)
+	for a := 0; a < n; a++ {
+		for _, ev := range events[start[a]:start[a+1]] {
+			if len(g.Edges) == 0 || g.Edges[len(g.Edges)-1].From != int32(a) || g.Edges[len(g.Edges)-1].To != ev.to {
+				g.Edges = append(g.Edges, Edge{From: int32(a), To: ev.to})
+			}
+			e := &g.Edges[len(g.Edges)-1]
+			switch ev.kind {
+			case replyEvent:
+				e.Replies++
+			case quoteEvent:
+				e.Quotes++
+			default:
+				// Each of the n−1 others gets CoWeight/(n−1).
+				e.Co += CoWeight / float64(ev.kind-1)
+			}
+		}
+	}
+	events = nil
+	for i := range g.Edges {
+		e := &g.Edges[i]
 		e.Weight = ReplyWeight*float64(e.Replies) + QuoteWeight*float64(e.Quotes) + e.Co
 	}
-	g.Edges = all
-	slices.SortFunc(g.Edges, func(x, y Edge) int { return cmp.Or(cmp.Compare(x.From, y.From), cmp.Compare(x.To, y.To)) })
 	g.outStart = make([]int, n+1)
 	for _, e := range g.Edges {
 		g.outStart[e.From+1]++
@@ -194,9 +271,19 @@ func BuildGraph(posts []forum.Post) (*Graph, []activity) {
 	for i := 0; i < n; i++ {
 		g.outStart[i+1] += g.outStart[i]
 	}
-	g.in = make([][]int, n)
+	// The ties to each author, in one slice: inStart are its offsets.
+	g.inStart = make([]int, n+1)
+	for _, e := range g.Edges {
+		g.inStart[e.To+1]++
+	}
+	for i := 0; i < n; i++ {
+		g.inStart[i+1] += g.inStart[i]
+	}
+	g.in = make([]int32, len(g.Edges))
+	next := slices.Clone(g.inStart[:n])
 	for k, e := range g.Edges {
-		g.in[e.To] = append(g.in[e.To], k)
+		g.in[next[e.To]] = int32(k)
+		next[e.To]++
 	}
 	return g, act
 }
@@ -298,7 +385,7 @@ const (
 // either way: how often an author lies on the shortest chains between two
 // others — a broker between circles. (Directed, it would be almost always
 // 0: ties point from later posters to earlier ones.)
-func (g *Graph) betweenness(adj [][]int) []float64 {
+func (g *Graph) betweenness(adj [][]int32) []float64 {
 	n := len(g.Authors)
 	bc := make([]float64, n)
 	sources := make([]int, 0, n)
@@ -331,7 +418,8 @@ func (g *Graph) betweenness(adj [][]int) []float64 {
 		for h := 0; h < len(queue); h++ {
 			v := queue[h]
 			stack = append(stack, v)
-			for _, w := range adj[v] {
+			for _, w32 := range adj[v] {
+				w := int(w32)
 				if dist[w] < 0 {
 					dist[w] = dist[v] + 1
 					queue = append(queue, w)
@@ -362,7 +450,7 @@ func (g *Graph) betweenness(adj [][]int) []float64 {
 // coreNumbers is each author's k-core number in the undirected graph of
 // ties (Batagelj–Zaversnik): the largest k such that the author is in a
 // group where everyone has ties to at least k others of it.
-func (g *Graph) coreNumbers(adj [][]int) []int {
+func (g *Graph) coreNumbers(adj [][]int32) []int {
 	n := len(g.Authors)
 	deg := make([]int, n)
 	maxDeg := 0
@@ -392,8 +480,8 @@ func (g *Graph) coreNumbers(adj [][]int) []int {
 	}
 	for i := range n {
 		v := vert[i]
-		for _, u := range adj[v] {
-			if deg[u] > deg[v] {
+		for _, u32 := range adj[v] {
+			if u := int(u32); deg[u] > deg[v] {
 				du, pu := deg[u], pos[u]
 				pw := bin[du]
 				w := vert[pw]
@@ -409,17 +497,39 @@ func (g *Graph) coreNumbers(adj [][]int) []int {
 	return deg
 }
 
-// undirected returns each author's distinct neighbours either way.
-func (g *Graph) undirected() [][]int {
+// undirected returns each author's distinct neighbours either way, each
+// list a part of one slice.
+func (g *Graph) undirected() [][]int32 {
 	n := len(g.Authors)
-	adj := make([][]int, n)
+	start := g.degrees()
+	flat := make([]int32, 2*len(g.Edges))
+	next := slices.Clone(start[:n])
 	for _, e := range g.Edges {
-		adj[e.From] = append(adj[e.From], e.To)
-		adj[e.To] = append(adj[e.To], e.From)
+		flat[next[e.From]] = e.To
+		next[e.From]++
+		flat[next[e.To]] = e.From
+		next[e.To]++
 	}
+	adj := make([][]int32, n)
 	for i := range adj {
-		slices.Sort(adj[i])
-		adj[i] = slices.Compact(adj[i])
+		a := flat[start[i]:start[i+1]:start[i+1]]
+		slices.Sort(a)
+		adj[i] = slices.Compact(a)
 	}
 	return adj
+}
+
+// degrees returns the offsets of each author's ties either way in one
+// slice: author i's are [start[i], start[i+1]).
+func (g *Graph) degrees() []int {
+	n := len(g.Authors)
+	start := make([]int, n+1)
+	for _, e := range g.Edges {
+		start[e.From+1]++
+		start[e.To+1]++
+	}
+	for i := 0; i < n; i++ {
+		start[i+1] += start[i]
+	}
+	return start
 }

@@ -30,7 +30,7 @@ func TestBuildGraph(t *testing.T) {
 	idx := func(h string) int { return g.Index(forum.AuthorKey{Forum: "F", Handle: h}) }
 	tie := func(from, to string) *actors.Edge {
 		for _, e := range g.Out(idx(from)) {
-			if e.To == idx(to) {
+			if int(e.To) == idx(to) {
 				return &e
 			}
 		}
@@ -39,7 +39,7 @@ func TestBuildGraph(t *testing.T) {
 	// t1 has three participants: each newcomer gives 1/2 to each earlier one.
 	tests := []struct {
 		from, to        string
-		replies, quotes int
+		replies, quotes int32
 		co              float64
 	}{
 		{"b", "a", 1, 0, 0.5},

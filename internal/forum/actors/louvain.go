@@ -149,16 +149,23 @@ func localMoves(adj [][]wEdge) (comm []int, moved bool) {
 // a community alone.
 func (g *Graph) communities() []int {
 	n := len(g.Authors)
-	adj := make([][]wEdge, n)
+	// Each author's neighbours are a part of one slice.
+	start := g.degrees()
+	flat := make([]wEdge, 2*len(g.Edges))
+	next := slices.Clone(start[:n])
 	for _, e := range g.Edges {
-		adj[e.From] = append(adj[e.From], wEdge{e.To, e.Weight})
-		adj[e.To] = append(adj[e.To], wEdge{e.From, e.Weight})
+		flat[next[e.From]] = wEdge{int(e.To), e.Weight}
+		next[e.From]++
+		flat[next[e.To]] = wEdge{int(e.From), e.Weight}
+		next[e.To]++
 	}
+	adj := make([][]wEdge, n)
 	// Merge the two directions of a pair into one neighbour.
 	for i := range adj {
-		slices.SortFunc(adj[i], func(x, y wEdge) int { return cmp.Compare(x.to, y.to) })
-		out := adj[i][:0]
-		for _, e := range adj[i] {
+		nb := flat[start[i]:start[i+1]:start[i+1]]
+		slices.SortFunc(nb, func(x, y wEdge) int { return cmp.Compare(x.to, y.to) })
+		out := nb[:0]
+		for _, e := range nb {
 			if len(out) > 0 && out[len(out)-1].to == e.to {
 				out[len(out)-1].w += e.w
 				continue

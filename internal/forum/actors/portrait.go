@@ -189,17 +189,17 @@ func (a *Analysis) Portrait(k forum.AuthorKey) (*Portrait, error) {
 		return n
 	}
 	for _, e := range g.Out(me) {
-		n := get(e.To)
+		n := get(int(e.To))
 		n.Out += e.Weight
-		n.Replies += e.Replies
-		n.Quotes += e.Quotes
+		n.Replies += int(e.Replies)
+		n.Quotes += int(e.Quotes)
 	}
 	for _, ei := range g.In(me) {
 		e := g.Edges[ei]
-		n := get(e.From)
+		n := get(int(e.From))
 		n.In += e.Weight
-		n.Replies += e.Replies
-		n.Quotes += e.Quotes
+		n.Replies += int(e.Replies)
+		n.Quotes += int(e.Quotes)
 	}
 	for _, n := range nb {
 		n.Weight, n.Out, n.In = round(n.Out+n.In, 4), round(n.Out, 4), round(n.In, 4)

@@ -94,6 +94,13 @@ func Analyze(posts []forum.Post, w Weights) *Analysis {
 	adj := g.undirected()
 	bc := g.betweenness(adj)
 	core := g.coreNumbers(adj)
+	degree := make([]int, n)
+	for i, nb := range adj {
+		degree[i] = len(nb)
+	}
+	// The neighbour lists go before Louvain makes its weighted ones: a
+	// big forum holds one of them at a time.
+	adj = nil
 	comm := g.communities()
 	ids := make([]int64, n)
 	for i := range posts {
@@ -130,14 +137,11 @@ func Analyze(posts []forum.Post, w Weights) *Analysis {
 	if total == 0 {
 		total = 1
 	}
-	degree := make([]int, n)
-	for i, nb := range adj {
-		degree[i] = len(nb)
-	}
 	a.Actors = make([]Actor, n)
 	for i := range n {
 		a.Actors[i] = Actor{ID: ids[i], Forum: g.Authors[i].Forum, Handle: g.Authors[i].Handle, Community: comm[i],
-			Posts: act[i].posts, Threads: act[i].threads, Started: act[i].started, Degree: degree[i]}
+			Posts: act[i].posts, Threads: act[i].threads, Started: act[i].started, Degree: degree[i],
+			Parts: make([]Part, 0, len(measures))}
 	}
 	for _, m := range measures {
 		top := 0.0
@@ -332,7 +336,7 @@ func (a *Analysis) View(limit int) GraphView {
 			Score: act.Score, Community: act.Community, Posts: act.Posts})
 	}
 	for _, e := range g.Edges {
-		if keep[e.From] && keep[e.To] {
+		if keep[int(e.From)] && keep[int(e.To)] {
 			e.Weight, e.Co = round(e.Weight, 4), round(e.Co, 4)
 			v.Edges = append(v.Edges, e)
 		}
