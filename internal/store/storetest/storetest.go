@@ -31,7 +31,7 @@ func Run(t *testing.T, open Opener) {
 		{"Objects", testObjects}, {"ObjectFilters", testObjectFilters}, {"EventList", testEventList}, {"SourceEvents", testSourceEvents},
 		{"ObjectPaging", testObjectPaging},
 		{"Documents", testDocuments},
-		{"Indicators", testIndicators}, {"IndicatorList", testIndicatorList},
+		{"Indicators", testIndicators}, {"IndicatorList", testIndicatorList}, {"ListSorts", testListSorts},
 		{"Import", testImport},
 		{"ImportIdempotent", testImportIdempotent},
 		{"ImportRollback", testImportRollback},
