@@ -26,7 +26,7 @@ func Run(t *testing.T, open Opener) {
 		fn   func(t *testing.T, open Opener)
 	}{
 		{"Sources", testSources},
-		{"Collection", testCollection},
+		{"Collection", testCollection}, {"RunProgress", testRunProgress},
 		{"Secrets", testSecrets},
 		{"Objects", testObjects}, {"ObjectFilters", testObjectFilters}, {"EventList", testEventList}, {"SourceEvents", testSourceEvents},
 		{"ObjectPaging", testObjectPaging},

@@ -8,3 +8,10 @@ CREATE INDEX indicators_value ON indicators (value, id);
 CREATE INDEX events_first_seen ON events (first_seen, id);
 CREATE INDEX events_last_seen ON events (last_seen, id);
 CREATE INDEX documents_published ON documents (published, id);
+
+-- A running collection's progress, written about once a second by the
+-- process that runs it so that every replica's Sources page shows it:
+-- records done of total (total 0 when unknown) as of progress_at.
+ALTER TABLE collection_runs ADD COLUMN progress_done BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE collection_runs ADD COLUMN progress_total BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE collection_runs ADD COLUMN progress_at BIGINT NOT NULL DEFAULT 0;
