@@ -241,15 +241,27 @@ var errLeaseLost = intel.Errorf(intel.CodeConflict, "lease lost: another process
 // process interrupted it) it cancels the collection with errLeaseLost;
 // other renewal errors are left to the next tick.
 func (c *Collector) holdLease(ctx context.Context, runID int64, cancel context.CancelCauseFunc) (stop func()) {
+	every := c.LeaseRenewal
+	if every <= 0 {
+		every = intel.RunLease / 3
+	}
+	return tick(ctx, every, func() bool {
+		if err := c.Store.RenewRun(ctx, runID); intel.ErrorCode(err) == intel.CodeNotFound {
+			cancel(errLeaseLost)
+			return false
+		}
+		return true
+	})
+}
+
+// tick calls fn every d from a goroutine until fn returns false, ctx is
+// done or stop is called; stop waits for a call under way to end.
+func tick(ctx context.Context, d time.Duration, fn func() bool) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		every := c.LeaseRenewal
-		if every <= 0 {
-			every = intel.RunLease / 3
-		}
-		t := time.NewTicker(every)
+		t := time.NewTicker(d)
 		defer t.Stop()
 		for {
 			select {
@@ -258,8 +270,7 @@ func (c *Collector) holdLease(ctx context.Context, runID int64, cancel context.C
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if err := c.Store.RenewRun(ctx, runID); intel.ErrorCode(err) == intel.CodeNotFound {
-					cancel(errLeaseLost)
+				if !fn() {
 					return
 				}
 			}
@@ -292,35 +303,19 @@ func (c *Collector) reportProgress(ctx context.Context, runID int64, next func(d
 	if every <= 0 {
 		every = time.Second
 	}
-	quit := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-quit:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				mu.Lock()
-				d, n, ok := done, total, changed
-				changed = false
-				mu.Unlock()
-				if ok {
-					// A lost report is followed by the next one; the run's
-					// end is recorded by FinishRun whatever happens here.
-					_ = c.Store.ReportRunProgress(ctx, runID, d, n)
-				}
-			}
+	stop = tick(ctx, every, func() bool {
+		mu.Lock()
+		d, n, ok := done, total, changed
+		changed = false
+		mu.Unlock()
+		if ok {
+			// A lost report is followed by the next one; the run's end is
+			// recorded by FinishRun whatever happens here.
+			_ = c.Store.ReportRunProgress(ctx, runID, d, n)
 		}
-	}()
-	return progress, func() {
-		close(quit)
-		<-finished
-	}
+		return true
+	})
+	return progress, stop
 }
 
 // readSafely is read with a parser's panic turned into the run's error:
