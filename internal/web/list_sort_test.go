@@ -111,3 +111,36 @@ func firstCursor(t *testing.T, e *testEnv) string {
 	}
 	return p.Next
 }
+
+// TestListSortInOpenAPI: the OpenAPI document gives every sortable list
+// its sort (naming the keys) and order parameters.
+func TestListSortInOpenAPI(t *testing.T) {
+	e := newEnv(t)
+	rec := scenario{Name: "openapi", URL: "/api/v1/openapi.json", ExpectedStatus: 200}.run(t, e)
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct {
+				Name        string `json:"name"`
+				Description string `json:"description"`
+			} `json:"parameters"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for path, keys := range map[string][]intel.SortKey{"/api/v1/indicators": intel.IndicatorSorts, "/api/v1/groups": intel.ObjectSorts,
+		"/api/v1/techniques": intel.ObjectSorts, "/api/v1/events": intel.EventSorts, "/api/v1/documents": intel.DocumentSorts} {
+		params := map[string]string{}
+		for _, p := range doc.Paths[path]["get"].Parameters {
+			params[p.Name] = p.Description
+		}
+		if _, ok := params["order"]; !ok {
+			t.Errorf("%s: no order parameter in %v", path, params)
+		}
+		for _, k := range keys {
+			if !strings.Contains(params["sort"], k.Name) {
+				t.Errorf("%s: sort parameter %q does not name %s", path, params["sort"], k.Name)
+			}
+		}
+	}
+}
