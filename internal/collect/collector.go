@@ -42,6 +42,9 @@ type Store interface {
 	FinishRun(ctx context.Context, run *intel.CollectionRun) error
 	// RenewRun extends a running collection's lease (intel.RunLease).
 	RenewRun(ctx context.Context, runID int64) error
+	// ReportRunProgress records a running collection's records done of
+	// total, for every replica's Sources page.
+	ReportRunProgress(ctx context.Context, runID int64, done, total int) error
 	ClaimDueSource(ctx context.Context, now time.Time) (*intel.Source, error)
 	// The stored group fingerprints, rebuilt after collections that
 	// changed the base (RefreshAnalysis).
@@ -83,6 +86,9 @@ type Collector struct {
 	// LeaseRenewal is how often a running collection renews its lease;
 	// intel.RunLease/3 when zero.
 	LeaseRenewal time.Duration
+	// ProgressEvery is how often a running collection's progress is
+	// written to its run; a second when zero.
+	ProgressEvery time.Duration
 	// Notify hears of every collection that changed the base, once its
 	// run is recorded (watches and their notifications); nil hears none.
 	Notify Notifier
@@ -179,7 +185,11 @@ func (c *Collector) Collect(ctx context.Context, src *intel.Source, opts Options
 	}
 	readCtx, cancel := context.WithCancelCause(ctx)
 	stopRenewing := c.holdLease(readCtx, run.ID, cancel)
-	stats, err := c.readSafely(readCtx, f, src, opts)
+	readOpts := opts
+	progress, stopReporting := c.reportProgress(readCtx, run.ID, opts.Progress)
+	readOpts.Progress = progress
+	stats, err := c.readSafely(readCtx, f, src, readOpts)
+	stopReporting()
 	stopRenewing()
 	if cause := context.Cause(readCtx); err != nil && errors.Is(cause, errLeaseLost) {
 		err = cause
@@ -231,15 +241,27 @@ var errLeaseLost = intel.Errorf(intel.CodeConflict, "lease lost: another process
 // process interrupted it) it cancels the collection with errLeaseLost;
 // other renewal errors are left to the next tick.
 func (c *Collector) holdLease(ctx context.Context, runID int64, cancel context.CancelCauseFunc) (stop func()) {
+	every := c.LeaseRenewal
+	if every <= 0 {
+		every = intel.RunLease / 3
+	}
+	return tick(ctx, every, func() bool {
+		if err := c.Store.RenewRun(ctx, runID); intel.ErrorCode(err) == intel.CodeNotFound {
+			cancel(errLeaseLost)
+			return false
+		}
+		return true
+	})
+}
+
+// tick calls fn every d from a goroutine until fn returns false, ctx is
+// done or stop is called; stop waits for a call under way to end.
+func tick(ctx context.Context, d time.Duration, fn func() bool) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		every := c.LeaseRenewal
-		if every <= 0 {
-			every = intel.RunLease / 3
-		}
-		t := time.NewTicker(every)
+		t := time.NewTicker(d)
 		defer t.Stop()
 		for {
 			select {
@@ -248,8 +270,7 @@ func (c *Collector) holdLease(ctx context.Context, runID int64, cancel context.C
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if err := c.Store.RenewRun(ctx, runID); intel.ErrorCode(err) == intel.CodeNotFound {
-					cancel(errLeaseLost)
+				if !fn() {
 					return
 				}
 			}
@@ -259,6 +280,42 @@ func (c *Collector) holdLease(ctx context.Context, runID int64, cancel context.C
 		close(done)
 		<-finished
 	}
+}
+
+// reportProgress returns the progress callback of a run: it calls next
+// (the caller's, if any) and keeps the latest count, which a goroutine
+// writes to the run every ProgressEvery until stop. The import never
+// waits for the write: on SQLite an import's transaction holds the one
+// writer, and the progress of that stretch is written once it commits.
+func (c *Collector) reportProgress(ctx context.Context, runID int64, next func(done, total int)) (progress func(done, total int), stop func()) {
+	var mu sync.Mutex
+	var done, total int
+	changed := false
+	progress = func(d, t int) {
+		mu.Lock()
+		done, total, changed = d, t, true
+		mu.Unlock()
+		if next != nil {
+			next(d, t)
+		}
+	}
+	every := c.ProgressEvery
+	if every <= 0 {
+		every = time.Second
+	}
+	stop = tick(ctx, every, func() bool {
+		mu.Lock()
+		d, n, ok := done, total, changed
+		changed = false
+		mu.Unlock()
+		if ok {
+			// A lost report is followed by the next one; the run's end is
+			// recorded by FinishRun whatever happens here.
+			_ = c.Store.ReportRunProgress(ctx, runID, d, n)
+		}
+		return true
+	})
+	return progress, stop
 }
 
 // readSafely is read with a parser's panic turned into the run's error:

@@ -51,6 +51,7 @@ type DocumentFilter struct {
 	SourceID int64
 	Country  string // ISO 3166 alpha-2: only documents that name it
 	Sector   string // a key of Sectors: only documents that name it
+	Sort     Sort   // one of DocumentSorts (newest first by default)
 	After    string
 	Limit    int
 }

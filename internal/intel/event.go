@@ -62,7 +62,8 @@ type EventFilter struct {
 	VictimCountry string
 	Since, Until  time.Time
 	// Lists are ordered by first seen, newest first (undated events
-	// last), then by ID.
+	// last), then by ID, unless Sort names another of EventSorts.
+	Sort  Sort
 	After string
 	Limit int
 }

@@ -118,8 +118,10 @@ type IndicatorFilter struct {
 	Since         time.Time
 	// Warninglisted is "only" (warninglisted values only), "exclude" or "".
 	Warninglisted string
-	After         string
-	Limit         int
+	// Sort orders the list by one of IndicatorSorts (newest first by default).
+	Sort  Sort
+	After string
+	Limit int
 }
 
 // Validate checks the filter's values.

@@ -148,8 +148,10 @@ type ObjectFilter struct {
 	Sector     string
 	Motivation string
 	SourceID   int64
-	After      string
-	Limit      int
+	// Sort orders the list by one of ObjectSorts (by name by default).
+	Sort  Sort
+	After string
+	Limit int
 }
 
 // Relationship is a typed edge between two objects ("uses",

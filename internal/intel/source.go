@@ -205,6 +205,17 @@ type CollectionRun struct {
 	Trigger    string       `json:"trigger,omitempty"` // "schedule", "cli", "api", "ui"
 	Stats      *ImportStats `json:"stats,omitempty"`
 	Error      string       `json:"error,omitempty"`
+	// Progress is how far the run had got when it last said, while it
+	// ran; nil before its first report.
+	Progress *RunProgress `json:"progress,omitempty"`
+}
+
+// RunProgress is a running collection's records done of Total (0 when
+// the total is not known yet) as of At.
+type RunProgress struct {
+	Done  int       `json:"done"`
+	Total int       `json:"total,omitempty"`
+	At    time.Time `json:"at"`
 }
 
 // Totals adds the counts over every kind of record.

@@ -61,9 +61,14 @@ func (s *Store) findDocumentByID(ctx context.Context, q querier, id int64) (*int
 	return d, err
 }
 
-// FindDocuments lists documents newest first (by ID) without their text.
+// FindDocuments lists documents newest first (by ID), or in f.Sort's
+// order, without their text.
 func (s *Store) FindDocuments(ctx context.Context, f intel.DocumentFilter) (intel.Page[*intel.Document], error) {
 	var page intel.Page[*intel.Document]
+	ks, err := newKeyset(f.Sort, intel.DocumentSorts, documentSortSQL, "d.id")
+	if err != nil {
+		return page, s.wrap("find documents", err)
+	}
 	limit := pageLimit(f.Limit)
 	var where []string
 	var args []any
@@ -78,37 +83,22 @@ func (s *Store) FindDocuments(ctx context.Context, f intel.DocumentFilter) (inte
 		}
 	}
 	if f.After != "" {
-		_, id, err := decodeCursor(f.After)
+		clause, cargs, err := ks.after(f.After)
 		if err != nil {
 			return page, s.wrap("find documents", err)
 		}
-		where = append(where, "d.id < ?")
-		args = append(args, id)
+		where, args = append(where, clause), append(args, cargs...)
 	}
-	query := `SELECT ` + documentListCols + ` FROM documents d`
+	query := `SELECT ` + documentListCols + `, ` + ks.col.expr + ` FROM documents d`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
-	rows, err := s.query(ctx, s.rdb, query+" ORDER BY d.id DESC LIMIT ?", append(args, limit+1)...)
+	rows, err := s.query(ctx, s.rdb, query+ks.orderBy()+" LIMIT ?", append(args, limit+1)...)
 	if err != nil {
 		return page, s.wrap("find documents", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		d, err := scanDocument(rows)
-		if err != nil {
-			return page, s.wrap("find documents", err)
-		}
-		page.Items = append(page.Items, d)
-	}
-	if err := rows.Err(); err != nil {
-		return page, s.wrap("find documents", err)
-	}
-	if len(page.Items) > limit {
-		page.Items = page.Items[:limit]
-		page.Next = encodeCursor("", page.Items[limit-1].ID)
-	}
-	return page, nil
+	page, err = keysetPage(rows, ks, limit, scanDocument, func(x *intel.Document) int64 { return x.ID })
+	return page, s.wrap("find documents", err)
 }
 
 const insertDocumentSQL = `INSERT INTO documents (source_id, title, url, published, text, citation, content_hash,

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -86,6 +85,10 @@ ORDER BY i.type, i.value`, id)
 // those of one stored group, one source label or one source.
 func (s *Store) FindEvents(ctx context.Context, f intel.EventFilter) (intel.Page[*intel.Event], error) {
 	var page intel.Page[*intel.Event]
+	ks, err := newKeyset(f.Sort, intel.EventSorts, eventSortSQL, "e.id")
+	if err != nil {
+		return page, s.wrap("find events", err)
+	}
 	limit := pageLimit(f.Limit)
 	var where []string
 	var args []any
@@ -124,42 +127,22 @@ func (s *Store) FindEvents(ctx context.Context, f intel.EventFilter) (intel.Page
 		args = append(args, ms(f.Until))
 	}
 	if f.After != "" {
-		key, id, err := decodeCursor(f.After)
+		clause, cargs, err := ks.after(f.After)
 		if err != nil {
 			return page, s.wrap("find events", err)
 		}
-		at, err := strconv.ParseInt(key, 10, 64)
-		if err != nil {
-			return page, s.wrap("find events", intel.Errorf(intel.CodeInvalid, "bad page cursor"))
-		}
-		where = append(where, "(e.first_seen < ? OR (e.first_seen = ? AND e.id < ?))")
-		args = append(args, at, at, id)
+		where, args = append(where, clause), append(args, cargs...)
 	}
-	query := `SELECT ` + eventCols + ` FROM events e`
+	query := `SELECT ` + eventCols + `, ` + ks.col.expr + ` FROM events e`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
-	rows, err := s.query(ctx, s.rdb, query+" ORDER BY e.first_seen DESC, e.id DESC LIMIT ?", append(args, limit+1)...)
+	rows, err := s.query(ctx, s.rdb, query+ks.orderBy()+" LIMIT ?", append(args, limit+1)...)
 	if err != nil {
 		return page, s.wrap("find events", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return page, s.wrap("find events", err)
-		}
-		page.Items = append(page.Items, e)
-	}
-	if err := rows.Err(); err != nil {
-		return page, s.wrap("find events", err)
-	}
-	if len(page.Items) > limit {
-		page.Items = page.Items[:limit]
-		last := page.Items[limit-1]
-		page.Next = encodeCursor(strconv.FormatInt(ms(last.FirstSeen), 10), last.ID)
-	}
-	return page, nil
+	page, err = keysetPage(rows, ks, limit, scanEvent, func(x *intel.Event) int64 { return x.ID })
+	return page, s.wrap("find events", err)
 }
 
 // EventCounts returns how many events the base holds, how many of them

@@ -57,46 +57,36 @@ func (s *Store) findIndicatorByID(ctx context.Context, q querier, id int64) (*in
 	return in, err
 }
 
-// FindIndicators lists indicators newest first with keyset paging.
+// FindIndicators lists indicators newest first, or in f.Sort's order,
+// with keyset paging.
 func (s *Store) FindIndicators(ctx context.Context, f intel.IndicatorFilter) (intel.Page[*intel.Indicator], error) {
 	var page intel.Page[*intel.Indicator]
 	if err := f.Validate(); err != nil {
 		return page, s.wrap("find indicators", err)
 	}
-	limit := pageLimit(f.Limit)
-	where, args := indicatorListWhere(f)
-	if f.After != "" {
-		_, id, err := decodeCursor(f.After)
-		if err != nil {
-			return page, s.wrap("find indicators", err)
-		}
-		where = append(where, "i.id < ?")
-		args = append(args, id)
-	}
-	query := `SELECT ` + indicatorCols + ` FROM indicators i`
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	rows, err := s.query(ctx, s.rdb, query+" ORDER BY i.id DESC LIMIT ?", append(args, limit+1)...)
+	ks, err := newKeyset(f.Sort, intel.IndicatorSorts, indicatorSortSQL, "i.id")
 	if err != nil {
 		return page, s.wrap("find indicators", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		in, err := scanIndicator(rows)
+	limit := pageLimit(f.Limit)
+	where, args := indicatorListWhere(f)
+	if f.After != "" {
+		clause, cargs, err := ks.after(f.After)
 		if err != nil {
 			return page, s.wrap("find indicators", err)
 		}
-		page.Items = append(page.Items, in)
+		where, args = append(where, clause), append(args, cargs...)
 	}
-	if err := rows.Err(); err != nil {
+	query := `SELECT ` + indicatorCols + `, ` + ks.col.expr + ` FROM indicators i`
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	rows, err := s.query(ctx, s.rdb, query+ks.orderBy()+" LIMIT ?", append(args, limit+1)...)
+	if err != nil {
 		return page, s.wrap("find indicators", err)
 	}
-	if len(page.Items) > limit {
-		page.Items = page.Items[:limit]
-		page.Next = encodeCursor("", page.Items[limit-1].ID)
-	}
-	return page, nil
+	page, err = keysetPage(rows, ks, limit, scanIndicator, func(x *intel.Indicator) int64 { return x.ID })
+	return page, s.wrap("find indicators", err)
 }
 
 // indicatorListWhere is the WHERE of an indicator list, without paging.

@@ -120,9 +120,14 @@ LIMIT 1`, kind, kind, n, n, n, n, n))
 	return o, s.wrap("find object", err)
 }
 
-// FindObjects lists objects by name with keyset paging.
+// FindObjects lists objects by name, or in f.Sort's order, with keyset
+// paging.
 func (s *Store) FindObjects(ctx context.Context, f intel.ObjectFilter) (intel.Page[*intel.Object], error) {
 	var page intel.Page[*intel.Object]
+	ks, err := newKeyset(f.Sort, intel.ObjectSorts, objectSortSQL, "o.id")
+	if err != nil {
+		return page, s.wrap("find objects", err)
+	}
 	limit := pageLimit(f.Limit)
 	var where []string
 	var args []any
@@ -168,39 +173,22 @@ func (s *Store) FindObjects(ctx context.Context, f intel.ObjectFilter) (intel.Pa
 		args = append(args, f.SourceID, f.SourceID)
 	}
 	if f.After != "" {
-		key, id, err := decodeCursor(f.After)
+		clause, cargs, err := ks.after(f.After)
 		if err != nil {
 			return page, s.wrap("find objects", err)
 		}
-		where = append(where, "(o.name_norm > ? OR (o.name_norm = ? AND o.id > ?))")
-		args = append(args, key, key, id)
+		where, args = append(where, clause), append(args, cargs...)
 	}
-	query := `SELECT ` + objectCols + `, o.name_norm FROM objects o`
+	query := `SELECT ` + objectCols + `, ` + ks.col.expr + ` FROM objects o`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
-	query += " ORDER BY o.name_norm, o.id LIMIT ?"
-	args = append(args, limit+1)
-	rows, err := s.query(ctx, s.rdb, query, args...)
+	rows, err := s.query(ctx, s.rdb, query+ks.orderBy()+" LIMIT ?", append(args, limit+1)...)
 	if err != nil {
 		return page, s.wrap("find objects", err)
 	}
-	defer rows.Close()
-	var lastKey string
-	for rows.Next() {
-		var norm string
-		o, err := scanObject(scanFunc(func(dest ...any) error { return rows.Scan(append(dest, &norm)...) }))
-		if err != nil {
-			return page, s.wrap("find objects", err)
-		}
-		if len(page.Items) < limit {
-			lastKey = norm
-			page.Items = append(page.Items, o)
-		} else {
-			page.Next = encodeCursor(lastKey, page.Items[limit-1].ID)
-		}
-	}
-	return page, s.wrap("find objects", rows.Err())
+	page, err = keysetPage(rows, ks, limit, scanObject, func(x *intel.Object) int64 { return x.ID })
+	return page, s.wrap("find objects", err)
 }
 
 // scanFunc adapts a function to scanner, to scan extra columns after a

@@ -52,20 +52,19 @@ FROM collection_runs r JOIN sources s ON s.id = r.source_id WHERE r.status = ? O
 	var out []StuckRun
 	for rows.Next() {
 		var (
-			r                 StuckRun
-			started, finished int64
-			stats             string
-			lease             int64
+			r     StuckRun
+			lease int64
 		)
-		if err := rows.Scan(&r.ID, &r.SourceID, &r.SourceName, &started, &finished, &r.Status, &r.Trigger, &stats, &r.Error,
-			&r.Owner, &lease); err != nil {
+		run, err := scanRun(scanFunc(func(dest ...any) error { return rows.Scan(append(dest, &r.Owner, &lease)...) }))
+		if err != nil {
 			return nil, s.wrap("find stuck runs", err)
 		}
+		r.CollectionRun = *run
 		held := func() bool { _, ok := s.running.Load(r.ID); return ok }
 		if runAlive(r.Owner, lease, now, held) {
 			continue
 		}
-		r.StartedAt, r.FinishedAt, r.LeaseUntil = fromMS(started), fromMS(finished), fromMS(lease)
+		r.LeaseUntil = fromMS(lease)
 		out = append(out, r)
 	}
 	return out, s.wrap("find stuck runs", rows.Err())

@@ -373,16 +373,31 @@ WHERE id = ? AND interval_ms > 0 AND next_run_at < ? + interval_ms`, end, run.So
 	return s.wrap("finish run", err)
 }
 
-const runCols = `r.id, r.source_id, s.name, r.started_at, r.finished_at, r.status, r.started_by, r.stats, r.error`
+// ReportRunProgress records how far a running collection has got, for
+// the Sources page of every replica; a run that is no longer running is
+// left as it ended.
+func (s *Store) ReportRunProgress(ctx context.Context, runID int64, done, total int) error {
+	_, err := s.exec(ctx, s.db, `UPDATE collection_runs SET progress_done = ?, progress_total = ?, progress_at = ?
+WHERE id = ? AND status = ?`, done, total, ms(truncMS(s.now())), runID, intel.RunRunning)
+	return s.wrap("report run progress", err)
+}
+
+const runCols = `r.id, r.source_id, s.name, r.started_at, r.finished_at, r.status, r.started_by, r.stats, r.error,
+	r.progress_done, r.progress_total, r.progress_at`
 
 func scanRun(r scanner) (*intel.CollectionRun, error) {
 	var (
 		run               intel.CollectionRun
 		started, finished int64
 		stats             string
+		done, total, at   int64
 	)
-	if err := r.Scan(&run.ID, &run.SourceID, &run.SourceName, &started, &finished, &run.Status, &run.Trigger, &stats, &run.Error); err != nil {
+	if err := r.Scan(&run.ID, &run.SourceID, &run.SourceName, &started, &finished, &run.Status, &run.Trigger, &stats, &run.Error,
+		&done, &total, &at); err != nil {
 		return nil, err
+	}
+	if at != 0 {
+		run.Progress = &intel.RunProgress{Done: int(done), Total: int(total), At: fromMS(at)}
 	}
 	run.StartedAt, run.FinishedAt = fromMS(started), fromMS(finished)
 	if stats != "" && stats != "{}" {

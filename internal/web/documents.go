@@ -97,7 +97,7 @@ func (s *Server) documents(r *http.Request) (intel.Page[*intel.Document], error)
 		return intel.Page[*intel.Document]{}, err
 	}
 	q := r.URL.Query()
-	f := intel.DocumentFilter{SourceID: src, After: q.Get("after"), Limit: limit}
+	f := intel.DocumentFilter{SourceID: src, Sort: querySort(q), After: q.Get("after"), Limit: limit}
 	if v := q.Get("country"); v != "" {
 		c, ok := geo.Find(v)
 		if !ok {
@@ -169,6 +169,7 @@ func (s *Server) apiDocumentDelete(w http.ResponseWriter, r *http.Request) {
 }
 
 type documentListData struct {
+	Q      url.Values // the query, for the sort headers
 	Items  []*intel.Document
 	Next   string
 	Naming string // the country or sector the list is filtered by
@@ -187,7 +188,7 @@ func (s *Server) documentListPage(w http.ResponseWriter, r *http.Request) {
 	if sec := intel.FindSector(r.URL.Query().Get("sector")); sec != "" {
 		naming = append(naming, "the "+sec+" sector")
 	}
-	s.render(w, r, http.StatusOK, "documents", documentListData{Items: page.Items, Next: nextURL(r, page.Next),
+	s.render(w, r, http.StatusOK, "documents", documentListData{Q: r.URL.Query(), Items: page.Items, Next: nextURL(r, page.Next),
 		Naming: strings.Join(naming, " and ")})
 }
 

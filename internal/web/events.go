@@ -199,7 +199,7 @@ func eventFilter(r *http.Request) (intel.EventFilter, error) {
 		return intel.EventFilter{}, err
 	}
 	q := r.URL.Query()
-	f := intel.EventFilter{GroupID: group, SourceID: src, GroupLabel: q.Get("label"), After: q.Get("after"), Limit: limit}
+	f := intel.EventFilter{GroupID: group, SourceID: src, GroupLabel: q.Get("label"), Sort: querySort(q), After: q.Get("after"), Limit: limit}
 	if v := strings.ToUpper(strings.TrimSpace(q.Get("technique"))); v != "" {
 		if !intel.IsAttackID(v) || !strings.HasPrefix(v, "T") || strings.HasPrefix(v, "TA") {
 			return f, intel.Errorf(intel.CodeInvalid, "technique %q is not an ATT&CK technique ID (T1566 or T1566.001)", v)

@@ -71,7 +71,7 @@ func (s *Server) indicatorFilter(r *http.Request) (intel.IndicatorFilter, error)
 	}
 	q := r.URL.Query()
 	f.Type, f.Value, f.Prefix, f.After = intel.IndicatorType(q.Get("type")), q.Get("value"), strings.TrimSpace(q.Get("prefix")), q.Get("after")
-	f.Warninglisted = q.Get("warninglisted")
+	f.Warninglisted, f.Sort = q.Get("warninglisted"), querySort(q)
 	if f.SourceID, err = queryInt64(r, "source_id"); err != nil {
 		return f, err
 	}
@@ -182,6 +182,8 @@ type indicatorListData struct {
 	Total   int
 	Next    string
 	First   string // the first page's URL when this is a later one
+	// OrderText says how the list is ordered ("newest first").
+	OrderText string
 }
 
 func (s *Server) indicatorListPage(w http.ResponseWriter, r *http.Request) {
@@ -195,7 +197,8 @@ func (s *Server) indicatorListPage(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	data := indicatorListData{Q: r.URL.Query(), Types: intel.IndicatorTypes, Items: page.Items, Next: nextURL(r, page.Next)}
+	data := indicatorListData{Q: r.URL.Query(), Types: intel.IndicatorTypes, Items: page.Items, Next: nextURL(r, page.Next),
+		OrderText: orderText(f.Sort, intel.IndicatorSorts, "newest first")}
 	if data.Total, err = s.store.CountIndicators(r.Context(), f); err != nil {
 		s.error(w, r, err)
 		return

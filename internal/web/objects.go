@@ -118,7 +118,7 @@ func (s *Server) deleteObject(r *http.Request, kind intel.ObjectKind) error {
 // names), motivation and source.
 func objectFilter(r *http.Request, kind intel.ObjectKind) (intel.ObjectFilter, error) {
 	q := r.URL.Query()
-	f := intel.ObjectFilter{Kind: kind, NamePrefix: q.Get("prefix"), After: q.Get("after"), Limit: defaultLimit}
+	f := intel.ObjectFilter{Kind: kind, NamePrefix: q.Get("prefix"), Sort: querySort(q), After: q.Get("after"), Limit: defaultLimit}
 	if kind != intel.KindGroup {
 		return f, nil
 	}

@@ -81,6 +81,7 @@ func loadAssets(fsys fs.FS) (*assets, error) {
 		"inc":         func(i int) int { return i + 1 },
 		"describe":    description,
 		"country":     geo.Name,
+		"sortColumn":  sortColumn,
 		// reviewForm gathers what a document page's Confirm, Reject and
 		// Withdraw form needs: the page (for its CSRF token), the item and
 		// its decision (Withdraw only when there is one).

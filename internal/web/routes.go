@@ -44,6 +44,11 @@ func pageParams(first ...queryParam) []queryParam {
 		queryParam{"limit", "integer", "page size, 1 to 500 (default 50)"})
 }
 
+// sortedPageParams are pageParams of a list that sorts by keys.
+func sortedPageParams(keys []intel.SortKey, first ...queryParam) []queryParam {
+	return pageParams(append(first, sortParams(keys)...)...)
+}
+
 // apiRoutes is the JSON API.
 func (s *Server) apiRoutes() []apiRoute {
 	var routes []apiRoute
@@ -65,8 +70,8 @@ func (s *Server) apiRoutes() []apiRoute {
 				queryParam{"source_id", "integer", "a source that holds a record of the group"})
 		}
 		routes = append(routes,
-			apiRoute{Method: "GET", Path: "/" + op.Seg, Perm: auth.ReadIntel, Summary: "List " + op.Seg + " by name",
-				Query: pageParams(params...), Status: 200, Result: intel.Page[*intel.Object]{}, Handler: s.apiObjectList(op.Kind)},
+			apiRoute{Method: "GET", Path: "/" + op.Seg, Perm: auth.ReadIntel, Summary: "List " + op.Seg + " by name, or as sort says",
+				Query: sortedPageParams(intel.ObjectSorts, params...), Status: 200, Result: intel.Page[*intel.Object]{}, Handler: s.apiObjectList(op.Kind)},
 			get,
 		)
 	}
@@ -123,8 +128,8 @@ func (s *Server) apiRoutes() []apiRoute {
 		apiRoute{Method: "GET", Path: "/groups/{id}/events", Perm: auth.ReadIntel, Summary: "Events attributed to a group, newest first",
 			Query: pageParams(), Status: 200, Result: intel.Page[*intel.Event]{}, Handler: s.apiGroupEvents},
 
-		apiRoute{Method: "GET", Path: "/events", Perm: auth.ReadIntel, Summary: "List events, newest first seen first (undated last)",
-			Query: pageParams(
+		apiRoute{Method: "GET", Path: "/events", Perm: auth.ReadIntel, Summary: "List events, newest first seen first (undated last), or as sort says",
+			Query: sortedPageParams(intel.EventSorts,
 				queryParam{"group_id", "integer", "only events attributed to this group"},
 				queryParam{"source_id", "integer", "only events of this source"},
 				queryParam{"label", "string", "only events whose source named the actor exactly so"},
@@ -138,8 +143,8 @@ func (s *Server) apiRoutes() []apiRoute {
 		apiRoute{Method: "GET", Path: "/events/{id}", Perm: auth.ReadIntel, Summary: "One event with its indicators",
 			Status: 200, Result: intel.Event{}, Handler: s.apiEventGet},
 
-		apiRoute{Method: "GET", Path: "/documents", Perm: auth.ReadIntel, Summary: "List documents, newest first, without text",
-			Query: pageParams(queryParam{"source_id", "integer", "only documents of this source"},
+		apiRoute{Method: "GET", Path: "/documents", Perm: auth.ReadIntel, Summary: "List documents, newest first or as sort says, without text",
+			Query: sortedPageParams(intel.DocumentSorts, queryParam{"source_id", "integer", "only documents of this source"},
 				queryParam{"country", "string", "only documents that name this country (ISO 3166 code or name)"},
 				queryParam{"sector", "string", "only documents that name this sector"}),
 			Status: 200, Result: intel.Page[*intel.Document]{}, Handler: s.apiDocumentList},
@@ -154,8 +159,8 @@ func (s *Server) apiRoutes() []apiRoute {
 		apiRoute{Method: "DELETE", Path: "/documents/{id}", Perm: auth.WriteIntel, Summary: "Delete a document",
 			Status: 204, Handler: s.apiDocumentDelete},
 
-		apiRoute{Method: "GET", Path: "/indicators", Perm: auth.ReadIntel, Summary: "List indicators, newest first",
-			Query: pageParams(queryParam{"type", "string", "only this indicator type"}, queryParam{"value", "string", "exact canonical value"},
+		apiRoute{Method: "GET", Path: "/indicators", Perm: auth.ReadIntel, Summary: "List indicators, newest first or as sort says",
+			Query: sortedPageParams(intel.IndicatorSorts, queryParam{"type", "string", "only this indicator type"}, queryParam{"value", "string", "exact canonical value"},
 				queryParam{"prefix", "string", "values that start with this, as typed or in lower case"},
 				queryParam{"source_id", "integer", "what this source gave (its own indicators and those its IOC lists confirmed)"},
 				queryParam{"group_id", "integer", "tied to this group through its events or STIX indicates relationships"},

@@ -318,12 +318,43 @@ func (s *Server) apiRuns(w http.ResponseWriter, r *http.Request) {
 // sourceRow is a source as the list shows it.
 type sourceRow struct {
 	sourceStatus
-	Every string // "every 24h", "on demand"
+	Every    string       // "every 24h", "on demand"
+	Progress *runProgress // the latest run's, while it runs
+}
+
+// runProgress is a running collection as the Sources page shows it.
+type runProgress struct {
+	Done, Total int
+	Percent     int    // of Total; 0 when it is not known
+	Elapsed     string // from the start to the last report, or to now before one
+	Rate        int    // records a second over Elapsed; 0 before a report
+}
+
+// progressOf describes a running run at now (nil for any other run).
+func progressOf(run *intel.CollectionRun, now time.Time) *runProgress {
+	if run == nil || run.Status != intel.RunRunning {
+		return nil
+	}
+	p := &runProgress{}
+	end := now
+	if pr := run.Progress; pr != nil {
+		p.Done, p.Total, end = pr.Done, pr.Total, pr.At
+		if pr.Total > 0 {
+			p.Percent = min(100, pr.Done*100/pr.Total)
+		}
+	}
+	d := max(0, end.Sub(run.StartedAt)).Round(time.Second)
+	if secs := d.Seconds(); secs > 0 {
+		p.Rate = int(float64(p.Done) / secs)
+	}
+	p.Elapsed = d.String()
+	return p
 }
 
 type sourcesData struct {
 	formMessage
 	Rows      []sourceRow
+	Running   bool // a run is going on: the list refreshes itself
 	Catalogue []collect.CatalogueEntry
 	Formats   []string // nil without a collector: no add form
 	// The add form.
@@ -364,7 +395,9 @@ func (s *Server) renderSources(w http.ResponseWriter, r *http.Request, status in
 		return
 	}
 	for _, it := range items {
-		data.Rows = append(data.Rows, sourceRow{sourceStatus: it, Every: every(it.Source)})
+		row := sourceRow{sourceStatus: it, Every: every(it.Source), Progress: progressOf(it.LatestRun, s.now())}
+		data.Running = data.Running || row.Progress != nil
+		data.Rows = append(data.Rows, row)
 	}
 	data.Catalogue, data.TLPs = collect.Catalogue(), tlps()
 	if s.collector != nil {

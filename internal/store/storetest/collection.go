@@ -345,3 +345,36 @@ func testRunLeases(t *testing.T, open Opener) {
 		must(t, "finish "+c.name, s.FinishRun(ctx, &intel.CollectionRun{ID: run.ID, SourceID: src.ID, Status: intel.RunOK}))
 	}
 }
+
+// testRunProgress: a running run's progress is stored in its row, read
+// back by the run lists (another replica reads the same row), and left
+// as it was once the run has finished.
+func testRunProgress(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := ctxAs(t, 1, "admin")
+	src := &intel.Source{Name: "slow feed", Kind: intel.SourceIOCList, Credibility: 0.5, Format: "trail", Location: "https://example.org/t.txt"}
+	must(t, "define", s.UpsertSource(ctx, src))
+	run, err := s.StartRun(ctx, src.ID, "ui")
+	must(t, "start", err)
+	latest, err := s.FindLatestRuns(ctx)
+	must(t, "latest before a report", err)
+	if p := latest[src.ID].Progress; p != nil {
+		t.Errorf("progress before the first report: %+v, want none", p)
+	}
+	must(t, "report", s.ReportRunProgress(ctx, run.ID, 1200, 5000))
+	must(t, "report again", s.ReportRunProgress(ctx, run.ID, 2500, 5000))
+	latest, err = s.FindLatestRuns(ctx)
+	must(t, "latest", err)
+	p := latest[src.ID].Progress
+	if p == nil || p.Done != 2500 || p.Total != 5000 || p.At.IsZero() {
+		t.Fatalf("progress of the running run: %+v, want 2500 of 5000 with a time", p)
+	}
+	run.Status = intel.RunOK
+	must(t, "finish", s.FinishRun(ctx, run))
+	must(t, "report after the end", s.ReportRunProgress(ctx, run.ID, 9, 9))
+	runs, err := s.FindRuns(ctx, src.ID, 1)
+	must(t, "runs", err)
+	if got := runs[0].Progress; got == nil || got.Done != 2500 || runs[0].Status != intel.RunOK {
+		t.Errorf("finished run: %s, progress %+v; want ok with the last report (2500) kept", runs[0].Status, got)
+	}
+}

@@ -26,12 +26,12 @@ func Run(t *testing.T, open Opener) {
 		fn   func(t *testing.T, open Opener)
 	}{
 		{"Sources", testSources},
-		{"Collection", testCollection},
+		{"Collection", testCollection}, {"RunProgress", testRunProgress},
 		{"Secrets", testSecrets},
 		{"Objects", testObjects}, {"ObjectFilters", testObjectFilters}, {"EventList", testEventList}, {"SourceEvents", testSourceEvents},
 		{"ObjectPaging", testObjectPaging},
 		{"Documents", testDocuments},
-		{"Indicators", testIndicators}, {"IndicatorList", testIndicatorList},
+		{"Indicators", testIndicators}, {"IndicatorList", testIndicatorList}, {"ListSorts", testListSorts},
 		{"Import", testImport},
 		{"ImportIdempotent", testImportIdempotent},
 		{"ImportRollback", testImportRollback},
