@@ -75,6 +75,10 @@ document.addEventListener("securitypolicyviolation", e => window.spoorCSP.push(e
 		return fmt.Sprintf(`[...document.querySelectorAll("#doc-entity-links tbody tr")].find(r => r.cells[0].textContent === %q)`, text)
 	}
 	decision := func(text string) string { return row(text) + `.cells[4].textContent` }
+	// settled is true once htmx has swapped the page in and processed it:
+	// a button clicked before that would submit its form natively, and
+	// the page (with the watch above) would be replaced.
+	const settled = ` && !document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling")`
 	click := func(name, text, value string) {
 		t.Helper()
 		step(t, bctx, name, chromedp.Evaluate[chromedp.Void](row(text)+`.querySelector('button[value=`+value+`]').click()`))
@@ -84,9 +88,9 @@ document.addEventListener("securitypolicyviolation", e => window.spoorCSP.push(e
 	}
 
 	click("confirm APT28", "APT28", "confirmed")
-	waitFor(t, bctx, "APT28 confirmed", decision("APT28")+` === "confirmed"`)
+	waitFor(t, bctx, "APT28 confirmed", decision("APT28")+` === "confirmed"`+settled)
 	click("reject the payload", payload, "rejected")
-	waitFor(t, bctx, "payload rejected", decision(payload)+` === "rejected"`)
+	waitFor(t, bctx, "payload rejected", decision(payload)+` === "rejected"`+settled)
 	if d, err := chromedp.Run(bctx, chromedp.Evaluate[string](decision("APT28"))); err != nil || d != "confirmed" {
 		t.Errorf("APT28's decision after the rejection = %q, %v", d, err)
 	}
@@ -102,7 +106,7 @@ document.addEventListener("securitypolicyviolation", e => window.spoorCSP.push(e
 	}
 
 	click("withdraw the rejection", payload, "withdrawn")
-	waitFor(t, bctx, "rejection withdrawn", decision(payload)+` === "" && !document.querySelector("#doc-text mark.rejected")`)
+	waitFor(t, bctx, "rejection withdrawn", decision(payload)+` === "" && !document.querySelector("#doc-text mark.rejected")`+settled)
 
 	hostile, err := chromedp.Run(bctx, chromedp.Evaluate[string](`JSON.stringify([window.spoorXSS === undefined,
   document.querySelectorAll("#doc-text img, #doc-entity-links img, [onerror]").length, window.spoorCSP.length])`))
