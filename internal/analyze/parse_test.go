@@ -179,3 +179,16 @@ func TestTimestampIndices(t *testing.T) {
 		t.Errorf("FromUnix hour of week = %d", got.HourOfWeek())
 	}
 }
+
+// TestFromStored: a stored instant at midnight UTC is a date, any other
+// has its hour.
+func TestFromStored(t *testing.T) {
+	date := analyze.FromStored(time.Date(2024, 3, 4, 0, 0, 0, 0, time.UTC))
+	if date.Precision != analyze.PrecisionDay || date.HourOfWeek() != -1 || date.DayOfWeek() != 0 {
+		t.Errorf("midnight: %+v, hour %d, day %d; want a Monday date without an hour", date, date.HourOfWeek(), date.DayOfWeek())
+	}
+	at := analyze.FromStored(time.Date(2024, 3, 4, 9, 30, 0, 0, time.FixedZone("", 4*3600)))
+	if at.HourOfWeek() != 5 || at.Time.Location() != time.UTC {
+		t.Errorf("09:30 at +04: hour %d, want 5 (05:30 UTC on Monday)", at.HourOfWeek())
+	}
+}

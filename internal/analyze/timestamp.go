@@ -97,6 +97,19 @@ func (ts Timestamp) DayOfWeek() int {
 	return int(((day+3)%7 + 7) % 7) // 1970-01-01 was a Thursday
 }
 
+// FromStored reads an activity time as the store keeps it (an
+// intel.Event's Times: instants without a precision). An instant at
+// exactly midnight UTC is taken for a date alone, which is how sources of
+// day precision are stored, so it counts for weekdays but not for hours;
+// any other instant has second precision.
+func FromStored(t time.Time) Timestamp {
+	t = t.UTC()
+	if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
+		return Timestamp{Time: t, Precision: PrecisionDay}
+	}
+	return Timestamp{Time: t, Precision: PrecisionSecond}
+}
+
 // HourOfWeek is the UTC hour of the week, Monday 00:00–00:59 UTC = 0 …
 // Sunday 23:00–23:59 UTC = 167, or -1 when the hour is not known.
 func (ts Timestamp) HourOfWeek() int {

@@ -103,20 +103,20 @@ func eventTokens(e *intel.Event) []string {
 }
 
 // eventHours is the hour-of-week histogram of an event's activity times,
-// or nil when none has a time of day. A time at exactly midnight UTC is
-// read as a date alone, as the fingerprints read it: a weekday without an
+// or nil when none has a time of day. A date alone (analyze.FromStored)
+// is left out, as the fingerprints leave it out: a weekday without an
 // hour would say every Monday-to-Friday actor works alike.
 func eventHours(e *intel.Event) []float64 {
 	var h []float64
 	for _, t := range e.Times {
-		t = t.UTC()
-		if t.IsZero() || t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
+		i := analyze.FromStored(t).HourOfWeek()
+		if t.IsZero() || i < 0 {
 			continue
 		}
 		if h == nil {
 			h = make([]float64, hoursOfWeek)
 		}
-		h[((int(t.Weekday())+6)%7)*24+t.Hour()]++
+		h[i]++
 	}
 	return h
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/spoor/spoor/internal/analyze"
 	"github.com/spoor/spoor/internal/fingerprint"
 	"github.com/spoor/spoor/internal/intel"
 )
@@ -46,7 +47,7 @@ func TestDatesWithoutTimeOfDayLeaveHoursAlone(t *testing.T) {
 	if p.HourOfWeek[5] != 1 {
 		t.Errorf("hour-of-week: %v, want one count at index 5", p.HourOfWeek)
 	}
-	if got := fingerprint.HourOfWeek(time.Date(2024, 3, 10, 23, 59, 0, 0, time.UTC)); got != 167 {
+	if got := analyze.FromStored(time.Date(2024, 3, 10, 23, 59, 0, 0, time.UTC)).HourOfWeek(); got != 167 {
 		t.Errorf("Sunday 23:59 UTC = %d, want 167", got)
 	}
 }

@@ -149,23 +149,15 @@ var citation = regexp.MustCompile(`\(Citation:[^)]*\)|\]\([^)]*\)`)
 // is taken for a date without a time of day (how day-precision sources
 // store them) and left out of the hour histogram.
 func (p *Profile) AddTime(t time.Time) {
-	t = t.UTC()
 	if t.IsZero() {
 		return
 	}
-	p.Weekdays[(int(t.Weekday())+6)%7]++
-	if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
-		return
+	ts := analyze.FromStored(t)
+	p.Weekdays[ts.DayOfWeek()]++
+	if h := ts.HourOfWeek(); h >= 0 {
+		p.HourOfWeek[h]++
+		p.HoursUsed++
 	}
-	p.HourOfWeek[HourOfWeek(t)]++
-	p.HoursUsed++
-}
-
-// HourOfWeek is the histogram index of t in UTC.
-func HourOfWeek(t time.Time) int {
-	t = t.UTC()
-	day := (int(t.Weekday()) + 6) % 7 // Monday = 0
-	return day*24 + t.Hour()
 }
 
 // AddInfraCountries adds the countries of an event's infrastructure, once
