@@ -219,21 +219,15 @@ func trainAttribution(ctx context.Context, e *env, st *store.Store, minEvents, f
 // techniqueTactics maps the stored ATT&CK techniques to their tactics, for
 // the attribution encoder.
 func techniqueTactics(ctx context.Context, st *store.Store) (attribute.Tactics, error) {
-	out := attribute.Tactics{}
-	f := intel.ObjectFilter{Kind: intel.KindTechnique, Limit: 500}
-	for {
-		page, err := st.FindObjects(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		for _, o := range page.Items {
-			if o.ExternalID != "" && len(o.Tactics) > 0 {
-				out[o.ExternalID] = o.Tactics
-			}
-		}
-		if page.Next == "" {
-			return out, nil
-		}
-		f.After = page.Next
+	all, err := st.FindAllObjects(ctx, intel.KindTechnique)
+	if err != nil {
+		return nil, err
 	}
+	out := attribute.Tactics{}
+	for _, o := range all {
+		if o.ExternalID != "" && len(o.Tactics) > 0 {
+			out[o.ExternalID] = o.Tactics
+		}
+	}
+	return out, nil
 }

@@ -120,6 +120,25 @@ LIMIT 1`, kind, kind, n, n, n, n, n))
 	return o, s.wrap("find object", err)
 }
 
+// FindAllObjects returns every active object of a kind, by name, read a
+// page at a time: for the few kinds a caller needs whole (ATT&CK's 750
+// techniques for the matrix and the attribution encoder).
+func (s *Store) FindAllObjects(ctx context.Context, kind intel.ObjectKind) ([]*intel.Object, error) {
+	var out []*intel.Object
+	f := intel.ObjectFilter{Kind: kind, Limit: 500}
+	for {
+		page, err := s.FindObjects(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Items...)
+		if page.Next == "" {
+			return out, nil
+		}
+		f.After = page.Next
+	}
+}
+
 // FindObjects lists objects by name, or in f.Sort's order, with keyset
 // paging.
 func (s *Store) FindObjects(ctx context.Context, f intel.ObjectFilter) (intel.Page[*intel.Object], error) {

@@ -133,23 +133,17 @@ func (s *Server) analysis(ctx context.Context) (*analysisState, error) {
 
 // techniqueCatalogue reads every technique's name and tactics.
 func (s *Server) techniqueCatalogue(ctx context.Context) (map[string]techniqueInfo, error) {
-	out := map[string]techniqueInfo{}
-	f := intel.ObjectFilter{Kind: intel.KindTechnique, Limit: 500}
-	for {
-		page, err := s.store.FindObjects(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		for _, o := range page.Items {
-			if o.ExternalID != "" {
-				out[o.ExternalID] = techniqueInfo{ObjectID: o.ID, Name: o.Name, Tactics: o.Tactics}
-			}
-		}
-		if page.Next == "" {
-			return out, nil
-		}
-		f.After = page.Next
+	all, err := s.store.FindAllObjects(ctx, intel.KindTechnique)
+	if err != nil {
+		return nil, err
 	}
+	out := map[string]techniqueInfo{}
+	for _, o := range all {
+		if o.ExternalID != "" {
+			out[o.ExternalID] = techniqueInfo{ObjectID: o.ID, Name: o.Name, Tactics: o.Tactics}
+		}
+	}
+	return out, nil
 }
 
 // tactics is ATT&CK Enterprise's tactic order: the matrix's columns.

@@ -18,6 +18,7 @@ import (
 type objectStore interface {
 	FindObjectByID(ctx context.Context, id int64) (*intel.Object, error)
 	FindObjects(ctx context.Context, f intel.ObjectFilter) (intel.Page[*intel.Object], error)
+	FindAllObjects(ctx context.Context, kind intel.ObjectKind) ([]*intel.Object, error)
 	CreateObject(ctx context.Context, o *intel.Object) error
 	UpdateObject(ctx context.Context, id int64, u intel.ObjectUpdate) (*intel.Object, error)
 	DeleteObject(ctx context.Context, id int64) error
