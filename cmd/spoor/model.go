@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/spoor/spoor/internal/config"
 	"github.com/spoor/spoor/internal/web"
@@ -94,32 +91,10 @@ their next request. Pins are audited.`,
 						use = "older encoding"
 					}
 					t.row(strconv.FormatInt(m.ID, 10), m.Kind, strconv.Itoa(m.Version), m.CreatedAt.UTC().Format("2006-01-02 15:04"),
-						use, strconv.FormatInt(m.Bytes, 10), summaryLine(m.Model.Summary))
+						use, strconv.FormatInt(m.Bytes, 10), m.SummaryText())
 				}
 				return t.flush()
 			}
 		},
 	}
-}
-
-// summaryLine writes a model's training summary (a JSON object) as
-// "key value" pairs of its plain values, in key order.
-func summaryLine(summary string) string {
-	var fields map[string]any
-	if json.Unmarshal([]byte(summary), &fields) != nil {
-		return ""
-	}
-	keys := make([]string, 0, len(fields))
-	for k, v := range fields {
-		switch v.(type) {
-		case string, float64, bool:
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s %v", strings.ReplaceAll(k, "_", " "), fields[k]))
-	}
-	return strings.Join(parts, ", ")
 }

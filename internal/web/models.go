@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -153,4 +154,27 @@ func (s *Server) modelUnpinForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/attribute/model", http.StatusSeeOther)
+}
+
+// SummaryText writes the model's training summary (a JSON object) as
+// "key value" pairs of its plain values, in key order: "events 7874,
+// first 2012-05-15, groups 159, …".
+func (m StoredModel) SummaryText() string {
+	var fields map[string]any
+	if json.Unmarshal(m.Summary, &fields) != nil {
+		return ""
+	}
+	keys := make([]string, 0, len(fields))
+	for k, v := range fields {
+		switch v.(type) {
+		case string, float64, bool:
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %v", strings.ReplaceAll(k, "_", " "), fields[k]))
+	}
+	return strings.Join(parts, ", ")
 }
