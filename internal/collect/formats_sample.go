@@ -6,7 +6,6 @@ import (
 	"io"
 	"path"
 	"strings"
-	"time"
 
 	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/sample"
@@ -24,7 +23,7 @@ func (c *Collector) runSample(ctx context.Context, st Store, r io.Reader, name s
 	if err != nil {
 		return nil, fmt.Errorf("sample %s: %w", name, err)
 	}
-	a, err := sample.Inspect(name, data, time.Now())
+	a, err := sample.Inspect(name, data, c.now())
 	if err != nil {
 		return nil, intel.Errorf(intel.CodeInvalid, "%v", err)
 	}

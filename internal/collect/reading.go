@@ -127,11 +127,23 @@ func RereadReports(ctx context.Context, st ReadingStore, readUnread bool) (*inte
 			ents, techs = imp.Entities, imp.Techniques
 			total.Count("read").Seen++
 		} else {
+			relinked := false
 			for i := range ents {
-				ents[i].ObjectID = linkEntity(known, ents[i].Type, ents[i].Text)
+				id := linkEntity(known, ents[i].Type, ents[i].Text)
+				relinked = relinked || id != ents[i].ObjectID
+				ents[i].ObjectID = id
 			}
 			for i := range techs {
-				techs[i].ObjectID = linkTechnique(known, techs[i].Technique)
+				id := linkTechnique(known, techs[i].Technique)
+				relinked = relinked || id != techs[i].ObjectID
+				techs[i].ObjectID = id
+			}
+			// After a collection (readUnread false) a report whose links
+			// stay as stored has nothing to write: its event stands.
+			if !relinked && !readUnread {
+				docs.Seen++
+				docs.Unchanged++
+				continue
 			}
 		}
 		stats, err := st.RereadReport(ctx, id, d.ContentHash, ents, techs)

@@ -20,13 +20,9 @@ func (s *Store) FindAttributionChecks(ctx context.Context, groups []int64, indic
 	if len(groups) == 0 {
 		return out, nil
 	}
-	in := placeholders(1, len(groups))
-	args := make([]any, 0, len(groups)+len(indicators))
-	for _, g := range groups {
-		args = append(args, g)
-	}
+	groupIn, groupArgs := s.d.inInt(groups)
 	want := map[[2]string]bool{}
-	var values []any
+	var values []string
 	for _, ind := range indicators[:min(len(indicators), maxCheckedIndicators)] {
 		key := [2]string{string(ind.Type), ind.Value}
 		if !want[key] {
@@ -35,11 +31,12 @@ func (s *Store) FindAttributionChecks(ctx context.Context, groups []int64, indic
 		}
 	}
 	if len(values) > 0 {
+		valueIn, valueArgs := s.d.inText(values)
 		rows, err := s.query(ctx, s.rdb, `SELECT e.group_id, i.type, i.value, COUNT(DISTINCT e.id), COALESCE(src.name, '')
 FROM indicators i JOIN event_indicators ei ON ei.indicator_id = i.id JOIN events e ON e.id = ei.event_id
 LEFT JOIN sources src ON src.id = e.source_id
-WHERE e.group_id IN `+in+` AND i.value IN `+placeholders(1, len(values))+`
-GROUP BY e.group_id, i.type, i.value, src.name ORDER BY e.group_id, i.type, i.value, src.name`, append(slices.Clone(args), values...)...)
+WHERE e.group_id `+groupIn+` AND i.value `+valueIn+`
+GROUP BY e.group_id, i.type, i.value, src.name ORDER BY e.group_id, i.type, i.value, src.name`, append(slices.Clone(groupArgs), valueArgs...)...)
 		if err != nil {
 			return nil, s.wrap(op, err)
 		}
@@ -74,8 +71,8 @@ GROUP BY e.group_id, i.type, i.value, src.name ORDER BY e.group_id, i.type, i.va
 	}
 	rows, err := s.query(ctx, s.rdb, `SELECT e.id, e.group_id, e.title, COALESCE(e.document_id, 0), e.first_seen,
 	e.techniques, e.software, e.sectors, e.victim_countries
-FROM events e WHERE e.group_id IN `+in+` AND (e.techniques <> '[]' OR e.software <> '[]' OR e.sectors <> '[]' OR e.victim_countries <> '[]')
-ORDER BY e.first_seen, e.id`, args...)
+FROM events e WHERE e.group_id `+groupIn+` AND (e.techniques <> '[]' OR e.software <> '[]' OR e.sectors <> '[]' OR e.victim_countries <> '[]')
+ORDER BY e.first_seen, e.id`, groupArgs...)
 	if err != nil {
 		return nil, s.wrap(op, err)
 	}

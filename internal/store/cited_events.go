@@ -63,10 +63,7 @@ func (s *Store) DeriveReportEvents(ctx context.Context) (intel.DerivedEvents, er
 			e := want[key]
 			old, ok := have[key]
 			delete(have, key)
-			var source any
-			if e.SourceID != 0 {
-				source = e.SourceID
-			}
+			source := nullID(e.SourceID)
 			switch {
 			case !ok:
 				if _, err := s.exec(ctx, tx, `INSERT INTO events (title, group_id, group_label, document_id, source_id, event_key,

@@ -153,6 +153,7 @@ func joinDocumentEvents(events []*intel.Event) []*intel.Event {
 		f.Sectors = union(f.Sectors, e.Sectors)
 		f.VictimCountries = union(f.VictimCountries, e.VictimCountries)
 		f.InfraCountries = union(f.InfraCountries, e.InfraCountries)
+		f.InfraASNs = union(f.InfraASNs, e.InfraASNs)
 		f.Times = append(f.Times, e.Times...)
 		if f.Purpose == "" {
 			f.Purpose = e.Purpose

@@ -50,9 +50,9 @@ FROM models WHERE kind = ? ORDER BY pinned DESC, id DESC LIMIT 1`, kind).Scan(&m
 }
 
 // LatestModelID returns the ID of the model of a kind in use (the pinned
-// one, else the newest), or CodeNotFound: one indexed row, so that a
-// server can tell whether the model it holds is still the one to use
-// without reading it.
+// one, else the newest), or CodeNotFound: one small row among the few of
+// its kind, so that a server can tell whether the model it holds is still
+// the one to use without reading it.
 func (s *Store) LatestModelID(ctx context.Context, kind string) (int64, error) {
 	var id int64
 	err := s.queryRow(ctx, s.rdb, `SELECT id FROM models WHERE kind = ? ORDER BY pinned DESC, id DESC LIMIT 1`, kind).Scan(&id)

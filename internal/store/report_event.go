@@ -21,8 +21,8 @@ const (
 )
 
 // ReportEventKey is the key, within the report's source, of the event an
-// imported report becomes. It differs from the "report:<id>" events
-// derived from the reports ATT&CK cites, which FindGroupEvidence joins
+// imported report becomes. It differs from the "cited:<group>:<doc>"
+// events derived from the reports ATT&CK cites, which FindGroupEvidence joins
 // with it when both stand for one report of one group.
 func ReportEventKey(documentID int64) string {
 	return "document:" + strconv.FormatInt(documentID, 10)
