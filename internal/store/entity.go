@@ -243,8 +243,6 @@ func (s *Store) RereadReport(ctx context.Context, docID int64, contentHash strin
 		if d.ContentHash != contentHash {
 			return intel.Errorf(intel.CodeConflict, "document %d: its text changed since it was read", docID)
 		}
-		stats.Count("document").Seen++
-		stats.Count("document").Unchanged++
 		entChanged, err := s.reportEntities(ctx, tx, docID, d.Text, ents, stats)
 		if err != nil {
 			return fmt.Errorf("entities: %w", err)
