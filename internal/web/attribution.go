@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -159,19 +160,23 @@ type attributionModelView struct {
 	Stored []StoredModel `json:"-"`
 }
 
-// attributionModel reads the newest stored attribution model; CodeNotFound
-// before the first `spoor train attribution`.
+// attributionModel reads the attribution model in use (the pinned one,
+// else the newest) from the list of stored models, which leaves the
+// model's data out (tens of MB on a large base); CodeNotFound before the
+// first `spoor train attribution`.
 func (s *Server) attributionModel(ctx context.Context) (*attributionModelView, error) {
-	m, err := s.store.FindLatestModel(ctx, "attribution")
-	if intel.ErrorCode(err) == intel.CodeNotFound {
-		return nil, intel.Errorf(intel.CodeNotFound, "no attribution model is stored: run spoor train attribution")
-	}
+	stored, err := ListModels(ctx, s.store, "attribution")
 	if err != nil {
 		return nil, err
 	}
+	i := slices.IndexFunc(stored, func(m StoredModel) bool { return m.InUse })
+	if i < 0 {
+		return nil, intel.Errorf(intel.CodeNotFound, "no attribution model is stored: run spoor train attribution")
+	}
+	m := stored[i]
 	v := &attributionModelView{ID: m.ID, CreatedAt: m.CreatedAt, Version: m.Version,
-		Summary: rawJSON(m.Summary), Params: rawJSON(m.Params), Pinned: m.Pinned}
-	if ev := strings.TrimSpace(m.Evaluation); ev != "" && ev != "{}" {
+		Summary: m.Summary, Params: m.Params, Pinned: m.Pinned, Stored: stored}
+	if ev := strings.TrimSpace(m.Model.Evaluation); ev != "" && ev != "{}" {
 		v.Evaluation = &attribute.Evaluation{}
 		if err := json.Unmarshal([]byte(ev), v.Evaluation); err != nil {
 			return nil, fmt.Errorf("attribution model %d: stored evaluation: %w", m.ID, err)
@@ -200,10 +205,6 @@ func (s *Server) apiAttributionModel(w http.ResponseWriter, r *http.Request) {
 func (s *Server) attributionModelPage(w http.ResponseWriter, r *http.Request) {
 	v, err := s.attributionModel(r.Context())
 	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	if v.Stored, err = ListModels(r.Context(), s.store, "attribution"); err != nil {
 		s.error(w, r, err)
 		return
 	}
