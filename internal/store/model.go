@@ -86,7 +86,9 @@ FROM models WHERE ? = '' OR kind = ? ORDER BY id DESC`, kind, kind)
 
 // PinModel makes a stored model the one of its kind in use, whatever
 // newer ones are stored or trained later, until UnpinModel; audited.
-func (s *Store) PinModel(ctx context.Context, id int64) (*intel.Model, error) {
+// usable, when not nil, may refuse the model by its kind and version (one
+// this program cannot read) before anything changes.
+func (s *Store) PinModel(ctx context.Context, id int64, usable func(kind string, version int) error) (*intel.Model, error) {
 	m := &intel.Model{ID: id}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var version int
@@ -96,6 +98,11 @@ func (s *Store) PinModel(ctx context.Context, id int64) (*intel.Model, error) {
 		}
 		if err != nil {
 			return err
+		}
+		if usable != nil {
+			if err := usable(m.Kind, version); err != nil {
+				return err
+			}
 		}
 		m.Version, m.Pinned = version, true
 		if _, err := s.exec(ctx, tx, `UPDATE models SET pinned = 0 WHERE kind = ? AND pinned = 1`, m.Kind); err != nil {

@@ -26,7 +26,7 @@ type attributionStore interface {
 	FindLatestModel(ctx context.Context, kind string) (*intel.Model, error)
 	LatestModelID(ctx context.Context, kind string) (int64, error)
 	ListModels(ctx context.Context, kind string) ([]*intel.Model, error)
-	PinModel(ctx context.Context, id int64) (*intel.Model, error)
+	PinModel(ctx context.Context, id int64, usable func(kind string, version int) error) (*intel.Model, error)
 	UnpinModel(ctx context.Context, kind string) (bool, error)
 	FindAttributionChecks(ctx context.Context, groups []int64, indicators []*intel.Indicator) (*intel.AttributionChecks, error)
 }

@@ -34,7 +34,7 @@ func ModelReadable(kind string, version int) error {
 // ModelStore is what the model list and pins read and change.
 type ModelStore interface {
 	ListModels(ctx context.Context, kind string) ([]*intel.Model, error)
-	PinModel(ctx context.Context, id int64) (*intel.Model, error)
+	PinModel(ctx context.Context, id int64, usable func(kind string, version int) error) (*intel.Model, error)
 }
 
 // StoredModel is a stored model as lists show it: which one of its kind
@@ -76,19 +76,12 @@ func ListModels(ctx context.Context, st ModelStore, kind string) ([]StoredModel,
 
 // PinModel puts a stored model in use, if this spoor can read it.
 func PinModel(ctx context.Context, st ModelStore, id int64) (*intel.Model, error) {
-	models, err := st.ListModels(ctx, "")
-	if err != nil {
-		return nil, err
-	}
-	for _, m := range models {
-		if m.ID == id {
-			if err := ModelReadable(m.Kind, m.Version); err != nil {
-				return nil, intel.Errorf(intel.CodeInvalid, "model %d: %s", id, intel.ErrorMessage(err))
-			}
-			return st.PinModel(ctx, id)
+	return st.PinModel(ctx, id, func(kind string, version int) error {
+		if err := ModelReadable(kind, version); err != nil {
+			return intel.Errorf(intel.CodeInvalid, "model %d: %s", id, intel.ErrorMessage(err))
 		}
-	}
-	return nil, intel.Errorf(intel.CodeNotFound, "no model %d is stored", id)
+		return nil
+	})
 }
 
 func (s *Server) apiModels(w http.ResponseWriter, r *http.Request) {

@@ -36,7 +36,7 @@ func testModels(t *testing.T, open Opener) {
 	}
 	// Pinned, the first is in use although newer ones are stored or saved
 	// later; unpinned, the newest again. One pin per kind.
-	pinned, err := s.PinModel(ctx, first.ID)
+	pinned, err := s.PinModel(ctx, first.ID, nil)
 	must(t, "pin", err)
 	if pinned.Kind != "attribution" || !pinned.Pinned {
 		t.Errorf("pinned %+v", pinned)
@@ -49,7 +49,7 @@ func testModels(t *testing.T, open Opener) {
 	if got, err := s.FindLatestModel(ctx, "attribution"); err != nil || got.ID != first.ID || !got.Pinned || got.Data != `{"trees":1}` {
 		t.Errorf("model in use with the first pinned: %+v (%v)", got, err)
 	}
-	_, err = s.PinModel(ctx, second.ID)
+	_, err = s.PinModel(ctx, second.ID, nil)
 	must(t, "pin another", err)
 	list, err := s.ListModels(ctx, "attribution")
 	must(t, "list", err)
@@ -70,7 +70,16 @@ func testModels(t *testing.T, open Opener) {
 	if all, err := s.ListModels(ctx, ""); err != nil || len(all) != 4 {
 		t.Errorf("every kind: %d models (%v), want 4", len(all), err)
 	}
-	if _, err := s.PinModel(ctx, 99999); intel.ErrorCode(err) != intel.CodeNotFound {
+	refuse := func(kind string, version int) error {
+		return intel.Errorf(intel.CodeInvalid, "%s %d unreadable", kind, version)
+	}
+	if _, err := s.PinModel(ctx, third.ID, refuse); intel.ErrorCode(err) != intel.CodeInvalid {
+		t.Errorf("a refused pin: %v", err)
+	}
+	if id, err := s.LatestModelID(ctx, "attribution"); err != nil || id != second.ID {
+		t.Errorf("a refused pin changed the model in use to %d (%v)", id, err)
+	}
+	if _, err := s.PinModel(ctx, 99999, nil); intel.ErrorCode(err) != intel.CodeNotFound {
 		t.Errorf("pin a model that is none: %v", err)
 	}
 	if changed, err := s.UnpinModel(ctx, "attribution"); err != nil || !changed {
