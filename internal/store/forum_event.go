@@ -58,15 +58,21 @@ func (s *Store) SaveForumEvents(ctx context.Context, sourceID int64, forumName s
 		if err != nil {
 			return err
 		}
+		// The source's event IDs by key, read once (the events were
+		// saved above in this transaction).
+		eventIDs, err := s.forumKeyIDs(ctx, tx, `SELECT event_key, id FROM events WHERE source_id = ? AND event_key IS NOT NULL`, sourceID)
+		if err != nil {
+			return err
+		}
 		for _, it := range items {
 			r := it.Reading
 			th, ok := threads[r.Thread]
 			if !ok {
 				return intel.Errorf(intel.CodeInvalid, "forum %q has no thread %q", forumName, r.Thread)
 			}
-			var eventID int64
-			if err := s.queryRow(ctx, tx, `SELECT id FROM events WHERE source_id = ? AND event_key = ?`, sourceID, it.Event.Key).Scan(&eventID); err != nil {
-				return fmt.Errorf("event %q: %w", it.Event.Key, err)
+			eventID, ok := eventIDs[it.Event.Key]
+			if !ok {
+				return fmt.Errorf("event %q: not stored", it.Event.Key)
 			}
 			var author any
 			if id, ok := authors[r.Author]; ok {
