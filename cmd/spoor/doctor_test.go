@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/runowner"
 	"github.com/spoor/spoor/internal/store"
 	"github.com/spoor/spoor/internal/store/sqlite"
 )
@@ -79,7 +80,7 @@ func TestDoctor(t *testing.T) {
 		t.Fatal(err)
 	}
 	execSQL(t, st, `UPDATE sources SET next_run_at = ? WHERE id = ?`, time.Now().Add(-time.Hour).UnixMilli(), late.ID)
-	execSQL(t, st, `UPDATE collection_runs SET owner = ? WHERE id = ?`, store.ProcessOwner(4194305), run.ID) // gone
+	execSQL(t, st, `UPDATE collection_runs SET owner = ? WHERE id = ?`, runowner.Of(4194305), run.ID) // gone
 	st.Close()
 	rs, err = c.doctor()
 	if intel.ErrorCode(err) != intel.CodeInvalid || !strings.Contains(errorLine(err), "schedule") {

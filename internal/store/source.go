@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/runowner"
 )
 
 // Sources and collection runs.
@@ -278,7 +279,7 @@ WHERE id = ? AND status = ?`, intel.RunFailed, interruptedRun, r.id, intel.RunRu
 			}
 		}
 		err = s.queryRow(ctx, tx, `INSERT INTO collection_runs (source_id, started_at, status, started_by, owner, lease_until)
-VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, sourceID, ms(now), run.Status, startedBy, processOwner,
+VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, sourceID, ms(now), run.Status, startedBy, runowner.Self,
 			ms(now.Add(intel.RunLease))).Scan(&run.ID)
 		if intel.ErrorCode(s.d.MapError(err)) == intel.CodeConflict {
 			// collection_runs_one_running: another start won the race.
@@ -308,10 +309,10 @@ const maxLeaseLapse = 10 * intel.RunLease
 // the one writer connection and its renewals wait. A run whose process
 // cannot be checked is alive while its lease holds.
 func runAlive(owner string, lease, now int64, held func() bool) bool {
-	if owner == processOwner {
+	if owner == runowner.Self {
 		return held() || lease >= now
 	}
-	alive, known := processState(owner)
+	alive, known := runowner.State(owner)
 	if known {
 		return alive && lease >= now-int64(maxLeaseLapse/time.Millisecond)
 	}

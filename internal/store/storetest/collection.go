@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/runowner"
 	"github.com/spoor/spoor/internal/secret"
-	"github.com/spoor/spoor/internal/store"
 )
 
 func testCollection(t *testing.T, open Opener) {
@@ -237,7 +237,7 @@ func testRunLeases(t *testing.T, open Opener) {
 		}
 		return ms
 	}
-	set(first.ID, store.ProcessOwner(os.Getpid()), time.Now().Add(time.Second))
+	set(first.ID, runowner.Of(os.Getpid()), time.Now().Add(time.Second))
 	before := lease(first.ID)
 	must(t, "renew", s.RenewRun(ctx, first.ID))
 	if after := lease(first.ID); after < before+int64(intel.RunLease/time.Millisecond)/2 {
@@ -246,7 +246,7 @@ func testRunLeases(t *testing.T, open Opener) {
 	// A run this store holds keeps its source even when its lease lapsed
 	// (on SQLite a long import delays its renewals); other processes'
 	// runs are the table below.
-	set(first.ID, store.ProcessOwner(os.Getpid()), time.Now().Add(-time.Minute))
+	set(first.ID, runowner.Of(os.Getpid()), time.Now().Add(-time.Minute))
 	_, err = s.StartRun(ctx, src.ID, "ui")
 	wantCode(t, "a held run with a lapsed lease", err, intel.CodeConflict)
 	// Another host's run with a live lease blocks; an expired one does not.
@@ -259,9 +259,9 @@ func testRunLeases(t *testing.T, open Opener) {
 	// A run of a process of this host that is gone is interrupted at once,
 	// lease or not (pid 2^22+1 is above Linux's pid_max); elsewhere the
 	// lease decides.
-	set(second.ID, store.ProcessOwner(4194305), time.Now().Add(time.Hour))
+	set(second.ID, runowner.Of(4194305), time.Now().Add(time.Hour))
 	if runtime.GOOS != "linux" {
-		set(second.ID, store.ProcessOwner(4194305), time.Now().Add(-time.Second))
+		set(second.ID, runowner.Of(4194305), time.Now().Add(-time.Second))
 	}
 	third, err := s.StartRun(ctx, src.ID, "cli")
 	must(t, "start after the owner died", err)
@@ -319,10 +319,10 @@ func testRunLeases(t *testing.T, open Opener) {
 		lease    time.Duration
 		conflict bool
 	}{
-		{"this process, lease held", store.ProcessOwner(os.Getpid()), time.Minute, true},
-		{"this process, lease expired", store.ProcessOwner(os.Getpid()), -time.Second, false},
-		{"live process, renewed lately", store.ProcessOwner(os.Getppid()), -time.Minute, runtime.GOOS == "linux"},
-		{"live process, silent for an hour", store.ProcessOwner(os.Getppid()), -time.Hour, false},
+		{"this process, lease held", runowner.Of(os.Getpid()), time.Minute, true},
+		{"this process, lease expired", runowner.Of(os.Getpid()), -time.Second, false},
+		{"live process, renewed lately", runowner.Of(os.Getppid()), -time.Minute, runtime.GOOS == "linux"},
+		{"live process, silent for an hour", runowner.Of(os.Getppid()), -time.Hour, false},
 	} {
 		var id int64
 		if err := s.DB().QueryRowContext(ctx, s.Dialect().Rebind(`INSERT INTO collection_runs

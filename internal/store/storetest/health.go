@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/spoor/spoor/internal/intel"
-	"github.com/spoor/spoor/internal/store"
+	"github.com/spoor/spoor/internal/runowner"
 )
 
 // testSchemaStatus: a freshly opened store is ready; a schema behind or
@@ -69,9 +69,9 @@ func testStuckRuns(t *testing.T, open Opener) {
 		}
 	}
 	set(ids[0], "elsewhere.example:1 1234abcd/4026531836", now.Add(time.Minute))
-	set(ids[1], store.ProcessOwner(4194305), now.Add(time.Hour)) // above Linux's pid_max: gone
+	set(ids[1], runowner.Of(4194305), now.Add(time.Hour)) // above Linux's pid_max: gone
 	set(ids[2], "elsewhere.example:2 1234abcd/4026531836", now.Add(-time.Second))
-	set(ids[3], store.ProcessOwner(os.Getpid()), now.Add(-time.Minute)) // this store holds it
+	set(ids[3], runowner.Of(os.Getpid()), now.Add(-time.Minute)) // this store holds it
 	stuck, err := s.FindStuckRuns(ctx)
 	must(t, "stuck runs", err)
 	var got []string

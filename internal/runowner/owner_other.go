@@ -1,6 +1,6 @@
 //go:build !linux
 
-package store
+package runowner
 
 // pidNamespace is unknown off Linux: no run's process is checked, and a
 // dead run frees its source when its lease expires.
