@@ -316,8 +316,7 @@ func (im *importer) attach(ctx context.Context, o *intel.Object, target int64, r
 	if err := im.s.insertRecord(ctx, im.tx, o.StixID, o, hash, false, rule, evidence, im.now); err != nil {
 		return err
 	}
-	if err := im.cite(ctx, o.Refs, `INSERT INTO object_citations (object_id, document_id) VALUES (?, ?)
-ON CONFLICT DO NOTHING`, target); err != nil {
+	if err := im.cite(ctx, o.Refs, objectCitations, target); err != nil {
 		return err
 	}
 	if _, err := im.s.refreshObject(ctx, im.tx, target, im.now, false); err != nil {

@@ -49,11 +49,13 @@ type importer struct {
 	now   time.Time
 	stats *intel.ImportStats
 
-	objects   map[string]stored // record key (stix_id) → object row
-	id        *identity         // records, keys, links and names for merging
-	rels      map[string]stored // stix_id → relationship row
-	citations map[string]int64  // documents.dedupe_key → id
-	citeSeen  map[string]bool   // citation keys counted in this import
+	objects   map[string]stored     // record key (stix_id) → object row
+	id        *identity             // records, keys, links and names for merging
+	rels      map[string]stored     // stix_id → relationship row
+	citations map[string]int64      // documents.dedupe_key → id
+	citeSeen  map[string]bool       // citation keys counted in this import
+	links     importLinks           // rows queued to be written in batches
+	stix      map[string]storedSTIX // kept objects' stored versions by STIX ID (id 0: not stored)
 
 	*stmtCache
 }
@@ -126,6 +128,9 @@ func (s *Store) ImportBundle(ctx context.Context, b *intel.Bundle, progress func
 				return err
 			}
 		}
+		if err := im.flushRelationships(ctx); err != nil {
+			return fmt.Errorf("relationships: %w", err)
+		}
 		for i := range b.Documents {
 			if err := im.document(ctx, &b.Documents[i]); err != nil {
 				return fmt.Errorf("document %d (%s): %w", i, b.Documents[i].Title, err)
@@ -142,6 +147,13 @@ func (s *Store) ImportBundle(ctx context.Context, b *intel.Bundle, progress func
 				return err
 			}
 		}
+		stixIDs := make([]string, len(b.STIXObjects))
+		for i := range b.STIXObjects {
+			stixIDs[i] = b.STIXObjects[i].StixID
+		}
+		if err := im.loadSTIXObjects(ctx, stixIDs); err != nil {
+			return fmt.Errorf("load STIX objects: %w", err)
+		}
 		for i := range b.STIXObjects {
 			if err := im.stixObject(ctx, &b.STIXObjects[i]); err != nil {
 				return fmt.Errorf("STIX object %d (%s): %w", i, b.STIXObjects[i].StixID, err)
@@ -149,6 +161,9 @@ func (s *Store) ImportBundle(ctx context.Context, b *intel.Bundle, progress func
 			if err := step(); err != nil {
 				return err
 			}
+		}
+		if err := im.flushCites(ctx); err != nil {
+			return fmt.Errorf("citations: %w", err)
 		}
 		if err := ctx.Err(); err != nil {
 			return err
@@ -321,7 +336,7 @@ func (im *importer) object(ctx context.Context, o *intel.Object) error {
 		if _, err := im.s.refreshObject(ctx, im.tx, o.ID, im.now, true); err != nil {
 			return err
 		}
-		if err := im.execStmt(ctx, `DELETE FROM object_citations WHERE object_id = ?`, o.ID); err != nil {
+		if err := im.uncite(ctx, objectCitations, o.ID); err != nil {
 			return err
 		}
 	} else {
@@ -335,8 +350,7 @@ func (im *importer) object(ctx context.Context, o *intel.Object) error {
 			}
 		}
 	}
-	return im.cite(ctx, o.Refs, `INSERT INTO object_citations (object_id, document_id) VALUES (?, ?)
-ON CONFLICT DO NOTHING`, o.ID)
+	return im.cite(ctx, o.Refs, objectCitations, o.ID)
 }
 
 // mergedRecord re-imports a record that belongs to an object whose
@@ -357,8 +371,7 @@ func (im *importer) mergedRecord(ctx context.Context, o *intel.Object, old store
 	if _, err := im.s.refreshObject(ctx, im.tx, old.id, im.now, false); err != nil {
 		return err
 	}
-	return im.cite(ctx, o.Refs, `INSERT INTO object_citations (object_id, document_id) VALUES (?, ?)
-ON CONFLICT DO NOTHING`, old.id)
+	return im.cite(ctx, o.Refs, objectCitations, old.id)
 }
 
 // citationKey is the dedupe key of a citing reference, or "" when the
@@ -398,7 +411,7 @@ func (im *importer) countCitations(refs []intel.ExternalRef) {
 
 // cite links the record to a document per citing reference, creating the
 // document the first time any import cites it.
-func (im *importer) cite(ctx context.Context, refs []intel.ExternalRef, linkSQL string, id int64) error {
+func (im *importer) cite(ctx context.Context, refs []intel.ExternalRef, t citeTable, id int64) error {
 	for _, r := range refs {
 		key := citationKey(r)
 		if key == "" {
@@ -426,16 +439,10 @@ func (im *importer) cite(ctx context.Context, refs []intel.ExternalRef, linkSQL 
 			}
 			im.citations[key] = docID
 		}
-		if err := im.execStmt(ctx, linkSQL, id, docID); err != nil {
-			return err
-		}
+		im.queueCite(t, id, docID)
 	}
 	return nil
 }
-
-const insertRelationshipSQL = `INSERT INTO relationships (stix_id, type, source_ref, target_ref, description, refs,
-	revoked, deprecated, created, modified, source_id, confidence, import_hash)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
 
 const updateRelationshipSQL = `UPDATE relationships SET stix_id = ?, type = ?, source_ref = ?, target_ref = ?,
 	description = ?, refs = ?, revoked = ?, deprecated = ?, created = ?, modified = ?, source_id = ?,
@@ -466,6 +473,14 @@ func (im *importer) relationship(ctx context.Context, l *intel.Link) error {
 		Conf float64
 	}{l, im.src.ID, im.src.Credibility})
 	old, exists := im.rels[l.StixID]
+	if exists && old.id < 0 {
+		// The same relationship twice in one bundle: the first is
+		// written now, so that the second updates it.
+		if err := im.flushRelationships(ctx); err != nil {
+			return err
+		}
+		old = im.rels[l.StixID]
+	}
 	same := exists && old.hash == hash && old.src == src.id && old.dst == dst.id
 	switch {
 	case l.Revoked || l.Deprecated:
@@ -481,28 +496,23 @@ func (im *importer) relationship(ctx context.Context, l *intel.Link) error {
 	if same {
 		return nil
 	}
-	args := []any{l.StixID, l.Type, src.id, dst.id, l.Description, jsonText(l.Refs), b2i(l.Revoked),
-		b2i(l.Deprecated), ms(l.Created), ms(l.Modified), im.src.ID, im.src.Credibility, hash}
+	args := []any{l.StixID, l.Type, src.id, dst.id, l.Description, jsonText(l.Refs), int64(b2i(l.Revoked)),
+		int64(b2i(l.Deprecated)), ms(l.Created), ms(l.Modified), im.src.ID, im.src.Credibility, hash}
 	id := old.id
+	st := stored{id: id, hash: hash, src: src.id, dst: dst.id}
 	if exists {
 		if err := im.execStmt(ctx, updateRelationshipSQL, append(args, id)...); err != nil {
 			return err
 		}
-		if err := im.execStmt(ctx, `DELETE FROM relationship_citations WHERE relationship_id = ?`, id); err != nil {
+		if err := im.uncite(ctx, relationshipCitations, id); err != nil {
 			return err
 		}
 	} else {
-		st, err := im.stmt(ctx, insertRelationshipSQL)
-		if err != nil {
-			return err
-		}
-		if err := st.QueryRowContext(ctx, args...).Scan(&id); err != nil {
-			return err
-		}
+		id = im.queueRelationship(l.StixID, args, st)
+		st.id = id
 	}
-	im.rels[l.StixID] = stored{id: id, hash: hash, src: src.id, dst: dst.id}
-	return im.cite(ctx, l.Refs, `INSERT INTO relationship_citations (relationship_id, document_id) VALUES (?, ?)
-ON CONFLICT DO NOTHING`, id)
+	im.rels[l.StixID] = st
+	return im.cite(ctx, l.Refs, relationshipCitations, id)
 }
 
 // document upserts a bundle document by URL; a document without a URL is

@@ -65,21 +65,16 @@ func (im *importer) stixObject(ctx context.Context, o *intel.STIXObject) error {
 	values := stixValues(o.Values)
 	o.Values = values
 	hash := digest(o)
-	var (
-		id         int64
-		oldHash    string
-		oldModfied int64
-	)
-	st, err := im.stmt(ctx, `SELECT id, import_hash, modified FROM stix_objects WHERE stix_id = ?`)
-	if err != nil {
-		return err
+	if _, known := im.stix[o.StixID]; !known {
+		if err := im.loadSTIXObjects(ctx, []string{o.StixID}); err != nil {
+			return err
+		}
 	}
-	err = st.QueryRowContext(ctx, o.StixID).Scan(&id, &oldHash, &oldModfied)
+	old := im.stix[o.StixID]
+	id := old.id
 	switch {
-	case err == sql.ErrNoRows:
-	case err != nil:
-		return err
-	case oldHash == hash || oldModfied > ms(o.Modified):
+	case id == 0:
+	case old.hash == hash || old.modified > ms(o.Modified):
 		o.ID = id
 		c.Unchanged++
 		return nil
@@ -106,9 +101,55 @@ func (im *importer) stixObject(ctx context.Context, o *intel.STIXObject) error {
 		}
 		c.Created++
 	}
+	im.stix[o.StixID] = storedSTIX{id: o.ID, hash: hash, modified: ms(o.Modified)}
 	for _, v := range values {
 		if err := im.execStmt(ctx, `INSERT INTO stix_object_values (value, stix_object_id) VALUES (?, ?) ON CONFLICT DO NOTHING`,
 			v, o.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// storedSTIX is what the import compares a kept object with.
+type storedSTIX struct {
+	id       int64
+	hash     string
+	modified int64
+}
+
+// loadSTIXObjects reads the stored versions of kept objects by STIX ID
+// into im.stix, bulkRows IDs a query: one lookup per object was a round
+// trip each on PostgreSQL. An ID not stored is kept with id 0.
+func (im *importer) loadSTIXObjects(ctx context.Context, stixIDs []string) error {
+	if im.stix == nil {
+		im.stix = map[string]storedSTIX{}
+	}
+	for start := 0; start < len(stixIDs); start += bulkRows {
+		part := stixIDs[start:min(start+bulkRows, len(stixIDs))]
+		for _, k := range part {
+			im.stix[k] = storedSTIX{}
+		}
+		in, args := im.s.d.inText(part)
+		st, err := im.stmt(ctx, `SELECT stix_id, id, import_hash, modified FROM stix_objects WHERE stix_id `+in)
+		if err != nil {
+			return err
+		}
+		rows, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var k string
+			var v storedSTIX
+			if err := rows.Scan(&k, &v.id, &v.hash, &v.modified); err != nil {
+				rows.Close()
+				return err
+			}
+			im.stix[k] = v
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return err
 		}
 	}

@@ -2,6 +2,9 @@ package storetest
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -290,4 +293,87 @@ func testProfile(t *testing.T, open Opener) {
 
 	_, err = s.FindProfile(ctx, 999999)
 	wantCode(t, "profile of a missing object", err, intel.CodeNotFound)
+}
+
+// testImportBatchedLinks holds the importer's batched writes to what one
+// row at a time wrote: a relationship given twice in one bundle is one
+// row with the second's text and citations, a reference given twice is
+// one link, and a re-import replaces a relationship's citations.
+func testImportBatchedLinks(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := ctxAs(t, 0, "importer")
+	t0 := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	ref := func(name string) intel.ExternalRef {
+		return intel.ExternalRef{SourceName: name, URL: "https://example.com/" + name, Description: name + ". (2024)."}
+	}
+	bundle := func(first, second []intel.ExternalRef) *intel.Bundle {
+		g := intel.Object{Kind: intel.KindGroup, StixID: "intrusion-set--dup", Name: "Dup Panda", Created: t0, Modified: t0,
+			Refs: []intel.ExternalRef{ref("report-a"), ref("report-a")}}
+		tech := intel.Object{Kind: intel.KindTechnique, StixID: "attack-pattern--dup", ExternalID: "T1105", Name: "Ingress Tool Transfer",
+			Created: t0, Modified: t0}
+		link := func(desc string, refs []intel.ExternalRef) intel.Link {
+			return intel.Link{StixID: "relationship--dup", Type: "uses", SourceRef: g.StixID, TargetRef: tech.StixID,
+				Description: desc, Refs: refs, Created: t0, Modified: t0}
+		}
+		rels := []intel.Link{link("first", first)}
+		if second != nil {
+			rels = append(rels, link("second", second))
+		}
+		// More relationships than one batched statement holds, so that
+		// the queue is written in several parts.
+		objs := []intel.Object{g, tech}
+		for i := range 1100 {
+			tool := intel.Object{Kind: intel.KindSoftware, StixID: fmt.Sprintf("tool--t%04d", i),
+				Name: fmt.Sprintf("Tool %04d", i), SoftwareType: "tool", Created: t0, Modified: t0}
+			objs = append(objs, tool)
+			rels = append(rels, intel.Link{StixID: fmt.Sprintf("relationship--t%04d", i), Type: "uses", SourceRef: g.StixID,
+				TargetRef: tool.StixID, Refs: []intel.ExternalRef{ref(fmt.Sprintf("tool-report-%d", i%7))}, Created: t0, Modified: t0})
+		}
+		return &intel.Bundle{Source: intel.Source{Name: "dup test", Kind: intel.SourceSTIX, Credibility: 0.8, TLP: intel.TLPClear},
+			Objects: objs, Relationships: rels}
+	}
+	docTitles := func(p *intel.Profile) []string {
+		var out []string
+		for _, d := range p.Documents {
+			if !strings.HasPrefix(d.Title, "tool-report-") {
+				out = append(out, d.Title)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	st, err := s.ImportBundle(ctx, bundle([]intel.ExternalRef{ref("report-b")}, []intel.ExternalRef{ref("report-c"), ref("report-c")}), nil)
+	must(t, "import", err)
+	if c := st.Counts["relationship"]; c.Seen != 1102 || c.Created != 1101 || c.Updated != 1 {
+		t.Errorf("relationship counts = %+v, want 1102 seen, 1101 created, 1 updated", c)
+	}
+	g := MustFind(t, s, intel.KindGroup, "Dup Panda")
+	p, err := s.FindProfile(ctx, g.ID)
+	must(t, "profile", err)
+	if len(p.Techniques) != 1 || p.Techniques[0].Relationship.Description != "second" {
+		t.Fatalf("techniques = %+v, want the one relationship with the second's text", p.Techniques)
+	}
+	if len(p.Software) != 1100 {
+		t.Errorf("software = %d, want 1100", len(p.Software))
+	}
+	// report-b was the first copy's, replaced by the second's report-c.
+	mustDiff(t, "cited reports", []string{"report-a", "report-c"}, docTitles(p))
+	tools := 0
+	for _, d := range p.Documents {
+		if strings.HasPrefix(d.Title, "tool-report-") {
+			tools++
+		}
+	}
+	if tools != 7 {
+		t.Errorf("tool reports cited = %d, want 7", tools)
+	}
+
+	_, err = s.ImportBundle(ctx, bundle([]intel.ExternalRef{ref("report-d")}, nil), nil)
+	must(t, "re-import", err)
+	p, err = s.FindProfile(ctx, g.ID)
+	must(t, "profile after re-import", err)
+	mustDiff(t, "cited reports after re-import", []string{"report-a", "report-d"}, docTitles(p))
+	if len(p.Techniques) != 1 || p.Techniques[0].Relationship.Description != "first" {
+		t.Errorf("techniques after re-import = %+v, want the one relationship with the new text", p.Techniques)
+	}
 }

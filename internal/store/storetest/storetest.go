@@ -34,7 +34,7 @@ func Run(t *testing.T, open Opener) {
 		{"Indicators", testIndicators}, {"IndicatorList", testIndicatorList}, {"ListSorts", testListSorts},
 		{"Import", testImport},
 		{"ImportIdempotent", testImportIdempotent},
-		{"ImportRollback", testImportRollback},
+		{"ImportRollback", testImportRollback}, {"ImportBatchedLinks", testImportBatchedLinks},
 		{"ImportCancelled", testImportCancelled},
 		{"Inactive", testInactive},
 		{"Profile", testProfile},
