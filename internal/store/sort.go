@@ -15,6 +15,10 @@ import (
 type sortColumn struct {
 	expr string
 	kind sortKind
+	// emptyLast puts rows whose value is '' (unknown: no country, no
+	// ATT&CK ID) after the others in either direction: a list sorted by
+	// country should open on countries, not on the groups without one.
+	emptyLast bool
 }
 
 type sortKind int
@@ -28,15 +32,16 @@ const (
 // The SQL of each list's sort keys (intel.*Sorts). Every key has an index
 // led by its column or is one of a short list (see migration 0028).
 var (
-	indicatorSortSQL = map[string]sortColumn{"id": {"i.id", sortInt}, "type": {"i.type", sortText},
-		"value": {"i.value", sortText}, "confidence": {"i.confidence", sortFloat}, "last_seen": {"i.last_seen", sortInt},
-		"tlp": {"i.tlp", sortText}}
-	objectSortSQL = map[string]sortColumn{"name": {"o.name_norm", sortText}, "external_id": {"o.external_id", sortText},
-		"country": {"o.country", sortText}, "modified": {"o.modified", sortInt}}
-	eventSortSQL = map[string]sortColumn{"first_seen": {"e.first_seen", sortInt}, "last_seen": {"e.last_seen", sortInt},
-		"title": {"e.title", sortText}, "actor": {"e.group_label", sortText}}
-	documentSortSQL = map[string]sortColumn{"id": {"d.id", sortInt}, "title": {"d.title", sortText},
-		"published": {"d.published", sortInt}, "tlp": {"d.tlp", sortText}}
+	indicatorSortSQL = map[string]sortColumn{"id": {"i.id", sortInt, false}, "type": {"i.type", sortText, false},
+		"value": {"i.value", sortText, false}, "confidence": {"i.confidence", sortFloat, false},
+		"last_seen": {"i.last_seen", sortInt, false}, "tlp": {"i.tlp", sortText, false}}
+	objectSortSQL = map[string]sortColumn{"name": {"o.name_norm", sortText, false},
+		"external_id": {"o.external_id", sortText, true}, "country": {"o.country", sortText, true},
+		"modified": {"o.modified", sortInt, false}}
+	eventSortSQL = map[string]sortColumn{"first_seen": {"e.first_seen", sortInt, false}, "last_seen": {"e.last_seen", sortInt, false},
+		"title": {"e.title", sortText, false}, "actor": {"e.group_label", sortText, true}}
+	documentSortSQL = map[string]sortColumn{"id": {"d.id", sortInt, false}, "title": {"d.title", sortText, false},
+		"published": {"d.published", sortInt, false}, "tlp": {"d.tlp", sortText, false}}
 )
 
 // keyset is a resolved list order: the column, the direction and the ID
@@ -95,6 +100,13 @@ func (k keyset) after(cursor string) (string, []any, error) {
 		op = "<"
 	}
 	e := k.col.expr
+	if k.col.emptyLast {
+		if v == "" {
+			return "(" + e + " = '' AND " + k.id + " " + op + " ?)", []any{id}, nil
+		}
+		return "(" + e + " = '' OR (" + e + " <> '' AND (" + e + " " + op + " ? OR (" + e + " = ? AND " + k.id + " " + op + " ?))))",
+			[]any{v, v, id}, nil
+	}
 	return "(" + e + " " + op + " ? OR (" + e + " = ? AND " + k.id + " " + op + " ?))", []any{v, v, id}, nil
 }
 
@@ -103,6 +115,9 @@ func (k keyset) orderBy() string {
 	dir := " ASC"
 	if k.desc {
 		dir = " DESC"
+	}
+	if k.col.emptyLast {
+		return " ORDER BY CASE WHEN " + k.col.expr + " = '' THEN 1 ELSE 0 END, " + k.col.expr + dir + ", " + k.id + dir
 	}
 	return " ORDER BY " + k.col.expr + dir + ", " + k.id + dir
 }

@@ -19,6 +19,9 @@ type sortedList[T any] struct {
 	find func(s intel.Sort, after string, limit int) (intel.Page[T], error)
 	id   func(T) int64
 	key  func(T, string) any
+	// emptyLast are the keys whose empty values (unknown) come after the
+	// others in both orders.
+	emptyLast map[string]bool
 }
 
 // checkSorts reads the list under every key in both orders, two rows a
@@ -37,7 +40,13 @@ func checkSorts[T any](t *testing.T, name string, l sortedList[T]) {
 			what := fmt.Sprintf("%s sort=%s order=%s", name, k.Name, order)
 			want := slices.Clone(all.Items)
 			slices.SortFunc(want, func(a, b T) int {
-				c := compareKey(l.key(a, k.Name), l.key(b, k.Name))
+				ka, kb := l.key(a, k.Name), l.key(b, k.Name)
+				if l.emptyLast[k.Name] {
+					if e := cmp.Compare(boolInt(ka == ""), boolInt(kb == "")); e != 0 {
+						return e
+					}
+				}
+				c := compareKey(ka, kb)
 				if c == 0 {
 					c = cmp.Compare(l.id(a), l.id(b))
 				}
@@ -86,6 +95,13 @@ func checkSorts[T any](t *testing.T, name string, l sortedList[T]) {
 	if _, err := l.find(intel.Sort{Key: l.keys[1].Name, Order: "desc"}, page.Next, 2); intel.ErrorCode(err) != intel.CodeInvalid {
 		t.Errorf("%s: a cursor of the other order: %v, want invalid", name, err)
 	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func compareKey(a, b any) int {
@@ -144,7 +160,7 @@ func testListSorts(t *testing.T, open Opener) {
 		modified           int
 	}{
 		{"Kilo Bear", "G9003", "RU", 2}, {"alpha Panda", "G9001", "CN", 5}, {"Delta Kitten", "G9002", "IR", 2},
-		{"Bravo Spider", "G9005", "RU", 1}, {"echo Owl", "G9004", "", 5},
+		{"Bravo Spider", "G9005", "RU", 1}, {"echo Owl", "G9004", "", 5}, {"Foxtrot Mantis", "", "", 3},
 	} {
 		o := &intel.Object{Kind: intel.KindGroup, Name: g.name, ExternalID: g.ext, Country: g.country, Modified: day(g.modified)}
 		must(t, fmt.Sprint("group ", i), s.CreateObject(ctx, o))
@@ -157,14 +173,15 @@ func testListSorts(t *testing.T, open Opener) {
 		key: func(o *intel.Object, k string) any {
 			return map[string]any{"name": intel.NormalizeName(o.Name), "external_id": o.ExternalID, "country": o.Country,
 				"modified": o.Modified}[k]
-		}})
+		},
+		emptyLast: map[string]bool{"country": true, "external_id": true}})
 
 	for i, e := range []struct {
 		title, actor string
 		first, last  int
 	}{
 		{"kkkk", "Sofacy", 3, 4}, {"bbbb", "Gamaredon", 0, 0}, {"dddd", "Sofacy", 3, 9}, {"aaaa", "Lazarus", 1, 9},
-		{"cccc", "", 7, 7},
+		{"cccc", "", 7, 7}, {"eeee", "", 2, 2},
 	} {
 		ev := &intel.Event{Title: e.title, GroupLabel: e.actor, Confidence: 1}
 		if e.first > 0 {
@@ -179,7 +196,8 @@ func testListSorts(t *testing.T, open Opener) {
 		id: func(e *intel.Event) int64 { return e.ID },
 		key: func(e *intel.Event, k string) any {
 			return map[string]any{"first_seen": e.FirstSeen, "last_seen": e.LastSeen, "title": e.Title, "actor": e.GroupLabel}[k]
-		}})
+		},
+		emptyLast: map[string]bool{"actor": true}})
 
 	for i, d := range []struct {
 		title     string
