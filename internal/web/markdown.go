@@ -36,21 +36,40 @@ var (
 	citationMarker = regexp.MustCompile(`\s*\(Citation: ([^)]+)\)`)
 )
 
+// citations resolves a description's citation names to where they link:
+// the stored document of that title, else the reference's URL, else
+// nowhere ("").
+type citations struct {
+	urls   map[string]string
+	stored map[string]int64
+}
+
+func newCitations(refs []intel.ExternalRef, docs []intel.Document) citations {
+	c := citations{urls: map[string]string{}, stored: map[string]int64{}}
+	for _, r := range refs {
+		if r.URL != "" {
+			c.urls[r.SourceName] = r.URL
+		}
+	}
+	for _, d := range docs {
+		c.stored[d.Title] = d.ID
+	}
+	return c
+}
+
+func (c citations) href(name string) string {
+	if id := c.stored[name]; id != 0 {
+		return fmt.Sprintf("/documents/%d", id)
+	}
+	return c.urls[name]
+}
+
 // description renders a description's Markdown with its citations as
 // footnotes. refs are the object's external references; docs the stored
 // documents it cites (a citation links to the document of its name when
 // there is one, else to the reference's URL).
 func description(md string, refs []intel.ExternalRef, docs []intel.Document) template.HTML {
-	urls := map[string]string{}
-	for _, r := range refs {
-		if r.URL != "" {
-			urls[r.SourceName] = r.URL
-		}
-	}
-	stored := map[string]int64{}
-	for _, d := range docs {
-		stored[d.Title] = d.ID
-	}
+	cites := newCitations(refs, docs)
 	var notes []string
 	number := map[string]int{}
 	body := citationMarker.ReplaceAllStringFunc(md, func(m string) string {
@@ -73,12 +92,9 @@ func description(md string, refs []intel.ExternalRef, docs []intel.Document) tem
 		buf.WriteString(`<ol class="footnotes">`)
 		for i, name := range notes {
 			fmt.Fprintf(&buf, `<li id="cite-%d">`, i+1)
-			switch {
-			case stored[name] != 0:
-				fmt.Fprintf(&buf, `<a href="/documents/%d">%s</a>`, stored[name], template.HTMLEscapeString(name))
-			case urls[name] != "":
-				fmt.Fprintf(&buf, `<a href="%s">%s</a>`, template.HTMLEscapeString(urls[name]), template.HTMLEscapeString(name))
-			default:
+			if h := cites.href(name); h != "" {
+				fmt.Fprintf(&buf, `<a href="%s">%s</a>`, template.HTMLEscapeString(h), template.HTMLEscapeString(name))
+			} else {
 				buf.WriteString(template.HTMLEscapeString(name))
 			}
 			buf.WriteString("</li>")
@@ -87,3 +103,44 @@ func description(md string, refs []intel.ExternalRef, docs []intel.Document) tem
 	}
 	return template.HTML(descriptionPolicy.SanitizeBytes(buf.Bytes()))
 }
+
+// inlineDescription renders a short description that sits in a table
+// cell (how a group uses a technique): Markdown links and code kept,
+// paragraphs joined, each citation a bracketed link straight to its
+// document, named in its title. refs and docs are as for description.
+func inlineDescription(md string, refs []intel.ExternalRef, docs []intel.Document) template.HTML {
+	cites := newCitations(refs, docs)
+	body := citationMarker.ReplaceAllStringFunc(md, func(m string) string {
+		name := strings.TrimSpace(citationMarker.FindStringSubmatch(m)[1])
+		label := markdownEscaper.Replace(name)
+		if h := cites.href(name); h != "" {
+			// A Markdown link with a title: goldmark escapes both, and the
+			// sanitiser checks the URL's scheme.
+			return fmt.Sprintf(" [\\[%s\\]](<%s> %q)", label, strings.NewReplacer("<", "%3C", ">", "%3E").Replace(h), name)
+		}
+		return " \\[" + label + "\\]"
+	})
+	var buf bytes.Buffer
+	if err := markdownRenderer.Convert([]byte(body), &buf); err != nil {
+		return template.HTML(template.HTMLEscapeString(md))
+	}
+	html := strings.NewReplacer("<p>", "", "</p>\n", " ", "</p>", " ").Replace(buf.String())
+	return template.HTML(inlinePolicy.Sanitize(strings.TrimSpace(html)))
+}
+
+// markdownEscaper escapes what a citation name may hold that Markdown
+// would read as markup.
+var markdownEscaper = strings.NewReplacer(`\`, `\\`, `[`, `\[`, `]`, `\]`, `*`, `\*`, `_`, `\_`, "`", "\\`", `<`, `\<`, `>`, `\>`)
+
+// inlinePolicy allows the inline part of what Markdown makes: links,
+// emphasis and code.
+var inlinePolicy = func() *bluemonday.Policy {
+	p := bluemonday.NewPolicy()
+	p.AllowElements("em", "strong", "code", "br")
+	p.AllowAttrs("href").OnElements("a")
+	p.AllowAttrs("title").OnElements("a")
+	p.AllowURLSchemes("http", "https", "mailto")
+	p.AllowRelativeURLs(true)
+	p.RequireNoFollowOnLinks(true)
+	return p
+}()

@@ -80,6 +80,7 @@ func loadAssets(fsys fs.FS) (*assets, error) {
 		"dims":        func() []fingerprint.Dimension { return fingerprint.Dimensions },
 		"inc":         func(i int) int { return i + 1 },
 		"describe":    description,
+		"describeUse": inlineDescription,
 		"country":     geo.Name,
 		"sortColumn":  sortColumn,
 		// reviewForm gathers what a document page's Confirm, Reject and
