@@ -207,6 +207,8 @@ func TestRegistryKeys(t *testing.T) {
 			[]string{`regkey HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon`}},
 		{"quoted, doubled backslashes", `"HKLM\\Software\\Evil"`, []string{`regkey HKEY_LOCAL_MACHINE\Software\Evil`}},
 		{"trailing backslash", `HKLM\Software\Evil\`, []string{`regkey HKEY_LOCAL_MACHINE\Software\Evil`}},
+		{"a name glued before the key comes first", `evil.COM!HKLM\Software\Evil`,
+			[]string{"domain evil.com", `regkey HKEY_LOCAL_MACHINE\Software\Evil`}},
 		{"hive alone", `HKLM\ and HKCU`, []string{}},
 		{"not a hive", `XHKLM\Software`, []string{}},
 	})

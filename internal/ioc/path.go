@@ -2,6 +2,7 @@ package ioc
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 )
 
@@ -265,11 +266,20 @@ func (e *engine) backslashed(s, t int) {
 		if kind == rootNone {
 			continue
 		}
+		n0 := len(e.out)
 		end, ok := e.windowsPath(r, b, t, kind)
 		if !ok {
 			continue
 		}
+		// The text before the root comes first in the output, as it does
+		// in the input: windowsPath has emitted the key or path already.
+		n1 := len(e.out)
 		e.split(s, r)
+		if n := len(e.out); n > n1 && n1 > n0 {
+			slices.Reverse(e.out[n0:n1])
+			slices.Reverse(e.out[n1:n])
+			slices.Reverse(e.out[n0:n])
+		}
 		inPath := e.inPath
 		e.inPath = true
 		if kind == rootUNC {
