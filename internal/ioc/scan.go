@@ -121,15 +121,20 @@ const interesting = cUpper | cDigit | cDot | cColon | cAt | cSlash | cDash | cJo
 
 // stopByte marks the bytes block stops at: those whose class makes a token
 // hold an indicator (interesting), and 'd', which may start the spaced
-// notation " dot ".
-var stopByte = func() (t [256]uint8) {
+// notation " dot ". stopByteNoD leaves 'd' out, for the blocks in which
+// " dot " cannot be met: 'd' is one letter in thirty of English, and a
+// stop at each cost more than a search of the block for the word.
+var stopByte, stopByteNoD = func() (t, noD [256]uint8) {
 	for b := range t {
-		if cls[b]&interesting != 0 || b == 'd' {
-			t[b] = 1
+		if cls[b]&interesting != 0 {
+			t[b], noD[b] = 1, 1
 		}
 	}
-	return t
+	t['d'] = 1
+	return t, noD
 }()
+
+var spacedDotWord = []byte(" dot ")
 
 // block extracts from raw the matches of every token whose raw start lies in
 // [from, to), appending them to e.out. Bytes outside that range are context.
@@ -148,6 +153,10 @@ func (e *engine) block(raw []byte, base int64, from, to int) {
 	e.clean = c
 	e.walk, e.walkDelta = 0, 0
 	n := len(c)
+	stopByte := &stopByte
+	if e.spacedDots || !bytes.Contains(c, spacedDotWord) {
+		stopByte = &stopByteNoD
+	}
 	done := 0 // end of the last token read
 	p := 0
 	for {
