@@ -4,17 +4,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/spoor/spoor/internal/attribute"
-	"github.com/spoor/spoor/internal/collect"
-	"github.com/spoor/spoor/internal/collect/misp"
-	"github.com/spoor/spoor/internal/collect/stix"
 	"github.com/spoor/spoor/internal/config"
-	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/sample"
 )
 
@@ -67,7 +61,7 @@ name and probability, then its strongest evidence.`,
 			eventFile := fs.String("event", "", "a JSON event: techniques, software, indicators ([{type, value}]), sectors, victim_countries")
 			stixFile := fs.String("stix", "", "read the event from a STIX 2.1 bundle")
 			mispFile := fs.String("misp", "", "read the event from a MISP event (JSON)")
-			textFile := fs.String("text", "", "read the event from prose: a report, a post (plain text)")
+			textFile := fs.String("text", "", "read the event from prose: a report (PDF, HTML or text) or a post")
 			sampleFile := fs.String("sample", "", "read hashes and string indicators from a PE sample (never executed)")
 			top := fs.Int("top", 5, "how many groups to list")
 			abstain := fs.Float64("abstain", 0.3, "answer \"unknown group\" below this probability")
@@ -80,38 +74,33 @@ name and probability, then its strongest evidence.`,
 				}
 				q := attribute.Query{Techniques: commaList(techniques), Software: commaList(software),
 					Indicators: commaList(indicators), Top: *top, Abstain: abstain}
-				var warnings []string
-				if *eventFile != "" {
-					b, err := os.ReadFile(*eventFile)
-					if err != nil {
-						return intel.Errorf(intel.CodeInvalid, "read event: %v", err)
-					}
-					ev, w, err := attribute.ParseEvent(b, *eventFile)
-					if err != nil {
-						return intel.Errorf(intel.CodeInvalid, "%v", err)
-					}
-					q = addQuery(q, ev)
-					warnings = append(warnings, w...)
-				}
-				if *sampleFile != "" {
-					if err := querySample(e, &q, *sampleFile); err != nil {
-						return err
-					}
-				}
-				text, err := eventFromFiles(ctx, e, &q, *stixFile, *mispFile, *textFile)
-				if err != nil {
-					return err
+				// Each input adds its facts; prose is read for more.
+				inputs := []struct{ location, kind string }{{*eventFile, "event"}, {*sampleFile, "sample"},
+					{*stixFile, "stix"}, {*mispFile, "misp"}, {*textFile, "text"}}
+				if n := nonEmpty(*stixFile, *mispFile, *textFile); n > 1 {
+					return usagef("give one of --stix, --misp and --text")
 				}
 				if len(e.args) == 1 {
-					if *eventFile != "" || *stixFile != "" || *mispFile != "" || *textFile != "" {
+					if nonEmpty(*eventFile, *stixFile, *mispFile, *textFile) > 0 {
 						return usagef("give the input as FILE or with one of --event, --stix, --misp and --text, not both")
 					}
-					in, err := readAttributeInput(ctx, e, e.args[0])
+					inputs = append(inputs, struct{ location, kind string }{e.args[0], ""})
+				}
+				var warnings []string
+				var text string
+				for _, in := range inputs {
+					if in.location == "" {
+						continue
+					}
+					got, err := readAttributeInput(ctx, e, in.location, in.kind)
 					if err != nil {
 						return err
 					}
-					q, text = addQuery(q, in.query), in.text
-					warnings = append(warnings, in.warnings...)
+					q = addQuery(q, got.query)
+					warnings = append(warnings, got.warnings...)
+					if got.text != "" {
+						text = got.text
+					}
 				}
 				st, err := e.openStore(ctx)
 				if err != nil {
@@ -190,77 +179,18 @@ func writeAttribution(e *env, a *attribute.Result) error {
 	return t.flush()
 }
 
-// eventFromFiles adds to q what a STIX bundle or a MISP event describes,
-// or returns the text of a prose file (AttributeText reads it).
-func eventFromFiles(ctx context.Context, e *env, q *attribute.Query, stixFile, mispFile, textFile string) (string, error) {
-	n := 0
-	for _, f := range []string{stixFile, mispFile, textFile} {
-		if f != "" {
-			n++
-		}
-	}
-	if n > 1 {
-		return "", usagef("give one of --stix, --misp and --text")
-	}
-	var location string
-	for _, f := range []string{stixFile, mispFile, textFile} {
-		if f != "" {
-			location = f
-		}
-	}
-	if location == "" {
-		return "", nil
-	}
-	in, name, err := collect.Open(ctx, location, e.stdin)
-	if err != nil {
-		return "", err
-	}
-	defer in.Close()
-	var add attribute.Query
-	switch {
-	case stixFile != "":
-		res, err := stix.Parse(in, name, intel.Source{Name: "attribute"})
-		if err != nil {
-			return "", err
-		}
-		add = attribute.QueryFromBundle(res.Bundle, res.Links)
-	case mispFile != "":
-		res, err := misp.ParseEvent(in, name, intel.Source{Name: "attribute"})
-		if err != nil {
-			return "", err
-		}
-		add = attribute.QueryFromBundle(res.Bundle, nil)
-	default:
-		b, err := io.ReadAll(io.LimitReader(in, maxAttributeText+1))
-		if err != nil {
-			return "", fmt.Errorf("read %s: %w", name, err)
-		}
-		if len(b) > maxAttributeText {
-			return "", intel.Errorf(intel.CodeInvalid, "%s is larger than %d MB: attribute a report, not a corpus", name, maxAttributeText>>20)
-		}
-		return string(b), nil
-	}
-	*q = addQuery(*q, add)
-	return "", nil
-}
-
 // maxAttributeText bounds the prose one attribution reads.
 const maxAttributeText = 16 << 20
 
-// querySample adds a PE sample's hashes and string indicators to q and
-// reports its compile time on stderr, flagged when the stamp is not evidence.
-func querySample(e *env, q *attribute.Query, path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return intel.Errorf(intel.CodeInvalid, "read sample: %v", err)
+// nonEmpty counts the values given.
+func nonEmpty(values ...string) int {
+	n := 0
+	for _, v := range values {
+		if v != "" {
+			n++
+		}
 	}
-	defer f.Close()
-	s, err := sample.Read(path, f, time.Now())
-	if err != nil {
-		return intel.Errorf(intel.CodeInvalid, "%v", err)
-	}
-	addSample(e, q, path, s)
-	return nil
+	return n
 }
 
 // addSample adds what a read sample says to q.

@@ -24,28 +24,38 @@ type attributeInput struct {
 	warnings []string
 }
 
-// readAttributeInput reads the one input `spoor attribute` names and tells
-// what it is by its content: an event JSON, a STIX bundle (or one STIX
+// readAttributeInput reads one input of `spoor attribute`: FILE (kind
+// "", told by its content: an event JSON, a STIX bundle (or one STIX
 // object), a MISP event, a PE sample (never run), a PDF or HTML report, or
-// plain prose.
-func readAttributeInput(ctx context.Context, e *env, location string) (*attributeInput, error) {
+// plain prose) or the file of --event, --stix, --misp, --sample or --text
+// (kind "event", "stix", "misp", "sample" or "text"). Both read through
+// here, so a report given with --text is read as a report whatever its
+// format, as FILE would be.
+func readAttributeInput(ctx context.Context, e *env, location, kind string) (*attributeInput, error) {
 	in, name, err := collect.Open(ctx, location, e.stdin)
 	if err != nil {
 		return nil, err
 	}
 	defer in.Close()
-	data, err := io.ReadAll(io.LimitReader(in, maxAttributeText+1))
+	limit := maxAttributeText
+	if kind == "sample" {
+		limit = sample.MaxSize
+	}
+	data, err := io.ReadAll(io.LimitReader(in, int64(limit)+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
-	if len(data) > maxAttributeText {
-		return nil, intel.Errorf(intel.CodeInvalid, "%s is larger than %d MB: attribute a report, not a corpus", name, maxAttributeText>>20)
+	if len(data) > limit {
+		return nil, intel.Errorf(intel.CodeInvalid, "%s is larger than %d MB: attribute a report, not a corpus", name, limit>>20)
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, intel.Errorf(intel.CodeInvalid, "%s is empty: give an event JSON, a STIX bundle, a MISP event or a report", name)
 	}
+	if kind == "" {
+		kind = sniffAttributeInput(data)
+	}
 	out := &attributeInput{}
-	switch sniffAttributeInput(data) {
+	switch kind {
 	case "stix":
 		res, err := stix.Parse(bytes.NewReader(data), name, intel.Source{Name: "attribute"})
 		if err != nil {

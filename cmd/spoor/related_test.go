@@ -216,6 +216,19 @@ func TestTrainAndAttribute(t *testing.T) {
 	if len(fromText.Groups) == 0 || fromText.Groups[0].Group != got.Groups[0].Group {
 		t.Errorf("the text ranks %+v, the flags %q first", fromText.Groups, got.Groups[0].Group)
 	}
+	// --text reads a report as a report, as FILE does: the technique is
+	// written as an HTML character reference, which only the HTML reader
+	// turns back into T1041.
+	html := filepath.Join(t.TempDir(), "report.html")
+	os.WriteFile(html, []byte(`<html><head><title>Quillwort</title></head><body><p>The operators deployed QUILLWORT,
+then exfiltrated over C2 (T&#49;041).</p></body></html>`), 0o600)
+	var fromHTML attribute.Result
+	if err := json.Unmarshal([]byte(c.ok("attribute", "--text", html, "--format", "json")), &fromHTML); err != nil {
+		t.Fatal(err)
+	}
+	if feats := strings.Join(fromHTML.Features, " "); !strings.Contains(feats, "technique:T1041") {
+		t.Errorf("features read from the HTML report with --text: %v", fromHTML.Features)
+	}
 	if _, _, err := c.run("", "attribute", "--text", report, "--stix", report); err == nil {
 		t.Error("two inputs must be a usage error")
 	}
