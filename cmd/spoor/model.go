@@ -7,7 +7,7 @@ import (
 	"strconv"
 
 	"github.com/spoor/spoor/internal/config"
-	"github.com/spoor/spoor/internal/web"
+	"github.com/spoor/spoor/internal/models"
 )
 
 func modelCmd() *command {
@@ -54,7 +54,7 @@ their next request. Pins are audited.`,
 				defer st.Close()
 				switch verb {
 				case "pin":
-					m, err := web.PinModel(ctx, st, id)
+					m, err := models.Pin(ctx, st, id)
 					if err != nil {
 						return err
 					}
@@ -72,7 +72,7 @@ their next request. Pins are audited.`,
 					fmt.Fprintf(e.stdout, "the newest %s model is in use again\n", rest[0])
 					return nil
 				}
-				models, err := web.ListModels(ctx, st, *kind)
+				models, err := models.List(ctx, st, *kind)
 				if err != nil {
 					return err
 				}

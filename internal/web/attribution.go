@@ -19,6 +19,7 @@ import (
 
 	"github.com/spoor/spoor/internal/attribute"
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/models"
 )
 
 // attributionStore reads the stored models and chooses the one in use.
@@ -157,7 +158,7 @@ type attributionModelView struct {
 	Pinned bool `json:"pinned"`
 	// Stored lists every stored attribution model, for the page's pin
 	// buttons (GET /api/v1/models lists them for the API).
-	Stored []StoredModel `json:"-"`
+	Stored []models.Stored `json:"-"`
 }
 
 // attributionModel reads the attribution model in use (the pinned one,
@@ -165,11 +166,11 @@ type attributionModelView struct {
 // model's data out (tens of MB on a large base); CodeNotFound before the
 // first `spoor train attribution`.
 func (s *Server) attributionModel(ctx context.Context) (*attributionModelView, error) {
-	stored, err := ListModels(ctx, s.store, "attribution")
+	stored, err := models.List(ctx, s.store, "attribution")
 	if err != nil {
 		return nil, err
 	}
-	i := slices.IndexFunc(stored, func(m StoredModel) bool { return m.InUse })
+	i := slices.IndexFunc(stored, func(m models.Stored) bool { return m.InUse })
 	if i < 0 {
 		return nil, intel.Errorf(intel.CodeNotFound, "no attribution model is stored: run spoor train attribution")
 	}
@@ -183,14 +184,6 @@ func (s *Server) attributionModel(ctx context.Context) (*attributionModelView, e
 		}
 	}
 	return v, nil
-}
-
-// rawJSON is stored JSON text as a message, null when empty.
-func rawJSON(s string) json.RawMessage {
-	if strings.TrimSpace(s) == "" {
-		return json.RawMessage("null")
-	}
-	return json.RawMessage(s)
 }
 
 func (s *Server) apiAttributionModel(w http.ResponseWriter, r *http.Request) {

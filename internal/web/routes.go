@@ -9,6 +9,7 @@ import (
 	"github.com/spoor/spoor/internal/forum"
 	"github.com/spoor/spoor/internal/forum/actors"
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/models"
 	"github.com/spoor/spoor/internal/reputation"
 )
 
@@ -116,7 +117,7 @@ func (s *Server) apiRoutes() []apiRoute {
 		apiRoute{Method: "GET", Path: "/attribution/model", Perm: auth.ReadIntel, Summary: "The stored attribution model: its training data, parameters and evaluation (per model: top-k accuracy micro and macro, macro-F1, log loss, calibration curve, accuracy against coverage; the most-confused groups)",
 			Status: 200, Result: attributionModelView{}, Handler: s.apiAttributionModel},
 		apiRoute{Method: "GET", Path: "/models", Perm: auth.ReadIntel, Summary: "The stored models (attribution, reputation; kind= for one), newest first, without their data: encoding, size, training summary, evaluation, and which one of each kind is in use (the pinned one, else the newest)",
-			Status: 200, Result: []StoredModel{}, Handler: s.apiModels},
+			Status: 200, Result: []models.Stored{}, Handler: s.apiModels},
 		apiRoute{Method: "POST", Path: "/models/{id}/pin", Perm: auth.WriteIntel, Summary: "Put a stored model in use for its kind, whatever newer ones are trained, until unpinned (audited); a model of an encoding this spoor cannot read is refused",
 			Status: 200, Result: intel.Model{}, Handler: s.apiModelPin},
 		apiRoute{Method: "DELETE", Path: "/models/pins/{kind}", Perm: auth.WriteIntel, Summary: "Let the newest model of a kind be used again (audited when one was pinned)",
