@@ -3,15 +3,10 @@ package gbdt
 import (
 	"math"
 	"math/rand/v2"
-	"syscall"
 	"testing"
-)
 
-func cpuNanos() int64 {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return ru.Utime.Nano() + ru.Stime.Nano()
-}
+	"github.com/spoor/spoor/internal/testenv"
+)
 
 // BenchmarkBuildHist measures one histogram build of a leaf holding a third
 // of 200k rows with 50 dense features.
@@ -45,12 +40,12 @@ func BenchmarkBuildHist(b *testing.B) {
 		}
 	}
 	lf := &leafState{start: 0, end: k, hist: l.allocHist()}
-	start := cpuNanos()
+	start := testenv.CPUTime()
 	for b.Loop() {
 		l.buildHist(lf)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*k*nf), "ns/update")
-	b.ReportMetric(float64(cpuNanos()-start)/float64(b.N*k*nf), "cpu-ns/update")
+	b.ReportMetric(float64(testenv.CPUTime()-start)/float64(b.N*k*nf), "cpu-ns/update")
 }
 
 func TestFloatKeyKeepsOrder(t *testing.T) {

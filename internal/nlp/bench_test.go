@@ -41,7 +41,7 @@ func BenchmarkTag(b *testing.B) {
 	for _, s := range sents {
 		tokens += len(s.Tokens)
 	}
-	cpu := cpuTime()
+	cpu := testenv.CPUTime()
 	b.ResetTimer()
 	for b.Loop() {
 		for _, s := range sents {
@@ -55,7 +55,7 @@ func BenchmarkTag(b *testing.B) {
 // time is known, per second of CPU time since cpu.
 func reportTokens(b *testing.B, tokens int, cpu time.Duration) {
 	b.ReportMetric(float64(tokens)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
-	if used := cpuTime() - cpu; cpu > 0 && used > 0 {
+	if used := testenv.CPUTime() - cpu; cpu > 0 && used > 0 {
 		b.ReportMetric(float64(tokens)*float64(b.N)/used.Seconds(), "tokens/cpu-s")
 	}
 }
@@ -75,7 +75,7 @@ func BenchmarkEntities(b *testing.B) {
 	}
 	text := sb.String()
 	tokens := len(nlp.Tokenize(text))
-	cpu := cpuTime()
+	cpu := testenv.CPUTime()
 	b.ResetTimer()
 	for b.Loop() {
 		m.Entities(text)

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/spoor/spoor/internal/testenv"
@@ -101,7 +100,7 @@ func benchScore(b *testing.B, explain bool, batch int) {
 		names = append(names, names[len(names)%batch])
 	}
 	n := 0
-	cpu0 := cpuSeconds()
+	cpu0 := testenv.CPUTime()
 	for b.Loop() {
 		lo := n % len(names)
 		sc.ScoreBatch(names[lo:lo+batch], nil)
@@ -109,7 +108,7 @@ func benchScore(b *testing.B, explain bool, batch int) {
 	}
 	// The machine is shared: per CPU second is the steadier figure.
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "domains/s")
-	b.ReportMetric(float64(n)/(cpuSeconds()-cpu0), "domains/cpu-s")
+	b.ReportMetric(float64(n)/(testenv.CPUTime()-cpu0).Seconds(), "domains/cpu-s")
 }
 
 // BenchmarkTrainFull trains on the whole labelled file, as spoor train
@@ -132,14 +131,4 @@ func BenchmarkTrainFull(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-}
-
-// cpuSeconds is the process's user and system CPU time.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
-	return tv(ru.Utime) + tv(ru.Stime)
 }

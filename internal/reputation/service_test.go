@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/testenv"
 )
 
 // memStore is a Store in memory.
@@ -147,7 +148,7 @@ func BenchmarkServiceScore(b *testing.B) {
 		b.Fatal(err)
 	}
 	n := 0
-	cpu0 := cpuSeconds()
+	cpu0 := testenv.CPUTime()
 	for b.Loop() {
 		if _, err := svc.Score(ctx, names); err != nil {
 			b.Fatal(err)
@@ -155,7 +156,7 @@ func BenchmarkServiceScore(b *testing.B) {
 		n += batch
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "domains/s")
-	b.ReportMetric(float64(n)/(cpuSeconds()-cpu0), "domains/cpu-s")
+	b.ReportMetric(float64(n)/(testenv.CPUTime()-cpu0).Seconds(), "domains/cpu-s")
 }
 
 func TestCapFamilies(t *testing.T) {
