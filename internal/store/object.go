@@ -97,6 +97,33 @@ func (s *Store) findObjectByID(ctx context.Context, q querier, id int64) (*intel
 	return o, err
 }
 
+// FindObjectsByIDs returns the objects of ids that exist, by ID, in one
+// query per bulkRows IDs: pages name the objects a report or an event
+// links to, tens or hundreds of them.
+func (s *Store) FindObjectsByIDs(ctx context.Context, ids []int64) (map[int64]*intel.Object, error) {
+	out := make(map[int64]*intel.Object, len(ids))
+	for start := 0; start < len(ids); start += bulkRows {
+		in, args := s.d.inInt(ids[start:min(start+bulkRows, len(ids))])
+		rows, err := s.query(ctx, s.rdb, `SELECT `+objectCols+` FROM objects o WHERE o.id `+in, args...)
+		if err != nil {
+			return nil, s.wrap("find objects by ID", err)
+		}
+		for rows.Next() {
+			o, err := scanObject(rows)
+			if err != nil {
+				rows.Close()
+				return nil, s.wrap("find objects by ID", err)
+			}
+			out[o.ID] = o
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, s.wrap("find objects by ID", err)
+		}
+	}
+	return out, nil
+}
+
 // FindObjectByName returns the active object of that kind whose name,
 // alias or external ID equals name (compared with intel.NormalizeName;
 // exact name first, then external ID, then alias), or CodeNotFound.

@@ -409,17 +409,6 @@ func (s *Server) documentView(ctx context.Context, id int64) (*documentView, err
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]int64, 0, len(ms))
-	for _, m := range ms {
-		ids = append(ids, m.ObjectID)
-	}
-	names, err := s.objectNames(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	for _, m := range ms {
-		v.Mentions = append(v.Mentions, mentionedObject{Mention: m, objectName: names[m.ObjectID]})
-	}
 	terms, err := s.store.FindDocumentTerms(ctx, id)
 	if err != nil {
 		return nil, err
@@ -440,15 +429,24 @@ func (s *Server) documentView(ctx context.Context, id int64) (*documentView, err
 	if v.Techniques, err = s.store.FindDocumentTechniques(ctx, id); err != nil {
 		return nil, err
 	}
-	ids = ids[:0]
+	// The objects the mentions, entities and techniques link to, named
+	// in one lookup.
+	ids := make([]int64, 0, len(ms)+len(v.Entities)+len(v.Techniques))
+	for _, m := range ms {
+		ids = append(ids, m.ObjectID)
+	}
 	for _, e := range v.Entities {
 		ids = append(ids, e.ObjectID)
 	}
 	for _, t := range v.Techniques {
 		ids = append(ids, t.ObjectID)
 	}
-	if names, err = s.objectNames(ctx, ids); err != nil {
+	names, err := s.objectNames(ctx, ids)
+	if err != nil {
 		return nil, err
+	}
+	for _, m := range ms {
+		v.Mentions = append(v.Mentions, mentionedObject{Mention: m, objectName: names[m.ObjectID]})
 	}
 	linked := make([]linkedEntity, len(v.Entities))
 	seen := map[string]bool{}

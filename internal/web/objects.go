@@ -17,6 +17,7 @@ import (
 // objectStore reads and writes knowledge-base objects of every kind.
 type objectStore interface {
 	FindObjectByID(ctx context.Context, id int64) (*intel.Object, error)
+	FindObjectsByIDs(ctx context.Context, ids []int64) (map[int64]*intel.Object, error)
 	FindObjects(ctx context.Context, f intel.ObjectFilter) (intel.Page[*intel.Object], error)
 	FindAllObjects(ctx context.Context, kind intel.ObjectKind) ([]*intel.Object, error)
 	CreateObject(ctx context.Context, o *intel.Object) error
@@ -222,8 +223,9 @@ func (s *Server) objectPage(kind intel.ObjectKind) http.HandlerFunc {
 }
 
 // maxObjectLookups bounds the objects one page resolves by ID to name its
-// links: a report naming more is rare, and the rest still show their IDs.
-const maxObjectLookups = 200
+// links (a few batched queries): a report naming more is rare, and the
+// rest still show their IDs.
+const maxObjectLookups = 1000
 
 // objectName is what a page needs to link an object: its kind, name and
 // ATT&CK ID. Zero when the object is gone or was not looked up.
@@ -237,24 +239,27 @@ type objectName struct {
 func (n objectName) Seg() string { return kindPath(string(n.ObjectKind)) }
 
 // objectNames looks up the objects of ids (at most maxObjectLookups of
-// them); objects deleted since are left out.
+// them, in one store call); ID 0 (linked to nothing) and objects deleted
+// since name nothing.
 func (s *Server) objectNames(ctx context.Context, ids []int64) (map[int64]objectName, error) {
-	out := map[int64]objectName{}
+	want := make([]int64, 0, min(len(ids), maxObjectLookups))
+	seen := map[int64]bool{}
 	for _, id := range ids {
-		if _, ok := out[id]; ok {
+		if id == 0 || seen[id] {
 			continue
 		}
-		if len(out) >= maxObjectLookups {
+		if len(want) >= maxObjectLookups {
 			break
 		}
-		o, err := s.store.FindObjectByID(ctx, id)
-		if intel.ErrorCode(err) == intel.CodeNotFound {
-			out[id] = objectName{}
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
+		seen[id] = true
+		want = append(want, id)
+	}
+	objs, err := s.store.FindObjectsByIDs(ctx, want)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]objectName, len(objs))
+	for id, o := range objs {
 		out[id] = objectName{ObjectKind: o.Kind, ObjectName: o.Name, ExternalID: o.ExternalID}
 	}
 	return out, nil

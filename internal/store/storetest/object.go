@@ -70,6 +70,25 @@ func testObjects(t *testing.T, open Opener) {
 		t.Errorf("FindObjectByName(snake) = %v, want the group named Snake", got)
 	}
 
+	// By IDs, in one call: the ones that exist, the same as one by one,
+	// across more IDs than one statement holds.
+	ids := []int64{snake.ID, 0, o.ID, snake.ID + 100000}
+	for i := range 600 {
+		ids = append(ids, snake.ID+200000+int64(i))
+	}
+	byID, err := s.FindObjectsByIDs(ctx, ids)
+	must(t, "find by IDs", err)
+	if len(byID) != 2 {
+		t.Errorf("FindObjectsByIDs = %d objects, want Turla and Snake", len(byID))
+	}
+	mustDiff(t, "Turla by IDs", got, byID[o.ID])
+	if byID[snake.ID] == nil || byID[snake.ID].Name != "Snake" {
+		t.Errorf("Snake by IDs = %+v", byID[snake.ID])
+	}
+	if none, err := s.FindObjectsByIDs(ctx, nil); err != nil || len(none) != 0 {
+		t.Errorf("FindObjectsByIDs(none) = %v, %v", none, err)
+	}
+
 	name, aliases, desc := "Turla Group", []string{"Waterbug"}, "Updated."
 	upd, err := s.UpdateObject(ctx, o.ID, intel.ObjectUpdate{Name: &name, Aliases: &aliases, Description: &desc})
 	must(t, "update", err)
