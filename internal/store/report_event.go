@@ -208,6 +208,36 @@ WHERE document_id = ? AND kind = ? AND item_key = ?`, r.DocumentID, r.Kind, key)
 // and sectors it names; its indicators; the group when exactly one is
 // linked (or exactly one confirmed); the purposes it states; the source's
 // credibility as the confidence.
+// kindName is an object's kind and name.
+type kindName struct{ kind, name string }
+
+// activeObjectNames reads the kind and name of the active objects among
+// ids, bulkRows a query.
+func (s *Store) activeObjectNames(ctx context.Context, q querier, ids []int64) (map[int64]kindName, error) {
+	out := make(map[int64]kindName, len(ids))
+	for start := 0; start < len(ids); start += bulkRows {
+		in, args := s.d.inInt(ids[start:min(start+bulkRows, len(ids))])
+		rows, err := s.query(ctx, q, `SELECT id, kind, name FROM objects WHERE revoked = 0 AND deprecated = 0 AND id `+in, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			var o kindName
+			if err := rows.Scan(&id, &o.kind, &o.name); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = o
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 func (s *Store) reportEvent(ctx context.Context, tx *sql.Tx, docID int64, c *intel.ImportCount) (bool, error) {
 	c.Seen++
 	reviews, err := s.documentReviews(ctx, tx, docID)
@@ -279,7 +309,9 @@ WHERE e.document_id = ? ORDER BY e.start_offset, e.type`, docID)
 		return false, err
 	}
 	var purposes []string
-	for _, x := range ents {
+	linked := make([]int64, len(ents)) // the object each entity stands for, 0 for none
+	var linkedIDs []int64
+	for i, x := range ents {
 		rv := reviews[entityReviewKey(x.typ, x.text)]
 		if x.typ == "Purp" {
 			if p := strings.ToLower(strings.TrimSpace(x.text)); taken(rv.Decision, x.confidence >= reportEventMinConfidence) &&
@@ -295,13 +327,22 @@ WHERE e.document_id = ? ORDER BY e.start_offset, e.type`, docID)
 		if id == 0 || !taken(rv.Decision, x.confidence >= reportEventMinConfidence) {
 			continue
 		}
-		var kind, name string
-		if err := s.queryRow(ctx, tx, `SELECT kind, name FROM objects WHERE id = ? AND revoked = 0 AND deprecated = 0`, id).
-			Scan(&kind, &name); err == sql.ErrNoRows {
+		linked[i] = id
+		linkedIDs = append(linkedIDs, id)
+	}
+	// The linked objects that are active, read in one query.
+	objs, err := s.activeObjectNames(ctx, tx, linkedIDs)
+	if err != nil {
+		return false, err
+	}
+	for i, x := range ents {
+		id := linked[i]
+		o, ok := objs[id]
+		if id == 0 || !ok {
 			continue
-		} else if err != nil {
-			return false, err
 		}
+		rv := reviews[entityReviewKey(x.typ, x.text)]
+		kind, name := o.kind, o.name
 		switch intel.ObjectKind(kind) {
 		case intel.KindSoftware:
 			if !slices.Contains(e.Software, name) {

@@ -23,11 +23,22 @@ func testReportEvents(t *testing.T, open Opener) {
 	xagent := MustFind(t, s, intel.KindSoftware, "XAgentOSX")
 	ps := MustFind(t, s, intel.KindTechnique, "PowerShell")
 	phish := MustFind(t, s, intel.KindTechnique, "Phishing")
+	inactive, err := s.FindObjects(ctx, intel.ObjectFilter{Kind: intel.KindGroup, IncludeInactive: true, Limit: 100})
+	must(t, "inactive groups", err)
+	var oldBear int64 // revoked: an entity linked to it gives the event no group
+	for _, o := range inactive.Items {
+		if o.Name == "Old Bear" {
+			oldBear = o.ID
+		}
+	}
+	if oldBear == 0 {
+		t.Fatal("the fixture's revoked Old Bear is missing")
+	}
 
 	// The fixture's ATT&CK data cites this URL for APT28's use of
 	// PowerShell: importing the report gives the citation its text.
 	build := func(prefix string) *intel.ReportImport {
-		text := prefix + "Fancy Bear deployed X-Agent <img src=x onerror=alert(1)> against energy firms in Ukraine, running PowerShell (T1059.001) for espionage."
+		text := prefix + "Fancy Bear (once Old Bear) deployed X-Agent <img src=x onerror=alert(1)> against energy firms in Ukraine, running PowerShell (T1059.001) for espionage."
 		at := func(sub string) (int, int) {
 			k := strings.Index(text, sub)
 			return k, k + len(sub)
@@ -46,6 +57,7 @@ func testReportEvents(t *testing.T, open Opener) {
 				{Kind: intel.EntrySector, Key: "energy", Name: "energy", Count: 1}},
 			Entities: []intel.EntityMention{
 				ent("HackOrg", "Fancy Bear", 0.9, apt28.ID),
+				ent("HackOrg", "Old Bear", 0.9, oldBear),
 				ent("Tool", "X-Agent", 0.8, xagent.ID),
 				ent("Tool", "<img src=x onerror=alert(1)>", 0.3, 0),
 				ent("Purp", "espionage", 0.7, 0),
@@ -75,7 +87,7 @@ func testReportEvents(t *testing.T, open Opener) {
 	for _, e := range ents {
 		links[e.Text] = e.ObjectID
 	}
-	mustDiff(t, "entity links", map[string]int64{"Fancy Bear": apt28.ID, "X-Agent": xagent.ID,
+	mustDiff(t, "entity links", map[string]int64{"Fancy Bear": apt28.ID, "Old Bear": oldBear, "X-Agent": xagent.ID,
 		"<img src=x onerror=alert(1)>": 0, "espionage": 0, "Ukraine": 0}, links)
 	techs, err := s.FindDocumentTechniques(ctx, docID)
 	must(t, "techniques", err)
