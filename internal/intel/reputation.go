@@ -38,6 +38,10 @@ type DomainEvidence struct {
 	Domain      string `json:"domain"`
 	IndicatorID int64  `json:"indicator_id"`
 	Warninglist string `json:"warninglist,omitempty"`
+	// Listed says the name is known bad as the store counts it for a
+	// family's listed names (DomainFamily.Listed): listed by a feed of
+	// credibility above zero and on no warninglist.
+	Listed bool `json:"listed"`
 	// Feeds are the sources that list the indicator (its provenance,
 	// reports and forums left out: they mention names, they do not list
 	// them as bad), most credible first.

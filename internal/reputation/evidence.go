@@ -2,7 +2,6 @@ package reputation
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 
@@ -215,14 +214,4 @@ func plural(n int, what string) string {
 		return "1 " + what
 	}
 	return fmt.Sprintf("%d %ss", n, what)
-}
-
-// listed reports whether stored evidence makes a name known bad, as the
-// store's families count it: listed by a feed of credibility above zero
-// and on no warninglist.
-func listed(ev *intel.DomainEvidence) bool {
-	if ev == nil || ev.Warninglist != "" {
-		return false
-	}
-	return slices.ContainsFunc(ev.Feeds, func(f intel.FeedListing) bool { return f.Credibility > 0 && !math.IsNaN(f.Credibility) })
 }

@@ -102,11 +102,11 @@ func TestServiceEvidence(t *testing.T) {
 	ctx := context.Background()
 	eset := intel.FeedListing{SourceID: 1, Source: "eset/malware-ioc", Credibility: 1}
 	st := &memStore{evidence: map[string]*intel.DomainEvidence{
-		"evil-cdn.net":         {Domain: "evil-cdn.net", Feeds: []intel.FeedListing{eset}},
-		"a.evil-cdn.net":       {Domain: "a.evil-cdn.net", Feeds: []intel.FeedListing{eset}},
-		"b.evil-cdn.net":       {Domain: "b.evil-cdn.net", Feeds: []intel.FeedListing{eset}},
-		"c.evil-cdn.net":       {Domain: "c.evil-cdn.net", Feeds: []intel.FeedListing{eset}},
-		"kamiro-orchards.org":  {Domain: "kamiro-orchards.org", Feeds: []intel.FeedListing{eset}},
+		"evil-cdn.net":         {Domain: "evil-cdn.net", Listed: true, Feeds: []intel.FeedListing{eset}},
+		"a.evil-cdn.net":       {Domain: "a.evil-cdn.net", Listed: true, Feeds: []intel.FeedListing{eset}},
+		"b.evil-cdn.net":       {Domain: "b.evil-cdn.net", Listed: true, Feeds: []intel.FeedListing{eset}},
+		"c.evil-cdn.net":       {Domain: "c.evil-cdn.net", Listed: true, Feeds: []intel.FeedListing{eset}},
+		"kamiro-orchards.org":  {Domain: "kamiro-orchards.org", Listed: true, Feeds: []intel.FeedListing{eset}},
 		"quiet-harbour.org":    {Domain: "quiet-harbour.org", Warninglist: "popular-domains", Feeds: []intel.FeedListing{eset}},
 		"shared.apt-notes.org": {Domain: "shared.apt-notes.org", Reports: []intel.EvidenceItem{{ID: 3, SourceID: 5, Groups: []string{"APT28"}, BadIndicators: 4}}},
 	}}
@@ -153,7 +153,7 @@ func TestServiceEvidence(t *testing.T) {
 	// Listed names under a popular domain do not count against a new one.
 	pop := firstPopular(m)
 	for _, l := range []string{"a", "b", "c"} {
-		st.evidence[l+"."+pop] = &intel.DomainEvidence{Domain: l + "." + pop, Feeds: []intel.FeedListing{eset}}
+		st.evidence[l+"."+pop] = &intel.DomainEvidence{Domain: l + "." + pop, Listed: true, Feeds: []intel.FeedListing{eset}}
 	}
 	r, err := svc.Score(ctx, []string{"new-host." + pop})
 	if err != nil {

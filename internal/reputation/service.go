@@ -168,7 +168,7 @@ func (s *Service) signals(ctx context.Context, sc *Scorer, domains []string) ([]
 			}
 			if ev := evs[n.Domain]; ev != nil { // the name is one of the family
 				sig.Siblings--
-				if listed(ev) {
+				if ev.Listed {
 					sig.MaliciousSiblings--
 				}
 			}

@@ -217,7 +217,7 @@ func (m *memStore) FindDomainFamilies(_ context.Context, registered []string) (m
 			if strings.HasSuffix(d, "."+r) {
 				f := out[r]
 				f.Names++
-				if listed(e) {
+				if e.Listed {
 					f.Listed++
 				}
 				out[r] = f

@@ -79,7 +79,9 @@ func (s *Store) FindDomainEvidence(ctx context.Context, domains []string) (map[s
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	for _, step := range []func(context.Context, []int64, map[int64]*intel.DomainEvidence) error{s.evidenceFeeds, s.evidenceEvents, s.evidenceReports} {
+	steps := []func(context.Context, []int64, map[int64]*intel.DomainEvidence) error{s.evidenceListed, s.evidenceFeeds,
+		s.evidenceEvents, s.evidenceReports}
+	for _, step := range steps {
 		if err := step(ctx, ids, byID); err != nil {
 			return nil, s.wrap("find domain evidence", err)
 		}
@@ -93,6 +95,28 @@ func (s *Store) FindDomainEvidence(ctx context.Context, domains []string) (map[s
 		slices.SortFunc(ev.Reports, byItem)
 	}
 	return out, nil
+}
+
+// evidenceListed marks the indicators that are known bad by the rule
+// (knownBad) FindDomainFamilies counts with, so that a name and its
+// family are judged alike.
+func (s *Store) evidenceListed(ctx context.Context, ids []int64, byID map[int64]*intel.DomainEvidence) error {
+	return chunks(ids, func(part []int64) error {
+		in, args := s.d.inInt(part)
+		rows, err := s.query(ctx, s.rdb, `SELECT i.id FROM indicators i WHERE i.id `+in+` AND `+knownBad, append(args, knownBadArgs()...)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			byID[id].Listed = true
+		}
+		return rows.Err()
+	})
 }
 
 // evidenceFeeds reads the feeds that list the indicators: the provenance

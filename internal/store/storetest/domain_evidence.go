@@ -115,6 +115,12 @@ func testDomainEvidence(t *testing.T, open Opener) {
 	if len(only.Feeds) != 0 || len(only.Reports) != 1 || only.Reports[0].BadIndicators != 2 {
 		t.Errorf("report-only.info %+v, want no feed and the report with 2 known-bad others", only)
 	}
+	// Listed is the families' rule: a credible feed, no warninglist.
+	for name, want := range map[string]bool{"kite-relay.net": true, "report-only.info": false, "popular-cdn.com": false, "unrated.biz": false} {
+		if got[name].Listed != want {
+			t.Errorf("%s listed = %v, want %v", name, got[name].Listed, want)
+		}
+	}
 	if pop := got["popular-cdn.com"]; pop.Warninglist != "popular-domains" || len(pop.Feeds) != 1 {
 		t.Errorf("popular-cdn.com %+v, want its warninglist and its feed", pop)
 	}
