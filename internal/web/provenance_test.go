@@ -163,7 +163,7 @@ func TestGroupProvenance(t *testing.T) {
 			ExpectedContent: []string{`<a href="` + ev + `">Operation ` + escapedXSS + `</a>`}, NotExpectedContent: []string{xss}},
 		{URL: "/events?group_id=" + id(e.Technique.ID), As: "reader", ExpectedStatus: 404},
 		{Name: "indicator page shows both sources", URL: "/indicators/" + id(p.C2.ID), As: "reader", ExpectedStatus: 200, ExpectedContent: []string{
-			`<table id="provenance"`, `<a href="/sources/`, ">vendor</a></td>\n<td>50%</td>", ">blog</a></td>\n<td>20%</td>", "2 sources",
+			`<table id="provenance"`, `<a href="/sources/`, ">vendor</a></td>\n<td class=\"num\">0.50</td>", ">blog</a></td>\n<td class=\"num\">0.20</td>", "2 sources",
 			`<h2>Events that hold it</h2>`, `<a href="` + ev + `">Operation ` + escapedXSS + `</a>`}},
 		{Name: "indicator JSON", URL: "/api/v1/indicators/" + id(p.C2.ID), Bearer: "reader", ExpectedStatus: 200, ExpectedContent: []string{
 			`"value":"c2.evil.test"`, `"sources":[{`, `"source_name":"vendor"`, `"confidence":0.5`, `"source_name":"blog"`, `"confidence":0.2`,

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -74,6 +75,9 @@ func loadAssets(fsys fs.FS) (*assets, error) {
 		// keep in post text; the result is escaped like any value.
 		"displayText": forum.DisplayText,
 		"pct":         func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
+		// confidence is shown on the scale it is entered on, in the forms
+		// and the API alike: 0 to 1.
+		"confidence":  func(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) },
 		"kindPath":    kindPath,
 		"took":        took,
 		"duration":    shortDuration,
