@@ -75,6 +75,9 @@ type EventFilter struct {
 	Since, Until time.Time
 	Limit        int // 0: 50
 	Offset       int
+	// WithoutText leaves the posts' text out (Event.Text ""): a portrait
+	// counts an author's events and shows none of their text.
+	WithoutText bool
 }
 
 // Facet is one value of a field with how many events have it.

@@ -153,9 +153,13 @@ func (s *Store) ForumEvents(ctx context.Context, flt forum.EventFilter) (*forum.
 	if err := s.queryRow(ctx, s.rdb, `SELECT COUNT(*)`+forumEventFrom+cond, args...).Scan(&page.Total); err != nil {
 		return nil, s.wrap("forum events", err)
 	}
+	text := `COALESCE((SELECT p.text FROM forum_posts p WHERE p.forum_id = fe.forum_id AND p.post_key = fe.post_key), '')`
+	if flt.WithoutText {
+		text = `''`
+	}
 	rows, err := s.query(ctx, s.rdb, `SELECT e.id, f.name, sc.name, t.thread_key, t.title, fe.post_key, COALESCE(a.handle, ''), COALESCE(fe.author_id, 0),
  e.first_seen, e.title, fe.kind, fe.kind_score, fe.role, fe.role_score, fe.tactic, e.techniques, e.software, e.group_label, COALESCE(e.group_id, 0),
- fe.entities, COALESCE((SELECT p.text FROM forum_posts p WHERE p.forum_id = fe.forum_id AND p.post_key = fe.post_key), '')`+forumEventFrom+cond+`
+ fe.entities, `+text+forumEventFrom+cond+`
 ORDER BY e.first_seen DESC, e.id DESC LIMIT ? OFFSET ?`, append(args, flt.Limit, flt.Offset)...)
 	if err != nil {
 		return nil, s.wrap("forum events", err)

@@ -76,7 +76,7 @@ func Complete(ctx context.Context, st Store, p *Portrait, forumID, authorID int6
 		slices.SortStableFunc(p.Candidates, func(x, y Candidate) int { return cmp.Compare(len(y.Reasons), len(x.Reasons)) })
 	}
 
-	page, err := st.ForumEvents(ctx, forum.EventFilter{ForumID: forumID, AuthorID: authorID, Limit: 1000})
+	page, err := st.ForumEvents(ctx, forum.EventFilter{ForumID: forumID, AuthorID: authorID, Limit: 1000, WithoutText: true})
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,6 @@ func Complete(ctx context.Context, st Store, p *Portrait, forumID, authorID int6
 			software[n]++
 		}
 		if i < maxPortraitEvents {
-			e.Text = ""
 			p.ThreatEvents = append(p.ThreatEvents, e)
 		}
 	}

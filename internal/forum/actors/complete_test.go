@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -40,7 +41,14 @@ func (f *fakeStore) ForumPostsMentioning(_ context.Context, text, except string,
 
 func (f *fakeStore) ForumEvents(_ context.Context, flt forum.EventFilter) (*forum.EventPage, error) {
 	f.asked = flt
-	return &f.events, nil
+	page := f.events
+	if flt.WithoutText { // as the store does
+		page.Events = slices.Clone(page.Events)
+		for i := range page.Events {
+			page.Events[i].Text = ""
+		}
+	}
+	return &page, nil
 }
 
 // Complete finds the handle and the contact strings on other forums
@@ -77,7 +85,7 @@ func TestComplete(t *testing.T) {
 	if d := cmp.Diff(want, p.Candidates); d != "" {
 		t.Errorf("candidates (-want +got):\n%s", d)
 	}
-	if st.asked.ForumID != 7 || st.asked.AuthorID != 1 {
+	if st.asked.ForumID != 7 || st.asked.AuthorID != 1 || !st.asked.WithoutText {
 		t.Errorf("events asked with %+v", st.asked)
 	}
 	if d := cmp.Diff([]Count{{Name: "Crypter", N: 1}, {Name: "Zeus", N: 1}}, p.Software); d != "" {

@@ -65,6 +65,11 @@ func testForumEvents(t *testing.T, open Opener) {
 		t.Errorf("stored reading %+v", got)
 	}
 	mustDiff(t, "techniques and software", [][]string{{"T1027.002"}, {"crypter"}}, [][]string{got.Techniques, got.Software})
+	bare, err := s.ForumEvents(ctx, forum.EventFilter{ForumID: f.ID, WithoutText: true})
+	must(t, "list without text", err)
+	if len(bare.Events) != 2 || bare.Events[1].Text != "" || bare.Events[1].Title != got.Title || bare.Events[1].Kind != got.Kind {
+		t.Errorf("without text: %+v, want the same events with no text", bare.Events)
+	}
 	mustDiff(t, "kinds", []forum.Facet{{Value: "trade", N: 1}, {Value: "tutorial", N: 1}}, page.Kinds)
 	mustDiff(t, "roles", []forum.Facet{{Value: "Vendor", N: 1}}, page.Roles)
 	mustDiff(t, "techniques", []forum.Facet{{Value: "T1027.002", N: 1}}, page.Techniques)
