@@ -238,16 +238,25 @@ func facets(m map[string]int) []forum.Facet {
 }
 
 // ForumPostsMentioning returns at most limit posts, of every forum but
-// exceptForum, whose text holds text (any case), each with its forum,
-// author (and AuthorID) and text: where a contact string turns up again.
-func (s *Store) ForumPostsMentioning(ctx context.Context, text, exceptForum string, limit int) ([]forum.Post, error) {
+// exceptForum, whose text holds one of texts (any case), each with its
+// forum, author (and AuthorID) and text: where a contact string turns up
+// again. All the texts are looked for in one pass over the posts.
+func (s *Store) ForumPostsMentioning(ctx context.Context, texts []string, exceptForum string, limit int) ([]forum.Post, error) {
 	out := []forum.Post{}
-	if strings.TrimSpace(text) == "" {
+	var likes []string
+	args := []any{exceptForum}
+	for _, t := range texts {
+		if t = strings.TrimSpace(t); t != "" {
+			likes = append(likes, `LOWER(p.text) LIKE ? ESCAPE '\'`)
+			args = append(args, "%"+likeEscape(strings.ToLower(t))+"%")
+		}
+	}
+	if len(likes) == 0 {
 		return out, nil
 	}
 	rows, err := s.query(ctx, s.rdb, `SELECT f.name, a.handle, p.author_id, p.post_key, p.text FROM forum_posts p
  JOIN forums f ON f.id = p.forum_id JOIN forum_authors a ON a.id = p.author_id
-WHERE f.name <> ? AND LOWER(p.text) LIKE ? ESCAPE '\' ORDER BY p.id LIMIT ?`, exceptForum, "%"+likeEscape(strings.ToLower(text))+"%", limit)
+WHERE f.name <> ? AND (`+strings.Join(likes, " OR ")+`) ORDER BY p.id LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, s.wrap("forum posts mentioning", err)
 	}

@@ -28,7 +28,7 @@ type forumStore interface {
 	ForumVersion(ctx context.Context) (int64, error)
 	forumEventStore
 	AddForum(ctx context.Context, in forum.Input) (*forum.Forum, error)
-	ForumPostsMentioning(ctx context.Context, text, exceptForum string, limit int) ([]forum.Post, error)
+	ForumPostsMentioning(ctx context.Context, texts []string, exceptForum string, limit int) ([]forum.Post, error)
 }
 
 // forumCache keeps the analyses of the forums last viewed, each for the

@@ -14,12 +14,13 @@ import (
 // both pass theirs).
 type Store interface {
 	FindForumAuthors(ctx context.Context, handle, forumName string) ([]forum.Author, error)
-	ForumPostsMentioning(ctx context.Context, text, exceptForum string, limit int) ([]forum.Post, error)
+	ForumPostsMentioning(ctx context.Context, texts []string, exceptForum string, limit int) ([]forum.Post, error)
 	ForumEvents(ctx context.Context, f forum.EventFilter) (*forum.EventPage, error)
 }
 
 // maxPortraitEvents is how many threat events a portrait lists;
-// maxContactPosts how many posts of other forums are read per contact.
+// maxContactPosts how many posts of other forums are read per contact
+// (all the contacts' posts are read together).
 const (
 	maxPortraitEvents = 20
 	maxContactPosts   = 200
@@ -55,16 +56,20 @@ func Complete(ctx context.Context, st Store, p *Portrait, forumID, authorID int6
 			add(forum.AuthorKey{Forum: o.Forum, Handle: o.Handle}, o.ID, "same handle on "+o.Forum)
 		}
 	}
-	for _, c := range p.Contacts {
-		_, value, _ := strings.Cut(c, ":")
-		posts, err := st.ForumPostsMentioning(ctx, value, p.Forum, maxContactPosts)
-		if err != nil {
-			return err
-		}
-		for _, post := range posts {
-			// The text holds the value; the candidate needs the contact
-			// itself ("icq 55512345", not any number with those digits).
-			if slices.Contains(Contacts(forum.DisplayText(post.Text)), c) {
+	values := make([]string, len(p.Contacts))
+	for i, c := range p.Contacts {
+		_, values[i], _ = strings.Cut(c, ":")
+	}
+	posts, err := st.ForumPostsMentioning(ctx, values, p.Forum, maxContactPosts*len(values))
+	if err != nil {
+		return err
+	}
+	for _, post := range posts {
+		// The text holds a value; the candidate needs the contact itself
+		// ("icq 55512345", not any number with those digits).
+		found := Contacts(forum.DisplayText(post.Text))
+		for _, c := range p.Contacts {
+			if slices.Contains(found, c) {
 				add(forum.AuthorKey{Forum: post.Forum, Handle: post.Author}, post.AuthorID, "both posted "+c+" (on "+post.Forum+")")
 			}
 		}

@@ -17,6 +17,8 @@ type fakeStore struct {
 	posts   []forum.Post
 	events  forum.EventPage
 	asked   forum.EventFilter
+	// mentionCalls counts the look-ups of contact strings.
+	mentionCalls int
 }
 
 func (f *fakeStore) FindForumAuthors(_ context.Context, handle, forumName string) ([]forum.Author, error) {
@@ -29,10 +31,12 @@ func (f *fakeStore) FindForumAuthors(_ context.Context, handle, forumName string
 	return out, nil
 }
 
-func (f *fakeStore) ForumPostsMentioning(_ context.Context, text, except string, limit int) ([]forum.Post, error) {
+func (f *fakeStore) ForumPostsMentioning(_ context.Context, texts []string, except string, limit int) ([]forum.Post, error) {
+	f.mentionCalls++
 	var out []forum.Post
 	for _, p := range f.posts {
-		if p.Forum != except && strings.Contains(strings.ToLower(p.Text), strings.ToLower(text)) && len(out) < limit {
+		holds := slices.ContainsFunc(texts, func(t string) bool { return strings.Contains(strings.ToLower(p.Text), strings.ToLower(t)) })
+		if p.Forum != except && holds && len(out) < limit {
 			out = append(out, p)
 		}
 	}
@@ -84,6 +88,9 @@ func TestComplete(t *testing.T) {
 	}
 	if d := cmp.Diff(want, p.Candidates); d != "" {
 		t.Errorf("candidates (-want +got):\n%s", d)
+	}
+	if st.mentionCalls != 1 {
+		t.Errorf("%d look-ups of the contacts, want one for all of them", st.mentionCalls)
 	}
 	if st.asked.ForumID != 7 || st.asked.AuthorID != 1 || !st.asked.WithoutText {
 		t.Errorf("events asked with %+v", st.asked)

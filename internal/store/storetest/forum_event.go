@@ -110,3 +110,47 @@ func testForumEvents(t *testing.T, open Opener) {
 		t.Errorf("a failed save changed the events: %+v", p)
 	}
 }
+
+// testForumPostsMentioning finds the posts of other forums that hold any
+// of several contact strings, in one call: case folded, LIKE wildcards
+// in a string taken literally, the asking forum left out, bounded.
+func testForumPostsMentioning(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := ctxAs(t, 1, "alice")
+	post := func(key, author, text string) forum.Post {
+		return forum.Post{Section: "Market", Thread: "t-" + key, Key: key, Author: author, Text: text, Position: 1}
+	}
+	_, err := s.SaveForumPosts(ctx, "Bazaar", []forum.Post{post("b1", "zeus", "ICQ 55512345, jabber zeus@xmpp.example")})
+	must(t, "save Bazaar", err)
+	_, err = s.SaveForumPosts(ctx, "Board", []forum.Post{
+		post("o1", "z3us", "deals on icq 55512345"),
+		post("o2", "kelihos", "write to ZEUS@XMPP.EXAMPLE"),
+		post("o3", "noise", "100% legit, call 5551_2345"),
+		post("o4", "other", "nothing to see"),
+	})
+	must(t, "save Board", err)
+	authors := func(ps []forum.Post) []string {
+		out := []string{}
+		for _, p := range ps {
+			out = append(out, p.Forum+"/"+p.Author)
+		}
+		return out
+	}
+	got, err := s.ForumPostsMentioning(ctx, []string{"55512345", "zeus@xmpp.example", " "}, "Bazaar", 10)
+	must(t, "mentioning", err)
+	mustDiff(t, "posts holding either string", []string{"Board/z3us", "Board/kelihos"}, authors(got))
+	if got[0].Text != "deals on icq 55512345" || got[0].AuthorID == 0 {
+		t.Errorf("post %+v, want its text and author ID", got[0])
+	}
+	got, err = s.ForumPostsMentioning(ctx, []string{"100%", "5551_"}, "Bazaar", 10)
+	must(t, "wildcards", err)
+	mustDiff(t, "wildcards taken literally", []string{"Board/noise"}, authors(got))
+	got, err = s.ForumPostsMentioning(ctx, []string{"55512345", "zeus@xmpp.example"}, "Bazaar", 1)
+	must(t, "bounded", err)
+	if len(got) != 1 {
+		t.Errorf("limit 1: %d posts", len(got))
+	}
+	if got, err := s.ForumPostsMentioning(ctx, []string{"", "  "}, "Bazaar", 10); err != nil || len(got) != 0 {
+		t.Errorf("no strings: %v, %v", got, err)
+	}
+}

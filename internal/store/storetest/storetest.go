@@ -64,7 +64,7 @@ func Run(t *testing.T, open Opener) {
 		{"SightedExport", testSightedExport},
 		{"Whitelist", testWhitelist}, {"DomainReports", testDomainReports}, {"DomainEvidence", testDomainEvidence},
 		{"DomainReputationStore", testDomainReputationStore},
-		{"Forums", testForums}, {"ForumCrawl", testForumCrawl}, {"ForumEvents", testForumEvents},
+		{"Forums", testForums}, {"ForumCrawl", testForumCrawl}, {"ForumEvents", testForumEvents}, {"ForumPostsMentioning", testForumPostsMentioning},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
