@@ -71,7 +71,7 @@ func keptFixture(t *testing.T) (*reader, map[string]string) {
 			t.Fatal(err)
 		}
 		o := &intel.ExportSTIXObject{Object: intel.STIXObject{StixID: id, Type: m.Type, SourceRef: m.Source, TargetRef: m.Target,
-			Raw: json.RawMessage(raw)}, TLP: intel.STIXTLP(m.Marks, ""), CreatedBy: m.By}
+			Raw: json.RawMessage(raw)}, TLP: intel.STIXTLP(m.Marks, ""), CreatedBy: m.By, Markings: m.Marks}
 		if m.Type == "relationship" {
 			o.Ends = map[string]intel.STIXEnd{m.Source: ends[m.Source], m.Target: ends[m.Target]}
 		}
@@ -258,7 +258,7 @@ func TestSTIXEveryKeptType(t *testing.T) {
 		if err := json.Unmarshal(so.Raw, &h); err != nil {
 			t.Fatal(err)
 		}
-		o := &intel.ExportSTIXObject{Object: so, TLP: intel.STIXTLP(h.Marks, ""), CreatedBy: h.By}
+		o := &intel.ExportSTIXObject{Object: so, TLP: intel.STIXTLP(h.Marks, ""), CreatedBy: h.By, Markings: h.Marks}
 		if so.Type == "relationship" {
 			o.Ends = map[string]intel.STIXEnd{}
 			for _, end := range []string{so.SourceRef, so.TargetRef} {

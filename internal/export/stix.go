@@ -411,13 +411,8 @@ func (w *stixWriter) kept(o *intel.ExportSTIXObject) error {
 		w.tlps[t] = true
 		return nil
 	}
-	if so.StixID == w.producer || o.CreatedBy == w.producer {
-		w.stats.ObjectsSkipped["made by this export"]++
-		return nil
-	}
-	if len(so.Flags) > 0 && !w.filter.Flagged {
-		// Kept so that an analyst sees it, not passed on as valid STIX.
-		w.stats.ObjectsSkipped[flaggedReason]++
+	if why := w.leftOut(so.StixID, o.CreatedBy, len(so.Flags) > 0); why != "" {
+		w.stats.ObjectsSkipped[why]++
 		return nil
 	}
 	raw := []byte(so.Raw)
@@ -426,7 +421,7 @@ func (w *stixWriter) kept(o *intel.ExportSTIXObject) error {
 		for _, end := range []string{so.SourceRef, so.TargetRef} {
 			e := o.Ends[end]
 			switch {
-			case e.Kept && e.CreatedBy != w.producer && end != w.producer && (!e.Flagged || w.filter.Flagged):
+			case e.Kept && w.leftOut(end, e.CreatedBy, e.Flagged) == "":
 			case e.Object != nil:
 				w.named[e.Object.ID] = e.Object
 				if id := modelledID(e.Object); id != end {
@@ -444,7 +439,7 @@ func (w *stixWriter) kept(o *intel.ExportSTIXObject) error {
 			}
 		}
 	}
-	for _, m := range markingRefs(raw) {
+	for _, m := range o.Markings {
 		if t, ok := w.ownMarking(m); ok {
 			w.tlps[t] = true
 		}
@@ -459,6 +454,22 @@ func (w *stixWriter) kept(o *intel.ExportSTIXObject) error {
 		w.stored(so.StixID, so.UpdatedAt)
 	}
 	return nil
+}
+
+// leftOut says why a kept object (stixID, made by createdBy, flagged at
+// import or not) is not written, or "" when it is: the identity this
+// export writes as its producer, what an earlier export of it wrote, and
+// flagged objects unless asked for. A relationship keeps an end only
+// when that end is written.
+func (w *stixWriter) leftOut(stixID, createdBy string, flagged bool) string {
+	switch {
+	case stixID == w.producer || createdBy == w.producer:
+		return "made by this export"
+	case flagged && !w.filter.Flagged:
+		// Kept so that an analyst sees it, not passed on as valid STIX.
+		return flaggedReason
+	}
+	return ""
 }
 
 // ownMarking returns the TLP whose marking definition id is, when the
@@ -495,15 +506,6 @@ func moveEnds(raw []byte, moved map[string]string) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-// markingRefs are the object_marking_refs of a STIX object's JSON.
-func markingRefs(raw []byte) []string {
-	var h struct {
-		Refs []string `json:"object_marking_refs"`
-	}
-	_ = json.Unmarshal(raw, &h) // a property of another JSON type is absent
-	return h.Refs
 }
 
 // stixPattern returns the STIX 2.1 pattern of an indicator, or why it

@@ -133,6 +133,9 @@ type ExportSTIXObject struct {
 	Object    STIXObject
 	TLP       TLP
 	CreatedBy string
+	// Markings are the object's object_marking_refs, as its JSON gives
+	// them.
+	Markings []string
 	// Ends are a relationship's source_ref and target_ref, by STIX ID.
 	Ends map[string]STIXEnd
 }

@@ -391,7 +391,7 @@ func (s *Store) ExportMISPEvents(ctx context.Context, f intel.ExportFilter, fn f
 		return nil
 	}
 	since, sinceArgs := keptSince(f)
-	readMISP := func(raw []byte, src intel.TLP) (intel.TLP, string) { return intel.MISPEventTLP(raw, src), "" }
+	readMISP := func(e *intel.ExportSTIXObject, src intel.TLP) { e.TLP = intel.MISPEventTLP(e.Object.Raw, src) }
 	err := s.exportKept(ctx, f, "x.spec_version = 'misp' AND x.type = 'x-misp-event'"+since, sinceArgs, readMISP, nil, fn)
 	return s.wrap("export MISP events", err)
 }
@@ -406,10 +406,10 @@ func keptSince(f intel.ExportFilter) (string, []any) {
 }
 
 // exportKept pages through the kept objects cond selects by STIX ID,
-// reads each one's TLP and creator with head, lets each page be completed
+// reads each one's TLP, creator and markings with head, lets each page be completed
 // (a relationship's ends), and calls fn with those within f.TLPMax.
 func (s *Store) exportKept(ctx context.Context, f intel.ExportFilter, cond string, condArgs []any,
-	head func([]byte, intel.TLP) (intel.TLP, string), complete func([]*intel.ExportSTIXObject) error,
+	head func(*intel.ExportSTIXObject, intel.TLP), complete func([]*intel.ExportSTIXObject) error,
 	fn func(*intel.ExportSTIXObject) error) error {
 	query := `SELECT ` + stixObjectCols + `, COALESCE(src.tlp, '') FROM stix_objects x LEFT JOIN sources src ON src.id = x.source_id
 WHERE ` + cond + ` AND x.stix_id > ? ORDER BY x.stix_id LIMIT ?`
@@ -447,18 +447,21 @@ type stixHead struct {
 	ObjectMarkingRefs []string `json:"object_marking_refs"`
 }
 
-func readSTIXHead(raw []byte, sourceTLP intel.TLP) (intel.TLP, string) {
+// readSTIXHead sets a kept object's TLP (by its markings, else its
+// source's), creator and markings from its JSON, read once here so that
+// the export writer need not read it again.
+func readSTIXHead(e *intel.ExportSTIXObject, sourceTLP intel.TLP) {
 	var h stixHead
 	// A kept object is valid JSON; a property of another JSON type is
 	// read as absent.
-	_ = json.Unmarshal(raw, &h)
-	return intel.STIXTLP(h.ObjectMarkingRefs, sourceTLP), h.CreatedByRef
+	_ = json.Unmarshal(e.Object.Raw, &h)
+	e.TLP, e.CreatedBy, e.Markings = intel.STIXTLP(h.ObjectMarkingRefs, sourceTLP), h.CreatedByRef, h.ObjectMarkingRefs
 }
 
 // exportSTIXPage reads one page of kept objects with their TLP (of all
 // TLPs: the caller applies the ceiling, so that paging sees every row).
 func (s *Store) exportSTIXPage(ctx context.Context, query string, args []any,
-	head func([]byte, intel.TLP) (intel.TLP, string)) ([]*intel.ExportSTIXObject, error) {
+	head func(*intel.ExportSTIXObject, intel.TLP)) ([]*intel.ExportSTIXObject, error) {
 	rows, err := s.query(ctx, s.rdb, query, args...)
 	if err != nil {
 		return nil, err
@@ -472,7 +475,7 @@ func (s *Store) exportSTIXPage(ctx context.Context, query string, args []any,
 			return nil, err
 		}
 		e := &intel.ExportSTIXObject{Object: *o}
-		e.TLP, e.CreatedBy = head(o.Raw, intel.TLP(srcTLP))
+		head(e, intel.TLP(srcTLP))
 		page = append(page, e)
 	}
 	return page, rows.Err()
@@ -507,9 +510,10 @@ LEFT JOIN sources src ON src.id = x.source_id WHERE x.stix_id `+in+` AND x.spec_
 			rows.Close()
 			return err
 		}
-		tlp, by := readSTIXHead([]byte(raw), intel.TLP(srcTLP))
-		if tlp.AtMost(f.TLPMax) {
-			ends[id] = intel.STIXEnd{Kept: true, TLP: tlp, CreatedBy: by, Flagged: flags != "[]"}
+		end := intel.ExportSTIXObject{Object: intel.STIXObject{Raw: []byte(raw)}}
+		readSTIXHead(&end, intel.TLP(srcTLP))
+		if end.TLP.AtMost(f.TLPMax) {
+			ends[id] = intel.STIXEnd{Kept: true, TLP: end.TLP, CreatedBy: end.CreatedBy, Flagged: flags != "[]"}
 		}
 	}
 	rows.Close()

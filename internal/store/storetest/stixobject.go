@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -269,6 +270,7 @@ func testExportSTIXObjects(t *testing.T, open Opener) {
 		By   string
 		Ends map[string]end
 	}
+	marked := 0 // objects read with markings
 	read := func(f intel.ExportFilter) []row {
 		t.Helper()
 		var out []row
@@ -276,6 +278,19 @@ func testExportSTIXObjects(t *testing.T, open Opener) {
 			r := row{ID: o.Object.StixID, TLP: o.TLP, By: o.CreatedBy}
 			if len(o.Object.Raw) == 0 {
 				t.Errorf("%s has no JSON", r.ID)
+			}
+			// The markings are the JSON's, read by the store once.
+			var head struct {
+				Marks []string `json:"object_marking_refs"`
+			}
+			if err := json.Unmarshal(o.Object.Raw, &head); err != nil {
+				t.Errorf("%s: %v", r.ID, err)
+			}
+			if !slices.Equal(head.Marks, o.Markings) {
+				t.Errorf("%s markings = %v, its JSON says %v", r.ID, o.Markings, head.Marks)
+			}
+			if len(o.Markings) > 0 {
+				marked++
 			}
 			if strings.HasPrefix(r.ID, "mutex--") {
 				if r.ID != "mutex--50000000-0000-4000-8000-000000000509" {
@@ -317,6 +332,9 @@ func testExportSTIXObjects(t *testing.T, open Opener) {
 	}
 	if d := cmp.Diff(all, read(intel.ExportFilter{})); d != "" {
 		t.Errorf("all kept objects (-want +got):\n%s", d)
+	}
+	if marked == 0 {
+		t.Error("no kept object was read with its markings")
 	}
 	// Under TLP:CLEAR only the widget and the relationships marked clear
 	// remain (none: they are green by their source); ends above the
