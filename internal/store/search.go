@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -137,7 +138,17 @@ func (s *Store) search(ctx context.Context, query string, args []any) ([]intel.S
 
 // Counts returns how many active objects of each kind, documents,
 // indicators, sources, users and active relationships the base holds.
+//
+// The counts are kept until the next write (generation.go): the dashboard
+// asks on every load, and counting every table took longer than the rest
+// of the page. The caller owns the map it gets.
 func (s *Store) Counts(ctx context.Context) (intel.Counts, error) {
+	c, err := s.cache.counts.get(ctx, s, s.countAll)
+	return maps.Clone(c), err
+}
+
+// countAll counts what Counts returns.
+func (s *Store) countAll(ctx context.Context) (map[string]int, error) {
 	c := intel.Counts{}
 	for _, k := range intel.ObjectKinds {
 		c[string(k)] = 0

@@ -40,7 +40,7 @@ func Run(t *testing.T, open Opener) {
 		{"Profile", testProfile},
 		{"Search", testSearch},
 		{"SearchHostile", testSearchHostile},
-		{"Counts", testCounts},
+		{"Counts", testCounts}, {"CountsKept", testCountsKept},
 		{"Users", testUsers},
 		{"Sessions", testSessions},
 		{"Tokens", testTokens},
