@@ -65,6 +65,10 @@ func (s *Store) WithMigrations(fsys fs.FS) *Store {
 // Dialect returns the dialect the store speaks.
 func (s *Store) Dialect() Dialect { return s.d }
 
+// ReadPoolSize is how many connections the read pool opens at most: the
+// web server runs as many read requests at once.
+func (s *Store) ReadPoolSize() int { return s.rdb.Stats().MaxOpenConnections }
+
 // DB returns the write pool, for tools such as migration status.
 func (s *Store) DB() *sql.DB { return s.db }
 
