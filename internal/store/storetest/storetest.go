@@ -39,7 +39,7 @@ func Run(t *testing.T, open Opener) {
 		{"Inactive", testInactive},
 		{"Profile", testProfile},
 		{"Search", testSearch},
-		{"SearchHostile", testSearchHostile},
+		{"SearchHostile", testSearchHostile}, {"SearchBounded", testSearchBounded},
 		{"Counts", testCounts}, {"CountsKept", testCountsKept},
 		{"Users", testUsers},
 		{"Sessions", testSessions},
