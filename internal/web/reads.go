@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spoor/spoor/internal/intel"
@@ -103,4 +104,58 @@ func (s *Server) readTimeoutError(r *http.Request, err error) error {
 	}
 	return &statusError{Status: http.StatusServiceUnavailable, Code: codeTimeout,
 		Message: fmt.Sprintf("the request took longer than its time limit of %s and was stopped; narrow it (a longer search, a filter) or try again", s.readTimeout)}
+}
+
+// generationStore tells whether the base changed (store.Store.Generation:
+// a number every write moves, in the database, so every replica sees it).
+type generationStore interface {
+	Generation(ctx context.Context) (int64, error)
+}
+
+// viewCache keeps values built from the base, by key, until the data
+// generation moves: a group page ran some thirty queries for a view that
+// changes only when something is written. At most max entries are kept;
+// when full, the cache starts again empty.
+type viewCache[K comparable, V any] struct {
+	mu  sync.Mutex
+	gen int64
+	m   map[K]V
+	max int
+}
+
+// get returns the value of key, built by build at the current generation
+// when none is kept. Values are shared between requests: callers must not
+// change them.
+func (c *viewCache[K, V]) get(ctx context.Context, st generationStore, key K, build func(context.Context) (V, error)) (V, error) {
+	gen, err := st.Generation(ctx)
+	if err != nil {
+		var zero V
+		return zero, err
+	}
+	c.mu.Lock()
+	if c.m == nil || c.gen != gen {
+		c.m, c.gen = map[K]V{}, gen
+	}
+	v, ok := c.m[key]
+	c.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	// Built outside the lock: one slow view does not hold up the others.
+	// The generation was read before building, so a write committed
+	// meanwhile leaves a value kept under the older generation, which
+	// the next read replaces.
+	v, err = build(ctx)
+	if err != nil {
+		return v, err
+	}
+	c.mu.Lock()
+	if c.gen == gen {
+		if len(c.m) >= c.max {
+			c.m = map[K]V{}
+		}
+		c.m[key] = v
+	}
+	c.mu.Unlock()
+	return v, nil
 }

@@ -121,3 +121,33 @@ func TestReadSlots(t *testing.T) {
 	// The slot is free again: a read that needs no slow query answers.
 	scenario{As: "reader", URL: "/api/v1/groups", ExpectedStatus: http.StatusOK}.run(t, e)
 }
+
+// TestGroupViewKept: the group page's view is kept between reads and
+// built again after any write, whoever makes it (here the store itself,
+// as another replica or the CLI would): the page and the API show the
+// change at once.
+func TestGroupViewKept(t *testing.T) {
+	e := newEnv(t)
+	page := fmt.Sprintf("/groups/%d", e.Group.ID)
+	api := fmt.Sprintf("/api/v1/groups/%d", e.Group.ID)
+	runScenarios(t, e, []scenario{
+		{Name: "page", As: "reader", URL: page, ExpectedStatus: http.StatusOK, NotExpectedContent: []string{"Renamed by a later write"}},
+		{Name: "API", Bearer: "reader", URL: api, ExpectedStatus: http.StatusOK, NotExpectedContent: []string{"Renamed by a later write"}},
+	})
+	desc := "Renamed by a later write"
+	if _, err := e.Store.UpdateObject(context.Background(), e.Group.ID, intel.ObjectUpdate{Description: &desc}); err != nil {
+		t.Fatal(err)
+	}
+	runScenarios(t, e, []scenario{
+		{Name: "page after the write", As: "reader", URL: page, ExpectedStatus: http.StatusOK, ExpectedContent: []string{desc}},
+		{Name: "API after the write", Bearer: "reader", URL: api, ExpectedStatus: http.StatusOK, ExpectedContent: []string{desc}},
+	})
+	// A deleted group is gone from both, not served from the kept view.
+	if err := e.Store.DeleteObject(context.Background(), e.Group.ID); err != nil {
+		t.Fatal(err)
+	}
+	runScenarios(t, e, []scenario{
+		{Name: "page after delete", As: "reader", URL: page, ExpectedStatus: http.StatusNotFound},
+		{Name: "API after delete", Bearer: "reader", URL: api, ExpectedStatus: http.StatusNotFound},
+	})
+}

@@ -91,6 +91,8 @@ type Server struct {
 	// readTimeout and reads bound read requests (reads.go).
 	readTimeout time.Duration
 	reads       chan struct{}
+	// groupViews are the group pages' views, kept until the next write.
+	groupViews viewCache[int64, *groupView]
 
 	assets  *assets // parsed templates and hashed static files
 	mux     *http.ServeMux
@@ -144,6 +146,7 @@ func New(deps Deps) (*Server, error) {
 		deps.MaxReads = DefaultMaxReads
 	}
 	s.reads = make(chan struct{}, deps.MaxReads)
+	s.groupViews.max = 256
 	if s.reputation == nil {
 		s.reputation = &reputation.Service{Store: deps.Store}
 	}
