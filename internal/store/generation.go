@@ -18,9 +18,17 @@ import (
 // The increment comes last, just before COMMIT, so that on PostgreSQL the
 // row lock it takes is held for the commit only, not for the whole write.
 
+// generationVersion is the migration that creates data_generation: the
+// migrations from it on bump it too.
+const generationVersion = 33
+
+// bumpGenerationSQL increments the data generation (no placeholders, so
+// the same text serves both engines).
+const bumpGenerationSQL = `UPDATE data_generation SET n = n + 1 WHERE id = 1`
+
 // bumpGeneration increments the data generation inside tx.
 func (s *Store) bumpGeneration(ctx context.Context, tx *sql.Tx) error {
-	_, err := s.exec(ctx, tx, `UPDATE data_generation SET n = n + 1 WHERE id = 1`)
+	_, err := tx.ExecContext(ctx, bumpGenerationSQL)
 	if err != nil {
 		return s.wrap("data generation", err)
 	}
