@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spoor/spoor/internal/config"
 	"github.com/spoor/spoor/internal/intel"
@@ -26,6 +27,9 @@ type env struct {
 	stderr io.Writer
 	// keys seal the secrets of the store openStore opened.
 	keys *keyfile.Keys
+	// readTimeout is spoor serve's --read-timeout (web.Deps.ReadTimeout:
+	// 0 the default, negative none).
+	readTimeout time.Duration
 }
 
 // command is one verb of the CLI, in the style of cmd/go's base.Command.

@@ -38,6 +38,7 @@ and ::1.`,
 		setFlags: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			dev := fs.String("dev", "", "serve templates and static files from this directory (e.g. internal/web), re-read on each request")
 			noScheduler := fs.Bool("no-scheduler", false, "do not collect due sources in the background (leave it to spoor worker)")
+			readTimeout := fs.Duration("read-timeout", web.DefaultReadTimeout, "stop a page or API read that takes longer, waiting included, and answer 503 (0: no limit)")
 			return func(ctx context.Context) error {
 				if len(e.args) != 0 {
 					return usagef("usage: spoor serve [flags]")
@@ -58,6 +59,10 @@ and ::1.`,
 				}
 				if !*noScheduler {
 					go c.Schedule(ctx, time.Minute, logRun(e.logger()))
+				}
+				e.readTimeout = *readTimeout
+				if *readTimeout == 0 {
+					e.readTimeout = -1 // web.Deps: no limit
 				}
 				return serveHTTP(ctx, e, st, c, *dev, nil)
 			}
@@ -112,6 +117,7 @@ func serveHTTP(ctx context.Context, e *env, st *store.Store, c *collect.Collecto
 	deps := web.Deps{
 		Store: st, Auth: svc, Collector: c, Notifier: notifier, Logger: log,
 		Version: version, SecureCookies: e.cfg.SecureCookies, TrustedProxies: e.cfg.TrustedProxies,
+		ReadTimeout: e.readTimeout, MaxReads: st.ReadPoolSize(),
 	}
 	if c != nil {
 		deps.Reputation = c.Reputation // one loaded model for the pages and screening

@@ -48,6 +48,10 @@ func (s *Store) bulkTx(ctx context.Context, h BulkHooks, fn func(tx *sql.Tx) err
 		_ = tx.Rollback() // the error from fn is the one that matters
 		return err
 	}
+	if err := s.bumpGeneration(ctx, tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", s.d.MapError(err))
 	}

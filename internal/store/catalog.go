@@ -47,6 +47,7 @@ type catalog interface {
 var notCopied = map[string]string{
 	"schema_migrations":    "each database records its own migrations",
 	"indicators_fts_pause": "SQLite only, and empty outside a bulk import's transaction",
+	"data_generation":      "each database counts its own writes; the copy increments the target's",
 }
 
 // identRE is what a table or column name may look like: names come from

@@ -142,6 +142,9 @@ func Copy(ctx context.Context, dst, src *Store, opts CopyOptions) ([]TableCopy, 
 		return out, intel.Errorf(intel.CodeConflict, "nothing copied: the target holds rows the source does not, in %s",
 			strings.Join(differ, ", "))
 	}
+	if err := dst.bumpGeneration(ctx, dtx); err != nil {
+		return nil, err
+	}
 	if err := dtx.Commit(); err != nil {
 		return nil, dst.wrap("copy: commit", err)
 	}

@@ -33,7 +33,10 @@ type Dialect interface {
 	// SearchObjects, SearchDocuments and SearchIndicators return full-text
 	// queries that start with searchParams and end with a LIMIT ?; the
 	// arguments are those of searchParams, then the kind filter's (objects
-	// only), then the limit. Each returns the columns id, kind, title,
+	// only), then, for documents and indicators, the cap on the matches
+	// ranked (searchRankCap: they rank the newest matches up to it, and the
+	// exact ones wherever they are, so that a word found in every domain
+	// costs no more than a rare one), then the limit. Each returns the columns id, kind, title,
 	// external_id, snippet, score (higher is better) and exact (2 when the
 	// name, alias or external ID equals the whole query, 1 when the name
 	// starts with it, else 0; documents and indicators use 1 for equal

@@ -70,27 +70,33 @@ WHERE o.search @@ q.q AND o.revoked = 0 AND o.deprecated = 0 %s
 ORDER BY exact DESC, score DESC, o.id LIMIT ?`
 }
 
+// SearchDocuments and SearchIndicators rank a bounded set of candidates
+// (see Dialect.SearchDocuments): the newest matches up to the cap, and the
+// exact ones wherever they are; ts_headline runs after the sort and
+// limit, on the page's rows only.
 func (postgresDialect) SearchDocuments() string {
-	return searchParams + `, q AS (SELECT plainto_tsquery('english', p.m) AS q FROM p)
+	return searchParams + `, q AS (SELECT plainto_tsquery('english', p.m) AS q FROM p),
+c AS ((SELECT d.id FROM q, documents d WHERE d.search @@ q.q ORDER BY d.id DESC LIMIT ?)
+	UNION SELECT d.id FROM p, q, documents d WHERE d.search @@ q.q AND lower(d.title) = p.raw)
 SELECT d.id, 'document', d.title, '',
 	ts_headline('english', d.title || ' ' || d.text, q.q,
 		'MaxFragments=1, MaxWords=24, MinWords=8, StartSel=' || p.hs || ', StopSel=' || p.he),
 	ts_rank(d.search, q.q) AS score,
 	CASE WHEN lower(d.title) = p.raw THEN 1 ELSE 0 END AS exact
-FROM p, q, documents d
-WHERE d.search @@ q.q
+FROM p, q, c JOIN documents d ON d.id = c.id
 ORDER BY exact DESC, score DESC, d.id LIMIT ?`
 }
 
 func (postgresDialect) SearchIndicators() string {
-	return searchParams + `, q AS (SELECT plainto_tsquery('english', p.m) AS q FROM p)
+	return searchParams + `, q AS (SELECT plainto_tsquery('english', p.m) AS q FROM p),
+c AS ((SELECT i.id FROM q, indicators i WHERE i.search @@ q.q ORDER BY i.id DESC LIMIT ?)
+	UNION SELECT i.id FROM p, q, indicators i WHERE i.search @@ q.q AND i.value = p.raw)
 SELECT i.id, 'indicator', i.value, i.type,
 	ts_headline('english', i.value || ' ' || i.description, q.q,
 		'MaxFragments=1, MaxWords=24, MinWords=8, StartSel=' || p.hs || ', StopSel=' || p.he),
 	ts_rank(i.search, q.q) * (CASE WHEN EXISTS (SELECT 1 FROM sightings g WHERE g.indicator_id = i.id) THEN 1.5 ELSE 1 END) AS score,
 	CASE WHEN i.value = p.raw THEN 1 ELSE 0 END AS exact
-FROM p, q, indicators i
-WHERE i.search @@ q.q
+FROM p, q, c JOIN indicators i ON i.id = c.id
 ORDER BY exact DESC, score DESC, i.id LIMIT ?`
 }
 

@@ -67,24 +67,46 @@ WHERE objects_fts MATCH p.m AND o.revoked = 0 AND o.deprecated = 0 %s
 ORDER BY exact DESC, score DESC, o.id LIMIT ?`
 }
 
+// SearchDocuments and SearchIndicators rank a bounded set of candidates
+// (see Dialect.SearchDocuments): the newest matches up to the cap, and the
+// exact ones wherever they are. bm25 runs on those only, and snippet on
+// the page's rows only, after the ranking: a word in every domain ("com")
+// matched tens of thousands of rows, and scoring and cutting a snippet of
+// each took 100 ms. The newest matches come from the index in rowid
+// order, no sort: the match argument is a scalar subquery, since with p
+// joined in FTS5 does not promise the order.
 func (sqliteDialect) SearchDocuments() string {
-	return searchParams + `SELECT d.id, 'document', d.title, '',
-	snippet(documents_fts, -1, p.hs, p.he, '…', 16),
-	-bm25(documents_fts, 5.0, 1.0) AS score,
-	CASE WHEN lower(d.title) = p.raw THEN 1 ELSE 0 END AS exact
-FROM p, documents_fts JOIN documents d ON d.id = documents_fts.rowid
+	// The exact titles are among those whose first word is the query's
+	// (the ^ of FTS5): no scan of the titles.
+	return searchParams + `, ex AS (SELECT d.id FROM p, documents_fts JOIN documents d ON d.id = documents_fts.rowid
+	WHERE documents_fts MATCH '{title} : (^ ' || p.m || ')' AND lower(d.title) = p.raw),
+ranked AS (
+	SELECT * FROM (SELECT documents_fts.rowid AS id, -bm25(documents_fts, 5.0, 1.0) AS score
+		FROM documents_fts WHERE documents_fts MATCH (SELECT m FROM p) ORDER BY documents_fts.rowid DESC LIMIT ?)
+	UNION SELECT documents_fts.rowid, -bm25(documents_fts, 5.0, 1.0) FROM p, documents_fts
+	WHERE documents_fts MATCH p.m AND documents_fts.rowid IN (SELECT id FROM ex)),
+top AS (SELECT r.id, r.score, CASE WHEN r.id IN (SELECT id FROM ex) THEN 1 ELSE 0 END AS exact
+	FROM ranked r ORDER BY exact DESC, score DESC, r.id LIMIT ?)
+SELECT d.id, 'document', d.title, '', snippet(documents_fts, -1, p.hs, p.he, '…', 16), t.score, t.exact
+FROM p, top t JOIN documents_fts ON documents_fts.rowid = t.id JOIN documents d ON d.id = t.id
 WHERE documents_fts MATCH p.m
-ORDER BY exact DESC, score DESC, d.id LIMIT ?`
+ORDER BY t.exact DESC, t.score DESC, d.id`
 }
 
 func (sqliteDialect) SearchIndicators() string {
-	return searchParams + `SELECT i.id, 'indicator', i.value, i.type,
-	snippet(indicators_fts, -1, p.hs, p.he, '…', 16),
-	-bm25(indicators_fts, 10.0, 1.0, 2.0) * (CASE WHEN EXISTS (SELECT 1 FROM sightings g WHERE g.indicator_id = i.id) THEN 1.5 ELSE 1 END) AS score,
-	CASE WHEN i.value = p.raw THEN 1 ELSE 0 END AS exact
-FROM p, indicators_fts JOIN indicators i ON i.id = indicators_fts.rowid
+	return searchParams + `, ex AS (SELECT i.id FROM p, indicators i WHERE i.value = p.raw),
+ranked AS (
+	SELECT * FROM (SELECT indicators_fts.rowid AS id, -bm25(indicators_fts, 10.0, 1.0, 2.0) AS score
+		FROM indicators_fts WHERE indicators_fts MATCH (SELECT m FROM p) ORDER BY indicators_fts.rowid DESC LIMIT ?)
+	UNION SELECT indicators_fts.rowid, -bm25(indicators_fts, 10.0, 1.0, 2.0) FROM p, indicators_fts
+	WHERE indicators_fts MATCH p.m AND indicators_fts.rowid IN (SELECT id FROM ex)),
+top AS (SELECT r.id, r.score * (CASE WHEN EXISTS (SELECT 1 FROM sightings g WHERE g.indicator_id = r.id) THEN 1.5 ELSE 1 END) AS score,
+	CASE WHEN r.id IN (SELECT id FROM ex) THEN 1 ELSE 0 END AS exact
+	FROM ranked r ORDER BY exact DESC, score DESC, r.id LIMIT ?)
+SELECT i.id, 'indicator', i.value, i.type, snippet(indicators_fts, -1, p.hs, p.he, '…', 16), t.score, t.exact
+FROM p, top t JOIN indicators_fts ON indicators_fts.rowid = t.id JOIN indicators i ON i.id = t.id
 WHERE indicators_fts MATCH p.m
-ORDER BY exact DESC, score DESC, i.id LIMIT ?`
+ORDER BY t.exact DESC, t.score DESC, i.id`
 }
 
 func (sqliteDialect) SearchCounts() string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -149,7 +150,15 @@ func (s *Store) FindEvents(ctx context.Context, f intel.EventFilter) (intel.Page
 // are linked to a stored group, and how many indicator links they have.
 // (Counts lives with search and does not list events; this is its
 // companion for the dashboard.)
+// They are kept until the next write, as Counts are; the caller owns the
+// map it gets.
 func (s *Store) EventCounts(ctx context.Context) (intel.Counts, error) {
+	c, err := s.cache.eventCounts.get(ctx, s, s.countEvents)
+	return maps.Clone(c), err
+}
+
+// countEvents counts what EventCounts returns.
+func (s *Store) countEvents(ctx context.Context) (map[string]int, error) {
 	c := intel.Counts{}
 	var events, attributed, links int
 	err := s.queryRow(ctx, s.rdb, `SELECT (SELECT COUNT(*) FROM events),

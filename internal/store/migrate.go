@@ -111,6 +111,13 @@ func applyMigration(ctx context.Context, db *sql.DB, m Migration, d Dialect) err
 		m.Version, ms(time.Now())); err != nil {
 		return fmt.Errorf("store: migration %s: %w", m.Name, err)
 	}
+	// A migration may change data: replicas still serving keep figures
+	// by the data generation (generation.go), which exists from 0033 on.
+	if m.Version >= generationVersion {
+		if _, err := tx.ExecContext(ctx, bumpGenerationSQL); err != nil {
+			return fmt.Errorf("store: migration %s: data generation: %w", m.Name, err)
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: migration %s: commit: %w", m.Name, err)
 	}

@@ -35,6 +35,9 @@ type Store struct {
 	running sync.Map // run ID → struct{}
 	// secrets seals secret source options (UseSecrets); nil refuses them.
 	secrets Secrets
+	// cache holds figures kept until the data generation moves
+	// (generation.go).
+	cache *caches
 }
 
 type limits struct {
@@ -48,7 +51,7 @@ func New(write, read *sql.DB, d Dialect) *Store {
 	if read == nil {
 		read = write
 	}
-	return &Store{db: write, rdb: read, d: d, now: time.Now, lims: limits{progressEvery: 500}}
+	return &Store{db: write, rdb: read, d: d, now: time.Now, lims: limits{progressEvery: 500}, cache: &caches{}}
 }
 
 // WithMigrations records the migrations the binary knows (those the
@@ -61,6 +64,10 @@ func (s *Store) WithMigrations(fsys fs.FS) *Store {
 
 // Dialect returns the dialect the store speaks.
 func (s *Store) Dialect() Dialect { return s.d }
+
+// ReadPoolSize is how many connections the read pool opens at most: the
+// web server runs as many read requests at once.
+func (s *Store) ReadPoolSize() int { return s.rdb.Stats().MaxOpenConnections }
 
 // DB returns the write pool, for tools such as migration status.
 func (s *Store) DB() *sql.DB { return s.db }
@@ -107,6 +114,10 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback() // the error from fn is the one that matters
+		return err
+	}
+	if err := s.bumpGeneration(ctx, tx); err != nil {
+		_ = tx.Rollback()
 		return err
 	}
 	if err := tx.Commit(); err != nil {

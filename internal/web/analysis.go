@@ -115,6 +115,11 @@ func (s *Server) analysis(ctx context.Context) (*analysisState, error) {
 	if c.state != nil && c.state.build.ID >= b.ID {
 		return c.state, nil
 	}
+	// Loading the index is done once per build for every request after
+	// it: it finishes even when the request that started it runs out of
+	// time (reads.go), or no request under a tight limit would ever see
+	// the index loaded.
+	ctx = context.WithoutCancel(ctx)
 	build, fps, err := s.store.FindFingerprints(ctx)
 	if err != nil {
 		return nil, err

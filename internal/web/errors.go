@@ -67,8 +67,13 @@ func isAPI(r *http.Request) bool {
 // otherwise. Only internal errors are logged, with their cause; users see
 // the one-line message, never the cause.
 func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
+	if te := s.readTimeoutError(r, err); te != err {
+		s.log.WarnContext(r.Context(), "read stopped at its time limit",
+			"method", r.Method, "path", r.URL.Path, "request_id", requestID(r.Context()), "limit", s.readTimeout, "err", err)
+		err = te
+	}
 	status, code, msg := errorStatus(err)
-	if status >= 500 {
+	if status >= 500 && code != codeTimeout {
 		s.log.ErrorContext(r.Context(), "request failed",
 			"method", r.Method, "path", r.URL.Path, "request_id", requestID(r.Context()), "err", err)
 	}

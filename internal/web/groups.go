@@ -300,12 +300,16 @@ func (s *Server) renderGroup(w http.ResponseWriter, r *http.Request, status int,
 
 // groupViewOf loads the view of group id, or CodeNotFound when id is no
 // group.
+// Views are kept until the next write (viewCache): the page and the API
+// share them, and must not change them.
 func (s *Server) groupViewOf(ctx context.Context, id int64) (*groupView, error) {
-	p, err := s.profileOf(ctx, intel.KindGroup, id)
-	if err != nil {
-		return nil, err
-	}
-	return s.loadGroupView(ctx, p)
+	return s.groupViews.get(ctx, s.store, id, func(ctx context.Context) (*groupView, error) {
+		p, err := s.profileOf(ctx, intel.KindGroup, id)
+		if err != nil {
+			return nil, err
+		}
+		return s.loadGroupView(ctx, p)
+	})
 }
 
 func (s *Server) groupMergeForm(w http.ResponseWriter, r *http.Request) {

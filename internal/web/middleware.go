@@ -39,7 +39,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 	h := s.checkCSRF(next)
 	h = s.authenticate(h)
 	h = cop.Handler(h)
-	return s.accessLog(s.headers(checkHost(s.allowedHosts, limitBody(h))))
+	return s.accessLog(s.headers(checkHost(s.allowedHosts, limitBody(s.limitReads(h)))))
 }
 
 // LoopbackHosts are the host names a server listening on loopback answers

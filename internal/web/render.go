@@ -169,10 +169,14 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		v.User = ai.User
 		v.CanWrite = auth.Can(ai.User.Role, auth.WriteIntel)
 		v.IsAdmin = auth.Can(ai.User.Role, auth.ManageUsers)
-		if n, err := s.store.CountUnread(r.Context(), ai.User.ID); err == nil {
-			v.Unread = n
-		} else {
-			s.log.ErrorContext(r.Context(), "count notifications", "err", err)
+		// A request past its time limit (reads.go) shows its error page
+		// without the count rather than fail again asking for it.
+		if r.Context().Err() == nil {
+			if n, err := s.store.CountUnread(r.Context(), ai.User.ID); err == nil {
+				v.Unread = n
+			} else {
+				s.log.ErrorContext(r.Context(), "count notifications", "err", err)
+			}
 		}
 		if ai.Session != nil {
 			v.CSRFToken = ai.Session.CSRFToken

@@ -60,6 +60,15 @@ type Deps struct {
 	// Reputation rates domains (the CLI's service, with its whitelist
 	// file); nil builds one over Store.
 	Reputation *reputation.Service
+	// ReadTimeout bounds a read request (a page or API GET), from its
+	// arrival to its answer, waiting included: past it the request's
+	// context ends, its queries stop and it answers 503 (reads.go).
+	// DefaultReadTimeout when 0; negative turns the limit off.
+	ReadTimeout time.Duration
+	// MaxReads is how many read requests run at once; the others wait
+	// their turn in arrival order (reads.go). Set it to the store's read
+	// pool size; DefaultMaxReads when 0.
+	MaxReads int
 }
 
 // Server is spoor's web front: pages, static files and the JSON API.
@@ -78,6 +87,12 @@ type Server struct {
 	secure       bool
 	dev          fs.FS
 	allowedHosts []string
+
+	// readTimeout and reads bound read requests (reads.go).
+	readTimeout time.Duration
+	reads       chan struct{}
+	// groupViews are the group pages' views, kept until the next write.
+	groupViews viewCache[int64, *groupView]
 
 	assets  *assets // parsed templates and hashed static files
 	mux     *http.ServeMux
@@ -122,7 +137,16 @@ func New(deps Deps) (*Server, error) {
 		allowedHosts: deps.AllowedHosts,
 		attributor:   &attribute.Attributor{Store: deps.Store},
 		reputation:   deps.Reputation,
+		readTimeout:  deps.ReadTimeout,
 	}
+	if s.readTimeout == 0 {
+		s.readTimeout = DefaultReadTimeout
+	}
+	if deps.MaxReads <= 0 {
+		deps.MaxReads = DefaultMaxReads
+	}
+	s.reads = make(chan struct{}, deps.MaxReads)
+	s.groupViews.max = 256
 	if s.reputation == nil {
 		s.reputation = &reputation.Service{Store: deps.Store}
 	}

@@ -31,6 +31,7 @@ type Store interface {
 	watchStore
 	reputationStore
 	forumStore
+	generationStore
 }
 
 // Collector runs and defines sources; *collect.Collector is one. The

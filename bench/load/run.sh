@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Read load on loopback: loadbench starts `spoor serve` on a copy of a
+# collected store, signs in as a reader and runs 50 concurrent clients
+# over the group page, search, the indicator list, the dashboard and the
+# API, on SQLite and on PostgreSQL, alternating the binaries given.
+#
+#   bash bench/load/run.sh                        # this checkout's spoor only
+#   BINARIES="/tmp/spoor-before bin/spoor" bash bench/load/run.sh
+#
+# Environment: MIRROR (a collected SQLite store, default /tmp/m/mirror.db;
+# never written: each run serves a fresh copy), PG (a PostgreSQL server URL
+# without a database; empty skips PostgreSQL), ROUNDS (default 2), N
+# (requests, default 3000), DURATION (default 60s), CLIENTS (default 50).
+# Each binary gets its own PostgreSQL database, spoor_load_<i>, filled by
+# that binary's `spoor migrate` (schemas differ between versions).
+# Outputs go to bench/load/out/ (gitignored).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+out=$here/out
+mirror=${MIRROR:-/tmp/m/mirror.db}
+pg=${PG-postgres://postgres@127.0.0.1:55439}
+rounds=${ROUNDS:-2}
+mkdir -p "$out"
+
+echo "== build"
+(cd "$root" && CGO_ENABLED=0 go build -o "$out/spoor" ./cmd/spoor && go build -o "$out/loadbench" ./bench/load/cmd/loadbench)
+read -r -a bins <<<"${BINARIES:-$out/spoor}"
+
+echo "== stores"
+for i in "${!bins[@]}"; do
+  cp "$mirror" "$out/store-$i.src.db"
+  "${bins[$i]}" user list --db "$out/store-$i.src.db" >/dev/null # migrates the copy
+  if [ -n "$pg" ]; then
+    psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS spoor_load_$i" -c "CREATE DATABASE spoor_load_$i"
+    "${bins[$i]}" migrate --from "$out/store-$i.src.db" --to "$pg/spoor_load_$i?sslmode=disable" >/dev/null
+  fi
+done
+
+echo "== load"
+for round in $(seq "$rounds"); do
+  for i in "${!bins[@]}"; do
+    cp "$out/store-$i.src.db" "$out/store-$i.db"
+    rm -f "$out/store-$i.db-wal" "$out/store-$i.db-shm"
+    targets=("$out/store-$i.db")
+    [ -n "$pg" ] && targets+=("$pg/spoor_load_$i?sslmode=disable")
+    for db in "${targets[@]}"; do
+      engine=sqlite; [[ $db == postgres* ]] && engine=postgres
+      echo "-- round $round, ${bins[$i]}, $engine"
+      "$out/loadbench" -serve "${bins[$i]}" -db "$db" -clients "${CLIENTS:-50}" -n "${N:-3000}" \
+        -duration "${DURATION:-60s}" -json "$out/r$round-$i-$engine.json" 2>"$out/r$round-$i-$engine.log" |
+        tee "$out/r$round-$i-$engine.txt"
+    done
+  done
+done
