@@ -12,6 +12,8 @@ package web
 // senders are queued first come, first served), so the requests admitted
 // find connections free; and its context ends ReadTimeout after it
 // arrived, which stops its queries and answers 503 naming the limit.
+// Searches, the slow reads, have a quarter of the slots to themselves, so
+// that a burst of them does not make the cheap reads wait.
 
 import (
 	"context"
@@ -59,6 +61,12 @@ func isBoundedRead(r *http.Request) bool {
 	return p != "/healthz" && p != "/exports/download"
 }
 
+// isSearch reports whether a read is a search, which runs in the
+// searches' own slots.
+func isSearch(r *http.Request) bool {
+	return r.URL.Path == "/search" || r.URL.Path == "/api/v1/search"
+}
+
 // limitReads applies the time limit and the slots to read requests.
 func (s *Server) limitReads(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -73,15 +81,19 @@ func (s *Server) limitReads(next http.Handler) http.Handler {
 			defer cancel()
 			r = r.WithContext(ctx)
 		}
+		slots := s.reads
+		if isSearch(r) {
+			slots = s.searchReads
+		}
 		select {
-		case s.reads <- struct{}{}:
-			defer func() { <-s.reads }()
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
 		case <-ctx.Done():
 			if context.Cause(ctx) == errReadLimit {
 				w.Header().Set("Retry-After", "1")
 				s.error(w, r, &statusError{Status: http.StatusServiceUnavailable, Code: codeTimeout,
-					Message: fmt.Sprintf("the server is busy: this request waited %s, its time limit, for one of the %d reads that run at once; try again",
-						s.readTimeout, cap(s.reads))})
+					Message: fmt.Sprintf("the server is busy: this request waited %s, its time limit, for one of the %d reads of its kind that run at once; try again",
+						s.readTimeout, cap(slots))})
 			}
 			return // the client went away
 		}

@@ -151,3 +151,19 @@ func TestGroupViewKept(t *testing.T) {
 		{Name: "API after delete", Bearer: "reader", URL: api, ExpectedStatus: http.StatusNotFound},
 	})
 }
+
+// TestSearchesHaveTheirOwnSlots: with every search slot held by searches
+// that do not finish, a cheap read is served at once, and another search
+// waits its turn and says so.
+func TestSearchesHaveTheirOwnSlots(t *testing.T) {
+	e, slow := newSlowEnv(t, 4) // one search slot, three for the rest
+	slow.hold = make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() { scenario{As: "reader", URL: "/api/v1/search?q=com"}.run(t, e) })
+	<-slow.entered // the search holds the one search slot
+	scenario{As: "reader", URL: "/api/v1/groups", ExpectedStatus: http.StatusOK}.run(t, e)
+	scenario{As: "reader", URL: "/api/v1/search?q=net", ExpectedStatus: http.StatusServiceUnavailable,
+		ExpectedContent: []string{"for one of the 1 reads of its kind"}}.run(t, e)
+	close(slow.hold)
+	wg.Wait()
+}

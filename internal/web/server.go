@@ -65,9 +65,10 @@ type Deps struct {
 	// context ends, its queries stop and it answers 503 (reads.go).
 	// DefaultReadTimeout when 0; negative turns the limit off.
 	ReadTimeout time.Duration
-	// MaxReads is how many read requests run at once; the others wait
-	// their turn in arrival order (reads.go). Set it to the store's read
-	// pool size; DefaultMaxReads when 0.
+	// MaxReads is how many read requests run at once, searches in a
+	// quarter of them; the others wait their turn in arrival order
+	// (reads.go). Set it to the store's read pool size; DefaultMaxReads
+	// when 0.
 	MaxReads int
 }
 
@@ -90,7 +91,8 @@ type Server struct {
 
 	// readTimeout and reads bound read requests (reads.go).
 	readTimeout time.Duration
-	reads       chan struct{}
+	reads       chan struct{} // the slots of every read but searches
+	searchReads chan struct{} // the searches' own slots
 	// groupViews are the group pages' views, kept until the next write.
 	groupViews viewCache[int64, *groupView]
 
@@ -145,7 +147,13 @@ func New(deps Deps) (*Server, error) {
 	if deps.MaxReads <= 0 {
 		deps.MaxReads = DefaultMaxReads
 	}
-	s.reads = make(chan struct{}, deps.MaxReads)
+	// Searches take a lane of their own, a quarter of the slots (at least
+	// one, and one fewer than all), so that the cheap reads never queue
+	// behind them: a search ranks thousands of matches, a group page or
+	// a list page reads a few indexed rows.
+	heavy := min(max(1, deps.MaxReads/4), max(deps.MaxReads-1, 1))
+	light := max(deps.MaxReads-heavy, 1)
+	s.reads, s.searchReads = make(chan struct{}, light), make(chan struct{}, heavy)
 	s.groupViews.max = 256
 	if s.reputation == nil {
 		s.reputation = &reputation.Service{Store: deps.Store}
