@@ -72,6 +72,8 @@ type Dialect interface {
 // first inside the transaction and End last before the audit row, so
 // whatever they switch off is never seen off by another connection.
 // Lookup and Unlookup run around each batch of lookups of stored rows.
+// Run runs after each run of rows (a stream is written in runs; see
+// iocChunkRows), before the next can update what it wrote.
 // Analyze runs before End when the import wrote at least analyzeRows
 // rows, so that the planner knows the tables it filled. OwnIDs says the
 // import may number new indicators itself, from the largest id stored
@@ -80,6 +82,7 @@ type BulkHooks struct {
 	Session, Unsession []string
 	Begin, End         []string
 	Lookup, Unlookup   []string
+	Run                []string
 	Analyze            []string
 	OwnIDs             bool
 }
