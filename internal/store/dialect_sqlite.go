@@ -1,6 +1,8 @@
 package store
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"slices"
 	"strings"
@@ -133,6 +135,12 @@ SELECT id, value, description, tags FROM indicators WHERE id > (SELECT max_id FR
 	`UPDATE indicators_fts_pause SET max_id = (SELECT COALESCE(MAX(id), 0) FROM indicators)`}
 
 func (sqliteDialect) rowsSource(r *rowSet) (string, []any) { return valuesSource(r) }
+
+// copyRows: SQLite has no bulk load; multi-row statements are as fast
+// in-process (BulkHooks.Copy is false).
+func (sqliteDialect) copyRows(context.Context, *sql.Conn, string, []string, *rowSet) error {
+	return errors.New("sqlite: no bulk load")
+}
 
 func (sqliteDialect) inText(values []string) (string, []any) {
 	args := make([]any, len(values))

@@ -346,6 +346,18 @@ func (im *iocImport) writeLinks(ctx context.Context) error {
 	slices.SortFunc(im.newLinks, func(x, y [2]int64) int {
 		return cmp.Or(cmp.Compare(x[0], y[0]), cmp.Compare(x[1], y[1]))
 	})
+	if im.bulk.Copy && len(im.newLinks) > 0 {
+		rs := newRowSet(colInt, colInt)
+		for _, k := range im.newLinks {
+			rs.add(k[0], k[1])
+		}
+		if err := im.copyInto(ctx, "ioc_links", []string{"event_id", "indicator_id"}, rs); err != nil {
+			return err
+		}
+		im.newLinks = im.newLinks[:0]
+		return im.execStmt(ctx, `INSERT INTO event_indicators (event_id, indicator_id)
+SELECT event_id, indicator_id FROM ioc_links ORDER BY event_id, indicator_id ON CONFLICT DO NOTHING`)
+	}
 	for start := 0; start < len(im.newLinks); start += bulkRows {
 		rs := newRowSet(colInt, colInt)
 		for _, k := range im.newLinks[start:min(start+bulkRows, len(im.newLinks))] {

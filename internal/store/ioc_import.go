@@ -65,6 +65,7 @@ func (s *Store) WithIOCChunkRows(n int) *Store {
 // indicator ids: nothing per row.
 type iocImport struct {
 	s     *Store
+	conn  *sql.Conn // the transaction's, for the dialect's bulk load
 	tx    *sql.Tx
 	b     *intel.IndicatorBatch
 	now   int64
@@ -95,6 +96,7 @@ type iocImport struct {
 	emptyAtStart bool
 	created      int // indicators this import inserted, for analyzed
 	analyzed     bool
+	copyReady    bool // the temporary tables of BulkHooks.Copy exist
 
 	phases IOCPhases
 }
@@ -173,8 +175,8 @@ func (s *Store) ImportIndicators(ctx context.Context, b *intel.IndicatorBatch, p
 	bulk := s.d.BulkIndicators()
 	var im *iocImport
 	var end time.Time
-	err := s.bulkTx(ctx, bulk, func(tx *sql.Tx) error {
-		im = &iocImport{s: s, tx: tx, b: b, now: ms(s.now()), stats: stats, bulk: bulk, stmtCache: newStmtCache(s, tx),
+	err := s.bulkTx(ctx, bulk, func(conn *sql.Conn, tx *sql.Tx) error {
+		im = &iocImport{s: s, conn: conn, tx: tx, b: b, now: ms(s.now()), stats: stats, bulk: bulk, stmtCache: newStmtCache(s, tx),
 			srcIdx: map[int64]int{}}
 		defer im.close()
 		err := im.run(ctx, progress)
@@ -288,20 +290,8 @@ func (im *iocImport) chunk(ctx context.Context, rows []intel.IndicatorRow) error
 	}
 	im.rows += len(rows)
 	timed(&im.phases.Aggregate, start)
-	// Each statement holds one type, so each lookup is an index range
-	// scan of UNIQUE (type, value).
-	for start := 0; start < len(aggs); {
-		end := min(start+bulkRows, len(aggs))
-		for j := start + 1; j < end; j++ {
-			if aggs[j].key.t != aggs[start].key.t {
-				end = j
-				break
-			}
-		}
-		if err := im.write(ctx, aggs[start:end]); err != nil {
-			return err
-		}
-		start = end
+	if err := im.writeRun(ctx, aggs); err != nil {
+		return err
 	}
 	start = time.Now()
 	if err := im.writeLinks(ctx); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spoor/spoor/internal/intel"
@@ -20,25 +21,154 @@ type storedInd struct {
 	warn        string
 }
 
-// write writes up to bulkRows values of one type: one statement inserts
-// the new ones; for the others one query loads the stored rows, one their
-// provenance, one their event links, one upserts what changed; then one
-// upserts the provenance. The event links are queued (writeLinks).
-func (im *iocImport) write(ctx context.Context, aggs []*indAgg) error {
+// writeRun writes a run's aggregated values, sorted by type and value:
+// the new ones first (insertRun), then, in statements of up to bulkRows
+// values of one type, the merge of the others with their stored rows
+// (mergeStored), then the run's provenance; its event links are queued
+// (writeLinks).
+func (im *iocImport) writeRun(ctx context.Context, aggs []*indAgg) error {
 	start := time.Now()
-	// New values first: one INSERT … ON CONFLICT DO NOTHING creates them
-	// and returns their ids; only the values already stored are loaded
-	// and merged. A first import of a list thus reads nothing back.
-	created, err := im.insertNew(ctx, aggs)
+	if err := im.insertRun(ctx, aggs); err != nil {
+		return err
+	}
+	timed(&im.phases.Indicators, start)
+	var provWrites []provRow
+	err := eachStatement(aggs, func(part []*indAgg) error {
+		var err error
+		provWrites, err = im.mergeStored(ctx, part, provWrites)
+		return err
+	})
 	if err != nil {
 		return err
 	}
+	start = time.Now()
+	if err := im.writeProvenance(ctx, provWrites); err != nil {
+		return err
+	}
+	timed(&im.phases.Provenance, start)
+	return nil
+}
+
+// eachStatement calls fn with the runs of up to bulkRows values of one
+// type of the sorted aggs: each lookup is an index range scan of UNIQUE
+// (type, value).
+func eachStatement(aggs []*indAgg, fn func([]*indAgg) error) error {
+	for start := 0; start < len(aggs); {
+		end := min(start+bulkRows, len(aggs))
+		for j := start + 1; j < end; j++ {
+			if aggs[j].key.t != aggs[start].key.t {
+				end = j
+				break
+			}
+		}
+		if err := fn(aggs[start:end]); err != nil {
+			return err
+		}
+		start = end
+	}
+	return nil
+}
+
+// insertRun inserts the run's values that are not stored yet and sets
+// the id of each (created says it is new); values already stored get
+// their ids from mergeStored. New values first: a first import of a list
+// reads nothing back. With BulkHooks.Copy the whole run goes through a
+// temporary table in one COPY and one INSERT … SELECT; elsewhere in
+// multi-row statements (insertNew).
+func (im *iocImport) insertRun(ctx context.Context, aggs []*indAgg) error {
+	if im.bulk.Copy {
+		return im.copyNew(ctx, aggs)
+	}
+	return eachStatement(aggs, func(part []*indAgg) error {
+		created, err := im.insertNew(ctx, part)
+		if err != nil {
+			return err
+		}
+		for _, a := range part {
+			a.id, a.created = created[a.key.v]
+		}
+		return nil
+	})
+}
+
+// The temporary tables a run is copied into (BulkHooks.Copy). They live
+// until the transaction ends.
+var copyTables = []string{
+	`CREATE TEMPORARY TABLE ioc_new_indicators (type TEXT, value TEXT, description TEXT, tags TEXT,
+	first_seen BIGINT, last_seen BIGINT, confidence DOUBLE PRECISION, tlp TEXT, source_id BIGINT, warninglist TEXT,
+	created_at BIGINT, updated_at BIGINT) ON COMMIT DROP`,
+	`CREATE TEMPORARY TABLE ioc_provenance (indicator_id BIGINT, source_id BIGINT, first_seen BIGINT,
+	last_seen BIGINT, confidence DOUBLE PRECISION) ON COMMIT DROP`,
+	`CREATE TEMPORARY TABLE ioc_links (event_id BIGINT, indicator_id BIGINT) ON COMMIT DROP`,
+}
+
+// copyInto empties the temporary table and loads rows into it, creating
+// the tables on first use.
+func (im *iocImport) copyInto(ctx context.Context, table string, cols []string, rs *rowSet) error {
+	if !im.copyReady {
+		for _, q := range copyTables {
+			if _, err := im.tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("bulk tables: %w", err)
+			}
+		}
+		im.copyReady = true
+	} else if err := im.execStmt(ctx, `TRUNCATE `+table); err != nil {
+		return err
+	}
+	if err := im.s.d.copyRows(ctx, im.conn, table, cols, rs); err != nil {
+		return fmt.Errorf("copy: %w", err)
+	}
+	return nil
+}
+
+// copyNew is insertRun through COPY: the new rows take identity values in
+// value order, and RETURNING names those that went in.
+func (im *iocImport) copyNew(ctx context.Context, aggs []*indAgg) error {
+	rs := indicatorRows()
+	for _, a := range aggs {
+		im.addIndicator(rs, a, &storedInd{desc: a.desc, first: a.first, last: a.last, conf: a.conf, tlp: a.tlp,
+			srcID: im.srcIDs[a.src], warn: a.warn}, jsonText(a.tags))
+		a.id, a.created = 0, false
+	}
+	if err := im.copyInto(ctx, "ioc_new_indicators", bulkIndicatorColList, rs); err != nil {
+		return err
+	}
+	rows, err := im.tx.QueryContext(ctx, `INSERT INTO indicators (`+bulkIndicatorCols+`)
+SELECT `+bulkIndicatorCols+` FROM ioc_new_indicators ORDER BY type, value
+ON CONFLICT (type, value) DO NOTHING
+RETURNING id, type, value`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	ids := make(map[indKey]int64, len(aggs))
+	for rows.Next() {
+		var id int64
+		var k indKey
+		if err := rows.Scan(&id, &k.t, &k.v); err != nil {
+			return err
+		}
+		ids[k] = id
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, a := range aggs {
+		a.id, a.created = ids[a.key]
+	}
+	return nil
+}
+
+// mergeStored merges up to bulkRows values of one type with what is
+// stored: one query loads the stored rows of those insertRun did not
+// create, one their provenance, one their event links, one upserts what
+// changed. The provenance rows to write are added to provWrites, the
+// event links queued.
+func (im *iocImport) mergeStored(ctx context.Context, aggs []*indAgg, provWrites []provRow) ([]provRow, error) {
+	start := time.Now()
 	var rest []*indAgg
 	for _, a := range aggs {
-		if id, ok := created[a.key.v]; ok {
-			a.id, a.created = id, true
-		} else {
-			a.created = false
+		if !a.created {
 			rest = append(rest, a)
 		}
 	}
@@ -47,28 +177,29 @@ func (im *iocImport) write(ctx context.Context, aggs []*indAgg) error {
 	var have map[[2]int64]bool
 	if len(rest) > 0 {
 		if err := im.hooks(ctx, im.bulk.Lookup); err != nil {
-			return err
+			return nil, err
 		}
+		var err error
 		if stored, err = im.loadIndicators(ctx, rest); err != nil {
-			return err
+			return nil, err
 		}
 		ids := make([]int64, 0, len(rest))
 		for _, a := range rest {
 			old, ok := stored[a.key.v]
 			if !ok { // deleted by another writer between the two statements
-				return fmt.Errorf("indicator %s %q: neither inserted nor found", a.key.t, a.key.v)
+				return nil, fmt.Errorf("indicator %s %q: neither inserted nor found", a.key.t, a.key.v)
 			}
 			a.id = old.id
 			ids = append(ids, old.id)
 		}
 		if oldProv, err = im.loadProvenance(ctx, ids); err != nil {
-			return err
+			return nil, err
 		}
 		if have, err = im.loadLinks(ctx, ids); err != nil {
-			return err
+			return nil, err
 		}
 		if err := im.hooks(ctx, im.bulk.Unlookup); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	start = timed(&im.phases.Indicators, start)
@@ -77,7 +208,6 @@ func (im *iocImport) write(ctx context.Context, aggs []*indAgg) error {
 		merged *storedInd
 	}
 	var writes []write
-	var provWrites []provRow
 	for _, a := range aggs {
 		var m *storedInd
 		m, provWrites = im.merge(a, stored[a.key.v], oldProv, provWrites)
@@ -101,43 +231,56 @@ ON CONFLICT (type, value) DO UPDATE SET description = excluded.description, tags
 RETURNING id, value`
 		st, err := im.stmt(ctx, q)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		byValue, err := im.returnedIDs(ctx, st, args, len(writes))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, w := range writes {
 			if _, ok := byValue[w.a.key.v]; !ok {
-				return fmt.Errorf("indicator %s %q: no id returned", w.a.key.t, w.a.key.v)
+				return nil, fmt.Errorf("indicator %s %q: no id returned", w.a.key.t, w.a.key.v)
 			}
 		}
 	}
 	start = timed(&im.phases.Indicators, start)
-	if err := im.writeProvenance(ctx, provWrites); err != nil {
-		return err
-	}
-	start = timed(&im.phases.Provenance, start)
 	im.links(aggs, have)
 	timed(&im.phases.Links, start)
-	return nil
+	return provWrites, nil
 }
 
-// writeProvenance upserts provenance rows.
+// writeProvenance upserts a run's provenance rows (one per indicator and
+// source), through COPY where the dialect has it.
 func (im *iocImport) writeProvenance(ctx context.Context, provWrites []provRow) error {
+	const cols = `indicator_id, source_id, first_seen, last_seen, confidence`
+	const conflict = `
+ON CONFLICT (indicator_id, source_id) DO UPDATE SET first_seen = excluded.first_seen,
+	last_seen = excluded.last_seen, confidence = excluded.confidence`
+	rowsOf := func(part []provRow) *rowSet {
+		rs := newRowSet(colInt, colInt, colInt, colInt, colReal)
+		for _, w := range part {
+			rs.add(w.key.ind, w.key.src, w.p.first, w.p.last, w.p.conf)
+		}
+		return rs
+	}
 	if len(provWrites) == 0 {
 		return nil
 	}
-	rs := newRowSet(colInt, colInt, colInt, colInt, colReal)
-	for _, w := range provWrites {
-		rs.add(w.key.ind, w.key.src, w.p.first, w.p.last, w.p.conf)
+	if im.bulk.Copy {
+		if err := im.copyInto(ctx, "ioc_provenance", strings.Split(cols, ", "), rowsOf(provWrites)); err != nil {
+			return err
+		}
+		return im.execStmt(ctx, `INSERT INTO indicator_sources (`+cols+`)
+SELECT `+cols+` FROM ioc_provenance ORDER BY indicator_id, source_id`+conflict)
 	}
-	src, args := im.s.d.rowsSource(rs)
-	q := `INSERT INTO indicator_sources (indicator_id, source_id, first_seen, last_seen, confidence)
-` + src + `
-ON CONFLICT (indicator_id, source_id) DO UPDATE SET first_seen = excluded.first_seen,
-	last_seen = excluded.last_seen, confidence = excluded.confidence`
-	return im.execStmt(ctx, q, args...)
+	for start := 0; start < len(provWrites); start += bulkRows {
+		src, args := im.s.d.rowsSource(rowsOf(provWrites[start:min(start+bulkRows, len(provWrites))]))
+		if err := im.execStmt(ctx, `INSERT INTO indicator_sources (`+cols+`)
+`+src+conflict, args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // bulkIndicatorCols are the columns an import writes, in the order of
@@ -146,6 +289,8 @@ const bulkIndicatorCols = `type, value, description, tags, first_seen, last_seen
 	source_id, warninglist, created_at, updated_at`
 
 // indicatorRows returns an empty rowSet of bulkIndicatorCols.
+var bulkIndicatorColList = strings.Fields(strings.ReplaceAll(bulkIndicatorCols, ",", " "))
+
 func indicatorRows() *rowSet {
 	return newRowSet(colText, colText, colText, colText, colInt, colInt, colReal, colText, colRef, colText, colInt, colInt)
 }
