@@ -50,7 +50,9 @@ application. Run it again and the collection changes nothing.`,
 					if err != nil {
 						return err
 					}
-					run, err := c.Collect(ctx, src, collect.Options{From: e.args[0], Trigger: "cli", Progress: newProgress(e.stderr, "import").update})
+					pr := newProgress(e.stderr, "import")
+					run, err := c.Collect(ctx, src, collect.Options{From: e.args[0], Trigger: "cli", Progress: pr.update})
+					pr.end()
 					if err != nil {
 						return err
 					}

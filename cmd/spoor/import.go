@@ -119,7 +119,9 @@ when given: the time dimension and attribution read them. The source is
 					return err
 				}
 				isNew := src.ID == 0
-				run, err := c.Collect(ctx, src, collect.Options{From: location, Trigger: "cli", Progress: newProgress(e.stderr, "import").update})
+				pr := newProgress(e.stderr, "import")
+				run, err := c.Collect(ctx, src, collect.Options{From: location, Trigger: "cli", Progress: pr.update})
+				pr.end()
 				if err != nil {
 					// A first import that failed stored nothing: the
 					// source row it made would only be clutter.

@@ -16,6 +16,7 @@ type progress struct {
 	label string
 	on    bool
 	last  time.Time
+	start time.Time // first update, for the rate of work of unknown size
 }
 
 func newProgress(w io.Writer, label string) *progress {
@@ -23,9 +24,23 @@ func newProgress(w io.Writer, label string) *progress {
 	return &progress{w: w, label: label, on: ok && term.IsTerminal(int(f.Fd()))}
 }
 
-// update redraws at most ten times a second, and always at the end.
+// update redraws at most ten times a second, and always at the end. A
+// total of 0 is work of unknown size (a streamed list): the line shows
+// the count and the rate instead of a bar, and end closes it.
 func (p *progress) update(done, total int) {
-	if !p.on || total <= 0 {
+	if !p.on {
+		return
+	}
+	if total <= 0 {
+		now := time.Now()
+		if p.start.IsZero() {
+			p.start = now
+		}
+		msg := fmt.Sprintf("%d rows", done)
+		if secs := now.Sub(p.start).Seconds(); secs >= 1 {
+			msg += fmt.Sprintf(" (%.0f rows/s)", float64(done)/secs)
+		}
+		p.status(msg)
 		return
 	}
 	now := time.Now()
@@ -46,6 +61,7 @@ func (p *progress) update(done, total int) {
 	fmt.Fprintf(p.w, "\r%s [%s] %d/%d (%d%%)", p.label, bar, done, total, 100*done/total)
 	if done >= total {
 		fmt.Fprintln(p.w)
+		p.last = time.Time{} // the line is closed: end has nothing to do
 	}
 }
 

@@ -79,6 +79,8 @@ func (c *Collector) listFormat(read func(r io.Reader, name string, src *intel.So
 		if opts.Screener, err = c.screener(ctx); err != nil {
 			return nil, err
 		}
+		// The batch streams: the store reads the list as it writes it,
+		// in runs of rows, so memory does not grow with the list.
 		batch, err := read(r, name, src, opts, want)
 		if err != nil {
 			return nil, err
@@ -88,11 +90,11 @@ func (c *Collector) listFormat(read func(r io.Reader, name string, src *intel.So
 }
 
 func readTrail(r io.Reader, name string, _ *intel.Source, opts ioclist.Options, want intel.IndicatorType) (*intel.IndicatorBatch, error) {
-	return ioclist.ReadTrail(r, name, want, opts)
+	return ioclist.StreamTrail(r, name, want, opts), nil
 }
 
 func readAPTIOCs(r io.Reader, name string, _ *intel.Source, opts ioclist.Options, _ intel.IndicatorType) (*intel.IndicatorBatch, error) {
-	return ioclist.ReadAPTIOCs(r, name, opts)
+	return ioclist.StreamAPTIOCs(r, name, opts)
 }
 
 // readCSV maps columns from the source's options: value=, type=,
@@ -108,5 +110,5 @@ func readCSV(r io.Reader, name string, src *intel.Source, opts ioclist.Options, 
 	if m.Value == "" {
 		m.Value = "value"
 	}
-	return ioclist.ReadCSV(r, name, m, want, opts)
+	return ioclist.StreamCSV(r, name, m, want, opts)
 }

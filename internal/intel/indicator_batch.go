@@ -15,6 +15,16 @@ type IndicatorBatch struct {
 	Indicators []IndicatorRow
 	Events     []EventRow
 
+	// Stream, when not nil, produces the rows instead of Indicators, so
+	// that a list of any size is imported in bounded memory: it calls
+	// emit with successive runs of rows in input order and returns
+	// emit's error, or its own. Sources, Events, Rows, Rejected and the
+	// samples grow as it goes: when emit is called they cover every row
+	// emitted so far; when Stream returns they are complete. The rows
+	// passed to emit are the caller's only until emit returns. A batch
+	// with a Stream can be imported once.
+	Stream func(emit func([]IndicatorRow) error) error
+
 	// Rows is how many data rows the input had; Rejected how many of them
 	// the parser refused (not an indicator, wrong type, …), with up to
 	// MaxRejectSamples reasons in RejectReasons.

@@ -12,7 +12,7 @@ import (
 // a transaction on that connection that starts with the Begin statements
 // (fn runs End itself, before its last write), and finally the Unsession
 // statements, even when fn failed or ctx was cancelled.
-func (s *Store) bulkTx(ctx context.Context, h BulkHooks, fn func(tx *sql.Tx) error) error {
+func (s *Store) bulkTx(ctx context.Context, h BulkHooks, fn func(conn *sql.Conn, tx *sql.Tx) error) error {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("connect: %w", s.d.MapError(err))
@@ -44,7 +44,7 @@ func (s *Store) bulkTx(ctx context.Context, h BulkHooks, fn func(tx *sql.Tx) err
 			return fmt.Errorf("bulk begin: %w", s.d.MapError(err))
 		}
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(conn, tx); err != nil {
 		_ = tx.Rollback() // the error from fn is the one that matters
 		return err
 	}

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"strconv"
 	"strings"
@@ -57,6 +59,10 @@ type Dialect interface {
 	// rowsSource returns the row source of a multi-row INSERT of rows
 	// (VALUES … or a SELECT) and its arguments.
 	rowsSource(rows *rowSet) (string, []any)
+	// copyRows loads rows into table (a temporary table of the
+	// transaction on conn) with the engine's bulk load; only called where
+	// BulkHooks.Copy says there is one.
+	copyRows(ctx context.Context, conn *sql.Conn, table string, cols []string, rows *rowSet) error
 	// inText and inInt return the condition that follows a column to
 	// test membership in a list ("IN (?, …)" or "= ANY(?)") and its
 	// arguments.
@@ -75,16 +81,22 @@ type Dialect interface {
 // first inside the transaction and End last before the audit row, so
 // whatever they switch off is never seen off by another connection.
 // Lookup and Unlookup run around each batch of lookups of stored rows.
+// Run runs after each run of rows (a stream is written in runs; see
+// iocChunkRows), before the next can update what it wrote.
 // Analyze runs before End when the import wrote at least analyzeRows
 // rows, so that the planner knows the tables it filled. OwnIDs says the
 // import may number new indicators itself, from the largest id stored
-// when it began (see iocImport.insertNew).
+// when it began (see iocImport.insertNew). Copy says the dialect loads a
+// run's rows into temporary tables with copyRows, from which one INSERT …
+// SELECT writes them, instead of multi-row statements of bulkRows.
 type BulkHooks struct {
 	Session, Unsession []string
 	Begin, End         []string
 	Lookup, Unlookup   []string
+	Run                []string
 	Analyze            []string
 	OwnIDs             bool
+	Copy               bool
 }
 
 // searchParams binds the search arguments once, by name, so each dialect's

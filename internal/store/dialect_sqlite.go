@@ -1,7 +1,10 @@
 package store
 
 import (
+	"context"
+	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 )
 
@@ -127,8 +130,9 @@ UNION ALL SELECT 'indicator', COUNT(*) FROM p, indicators_fts WHERE indicators_f
 // bulkTx discards the connection if it cannot); and the FTS insert
 // trigger of indicators paused (migration 0007) while the rows go in, the
 // new rows then indexed by one INSERT … SELECT. New
-// rows are those above the largest id before the import: SQLite gives a
-// new rowid above the largest one. Updates of older rows keep their
+// rows are those above the largest id before the import (or the last
+// run of a streamed list, Run): SQLite gives a new rowid above the
+// largest one. Updates of older rows keep their
 // trigger, which needs the old values for the FTS 'delete' command.
 // OwnIDs: the import's transaction holds the database's write lock, so
 // the ids above the largest one at its start are its own to give.
@@ -139,13 +143,26 @@ func (sqliteDialect) BulkIndicators() BulkHooks {
 		Unsession: []string{"PRAGMA foreign_keys = ON", "PRAGMA cache_size = -32768"},
 		Begin: []string{`DELETE FROM indicators_fts_pause`,
 			`INSERT INTO indicators_fts_pause (max_id) SELECT COALESCE(MAX(id), 0) FROM indicators`},
-		End: []string{`INSERT INTO indicators_fts (rowid, value, description, tags)
-SELECT id, value, description, tags FROM indicators WHERE id > (SELECT max_id FROM indicators_fts_pause) ORDER BY id`,
-			`DELETE FROM indicators_fts_pause`},
+		Run: sqliteFTSFill,
+		End: append(slices.Clone(sqliteFTSFill), `DELETE FROM indicators_fts_pause`),
 	}
 }
 
+// sqliteFTSFill indexes the rows a run of an import added and moves the
+// pause's mark past them: a later run may update them, and their update
+// trigger's FTS 'delete' needs the row indexed (deleting a row FTS5 never
+// had corrupts the index).
+var sqliteFTSFill = []string{`INSERT INTO indicators_fts (rowid, value, description, tags)
+SELECT id, value, description, tags FROM indicators WHERE id > (SELECT max_id FROM indicators_fts_pause) ORDER BY id`,
+	`UPDATE indicators_fts_pause SET max_id = (SELECT COALESCE(MAX(id), 0) FROM indicators)`}
+
 func (sqliteDialect) rowsSource(r *rowSet) (string, []any) { return valuesSource(r) }
+
+// copyRows: SQLite has no bulk load; multi-row statements are as fast
+// in-process (BulkHooks.Copy is false).
+func (sqliteDialect) copyRows(context.Context, *sql.Conn, string, []string, *rowSet) error {
+	return errors.New("sqlite: no bulk load")
+}
 
 func (sqliteDialect) inText(values []string) (string, []any) {
 	args := make([]any, len(values))

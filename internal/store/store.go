@@ -33,6 +33,9 @@ type Store struct {
 	// store and has not finished: StartRun asks it, not the PID, whether
 	// a run of its own process is still going.
 	running sync.Map // run ID → struct{}
+	// iocPhases, when set, adds up the phases of indicator imports
+	// (TimeIOCImports, benchmarks).
+	iocPhases *IOCPhases
 	// secrets seals secret source options (UseSecrets); nil refuses them.
 	secrets Secrets
 	// cache holds figures kept until the data generation moves
@@ -42,6 +45,7 @@ type Store struct {
 
 type limits struct {
 	progressEvery int
+	iocChunkRows  int // input rows per run of ImportIndicators; 0: iocChunkRows
 }
 
 // New returns a Store over write and read pools. read may be nil or the

@@ -3,6 +3,7 @@ package ioclist
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -65,19 +66,19 @@ func KnownCredibility(name string) float64 {
 	return 0
 }
 
-// builder collects rows into a batch: it indexes sources and events as
-// they appear and keeps a bounded sample of rejection reasons.
+// builder turns rows into a streaming batch: it indexes sources and
+// events as they appear, keeps a bounded sample of rejection reasons and
+// hands the rows on in runs of chunkRows (emit), so that it holds one run
+// of rows whatever the size of the list.
 type builder struct {
 	name    string
 	opts    Options
 	b       *intel.IndicatorBatch
 	sources map[string]int
 	events  map[[3]string]int // (source, group, campaign) → index+1
-	// Rows are gathered in fixed-size chunks and joined once at the end:
-	// appending to one slice of 176k large structs spent a third of the
-	// parse time in growslice copies.
-	chunks [][]intel.IndicatorRow
-	cur    []intel.IndicatorRow
+	cur     []intel.IndicatorRow
+	emit    func([]intel.IndicatorRow) error
+	started bool
 }
 
 const chunkRows = 8192
@@ -140,14 +141,25 @@ func (bd *builder) add(r *Row) error {
 		}
 		in.Event = i
 	}
-	if len(bd.cur) == cap(bd.cur) {
-		if bd.cur != nil {
-			bd.chunks = append(bd.chunks, bd.cur)
-		}
+	if bd.cur == nil {
 		bd.cur = make([]intel.IndicatorRow, 0, chunkRows)
 	}
 	bd.cur = append(bd.cur, in)
+	if len(bd.cur) == chunkRows {
+		return bd.flush()
+	}
 	return nil
+}
+
+// flush hands the gathered rows on; their slice is reused.
+func (bd *builder) flush() error {
+	if len(bd.cur) == 0 {
+		return nil
+	}
+	err := bd.emit(bd.cur)
+	clear(bd.cur) // drop the strings for the collector
+	bd.cur = bd.cur[:0]
+	return err
 }
 
 // note keeps what the input rules repaired in a row, up to
@@ -186,28 +198,62 @@ func (bd *builder) source(name string) int {
 	return len(bd.b.Sources) - 1
 }
 
-// finish returns the batch; a batch always lists at least the default
-// source, so an empty list still records where it came from.
-func (bd *builder) finish() (*intel.IndicatorBatch, error) {
+// finish hands on the last rows and completes the batch; a batch always
+// lists at least the default source, so an empty list still records
+// where it came from.
+func (bd *builder) finish() error {
 	if len(bd.b.Sources) == 0 {
 		bd.source("")
 	}
-	n := len(bd.cur)
-	for _, c := range bd.chunks {
-		n += len(c)
-	}
-	bd.b.Indicators = make([]intel.IndicatorRow, 0, n)
-	for _, c := range bd.chunks {
-		bd.b.Indicators = append(bd.b.Indicators, c...)
-	}
-	bd.b.Indicators = append(bd.b.Indicators, bd.cur...)
-	bd.chunks, bd.cur = nil, nil
 	for _, s := range bd.b.Sources {
 		if err := s.Validate(); err != nil {
-			return nil, fmt.Errorf("%s: source %q: %w", bd.name, s.Name, err)
+			return fmt.Errorf("%s: source %q: %w", bd.name, s.Name, err)
 		}
 	}
-	return bd.b, nil
+	err := bd.flush()
+	bd.cur = nil
+	return err
+}
+
+// stream returns the builder's batch with run, which feeds rows to the
+// builder, as its Stream.
+func (bd *builder) stream(run func(bd *builder) error) *intel.IndicatorBatch {
+	bd.b.Stream = func(emit func([]intel.IndicatorRow) error) error {
+		if bd.started {
+			return intel.Errorf(intel.CodeInvalid, "%s: the list has been read already", bd.name)
+		}
+		bd.started, bd.emit = true, emit
+		if err := run(bd); err != nil {
+			return err
+		}
+		return bd.finish()
+	}
+	return bd.b
+}
+
+// materialise runs a streaming batch to its end and keeps every row in
+// Indicators (small lists, tests). The runs are joined once at the end:
+// appending to one slice of 176k large structs spent a third of the
+// parse time in growslice copies.
+func materialise(b *intel.IndicatorBatch, err error) (*intel.IndicatorBatch, error) {
+	if err != nil {
+		return nil, err
+	}
+	var chunks [][]intel.IndicatorRow
+	n := 0
+	if err := b.Stream(func(rows []intel.IndicatorRow) error {
+		chunks = append(chunks, slices.Clone(rows))
+		n += len(rows)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	b.Indicators = make([]intel.IndicatorRow, 0, n)
+	for _, c := range chunks {
+		b.Indicators = append(b.Indicators, c...)
+	}
+	b.Stream = nil
+	return b, nil
 }
 
 // rowReader is what each list format implements.
@@ -215,18 +261,17 @@ type rowReader interface {
 	Next() (*Row, error) // io.EOF at the end
 }
 
-func collect(rr rowReader, name string, opts Options) (*intel.IndicatorBatch, error) {
-	bd := newBuilder(name, opts)
+func collect(rr rowReader, bd *builder) error {
 	for {
 		r, err := rr.Next()
 		if err == io.EOF {
-			return bd.finish()
+			return nil
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if err := bd.add(r); err != nil {
-			return nil, err
+			return err
 		}
 	}
 }

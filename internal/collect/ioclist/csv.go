@@ -246,17 +246,28 @@ func parseTime(s string) (time.Time, error) {
 
 // ReadCSV reads a CSV list through m into a batch.
 func ReadCSV(r io.Reader, name string, m Mapping, want intel.IndicatorType, opts Options) (*intel.IndicatorBatch, error) {
+	return materialise(StreamCSV(r, name, m, want, opts))
+}
+
+// StreamCSV is ReadCSV as a streaming batch (IndicatorBatch.Stream): the
+// header is read and checked now, the rows as the batch is imported.
+func StreamCSV(r io.Reader, name string, m Mapping, want intel.IndicatorType, opts Options) (*intel.IndicatorBatch, error) {
 	cr, err := NewCSVReader(r, name, m, opts.screener(), want)
 	if err != nil {
 		return nil, err
 	}
-	return collectScreened(cr, name, opts)
+	return newBuilder(name, opts).stream(func(bd *builder) error { return collectScreened(cr, bd) }), nil
 }
 
 // ReadAPTIOCs reads the grouped APT IOC list (plain or gzipped CSV in the
 // APTIOCs layout): indicators with one source per row's "source" column,
 // and one event per (group, campaign_or_file).
 func ReadAPTIOCs(r io.Reader, name string, opts Options) (*intel.IndicatorBatch, error) {
+	return materialise(StreamAPTIOCs(r, name, opts))
+}
+
+// StreamAPTIOCs is ReadAPTIOCs as a streaming batch (see StreamCSV).
+func StreamAPTIOCs(r io.Reader, name string, opts Options) (*intel.IndicatorBatch, error) {
 	r, err := maybeGunzip(r, name)
 	if err != nil {
 		return nil, err
@@ -264,7 +275,7 @@ func ReadAPTIOCs(r io.Reader, name string, opts Options) (*intel.IndicatorBatch,
 	if opts.Source.Name == "" {
 		opts.Source = intel.Source{Name: "apt-iocs", Kind: intel.SourceIOCList}
 	}
-	return ReadCSV(r, name, APTIOCs, "", opts)
+	return StreamCSV(r, name, APTIOCs, "", opts)
 }
 
 // maybeGunzip returns r decompressed when it starts with the gzip magic.

@@ -4,8 +4,6 @@ import (
 	"io"
 	"runtime"
 	"sync"
-
-	"github.com/spoor/spoor/internal/intel"
 )
 
 // recordSource is a list whose records can be screened away from the
@@ -32,8 +30,9 @@ type recordBlock struct {
 // collectScreened is collect for a recordSource: one goroutine reads
 // blocks of records, GOMAXPROCS workers screen them, and the rows are
 // added to the batch in input order, so the batch, its rejection samples
-// and a strict run's first error are the same as collect's.
-func collectScreened(src recordSource, name string, opts Options) (*intel.IndicatorBatch, error) {
+// and a strict run's first error are the same as collect's. Rows reach
+// the builder's emit while later blocks are still being screened.
+func collectScreened(src recordSource, bd *builder) error {
 	workers := runtime.GOMAXPROCS(0)
 	done := make(chan struct{})
 	todo := make(chan *recordBlock, workers)
@@ -102,7 +101,6 @@ func collectScreened(src recordSource, name string, opts Options) (*intel.Indica
 		close(screened)
 	}()
 
-	bd := newBuilder(name, opts)
 	pending := map[int]*recordBlock{}
 	next := 0
 	for b := range screened {
@@ -112,13 +110,13 @@ func collectScreened(src recordSource, name string, opts Options) (*intel.Indica
 			next++
 			for i := range b.rows {
 				if err := bd.add(&b.rows[i]); err != nil {
-					return nil, err
+					return err
 				}
 			}
 			if b.err != nil {
-				return nil, b.err
+				return b.err
 			}
 		}
 	}
-	return bd.finish()
+	return nil
 }

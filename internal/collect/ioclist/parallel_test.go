@@ -45,7 +45,7 @@ func sequential(t *testing.T, in string, opts Options) (*intel.IndicatorBatch, e
 	if err != nil {
 		t.Fatal(err)
 	}
-	return collect(cr, "list.csv", opts)
+	return materialise(newBuilder("list.csv", opts).stream(func(bd *builder) error { return collect(cr, bd) }), nil)
 }
 
 func TestCollectScreenedMatchesSequential(t *testing.T) {

@@ -81,5 +81,11 @@ func trailValue(line []byte) string {
 
 // ReadTrail reads a trail file into a batch from opts.Source.
 func ReadTrail(r io.Reader, name string, want intel.IndicatorType, opts Options) (*intel.IndicatorBatch, error) {
-	return collect(NewTrailReader(r, name, opts.screener(), want), name, opts)
+	return materialise(StreamTrail(r, name, want, opts), nil)
+}
+
+// StreamTrail is ReadTrail as a streaming batch (IndicatorBatch.Stream).
+func StreamTrail(r io.Reader, name string, want intel.IndicatorType, opts Options) *intel.IndicatorBatch {
+	tr := NewTrailReader(r, name, opts.screener(), want)
+	return newBuilder(name, opts).stream(func(bd *builder) error { return collect(tr, bd) })
 }

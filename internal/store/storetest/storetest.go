@@ -52,6 +52,7 @@ func Run(t *testing.T, open Opener) {
 		{"ImportReport", testImportReport}, {"ReportTerms", testReportTerms}, {"ReportEntities", testReportEntities}, {"ReportEvents", testReportEvents}, {"ReportReread", testReportReread}, {"SourceMarks", testSourceMarks}, {"IndicatorOwnSource", testIndicatorOwnSource}, {"RunLeases", testRunLeases}, {"FetchState", testFetchState},
 		{"InputRules", testInputRules},
 		{"IOCImport", testIOCImport}, {"IOCImportIdempotent", testIOCImportIdempotent}, {"IOCImportRollback", testIOCImportRollback},
+		{"IOCImportChunks", testIOCImportChunks}, {"IOCImportChunkRollback", testIOCImportChunkRollback},
 		{"GroupEvidence", testGroupEvidence},
 		{"CitedReportEvents", testCitedReportEvents},
 		{"RelatedGroupPairs", testRelatedGroupPairs},
