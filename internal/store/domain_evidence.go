@@ -101,6 +101,12 @@ func (s *Store) FindDomainEvidence(ctx context.Context, domains []string) (map[s
 // (knownBad) FindDomainFamilies counts with, so that a name and its
 // family are judged alike.
 func (s *Store) evidenceListed(ctx context.Context, ids []int64, byID map[int64]*intel.DomainEvidence) error {
+	return s.eachKnownBad(ctx, ids, func(id int64) { byID[id].Listed = true })
+}
+
+// eachKnownBad calls fn with each of the indicators ids that is known bad
+// (knownBad), in chunks.
+func (s *Store) eachKnownBad(ctx context.Context, ids []int64, fn func(id int64)) error {
 	return chunks(ids, func(part []int64) error {
 		in, args := s.d.inInt(part)
 		rows, err := s.query(ctx, s.rdb, `SELECT i.id FROM indicators i WHERE i.id `+in+` AND `+knownBad, append(args, knownBadArgs()...)...)
@@ -113,7 +119,7 @@ func (s *Store) evidenceListed(ctx context.Context, ids []int64, byID map[int64]
 			if err := rows.Scan(&id); err != nil {
 				return err
 			}
-			byID[id].Listed = true
+			fn(id)
 		}
 		return rows.Err()
 	})
@@ -383,23 +389,10 @@ func (s *Store) FindDomainFamilies(ctx context.Context, registered []string) (ma
 		out[r] = f
 	}
 	slices.Sort(ids)
-	err = chunks(ids, func(part []int64) error {
-		in, args := s.d.inInt(part)
-		rows, err := s.query(ctx, s.rdb, `SELECT i.id FROM indicators i WHERE i.id `+in+` AND `+knownBad, append(args, knownBadArgs()...)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-			f := out[under[id]]
-			f.Listed++
-			out[under[id]] = f
-		}
-		return rows.Err()
+	err = s.eachKnownBad(ctx, ids, func(id int64) {
+		f := out[under[id]]
+		f.Listed++
+		out[under[id]] = f
 	})
 	return out, s.wrap("find domain families", err)
 }
