@@ -5,11 +5,13 @@
 # API, on SQLite and on PostgreSQL, alternating the binaries given.
 #
 #   bash bench/load/run.sh                        # this checkout's spoor only
-#   BINARIES="/tmp/spoor-before bin/spoor" bash bench/load/run.sh
+#   BINARIES="spoor-before bin/spoor" PG=postgres://postgres@127.0.0.1:5432 bash bench/load/run.sh
 #
-# Environment: MIRROR (a collected SQLite store, default /tmp/m/mirror.db;
-# never written: each run serves a fresh copy), PG (a PostgreSQL server URL
-# without a database; empty skips PostgreSQL), ROUNDS (default 2), N
+# Environment: MIRROR (a collected SQLite store, never written: each run
+# serves a fresh copy; by default bench/load/out/mirror.db, collected once
+# from the offline mirror in SPOOR_DATA, default ../shared/data), PG (a
+# PostgreSQL server URL without a database; unset skips PostgreSQL),
+# ROUNDS (default 2), N
 # (requests, default 3000), DURATION (default 60s), CLIENTS (default 50).
 # Each binary gets its own PostgreSQL database, spoor_load_<i>, filled by
 # that binary's `spoor migrate` (schemas differ between versions).
@@ -19,8 +21,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 out=$here/out
-mirror=${MIRROR:-/tmp/m/mirror.db}
-pg=${PG-postgres://postgres@127.0.0.1:55439}
+mirror=${MIRROR:-$out/mirror.db}
+pg=${PG:-}
 rounds=${ROUNDS:-2}
 mkdir -p "$out"
 
@@ -28,8 +30,14 @@ echo "== build"
 (cd "$root" && CGO_ENABLED=0 go build -o "$out/spoor" ./cmd/spoor && go build -o "$out/loadbench" ./bench/load/cmd/loadbench)
 read -r -a bins <<<"${BINARIES:-$out/spoor}"
 
+if [ ! -f "$mirror" ]; then
+  echo "== collect the offline mirror into $mirror"
+  "$out/spoor" collect --db "$mirror" --all --mirror "${SPOOR_DATA:-$root/../shared/data}" >/dev/null
+fi
+
 echo "== stores"
 for i in "${!bins[@]}"; do
+  rm -f "$out/store-$i.src.db-wal" "$out/store-$i.src.db-shm" # of an interrupted run
   cp "$mirror" "$out/store-$i.src.db"
   "${bins[$i]}" user list --db "$out/store-$i.src.db" >/dev/null # migrates the copy
   if [ -n "$pg" ]; then
