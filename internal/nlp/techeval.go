@@ -126,8 +126,6 @@ func parentID(id string) string {
 	return id
 }
 
-type scorer func(text string) []float64
-
 type techTally struct {
 	n, top1, top5, parent int
 	tp, fp, fn            map[int]int

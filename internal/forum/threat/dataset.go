@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 )
 
@@ -264,32 +263,4 @@ func ReadKinds(r io.Reader, name string) (map[string]string, error) {
 		return nil, fmt.Errorf("%s:%d: %w", name, line+1, err)
 	}
 	return out, nil
-}
-
-// classCounts counts the first labels of xs, sorted by count then name.
-func classCounts(xs []Labelled) []struct {
-	Label string
-	N     int
-} {
-	m := map[string]int{}
-	for _, x := range xs {
-		m[x.Label]++
-	}
-	out := make([]struct {
-		Label string
-		N     int
-	}, 0, len(m))
-	for l, n := range m {
-		out = append(out, struct {
-			Label string
-			N     int
-		}{l, n})
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].N != out[j].N {
-			return out[i].N > out[j].N
-		}
-		return out[i].Label < out[j].Label
-	})
-	return out
 }

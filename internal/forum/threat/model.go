@@ -214,7 +214,7 @@ func (m *Model) Save(w io.Writer) error {
 		if tm == nil {
 			continue
 		}
-		rows := map[uint32][]float32{}
+		var rows map[uint32][]float32
 		st := savedTarget{Target: t, Kind: tm.kind, Classes: tm.classes}
 		if tm.kind == ModelFastText {
 			rows, st.Bias, st.Dim, st.Out, st.Temp = tm.ft.emb, tm.ft.bias, tm.ft.dim, tm.ft.out, tm.ft.temp
