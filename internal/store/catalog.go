@@ -30,6 +30,10 @@ type catalog interface {
 	// resetSequence makes the identity column of a table, if it has
 	// one, continue after the largest value stored.
 	resetSequence(ctx context.Context, q querier, table string) error
+	// secondaryIndexes lists the indexes of a table that enforce nothing
+	// (neither primary nor unique), each with the statement that creates
+	// it again, sorted by name: those a bulk load may drop and rebuild.
+	secondaryIndexes(ctx context.Context, q querier, table string) ([]tableIndex, error)
 	// snapshot is the options of a read transaction that sees one
 	// consistent state of the database throughout.
 	snapshot() *sql.TxOptions
@@ -40,6 +44,46 @@ type catalog interface {
 	// integrityCheck is a query whose rows are "ok" when the database
 	// file is sound, "" when the engine keeps that to itself.
 	integrityCheck() string
+}
+
+// SecondaryIndexes returns the statements that create the indexes of
+// table that enforce nothing (neither primary nor unique), by index
+// name, as the engine reports them: what a bulk import may drop and
+// build again, for checks that it left them as they were.
+func (s *Store) SecondaryIndexes(ctx context.Context, table string) (map[string]string, error) {
+	ixs, err := s.d.secondaryIndexes(ctx, s.rdb, table)
+	if err != nil {
+		return nil, s.wrap("indexes of "+table, err)
+	}
+	out := make(map[string]string, len(ixs))
+	for _, ix := range ixs {
+		out[ix.name] = ix.create
+	}
+	return out, nil
+}
+
+// tableIndex is an index as the engine stores it: its name and the
+// statement that creates it.
+type tableIndex struct{ name, create string }
+
+func queryIndexes(ctx context.Context, q querier, query, table string) ([]tableIndex, error) {
+	rows, err := q.QueryContext(ctx, query, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []tableIndex
+	for rows.Next() {
+		var ix tableIndex
+		if err := rows.Scan(&ix.name, &ix.create); err != nil {
+			return nil, err
+		}
+		if err := checkIdent(ix.name); err != nil {
+			return nil, err
+		}
+		out = append(out, ix)
+	}
+	return out, rows.Err()
 }
 
 // notCopied are the tables of a schema that are not data to copy, with
@@ -116,6 +160,14 @@ func (sqliteDialect) references(ctx context.Context, q querier, table string) ([
 	return queryStrings(ctx, q, `SELECT DISTINCT "table" FROM pragma_foreign_key_list(?) ORDER BY 1`, table)
 }
 
+// secondaryIndexes: indexes a table's constraints make (UNIQUE, PRIMARY
+// KEY) have no SQL of their own, and CREATE UNIQUE INDEX ones are left
+// out, so that what remains enforces nothing.
+func (sqliteDialect) secondaryIndexes(ctx context.Context, q querier, table string) ([]tableIndex, error) {
+	return queryIndexes(ctx, q, `SELECT name, sql FROM sqlite_schema
+WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL AND upper(sql) NOT LIKE 'CREATE UNIQUE %' ORDER BY name`, table)
+}
+
 // resetSequence has nothing to do: an INTEGER PRIMARY KEY continues after
 // the largest rowid by itself.
 func (sqliteDialect) resetSequence(context.Context, querier, string) error { return nil }
@@ -173,6 +225,13 @@ WHERE a.attrelid = to_regclass(quote_ident(current_schema()) || '.' || quote_ide
 		}
 	}
 	return nil
+}
+
+func (postgresDialect) secondaryIndexes(ctx context.Context, q querier, table string) ([]tableIndex, error) {
+	return queryIndexes(ctx, q, `SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+WHERE i.indrelid = to_regclass(quote_ident(current_schema()) || '.' || quote_ident($1))
+	AND NOT i.indisunique AND NOT i.indisprimary AND NOT i.indisexclusion
+ORDER BY c.relname COLLATE "C"`, table)
 }
 
 func (postgresDialect) snapshot() *sql.TxOptions {

@@ -89,6 +89,8 @@ type Dialect interface {
 // when it began (see iocImport.insertNew). Copy says the dialect loads a
 // run's rows into temporary tables with copyRows, from which one INSERT …
 // SELECT writes them, instead of multi-row statements of bulkRows.
+// DeferIndexes says an import into an empty indicators table drops its
+// secondary indexes and builds them at the end (iocImport.deferIndexes).
 type BulkHooks struct {
 	Session, Unsession []string
 	Begin, End         []string
@@ -97,6 +99,7 @@ type BulkHooks struct {
 	Analyze            []string
 	OwnIDs             bool
 	Copy               bool
+	DeferIndexes       bool
 }
 
 // searchParams binds the search arguments once, by name, so each dialect's

@@ -140,9 +140,10 @@ UNION ALL SELECT 'indicator', COUNT(*) FROM p, indicators_fts WHERE indicators_f
 // the ids above the largest one at its start are its own to give.
 func (sqliteDialect) BulkIndicators() BulkHooks {
 	return BulkHooks{
-		OwnIDs:    true,
-		Session:   []string{"PRAGMA cache_size = -131072", "PRAGMA foreign_keys = OFF"},
-		Unsession: []string{"PRAGMA foreign_keys = ON", "PRAGMA cache_size = -32768"},
+		OwnIDs:       true,
+		DeferIndexes: true,
+		Session:      []string{"PRAGMA cache_size = -131072", "PRAGMA foreign_keys = OFF"},
+		Unsession:    []string{"PRAGMA foreign_keys = ON", "PRAGMA cache_size = -32768"},
 		Begin: []string{`DELETE FROM indicators_fts_pause`,
 			`INSERT INTO indicators_fts_pause (max_id) SELECT COALESCE(MAX(id), 0) FROM indicators`},
 		Run: sqliteFTSFill,

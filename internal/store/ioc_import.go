@@ -39,10 +39,12 @@ const iocChunkRows = 32768
 // (Store.TimeIOCImports), for benchmarks. Parse is the time the batch's
 // Stream spent outside the store (reading and screening the list); FTS
 // the dialect's closing bulk statements (SQLite fills the indicators'
-// full-text index there); Finish the statistics, audit and warnings.
+// full-text index there); Indexes dropping and building again the
+// indexes of an import into an empty table (see deferIndexes); Finish the
+// statistics, audit and warnings.
 type IOCPhases struct {
-	Parse, Aggregate, Indicators, Provenance, Links, Events, FTS, Finish, Commit time.Duration
-	Chunks                                                                       int
+	Parse, Aggregate, Indicators, Provenance, Links, Events, FTS, Indexes, Finish, Commit time.Duration
+	Chunks                                                                                int
 }
 
 // TimeIOCImports makes later ImportIndicators calls add their phases to
@@ -97,6 +99,9 @@ type iocImport struct {
 	created      int // indicators this import inserted, for analyzed
 	analyzed     bool
 	copyReady    bool // the temporary tables of BulkHooks.Copy exist
+	// deferred are the indexes of indicators dropped for the import, to
+	// be built again at its end (deferIndexes).
+	deferred []tableIndex
 
 	phases IOCPhases
 }
@@ -201,6 +206,7 @@ func (p *IOCPhases) add(q *IOCPhases) {
 	p.Links += q.Links
 	p.Events += q.Events
 	p.FTS += q.FTS
+	p.Indexes += q.Indexes
 	p.Finish += q.Finish
 	p.Commit += q.Commit
 	p.Chunks += q.Chunks
@@ -213,6 +219,9 @@ func (im *iocImport) run(ctx context.Context, progress func(done, total int)) er
 			return fmt.Errorf("largest indicator id: %w", err)
 		}
 		im.emptyAtStart = im.nextID == 1
+	}
+	if err := im.deferIndexes(ctx); err != nil {
+		return err
 	}
 	size := im.s.lims.iocChunkRows
 	if size <= 0 {
@@ -366,6 +375,11 @@ func (im *iocImport) finish(ctx context.Context) error {
 			im.warn("%s", w)
 		}
 	}
+	start = timed(&im.phases.Finish, start)
+	if err := im.rebuildIndexes(ctx); err != nil {
+		return err
+	}
+	start = timed(&im.phases.Indexes, start)
 	if n := im.stats.Count("indicator").Created + im.stats.Count("provenance").Created; n >= analyzeRows {
 		if err := im.hooks(ctx, im.bulk.Analyze); err != nil {
 			return err
@@ -383,6 +397,57 @@ func (im *iocImport) finish(ctx context.Context) error {
 		fmt.Sprintf("event %d new %d changed", im.stats.Count("event").Created, im.stats.Count("event").Updated))
 	timed(&im.phases.Finish, start)
 	return err
+}
+
+// deferIndexes drops the secondary indexes of indicators (those that
+// enforce nothing) when the import begins on an empty table, and
+// rebuildIndexes builds them at its end: building an index from the
+// finished table is one sort, where keeping it current costs every row a
+// descent to a random page of each index. The import's own lookups use
+// the primary key and UNIQUE (type, value), which stay. It all happens
+// in the import's transaction, so a failed import leaves the indexes as
+// they were. On PostgreSQL the DROP holds the table's lock until the
+// commit: readers of indicators wait for a first import, which only
+// finishes sooner. An import into a table that holds rows keeps its
+// indexes: rebuilding them would cost in proportion to what is stored,
+// not to what is imported.
+func (im *iocImport) deferIndexes(ctx context.Context) error {
+	if !im.bulk.DeferIndexes {
+		return nil
+	}
+	start := time.Now()
+	defer timed(&im.phases.Indexes, start)
+	empty := im.emptyAtStart
+	if !im.bulk.OwnIDs {
+		if err := im.tx.QueryRowContext(ctx, `SELECT NOT EXISTS (SELECT 1 FROM indicators)`).Scan(&empty); err != nil {
+			return fmt.Errorf("indicators stored: %w", err)
+		}
+	}
+	if !empty {
+		return nil
+	}
+	ixs, err := im.s.d.secondaryIndexes(ctx, im.tx, "indicators")
+	if err != nil {
+		return fmt.Errorf("indexes of indicators: %w", err)
+	}
+	for _, ix := range ixs {
+		if _, err := im.tx.ExecContext(ctx, "DROP INDEX "+quoteIdent(ix.name)); err != nil {
+			return fmt.Errorf("defer index %s: %w", ix.name, err)
+		}
+		im.deferred = append(im.deferred, ix)
+	}
+	return nil
+}
+
+// rebuildIndexes builds the indexes deferIndexes dropped.
+func (im *iocImport) rebuildIndexes(ctx context.Context) error {
+	for _, ix := range im.deferred {
+		if _, err := im.tx.ExecContext(ctx, ix.create); err != nil {
+			return fmt.Errorf("build index %s: %w", ix.name, err)
+		}
+	}
+	im.deferred = nil
+	return nil
 }
 
 // hooks runs the dialect's bulk statements qs in the transaction.

@@ -119,7 +119,7 @@ func reportIOCPhases(b *testing.B, p *store.IOCPhases) {
 		unit string
 	}{
 		{p.Parse, "parse-s/op"}, {p.Aggregate, "aggregate-s/op"}, {p.Indicators, "indicators-s/op"},
-		{p.Provenance, "provenance-s/op"}, {p.FTS, "fts-s/op"}, {p.Links, "links-s/op"}, {p.Events, "events-s/op"},
+		{p.Provenance, "provenance-s/op"}, {p.FTS, "fts-s/op"}, {p.Indexes, "indexes-s/op"}, {p.Links, "links-s/op"}, {p.Events, "events-s/op"},
 		{p.Finish, "finish-s/op"}, {p.Commit, "commit-s/op"},
 	} {
 		b.ReportMetric(m.d.Seconds()/n, m.unit)

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/store"
 )
 
 // sortedList is one list under test: how to read a page of it in an
@@ -145,15 +147,7 @@ func testListSorts(t *testing.T, open Opener) {
 		}
 		must(t, fmt.Sprint("indicator ", i), s.CreateIndicator(ctx, ind))
 	}
-	checkSorts(t, "indicators", sortedList[*intel.Indicator]{keys: intel.IndicatorSorts,
-		find: func(o intel.Sort, after string, limit int) (intel.Page[*intel.Indicator], error) {
-			return s.FindIndicators(ctx, intel.IndicatorFilter{Sort: o, After: after, Limit: limit})
-		},
-		id: func(in *intel.Indicator) int64 { return in.ID },
-		key: func(in *intel.Indicator, k string) any {
-			return map[string]any{"id": float64(in.ID), "type": string(in.Type), "value": in.Value,
-				"confidence": in.Confidence, "last_seen": in.LastSeen, "tlp": string(in.TLP)}[k]
-		}})
+	checkSorts(t, "indicators", indicatorSorts(s))
 
 	for i, g := range []struct {
 		name, ext, country string
@@ -221,4 +215,18 @@ func testListSorts(t *testing.T, open Opener) {
 		key: func(d *intel.Document, k string) any {
 			return map[string]any{"id": float64(d.ID), "title": d.Title, "published": d.Published, "tlp": string(d.TLP)}[k]
 		}})
+}
+
+// indicatorSorts reads a store's indicator list for checkSorts.
+func indicatorSorts(s *store.Store) sortedList[*intel.Indicator] {
+	ctx := context.Background()
+	return sortedList[*intel.Indicator]{keys: intel.IndicatorSorts,
+		find: func(o intel.Sort, after string, limit int) (intel.Page[*intel.Indicator], error) {
+			return s.FindIndicators(ctx, intel.IndicatorFilter{Sort: o, After: after, Limit: limit})
+		},
+		id: func(in *intel.Indicator) int64 { return in.ID },
+		key: func(in *intel.Indicator, k string) any {
+			return map[string]any{"id": float64(in.ID), "type": string(in.Type), "value": in.Value,
+				"confidence": in.Confidence, "last_seen": in.LastSeen, "tlp": string(in.TLP)}[k]
+		}}
 }

@@ -53,6 +53,7 @@ func Run(t *testing.T, open Opener) {
 		{"InputRules", testInputRules},
 		{"IOCImport", testIOCImport}, {"IOCImportIdempotent", testIOCImportIdempotent}, {"IOCImportRollback", testIOCImportRollback},
 		{"IOCImportChunks", testIOCImportChunks}, {"IOCImportChunkRollback", testIOCImportChunkRollback},
+		{"IOCImportDefersIndexes", testIOCImportDefersIndexes},
 		{"GroupEvidence", testGroupEvidence},
 		{"CitedReportEvents", testCitedReportEvents},
 		{"RelatedGroupPairs", testRelatedGroupPairs},
