@@ -120,11 +120,11 @@ UNION ALL SELECT 'document', COUNT(*) FROM p, documents_fts WHERE documents_fts 
 UNION ALL SELECT 'indicator', COUNT(*) FROM p, indicators_fts WHERE indicators_fts MATCH p.m`
 }
 
-// BulkIndicators: a 128 MiB page cache for the import's connection (the
-// transaction of the 175k-row list is ~100 MiB and would otherwise spill
-// to the WAL before it commits; a streamed 1M-row list ran as fast with
-// 128 MiB as with 256, in 270 MB less memory; Unsession restores the 32
-// MiB of sqlite.Open);
+// BulkIndicators: the import keeps the connection's 32 MiB page cache
+// (sqlite.Open). With the secondary indexes built at the end of an import
+// into an empty table, a larger cache no longer pays: 128 MiB ran the
+// real 175k-row list in the same time and a synthetic 1M-row list 4 %
+// faster, for 45 and 200 MB more peak memory (docs/benchmarks.md);
 // foreign-key checks off for the import's transaction (about 15 % of its
 // CPU: every id it writes into a reference column was read or returned
 // by the same transaction on the only writer connection, and it deletes
@@ -142,8 +142,8 @@ func (sqliteDialect) BulkIndicators() BulkHooks {
 	return BulkHooks{
 		OwnIDs:       true,
 		DeferIndexes: true,
-		Session:      []string{"PRAGMA cache_size = -131072", "PRAGMA foreign_keys = OFF"},
-		Unsession:    []string{"PRAGMA foreign_keys = ON", "PRAGMA cache_size = -32768"},
+		Session:      []string{"PRAGMA foreign_keys = OFF"},
+		Unsession:    []string{"PRAGMA foreign_keys = ON"},
 		Begin: []string{`DELETE FROM indicators_fts_pause`,
 			`INSERT INTO indicators_fts_pause (max_id) SELECT COALESCE(MAX(id), 0) FROM indicators`},
 		Run: sqliteFTSFill,

@@ -41,8 +41,9 @@ func Migrations() fs.FS {
 //   - temp_store MEMORY: statement journals (every INSERT that fires an
 //     FTS trigger or checks a constraint opens one) stay off the disk,
 //     which made imports several times faster;
-//   - cache_size -32768: a 32 MiB page cache, so a large import does not
-//     spill half-written pages to the WAL before it commits.
+//   - cache_size -32768: a 32 MiB page cache for the writer, imports
+//     included (a larger one for them bought 4 % at a million IOC rows
+//     for 200 MB; see BulkIndicators in store/dialect_sqlite.go).
 const pragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
 	"&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)"
 
