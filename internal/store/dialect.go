@@ -77,7 +77,7 @@ type Dialect interface {
 // BulkHooks are the engine-specific statements of a bulk indicator
 // import; none takes arguments. Session runs on the import's connection
 // before its transaction begins and Unsession after it ends, whatever the
-// outcome (connection settings such as a larger page cache); Begin runs
+// outcome (connection settings such as SQLite's foreign-key checks); Begin runs
 // first inside the transaction and End last before the audit row, so
 // whatever they switch off is never seen off by another connection.
 // Lookup and Unlookup run around each batch of lookups of stored rows.
@@ -89,8 +89,6 @@ type Dialect interface {
 // when it began (see iocImport.insertNew). Copy says the dialect loads a
 // run's rows into temporary tables with copyRows, from which one INSERT …
 // SELECT writes them, instead of multi-row statements of bulkRows.
-// DeferIndexes says an import into an empty indicators table drops its
-// secondary indexes and builds them at the end (iocImport.deferIndexes).
 type BulkHooks struct {
 	Session, Unsession []string
 	Begin, End         []string
@@ -99,7 +97,6 @@ type BulkHooks struct {
 	Analyze            []string
 	OwnIDs             bool
 	Copy               bool
-	DeferIndexes       bool
 }
 
 // searchParams binds the search arguments once, by name, so each dialect's

@@ -129,9 +129,8 @@ func (postgresDialect) BulkIndicators() BulkHooks {
 		// for most of a table and scans it: a re-import right after a
 		// large first one (before autovacuum analyzes) spent its time in
 		// sequential scans of the lookups.
-		Analyze:      []string{"ANALYZE indicators, indicator_sources, event_indicators"},
-		Copy:         true,
-		DeferIndexes: true,
+		Analyze: []string{"ANALYZE indicators, indicator_sources, event_indicators"},
+		Copy:    true,
 	}
 }
 

@@ -140,10 +140,9 @@ UNION ALL SELECT 'indicator', COUNT(*) FROM p, indicators_fts WHERE indicators_f
 // the ids above the largest one at its start are its own to give.
 func (sqliteDialect) BulkIndicators() BulkHooks {
 	return BulkHooks{
-		OwnIDs:       true,
-		DeferIndexes: true,
-		Session:      []string{"PRAGMA foreign_keys = OFF"},
-		Unsession:    []string{"PRAGMA foreign_keys = ON"},
+		OwnIDs:    true,
+		Session:   []string{"PRAGMA foreign_keys = OFF"},
+		Unsession: []string{"PRAGMA foreign_keys = ON"},
 		Begin: []string{`DELETE FROM indicators_fts_pause`,
 			`INSERT INTO indicators_fts_pause (max_id) SELECT COALESCE(MAX(id), 0) FROM indicators`},
 		Run: sqliteFTSFill,

@@ -412,9 +412,6 @@ func (im *iocImport) finish(ctx context.Context) error {
 // indexes: rebuilding them would cost in proportion to what is stored,
 // not to what is imported.
 func (im *iocImport) deferIndexes(ctx context.Context) error {
-	if !im.bulk.DeferIndexes {
-		return nil
-	}
 	start := time.Now()
 	defer timed(&im.phases.Indexes, start)
 	empty := im.emptyAtStart
