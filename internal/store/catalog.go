@@ -67,21 +67,28 @@ func (s *Store) SecondaryIndexes(ctx context.Context, table string) (map[string]
 type tableIndex struct{ name, create string }
 
 func queryIndexes(ctx context.Context, q querier, query, table string) ([]tableIndex, error) {
-	rows, err := q.QueryContext(ctx, query, table)
+	return queryRows(ctx, q, query, []any{table}, func(r *sql.Rows) (ix tableIndex, err error) {
+		if err = r.Scan(&ix.name, &ix.create); err == nil {
+			err = checkIdent(ix.name)
+		}
+		return ix, err
+	})
+}
+
+// queryRows runs a catalog query and reads each row with scan.
+func queryRows[T any](ctx context.Context, q querier, query string, args []any, scan func(*sql.Rows) (T, error)) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []tableIndex
+	var out []T
 	for rows.Next() {
-		var ix tableIndex
-		if err := rows.Scan(&ix.name, &ix.create); err != nil {
+		v, err := scan(rows)
+		if err != nil {
 			return nil, err
 		}
-		if err := checkIdent(ix.name); err != nil {
-			return nil, err
-		}
-		out = append(out, ix)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }
@@ -107,40 +114,18 @@ func checkIdent(name string) error {
 }
 
 func queryStrings(ctx context.Context, q querier, query string, args ...any) ([]string, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return queryRows(ctx, q, query, args, func(r *sql.Rows) (v string, err error) {
+		return v, r.Scan(&v)
+	})
 }
 
 func queryColumns(ctx context.Context, q querier, query string, args ...any) ([]column, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []column
-	for rows.Next() {
-		var c column
-		if err := rows.Scan(&c.name, &c.pk); err != nil {
-			return nil, err
+	return queryRows(ctx, q, query, args, func(r *sql.Rows) (c column, err error) {
+		if err = r.Scan(&c.name, &c.pk); err == nil {
+			err = checkIdent(c.name)
 		}
-		if err := checkIdent(c.name); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		return c, err
+	})
 }
 
 // SQLite: the table_list, table_xinfo and foreign_key_list pragmas.
