@@ -52,6 +52,11 @@ type Dialect interface {
 	// SearchCounts counts the hits of a match argument per kind (object
 	// kinds, 'document', 'indicator'): the facets of a search.
 	SearchCounts() string
+	// compactSearch is the statement that merges the full-text index of
+	// table (objects, documents or indicators) into one piece after a
+	// large write, or "" when the engine needs none (see
+	// Store.compactSearch).
+	compactSearch(table string) string
 
 	// BulkIndicators names the statements ImportIndicators runs to write
 	// a large batch fast; see BulkHooks.

@@ -106,6 +106,10 @@ FROM p, q, c JOIN indicators i ON i.id = c.id
 ORDER BY exact DESC, score DESC, i.id LIMIT ?`
 }
 
+// compactSearch: a GIN index needs no compaction; ANALYZE after a bulk
+// import (BulkHooks.Analyze) is what its planner needs.
+func (postgresDialect) compactSearch(string) string { return "" }
+
 func (postgresDialect) SearchCounts() string {
 	return `WITH q AS (SELECT plainto_tsquery('english', CAST(? AS TEXT)) AS q)
 SELECT o.kind, COUNT(*) FROM q, objects o WHERE o.search @@ q.q AND o.revoked = 0 AND o.deprecated = 0 GROUP BY o.kind

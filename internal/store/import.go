@@ -168,6 +168,9 @@ func (s *Store) ImportBundle(ctx context.Context, b *intel.Bundle, progress func
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if err := s.compactSearch(ctx, tx, bundleCompactions(stats)...); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, "import.create", "source", src.ID, importSummary(stats))
 	})
 	if err != nil {
@@ -177,6 +180,30 @@ func (s *Store) ImportBundle(ctx context.Context, b *intel.Bundle, progress func
 		progress(total, total)
 	}
 	return stats, nil
+}
+
+// bundleCompactions names the tables whose search index an import that
+// wrote stats should compact: those it wrote compactRows rows of.
+func bundleCompactions(st *intel.ImportStats) []string {
+	written := func(kinds ...string) (n int) {
+		for _, k := range kinds {
+			if c := st.Counts[k]; c != nil {
+				n += c.Created + c.Updated
+			}
+		}
+		return n
+	}
+	var tables []string
+	if written("group", "technique", "software", "campaign") >= compactRows {
+		tables = append(tables, "objects")
+	}
+	if written("document") >= compactRows {
+		tables = append(tables, "documents")
+	}
+	if written("indicator") >= compactRows {
+		tables = append(tables, "indicators")
+	}
+	return tables
 }
 
 // importSummary is the audit detail of an import: created/updated per kind.

@@ -389,6 +389,11 @@ func (im *iocImport) finish(ctx context.Context) error {
 	if err := im.hooks(ctx, im.bulk.End); err != nil {
 		return err
 	}
+	if c := im.stats.Count("indicator"); c.Created+c.Updated >= analyzeRows {
+		if err := im.s.compactSearch(ctx, im.tx, "indicators"); err != nil {
+			return err
+		}
+	}
 	start = timed(&im.phases.FTS, start)
 	if im.warned > 0 {
 		im.warn("%d indicators are on a warninglist or in a special range (flagged, kept)", im.warned)
