@@ -94,6 +94,11 @@ type Dialect interface {
 // when it began (see iocImport.insertNew). Copy says the dialect loads a
 // run's rows into temporary tables with copyRows, from which one INSERT …
 // SELECT writes them, instead of multi-row statements of bulkRows.
+// DeferLock, when set, takes the indicators table for the import alone
+// before it drops the secondary indexes of an empty table
+// (iocImport.deferIndexes), without waiting: it fails at once when
+// another transaction holds any lock on the table, and the import then
+// keeps the indexes up as it goes.
 type BulkHooks struct {
 	Session, Unsession []string
 	Begin, End         []string
@@ -102,6 +107,7 @@ type BulkHooks struct {
 	Analyze            []string
 	OwnIDs             bool
 	Copy               bool
+	DeferLock          string
 }
 
 // searchParams binds the search arguments once, by name, so each dialect's

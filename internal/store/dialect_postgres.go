@@ -127,8 +127,13 @@ UNION ALL SELECT 'indicator', COUNT(*) FROM q, indicators i WHERE i.search @@ q.
 // latest.
 func (postgresDialect) BulkIndicators() BulkHooks {
 	return BulkHooks{
-		Lookup:   []string{"SET LOCAL plan_cache_mode = force_custom_plan"},
-		Unlookup: []string{"SET LOCAL plan_cache_mode = DEFAULT"},
+		// Two imports that both found the table empty and both dropped
+		// its indexes each waited for the other's lock on it (a deadlock
+		// PostgreSQL ended by failing one); the one that cannot have the
+		// table at once keeps the indexes instead.
+		DeferLock: "LOCK TABLE indicators IN ACCESS EXCLUSIVE MODE NOWAIT",
+		Lookup:    []string{"SET LOCAL plan_cache_mode = force_custom_plan"},
+		Unlookup:  []string{"SET LOCAL plan_cache_mode = DEFAULT"},
 		// Without statistics the planner takes value = ANY(500 values)
 		// for most of a table and scans it: a re-import right after a
 		// large first one (before autovacuum analyzes) spent its time in

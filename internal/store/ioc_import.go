@@ -411,9 +411,11 @@ func (im *iocImport) finish(ctx context.Context) error {
 // descent to a random page of each index. The import's own lookups use
 // the primary key and UNIQUE (type, value), which stay. It all happens
 // in the import's transaction, so a failed import leaves the indexes as
-// they were. On PostgreSQL the DROP holds the table's lock until the
-// commit: readers of indicators wait for a first import, which only
-// finishes sooner. An import into a table that holds rows keeps its
+// they were. On PostgreSQL the table is locked first (BulkHooks.DeferLock)
+// and the lock held until the commit: readers of indicators wait for a
+// first import, which only finishes sooner, and an import that cannot
+// have the table at once (another import or a reader holds it) keeps
+// the indexes rather than wait. An import into a table that holds rows keeps its
 // indexes: rebuilding them would cost in proportion to what is stored,
 // not to what is imported.
 func (im *iocImport) deferIndexes(ctx context.Context) error {
@@ -428,6 +430,12 @@ func (im *iocImport) deferIndexes(ctx context.Context) error {
 	if !empty {
 		return nil
 	}
+	if q := im.bulk.DeferLock; q != "" {
+		locked, err := im.trySavepoint(ctx, q)
+		if err != nil || !locked {
+			return err
+		}
+	}
 	ixs, err := im.s.d.secondaryIndexes(ctx, im.tx, "indicators")
 	if err != nil {
 		return fmt.Errorf("indexes of indicators: %w", err)
@@ -439,6 +447,25 @@ func (im *iocImport) deferIndexes(ctx context.Context) error {
 		im.deferred = append(im.deferred, ix)
 	}
 	return nil
+}
+
+// trySavepoint runs q in a savepoint of the import's transaction and says
+// whether it succeeded; when q fails, the savepoint is rolled back and the
+// transaction goes on as before it.
+func (im *iocImport) trySavepoint(ctx context.Context, q string) (bool, error) {
+	if _, err := im.tx.ExecContext(ctx, "SAVEPOINT try_statement"); err != nil {
+		return false, fmt.Errorf("savepoint: %w", err)
+	}
+	if _, err := im.tx.ExecContext(ctx, q); err != nil {
+		if _, err := im.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT try_statement"); err != nil {
+			return false, fmt.Errorf("roll back to savepoint: %w", err)
+		}
+		return false, nil
+	}
+	if _, err := im.tx.ExecContext(ctx, "RELEASE SAVEPOINT try_statement"); err != nil {
+		return false, fmt.Errorf("release savepoint: %w", err)
+	}
+	return true, nil
 }
 
 // rebuildIndexes builds the indexes deferIndexes dropped.
