@@ -142,6 +142,11 @@ func Copy(ctx context.Context, dst, src *Store, opts CopyOptions) ([]TableCopy, 
 		return out, intel.Errorf(intel.CodeConflict, "nothing copied: the target holds rows the source does not, in %s",
 			strings.Join(differ, ", "))
 	}
+	// A copy writes every row of the search indexes: leave them compacted,
+	// as a large import does.
+	if err := dst.compactSearch(ctx, dtx, "objects", "documents", "indicators"); err != nil {
+		return nil, dst.wrap("copy", err)
+	}
 	if err := dst.bumpGeneration(ctx, dtx); err != nil {
 		return nil, err
 	}
