@@ -1,12 +1,12 @@
 package postgres_test
 
 import (
-	"fmt"
 	"maps"
 	"testing"
 	"time"
 
 	"github.com/spoor/spoor/internal/intel"
+	"github.com/spoor/spoor/internal/store/storetest"
 )
 
 // A first import into an empty indicators table beside a transaction that
@@ -36,7 +36,7 @@ func TestFirstImportBesideAHolderOfTheTable(t *testing.T) {
 
 	done := make(chan error, 1)
 	go func() {
-		_, err := s.ImportIndicators(ctx, domainBatch("first-", 3000), nil)
+		_, err := s.ImportIndicators(ctx, storetest.DomainBatch("first-", 3000), nil)
 		done <- err
 	}()
 	// Until the import has finished or waits for a lock on the table.
@@ -83,13 +83,4 @@ WHERE relation = to_regclass('indicators') AND NOT granted`).Scan(&waiting); err
 	if err != nil || len(hits) != 1 {
 		t.Errorf("search for an imported value: %v, %v", hits, err)
 	}
-}
-
-func domainBatch(prefix string, n int) *intel.IndicatorBatch {
-	b := &intel.IndicatorBatch{Sources: []intel.Source{{Name: "list", Kind: intel.SourceManual}}, Rows: n}
-	for i := range n {
-		b.Indicators = append(b.Indicators, intel.IndicatorRow{Type: intel.IndicatorDomain,
-			Value: fmt.Sprintf("%s%d.example.net", prefix, i), Description: "seen in a campaign", Confidence: 0.5})
-	}
-	return b
 }

@@ -18,7 +18,7 @@ func TestLargeImportLeavesTheSearchIndexReady(t *testing.T) {
 	t.Parallel()
 	s := MustOpen(t)
 	ctx := intel.WithActor(t.Context(), intel.Actor{Login: "importer"})
-	if _, err := s.ImportIndicators(ctx, domainBatch("bulk-", 25000), nil); err != nil {
+	if _, err := s.ImportIndicators(ctx, storetest.DomainBatch("bulk-", 25000), nil); err != nil {
 		t.Fatal(err)
 	}
 	b := &intel.Bundle{Source: intel.Source{Name: "reports", Kind: intel.SourceManual}}

@@ -23,15 +23,6 @@ func ftsSegments(t *testing.T, s *store.Store, table string) int {
 	return n
 }
 
-func domainBatch(prefix string, n int) *intel.IndicatorBatch {
-	b := &intel.IndicatorBatch{Sources: []intel.Source{{Name: "list", Kind: intel.SourceManual}}, Rows: n}
-	for i := range n {
-		b.Indicators = append(b.Indicators, intel.IndicatorRow{Type: intel.IndicatorDomain,
-			Value: fmt.Sprintf("%s%d.example.net", prefix, i), Confidence: 0.5})
-	}
-	return b
-}
-
 // A large import leaves each full-text index it wrote in one segment
 // (store.compactSearch), whatever earlier small writes left there; a small
 // one leaves the merging to FTS5.
@@ -40,7 +31,7 @@ func TestLargeImportsCompactTheSearchIndex(t *testing.T) {
 	s := MustOpen(t).WithIOCChunkRows(4096)
 	ctx := intel.WithActor(t.Context(), intel.Actor{Login: "importer"})
 	for i := range 2 {
-		if _, err := s.ImportIndicators(ctx, domainBatch(fmt.Sprintf("small%d-", i), 50), nil); err != nil {
+		if _, err := s.ImportIndicators(ctx, storetest.DomainBatch(fmt.Sprintf("small%d-", i), 50), nil); err != nil {
 			t.Fatal(err)
 		}
 		storetest.MustImport(t, s, &intel.Bundle{Source: intel.Source{Name: fmt.Sprintf("notes %d", i), Kind: intel.SourceManual},
@@ -54,7 +45,7 @@ func TestLargeImportsCompactTheSearchIndex(t *testing.T) {
 	}
 
 	// 25,000 rows in runs of 4,096: every run's index fill is a segment.
-	if _, err := s.ImportIndicators(ctx, domainBatch("bulk-", 25000), nil); err != nil {
+	if _, err := s.ImportIndicators(ctx, storetest.DomainBatch("bulk-", 25000), nil); err != nil {
 		t.Fatal(err)
 	}
 	if n := ftsSegments(t, s, "indicators"); n != 1 {
@@ -85,7 +76,7 @@ func TestLargeImportsCompactTheSearchIndex(t *testing.T) {
 	}
 
 	// A small import after the large one does not rewrite the index.
-	if _, err := s.ImportIndicators(ctx, domainBatch("late-", 50), nil); err != nil {
+	if _, err := s.ImportIndicators(ctx, storetest.DomainBatch("late-", 50), nil); err != nil {
 		t.Fatal(err)
 	}
 	if n := ftsSegments(t, s, "indicators"); n != 2 {
