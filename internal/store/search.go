@@ -124,9 +124,10 @@ func (s *Store) SearchCounts(ctx context.Context, text string) (map[string]int, 
 // word, the common case, is ranked over all its matches.
 const searchRankCap = 300
 
-// compactRows is how many rows of objects or documents one import must
-// write before it compacts their full-text index (compactSearch); an IOC
-// import compacts the indicators' index from analyzeRows rows. Compacting
+// compactRows is how many rows of a table (objects, documents,
+// indicators) a bundle import must write before it compacts the table's
+// full-text index (compactSearch); an IOC import compacts the
+// indicators' index from analyzeRows rows. Compacting
 // costs in proportion to the whole index (0.02 s for the mirror's objects,
 // 0.17 s for its 166k indicators), so small writes leave it to the
 // engine's own merging.
