@@ -117,9 +117,9 @@ ORDER BY exact DESC, score DESC, i.id LIMIT ?`
 // does); after `spoor migrate` copied the mirror into PostgreSQL the
 // indicators' list held 48,000 entries and a search of them spent 9 ms
 // reading it, the facet counts 11 ms. gin_clean_pending_list moves them
-// at once; it needs
-// the index's owner, so a role that is not one (migrations run by
-// another) leaves the work to autovacuum instead of failing the import.
+// at once; it needs the index's owner, so a role that is not one
+// (migrations run by another) leaves the work to autovacuum instead of
+// failing the import.
 func (postgresDialect) compactSearch(table string) string {
 	return fmt.Sprintf(`SELECT gin_clean_pending_list(c.oid) FROM pg_class c
 WHERE c.oid = to_regclass('%s_search') AND pg_has_role(c.relowner, 'USAGE')`, table)

@@ -193,8 +193,12 @@ func bundleCompactions(st *intel.ImportStats) []string {
 		}
 		return n
 	}
+	objectKinds := make([]string, len(intel.ObjectKinds))
+	for i, k := range intel.ObjectKinds {
+		objectKinds[i] = string(k)
+	}
 	var tables []string
-	if written("group", "technique", "software", "campaign") >= compactRows {
+	if written(objectKinds...) >= compactRows {
 		tables = append(tables, "objects")
 	}
 	if written("document") >= compactRows {

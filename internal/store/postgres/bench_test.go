@@ -1,10 +1,13 @@
 package postgres_test
 
 import (
+	"context"
+	"os"
 	"testing"
 
 	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/store"
+	"github.com/spoor/spoor/internal/store/postgres"
 	"github.com/spoor/spoor/internal/store/storetest"
 )
 
@@ -45,3 +48,19 @@ func BenchmarkSearchAttack(b *testing.B) {
 }
 
 func BenchmarkDomainReputation(b *testing.B) { storetest.BenchDomainReputation(b, benchOpen) }
+
+// BenchmarkSearchCollected times searches on a collected store, the
+// PostgreSQL database SPOOR_BENCH_STORE names (for example one `spoor
+// migrate --from mirror.db --to …` filled).
+func BenchmarkSearchCollected(b *testing.B) {
+	url := os.Getenv("SPOOR_BENCH_STORE")
+	if url == "" {
+		b.Skip("SPOOR_BENCH_STORE is not set: give the URL of a database with the mirror collected")
+	}
+	s, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchSearchStored(b, s, storetest.MirrorQueries)
+}

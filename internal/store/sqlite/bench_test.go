@@ -1,10 +1,13 @@
 package sqlite_test
 
 import (
+	"context"
+	"os"
 	"testing"
 
 	"github.com/spoor/spoor/internal/intel"
 	"github.com/spoor/spoor/internal/store"
+	"github.com/spoor/spoor/internal/store/sqlite"
 	"github.com/spoor/spoor/internal/store/storetest"
 )
 
@@ -41,3 +44,19 @@ func BenchmarkSearchAttack(b *testing.B) {
 }
 
 func BenchmarkDomainReputation(b *testing.B) { storetest.BenchDomainReputation(b, benchOpen) }
+
+// BenchmarkSearchCollected times searches on a collected store, the
+// SQLite file SPOOR_BENCH_STORE names (opening it applies pending
+// migrations: give a copy).
+func BenchmarkSearchCollected(b *testing.B) {
+	path := os.Getenv("SPOOR_BENCH_STORE")
+	if path == "" {
+		b.Skip("SPOOR_BENCH_STORE is not set: give a copy of a store with the mirror collected")
+	}
+	s, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchSearchStored(b, s, storetest.MirrorQueries)
+}

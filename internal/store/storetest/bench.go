@@ -120,3 +120,31 @@ var SyntheticQueries = []string{"group keylogger 12", "credential", "G0042", "be
 
 // AttackQueries match the real ATT&CK bundle.
 var AttackQueries = []string{"APT28", "Fancy Bear", "T1059.001", "PowerShell", "spearphishing attachment", "credential dumping", "Lazarus"}
+
+// MirrorQueries are the searches docs/benchmarks.md times on a store with
+// the offline mirror collected: a word in most domains, names, a tool and
+// a domain.
+var MirrorQueries = []string{"com", "apt28", "cobalt", "powershell", "lazarus group", "google.com"}
+
+// BenchSearchStored times Search (20 hits) and SearchCounts (the facets)
+// for each query on a store that already holds data, one sub-benchmark
+// each: search/QUERY and facets/QUERY.
+func BenchSearchStored(b *testing.B, s *store.Store, queries []string) {
+	ctx := context.Background()
+	for _, q := range queries {
+		b.Run("search/"+q, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.Search(ctx, intel.SearchQuery{Text: q, Limit: 20}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("facets/"+q, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.SearchCounts(ctx, q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
