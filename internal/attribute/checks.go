@@ -2,6 +2,7 @@ package attribute
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -68,8 +69,11 @@ func (m *Nearest) match(enc *Encoder, fs []Feature, c int) *FingerprintMatch {
 			shared = append(shared, f)
 		}
 	}
+	// Summed in a fixed order: over the map's own order the score's last
+	// bit changed from one call to the next.
 	var all sums
-	for fam, s := range per {
+	for _, fam := range slices.Sorted(maps.Keys(per)) {
+		s := per[fam]
 		all.inter, all.event, all.group = all.inter+s.inter, all.event+s.event, all.group+s.group
 		if s.event > 0 && s.group > 0 {
 			out.Dimensions[fam] = s.inter / (s.event + s.group - s.inter)
